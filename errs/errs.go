@@ -1,0 +1,58 @@
+// Package errs is the product's one error vocabulary: every failure the domain
+// reports carries a code and a message fit to show a person, and the HTTP
+// layer maps codes to status codes in one table. Only internal errors are
+// logged, so a message here must never hold personal data.
+package errs
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Codes name the kind of failure, not where it happened.
+const (
+	Invalid       = "invalid"       // malformed input: unreadable, missing or mistyped fields
+	Unprocessable = "unprocessable" // well-formed but refused: unknown purpose, bad signature, broken chain
+	NotFound      = "not_found"
+	Conflict      = "conflict"
+	TooLarge      = "too_large"
+	RateLimited   = "rate_limited"
+	Unauthorized  = "unauthorized"
+	Internal      = "internal"
+)
+
+// Error is a failure with a code and a human message.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// New returns an *Error with a formatted message.
+func New(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Code returns the code of err, Internal for errors that carry none, and ""
+// for nil.
+func Code(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return Internal
+}
+
+// Message returns the human message of err; internal errors get a generic
+// one so that no detail of the machinery leaks to the client.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

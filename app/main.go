@@ -1,0 +1,69 @@
+//go:build !wasm
+
+// Command app is Kaiconn Consent: built for the server it serves every page,
+// the API and the wasm; built for wasm (main_wasm.go) it is the interactive
+// layer. The two builds share no main so that no server code reaches the
+// browser.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kaiconn/consent/server"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "kaiconn-consent:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cfg, err := parseConfig(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	srv, err := server.Open(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		srv.Close()
+		return err
+	}
+	log.Info("serving", "url", srv.URL())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return srv.Close()
+}
+
+// parseConfig reads flags, each with an environment variable as its
+// default, so that a deployment can use either.
+func parseConfig(args []string, getenv func(string) string) (server.Config, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg server.Config
+	fs := flag.NewFlagSet("kaiconn-consent", flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", env("KAICONN_ADDR", "localhost:8080"), "listen address (env KAICONN_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", env("KAICONN_DATA", "data"), "data directory for the SQLite store and keys (env KAICONN_DATA)")
+	fs.StringVar(&cfg.DSN, "dsn", env("KAICONN_DSN", ""), "PostgreSQL DSN; empty uses SQLite in the data directory (env KAICONN_DSN)")
+	fs.StringVar(&cfg.WebDir, "web", env("KAICONN_WEB", "web"), "directory holding app.wasm and wasm_exec.js (env KAICONN_WEB)")
+	fs.StringVar(&cfg.UserAgreementURL, "user-agreement", env("KAICONN_USER_AGREEMENT_URL", "https://www.kaiconn.com/agreement"), "user agreement URL linked from the gate (env KAICONN_USER_AGREEMENT_URL)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}

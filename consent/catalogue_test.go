@@ -205,3 +205,16 @@ func fixture(t *testing.T, name string) fstest.MapFS {
 	require.NoError(t, err)
 	return fstest.MapFS{"2022-10.toml": {Data: b}}
 }
+
+// loadEdited loads a file of testdata/consent as the catalogue 2022-10
+// after replacing old by new in it, for a variant that differs in one line.
+func loadEdited(t *testing.T, name, old, new string) *consent.Catalogue {
+	t.Helper()
+	fsys := fixture(t, name)
+	f := fsys["2022-10.toml"]
+	require.Contains(t, string(f.Data), old)
+	f.Data = []byte(strings.Replace(string(f.Data), old, new, 1))
+	cat, err := consent.LoadCatalogue(fsys, "2022-10")
+	require.NoError(t, err)
+	return cat
+}

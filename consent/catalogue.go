@@ -92,7 +92,8 @@ type Catalogue struct {
 func (c *Catalogue) Version() string { return c.version }
 
 // Purposes returns the purposes shown on a surface, in display order; nil
-// for an unknown surface. The slice is the caller's.
+// for an unknown surface. The slice is the caller's; the texts in it are
+// shared with the catalogue and must not be modified.
 func (c *Catalogue) Purposes(surface Surface) []Purpose {
 	if surface.Validate() != nil {
 		return nil

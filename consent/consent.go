@@ -1,0 +1,111 @@
+// Package consent is the consent domain: the catalogue of purposes a person
+// is asked about under each policy version, the decision they make on a
+// surface, and the rules that make those decisions lawful under PIPL and the
+// MIIT app rules: nothing optional is pre-ticked, refusing optional purposes
+// never blocks basic use, required processing cannot be withdrawn, a new
+// policy version re-asks only what changed, and nobody is asked again within
+// 48 hours of a refusal unless they open the choices themselves.
+//
+// The package knows nothing of HTTP, SQL or the DOM and builds for wasm, so
+// the app, the banner and the server apply the very same rules.
+package consent
+
+import (
+	"slices"
+
+	"github.com/kaiconn/consent/errs"
+)
+
+// PurposeID names a purpose within its audience, e.g. "location".
+type PurposeID string
+
+// Surface is where a decision is made.
+type Surface string
+
+const (
+	SurfaceFirstLaunch Surface = "first-launch" // the app's first-launch dialog
+	SurfaceWebBanner   Surface = "web-banner"   // the website's cookie banner
+	SurfaceSettings    Surface = "settings"     // the app's privacy settings
+)
+
+// Surfaces lists every surface, for validation and forms.
+var Surfaces = []Surface{SurfaceFirstLaunch, SurfaceWebBanner, SurfaceSettings}
+
+// Validate fails with errs.Invalid when s is not a known surface.
+func (s Surface) Validate() error {
+	if !slices.Contains(Surfaces, s) {
+		return errs.New(errs.Invalid, "surface: unknown surface %q", string(s))
+	}
+	return nil
+}
+
+// audience is the set of purposes a surface shows: the app's purposes on the
+// first-launch and settings surfaces, the website's cookie categories on the
+// banner. The policy uses the word "analytics" for both an app SDK and a
+// cookie category, so ids are only unique within an audience.
+func (s Surface) audience() string {
+	if s == SurfaceWebBanner {
+		return audienceWeb
+	}
+	return audienceApp
+}
+
+const (
+	audienceApp = "app"
+	audienceWeb = "web"
+)
+
+// ConsentType is the kind of consent PIPL requires for a purpose.
+type ConsentType string
+
+const (
+	// Consent is ordinary consent (PIPL art. 14).
+	Consent ConsentType = "consent"
+	// SeparateConsent is 单独同意 (PIPL arts. 23, 29): required to provide
+	// personal information to another handler, such as an SDK provider, and
+	// to process sensitive personal information such as location. It must
+	// be asked purpose by purpose, never bundled with other consent.
+	SeparateConsent ConsentType = "separate-consent"
+)
+
+// Kind is the kind of decision.
+type Kind string
+
+const (
+	KindAgreed    Kind = "agreed"    // the person accepted, with the purposes they ticked
+	KindDeclined  Kind = "declined"  // the person refused every optional purpose
+	KindUpdated   Kind = "updated"   // the person changed choices in settings
+	KindWithdrawn Kind = "withdrawn" // the person withdrew one or more purposes
+)
+
+// Kinds lists every decision kind.
+var Kinds = []Kind{KindAgreed, KindDeclined, KindUpdated, KindWithdrawn}
+
+// Languages a decision can be shown in; every text in the catalogue exists
+// in each of them.
+const (
+	LangZhHans = "zh-Hans"
+	LangEn     = "en"
+)
+
+// Languages lists the languages of the catalogue, the governing one first.
+var Languages = []string{LangZhHans, LangEn}
+
+func validateLang(lang string) error {
+	if !slices.Contains(Languages, lang) {
+		return errs.New(errs.Invalid, "lang: unsupported language %q", lang)
+	}
+	return nil
+}
+
+// Text is one text in every language of the catalogue, keyed by language.
+type Text map[string]string
+
+// In returns the text in lang, falling back to the governing Chinese text
+// for a language the catalogue does not have.
+func (t Text) In(lang string) string {
+	if s, ok := t[lang]; ok {
+		return s
+	}
+	return t[LangZhHans]
+}

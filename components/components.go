@@ -16,6 +16,8 @@ type Privacy struct {
 	Lang string
 }
 
+func (p *Privacy) OnMount(ctx app.Context) { enhanced() }
+
 func (p *Privacy) Render() app.UI {
 	return app.Div().ID("kc-root").Class("kc-root").Body(app.H1().Text("privacy"))
 }

@@ -36,12 +36,12 @@ type Config struct {
 
 // Server is the running program.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	msgs   *lang.Bundle
-	router chi.Router
-	http   *http.Server
-	ln     net.Listener
+	cfg     Config
+	log     *slog.Logger
+	msgs    *lang.Bundle
+	router  chi.Router
+	http    *http.Server
+	ln      net.Listener
 	closers []func() error
 }
 

@@ -1,0 +1,90 @@
+package hygiene
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	require.NoError(t, err)
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}
+
+// The wasm is downloaded by every reader: a store, the API or a database
+// driver in it would double its size and ship server code to browsers.
+func TestWasmCarriesNoServerCode(t *testing.T) {
+	root := moduleRoot(t)
+	cmd := exec.Command("go", "list", "-deps", "./app")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "github.com/maxence-charriere/go-app/v10/pkg/app", "the wasm entry should be the go-app layer")
+	forbidden := []string{
+		"github.com/kaiconn/consent/server",
+		"github.com/kaiconn/consent/api",
+		"github.com/kaiconn/consent/store",
+		"github.com/kaiconn/consent/views",
+		"modernc.org/sqlite",
+		"github.com/jackc/pgx",
+		"database/sql",
+		"net/http/httptest",
+		"github.com/go-chi/chi",
+		"github.com/a-h/templ",
+	}
+	for _, d := range deps {
+		for _, f := range forbidden {
+			assert.False(t, d == f || (strings.Contains(f, ".") && strings.HasPrefix(d, f+"/")), "wasm depends on %s", d)
+		}
+	}
+}
+
+// Generated templ code is committed; a .templ edit without regenerating
+// would ship the old page.
+func TestTemplGeneratedFilesAreFresh(t *testing.T) {
+	root := moduleRoot(t)
+	var templs []string
+	require.NoError(t, filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(path, ".templ") {
+			templs = append(templs, path)
+		}
+		return nil
+	}))
+	require.NotEmpty(t, templs)
+	for _, src := range templs {
+		rel, _ := filepath.Rel(root, src)
+		t.Run(rel, func(t *testing.T) {
+			// templ writes to stdout only when -f names a file in the
+			// working directory.
+			cmd := exec.Command("go", "tool", "templ", "generate", "-f", filepath.Base(src), "-stdout")
+			cmd.Dir = filepath.Dir(src)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			want, err := cmd.Output()
+			require.NoError(t, err, "%s", stderr.String())
+			require.NotEmpty(t, want, "templ generated nothing for %s", rel)
+			// Generated from the module root (make generate), error
+			// positions name the file relative to the root.
+			want = bytes.ReplaceAll(want, []byte("FileName: `"+filepath.Base(src)+"`"), []byte("FileName: `"+filepath.ToSlash(rel)+"`"))
+			have, err := os.ReadFile(strings.TrimSuffix(src, ".templ") + "_templ.go")
+			require.NoError(t, err, "generated file missing: run make generate")
+			assert.True(t, bytes.Equal(want, have), "%s_templ.go is stale: run make generate", strings.TrimSuffix(rel, ".templ"))
+		})
+	}
+}

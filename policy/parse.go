@@ -218,7 +218,7 @@ func (p *parser) splitAttrs(s string, allowed ...string) (string, attrs, error) 
 		return "", a, p.errf(p.line, "id %q: use lower-case letters and digits joined by \"-\"", a.id)
 	}
 	if a.only != "" && a.only != p.doc.Lang {
-		return "", a, p.errf(p.line, "id %q: only=%s in a %s file", a.id, a.only, p.doc.Lang)
+		return "", a, p.errf(p.line, "id %q: only=%s in the %s file", a.id, a.only, p.doc.Lang)
 	}
 	return text, a, nil
 }

@@ -115,7 +115,7 @@ func align(dir string, a, b *Document) error {
 	// one to one; where a field's content differs by design both languages
 	// say so.
 	ra, rb := a.SDKs(), b.SDKs()
-	line := a.nodes[a.only(SDKTable).ID].line
+	line := a.nodes[a.block(SDKTable).ID].line
 	if len(ra) != len(rb) {
 		return lineErr(fa, line, "SDK table has %d rows, %s has %d", len(ra), fb, len(rb))
 	}
@@ -133,10 +133,10 @@ func align(dir string, a, b *Document) error {
 	}
 	ca, cb := a.Contact(), b.Contact()
 	if !slices.Equal(ca.Differs, cb.Differs) {
-		return lineErr(fa, a.nodes[a.only(Contact).ID].line, "contact: differs %v here but %v in %s", ca.Differs, cb.Differs, fb)
+		return lineErr(fa, a.nodes[a.block(Contact).ID].line, "contact: differs %v here but %v in %s", ca.Differs, cb.Differs, fb)
 	}
 	if ca.Site != cb.Site || ca.Phone != cb.Phone || ca.Email != cb.Email {
-		return lineErr(fa, a.nodes[a.only(Contact).ID].line, "contact: site, phone and email must match %s", fb)
+		return lineErr(fa, a.nodes[a.block(Contact).ID].line, "contact: site, phone and email must match %s", fb)
 	}
 	return nil
 }

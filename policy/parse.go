@@ -424,6 +424,7 @@ func (p *parser) fence(info string, body []string) error {
 	start := p.line
 	defer func() { p.line = start }()
 	for _, it := range b.Items {
+		it.OnlyIn = b.OnlyIn
 		p.line = p.lines[it]
 		if err := p.index(it.ID, it, string(it.Kind), b.ID, b.OnlyIn); err != nil {
 			return err
@@ -460,6 +461,7 @@ func (p *parser) permissions(id string, body []string) (*Block, error) {
 // record is one blank-line separated group of "key: value" lines.
 type record struct {
 	line   int
+	keys   []string // in source order, so errors are deterministic
 	fields map[string][]string
 	lines  map[string]int
 }
@@ -484,6 +486,9 @@ func (p *parser) records(id string, body []string) ([]record, error) {
 		}
 		if _, dup := cur.fields[k]; dup && k != "note" {
 			return nil, p.errf(ln, "id %q: key %q repeats", id, k)
+		}
+		if _, seen := cur.fields[k]; !seen {
+			cur.keys = append(cur.keys, k)
 		}
 		cur.fields[k] = append(cur.fields[k], v)
 		cur.lines[k] = ln
@@ -530,7 +535,7 @@ func (p *parser) sdkTable(id string, body []string) (*Block, error) {
 		return nil, p.errf(p.line, "id %q: want a record of labels and at least one SDK row", id)
 	}
 	head := recs[0]
-	for k := range head.fields {
+	for _, k := range head.keys {
 		if !slices.Contains(sdkLabelKeys, k) {
 			return nil, p.errf(head.lines[k], "id %q: the first record holds only labels, not %q", id, k)
 		}
@@ -548,7 +553,7 @@ func (p *parser) sdkTable(id string, body []string) (*Block, error) {
 		if rowID != "" {
 			where = fmt.Sprintf("SDK row %q", rowID)
 		}
-		for k := range r.fields {
+		for _, k := range r.keys {
 			if !slices.Contains(sdkFields, k) && !slices.Contains(sdkOptional, k) && !slices.Contains(sdkLabelKeys, k) {
 				return nil, p.errf(r.lines[k], "%s: unknown field %q", where, k)
 			}
@@ -603,7 +608,7 @@ func (p *parser) contact(id string, body []string) (*Block, error) {
 		return nil, p.errf(p.line, "id %q: a contact block is one record without blank lines", id)
 	}
 	r := recs[0]
-	for k := range r.fields {
+	for _, k := range r.keys {
 		if !slices.Contains(contactKeys, k) && k != "differs" {
 			return nil, p.errf(r.lines[k], "id %q: unknown field %q", id, k)
 		}

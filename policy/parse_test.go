@@ -38,7 +38,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		require.Len(t, d.Sections, sectionCount)
-		require.Len(t, d.SDKs(), len(d.only(SDKTable).SDKs))
+		require.Len(t, d.SDKs(), len(d.block(SDKTable).SDKs))
 		require.NotNil(t, d.Contact())
 		for _, id := range d.IDs() {
 			_, ok := d.Find(id)

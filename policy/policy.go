@@ -160,7 +160,7 @@ func (d *Document) IDs() []string { return append([]string(nil), d.order...) }
 
 // SDKs returns the rows of the SDK table.
 func (d *Document) SDKs() []SDK {
-	if b := d.only(SDKTable); b != nil {
+	if b := d.block(SDKTable); b != nil {
 		return b.SDKs
 	}
 	return nil
@@ -168,7 +168,7 @@ func (d *Document) SDKs() []SDK {
 
 // Permissions returns the permission items third parties may obtain.
 func (d *Document) Permissions() []*Block {
-	if b := d.only(Permissions); b != nil {
+	if b := d.block(Permissions); b != nil {
 		return b.Items
 	}
 	return nil
@@ -176,14 +176,14 @@ func (d *Document) Permissions() []*Block {
 
 // Contact returns the contact details.
 func (d *Document) Contact() *ContactInfo {
-	if b := d.only(Contact); b != nil {
+	if b := d.block(Contact); b != nil {
 		return b.Contact
 	}
 	return nil
 }
 
-// only returns the block of kind k; the loader guarantees there is one.
-func (d *Document) only(k BlockKind) *Block {
+// block returns the block of kind k; the loader guarantees there is one.
+func (d *Document) block(k BlockKind) *Block {
 	for _, id := range d.order {
 		if b, ok := d.nodes[id].ref.(*Block); ok && b.Kind == k {
 			return b

@@ -3,8 +3,10 @@ package server
 import (
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/policyview"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -32,12 +34,52 @@ func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 	return l
 }
 
+// privacyState is what the wasm needs to take over /privacy where the
+// server left it.
+type privacyState struct {
+	Lang    string `json:"lang"`
+	View    string `json:"view"`
+	Query   string `json:"q"`
+	Version string `json:"version"`
+}
+
 func (s *Server) handlePrivacy(w http.ResponseWriter, r *http.Request) {
 	l := s.readerLang(w, r)
 	loc := s.msgs.Localizer(l)
-	page := views.Page{Lang: l, Title: loc.T("privacy_title"), Surface: "privacy", State: map[string]string{"lang": l}}
+	q := r.URL.Query()
+	v := s.policies.Latest()
+	if id := q.Get("version"); id != "" {
+		var ok bool
+		if v, ok = s.policies.Version(id); !ok {
+			http.Error(w, "unknown policy version", http.StatusNotFound)
+			return
+		}
+	}
+	query := q.Get("q")
+	if len(query) > 200 {
+		query = query[:200]
+	}
+	page := policyview.Build(v, l, q.Get("view"), query, onlyNote(loc))
+	state := privacyState{Lang: l, View: page.View, Query: query, Version: v.ID}
+	s.render(w, r, views.Page{Lang: l, Title: loc.T("privacy_title"), Surface: "privacy", State: state}, loc, views.Privacy(page, loc))
+}
+
+// onlyNote says, in the reader's language, that a clause exists in one
+// language only.
+func onlyNote(loc *lang.Localizer) func(string) string {
+	return func(only string) string {
+		if only == lang.ZhHans {
+			return loc.T("privacy_only_in_zh")
+		}
+		return loc.T("privacy_only_in")
+	}
+}
+
+// render writes a page in the layout.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, page views.Page, loc *lang.Localizer, body templ.Component) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := views.Layout(page, loc).Render(r.Context(), w); err != nil {
-		s.log.Error("render privacy", "err", err)
+	ctx := templ.WithChildren(r.Context(), body)
+	if err := views.Layout(page, loc).Render(ctx, w); err != nil {
+		s.log.Error("render", "surface", page.Surface, "err", err)
 	}
 }

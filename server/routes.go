@@ -11,7 +11,9 @@ import (
 // handlers in its own file; this is the one place they are mounted.
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, s.logRequests, securityHeaders)
+	// Compress text only: the wasm is served precompressed.
+	compress := middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/json", "application/x-ndjson", "image/svg+xml")
+	r.Use(middleware.Recoverer, s.logRequests, securityHeaders, compress)
 
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/privacy", http.StatusFound)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/policy"
 )
 
 // Config is everything an operator can set.
@@ -36,13 +38,14 @@ type Config struct {
 
 // Server is the running program.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	msgs    *lang.Bundle
-	router  chi.Router
-	http    *http.Server
-	ln      net.Listener
-	closers []func() error
+	cfg      Config
+	log      *slog.Logger
+	msgs     *lang.Bundle
+	policies *policy.Library
+	router   chi.Router
+	http     *http.Server
+	ln       net.Listener
+	closers  []func() error
 }
 
 // Open prepares a server: it loads and validates the policy, creates the data
@@ -60,7 +63,11 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle()}
+	policies, err := policy.Load(policydata.FS)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
 	s.router = s.routes()
 	return s, nil
 }

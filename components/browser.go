@@ -1,0 +1,64 @@
+package components
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Browser is what components ask of the page outside their own tree. The
+// real one talks to the DOM through go-app (inert on the server); host tests
+// plug in a recorder.
+type Browser interface {
+	// ReplaceURL changes the address bar without a navigation, so a reload
+	// or a shared link shows what the reader sees now.
+	ReplaceURL(u string)
+	// SetCookie stores a first-party preference the reader chose.
+	SetCookie(name, value string, maxAgeSeconds int)
+	// TopmostID returns the id of the first element matching selector whose
+	// box is at or below the top of the viewport: the reader's place.
+	TopmostID(selector string) string
+	// ScrollTo brings the element with id into view.
+	ScrollTo(id string)
+	// SetPage sets <html lang> and the document title.
+	SetPage(lang, title string)
+	Print()
+}
+
+type domBrowser struct{}
+
+func (domBrowser) ReplaceURL(u string) {
+	app.Window().Get("history").Call("replaceState", nil, "", u)
+}
+
+func (domBrowser) SetCookie(name, value string, maxAge int) {
+	app.Window().Get("document").Set("cookie",
+		name+"="+url.QueryEscape(value)+"; Path=/; Max-Age="+strconv.Itoa(maxAge)+"; SameSite=Lax")
+}
+
+func (domBrowser) TopmostID(selector string) string {
+	els := app.Window().Get("document").Call("querySelectorAll", selector)
+	n := els.Get("length").Int()
+	for i := 0; i < n; i++ {
+		el := els.Index(i)
+		if el.Call("getBoundingClientRect").Get("bottom").Float() > 80 {
+			return el.Get("id").String()
+		}
+	}
+	return ""
+}
+
+func (domBrowser) ScrollTo(id string) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Call("scrollIntoView", map[string]any{"block": "start"})
+	}
+}
+
+func (domBrowser) SetPage(lang, title string) {
+	doc := app.Window().Get("document")
+	doc.Get("documentElement").Call("setAttribute", "lang", lang)
+	doc.Set("title", title)
+}
+
+func (domBrowser) Print() { app.Window().Call("print") }

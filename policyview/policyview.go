@@ -1,0 +1,385 @@
+// Package policyview turns a policy document into one render-ready tree of
+// elements, with search hits marked. The server's templ page and the wasm's
+// go-app component both walk this tree, so the page the server sends and the
+// page the wasm takes over are the same markup, element for element, and a
+// reader's place (an id) survives the swap and a language switch.
+package policyview
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/kaiconn/consent/policy"
+)
+
+// Node is one element. Tag is an HTML element name from a small fixed set
+// (see the renderers); a node has either Spans (inline text) or Children,
+// or both for a heading-led section.
+type Node struct {
+	Tag      string
+	ID       string
+	Class    string
+	Lang     string // set on a node whose language differs from the page's
+	Only     string // the language a clause exists in, when only one
+	Href     string // for Tag "a"
+	Spans    []Span
+	Children []*Node
+}
+
+// Span is a run of inline text.
+type Span struct {
+	Text   string
+	Strong bool   // sensitive personal information, bold as the policy promises
+	Href   string // a link
+	Hit    int    // 1-based search hit number; 0 when not a hit
+}
+
+// Options shape a rendering.
+type Options struct {
+	// Query marks every case-insensitive occurrence in the text. Chinese
+	// has no spaces between words, so matching is by substring, not word.
+	Query string
+	// IDPrefix is put before every id, so that a second column of a
+	// side-by-side view does not repeat the first one's ids.
+	IDPrefix string
+	// OnlyNote returns the note shown on a clause that exists in language
+	// only; nil shows none.
+	OnlyNote func(only string) string
+	// Lang marks the rendered tree's language when it differs from the page.
+	Lang string
+}
+
+// Result is a rendered document and the number of search hits in it.
+type Result struct {
+	Root *Node
+	Hits int
+}
+
+type builder struct {
+	opt  Options
+	hits int
+	q    []rune
+}
+
+// Document renders the title, the preamble and every section of d.
+func Document(d *policy.Document, opt Options) Result {
+	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query))}
+	root := &Node{Tag: "article", Class: "kc-doc", Lang: opt.Lang, ID: b.id("doc-" + d.Lang)}
+	root.Children = append(root.Children, &Node{Tag: "h1", Class: "kc-title", Spans: b.spans([]policy.Inline{{Text: d.Title}})})
+	root.Children = append(root.Children, b.preamble(d))
+	for _, s := range d.Sections {
+		root.Children = append(root.Children, b.section(s, 2))
+	}
+	return Result{Root: root, Hits: b.hits}
+}
+
+// Section renders one top-level section alone, for a side-by-side row.
+func Section(s *policy.Section, opt Options, firstHit int) Result {
+	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), hits: firstHit}
+	n := b.section(s, 2)
+	n.Lang = opt.Lang
+	return Result{Root: n, Hits: b.hits - firstHit}
+}
+
+// Preamble renders the text before section one alone, for a side-by-side
+// row.
+func Preamble(d *policy.Document, opt Options, firstHit int) Result {
+	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), hits: firstHit}
+	n := b.preamble(d)
+	n.Lang = opt.Lang
+	return Result{Root: n, Hits: b.hits - firstHit}
+}
+
+func (b *builder) preamble(d *policy.Document) *Node {
+	n := &Node{Tag: "div", Class: "kc-preamble", ID: b.id("pre")}
+	for _, bl := range d.Preamble {
+		n.Children = append(n.Children, b.block(bl))
+	}
+	return n
+}
+
+func (b *builder) id(id string) string {
+	if id == "" {
+		return ""
+	}
+	return b.opt.IDPrefix + id
+}
+
+func (b *builder) section(s *policy.Section, level int) *Node {
+	if level > 6 {
+		level = 6
+	}
+	n := &Node{Tag: "section", ID: b.id(s.ID), Class: "kc-sec kc-l" + string(rune('0'+level)), Only: s.OnlyIn}
+	h := &Node{Tag: "h" + string(rune('0'+level)), Class: "kc-h"}
+	if s.Number != "" {
+		h.Children = append(h.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: s.Number}}})
+	}
+	h.Spans = b.spans([]policy.Inline{{Text: s.Title}})
+	n.Children = append(n.Children, h)
+	b.onlyNote(n, s.OnlyIn)
+	for _, bl := range s.Blocks {
+		n.Children = append(n.Children, b.block(bl))
+	}
+	for _, c := range s.Children {
+		n.Children = append(n.Children, b.section(c, level+1))
+	}
+	return n
+}
+
+func (b *builder) onlyNote(n *Node, only string) {
+	if only == "" || b.opt.OnlyNote == nil {
+		return
+	}
+	n.Children = append(n.Children, &Node{Tag: "p", Class: "kc-only", Spans: []Span{{Text: b.opt.OnlyNote(only)}}})
+}
+
+func (b *builder) block(bl *policy.Block) *Node {
+	switch bl.Kind {
+	case policy.List, policy.Permissions:
+		class := "kc-list"
+		if bl.Kind == policy.Permissions {
+			class = "kc-perms"
+		}
+		n := &Node{Tag: "ol", ID: b.id(bl.ID), Class: class, Only: bl.OnlyIn}
+		for _, it := range bl.Items {
+			n.Children = append(n.Children, b.item(it))
+		}
+		return n
+	case policy.Item:
+		// An item outside a list (a clause's own paragraph) reads as one.
+		return &Node{Tag: "ol", Class: "kc-list", Children: []*Node{b.item(bl)}}
+	case policy.SDKTable:
+		return b.sdks(bl)
+	case policy.Contact:
+		return b.contact(bl)
+	}
+	n := &Node{Tag: "p", ID: b.id(bl.ID), Only: bl.OnlyIn, Spans: b.spans(bl.Text)}
+	if bl.OnlyIn == "" || b.opt.OnlyNote == nil {
+		return n
+	}
+	// The note goes beside the paragraph, so both sit in one wrapper that
+	// carries the id.
+	n.ID, n.Only = "", ""
+	wrap := &Node{Tag: "div", ID: b.id(bl.ID), Class: "kc-only-in", Only: bl.OnlyIn, Children: []*Node{n}}
+	b.onlyNote(wrap, bl.OnlyIn)
+	return wrap
+}
+
+func (b *builder) item(it *policy.Block) *Node {
+	if it.Kind == policy.Paragraph {
+		// A paragraph belonging to a clause sits in the list as its own
+		// unnumbered entry.
+		return &Node{Tag: "li", ID: b.id(it.ID), Class: "kc-para", Only: it.OnlyIn, Spans: b.spans(it.Text)}
+	}
+	li := &Node{Tag: "li", ID: b.id(it.ID), Only: it.OnlyIn}
+	if it.Number != "" {
+		li.Children = append(li.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: it.Number}}})
+	}
+	li.Children = append(li.Children, &Node{Tag: "span", Class: "kc-text", Spans: b.spans(it.Text)})
+	b.onlyNote(li, it.OnlyIn)
+	if len(it.Items) > 0 {
+		sub := &Node{Tag: "ol", Class: "kc-list"}
+		for _, c := range it.Items {
+			sub.Children = append(sub.Children, b.item(c))
+		}
+		li.Children = append(li.Children, sub)
+	}
+	return li
+}
+
+// sdks renders the SDK table as one card per SDK: six columns do not fit a
+// 360-px webview, and a definition list reads well to a screen reader.
+func (b *builder) sdks(bl *policy.Block) *Node {
+	n := &Node{Tag: "div", ID: b.id(bl.ID), Class: "kc-sdks"}
+	for _, s := range bl.SDKs {
+		card := &Node{Tag: "article", ID: b.id("sdk-" + s.ID), Class: "kc-sdk"}
+		h := &Node{Tag: "h4", Class: "kc-h"}
+		if s.Number != "" {
+			h.Children = append(h.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: s.Number}}})
+		}
+		h.Spans = b.spans([]policy.Inline{{Text: s.Name}})
+		dl := &Node{Tag: "dl"}
+		field := func(label string, text []policy.Inline) {
+			if len(text) == 0 || policy.InlineText(text) == "" {
+				return
+			}
+			dl.Children = append(dl.Children,
+				&Node{Tag: "dt", Spans: b.spans([]policy.Inline{{Text: label}})},
+				&Node{Tag: "dd", Spans: b.spans(text)})
+		}
+		field(s.Labels.Function, []policy.Inline{{Text: s.Function}})
+		collected := s.CollectedText
+		if len(collected) == 0 {
+			collected = []policy.Inline{{Text: s.Collected}}
+		}
+		field(s.Labels.Collected, collected)
+		field(s.Labels.Scope, []policy.Inline{{Text: s.Scope}})
+		field(s.Labels.Purpose, []policy.Inline{{Text: s.Purpose}})
+		field(s.Labels.PolicyURL, []policy.Inline{{Text: s.PolicyURL, Href: s.PolicyURL}})
+		card.Children = append(card.Children, h, dl)
+		if s.NotesTitle != "" || len(s.Notes) > 0 {
+			notes := &Node{Tag: "div", Class: "kc-notes"}
+			if s.NotesTitle != "" {
+				notes.Children = append(notes.Children, &Node{Tag: "p", Spans: b.spans([]policy.Inline{{Text: s.NotesTitle}})})
+			}
+			ul := &Node{Tag: "ul"}
+			for _, t := range s.Notes {
+				ul.Children = append(ul.Children, &Node{Tag: "li", Spans: b.spans([]policy.Inline{{Text: t}})})
+			}
+			notes.Children = append(notes.Children, ul)
+			card.Children = append(card.Children, notes)
+		}
+		n.Children = append(n.Children, card)
+	}
+	return n
+}
+
+func (b *builder) contact(bl *policy.Block) *Node {
+	c := bl.Contact
+	n := &Node{Tag: "address", ID: b.id(bl.ID), Class: "kc-contact"}
+	if c.Intro != "" {
+		n.Children = append(n.Children, &Node{Tag: "p", Spans: b.spans([]policy.Inline{{Text: c.Intro}})})
+	}
+	ul := &Node{Tag: "ul"}
+	for _, it := range bl.Items {
+		li := &Node{Tag: "li", ID: b.id(it.ID)}
+		text := it.Text
+		// The bare values become links a phone can act on.
+		switch {
+		case strings.HasSuffix(it.ID, "-site") && c.Site != "":
+			text = linkify(text, c.Site, c.Site)
+		case strings.HasSuffix(it.ID, "-email") && c.Email != "":
+			text = linkify(text, c.Email, "mailto:"+c.Email)
+		case strings.HasSuffix(it.ID, "-phone") && c.Phone != "":
+			text = linkify(text, c.Phone, "tel:+86"+strings.TrimPrefix(digits(c.Phone), "0"))
+		}
+		li.Spans = b.spans(text)
+		ul.Children = append(ul.Children, li)
+	}
+	n.Children = append(n.Children, ul)
+	if c.Outro != "" {
+		n.Children = append(n.Children, &Node{Tag: "p", Spans: b.spans([]policy.Inline{{Text: c.Outro}})})
+	}
+	return n
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// linkify makes the first occurrence of value in runs a link to href.
+func linkify(runs []policy.Inline, value, href string) []policy.Inline {
+	var out []policy.Inline
+	done := false
+	for _, r := range runs {
+		i := strings.Index(r.Text, value)
+		if done || r.Href != "" || i < 0 {
+			out = append(out, r)
+			continue
+		}
+		if i > 0 {
+			out = append(out, policy.Inline{Text: r.Text[:i], Strong: r.Strong})
+		}
+		out = append(out, policy.Inline{Text: value, Strong: r.Strong, Href: href})
+		if rest := r.Text[i+len(value):]; rest != "" {
+			out = append(out, policy.Inline{Text: rest, Strong: r.Strong})
+		}
+		done = true
+	}
+	return out
+}
+
+// spans splits inline runs at search hits.
+func (b *builder) spans(runs []policy.Inline) []Span {
+	var out []Span
+	for _, r := range runs {
+		if r.Text == "" {
+			continue
+		}
+		for _, m := range split(r.Text, b.q) {
+			s := Span{Text: m.text, Strong: r.Strong, Href: r.Href}
+			if m.hit {
+				b.hits++
+				s.Hit = b.hits
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+type piece struct {
+	text string
+	hit  bool
+}
+
+// split cuts text into pieces at every non-overlapping case-insensitive
+// occurrence of the folded query q.
+func split(text string, q []rune) []piece {
+	if len(q) == 0 {
+		return []piece{{text: text}}
+	}
+	runes := []rune(text)
+	folded := fold(text)
+	var out []piece
+	start := 0
+	for i := 0; i+len(q) <= len(folded); {
+		if equal(folded[i:i+len(q)], q) {
+			if i > start {
+				out = append(out, piece{text: string(runes[start:i])})
+			}
+			out = append(out, piece{text: string(runes[i : i+len(q)]), hit: true})
+			i += len(q)
+			start = i
+			continue
+		}
+		i++
+	}
+	if start < len(runes) {
+		out = append(out, piece{text: string(runes[start:])})
+	}
+	return out
+}
+
+// fold lower-cases rune by rune, so positions in the folded text are
+// positions in the original.
+func fold(s string) []rune {
+	r := []rune(s)
+	for i, c := range r {
+		r[i] = unicode.ToLower(c)
+	}
+	return r
+}
+
+func equal(a, b []rune) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TOCEntry is one line of the table of contents.
+type TOCEntry struct {
+	ID, Number, Title string
+	Children          []TOCEntry
+}
+
+// TOC lists the top-level sections and their direct subsections.
+func TOC(d *policy.Document) []TOCEntry {
+	var out []TOCEntry
+	for _, s := range d.Sections {
+		e := TOCEntry{ID: s.ID, Number: s.Number, Title: s.Title}
+		for _, c := range s.Children {
+			e.Children = append(e.Children, TOCEntry{ID: c.ID, Number: c.Number, Title: c.Title})
+		}
+		out = append(out, e)
+	}
+	return out
+}

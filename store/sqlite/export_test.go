@@ -1,0 +1,21 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Settings reads, through the writer connection, the pragmas the store's
+// durability depends on.
+func Settings(t *testing.T, db *DB) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, name := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout", "user_version"} {
+		var v string
+		require.NoError(t, db.write.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v))
+		got[name] = v
+	}
+	return got
+}

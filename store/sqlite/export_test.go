@@ -19,3 +19,9 @@ func Settings(t *testing.T, db *DB) map[string]string {
 	}
 	return got
 }
+
+// IntegrityCheck runs PRAGMA integrity_check, which answers "ok" for a
+// sound file.
+func IntegrityCheck(ctx context.Context, db *DB, result *string) error {
+	return db.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(result)
+}

@@ -63,12 +63,13 @@ type Server struct {
 }
 
 // BinDir returns the directory of the newest installed PostgreSQL's
-// binaries, or ErrNoPostgres. PGTEST_BINDIR overrides the search.
+// binaries, or ErrNoPostgres. PGTEST_BINDIR, when set, is the only place
+// looked at.
 func BinDir() (string, error) {
-	if dir := os.Getenv("PGTEST_BINDIR"); dir != "" {
-		return dir, nil
-	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if dir := os.Getenv("PGTEST_BINDIR"); dir != "" {
+		dirs = []string{dir}
+	}
 	var found []string
 	for _, dir := range dirs {
 		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {

@@ -1,0 +1,27 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Settings reads, through the writer connection, the pragmas the store's
+// durability depends on.
+func Settings(t *testing.T, db *DB) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, name := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout", "user_version"} {
+		var v string
+		require.NoError(t, db.write.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v))
+		got[name] = v
+	}
+	return got
+}
+
+// IntegrityCheck runs PRAGMA integrity_check, which answers "ok" for a
+// sound file.
+func IntegrityCheck(ctx context.Context, db *DB, result *string) error {
+	return db.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(result)
+}

@@ -1,0 +1,238 @@
+package receipt
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Keyring holds the server's countersigning keys: the newest signs, all
+// verify, so receipts countersigned before a rotation keep verifying.
+type Keyring struct {
+	dir  string // "" for a keyring that lives only in memory
+	mu   sync.RWMutex
+	keys []serverKey // oldest first
+}
+
+type serverKey struct {
+	kid     string
+	created time.Time
+	priv    ed25519.PrivateKey
+}
+
+// keyFile is what one file in the key directory holds.
+type keyFile struct {
+	Created time.Time       `json:"created"`
+	JWK     jose.JSONWebKey `json:"jwk"`
+}
+
+// OpenKeyring loads the keys in dir, one JSON file per key, creating dir and
+// a first key when there is none. A file that cannot be read is an error,
+// not skipped: losing a key silently would break old countersignatures.
+func OpenKeyring(dir string) (*Keyring, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("receipt: key directory: %w", err)
+	}
+	names, err := filepath.Glob(filepath.Join(dir, "*.jwk.json"))
+	if err != nil {
+		return nil, err
+	}
+	k := &Keyring{dir: dir}
+	for _, name := range names {
+		key, err := readKeyFile(name)
+		if err != nil {
+			return nil, err
+		}
+		k.keys = append(k.keys, key)
+	}
+	k.sort()
+	if len(k.keys) == 0 {
+		if _, err := k.Rotate(); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// NewKeyring returns a keyring held only in memory, with the given keys,
+// oldest first; with none it makes one. Rotate then keeps new keys in memory
+// too. It serves tests and tools; the server uses OpenKeyring.
+func NewKeyring(keys ...ed25519.PrivateKey) (*Keyring, error) {
+	k := &Keyring{}
+	base := time.Unix(0, 0).UTC()
+	for i, priv := range keys {
+		kid, err := thumbprint(priv.Public())
+		if err != nil {
+			return nil, err
+		}
+		k.keys = append(k.keys, serverKey{kid: kid, created: base.Add(time.Duration(i) * time.Second), priv: priv})
+	}
+	if len(k.keys) == 0 {
+		if _, err := k.Rotate(); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+func readKeyFile(name string) (serverKey, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return serverKey{}, fmt.Errorf("receipt: key file %s: %w", filepath.Base(name), err)
+	}
+	var f keyFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return serverKey{}, fmt.Errorf("receipt: key file %s: %w", filepath.Base(name), err)
+	}
+	priv, ok := f.JWK.Key.(ed25519.PrivateKey)
+	if !ok {
+		return serverKey{}, fmt.Errorf("receipt: key file %s: not an Ed25519 private key", filepath.Base(name))
+	}
+	kid, err := thumbprint(priv.Public())
+	if err != nil {
+		return serverKey{}, err
+	}
+	if f.JWK.KeyID != kid {
+		return serverKey{}, fmt.Errorf("receipt: key file %s: kid is not the key's thumbprint", filepath.Base(name))
+	}
+	return serverKey{kid: kid, created: f.Created, priv: priv}, nil
+}
+
+func (k *Keyring) sort() {
+	slices.SortFunc(k.keys, func(a, b serverKey) int {
+		if c := a.created.Compare(b.created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.kid, b.kid)
+	})
+}
+
+// Rotate makes a new key, writes it durably (when the keyring has a
+// directory) and makes it the signing key. It returns the new key id.
+func (k *Keyring) Rotate() (kid string, err error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	kid, err = thumbprint(priv.Public())
+	if err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	created := time.Now().UTC()
+	if n := len(k.keys); n > 0 && !created.After(k.keys[n-1].created) {
+		// The newest key must sort last even when clocks are coarse.
+		created = k.keys[n-1].created.Add(time.Nanosecond)
+	}
+	if k.dir != "" {
+		if err := writeKeyFile(k.dir, kid, created, priv); err != nil {
+			return "", err
+		}
+	}
+	k.keys = append(k.keys, serverKey{kid: kid, created: created, priv: priv})
+	return kid, nil
+}
+
+func writeKeyFile(dir, kid string, created time.Time, priv ed25519.PrivateKey) error {
+	data, err := json.MarshalIndent(keyFile{
+		Created: created,
+		JWK:     jose.JSONWebKey{Key: priv, KeyID: kid, Algorithm: string(jose.EdDSA), Use: "sig"},
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".key-*")
+	if err != nil {
+		return fmt.Errorf("receipt: write key: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("receipt: write key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("receipt: write key: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// The file name sorts by creation, for people listing the directory.
+	name := filepath.Join(dir, created.Format("20060102T150405.000000000Z")+"-"+kid+".jwk.json")
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("receipt: write key: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // make the rename durable where the platform allows it
+		d.Close()
+	}
+	return nil
+}
+
+// KeyID returns the id of the signing key.
+func (k *Keyring) KeyID() string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.keys[len(k.keys)-1].kid
+}
+
+// Countersign signs the canonical envelope bytes with the newest key and
+// returns the compact JWS and the key id.
+func (k *Keyring) Countersign(envelope []byte) (jws, kid string, err error) {
+	k.mu.RLock()
+	key := k.keys[len(k.keys)-1]
+	k.mu.RUnlock()
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.EdDSA, Key: jose.JSONWebKey{Key: key.priv, KeyID: key.kid}},
+		nil,
+	)
+	if err != nil {
+		return "", "", err
+	}
+	obj, err := signer.Sign(envelope)
+	if err != nil {
+		return "", "", err
+	}
+	jws, err = obj.CompactSerialize()
+	if err != nil {
+		return "", "", err
+	}
+	return jws, key.kid, nil
+}
+
+// JWKS returns the public keys as a JSON Web Key Set, newest first, each with
+// kid, alg and use, for /.well-known/jwks.json.
+func (k *Keyring) JWKS() []byte {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	set := jose.JSONWebKeySet{}
+	for i := len(k.keys) - 1; i >= 0; i-- {
+		key := k.keys[i]
+		set.Keys = append(set.Keys, jose.JSONWebKey{
+			Key:       key.priv.Public(),
+			KeyID:     key.kid,
+			Algorithm: string(jose.EdDSA),
+			Use:       "sig",
+		})
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		// Marshalling Ed25519 public keys cannot fail.
+		panic("receipt: JWKS: " + err.Error())
+	}
+	return b
+}

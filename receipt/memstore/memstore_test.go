@@ -1,0 +1,13 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/receipt/memstore"
+	"github.com/kaiconn/consent/receipt/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) receipt.Store { return memstore.New() })
+}

@@ -1,0 +1,314 @@
+package receipt
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gowebpki/jcs"
+)
+
+// Schema names this version of the receipt format; a reader refuses any other.
+const Schema = "kaiconn-receipt/1"
+
+// Jurisdiction is the law the receipts are given under (PIPL).
+const Jurisdiction = "CN"
+
+// WithdrawURL is where a person withdraws consent; every purpose points there
+// so that withdrawing is as easy as giving (PIPL art. 15).
+const WithdrawURL = "/settings/privacy"
+
+// Surfaces on which a decision can be taken.
+const (
+	SurfaceFirstLaunch = "first-launch"
+	SurfaceWebBanner   = "web-banner"
+	SurfaceSettings    = "settings"
+)
+
+// Languages the policy is shown in; the policy hash is of the text in that
+// language.
+const (
+	LangZhHans = "zh-Hans"
+	LangEn     = "en"
+)
+
+// Decision kinds: what the person did on the surface.
+const (
+	DecisionAgreed    = "agreed"
+	DecisionDeclined  = "declined"
+	DecisionUpdated   = "updated"
+	DecisionWithdrawn = "withdrawn"
+)
+
+// Consent types: PIPL asks a separate consent for sensitive data, for
+// providing data to other controllers and for transfers abroad.
+const (
+	ConsentTypeConsent  = "consent"
+	ConsentTypeSeparate = "separate-consent"
+)
+
+// States of one purpose after the decision.
+const (
+	StateGiven     = "given"
+	StateRefused   = "refused"
+	StateWithdrawn = "withdrawn"
+)
+
+// TimeLayout is how New writes times: UTC with milliseconds. Readers accept
+// any RFC 3339 time in UTC ("Z"), because the signature covers the string as
+// the device wrote it.
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// Controller is the personal information handler that receives the consent.
+type Controller struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Email   string `json:"email"`
+}
+
+// Kaiconn is the controller named in every receipt this product issues.
+var Kaiconn = Controller{
+	Name:    "深圳市每开创新科技有限公司 / Shenzhen Kaiconn Innovative Technology Co., Ltd.",
+	Address: "深圳市南山区粤海街道高新南环路42号北邮科技大厦10楼1002",
+	Email:   "privacy@kaiconn.com",
+}
+
+// Policy identifies the exact policy text the person was shown.
+type Policy struct {
+	Version string `json:"version"`
+	SHA256  string `json:"sha256"` // lowercase hex SHA-256 of the text in the language shown
+}
+
+// Withdrawal tells the person how to take a consent back.
+type Withdrawal struct {
+	Text string `json:"text"`
+	URL  string `json:"url"`
+}
+
+// Purpose is the state of one purpose of processing after the decision.
+type Purpose struct {
+	ID             string     `json:"id"`
+	Recipient      string     `json:"recipient"` // who receives the data: Kaiconn itself or a named SDK
+	DataCategories []string   `json:"dataCategories"`
+	ConsentType    string     `json:"consentType"`
+	State          string     `json:"state"`
+	Time           string     `json:"time"`      // when this state was set, RFC 3339 UTC
+	ExpiresAt      string     `json:"expiresAt"` // RFC 3339 UTC; "" when nothing was given
+	Withdraw       Withdrawal `json:"withdraw"`
+}
+
+// Receipt is what the device signs: one decision of one pseudonymous subject.
+type Receipt struct {
+	Schema       string     `json:"schema"`
+	ID           string     `json:"id"`
+	Subject      string     `json:"subject"`
+	Controller   Controller `json:"controller"`
+	Jurisdiction string     `json:"jurisdiction"`
+	Surface      string     `json:"surface"`
+	Language     string     `json:"language"`
+	Policy       Policy     `json:"policy"`
+	Decision     string     `json:"decision"`
+	IssuedAt     string     `json:"issuedAt"`
+	Purposes     []Purpose  `json:"purposes"`
+	PrevHash     string     `json:"prevHash"`
+}
+
+// JWK is a device's public key as a JSON Web Key (RFC 7517), holding only the
+// members that RFC 7638 thumbprints cover: kty, crv, x and, for EC keys, y.
+type JWK struct {
+	Kty string `json:"kty"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Y   string `json:"y,omitempty"`
+}
+
+// Device is the device's signature over the canonical receipt.
+type Device struct {
+	Alg string `json:"alg"`
+	JWK JWK    `json:"jwk"`
+	Sig string `json:"sig"`
+}
+
+// Signed is the envelope a device sends: a receipt and the device signature.
+//
+// # Receipt format kaiconn-receipt/1
+//
+// The envelope is a JSON object with exactly two members:
+//
+//	{"receipt": {...}, "device": {"alg": ..., "jwk": {...}, "sig": ...}}
+//
+// Every member listed below is required, no other member is allowed, no value
+// may be null, and member names are case-sensitive. Readers reject a document
+// that breaks any rule with a message naming the member, for example
+// "receipt.purposes[2].state: must be given, refused or withdrawn".
+//
+//   - receipt.schema: "kaiconn-receipt/1".
+//   - receipt.id: a UUID version 4 in lowercase canonical form.
+//   - receipt.subject: a pseudonymous subject id, "sub_" followed by 26
+//     lowercase base32 characters (a-z, 2-7), or a lowercase UUID. It is never a
+//     phone number, an email address or a name.
+//   - receipt.controller: {"name", "address", "email"}, the personal information
+//     handler (Kaiconn, see the Kaiconn variable).
+//   - receipt.jurisdiction: "CN".
+//   - receipt.surface: "first-launch", "web-banner" or "settings".
+//   - receipt.language: the language the policy was shown in, "zh-Hans" or "en".
+//   - receipt.policy: {"version", "sha256"}: the policy version and the
+//     lowercase hex SHA-256 of the exact policy text shown in that language.
+//   - receipt.decision: "agreed", "declined", "updated" or "withdrawn".
+//   - receipt.issuedAt: RFC 3339 time in UTC (ending in "Z").
+//   - receipt.purposes: a non-empty array of purposes with distinct ids, each
+//     {"id", "recipient", "dataCategories" (non-empty array of strings),
+//     "consentType" ("consent" or "separate-consent"), "state" ("given",
+//     "refused" or "withdrawn"), "time" (RFC 3339 UTC), "expiresAt" (RFC 3339
+//     UTC, or "" when the state is not given), "withdraw" {"text", "url":
+//     "/settings/privacy"}}.
+//   - receipt.prevHash: the hash (below) of this subject's previous receipt, ""
+//     for the subject's first receipt.
+//   - device.alg: "EdDSA" (Ed25519) or "ES256" (ECDSA P-256 with SHA-256).
+//   - device.jwk: the public key, {"kty": "OKP", "crv": "Ed25519", "x"} for
+//     EdDSA or {"kty": "EC", "crv": "P-256", "x", "y"} for ES256, base64url
+//     without padding, and nothing else (no "ext", no "key_ops").
+//   - device.sig: base64url (no padding) signature over the canonical bytes of
+//     receipt. For ES256 it is the raw 64-byte r||s that WebCrypto produces,
+//     not ASN.1 DER.
+//
+// Canonical bytes are the JSON Canonicalization Scheme (RFC 8785) of a value.
+// A receipt's device signature covers JCS(receipt). The hash of a receipt,
+// used in prevHash and as Record.Hash, is the lowercase hex SHA-256 of
+// JCS(envelope): the envelope as above, without the server countersignature.
+// Record.Body holds JCS(envelope).
+//
+// The server countersignature is a JWS (RFC 7515) in compact serialisation,
+// alg "EdDSA" (Ed25519, RFC 8037), whose protected header carries "kid", the
+// RFC 7638 thumbprint of the server key, and whose payload is JCS(envelope).
+// The server's public keys are published as a JWKS at
+// /.well-known/jwks.json; keys are rotated but never withdrawn from it, so old
+// countersignatures keep verifying.
+type Signed struct {
+	Receipt Receipt `json:"receipt"`
+	Device  Device  `json:"device"`
+}
+
+// Canonical returns JCS(envelope), the bytes that are hashed, stored and
+// countersigned.
+func (s *Signed) Canonical() ([]byte, error) { return canonical(s) }
+
+// Hash returns the lowercase hex SHA-256 of JCS(envelope).
+func (s *Signed) Hash() (string, error) {
+	b, err := s.Canonical()
+	if err != nil {
+		return "", err
+	}
+	return HashBytes(b), nil
+}
+
+// Canonical returns JCS(receipt), the bytes the device signs.
+func (r *Receipt) Canonical() ([]byte, error) { return canonical(r) }
+
+// HashBytes returns the lowercase hex SHA-256 of canonical envelope bytes, as
+// stored in Record.Body.
+func HashBytes(canonicalEnvelope []byte) string {
+	sum := sha256.Sum256(canonicalEnvelope)
+	return hex.EncodeToString(sum[:])
+}
+
+// IssuedTime returns receipt.issuedAt as a time; the zero time when it does
+// not parse, which Decode never lets through.
+func (r *Receipt) IssuedTime() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, r.IssuedAt)
+	return t
+}
+
+func canonical(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jcs.Transform(b)
+}
+
+// PurposeParams is one purpose of a decision, in plain Go values.
+type PurposeParams struct {
+	ID             string
+	Recipient      string
+	DataCategories []string
+	ConsentType    string
+	State          string
+	Time           time.Time
+	ExpiresAt      time.Time // zero when the purpose is not given
+	WithdrawText   string
+}
+
+// Params is a consent decision in plain Go values, so that the browser (wasm)
+// and tests can build a receipt without depending on the consent package.
+type Params struct {
+	ID            string // "" for a fresh UUID v4
+	Subject       string
+	Surface       string
+	Language      string
+	PolicyVersion string
+	PolicySHA256  string
+	Decision      string
+	IssuedAt      time.Time
+	Purposes      []PurposeParams
+	PrevHash      string
+}
+
+// New builds a receipt from p, filling in the schema, controller,
+// jurisdiction and withdrawal URL. It does not check p: Sign does.
+func New(p Params) *Receipt {
+	id := p.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	r := &Receipt{
+		Schema:       Schema,
+		ID:           id,
+		Subject:      p.Subject,
+		Controller:   Kaiconn,
+		Jurisdiction: Jurisdiction,
+		Surface:      p.Surface,
+		Language:     p.Language,
+		Policy:       Policy{Version: p.PolicyVersion, SHA256: p.PolicySHA256},
+		Decision:     p.Decision,
+		IssuedAt:     FormatTime(p.IssuedAt),
+		Purposes:     make([]Purpose, 0, len(p.Purposes)),
+		PrevHash:     p.PrevHash,
+	}
+	for _, pp := range p.Purposes {
+		expires := ""
+		if !pp.ExpiresAt.IsZero() {
+			expires = FormatTime(pp.ExpiresAt)
+		}
+		cats := append([]string{}, pp.DataCategories...)
+		r.Purposes = append(r.Purposes, Purpose{
+			ID:             pp.ID,
+			Recipient:      pp.Recipient,
+			DataCategories: cats,
+			ConsentType:    pp.ConsentType,
+			State:          pp.State,
+			Time:           FormatTime(pp.Time),
+			ExpiresAt:      expires,
+			Withdraw:       Withdrawal{Text: pp.WithdrawText, URL: WithdrawURL},
+		})
+	}
+	return r
+}
+
+// FormatTime writes t the way receipts carry times: UTC, milliseconds.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// NewSubject returns a fresh pseudonymous subject id: "sub_" and 128 random
+// bits in lowercase base32. It is random so that it can never be traced back
+// to a phone number or an account.
+func NewSubject() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24.
+	return "sub_" + subjectEncoding.EncodeToString(b[:])
+}
+
+var subjectEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

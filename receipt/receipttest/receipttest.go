@@ -1,0 +1,90 @@
+// Package receipttest holds a small policy catalogue and decisions for the
+// tests of the receipt, api and verifier packages, so that each test builds
+// receipts the same way the browser does: receipt.New then receipt.Sign.
+package receipttest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+
+	"github.com/kaiconn/consent/receipt"
+)
+
+// PolicyVersion is the one policy version the test catalogue knows.
+const PolicyVersion = "2025-01-01"
+
+// PolicyText returns the test policy text shown in lang.
+func PolicyText(lang string) string {
+	if lang == receipt.LangEn {
+		return "Kaiconn privacy policy, test edition.\n"
+	}
+	return "每开隐私政策（测试版）。\n"
+}
+
+// PolicySHA256 returns the hex SHA-256 of PolicyText(lang).
+func PolicySHA256(lang string) string {
+	sum := sha256.Sum256([]byte(PolicyText(lang)))
+	return hex.EncodeToString(sum[:])
+}
+
+// PolicyHash is a receipt.PolicyHashFunc over the test catalogue.
+func PolicyHash(version, lang string) (string, bool) {
+	if version != PolicyVersion || (lang != receipt.LangEn && lang != receipt.LangZhHans) {
+		return "", false
+	}
+	return PolicySHA256(lang), true
+}
+
+// Purposes of the test policy.
+const (
+	PurposeAccount = "account"
+	PurposeCrash   = "crash-reports"
+)
+
+// PurposeKnown is a receipt.PurposeFunc over the test catalogue.
+func PurposeKnown(version, id string) bool {
+	return version == PolicyVersion && (id == PurposeAccount || id == PurposeCrash)
+}
+
+// Params returns a first-launch decision of subject at time at, chained to
+// prev: the account purpose given, crash reports to an SDK refused.
+func Params(subject, prev string, at time.Time) receipt.Params {
+	return receipt.Params{
+		Subject:       subject,
+		Surface:       receipt.SurfaceFirstLaunch,
+		Language:      receipt.LangZhHans,
+		PolicyVersion: PolicyVersion,
+		PolicySHA256:  PolicySHA256(receipt.LangZhHans),
+		Decision:      receipt.DecisionAgreed,
+		IssuedAt:      at,
+		PrevHash:      prev,
+		Purposes: []receipt.PurposeParams{
+			{
+				ID:             PurposeAccount,
+				Recipient:      "Kaiconn",
+				DataCategories: []string{"device-id", "app-usage"},
+				ConsentType:    receipt.ConsentTypeConsent,
+				State:          receipt.StateGiven,
+				Time:           at,
+				ExpiresAt:      at.AddDate(1, 0, 0),
+				WithdrawText:   "在“设置 > 隐私”中随时撤回。",
+			},
+			{
+				ID:             PurposeCrash,
+				Recipient:      "Bugly SDK (Tencent)",
+				DataCategories: []string{"device-model", "crash-log"},
+				ConsentType:    receipt.ConsentTypeSeparate,
+				State:          receipt.StateRefused,
+				Time:           at,
+				WithdrawText:   "在“设置 > 隐私”中随时撤回。",
+			},
+		},
+	}
+}
+
+// Validator returns a receipt.Validator over the test catalogue with a clock
+// fixed at now.
+func Validator(now time.Time) *receipt.Validator {
+	return receipt.NewValidator(PolicyHash, PurposeKnown, func() time.Time { return now })
+}

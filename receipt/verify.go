@@ -1,0 +1,151 @@
+package receipt
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/kaiconn/consent/errs"
+)
+
+// Countersigned is a stored receipt as the API returns it and as the
+// verifier reads it: the device-signed envelope with the server's
+// countersignature.
+type Countersigned struct {
+	ID               string          `json:"id"`
+	Hash             string          `json:"hash"`
+	Envelope         json.RawMessage `json:"envelope"`
+	Countersignature string          `json:"countersignature"`
+	KeyID            string          `json:"kid"`
+	ReceivedAt       time.Time       `json:"receivedAt"`
+}
+
+// History is a subject's chain of receipts, oldest first.
+type History struct {
+	Subject  string          `json:"subject"`
+	Receipts []Countersigned `json:"receipts"`
+}
+
+// FromRecord returns the wire form of a stored record.
+func FromRecord(r Record) Countersigned {
+	return Countersigned{
+		ID:               r.ID,
+		Hash:             r.Hash,
+		Envelope:         json.RawMessage(r.Body),
+		Countersignature: r.Countersig,
+		KeyID:            r.KeyID,
+		ReceivedAt:       r.ReceivedAt,
+	}
+}
+
+// VerifyCountersigned checks, offline, that envelopeJSON is a well-formed
+// receipt envelope whose device signature verifies, and that jws is a
+// countersignature over its canonical bytes by a key in jwks. Failures are
+// errs.Invalid for malformed input and errs.Unprocessable otherwise.
+func VerifyCountersigned(envelopeJSON, jws []byte, jwks []byte) error {
+	_, err := verifyCountersigned(envelopeJSON, jws, jwks)
+	return err
+}
+
+func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (*Signed, error) {
+	s, err := Decode(envelopeJSON)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.VerifyDevice(); err != nil {
+		return nil, err
+	}
+	canon, err := s.Canonical()
+	if err != nil {
+		return nil, err
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(jwks, &set); err != nil {
+		return nil, errs.New(errs.Invalid, "jwks: not a JSON Web Key Set")
+	}
+	obj, err := jose.ParseSignedCompact(string(bytes.TrimSpace(jws)), []jose.SignatureAlgorithm{jose.EdDSA})
+	if err != nil || len(obj.Signatures) != 1 {
+		return nil, errs.New(errs.Invalid, "countersignature: not a compact EdDSA JWS")
+	}
+	kid := obj.Signatures[0].Header.KeyID
+	keys := set.Key(kid)
+	if kid == "" || len(keys) == 0 {
+		return nil, errs.New(errs.Unprocessable, "countersignature: key %q is not in the JWKS", kid)
+	}
+	payload, err := obj.Verify(keys[0].Public())
+	if err != nil {
+		return nil, errs.New(errs.Unprocessable, "countersignature: does not verify with key %q", kid)
+	}
+	if !bytes.Equal(payload, canon) {
+		return nil, errs.New(errs.Unprocessable, "countersignature: signs other bytes than this envelope")
+	}
+	return s, nil
+}
+
+// Verify checks c offline against jwks: the device signature, the
+// countersignature, and that the id, hash and kid it claims are the
+// envelope's. It returns the decoded envelope.
+func (c Countersigned) Verify(jwks []byte) (*Signed, error) {
+	s, err := verifyCountersigned(c.Envelope, []byte(c.Countersignature), jwks)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.Hash()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.ID != "" && c.ID != s.Receipt.ID:
+		return nil, errs.New(errs.Unprocessable, "id: is not the envelope's receipt id")
+	case c.Hash != "" && c.Hash != hash:
+		return nil, errs.New(errs.Unprocessable, "hash: is not the hash of the envelope")
+	}
+	if c.KeyID != "" {
+		obj, _ := jose.ParseSignedCompact(c.Countersignature, []jose.SignatureAlgorithm{jose.EdDSA})
+		if obj == nil || obj.Signatures[0].Header.KeyID != c.KeyID {
+			return nil, errs.New(errs.Unprocessable, "kid: is not the countersignature's key id")
+		}
+	}
+	return s, nil
+}
+
+// VerifyChain checks a subject's whole history offline: every device
+// signature, every countersignature, and every link (the first receipt has
+// prevHash "", each next one the hash of the one before), all of one subject.
+func VerifyChain(h History, jwks []byte) error {
+	if len(h.Receipts) == 0 {
+		return errs.New(errs.Invalid, "receipts: empty chain")
+	}
+	prev, subject := "", h.Subject
+	seen := map[string]bool{}
+	for i, c := range h.Receipts {
+		at := fmt.Sprintf("receipts[%d]", i)
+		s, err := c.Verify(jwks)
+		if err != nil {
+			return errs.New(errs.Code(err), "%s: %s", at, errs.Message(err))
+		}
+		if subject == "" {
+			subject = s.Receipt.Subject
+		}
+		if s.Receipt.Subject != subject {
+			return errs.New(errs.Unprocessable, "%s: belongs to another subject", at)
+		}
+		if seen[s.Receipt.ID] {
+			return errs.New(errs.Unprocessable, "%s: receipt id appears twice", at)
+		}
+		seen[s.Receipt.ID] = true
+		switch {
+		case i == 0 && s.Receipt.PrevHash != "":
+			return errs.New(errs.Unprocessable, "%s: chain broken: the first receipt must have an empty prevHash", at)
+		case s.Receipt.PrevHash != prev:
+			return errs.New(errs.Unprocessable, "%s: chain broken: prevHash is not the hash of receipts[%d]", at, i-1)
+		}
+		if prev, err = s.Hash(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -20,7 +20,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/receipt/memstore"
+	"github.com/kaiconn/consent/store/memstore"
 	"github.com/kaiconn/consent/receipt/receipttest"
 )
 

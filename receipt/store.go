@@ -25,6 +25,8 @@ type Record struct {
 }
 
 // Store keeps records durably. Put returns only once the record is durable.
+// Stores keep times in UTC at microsecond precision, and set ReceivedAt to
+// the time of acknowledgement when the caller leaves it zero.
 type Store interface {
 	// Put stores r. When a record with r.ID already exists it is returned
 	// unchanged with created false (idempotent retries). When r.PrevHash is

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/receipt/memstore"
-	"github.com/kaiconn/consent/receipt/storetest"
+	"github.com/kaiconn/consent/store/memstore"
+	"github.com/kaiconn/consent/store/storetest"
 )
 
 func TestConformance(t *testing.T) {

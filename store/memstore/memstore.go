@@ -6,7 +6,10 @@
 package memstore
 
 import (
+	"time"
+
 	"context"
+	"github.com/kaiconn/consent/store/internal/put"
 	"slices"
 	"sync"
 
@@ -40,12 +43,16 @@ func (s *Store) Put(_ context.Context, r receipt.Record) (receipt.Record, bool, 
 	if s.FailPut != nil {
 		return receipt.Record{}, false, s.FailPut
 	}
+	r, err := put.Prepare(r, time.Now())
+	if err != nil {
+		return receipt.Record{}, false, err
+	}
 	head := ""
 	if h, ok := s.head(r.Subject); ok {
 		head = h.Hash
 	}
 	if r.PrevHash != head {
-		return receipt.Record{}, false, errs.New(errs.Conflict, "receipt.prevHash: the subject's chain has moved")
+		return receipt.Record{}, false, put.ErrChain()
 	}
 	s.byID[r.ID] = len(s.records)
 	s.records = append(s.records, clone(r))

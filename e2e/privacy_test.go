@@ -34,7 +34,7 @@ func TestPrivacyWholePolicy(t *testing.T) {
 	srv := startServer(t)
 	for _, tt := range []struct {
 		name, lang, address string
-		wasm               bool
+		wasm                bool
 	}{
 		{"ZhBeforeWasm", "zh-Hans", "北邮科技大厦", false},
 		{"EnBeforeWasm", "en", "Shenzhen", false},

@@ -20,8 +20,8 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/store/memstore"
 	"github.com/kaiconn/consent/receipt/receipttest"
+	"github.com/kaiconn/consent/store/memstore"
 )
 
 var now = time.Date(2025, 3, 1, 8, 30, 0, 0, time.UTC)
@@ -145,6 +145,18 @@ func TestPostReceipt(t *testing.T) {
 			body: func(e *env) []byte {
 				s := e.sign("", nil)
 				s.Receipt.Decision = receipt.DecisionDeclined
+				return body(t, s)
+			}},
+		{name: "ErrServerAttested", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "attestation: must be device",
+			body: func(e *env) []byte {
+				s, err := receipt.Attest(receipt.New(receipttest.Params(e.subject, "", now.Add(-time.Minute))))
+				require.NoError(t, err)
+				return body(t, s)
+			}},
+		{name: "ErrNoDeviceSignature", status: http.StatusBadRequest, code: errs.Invalid, message: "device: missing",
+			body: func(e *env) []byte {
+				s := e.sign("", nil)
+				s.Device = receipt.Device{}
 				return body(t, s)
 			}},
 		{name: "ErrBrokenChain", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "chain broken",

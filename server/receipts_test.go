@@ -20,7 +20,7 @@ import (
 
 // openTest opens the real program on a fresh data directory (SQLite), or on
 // the PostgreSQL database dsn when it is set.
-func openTest(t *testing.T, dir, dsn string) *Server {
+func openTest(t testing.TB, dir, dsn string) *Server {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()

@@ -147,6 +147,18 @@ func TestPostReceipt(t *testing.T) {
 				s.Receipt.Decision = receipt.DecisionDeclined
 				return body(t, s)
 			}},
+		{name: "ErrServerAttested", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "attestation: must be device",
+			body: func(e *env) []byte {
+				s, err := receipt.Attest(receipt.New(receipttest.Params(e.subject, "", now.Add(-time.Minute))))
+				require.NoError(t, err)
+				return body(t, s)
+			}},
+		{name: "ErrNoDeviceSignature", status: http.StatusBadRequest, code: errs.Invalid, message: "device: missing",
+			body: func(e *env) []byte {
+				s := e.sign("", nil)
+				s.Device = receipt.Device{}
+				return body(t, s)
+			}},
 		{name: "ErrBrokenChain", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "chain broken",
 			body: func(e *env) []byte { return body(t, e.sign(strings.Repeat("ab", 32), nil)) }},
 	} {

@@ -13,7 +13,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kaiconn/consent/server"
 )
@@ -62,8 +65,34 @@ func parseConfig(args []string, getenv func(string) string) (server.Config, erro
 	fs.StringVar(&cfg.DSN, "dsn", env("KAICONN_DSN", ""), "PostgreSQL DSN; empty uses SQLite in the data directory (env KAICONN_DSN)")
 	fs.StringVar(&cfg.WebDir, "web", env("KAICONN_WEB", "web"), "directory holding app.wasm and wasm_exec.js (env KAICONN_WEB)")
 	fs.StringVar(&cfg.UserAgreementURL, "user-agreement", env("KAICONN_USER_AGREEMENT_URL", "https://www.kaiconn.com/agreement"), "user agreement URL linked from the gate (env KAICONN_USER_AGREEMENT_URL)")
+	fs.StringVar(&cfg.AdminToken, "admin-token", env("KAICONN_ADMIN_TOKEN", ""), "bearer token of GET /api/v1/export; empty disables the export (env KAICONN_ADMIN_TOKEN; prefer the environment, flags show in ps)")
+	origins := fs.String("allowed-origins", env("KAICONN_ALLOWED_ORIGINS", ""), "comma-separated origins whose pages may call the receipt API (env KAICONN_ALLOWED_ORIGINS)")
+	proxies := fs.String("trusted-proxies", env("KAICONN_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env KAICONN_TRUSTED_PROXIES)")
+	rate, err := strconv.Atoi(env("KAICONN_RATE_LIMIT", "0"))
+	if err != nil {
+		return cfg, fmt.Errorf("KAICONN_RATE_LIMIT: %w", err)
+	}
+	fs.IntVar(&cfg.RateLimit, "rate-limit", rate, "API requests per client IP per rate window; 0 for 120, negative for unlimited (env KAICONN_RATE_LIMIT)")
+	window, err := time.ParseDuration(env("KAICONN_RATE_WINDOW", "1m"))
+	if err != nil {
+		return cfg, fmt.Errorf("KAICONN_RATE_WINDOW: %w", err)
+	}
+	fs.DurationVar(&cfg.RateWindow, "rate-window", window, "the rate limit's window (env KAICONN_RATE_WINDOW)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	cfg.AllowedOrigins = splitList(*origins)
+	cfg.TrustedProxies = splitList(*proxies)
 	return cfg, nil
+}
+
+// splitList reads a comma-separated list, ignoring blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

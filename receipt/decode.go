@@ -18,7 +18,7 @@ import (
 	"github.com/kaiconn/consent/errs"
 )
 
-// Decode reads a device-signed envelope strictly: unknown, missing, null or
+// Decode reads an envelope, device-signed or server-attested, strictly: unknown, missing, null or
 // mistyped members, duplicate member names and values outside the format are
 // refused with code errs.Invalid and a message naming the member. It checks
 // the form of the device key and signature but not the signature itself: see
@@ -100,7 +100,8 @@ func checkShape(path string, v any, t reflect.Type) error {
 			f := t.Field(i)
 			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 			known[name] = f
-			if _, present := obj[name]; !present && !strings.Contains(opts, "omitempty") {
+			optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+			if _, present := obj[name]; !present && !optional {
 				return errs.New(errs.Invalid, "%s: missing", join(path, name))
 			}
 		}
@@ -144,8 +145,22 @@ func invalid(field, format string, args ...any) error {
 
 // check applies the value rules of the format to a decoded envelope.
 func (s *Signed) check() error {
+	switch s.Attestation {
+	case AttestationDevice, AttestationServer:
+	default:
+		return invalid("attestation", "must be device or server")
+	}
 	if err := s.Receipt.check(); err != nil {
 		return err
+	}
+	if s.Attestation == AttestationServer {
+		if s.Device != (Device{}) {
+			return invalid("device", "must be absent when the attestation is server")
+		}
+		return nil
+	}
+	if s.Device == (Device{}) {
+		return invalid("device", "missing: a device-attested receipt carries the device signature")
 	}
 	return s.Device.check()
 }

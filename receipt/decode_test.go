@@ -43,6 +43,15 @@ func TestDecode(t *testing.T) {
 		want   string // "" for success
 	}{
 		{name: "OK"},
+		{name: "OKServerAttested", mutate: func(m map[string]any) { m["attestation"] = "server"; delete(m, "device") }},
+		{name: "ErrMissingAttestation", mutate: func(m map[string]any) { delete(m, "attestation") },
+			want: "attestation: missing"},
+		{name: "ErrUnknownAttestation", mutate: func(m map[string]any) { m["attestation"] = "none" },
+			want: "attestation: must be device or server"},
+		{name: "ErrDeviceWithoutSignature", mutate: func(m map[string]any) { delete(m, "device") },
+			want: "device: missing"},
+		{name: "ErrServerWithDevice", mutate: func(m map[string]any) { m["attestation"] = "server" },
+			want: "device: must be absent when the attestation is server"},
 		{name: "ErrMissingState", mutate: func(m map[string]any) { delete(purpose(m, 1), "state") },
 			want: "receipt.purposes[1].state: missing"},
 		{name: "ErrBadState", mutate: func(m map[string]any) { purpose(m, 1)["state"] = "maybe" },
@@ -124,6 +133,10 @@ func TestDecode(t *testing.T) {
 			s, err := receipt.Decode(b)
 			if tt.want == "" {
 				require.NoError(t, err)
+				if s.Attestation == receipt.AttestationServer {
+					assert.Equal(t, errs.Unprocessable, errs.Code(s.VerifyDevice()), "a server-attested receipt has no device signature to verify")
+					return
+				}
 				require.NoError(t, s.VerifyDevice())
 				return
 			}

@@ -133,19 +133,37 @@ type Device struct {
 	Sig string `json:"sig"`
 }
 
-// Signed is the envelope a device sends: a receipt and the device signature.
+// Attestations: who vouches that the person made the decision.
+const (
+	// AttestationDevice is a receipt signed by the person's device key.
+	AttestationDevice = "device"
+	// AttestationServer is a receipt the server recorded itself from a
+	// decision posted on a server-rendered form, before any script could
+	// hold a device key. Only the server's countersignature vouches for it.
+	AttestationServer = "server"
+)
+
+// Signed is the envelope of a receipt: the receipt and who attests it.
 //
 // # Receipt format kaiconn-receipt/1
 //
-// The envelope is a JSON object with exactly two members:
+// The envelope is a JSON object of one of two kinds. A device-signed
+// envelope, the only kind anyone may post, has exactly three members:
 //
-//	{"receipt": {...}, "device": {"alg": ..., "jwk": {...}, "sig": ...}}
+//	{"attestation": "device", "receipt": {...}, "device": {"alg": ..., "jwk": {...}, "sig": ...}}
+//
+// A server-attested envelope, which only the server itself records from a
+// plain HTML form post (the first-launch gate, the cookie banner without
+// script), has exactly two, and no device member:
+//
+//	{"attestation": "server", "receipt": {...}}
 //
 // Every member listed below is required, no other member is allowed, no value
 // may be null, and member names are case-sensitive. Readers reject a document
 // that breaks any rule with a message naming the member, for example
 // "receipt.purposes[2].state: must be given, refused or withdrawn".
 //
+//   - attestation: "device" or "server".
 //   - receipt.schema: "kaiconn-receipt/1".
 //   - receipt.id: a UUID version 4 in lowercase canonical form.
 //   - receipt.subject: a pseudonymous subject id, "sub_" followed by 26
@@ -168,6 +186,7 @@ type Device struct {
 //     "/settings/privacy"}}.
 //   - receipt.prevHash: the hash (below) of this subject's previous receipt, ""
 //     for the subject's first receipt.
+//   - device (only and always when attestation is "device"):
 //   - device.alg: "EdDSA" (Ed25519) or "ES256" (ECDSA P-256 with SHA-256).
 //   - device.jwk: the public key, {"kty": "OKP", "crv": "Ed25519", "x"} for
 //     EdDSA or {"kty": "EC", "crv": "P-256", "x", "y"} for ES256, base64url
@@ -179,18 +198,34 @@ type Device struct {
 // Canonical bytes are the JSON Canonicalization Scheme (RFC 8785) of a value.
 // A receipt's device signature covers JCS(receipt). The hash of a receipt,
 // used in prevHash and as Record.Hash, is the lowercase hex SHA-256 of
-// JCS(envelope): the envelope as above, without the server countersignature.
-// Record.Body holds JCS(envelope).
+// JCS(envelope): the envelope as above, attestation included, without the
+// server countersignature. Record.Body holds JCS(envelope). A subject's chain
+// may mix both kinds: a first-launch decision taken before the app held a
+// key is server-attested, later ones device-signed.
 //
 // The server countersignature is a JWS (RFC 7515) in compact serialisation,
 // alg "EdDSA" (Ed25519, RFC 8037), whose protected header carries "kid", the
 // RFC 7638 thumbprint of the server key, and whose payload is JCS(envelope).
-// The server's public keys are published as a JWKS at
-// /.well-known/jwks.json; keys are rotated but never withdrawn from it, so old
-// countersignatures keep verifying.
+// It covers the attestation member, so a server-attested receipt cannot be
+// passed off as device-signed or the other way round. The server's public
+// keys are published as a JWKS at /.well-known/jwks.json; keys are rotated
+// but never withdrawn from it, so old countersignatures keep verifying.
 type Signed struct {
-	Receipt Receipt `json:"receipt"`
-	Device  Device  `json:"device"`
+	Attestation string  `json:"attestation"`
+	Receipt     Receipt `json:"receipt"`
+	// Device is the zero value, and absent from the JSON, in a
+	// server-attested envelope.
+	Device Device `json:"device,omitzero"`
+}
+
+// Attest returns the server-attested envelope of r, after checking r against
+// the format. Only the server calls it, for a decision posted on a form; the
+// caller countersigns the result like any other envelope.
+func Attest(r *Receipt) (*Signed, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return &Signed{Attestation: AttestationServer, Receipt: *r}, nil
 }
 
 // Canonical returns JCS(envelope), the bytes that are hashed, stored and

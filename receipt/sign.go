@@ -48,8 +48,9 @@ func Sign(r *Receipt, signer Signer) (*Signed, error) {
 		return nil, fmt.Errorf("receipt: device signer: %w", err)
 	}
 	s := &Signed{
-		Receipt: *r,
-		Device:  Device{Alg: signer.Alg(), JWK: signer.PublicJWK(), Sig: b64.EncodeToString(sig)},
+		Attestation: AttestationDevice,
+		Receipt:     *r,
+		Device:      Device{Alg: signer.Alg(), JWK: signer.PublicJWK(), Sig: b64.EncodeToString(sig)},
 	}
 	if err := s.Device.check(); err != nil {
 		return nil, err
@@ -60,9 +61,13 @@ func Sign(r *Receipt, signer Signer) (*Signed, error) {
 	return s, nil
 }
 
-// VerifyDevice checks the device signature over JCS(receipt). A bad signature
-// is errs.Unprocessable; a malformed key or signature errs.Invalid.
+// VerifyDevice checks the device signature over JCS(receipt). A bad signature,
+// or a server-attested envelope that has none, is errs.Unprocessable; a
+// malformed key or signature errs.Invalid.
 func (s *Signed) VerifyDevice() error {
+	if s.Attestation != AttestationDevice {
+		return errs.New(errs.Unprocessable, "attestation: must be device: the receipt carries no device signature")
+	}
 	sig, err := b64.DecodeString(s.Device.Sig)
 	if err != nil {
 		return invalid("device.sig", "must be base64url without padding")

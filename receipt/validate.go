@@ -45,13 +45,36 @@ func NewValidator(policyHash PolicyHashFunc, purposeKnown PurposeFunc, now func(
 // it has none). Store.Put checks the chain link again atomically. Failures
 // are errs.Unprocessable, with a message that says whether the policy, a
 // purpose, the time, the signature or the chain is at fault.
+//
+// Validate is for receipts posted by devices: it refuses a server-attested
+// envelope, so that nobody can post a receipt without a device signature.
 func (v *Validator) Validate(s *Signed, head string) error {
 	if err := s.check(); err != nil {
 		return err
 	}
+	if s.Attestation != AttestationDevice {
+		return errs.New(errs.Unprocessable, "attestation: must be device: only the server records server-attested receipts")
+	}
 	if err := s.VerifyDevice(); err != nil {
 		return err
 	}
+	return v.validate(s, head)
+}
+
+// ValidateAttested applies the rules of Validate but the device signature to
+// a server-attested envelope the server is about to record, so that what the
+// server vouches for meets the same rules as what devices sign.
+func (v *Validator) ValidateAttested(s *Signed, head string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if s.Attestation != AttestationServer {
+		return errs.New(errs.Unprocessable, "attestation: must be server")
+	}
+	return v.validate(s, head)
+}
+
+func (v *Validator) validate(s *Signed, head string) error {
 	r := &s.Receipt
 	if r.Controller != Kaiconn {
 		return errs.New(errs.Unprocessable, "receipt.controller: not this controller")

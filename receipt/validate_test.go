@@ -72,9 +72,53 @@ func TestValidate(t *testing.T) {
 				require.NoError(t, err)
 				return s
 			}},
+		{name: "ErrServerAttestedPosted", now: t0, want: "attestation: must be device",
+			s: func(t *testing.T) *receipt.Signed {
+				s, err := receipt.Attest(receipt.New(receipttest.Params(subject, "", t0)))
+				require.NoError(t, err)
+				return s
+			}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := receipttest.Validator(tt.now).Validate(tt.s(t), tt.head)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, errs.Unprocessable, errs.Code(err))
+			assert.Contains(t, errs.Message(err), tt.want)
+		})
+	}
+}
+
+func TestValidateAttested(t *testing.T) {
+	attest := func(t *testing.T, edit func(p *receipt.Params)) *receipt.Signed {
+		p := receipttest.Params(subject, "", t0)
+		edit(&p)
+		s, err := receipt.Attest(receipt.New(p))
+		require.NoError(t, err)
+		return s
+	}
+	for _, tt := range []struct {
+		name string
+		s    func(t *testing.T) *receipt.Signed
+		want string
+	}{
+		{name: "OK", s: func(t *testing.T) *receipt.Signed { return attest(t, func(*receipt.Params) {}) }},
+		{name: "ErrDeviceSigned", want: "attestation: must be server",
+			s: func(t *testing.T) *receipt.Signed { return newSigned(t, receipt.GenerateEd25519Signer(), "", "", t0) }},
+		{name: "ErrPolicyHashOfOtherLanguage", want: "receipt.policy.sha256: does not match",
+			s: func(t *testing.T) *receipt.Signed {
+				return attest(t, func(p *receipt.Params) { p.PolicySHA256 = receipttest.PolicySHA256(receipt.LangEn) })
+			}},
+		{name: "ErrUnknownPurpose", want: "unknown purpose \"ads\"",
+			s: func(t *testing.T) *receipt.Signed {
+				return attest(t, func(p *receipt.Params) { p.Purposes[0].ID = "ads" })
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := receipttest.Validator(t0).ValidateAttested(tt.s(t), "")
 			if tt.want == "" {
 				require.NoError(t, err)
 				return

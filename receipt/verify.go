@@ -42,9 +42,12 @@ func FromRecord(r Record) Countersigned {
 }
 
 // VerifyCountersigned checks, offline, that envelopeJSON is a well-formed
-// receipt envelope whose device signature verifies, and that jws is a
-// countersignature over its canonical bytes by a key in jwks. Failures are
-// errs.Invalid for malformed input and errs.Unprocessable otherwise.
+// receipt envelope whose device signature verifies (when it is
+// device-signed), and that jws is a countersignature over its canonical bytes
+// by a key in jwks. A server-attested envelope has no device signature: the
+// countersignature alone vouches for it, and the attestation member it covers
+// says so. Failures are errs.Invalid for malformed input and
+// errs.Unprocessable otherwise.
 func VerifyCountersigned(envelopeJSON, jws []byte, jwks []byte) error {
 	_, err := verifyCountersigned(envelopeJSON, jws, jwks)
 	return err
@@ -55,8 +58,10 @@ func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (*Signed, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.VerifyDevice(); err != nil {
-		return nil, err
+	if s.Attestation == AttestationDevice {
+		if err := s.VerifyDevice(); err != nil {
+			return nil, err
+		}
 	}
 	canon, err := s.Canonical()
 	if err != nil {
@@ -85,8 +90,8 @@ func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (*Signed, error)
 	return s, nil
 }
 
-// Verify checks c offline against jwks: the device signature, the
-// countersignature, and that the id, hash and kid it claims are the
+// Verify checks c offline against jwks: the device signature (of a
+// device-signed envelope), the countersignature, and that the id, hash and kid it claims are the
 // envelope's. It returns the decoded envelope.
 func (c Countersigned) Verify(jwks []byte) (*Signed, error) {
 	s, err := verifyCountersigned(c.Envelope, []byte(c.Countersignature), jwks)
@@ -113,7 +118,7 @@ func (c Countersigned) Verify(jwks []byte) (*Signed, error) {
 }
 
 // VerifyChain checks a subject's whole history offline: every device
-// signature, every countersignature, and every link (the first receipt has
+// signature (server-attested receipts have none), every countersignature, and every link (the first receipt has
 // prevHash "", each next one the hash of the one before), all of one subject.
 func VerifyChain(h History, jwks []byte) error {
 	if len(h.Receipts) == 0 {

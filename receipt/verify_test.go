@@ -30,8 +30,10 @@ func countersign(t testing.TB, k *receipt.Keyring, s *receipt.Signed, receivedAt
 }
 
 // fixtures builds the verifier fixtures from fixed keys: a chain of three
-// receipts of one subject, the first countersigned before a key rotation and
-// the others after, and altered copies that must fail.
+// receipts of one subject, the first server-attested (taken on the
+// first-launch form before the app held a key) and countersigned before a
+// key rotation, the others device-signed and countersigned after, and
+// altered copies that must fail.
 func fixtures(t *testing.T) map[string]any {
 	t.Helper()
 	key1 := ed25519.NewKeyFromSeed(serverSeeds[0])
@@ -48,6 +50,11 @@ func fixtures(t *testing.T) map[string]any {
 	for i, id := range ids {
 		at := t0.Add(time.Duration(i) * 24 * time.Hour)
 		s := newSigned(t, device, id, prev, at)
+		if i == 0 {
+			attested, err := receipt.Attest(&s.Receipt)
+			require.NoError(t, err)
+			s = attested
+		}
 		if i > 0 {
 			s.Receipt.Surface = receipt.SurfaceSettings
 			s.Receipt.Decision = receipt.DecisionUpdated
@@ -66,6 +73,17 @@ func fixtures(t *testing.T) map[string]any {
 	swapped := h.Receipts[1]
 	swapped.Countersignature = h.Receipts[2].Countersignature
 	broken := receipt.History{Subject: subject, Receipts: []receipt.Countersigned{h.Receipts[0], h.Receipts[2]}}
+	alteredAttested := h.Receipts[0]
+	alteredAttested.Envelope = json.RawMessage(strings.Replace(string(alteredAttested.Envelope), `"decision":"agreed"`, `"decision":"declined"`, 1))
+	// A device-signed receipt passed off as server-attested, keeping its
+	// genuine countersignature: the countersignature covers the
+	// attestation, so it must fail.
+	var relabelled receipt.Signed
+	require.NoError(t, json.Unmarshal(h.Receipts[1].Envelope, &relabelled))
+	relabelled.Attestation, relabelled.Device = receipt.AttestationServer, receipt.Device{}
+	forged := h.Receipts[1]
+	forged.Envelope = canonical(t, &relabelled)
+	forged.Hash = ""
 
 	return map[string]any{
 		"jwks.json":                     json.RawMessage(after.JWKS()),
@@ -74,6 +92,9 @@ func fixtures(t *testing.T) map[string]any {
 		"altered-receipt.json":          altered,
 		"swapped-countersignature.json": swapped,
 		"broken-chain.json":             broken,
+		"attested-receipt.json":         h.Receipts[0],
+		"altered-attested-receipt.json": alteredAttested,
+		"relabelled-attestation.json":   forged,
 	}
 }
 
@@ -121,6 +142,9 @@ func TestVerifyCountersigned(t *testing.T) {
 		want       string
 	}{
 		{name: "OK", file: "receipt.json"},
+		{name: "OKServerAttested", file: "attested-receipt.json"},
+		{name: "ErrAlteredServerAttested", file: "altered-attested-receipt.json", want: "countersignature: signs other bytes"},
+		{name: "ErrRelabelledAttestation", file: "relabelled-attestation.json", want: "countersignature: signs other bytes"},
 		{name: "ErrAlteredReceipt", file: "altered-receipt.json", want: "device.sig: signature does not verify"},
 		{name: "ErrSwappedCountersignature", file: "swapped-countersignature.json", want: "countersignature: signs other bytes"},
 		{name: "ErrUnknownKey", file: "receipt.json", want: "is not in the JWKS",

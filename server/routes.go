@@ -21,5 +21,6 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mountStatic(r)
 	s.mountPrivacy(r)
+	s.mountReceipts(r)
 	return r
 }

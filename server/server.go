@@ -17,9 +17,14 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/store/postgres"
+	"github.com/kaiconn/consent/store/sqlite"
 )
 
 // Config is everything an operator can set.
@@ -34,6 +39,20 @@ type Config struct {
 	WebDir string
 	// UserAgreementURL is linked from the first-launch gate.
 	UserAgreementURL string
+
+	// AdminToken is the bearer token of GET /api/v1/export; "" disables the
+	// export.
+	AdminToken string
+	// AllowedOrigins are the other origins (scheme://host[:port]) whose
+	// pages may call the receipt API; our own origin needs no entry.
+	AllowedOrigins []string
+	// RateLimit is how many API requests one client IP may make per
+	// RateWindow: 120 per minute when zero, unlimited when negative.
+	RateLimit  int
+	RateWindow time.Duration
+	// TrustedProxies are the CIDR prefixes of reverse proxies whose
+	// X-Forwarded-For names the client for the rate limit.
+	TrustedProxies []string
 }
 
 // Server is the running program.
@@ -43,9 +62,17 @@ type Server struct {
 	msgs     *lang.Bundle
 	policies *policy.Library
 	router   chi.Router
-	http     *http.Server
-	ln       net.Listener
-	closers  []func() error
+
+	// Receipts: the durable store, the countersigning keys, the rules a
+	// receipt must meet, and the purpose catalogue of every policy version.
+	store      receipt.Store
+	keys       *receipt.Keyring
+	validator  *receipt.Validator
+	catalogues map[string]*consent.Catalogue
+
+	http    *http.Server
+	ln      net.Listener
+	closers []func() error
 }
 
 // Open prepares a server: it loads and validates the policy, creates the data
@@ -68,8 +95,39 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
+	if s.catalogues, err = loadCatalogues(policies, catalogue.FS); err != nil {
+		return nil, err
+	}
+	s.validator = receipt.NewValidator(s.policyHash, s.purposeKnown, nil)
+	if s.keys, err = receipt.OpenKeyring(filepath.Join(cfg.DataDir, "keys")); err != nil {
+		return nil, fmt.Errorf("server keys: %w", err)
+	}
+	if s.store, err = openStore(cfg); err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, s.store.Close)
 	s.router = s.routes()
 	return s, nil
+}
+
+// openStore opens PostgreSQL when a DSN is set and the SQLite file in the
+// data directory otherwise, creating either's schema on first use.
+func openStore(cfg Config) (receipt.Store, error) {
+	if cfg.DSN != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		db, err := postgres.Open(ctx, cfg.DSN)
+		if err != nil {
+			// The DSN may hold a password: name the store, not the DSN.
+			return nil, fmt.Errorf("receipt store (PostgreSQL): %w", err)
+		}
+		return db, nil
+	}
+	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "kaiconn.db"))
+	if err != nil {
+		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
+	}
+	return db, nil
 }
 
 // Handler is the whole program as an http.Handler.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowebpki/jcs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -55,6 +56,18 @@ func issue(t *testing.T, k *receipt.Keyring, s *receipt.Signed) countersigned {
 	return countersigned{ID: s.Receipt.ID, Hash: receipt.HashBytes(body), Envelope: body, Countersignature: jws, KeyID: kid}
 }
 
+// countersignRaw countersigns c.Envelope as it stands, bypassing the Go
+// decoder, so that the node check is tested on envelopes Go would refuse.
+func countersignRaw(t *testing.T, k *receipt.Keyring, c countersigned) countersigned {
+	t.Helper()
+	body, err := jcs.Transform(c.Envelope)
+	require.NoError(t, err)
+	jws, kid, err := k.Countersign(body)
+	require.NoError(t, err)
+	c.Envelope, c.Hash, c.Countersignature, c.KeyID = body, receipt.HashBytes(body), jws, kid
+	return c
+}
+
 func TestNodeJose(t *testing.T) {
 	bin := node(t)
 	dir := t.TempDir()
@@ -85,6 +98,18 @@ func TestNodeJose(t *testing.T) {
 	forged.Receipt.Decision = receipt.DecisionDeclined
 	badDevice := issue(t, keys, forged)
 
+	// Recorded by the server from a form post: no device key, only the
+	// countersignature vouches for it.
+	attestedEnvelope, err := receipt.Attest(receipt.New(receipttest.Params(receipt.NewSubject(), "", now)))
+	require.NoError(t, err)
+	attested := issue(t, keys, attestedEnvelope)
+
+	// A server-attested envelope that smuggles a device member past the
+	// Go decoder's rules: the node check must refuse it on its own.
+	smuggled := attested
+	smuggled.Envelope = json.RawMessage(strings.Replace(string(ed.Envelope), `"attestation":"device"`, `"attestation":"server"`, 1))
+	smuggled = countersignRaw(t, keys, smuggled)
+
 	jwks := filepath.Join(dir, "jwks.json")
 	require.NoError(t, os.WriteFile(jwks, keys.JWKS(), 0o644))
 
@@ -96,6 +121,8 @@ func TestNodeJose(t *testing.T) {
 		{"OKEd25519Device", ed, "OK kid=" + ed.KeyID},
 		{"OKES256Device", es, "OK kid=" + es.KeyID},
 		{"OKBeforeRotation", beforeRotation, "OK kid=" + beforeRotation.KeyID},
+		{"OKServerAttested", attested, "OK kid=" + attested.KeyID},
+		{"ErrServerAttestedWithDevice", smuggled, "FAILED: a server-attested envelope must not carry a device member"},
 		{"ErrAlteredReceipt", altered, "FAILED: countersignature payload is not the canonical envelope"},
 		{"ErrDeviceSignature", badDevice, "FAILED: device signature does not verify"},
 	} {
@@ -109,6 +136,9 @@ func TestNodeJose(t *testing.T) {
 			if strings.HasPrefix(tt.want, "OK") {
 				require.NoError(t, err, "%s", out)
 				assert.Contains(t, string(out), "hash="+tt.doc.Hash)
+				var env struct{ Attestation string }
+				require.NoError(t, json.Unmarshal(tt.doc.Envelope, &env))
+				assert.Contains(t, string(out), "attestation="+env.Attestation)
 			} else {
 				require.Error(t, err, "node must exit non-zero on %s", tt.name)
 			}

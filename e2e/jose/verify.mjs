@@ -10,8 +10,12 @@
 //   2. its payload is byte for byte the RFC 8785 canonical form of the
 //      envelope, computed here from scratch;
 //   3. the hash, when given, is the SHA-256 of those bytes;
-//   4. the device signature verifies with WebCrypto over the canonical
-//      receipt (Ed25519, or ECDSA P-256 with a raw r||s signature).
+//   4. for a device-signed envelope ("attestation": "device"), the device
+//      signature verifies with WebCrypto over the canonical receipt (Ed25519,
+//      or ECDSA P-256 with a raw r||s signature); a server-attested envelope
+//      ("attestation": "server", recorded by the server from a form post)
+//      must carry no device member, and the countersignature alone vouches
+//      for it.
 // It prints OK and exits 0, or prints FAILED and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHash, webcrypto } from 'node:crypto';
@@ -70,8 +74,17 @@ async function main([jwksPath, receiptPath]) {
   if (doc.hash !== undefined && doc.hash !== hash) {
     throw new Error('hash is not the SHA-256 of the canonical envelope');
   }
-  await verifyDevice(doc.envelope);
-  console.log(`OK kid=${protectedHeader.kid} hash=${hash}`);
+  const { attestation } = doc.envelope;
+  if (attestation === 'device') {
+    await verifyDevice(doc.envelope);
+  } else if (attestation === 'server') {
+    if ('device' in doc.envelope) {
+      throw new Error('a server-attested envelope must not carry a device member');
+    }
+  } else {
+    throw new Error(`attestation ${attestation} is not device or server`);
+  }
+  console.log(`OK kid=${protectedHeader.kid} hash=${hash} attestation=${attestation}`);
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -1,0 +1,364 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/receipt"
+)
+
+// ConsentLifetime is how long a given consent lasts before the person is
+// asked again: a year, the common practice for consent under PIPL and the
+// lifetime of the banner's acceptance cookie.
+const ConsentLifetime = 365 * 24 * time.Hour
+
+// withdrawText tells the person, in the language they decided in, how to
+// take a consent back; every receipt carries it beside receipt.WithdrawURL.
+var withdrawText = map[string]string{
+	consent.LangZhHans: "您可以随时在“隐私设置”中撤回同意,撤回与给予同意一样便捷;撤回不影响撤回前基于您的同意已进行的个人信息处理活动。",
+	consent.LangEn:     "You can withdraw this consent at any time in Privacy settings, as easily as you gave it; withdrawal does not affect processing carried out on the basis of your consent before it.",
+}
+
+// mountReceipts serves the receipt API (api.New) at /api/v1/... and the
+// server's public keys at /.well-known/jwks.json, and beside them the
+// policy metadata the browser needs to build receipts.
+func (s *Server) mountReceipts(r chi.Router) {
+	h := api.New(api.Config{
+		AdminToken:     s.cfg.AdminToken,
+		AllowedOrigins: s.cfg.AllowedOrigins,
+		RateLimit:      s.cfg.RateLimit,
+		RateWindow:     s.cfg.RateWindow,
+		TrustedProxies: s.cfg.TrustedProxies,
+	}, s.store, s.keys, s.validator, s.log)
+	// The API is a router of its own with full paths; it must not see the
+	// outer router's half-consumed routing state.
+	fresh := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), chi.RouteCtxKey, nil)))
+	})
+	r.Handle("/api/v1/*", fresh)
+	r.Handle("/.well-known/jwks.json", fresh)
+	r.Get("/api/v1/policy", s.policyInfo)
+}
+
+// loadCatalogues loads the purpose catalogue of every policy version in the
+// library: a version without a catalogue could never be consented to, so
+// it stops the server from starting.
+func loadCatalogues(policies *policy.Library, fsys fs.FS) (map[string]*consent.Catalogue, error) {
+	cats := map[string]*consent.Catalogue{}
+	for _, v := range policies.Versions() {
+		cat, err := consent.LoadCatalogue(fsys, v.ID)
+		if err != nil {
+			return nil, fmt.Errorf("purpose catalogue of policy %s: %w", v.ID, err)
+		}
+		cats[v.ID] = cat
+	}
+	return cats, nil
+}
+
+// policyHash is the receipt.PolicyHashFunc of the policy library: the hash of
+// the exact source text of a version in a language.
+func (s *Server) policyHash(version, lang string) (string, bool) {
+	v, ok := s.policies.Version(version)
+	if !ok {
+		return "", false
+	}
+	d, ok := v.Doc(lang)
+	if !ok {
+		return "", false
+	}
+	return d.SHA256, true
+}
+
+// purposeKnown is the receipt.PurposeFunc of the catalogues. A receipt
+// names its surface, but the format's rule is per version: an id known to
+// either audience (app purposes, web cookie categories) is accepted.
+func (s *Server) purposeKnown(version, id string) bool {
+	cat, ok := s.catalogues[version]
+	if !ok {
+		return false
+	}
+	for _, surface := range []consent.Surface{consent.SurfaceFirstLaunch, consent.SurfaceWebBanner} {
+		if _, ok := cat.Purpose(surface, consent.PurposeID(id)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// recordDecision turns a consent decision made on a server-rendered form into a
+// stored, countersigned receipt and returns its id. subject is the pseudonymous
+// subject id ("" mints a new one via receipt.NewSubject()).
+//
+// The receipt is server-attested: the form was posted before any script
+// could hold a device key, so the server's countersignature is all that
+// vouches for it, and the envelope says so. It is chained to the subject's
+// newest receipt; when another receipt of the subject lands in between, the
+// chain is read again and the receipt rebuilt once.
+func (s *Server) recordDecision(ctx context.Context, d consent.Decision, subject string) (receiptID, subjectOut string, err error) {
+	cat, ok := s.catalogues[d.PolicyVersion]
+	if !ok {
+		return "", "", errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
+	}
+	if err := cat.CheckDecision(d); err != nil {
+		return "", "", err
+	}
+	sha, ok := s.policyHash(d.PolicyVersion, d.Lang)
+	if !ok {
+		return "", "", errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
+	}
+	if subject == "" {
+		subject = receipt.NewSubject()
+	} else if err := receipt.CheckSubject(subject); err != nil {
+		return "", "", err
+	}
+	for attempt := 0; ; attempt++ {
+		id, err := s.recordOnce(ctx, cat, d, sha, subject)
+		if errs.Code(err) == errs.Conflict && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return "", "", err
+		}
+		return id, subject, nil
+	}
+}
+
+// recordOnce builds, checks, countersigns and stores one server-attested
+// receipt chained to the subject's head as it is now.
+func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d consent.Decision, sha, subject string) (string, error) {
+	head, before, err := s.head(ctx, subject)
+	if err != nil {
+		return "", err
+	}
+	r := receipt.New(receipt.Params{
+		Subject:       subject,
+		Surface:       string(d.Surface),
+		Language:      d.Lang,
+		PolicyVersion: d.PolicyVersion,
+		PolicySHA256:  sha,
+		Decision:      string(d.Kind),
+		IssuedAt:      d.At,
+		Purposes:      receiptPurposes(cat, d, before),
+		PrevHash:      head,
+	})
+	env, err := receipt.Attest(r)
+	if err != nil {
+		return "", err
+	}
+	// The same rules as for a device's receipt: what the server vouches for
+	// must be what a device could have signed.
+	if err := s.validator.ValidateAttested(env, head); err != nil {
+		return "", err
+	}
+	canon, err := env.Canonical()
+	if err != nil {
+		return "", err
+	}
+	jws, kid, err := s.keys.Countersign(canon)
+	if err != nil {
+		return "", err
+	}
+	_, _, err = s.store.Put(ctx, receipt.Record{
+		ID:            r.ID,
+		Subject:       subject,
+		PrevHash:      head,
+		Hash:          receipt.HashBytes(canon),
+		PolicyVersion: d.PolicyVersion,
+		Surface:       string(d.Surface),
+		IssuedAt:      r.IssuedTime(),
+		// Milliseconds, as the API stores them, so every store keeps the
+		// time exactly.
+		ReceivedAt: time.Now().UTC().Truncate(time.Millisecond),
+		Body:       canon,
+		Countersig: jws,
+		KeyID:      kid,
+	})
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}
+
+// head returns the hash of the subject's newest receipt ("" when it has
+// none) and, when that receipt was taken in the same audience as surface
+// decisions are, the states it left each purpose in.
+func (s *Server) head(ctx context.Context, subject string) (hash string, states map[string]receiptState, err error) {
+	rec, err := s.store.Head(ctx, subject)
+	switch {
+	case errs.Code(err) == errs.NotFound:
+		return "", nil, nil
+	case err != nil:
+		return "", nil, err
+	}
+	states = map[string]receiptState{}
+	if prev, err := receipt.Decode(rec.Body); err == nil {
+		for _, p := range prev.Receipt.Purposes {
+			states[p.ID] = receiptState{surface: prev.Receipt.Surface, state: p.State}
+		}
+	}
+	return rec.Hash, states, nil
+}
+
+type receiptState struct{ surface, state string }
+
+// receiptPurposes maps each choice of d to a receipt purpose. A purpose not
+// granted is "withdrawn" when the subject's previous receipt, taken on a
+// surface of the same audience, had it given, and "refused" otherwise: a
+// withdrawal is a change of mind, a refusal a first answer.
+func receiptPurposes(cat *consent.Catalogue, d consent.Decision, before map[string]receiptState) []receipt.PurposeParams {
+	ps := make([]receipt.PurposeParams, 0, len(d.Choices))
+	for _, c := range d.Choices {
+		p, _ := cat.Purpose(d.Surface, c.Purpose) // CheckDecision has seen every id
+		pp := receipt.PurposeParams{
+			ID:             string(c.Purpose),
+			Recipient:      recipient(p, d.Lang),
+			DataCategories: dataCategories(p, d.Lang),
+			ConsentType:    string(p.ConsentType),
+			Time:           d.At,
+			WithdrawText:   withdrawText[d.Lang],
+		}
+		prev, known := before[string(c.Purpose)]
+		switch {
+		case c.Granted:
+			pp.State = receipt.StateGiven
+			pp.ExpiresAt = d.At.Add(ConsentLifetime)
+		case known && prev.state == receipt.StateGiven && sameAudience(prev.surface, string(d.Surface)):
+			pp.State = receipt.StateWithdrawn
+		default:
+			pp.State = receipt.StateRefused
+		}
+		ps = append(ps, pp)
+	}
+	return ps
+}
+
+// sameAudience tells whether two surfaces ask about the same purposes: the
+// app's (first-launch, settings) or the website's (web-banner). Ids such as
+// "analytics" exist in both and mean different things.
+func sameAudience(a, b string) bool {
+	web := func(s string) bool { return s == receipt.SurfaceWebBanner }
+	return web(a) == web(b)
+}
+
+// recipient names who receives the data: the recipient of the catalogue and,
+// for a third-party SDK, the SDK, so that the receipt shows what separate
+// consent was given to.
+func recipient(p consent.Purpose, lang string) string {
+	name := p.Recipient.In(lang)
+	if sdk := p.SDK.In(lang); sdk != "" {
+		return name + " — " + sdk
+	}
+	return name
+}
+
+// categorySeparators split a catalogue's "collects" text into categories;
+// the policy lists them with Chinese and Latin commas, enumeration commas,
+// semicolons and colons.
+var categorySeparators = regexp.MustCompile(`[,,、;;::]\s*`)
+
+// dataCategories lists the personal information a purpose processes, in
+// lang: the catalogue's "collects" text split into its items; for a cookie
+// category that lists none, the category itself (its cookies are the data).
+func dataCategories(p consent.Purpose, lang string) []string {
+	var cats []string
+	for _, c := range categorySeparators.Split(p.Collects.In(lang), -1) {
+		c = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(c), "。."))
+		if c != "" && !slices.Contains(cats, c) {
+			cats = append(cats, c)
+		}
+	}
+	if len(cats) == 0 {
+		cats = []string{p.Title.In(lang)}
+	}
+	return cats
+}
+
+// policyInfo answers GET /api/v1/policy: what a browser or app needs to build
+// a receipt the server will accept, derived from the same catalogue and
+// texts as the server's own receipts, so both kinds read alike.
+func (s *Server) policyInfo(w http.ResponseWriter, r *http.Request) {
+	info := PolicyInfo{
+		Latest:              s.policies.Latest().ID,
+		ConsentLifetimeDays: int(ConsentLifetime / (24 * time.Hour)),
+		Withdraw:            PolicyWithdraw{URL: receipt.WithdrawURL, Text: withdrawText},
+	}
+	for _, v := range s.policies.Versions() {
+		pv := PolicyVersionInfo{Version: v.ID, Updated: v.Updated, Effective: v.Effective, SHA256: map[string]string{}}
+		for _, lang := range policy.Languages() {
+			if sha, ok := s.policyHash(v.ID, lang); ok {
+				pv.SHA256[lang] = sha
+			}
+		}
+		cat := s.catalogues[v.ID]
+		for _, surface := range consent.Surfaces {
+			for _, p := range cat.Purposes(surface) {
+				pi := PurposeInfo{
+					Surface: string(surface), ID: string(p.ID), Required: p.Required,
+					ConsentType: string(p.ConsentType), Hash: p.Hash,
+					Recipient: map[string]string{}, DataCategories: map[string][]string{},
+				}
+				for _, lang := range consent.Languages {
+					pi.Recipient[lang] = recipient(p, lang)
+					pi.DataCategories[lang] = dataCategories(p, lang)
+				}
+				pv.Purposes = append(pv.Purposes, pi)
+			}
+		}
+		info.Versions = append(info.Versions, pv)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(info); err != nil {
+		s.log.Warn("policy info: write", "err", err)
+	}
+}
+
+// PolicyInfo is the answer of GET /api/v1/policy.
+type PolicyInfo struct {
+	Latest              string              `json:"latest"`
+	ConsentLifetimeDays int                 `json:"consentLifetimeDays"`
+	Withdraw            PolicyWithdraw      `json:"withdraw"`
+	Versions            []PolicyVersionInfo `json:"versions"`
+}
+
+// PolicyWithdraw is the withdrawal every purpose of a receipt carries.
+type PolicyWithdraw struct {
+	URL  string            `json:"url"`
+	Text map[string]string `json:"text"` // by language
+}
+
+// PolicyVersionInfo is one policy version: the hash of its text in each
+// language, and its purposes surface by surface.
+type PolicyVersionInfo struct {
+	Version   string            `json:"version"`
+	Updated   string            `json:"updated"`
+	Effective string            `json:"effective"`
+	SHA256    map[string]string `json:"sha256"` // by language
+	Purposes  []PurposeInfo     `json:"purposes"`
+}
+
+// PurposeInfo is one purpose as a receipt states it, per language.
+type PurposeInfo struct {
+	Surface        string              `json:"surface"`
+	ID             string              `json:"id"`
+	Required       bool                `json:"required"`
+	ConsentType    string              `json:"consentType"`
+	Recipient      map[string]string   `json:"recipient"`      // by language
+	DataCategories map[string][]string `json:"dataCategories"` // by language
+	Hash           string              `json:"hash"`           // content hash of the catalogue entry
+}

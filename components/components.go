@@ -8,6 +8,7 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // Register tells go-app which component enhances which server-rendered page.
 func Register() {
 	app.Route("/privacy", func() app.Composer { return &Privacy{} })
+	app.Route("/banner", func() app.Composer { return &Banner{} })
 }
 
 // Privacy enhances /privacy.

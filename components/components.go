@@ -8,4 +8,5 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // Register tells go-app which component enhances which server-rendered page.
 func Register() {
 	app.Route("/privacy", func() app.Composer { return &Privacy{} })
+	app.Route("/banner", func() app.Composer { return &Banner{} })
 }

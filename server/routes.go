@@ -22,5 +22,6 @@ func (s *Server) routes() chi.Router {
 	s.mountStatic(r)
 	s.mountPrivacy(r)
 	s.mountReceipts(r)
+	s.mountBanner(r)
 	return r
 }

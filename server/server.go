@@ -53,6 +53,18 @@ type Config struct {
 	// TrustedProxies are the CIDR prefixes of reverse proxies whose
 	// X-Forwarded-For names the client for the rate limit.
 	TrustedProxies []string
+	// CookieDomain is the Domain of the kc_consent cookie, e.g.
+	// "kaiconn.com" so that consent.kaiconn.com and www.kaiconn.com share
+	// one decision; empty makes a host-only cookie.
+	CookieDomain string
+	// ConsentMaxAgeAccept and ConsentMaxAgeReject are the lifetimes of
+	// kc_consent after an acceptance and after a decision that refuses
+	// anything; zero means 365 and 182 days.
+	ConsentMaxAgeAccept time.Duration
+	ConsentMaxAgeReject time.Duration
+	// BannerOrigins are the site origins (e.g. "https://www.kaiconn.com")
+	// allowed to frame /banner and receive its messages, besides our own.
+	BannerOrigins []string
 }
 
 // Server is the running program.

@@ -24,7 +24,7 @@ func newTestServer(t *testing.T) *Server {
 	return s
 }
 
-func get(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
+func getPage(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	for i := 0; i+1 < len(header); i += 2 {

@@ -1,0 +1,531 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/views"
+	"github.com/kaiconn/consent/web"
+)
+
+// Default lifetimes of the consent cookie. A refusal is kept for about six
+// months and an acceptance for a year, as the CNIL recommends: a person who
+// refused is asked again sooner, a person who agreed is not pestered.
+const (
+	defaultConsentMaxAgeAccept = 365 * 24 * time.Hour
+	defaultConsentMaxAgeReject = 182 * 24 * time.Hour
+)
+
+// embedConfigMarker is replaced in web/static/embed.js by the catalogue's
+// web categories when the server serves /embed.js, so the script needs no
+// second request before it can gate anything.
+const embedConfigMarker = "/*KC_CONFIG*/null"
+
+// banner serves the website's cookie banner: /embed.js, the server-rendered
+// banner page that works without any script, its form posts and the demo
+// host page.
+type banner struct {
+	s       *Server
+	cat     *consent.Catalogue
+	key     []byte
+	config  []byte // JSON given to embed.js and served at /banner/config
+	embed   []byte // embed.js with config
+	etag    string
+	loadErr error
+}
+
+func (s *Server) mountBanner(r chi.Router) {
+	b := &banner{s: s}
+	if b.loadErr = b.load(); b.loadErr != nil {
+		// The rest of the site keeps working; the banner answers 503
+		// and the log says why.
+		s.log.Error("banner unavailable", "err", b.loadErr)
+	}
+	r.Get("/embed.js", b.handleEmbed)
+	r.Get("/banner", b.handlePage)
+	r.Get("/banner/config", b.handleConfig)
+	r.Get("/banner/state", b.handleState)
+	r.Post("/banner/consent", b.handleDecide)
+	r.Get("/demo", b.handleDemo)
+	r.Get("/demo/frame", b.handleDemoFrame)
+}
+
+func (b *banner) load() error {
+	cat, err := consent.LoadCatalogue(catalogue.FS, catalogue.Latest)
+	if err != nil {
+		return err
+	}
+	b.cat = cat
+	if b.key, err = loadCookieKey(b.s.cfg.DataDir); err != nil {
+		return fmt.Errorf("consent cookie key: %w", err)
+	}
+	if b.config, err = embedConfig(cat, b.s.msgs); err != nil {
+		return err
+	}
+	src, err := web.Static.ReadFile("static/embed.js")
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(src, []byte(embedConfigMarker)) {
+		return fmt.Errorf("embed.js: the config marker %q is missing", embedConfigMarker)
+	}
+	b.embed = bytes.Replace(src, []byte(embedConfigMarker), b.config, 1)
+	sum := sha256.Sum256(b.embed)
+	b.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
+	return nil
+}
+
+// embedCategory is one web category as embed.js sees it; short keys keep
+// the script small.
+type embedCategory struct {
+	ID          consent.PurposeID `json:"id"`
+	Required    bool              `json:"r,omitempty"`
+	Cookies     []string          `json:"k,omitempty"`
+	ConsentMode []string          `json:"m,omitempty"`
+}
+
+type embedConfigJSON struct {
+	Version    string            `json:"v"`
+	Categories []embedCategory   `json:"c"`
+	Signals    []string          `json:"s"`
+	FrameTitle map[string]string `json:"t"`
+}
+
+func embedConfig(cat *consent.Catalogue, msgs *lang.Bundle) ([]byte, error) {
+	c := embedConfigJSON{Version: cat.Version(), Signals: consent.Signals, FrameTitle: map[string]string{}}
+	for _, p := range cat.Purposes(consent.SurfaceWebBanner) {
+		c.Categories = append(c.Categories, embedCategory{ID: p.ID, Required: p.Required, Cookies: p.Cookies, ConsentMode: p.ConsentMode})
+	}
+	for _, l := range lang.All {
+		c.FrameTitle[l] = msgs.Localizer(l).T("banner_frame_title")
+	}
+	return json.Marshal(c)
+}
+
+func (b *banner) unavailable(w http.ResponseWriter) bool {
+	if b.loadErr != nil {
+		http.Error(w, "the cookie banner is unavailable", http.StatusServiceUnavailable)
+		return true
+	}
+	return false
+}
+
+// handleEmbed serves embed.js to any site. It is public and cacheable: an
+// hour keeps a new policy version's categories from waiting long, and the
+// ETag makes revalidation cheap.
+func (b *banner) handleEmbed(w http.ResponseWriter, r *http.Request) {
+	if b.unavailable(w) {
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=3600, stale-while-revalidate=86400")
+	h.Set("Access-Control-Allow-Origin", "*")
+	// Sites that isolate themselves (COEP) may only load resources that
+	// opt in to being embedded across origins.
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("ETag", b.etag)
+	http.ServeContent(w, r, "embed.js", time.Time{}, bytes.NewReader(b.embed))
+}
+
+func (b *banner) handleConfig(w http.ResponseWriter, r *http.Request) {
+	if b.unavailable(w) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(b.config)
+}
+
+// bannerParams are the query parameters embed.js passes to the banner
+// frame and the forms carry from page to page.
+type bannerParams struct {
+	Lang   string
+	Embed  bool
+	Origin string // the embedding page's origin, checked by allowedParent
+	Theme  string
+	Open   bool // the person opened the banner themselves
+	GPC    bool
+}
+
+func (b *banner) params(r *http.Request, v url.Values) bannerParams {
+	var cookie string
+	if c, err := r.Cookie(langCookie); err == nil {
+		cookie = c.Value
+	}
+	// lang.Choose, not readerLang: the banner must not set the language
+	// cookie, which is a preference cookie the person has not agreed to.
+	p := bannerParams{
+		Lang:  lang.Choose(v.Get("lang"), cookie, r.Header.Get("Accept-Language")),
+		Embed: v.Get("embed") == "1",
+		Open:  v.Get("open") == "1",
+		GPC:   r.Header.Get("Sec-GPC") == "1" || v.Get("gpc") == "1",
+	}
+	if t := v.Get("theme"); t == "light" || t == "dark" {
+		p.Theme = t
+	}
+	if o := v.Get("origin"); b.allowedParent(r, o) {
+		p.Origin = o
+	}
+	return p
+}
+
+// query renders p for a link or redirect back to the banner.
+func (p bannerParams) query(extra ...string) string {
+	v := url.Values{"lang": {p.Lang}}
+	if p.Embed {
+		v.Set("embed", "1")
+	}
+	if p.Origin != "" {
+		v.Set("origin", p.Origin)
+	}
+	if p.Theme != "" {
+		v.Set("theme", p.Theme)
+	}
+	if p.GPC {
+		v.Set("gpc", "1")
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return v.Encode()
+}
+
+func (p bannerParams) hidden() []views.Hidden {
+	h := []views.Hidden{{Name: "lang", Value: p.Lang}}
+	if p.Embed {
+		h = append(h, views.Hidden{Name: "embed", Value: "1"})
+	}
+	if p.Origin != "" {
+		h = append(h, views.Hidden{Name: "origin", Value: p.Origin})
+	}
+	if p.Theme != "" {
+		h = append(h, views.Hidden{Name: "theme", Value: p.Theme})
+	}
+	if p.GPC {
+		h = append(h, views.Hidden{Name: "gpc", Value: "1"})
+	}
+	return h
+}
+
+// selfOrigin is the origin the request was made to.
+func selfOrigin(r *http.Request) string {
+	scheme := "http"
+	if isHTTPS(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func isHTTPS(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+// allowedParent reports whether origin may embed the banner and receive its
+// messages: our own origin or one of Config.BannerOrigins. Anything else is
+// ignored, so the banner never posts a decision to a page it does not know.
+func (b *banner) allowedParent(r *http.Request, origin string) bool {
+	if origin == "" {
+		return false
+	}
+	return origin == selfOrigin(r) || slices.Contains(b.s.cfg.BannerOrigins, origin)
+}
+
+// setFrameAncestors widens the global frame-ancestors 'self' for the banner
+// page only, to the configured site origins; every other directive stays.
+func (b *banner) setFrameAncestors(w http.ResponseWriter) {
+	if len(b.s.cfg.BannerOrigins) == 0 {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy,
+		"frame-ancestors 'self'", "frame-ancestors 'self' "+strings.Join(b.s.cfg.BannerOrigins, " "), 1))
+}
+
+// current returns the visitor's valid decision under the current policy
+// version. A missing, malformed, tampered or stale cookie is no decision,
+// never consent; present is true when a cookie was sent at all.
+func (b *banner) current(r *http.Request, l string) (d consent.Decision, c consentCookie, ok, present bool) {
+	ck, err := r.Cookie(consentCookieName)
+	if err != nil {
+		return d, c, false, false
+	}
+	c, err = parseConsentCookie(ck.Value, b.key)
+	if err != nil {
+		return d, c, false, true
+	}
+	d, err = decisionFromCookie(b.cat, c, l)
+	if err != nil {
+		return d, c, false, true
+	}
+	return d, c, true, true
+}
+
+func (b *banner) maxAge(d consent.Decision) time.Duration {
+	accept, reject := b.s.cfg.ConsentMaxAgeAccept, b.s.cfg.ConsentMaxAgeReject
+	if accept <= 0 {
+		accept = defaultConsentMaxAgeAccept
+	}
+	if reject <= 0 {
+		reject = defaultConsentMaxAgeReject
+	}
+	// A decision that refuses anything lives as long as a refusal, so the
+	// refused categories are asked again no later than after Reject all.
+	if d.Refused() {
+		return reject
+	}
+	return accept
+}
+
+func (b *banner) consentCookie(r *http.Request, value string, maxAge time.Duration) *http.Cookie {
+	return &http.Cookie{
+		Name:     consentCookieName,
+		Value:    value,
+		Path:     "/",
+		Domain:   b.s.cfg.CookieDomain,
+		MaxAge:   int(maxAge / time.Second),
+		SameSite: http.SameSiteLaxMode,
+		Secure:   isHTTPS(r),
+	}
+}
+
+func (b *banner) handlePage(w http.ResponseWriter, r *http.Request) {
+	if b.unavailable(w) {
+		return
+	}
+	q := r.URL.Query()
+	p := b.params(r, q)
+	d, _, ok, present := b.current(r, p.Lang)
+	if present && !ok {
+		// Forget a value we cannot trust so embed.js stops reading it.
+		http.SetCookie(w, b.consentCookie(r, "", -time.Second))
+	}
+	v := b.view(p, d, ok)
+	switch {
+	case q.Get("layer") == "2":
+		v.Layer = views.BannerLayerChoices
+	case q.Get("layer") == "done" || (ok && !p.Open):
+		if !ok {
+			// The cookie did not arrive (a browser blocking cookies in
+			// frames): use the signed value the form post handed on.
+			if c, err := parseConsentCookie(q.Get("c"), b.key); err == nil {
+				if d, err = decisionFromCookie(b.cat, c, p.Lang); err == nil {
+					v, ok = b.view(p, d, true), true
+				}
+			}
+		}
+		if ok {
+			v.Layer = views.BannerLayerDone
+			v.Decision = b.cookieValue(r, q)
+			v.MaxAge = int(b.maxAge(d) / time.Second)
+		}
+	}
+	b.setFrameAncestors(w)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Cookie, Sec-GPC, Accept-Language")
+	if err := views.BannerPage(v, b.s.msgs.Localizer(p.Lang)).Render(r.Context(), w); err != nil {
+		b.s.log.Error("render banner", "err", err)
+	}
+}
+
+// cookieValue is the signed value the done page hands to embed.js: the
+// request's cookie when valid, else the one the form post passed on.
+func (b *banner) cookieValue(r *http.Request, q url.Values) string {
+	if ck, err := r.Cookie(consentCookieName); err == nil {
+		if _, err := parseConsentCookie(ck.Value, b.key); err == nil {
+			return ck.Value
+		}
+	}
+	return q.Get("c")
+}
+
+func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.BannerView {
+	v := views.BannerView{
+		Lang:         p.Lang,
+		Layer:        views.BannerLayerFirst,
+		Embed:        p.Embed,
+		ParentOrigin: p.Origin,
+		Theme:        p.Theme,
+		GPC:          p.GPC && !decided,
+		Decided:      decided,
+		Hidden:       p.hidden(),
+		PolicyURL:    "/privacy?" + url.Values{"lang": {p.Lang}}.Encode() + "#s2-1",
+		ChoicesURL:   "/banner?" + p.query("layer", "2"),
+		FirstURL:     "/banner?" + p.query("open", "1"),
+		State:        map[string]any{"lang": p.Lang, "hidden": p.hidden(), "gpc": p.GPC && !decided, "granted": map[string]bool{}},
+	}
+	granted := v.State.(map[string]any)["granted"].(map[string]bool)
+	for _, c := range b.cat.Purposes(consent.SurfaceWebBanner) {
+		on := c.Required || (decided && d.Granted(c.ID))
+		v.Categories = append(v.Categories, views.BannerCategory{
+			ID: string(c.ID), Title: c.Title.In(p.Lang), Description: c.Description.In(p.Lang),
+			Required: c.Required, Checked: on,
+		})
+		granted[string(c.ID)] = on
+	}
+	return v
+}
+
+// handleDecide records a choice made with the banner's forms, sets the
+// consent cookie and sends the browser to the confirmation (303), so the
+// forms work with no script and no wasm at all.
+func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
+	if b.unavailable(w) {
+		return
+	}
+	if !sameOriginPost(r) {
+		// A page elsewhere must not be able to consent for a visitor.
+		http.Error(w, "cross-origin consent posts are refused", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "form: unreadable", http.StatusBadRequest)
+		return
+	}
+	p := b.params(r, r.PostForm)
+	d, err := b.decision(r.PostForm, p.Lang, time.Now())
+	if err != nil {
+		http.Error(w, errs.Message(err), errStatus(err))
+		return
+	}
+	// A visitor is known only by the receipt of their last choice: a new
+	// choice joins that receipt's subject, so withdrawing shows as such in
+	// one chain. A first choice starts a new pseudonymous subject.
+	subject := ""
+	if prev, c, ok, _ := b.current(r, p.Lang); ok {
+		if rec, err := b.s.store.Get(r.Context(), c.ReceiptID); err == nil {
+			subject = rec.Subject
+			d.Kind = laterKind(prev, d)
+		}
+	}
+	receiptID, _, err := b.s.recordDecision(r.Context(), d, subject)
+	if err != nil {
+		b.s.log.Error("record banner decision", "err", err)
+		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)
+		return
+	}
+	value := cookieFromDecision(b.cat, d, receiptID).encode(b.key)
+	http.SetCookie(w, b.consentCookie(r, value, b.maxAge(d)))
+	http.Redirect(w, r, "/banner?"+p.query("layer", "done", "c", value), http.StatusSeeOther)
+}
+
+// laterKind names a decision that follows an earlier one: withdrawn when it
+// takes back a grant, updated otherwise.
+func laterKind(prev, next consent.Decision) consent.Kind {
+	if len(consent.Revoked(prev, next)) > 0 {
+		return consent.KindWithdrawn
+	}
+	return consent.KindUpdated
+}
+
+// decision turns the posted form into a decision: action accept, reject or
+// save with the ticked categories in cat.
+func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Decision, error) {
+	var optional []consent.PurposeID
+	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
+		if !p.Required {
+			optional = append(optional, p.ID)
+		}
+	}
+	switch form.Get("action") {
+	case "accept":
+		return consent.Agree(b.cat, consent.SurfaceWebBanner, optional, l, now)
+	case "reject":
+		return consent.Decline(b.cat, consent.SurfaceWebBanner, l, now)
+	case "save":
+		var ticked []consent.PurposeID
+		for _, id := range form["cat"] {
+			if p, ok := b.cat.Purpose(consent.SurfaceWebBanner, consent.PurposeID(id)); ok && p.Required {
+				continue // always on; the disabled box is not even posted
+			}
+			ticked = append(ticked, consent.PurposeID(id))
+		}
+		if len(ticked) == 0 {
+			return consent.Decline(b.cat, consent.SurfaceWebBanner, l, now)
+		}
+		return consent.Agree(b.cat, consent.SurfaceWebBanner, ticked, l, now)
+	}
+	return consent.Decision{}, errs.New(errs.Invalid, "action: want accept, reject or save, have %q", form.Get("action"))
+}
+
+// sameOriginPost reports whether a form post came from our own pages.
+// Browsers send Origin with every POST; Sec-Fetch-Site is the fallback.
+// Clients that send neither (curl, tests) are not browsers carrying a
+// visitor's cookies, so they are let through.
+func sameOriginPost(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		return o == selfOrigin(r)
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
+}
+
+func errStatus(err error) int {
+	switch errs.Code(err) {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.Unprocessable:
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusInternalServerError
+}
+
+// bannerState is the answer of /banner/state: what the server makes of the
+// visitor's consent cookie, for pages that want the MAC checked rather
+// than only the format embed.js can check.
+type bannerState struct {
+	Decided       bool              `json:"decided"`
+	CookieSent    bool              `json:"cookie_sent"`
+	PolicyVersion string            `json:"policy_version"`
+	Categories    map[string]bool   `json:"categories"`
+	ConsentMode   map[string]string `json:"consent_mode"`
+	ReceiptID     string            `json:"receipt_id,omitempty"`
+	At            *time.Time        `json:"at,omitempty"`
+}
+
+func (b *banner) handleState(w http.ResponseWriter, r *http.Request) {
+	if b.unavailable(w) {
+		return
+	}
+	l := lang.Choose(r.URL.Query().Get("lang"), "", r.Header.Get("Accept-Language"))
+	d, c, ok, present := b.current(r, l)
+	st := bannerState{Decided: ok, CookieSent: present, PolicyVersion: b.cat.Version(), Categories: map[string]bool{}}
+	if !ok {
+		d, _ = consent.Decline(b.cat, consent.SurfaceWebBanner, l, time.Now())
+		for i := range d.Choices {
+			d.Choices[i].Granted = d.Choices[i].Required
+		}
+	} else {
+		st.ReceiptID, st.At = c.ReceiptID, &c.At
+	}
+	for _, ch := range d.Choices {
+		st.Categories[string(ch.Purpose)] = ch.Granted
+	}
+	st.ConsentMode = b.cat.ConsentModeSignals(d)
+	if o := r.Header.Get("Origin"); o != "" && b.allowedParent(r, o) {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Add("Vary", "Cookie, Origin")
+	json.NewEncoder(w).Encode(st)
+}

@@ -1,0 +1,288 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
+	t.Helper()
+	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir()}
+	for _, f := range mutate {
+		f(&cfg)
+	}
+	s, err := Open(cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return s
+}
+
+func get(t *testing.T, s *Server, target string, headers map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, target, nil)
+	for k, v := range headers {
+		r.Header.Set(k, v)
+	}
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	return w
+}
+
+func post(t *testing.T, s *Server, form url.Values, headers map[string]string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/banner/consent", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range headers {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	return w
+}
+
+func responseCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *http.Cookie {
+	t.Helper()
+	for _, c := range w.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie in %v", name, w.Header()["Set-Cookie"])
+	return nil
+}
+
+func bannerKey(t *testing.T, s *Server) []byte {
+	t.Helper()
+	key, err := loadCookieKey(s.cfg.DataDir)
+	require.NoError(t, err)
+	return key
+}
+
+func TestBannerPage(t *testing.T) {
+	s := newBannerServer(t)
+	t.Run("FirstLayer", func(t *testing.T) {
+		w := get(t, s, "/banner?lang=en", nil)
+		require.Equal(t, http.StatusOK, w.Code)
+		body := w.Body.String()
+		// Accept all and Reject all post without any script; Customise is
+		// the same button in a form that loads the second layer.
+		assert.Regexp(t, `<form method="post" action="/banner/consent" class="kc-action">.*<button type="submit" name="action" value="accept" id="kc-accept" class="kc-btn">Accept all</button>`, body)
+		assert.Contains(t, body, `<button type="submit" name="action" value="reject" id="kc-reject" class="kc-btn">Reject all</button>`)
+		assert.Contains(t, body, `<button type="submit" id="kc-customise" class="kc-btn">Customise</button>`)
+		assert.Contains(t, body, `href="/privacy?lang=en#s2-1"`)
+		assert.NotContains(t, body, `id="kc-gpc"`)
+		assert.Empty(t, w.Result().Cookies(), "showing the banner stores nothing, not even the language")
+	})
+	t.Run("Chinese", func(t *testing.T) {
+		body := get(t, s, "/banner?lang=zh-CN", nil).Body.String()
+		assert.Contains(t, body, `<html lang="zh-Hans"`)
+		assert.Contains(t, body, "全部接受")
+		assert.Contains(t, body, "全部拒绝")
+	})
+	t.Run("SecondLayerNothingTicked", func(t *testing.T) {
+		body := get(t, s, "/banner?lang=en&layer=2", nil).Body.String()
+		assert.Contains(t, body, `<input type="checkbox" name="cat" value="necessary" checked disabled>`)
+		assert.Contains(t, body, `<input type="checkbox" name="cat" value="preferences" id="kc-cat-preferences">`)
+		assert.Contains(t, body, `<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics">`)
+		assert.Contains(t, body, `value="save"`)
+	})
+	t.Run("GPCHeader", func(t *testing.T) {
+		w := get(t, s, "/banner?lang=en", map[string]string{"Sec-GPC": "1"})
+		assert.Contains(t, w.Body.String(), `id="kc-gpc"`)
+		assert.Contains(t, w.Body.String(), "Global Privacy Control")
+		assert.Empty(t, w.Result().Cookies(), "GPC stores nothing until the person acts")
+		assert.Contains(t, get(t, s, "/banner?lang=en&layer=2", map[string]string{"Sec-GPC": "1"}).Body.String(),
+			`<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics">`, "analytics starts refused")
+	})
+}
+
+func TestBannerDecide(t *testing.T) {
+	s := newBannerServer(t, func(c *Config) { c.CookieDomain = "kaiconn.com" })
+	key := bannerKey(t, s)
+	for _, tt := range []struct {
+		name    string
+		form    url.Values
+		granted string
+		maxAge  time.Duration
+	}{
+		{"AcceptAll", url.Values{"action": {"accept"}}, "necessary_preferences_analytics", 365 * 24 * time.Hour},
+		{"RejectAll", url.Values{"action": {"reject"}}, "necessary", 182 * 24 * time.Hour},
+		{"SaveAnalytics", url.Values{"action": {"save"}, "cat": {"analytics", "necessary"}}, "necessary_analytics", 182 * 24 * time.Hour},
+		{"SaveAll", url.Values{"action": {"save"}, "cat": {"analytics", "preferences"}}, "necessary_preferences_analytics", 365 * 24 * time.Hour},
+		{"SaveNothing", url.Values{"action": {"save"}}, "necessary", 182 * 24 * time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.form.Set("lang", "en")
+			w := post(t, s, tt.form, map[string]string{"Origin": "http://example.com"})
+			require.Equal(t, http.StatusSeeOther, w.Code, w.Body.String())
+			c := responseCookie(t, w, consentCookieName)
+			assert.Equal(t, int(tt.maxAge/time.Second), c.MaxAge)
+			assert.Equal(t, "kaiconn.com", c.Domain)
+			assert.Equal(t, "/", c.Path)
+			assert.Equal(t, http.SameSiteLaxMode, c.SameSite)
+			assert.False(t, c.HttpOnly, "embed.js must read it")
+			assert.False(t, c.Secure, "plain HTTP")
+			parsed, err := parseConsentCookie(c.Value, key)
+			require.NoError(t, err)
+			assert.Equal(t, tt.granted, strings.Split(c.Value, ".")[2])
+			assert.Equal(t, "2022-10", parsed.PolicyVersion)
+			loc, err := url.Parse(w.Header().Get("Location"))
+			require.NoError(t, err)
+			assert.Equal(t, "/banner", loc.Path)
+			assert.Equal(t, "done", loc.Query().Get("layer"))
+		})
+	}
+	t.Run("SecureOverHTTPS", func(t *testing.T) {
+		w := post(t, s, url.Values{"action": {"accept"}}, map[string]string{"X-Forwarded-Proto": "https"})
+		assert.True(t, responseCookie(t, w, consentCookieName).Secure)
+	})
+	t.Run("ConfiguredLifetimes", func(t *testing.T) {
+		s := newBannerServer(t, func(c *Config) { c.ConsentMaxAgeAccept = 48 * time.Hour; c.ConsentMaxAgeReject = time.Hour })
+		assert.Equal(t, 48*3600, responseCookie(t, post(t, s, url.Values{"action": {"accept"}}, nil), consentCookieName).MaxAge)
+		assert.Equal(t, 3600, responseCookie(t, post(t, s, url.Values{"action": {"reject"}}, nil), consentCookieName).MaxAge)
+	})
+	for _, tt := range []struct {
+		name    string
+		form    url.Values
+		headers map[string]string
+		status  int
+	}{
+		{"ErrAction", url.Values{"action": {"maybe"}}, nil, http.StatusBadRequest},
+		{"ErrUnknownCategory", url.Values{"action": {"save"}, "cat": {"marketing"}}, nil, http.StatusUnprocessableEntity},
+		{"ErrCrossOrigin", url.Values{"action": {"accept"}}, map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"ErrCrossSite", url.Values{"action": {"accept"}}, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := post(t, s, tt.form, tt.headers)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Empty(t, w.Result().Cookies(), "a refused post sets no cookie")
+		})
+	}
+}
+
+func TestBannerReadsTheCookie(t *testing.T) {
+	s := newBannerServer(t)
+	accepted := responseCookie(t, post(t, s, url.Values{"action": {"accept"}}, nil), consentCookieName)
+	other := newBannerServer(t)
+	foreign := responseCookie(t, post(t, other, url.Values{"action": {"accept"}}, nil), consentCookieName)
+
+	t.Run("ValidShowsTheDecision", func(t *testing.T) {
+		w := get(t, s, "/banner?lang=en", nil, &http.Cookie{Name: consentCookieName, Value: accepted.Value})
+		assert.Contains(t, w.Body.String(), `data-layer="done"`)
+		assert.Contains(t, w.Body.String(), `data-kc-decision="`+accepted.Value+`"`)
+		assert.NotContains(t, w.Body.String(), `id="kc-accept"`)
+	})
+	t.Run("ValidButOpenedByThePerson", func(t *testing.T) {
+		w := get(t, s, "/banner?lang=en&open=1", nil, &http.Cookie{Name: consentCookieName, Value: accepted.Value})
+		assert.Contains(t, w.Body.String(), `id="kc-accept"`)
+	})
+	for _, tt := range []struct{ name, value string }{
+		{"TamperedShowsTheBannerAgain", strings.Replace(accepted.Value, "necessary_preferences_analytics", "necessary_analytics", 1)},
+		{"OtherKeyShowsTheBannerAgain", foreign.Value},
+		{"GarbageShowsTheBannerAgain", "yes"},
+		{"OldPolicyShowsTheBannerAgain", consentCookie{PolicyVersion: "2021-01", Granted: []consent.PurposeID{"necessary"}, At: time.Now(), ReceiptID: "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"}.encode(bannerKey(t, s))},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := get(t, s, "/banner?lang=en", nil, &http.Cookie{Name: consentCookieName, Value: tt.value})
+			assert.Contains(t, w.Body.String(), `data-layer="first"`)
+			assert.Contains(t, w.Body.String(), `id="kc-accept"`)
+			assert.NotContains(t, w.Body.String(), "data-kc-decision")
+			c := responseCookie(t, w, consentCookieName)
+			assert.Less(t, c.MaxAge, 0, "the untrusted cookie is deleted")
+
+			var st bannerState
+			sw := get(t, s, "/banner/state", nil, &http.Cookie{Name: consentCookieName, Value: tt.value})
+			require.NoError(t, json.Unmarshal(sw.Body.Bytes(), &st))
+			assert.False(t, st.Decided)
+			assert.True(t, st.CookieSent)
+			assert.False(t, st.Categories["analytics"], "never consent from an untrusted cookie")
+			assert.Equal(t, "denied", st.ConsentMode["analytics_storage"])
+		})
+	}
+	t.Run("State", func(t *testing.T) {
+		var st bannerState
+		w := get(t, s, "/banner/state", nil, &http.Cookie{Name: consentCookieName, Value: accepted.Value})
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &st))
+		assert.True(t, st.Decided)
+		assert.True(t, st.Categories["analytics"])
+		assert.Equal(t, "granted", st.ConsentMode["analytics_storage"])
+		assert.Equal(t, "denied", st.ConsentMode["ad_storage"])
+		assert.Equal(t, strings.Split(accepted.Value, ".")[4], st.ReceiptID)
+	})
+}
+
+func TestBannerFraming(t *testing.T) {
+	s := newBannerServer(t, func(c *Config) { c.BannerOrigins = []string{"https://www.kaiconn.com"} })
+	t.Run("ConfiguredOrigin", func(t *testing.T) {
+		w := get(t, s, "/banner?embed=1&origin="+url.QueryEscape("https://www.kaiconn.com"), nil)
+		assert.Contains(t, w.Header().Get("Content-Security-Policy"), "frame-ancestors 'self' https://www.kaiconn.com")
+		assert.Contains(t, w.Body.String(), `data-kc-parent-origin="https://www.kaiconn.com"`)
+		assert.NotContains(t, get(t, s, "/privacy", nil).Header().Get("Content-Security-Policy"), "www.kaiconn.com", "only the banner is widened")
+	})
+	t.Run("UnknownOriginGetsNoMessages", func(t *testing.T) {
+		w := get(t, s, "/banner?embed=1&origin="+url.QueryEscape("https://evil.example"), nil)
+		assert.NotContains(t, w.Body.String(), "data-kc-parent-origin")
+	})
+}
+
+func TestEmbedJS(t *testing.T) {
+	s := newBannerServer(t)
+	w := get(t, s, "/embed.js", nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "text/javascript; charset=utf-8", w.Header().Get("Content-Type"))
+	assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"))
+	assert.Contains(t, w.Header().Get("Cache-Control"), "max-age=3600")
+	body := w.Body.String()
+	assert.NotContains(t, body, embedConfigMarker)
+	cfg := regexp.MustCompile(`var CONFIG = (\{.*\});`).FindStringSubmatch(body)
+	require.Len(t, cfg, 2, "the config is inlined")
+	var c embedConfigJSON
+	require.NoError(t, json.Unmarshal([]byte(cfg[1]), &c))
+	assert.Equal(t, "2022-10", c.Version)
+	require.Len(t, c.Categories, 3)
+	assert.Equal(t, []string{"necessary", "preferences", "analytics"}, []string{string(c.Categories[0].ID), string(c.Categories[1].ID), string(c.Categories[2].ID)})
+	assert.Contains(t, c.Categories[2].Cookies, "_ga")
+	assert.Equal(t, []string{"analytics_storage"}, c.Categories[2].ConsentMode)
+
+	t.Run("SmallerThan10KBGzip", func(t *testing.T) {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(w.Body.Bytes())
+		require.NoError(t, zw.Close())
+		t.Logf("embed.js: %d bytes raw, %d bytes gzip", w.Body.Len(), buf.Len())
+		assert.LessOrEqual(t, buf.Len(), 10*1024)
+	})
+	t.Run("Revalidates", func(t *testing.T) {
+		nw := get(t, s, "/embed.js", map[string]string{"If-None-Match": w.Header().Get("ETag")})
+		assert.Equal(t, http.StatusNotModified, nw.Code)
+	})
+}
+
+func TestDemoPage(t *testing.T) {
+	s := newBannerServer(t)
+	w := get(t, s, "/demo?lang=zh-Hans", nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	csp := w.Header().Get("Content-Security-Policy")
+	nonce := regexp.MustCompile(`'nonce-([^']+)'`).FindStringSubmatch(csp)
+	require.Len(t, nonce, 2)
+	body := w.Body.String()
+	assert.Contains(t, body, `<script type="text/plain" data-consent-category="analytics" nonce="`+nonce[1]+`">`)
+	assert.Contains(t, body, `<script src="/embed.js" async data-lang="zh-Hans"></script>`)
+	assert.Contains(t, body, `data-src="/static/demo-analytics.js"`)
+	assert.Less(t, strings.Index(body, "/static/demo-gtag.js"), strings.Index(body, "/embed.js"), "gtag is defined before embed.js runs")
+}

@@ -20,8 +20,8 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/store/memstore"
 	"github.com/kaiconn/consent/receipt/receipttest"
+	"github.com/kaiconn/consent/store/memstore"
 )
 
 var now = time.Date(2025, 3, 1, 8, 30, 0, 0, time.UTC)

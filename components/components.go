@@ -9,15 +9,3 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 func Register() {
 	app.Route("/privacy", func() app.Composer { return &Privacy{} })
 }
-
-// Privacy enhances /privacy.
-type Privacy struct {
-	app.Compo
-	Lang string
-}
-
-func (p *Privacy) OnMount(ctx app.Context) { enhanced() }
-
-func (p *Privacy) Render() app.UI {
-	return app.Div().ID("kc-root").Class("kc-root").Body(app.H1().Text("privacy"))
-}

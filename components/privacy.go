@@ -1,0 +1,281 @@
+package components
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/policyview"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+var (
+	policiesOnce sync.Once
+	policies     *policy.Library
+	policiesErr  error
+)
+
+// embeddedPolicies is the policy library the wasm carries: the same files
+// the server renders from.
+func embeddedPolicies() (*policy.Library, error) {
+	policiesOnce.Do(func() { policies, policiesErr = policy.Load(policydata.FS) })
+	return policies, policiesErr
+}
+
+// Privacy takes over /privacy: the same page, with search that marks hits as
+// the reader types, a language switch and a side-by-side view that change
+// in place and keep the reader on the same section.
+type Privacy struct {
+	app.Compo
+
+	Lang    string
+	View    string
+	Query   string
+	Version string
+	// Current is the search hit the reader stepped to, 1-based; 0 is none.
+	Current int
+
+	// Library and Browser default to the embedded policy and the real DOM;
+	// tests set their own.
+	Library *policy.Library
+	Browser Browser
+
+	page policyview.Page
+	loc  *lang.Localizer
+	err  error
+}
+
+func (p *Privacy) OnInit() {
+	if p.Lang == "" {
+		var st struct {
+			Lang    string `json:"lang"`
+			View    string `json:"view"`
+			Query   string `json:"q"`
+			Version string `json:"version"`
+		}
+		if err := readState(&st); err != nil {
+			p.err = err
+		}
+		p.Lang, p.View, p.Query, p.Version = st.Lang, st.View, st.Query, st.Version
+	}
+	if p.Library == nil {
+		p.Library, p.err = embeddedPolicies()
+	}
+	if p.Browser == nil {
+		p.Browser = domBrowser{}
+	}
+	p.rebuild()
+}
+
+func (p *Privacy) OnMount(ctx app.Context) { enhanced() }
+
+// rebuild derives what Render shows from the reader's state.
+func (p *Privacy) rebuild() {
+	if p.Library == nil {
+		return
+	}
+	if !lang.Valid(p.Lang) {
+		p.Lang = lang.Default
+	}
+	v, ok := p.Library.Version(p.Version)
+	if !ok {
+		v = p.Library.Latest()
+		p.Version = v.ID
+	}
+	p.loc = lang.DefaultBundle().Localizer(p.Lang)
+	p.page = policyview.Build(v, p.Lang, p.View, p.Query, func(only string) string {
+		if only == lang.ZhHans {
+			return p.loc.T("privacy_only_in_zh")
+		}
+		return p.loc.T("privacy_only_in")
+	})
+	p.View = p.page.View
+	if p.Current > p.page.Hits {
+		p.Current = 0
+	}
+}
+
+// place is the id of the section the reader is in, without a column
+// prefix, so it names the same place in either language.
+func (p *Privacy) place() string {
+	id := p.Browser.TopmostID(".kc-doc section[id], .kc-bi-row section[id], .kc-preamble[id]")
+	for _, pre := range []string{"zh-", "en-"} {
+		id = strings.TrimPrefix(id, pre)
+	}
+	return id
+}
+
+func (p *Privacy) url(place string) string {
+	u := policyview.URL(p.Lang, p.View, p.Query)
+	if place != "" {
+		u += "#" + place
+	}
+	return u
+}
+
+// The event handlers below only take the event's part; the state changes
+// are plain methods a host test can call.
+
+// toggleLang shows the other language and returns the reader's place.
+func (p *Privacy) toggleLang() string {
+	place := p.place()
+	p.Lang = lang.Other(p.Lang)
+	p.rebuild()
+	p.Browser.SetCookie("kc_lang", p.Lang, 365*24*3600)
+	p.Browser.SetPage(p.Lang, p.loc.T("privacy_title")+" · "+p.loc.T("site_name"))
+	p.Browser.ReplaceURL(p.url(place))
+	return place
+}
+
+// toggleView switches between one language and side by side and returns
+// the reader's place.
+func (p *Privacy) toggleView() string {
+	place := p.place()
+	p.View = policyview.OtherView(p.View)
+	p.rebuild()
+	p.Browser.ReplaceURL(p.url(place))
+	return place
+}
+
+// search marks q throughout the policy.
+func (p *Privacy) search(q string) {
+	p.Query = q
+	p.Current = 0
+	p.rebuild()
+	p.Browser.ReplaceURL(p.url(""))
+}
+
+// step moves to the next (+1) or previous (-1) hit, wrapping around, and
+// returns the id of the hit to show; "" when there is none.
+func (p *Privacy) step(delta int) string {
+	if p.page.Hits == 0 {
+		return ""
+	}
+	p.Current = (p.Current-1+delta+p.page.Hits)%p.page.Hits + 1
+	return "kc-hit-" + strconv.Itoa(p.Current)
+}
+
+func (p *Privacy) onSwitchLang(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	place := p.toggleLang()
+	ctx.Defer(func(app.Context) { p.Browser.ScrollTo(place) })
+}
+
+func (p *Privacy) onSwitchView(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	place := p.toggleView()
+	ctx.Defer(func(app.Context) { p.Browser.ScrollTo(place) })
+}
+
+func (p *Privacy) onSearch(ctx app.Context, e app.Event) {
+	p.search(ctx.JSSrc().Get("value").String())
+}
+
+func (p *Privacy) onStep(delta int) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		e.PreventDefault()
+		if id := p.step(delta); id != "" {
+			ctx.Defer(func(app.Context) { p.Browser.ScrollTo(id) })
+		}
+	}
+}
+
+func (p *Privacy) Render() app.UI {
+	if p.loc == nil {
+		// Without its policy the wasm leaves the server's page alone.
+		return app.Div().ID(RootID).Class("kc-root").Text(p.err)
+	}
+	l, pg := p.loc, p.page
+	other := lang.Other(p.Lang)
+	return app.Div().ID(RootID).Class("kc-root").Body(
+		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
+		app.Div().Class("kc-privacy").DataSet("view", pg.View).Body(
+			app.Header().Class("kc-bar").Body(
+				app.A().Class("kc-brand").Href(policyview.URL(p.Lang, p.View, "")).Text(l.T("site_name")+" · "+l.T("privacy_title")),
+				app.Form().Class("kc-search").Role("search").Method("get").Action("/privacy").OnSubmit(p.onStep(1)).Body(
+					app.Label().For("kc-q").Class("kc-sr").Text(l.T("privacy_search_label")),
+					app.Input().ID("kc-q").Type("search").Name("q").Value(p.Query).Placeholder(l.T("privacy_search_placeholder")).
+						AutoComplete(false).Attr("enterkeyhint", "search").OnInput(p.onSearch),
+					app.Button().Type("submit").Class("kc-btn").Text(l.T("privacy_search_submit")),
+				),
+				app.Nav().Class("kc-tools").Aria("label", l.T("privacy_tools")).Body(
+					app.A().Class("kc-lang-switch").DataSet("testid", "lang-switch").Href(policyview.URL(other, p.View, p.Query)).
+						HrefLang(other).Lang(other).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")).OnClick(p.onSwitchLang),
+					app.A().Class("kc-view-switch").DataSet("testid", "view-switch").Href(policyview.URL(p.Lang, policyview.OtherView(p.View), p.Query)).
+						Text(viewLabel(l, p.View)).OnClick(p.onSwitchView),
+					app.A().Class("kc-choices").Href("/settings/privacy?lang="+p.Lang).Text(l.T("privacy_my_choices")),
+					app.Button().Type("button").Class("kc-print").Text(l.T("privacy_print")).OnClick(func(app.Context, app.Event) { p.Browser.Print() }),
+				),
+			),
+			app.If(p.Query != "", func() app.UI { return p.results() }),
+			app.Div().Class("kc-layout").Body(
+				p.toc(),
+				app.Main().ID("main").Class("kc-main").TabIndex(-1).Body(
+					app.P().Class("kc-meta").Body(
+						app.Span().Text(l.T("privacy_version", map[string]any{"Version": pg.Version.ID})),
+						app.Span().Text(l.T("privacy_updated", map[string]any{"Date": pg.Version.Updated})),
+						app.Span().Text(l.T("privacy_effective", map[string]any{"Date": pg.Version.Effective})),
+					),
+					p.body(),
+					app.Footer().Class("kc-doc-foot").Body(
+						app.P().Body(app.Text(l.T("privacy_sha")+": "), app.Code().Class("kc-sha").Text(pg.Doc.SHA256)),
+					),
+				),
+			),
+		),
+	)
+}
+
+func viewLabel(l *lang.Localizer, view string) string {
+	if view == policyview.Bilingual {
+		return l.T("privacy_view_single")
+	}
+	return l.T("privacy_view_bilingual")
+}
+
+func (p *Privacy) results() app.UI {
+	l, hits := p.loc, p.page.Hits
+	if hits == 0 {
+		return app.P().Class("kc-results").Role("status").DataSet("testid", "search-results").Text(l.T("privacy_search_none"))
+	}
+	return app.P().Class("kc-results").Role("status").DataSet("testid", "search-results").Body(
+		app.Span().Text(l.T("privacy_search_results", map[string]any{"Count": hits})),
+		app.Button().Type("button").Class("kc-btn").Aria("label", l.T("privacy_search_prev")).Text("↑").
+			OnClick(p.onStep(-1)),
+		app.Button().Type("button").Class("kc-btn").Aria("label", l.T("privacy_search_next")).Text("↓").
+			OnClick(p.onStep(1)),
+	)
+}
+
+func (p *Privacy) toc() app.UI {
+	entry := func(e policyview.TOCEntry) app.UI {
+		return app.A().Href("#"+e.ID).Body(app.Span().Class("kc-num").Text(e.Number), app.Text(" "+e.Title))
+	}
+	return app.Nav().Class("kc-toc").Aria("labelledby", "kc-toc-h").Body(
+		app.H2().ID("kc-toc-h").Text(p.loc.T("privacy_contents")),
+		app.Ol().Body(app.Range(p.page.TOC).Slice(func(i int) app.UI {
+			e := p.page.TOC[i]
+			return app.Li().Body(
+				entry(e),
+				app.If(len(e.Children) > 0, func() app.UI {
+					return app.Ol().Body(app.Range(e.Children).Slice(func(j int) app.UI {
+						return app.Li().Body(entry(e.Children[j]))
+					}))
+				}),
+			)
+		})),
+	)
+}
+
+func (p *Privacy) body() app.UI {
+	if p.page.Body != nil {
+		return policyTree(p.page.Body, p.Current)
+	}
+	return app.Div().Class("kc-bi").Body(app.Range(p.page.Rows).Slice(func(i int) app.UI {
+		r := p.page.Rows[i]
+		return app.Div().Class("kc-bi-row").DataSet("row", r.ID).Body(policyTree(r.Left, p.Current), policyTree(r.Right, p.Current))
+	}))
+}

@@ -1,0 +1,94 @@
+package components
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/policy"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeBrowser records what a component asked of the page.
+type fakeBrowser struct {
+	url, cookie, pageLang, scrolled string
+	topmost                         string
+}
+
+func (f *fakeBrowser) ReplaceURL(u string)                 { f.url = u }
+func (f *fakeBrowser) SetCookie(name, value string, _ int) { f.cookie = name + "=" + value }
+func (f *fakeBrowser) TopmostID(string) string             { return f.topmost }
+func (f *fakeBrowser) ScrollTo(id string)                  { f.scrolled = id }
+func (f *fakeBrowser) SetPage(l, _ string)                 { f.pageLang = l }
+func (f *fakeBrowser) Print()                              {}
+
+func loadPrivacy(t *testing.T, p *Privacy) *fakeBrowser {
+	t.Helper()
+	lib, err := policy.Load(policydata.FS)
+	require.NoError(t, err)
+	fb := &fakeBrowser{}
+	p.Library, p.Browser = lib, fb
+	require.NoError(t, app.NewTestEngine().Load(p))
+	return fb
+}
+
+func TestPrivacyRendersWholePolicy(t *testing.T) {
+	p := &Privacy{Lang: "zh-Hans"}
+	loadPrivacy(t, p)
+	html := app.HTMLString(p)
+	assert.Equal(t, 10, strings.Count(html, `class="kc-sec kc-l2"`))
+	assert.Equal(t, 5, strings.Count(html, `class="kc-sdk"`))
+	assert.Contains(t, html, `id="kc-root"`, "the root replaces the server's #kc-root")
+	assert.Contains(t, html, "隐私保护政策")
+}
+
+func TestPrivacyLanguageSwitchKeepsPlace(t *testing.T) {
+	p := &Privacy{Lang: "zh-Hans", View: "bilingual"}
+	fb := loadPrivacy(t, p)
+	fb.topmost = "en-s7" // the reader is at section 7, in the English column
+
+	place := p.toggleLang()
+
+	assert.Equal(t, "s7", place)
+	assert.Equal(t, "en", p.Lang)
+	assert.Equal(t, "/privacy?lang=en&view=bilingual#s7", fb.url)
+	assert.Equal(t, "kc_lang=en", fb.cookie)
+	assert.Equal(t, "en", fb.pageLang)
+	html := app.HTMLString(p.Render())
+	assert.Contains(t, html, `id="s7"`, "the reader's column keeps the bare ids")
+	assert.Contains(t, html, `id="zh-s7"`)
+}
+
+func TestPrivacySearchAndStep(t *testing.T) {
+	p := &Privacy{Lang: "en"}
+	fb := loadPrivacy(t, p)
+
+	p.search("Bugly")
+	require.Greater(t, p.page.Hits, 1)
+	assert.Equal(t, "/privacy?lang=en&q=Bugly", fb.url)
+	html := app.HTMLString(p.Render())
+	assert.Equal(t, p.page.Hits, strings.Count(html, `id="kc-hit-`), "every hit is marked (attribute order varies)")
+
+	assert.Equal(t, "kc-hit-1", p.step(1))
+	assert.Equal(t, "kc-hit-2", p.step(1))
+	assert.Equal(t, "kc-hit-1", p.step(-1))
+	assert.Equal(t, "kc-hit-"+strconv.Itoa(p.page.Hits), p.step(-1), "wraps around")
+	assert.Contains(t, app.HTMLString(p.Render()), "kc-current")
+
+	p.search("no such words in the policy")
+	assert.Zero(t, p.page.Hits)
+	assert.Equal(t, "", p.step(1))
+}
+
+func TestPrivacyViewSwitch(t *testing.T) {
+	p := &Privacy{Lang: "en"}
+	fb := loadPrivacy(t, p)
+	fb.topmost = "s3"
+	assert.Equal(t, "s3", p.toggleView())
+	assert.Equal(t, "bilingual", p.View)
+	assert.Equal(t, "/privacy?lang=en&view=bilingual#s3", fb.url)
+	assert.Len(t, p.page.Rows, 11, "preamble and ten sections side by side")
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestPrivacy(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+
+	t.Run("Golden", func(t *testing.T) {
+		for _, tt := range []struct{ name, target string }{
+			{"privacy.en.html", "/privacy?lang=en"},
+			{"privacy.zh-Hans.html", "/privacy?lang=zh-Hans"},
+			{"privacy.en.bugly.html", "/privacy?lang=en&q=Bugly"},
+			{"privacy.zh-Hans.bilingual.html", "/privacy?lang=zh-Hans&view=bilingual"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				w := get(t, h, tt.target)
+				assert.Equal(t, http.StatusOK, w.Code)
+				golden(t, tt.name, w.Body.Bytes())
+			})
+		}
+	})
+	t.Run("LanguageFromAcceptLanguage", func(t *testing.T) {
+		w := get(t, h, "/privacy", "Accept-Language", "zh-TW,zh;q=0.9")
+		assert.Contains(t, w.Body.String(), `<html lang="zh-Hans"`)
+		assert.Empty(t, w.Result().Cookies(), "no cookie without an explicit choice")
+	})
+	t.Run("ExplicitChoiceRemembered", func(t *testing.T) {
+		w := get(t, h, "/privacy?lang=en", "Accept-Language", "zh-CN")
+		assert.Contains(t, w.Body.String(), `<html lang="en"`)
+		cookies := w.Result().Cookies()
+		if assert.Len(t, cookies, 1) {
+			assert.Equal(t, "kc_lang", cookies[0].Name)
+			assert.Equal(t, "en", cookies[0].Value)
+		}
+		w = get(t, h, "/privacy", "Cookie", "kc_lang=en", "Accept-Language", "zh-CN")
+		assert.Contains(t, w.Body.String(), `<html lang="en"`)
+	})
+	t.Run("SearchMarksHits", func(t *testing.T) {
+		w := get(t, h, "/privacy?lang=zh-Hans&q=%E5%8F%8B%E7%9B%9F")
+		assert.Contains(t, w.Body.String(), `<mark class="kc-hit" id="kc-hit-1">友盟</mark>`)
+	})
+	t.Run("SearchIsEscaped", func(t *testing.T) {
+		w := get(t, h, `/privacy?lang=en&q=%3Cscript%3E`)
+		assert.NotContains(t, w.Body.String(), "<script>")
+	})
+	t.Run("ErrUnknownVersion", func(t *testing.T) {
+		w := get(t, h, "/privacy?version=1999-01")
+		assert.Equal(t, http.StatusNotFound, w.Code)
+	})
+	t.Run("StrictCSP", func(t *testing.T) {
+		csp := get(t, h, "/privacy").Header().Get("Content-Security-Policy")
+		assert.Contains(t, csp, "default-src 'none'")
+		assert.Contains(t, csp, "script-src 'self' 'wasm-unsafe-eval'")
+		assert.NotContains(t, csp, "unsafe-inline")
+	})
+	t.Run("NoThirdPartyReference", func(t *testing.T) {
+		body := get(t, h, "/privacy?lang=en").Body.String()
+		// The policy links out to the SDK vendors' policies as anchors
+		// only; nothing is loaded from another origin.
+		for _, tag := range []string{`<script src="http`, `<link rel="stylesheet" href="http`, `<img src="http`, `<iframe`} {
+			assert.False(t, strings.Contains(body, tag), "page loads %s", tag)
+		}
+	})
+}

@@ -1,0 +1,61 @@
+package components
+
+import (
+	"context"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/outbox"
+)
+
+// startOutbox opens this browser's outbox in the background, so that every
+// page load sends the receipts an earlier visit left pending. Call it from
+// a page component's OnMount. It never blocks the UI goroutine: the outbox
+// waits for IndexedDB and WebCrypto promises.
+func startOutbox(ctx app.Context) {
+	if !app.IsClient {
+		return
+	}
+	ctx.Async(func() {
+		if _, err := outbox.Browser(context.Background()); err != nil {
+			app.Log("outbox unavailable:", err)
+		}
+	})
+}
+
+// recordDecision records d as a signed receipt in the outbox, off the UI
+// goroutine, and calls done on the UI goroutine with the receipt id once
+// the receipt is durable in this browser (not once the server has it).
+// meta.ReceiptID must be minted when the person decides (outbox.NewReceiptID,
+// or the id the server put in the page state), so a double click records
+// one receipt.
+func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Meta, done func(ctx app.Context, receiptID string, err error)) {
+	ctx.Async(func() {
+		id, err := func() (string, error) {
+			o, err := outbox.Browser(context.Background())
+			if err != nil {
+				return "", err
+			}
+			return o.Record(context.Background(), d, meta)
+		}()
+		ctx.Dispatch(func(ctx app.Context) { done(ctx, id, err) })
+	})
+}
+
+// downloadReceipts returns the device's countersigned receipts as the file
+// `kaiconn-verify -chain` checks ("download my receipts"), on the UI
+// goroutine.
+func downloadReceipts(ctx app.Context, done func(ctx app.Context, history []byte, err error)) {
+	ctx.Async(func() {
+		b, err := func() ([]byte, error) {
+			o, err := outbox.Browser(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			return o.DownloadJSON(context.Background())
+		}()
+		ctx.Dispatch(func(ctx app.Context) { done(ctx, b, err) })
+	})
+}

@@ -1,0 +1,131 @@
+package consentreceipt_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/errs"
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/receipt"
+)
+
+const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func TestParams(t *testing.T) {
+	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, at)
+	require.NoError(t, err)
+	meta := consentreceipt.Meta{
+		ReceiptID:    "2f1d7e2c-6a51-4f57-9a4e-1c0de5a1b2c3",
+		PolicySHA256: sha,
+		Purposes:     consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn),
+	}
+	subject := receipt.NewSubject()
+	state := func(p receipt.Params, id string) string {
+		for _, pp := range p.Purposes {
+			if pp.ID == id {
+				return pp.State
+			}
+		}
+		return "absent"
+	}
+
+	t.Run("OK", func(t *testing.T) {
+		p, err := consentreceipt.Params(agreed, meta, subject, "")
+		require.NoError(t, err)
+		s, err := receipt.Sign(receipt.New(p), receipt.GenerateEd25519Signer())
+		require.NoError(t, err, "the mapped decision must make a valid receipt")
+		r := s.Receipt
+		assert.Equal(t, meta.ReceiptID, r.ID)
+		assert.Equal(t, receipt.SurfaceFirstLaunch, r.Surface)
+		assert.Equal(t, receipt.DecisionAgreed, r.Decision)
+		assert.Equal(t, "2022-10", r.Policy.Version)
+		assert.Equal(t, "2026-03-01T08:00:00.000Z", r.IssuedAt)
+		require.Len(t, r.Purposes, len(agreed.Choices))
+		for _, p := range r.Purposes {
+			switch p.ID {
+			case "basic", "push", "location":
+				assert.Equal(t, receipt.StateGiven, p.State, p.ID)
+				assert.Equal(t, "2027-03-01T08:00:00.000Z", p.ExpiresAt, p.ID)
+			default:
+				assert.Equal(t, receipt.StateRefused, p.State, p.ID)
+				assert.Empty(t, p.ExpiresAt, p.ID)
+			}
+		}
+		push := r.Purposes[indexOf(r.Purposes, "push")]
+		assert.Equal(t, "Getui (Daily Interactive Co., Ltd.)", push.Recipient)
+		assert.Equal(t, receipt.ConsentTypeSeparate, push.ConsentType)
+		assert.Contains(t, push.DataCategories[0], "Device identifier")
+		basic := r.Purposes[indexOf(r.Purposes, "basic")]
+		assert.Contains(t, basic.Withdraw.Text, "cannot be withdrawn")
+	})
+
+	t.Run("Withdrawn", func(t *testing.T) {
+		withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangEn, at.Add(time.Hour), "push")
+		require.NoError(t, err)
+		m := meta
+		m.Previous = &agreed
+		p, err := consentreceipt.Params(withdrawn, m, subject, sha)
+		require.NoError(t, err)
+		assert.Equal(t, receipt.StateWithdrawn, state(p, "push"), "granted before, refused now")
+		assert.Equal(t, receipt.StateRefused, state(p, "analytics"), "never granted")
+		assert.Equal(t, receipt.StateGiven, state(p, "location"))
+		assert.Equal(t, sha, p.PrevHash)
+
+		m.Previous = nil
+		p, err = consentreceipt.Params(withdrawn, m, subject, sha)
+		require.NoError(t, err)
+		assert.Equal(t, receipt.StateRefused, state(p, "push"), "without the previous decision nothing shows a withdrawal")
+	})
+
+	t.Run("WebBannerCookies", func(t *testing.T) {
+		d, err := consent.Agree(cat, consent.SurfaceWebBanner, []consent.PurposeID{"preferences"}, consent.LangZhHans, at)
+		require.NoError(t, err)
+		m := meta
+		m.Purposes = consentreceipt.Purposes(cat, consent.SurfaceWebBanner, consent.LangZhHans)
+		p, err := consentreceipt.Params(d, m, subject, "")
+		require.NoError(t, err)
+		_, err = receipt.Sign(receipt.New(p), receipt.GenerateES256Signer())
+		require.NoError(t, err)
+		assert.Equal(t, []string{"kc_lang", "kc_pref_*"}, m.Purposes["preferences"].DataCategories)
+		assert.Equal(t, []string{"必要Cookie"}, m.Purposes["necessary"].DataCategories)
+	})
+
+	t.Run("ErrMissingPurpose", func(t *testing.T) {
+		m := meta
+		m.Purposes = consentreceipt.Purposes(cat, consent.SurfaceWebBanner, consent.LangEn)
+		_, err := consentreceipt.Params(agreed, m, subject, "")
+		assert.Equal(t, errs.Invalid, errs.Code(err))
+		assert.Contains(t, errs.Message(err), "meta.purposes[basic]")
+	})
+
+	t.Run("ErrNoReceiptID", func(t *testing.T) {
+		m := meta
+		m.ReceiptID = ""
+		_, err := consentreceipt.Params(agreed, m, subject, "")
+		assert.Equal(t, errs.Invalid, errs.Code(err))
+		assert.Contains(t, errs.Message(err), "meta.receiptId")
+	})
+}
+
+func TestSameAudience(t *testing.T) {
+	assert.True(t, consentreceipt.SameAudience(consent.SurfaceFirstLaunch, consent.SurfaceSettings))
+	assert.True(t, consentreceipt.SameAudience(consent.SurfaceWebBanner, consent.SurfaceWebBanner))
+	assert.False(t, consentreceipt.SameAudience(consent.SurfaceWebBanner, consent.SurfaceSettings))
+}
+
+func indexOf(ps []receipt.Purpose, id string) int {
+	for i, p := range ps {
+		if p.ID == id {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,15 @@
+//go:build !wasm
+
+package outbox
+
+import (
+	"context"
+
+	"github.com/kaiconn/consent/errs"
+)
+
+// Browser exists only in the wasm build; on the host it fails, so that a
+// component calling it still compiles for server-side rendering and tests.
+func Browser(context.Context) (*Outbox, error) {
+	return nil, errs.New(errs.Internal, "outbox: the browser outbox exists only in the browser")
+}

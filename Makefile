@@ -58,7 +58,7 @@ test-short: vet
 
 # A short run of each fuzz target (package:Func); longer runs:
 # make fuzz FUZZTIME=5m.
-FUZZ_TARGETS ?= ./receipt:FuzzDecode ./policy:FuzzParse
+FUZZ_TARGETS ?= ./receipt:FuzzDecode ./policy:FuzzParse ./server:FuzzParseConsentCookie
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -68,21 +68,35 @@ func parseConfig(args []string, getenv func(string) string) (server.Config, erro
 	fs.StringVar(&cfg.AdminToken, "admin-token", env("KAICONN_ADMIN_TOKEN", ""), "bearer token of GET /api/v1/export; empty disables the export (env KAICONN_ADMIN_TOKEN; prefer the environment, flags show in ps)")
 	origins := fs.String("allowed-origins", env("KAICONN_ALLOWED_ORIGINS", ""), "comma-separated origins whose pages may call the receipt API (env KAICONN_ALLOWED_ORIGINS)")
 	proxies := fs.String("trusted-proxies", env("KAICONN_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env KAICONN_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.CookieDomain, "cookie-domain", env("KAICONN_COOKIE_DOMAIN", ""), "Domain of the kc_consent cookie, e.g. kaiconn.com; empty for host-only (env KAICONN_COOKIE_DOMAIN)")
+	bannerOrigins := fs.String("banner-origins", env("KAICONN_BANNER_ORIGINS", ""), "comma-separated site origins allowed to frame the banner (env KAICONN_BANNER_ORIGINS)")
 	rate, err := strconv.Atoi(env("KAICONN_RATE_LIMIT", "0"))
 	if err != nil {
 		return cfg, fmt.Errorf("KAICONN_RATE_LIMIT: %w", err)
 	}
 	fs.IntVar(&cfg.RateLimit, "rate-limit", rate, "API requests per client IP per rate window; 0 for 120, negative for unlimited (env KAICONN_RATE_LIMIT)")
-	window, err := time.ParseDuration(env("KAICONN_RATE_WINDOW", "1m"))
-	if err != nil {
-		return cfg, fmt.Errorf("KAICONN_RATE_WINDOW: %w", err)
+	durations := []struct {
+		dst            *time.Duration
+		flag, env, def string
+		usage          string
+	}{
+		{&cfg.RateWindow, "rate-window", "KAICONN_RATE_WINDOW", "1m", "the rate limit's window"},
+		{&cfg.ConsentMaxAgeAccept, "consent-max-age-accept", "KAICONN_CONSENT_MAX_AGE_ACCEPT", "8760h", "lifetime of the consent cookie after accepting everything (365 days)"},
+		{&cfg.ConsentMaxAgeReject, "consent-max-age-reject", "KAICONN_CONSENT_MAX_AGE_REJECT", "4368h", "lifetime of the consent cookie after refusing anything (182 days)"},
 	}
-	fs.DurationVar(&cfg.RateWindow, "rate-window", window, "the rate limit's window (env KAICONN_RATE_WINDOW)")
+	for _, d := range durations {
+		v, err := time.ParseDuration(env(d.env, d.def))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", d.env, err)
+		}
+		fs.DurationVar(d.dst, d.flag, v, d.usage+" (env "+d.env+")")
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	cfg.AllowedOrigins = splitList(*origins)
 	cfg.TrustedProxies = splitList(*proxies)
+	cfg.BannerOrigins = splitList(*bannerOrigins)
 	return cfg, nil
 }
 

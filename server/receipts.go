@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"regexp"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
@@ -22,15 +21,9 @@ import (
 
 // ConsentLifetime is how long a given consent lasts before the person is
 // asked again: a year, the common practice for consent under PIPL and the
-// lifetime of the banner's acceptance cookie.
-const ConsentLifetime = 365 * 24 * time.Hour
-
-// withdrawText tells the person, in the language they decided in, how to
-// take a consent back; every receipt carries it beside receipt.WithdrawURL.
-var withdrawText = map[string]string{
-	consent.LangZhHans: "您可以随时在“隐私设置”中撤回同意,撤回与给予同意一样便捷;撤回不影响撤回前基于您的同意已进行的个人信息处理活动。",
-	consent.LangEn:     "You can withdraw this consent at any time in Privacy settings, as easily as you gave it; withdrawal does not affect processing carried out on the basis of your consent before it.",
-}
+// lifetime of the banner's acceptance cookie. It is the receipts' own
+// validity, so that what a receipt says and what the server does agree.
+const ConsentLifetime = consentreceipt.Validity
 
 // mountReceipts serves the receipt API (api.New) at /api/v1/... and the
 // server's public keys at /.well-known/jwks.json, and beside them the
@@ -139,21 +132,21 @@ func (s *Server) recordDecision(ctx context.Context, d consent.Decision, subject
 // recordOnce builds, checks, countersigns and stores one server-attested
 // receipt chained to the subject's head as it is now.
 func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d consent.Decision, sha, subject string) (string, error) {
-	head, before, err := s.head(ctx, subject)
+	head, previous, err := s.head(ctx, subject, d.Surface)
 	if err != nil {
 		return "", err
 	}
-	r := receipt.New(receipt.Params{
-		Subject:       subject,
-		Surface:       string(d.Surface),
-		Language:      d.Lang,
-		PolicyVersion: d.PolicyVersion,
-		PolicySHA256:  sha,
-		Decision:      string(d.Kind),
-		IssuedAt:      d.At,
-		Purposes:      receiptPurposes(cat, d, before),
-		PrevHash:      head,
-	})
+	params, err := consentreceipt.Params(d, consentreceipt.Meta{
+		// A fresh id each attempt: a conflict stored nothing.
+		ReceiptID:    uuid.NewString(),
+		PolicySHA256: sha,
+		Purposes:     consentreceipt.Purposes(cat, d.Surface, d.Lang),
+		Previous:     previous,
+	}, subject, head)
+	if err != nil {
+		return "", err
+	}
+	r := receipt.New(params)
 	env, err := receipt.Attest(r)
 	if err != nil {
 		return "", err
@@ -193,9 +186,11 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 }
 
 // head returns the hash of the subject's newest receipt ("" when it has
-// none) and, when that receipt was taken in the same audience as surface
-// decisions are, the states it left each purpose in.
-func (s *Server) head(ctx context.Context, subject string) (hash string, states map[string]receiptState, err error) {
+// none) and, when that receipt was taken in the same audience as surface,
+// the decision it recorded, as far as a receipt tells it: which purposes
+// were given. That is all consentreceipt.Params needs to tell a withdrawal
+// (given before, refused now) from a refusal.
+func (s *Server) head(ctx context.Context, subject string, surface consent.Surface) (hash string, previous *consent.Decision, err error) {
 	rec, err := s.store.Head(ctx, subject)
 	switch {
 	case errs.Code(err) == errs.NotFound:
@@ -203,87 +198,27 @@ func (s *Server) head(ctx context.Context, subject string) (hash string, states 
 	case err != nil:
 		return "", nil, err
 	}
-	states = map[string]receiptState{}
-	if prev, err := receipt.Decode(rec.Body); err == nil {
-		for _, p := range prev.Receipt.Purposes {
-			states[p.ID] = receiptState{surface: prev.Receipt.Surface, state: p.State}
-		}
+	prev, err := receipt.Decode(rec.Body)
+	if err != nil {
+		// Stored receipts were validated on the way in; one that no longer
+		// decodes still anchors the chain but tells nothing of choices.
+		return rec.Hash, nil, nil
 	}
-	return rec.Hash, states, nil
-}
-
-type receiptState struct{ surface, state string }
-
-// receiptPurposes maps each choice of d to a receipt purpose. A purpose not
-// granted is "withdrawn" when the subject's previous receipt, taken on a
-// surface of the same audience, had it given, and "refused" otherwise: a
-// withdrawal is a change of mind, a refusal a first answer.
-func receiptPurposes(cat *consent.Catalogue, d consent.Decision, before map[string]receiptState) []receipt.PurposeParams {
-	ps := make([]receipt.PurposeParams, 0, len(d.Choices))
-	for _, c := range d.Choices {
-		p, _ := cat.Purpose(d.Surface, c.Purpose) // CheckDecision has seen every id
-		pp := receipt.PurposeParams{
-			ID:             string(c.Purpose),
-			Recipient:      recipient(p, d.Lang),
-			DataCategories: dataCategories(p, d.Lang),
-			ConsentType:    string(p.ConsentType),
-			Time:           d.At,
-			WithdrawText:   withdrawText[d.Lang],
-		}
-		prev, known := before[string(c.Purpose)]
-		switch {
-		case c.Granted:
-			pp.State = receipt.StateGiven
-			pp.ExpiresAt = d.At.Add(ConsentLifetime)
-		case known && prev.state == receipt.StateGiven && sameAudience(prev.surface, string(d.Surface)):
-			pp.State = receipt.StateWithdrawn
-		default:
-			pp.State = receipt.StateRefused
-		}
-		ps = append(ps, pp)
+	r := prev.Receipt
+	if !consentreceipt.SameAudience(consent.Surface(r.Surface), surface) {
+		return rec.Hash, nil, nil
 	}
-	return ps
-}
-
-// sameAudience tells whether two surfaces ask about the same purposes: the
-// app's (first-launch, settings) or the website's (web-banner). Ids such as
-// "analytics" exist in both and mean different things.
-func sameAudience(a, b string) bool {
-	web := func(s string) bool { return s == receipt.SurfaceWebBanner }
-	return web(a) == web(b)
-}
-
-// recipient names who receives the data: the recipient of the catalogue and,
-// for a third-party SDK, the SDK, so that the receipt shows what separate
-// consent was given to.
-func recipient(p consent.Purpose, lang string) string {
-	name := p.Recipient.In(lang)
-	if sdk := p.SDK.In(lang); sdk != "" {
-		return name + " — " + sdk
+	d := &consent.Decision{
+		PolicyVersion: r.Policy.Version,
+		Surface:       consent.Surface(r.Surface),
+		Kind:          consent.Kind(r.Decision),
+		Lang:          r.Language,
+		At:            r.IssuedTime(),
 	}
-	return name
-}
-
-// categorySeparators split a catalogue's "collects" text into categories;
-// the policy lists them with Chinese and Latin commas, enumeration commas,
-// semicolons and colons.
-var categorySeparators = regexp.MustCompile(`[,,、;;::]\s*`)
-
-// dataCategories lists the personal information a purpose processes, in
-// lang: the catalogue's "collects" text split into its items; for a cookie
-// category that lists none, the category itself (its cookies are the data).
-func dataCategories(p consent.Purpose, lang string) []string {
-	var cats []string
-	for _, c := range categorySeparators.Split(p.Collects.In(lang), -1) {
-		c = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(c), "。."))
-		if c != "" && !slices.Contains(cats, c) {
-			cats = append(cats, c)
-		}
+	for _, p := range r.Purposes {
+		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(p.ID), Granted: p.State == receipt.StateGiven})
 	}
-	if len(cats) == 0 {
-		cats = []string{p.Title.In(lang)}
-	}
-	return cats
+	return rec.Hash, d, nil
 }
 
 // policyInfo answers GET /api/v1/policy: what a browser or app needs to build
@@ -293,7 +228,11 @@ func (s *Server) policyInfo(w http.ResponseWriter, r *http.Request) {
 	info := PolicyInfo{
 		Latest:              s.policies.Latest().ID,
 		ConsentLifetimeDays: int(ConsentLifetime / (24 * time.Hour)),
-		Withdraw:            PolicyWithdraw{URL: receipt.WithdrawURL, Text: withdrawText},
+		Withdraw:            PolicyWithdraw{URL: receipt.WithdrawURL, Text: map[string]string{}, RequiredText: map[string]string{}},
+	}
+	for _, lang := range consent.Languages {
+		info.Withdraw.Text[lang] = consentreceipt.WithdrawText(lang)
+		info.Withdraw.RequiredText[lang] = consentreceipt.RequiredText(lang)
 	}
 	for _, v := range s.policies.Versions() {
 		pv := PolicyVersionInfo{Version: v.ID, Updated: v.Updated, Effective: v.Effective, SHA256: map[string]string{}}
@@ -304,6 +243,11 @@ func (s *Server) policyInfo(w http.ResponseWriter, r *http.Request) {
 		}
 		cat := s.catalogues[v.ID]
 		for _, surface := range consent.Surfaces {
+			// The very mapping the receipts are built with, in every language.
+			byLang := map[string]map[consent.PurposeID]consentreceipt.PurposeInfo{}
+			for _, lang := range consent.Languages {
+				byLang[lang] = consentreceipt.Purposes(cat, surface, lang)
+			}
 			for _, p := range cat.Purposes(surface) {
 				pi := PurposeInfo{
 					Surface: string(surface), ID: string(p.ID), Required: p.Required,
@@ -311,8 +255,8 @@ func (s *Server) policyInfo(w http.ResponseWriter, r *http.Request) {
 					Recipient: map[string]string{}, DataCategories: map[string][]string{},
 				}
 				for _, lang := range consent.Languages {
-					pi.Recipient[lang] = recipient(p, lang)
-					pi.DataCategories[lang] = dataCategories(p, lang)
+					pi.Recipient[lang] = byLang[lang][p.ID].Recipient
+					pi.DataCategories[lang] = byLang[lang][p.ID].DataCategories
 				}
 				pv.Purposes = append(pv.Purposes, pi)
 			}
@@ -336,10 +280,13 @@ type PolicyInfo struct {
 	Versions            []PolicyVersionInfo `json:"versions"`
 }
 
-// PolicyWithdraw is the withdrawal every purpose of a receipt carries.
+// PolicyWithdraw is the withdrawal every purpose of a receipt carries: Text
+// for an optional purpose, RequiredText for the required processing, which
+// cannot be withdrawn on its own.
 type PolicyWithdraw struct {
-	URL  string            `json:"url"`
-	Text map[string]string `json:"text"` // by language
+	URL          string            `json:"url"`
+	Text         map[string]string `json:"text"`         // by language
+	RequiredText map[string]string `json:"requiredText"` // by language
 }
 
 // PolicyVersionInfo is one policy version: the hash of its text in each

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/receipt"
@@ -50,6 +54,15 @@ func states(env *receipt.Signed) map[string]string {
 	return m
 }
 
+// purpose returns the purpose id of a receipt, or the zero purpose.
+func purpose(env *receipt.Signed, id string) receipt.Purpose {
+	i := slices.IndexFunc(env.Receipt.Purposes, func(p receipt.Purpose) bool { return p.ID == id })
+	if i < 0 {
+		return receipt.Purpose{}
+	}
+	return env.Receipt.Purposes[i]
+}
+
 func TestRecordDecision(t *testing.T) {
 	s := openTest(t, "", "")
 	ctx := context.Background()
@@ -85,19 +98,54 @@ func TestRecordDecision(t *testing.T) {
 	})
 	t.Run("OKPurposeFromCatalogue", func(t *testing.T) {
 		env := verified(t, s, firstID)
-		var push receipt.Purpose
-		for _, p := range env.Receipt.Purposes {
-			if p.ID == "push" {
-				push = p
-			}
-		}
+		push := purpose(env, "push")
 		assert.Equal(t, receipt.ConsentTypeSeparate, push.ConsentType)
 		assert.Contains(t, push.Recipient, "Getui (Daily Interactive Co., Ltd.)")
 		assert.Contains(t, push.Recipient, "Getui (igexin) SDK")
 		assert.Equal(t, []string{"Device identifier", "location information", "MAC address", "SD card storage permissions"}, push.DataCategories)
 		assert.Equal(t, receipt.FormatTime(agreed.At.Add(ConsentLifetime)), push.ExpiresAt)
-		assert.Equal(t, withdrawText[consent.LangEn], push.Withdraw.Text)
+		assert.Equal(t, consentreceipt.WithdrawText(consent.LangEn), push.Withdraw.Text)
 		assert.Equal(t, receipt.WithdrawURL, push.Withdraw.URL)
+		assert.Equal(t, consentreceipt.RequiredText(consent.LangEn), purpose(env, "basic").Withdraw.Text, "the required processing cannot be withdrawn alone")
+	})
+	t.Run("OKSameReceiptAsTheOutbox", func(t *testing.T) {
+		// The browser's outbox maps a decision with consentreceipt.Params;
+		// the server's receipt of the same decision says the same.
+		env := verified(t, s, firstID)
+		v, _ := s.policies.Version(catalogue.Latest)
+		want, err := consentreceipt.Params(agreed, consentreceipt.Meta{
+			ReceiptID:    env.Receipt.ID,
+			PolicySHA256: v.Docs[receipt.LangEn].SHA256,
+			Purposes:     consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn),
+		}, subject, "")
+		require.NoError(t, err)
+		assert.Equal(t, receipt.New(want), &env.Receipt)
+	})
+	t.Run("OKPolicyInfoMatchesReceipts", func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		s.policyInfo(rec, httptest.NewRequest(http.MethodGet, "/api/v1/policy", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		var info PolicyInfo
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &info))
+		assert.Equal(t, consentreceipt.WithdrawText(consent.LangEn), info.Withdraw.Text[consent.LangEn])
+		assert.Equal(t, consentreceipt.RequiredText(consent.LangZhHans), info.Withdraw.RequiredText[consent.LangZhHans])
+		published := map[string]PurposeInfo{}
+		for _, pv := range info.Versions {
+			if pv.Version != catalogue.Latest {
+				continue
+			}
+			for _, p := range pv.Purposes {
+				if p.Surface == receipt.SurfaceFirstLaunch {
+					published[p.ID] = p
+				}
+			}
+		}
+		env := verified(t, s, firstID)
+		require.Len(t, published, len(env.Receipt.Purposes))
+		for _, p := range env.Receipt.Purposes {
+			assert.Equal(t, p.Recipient, published[p.ID].Recipient[consent.LangEn], p.ID)
+			assert.Equal(t, p.DataCategories, published[p.ID].DataCategories[consent.LangEn], p.ID)
+		}
 	})
 
 	// The same person withdraws push in settings, reading Chinese.
@@ -117,7 +165,8 @@ func TestRecordDecision(t *testing.T) {
 		assert.Equal(t, "given", states(env)["location"])
 		v, _ := s.policies.Version(catalogue.Latest)
 		assert.Equal(t, v.Docs[receipt.LangZhHans].SHA256, env.Receipt.Policy.SHA256)
-		assert.Equal(t, withdrawText[consent.LangZhHans], env.Receipt.Purposes[0].Withdraw.Text)
+		assert.Equal(t, consentreceipt.RequiredText(consent.LangZhHans), purpose(env, "basic").Withdraw.Text)
+		assert.Equal(t, consentreceipt.WithdrawText(consent.LangZhHans), purpose(env, "push").Withdraw.Text)
 
 		records, err := s.store.Subject(ctx, subject)
 		require.NoError(t, err)

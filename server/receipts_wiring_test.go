@@ -74,6 +74,7 @@ func deviceReceipt(t testing.TB, info PolicyInfo, signer receipt.Signer, subject
 		}
 		if p.Required {
 			pp.State, pp.ExpiresAt = receipt.StateGiven, now.AddDate(0, 0, info.ConsentLifetimeDays)
+			pp.WithdrawText = info.Withdraw.RequiredText[lang]
 		}
 		purposes = append(purposes, pp)
 	}

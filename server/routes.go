@@ -19,5 +19,6 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mountStatic(r)
 	s.mountPrivacy(r)
+	s.mountGate(r)
 	return r
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,6 +33,11 @@ type Config struct {
 	WebDir string
 	// UserAgreementURL is linked from the first-launch gate.
 	UserAgreementURL string
+	// CatalogueFS and PolicyFS are the purpose catalogues (<version>.toml)
+	// and policy texts (<version>/<lang>.md); nil uses the embedded ones.
+	// The newest version in them is the one asked about.
+	CatalogueFS fs.FS
+	PolicyFS    fs.FS
 }
 
 // Server is the running program.

@@ -64,7 +64,7 @@ type GateView struct {
 	HostState string `json:"hostState,omitempty"`
 	// Decision is the current decision's kind and date, in the current
 	// and done modes.
-	Decision string `json:"decision,omitempty"`
+	Decision  string `json:"decision,omitempty"`
 	DecidedAt string `json:"decidedAt,omitempty"`
 	// Bridge is the message for the host app on the page that follows a
 	// decision, nil everywhere else.
@@ -73,17 +73,17 @@ type GateView struct {
 
 // SettingsView is the state of /settings/privacy.
 type SettingsView struct {
-	Lang          string        `json:"lang"`
-	PolicyVersion string        `json:"policyVersion"`
-	Required      PurposeView   `json:"required"`
-	Optional      []PurposeView `json:"optional"`
-	HasDecision   bool          `json:"hasDecision"`
-	History       []HistoryView `json:"history"`
-	PrivacyURL    string        `json:"privacyUrl"`
-	GateURL       string        `json:"gateUrl"`
-	HostState     string        `json:"hostState,omitempty"`
-	Error         string        `json:"error,omitempty"`
-	Saved         string        `json:"saved,omitempty"` // the kind of the decision just saved
+	Lang          string         `json:"lang"`
+	PolicyVersion string         `json:"policyVersion"`
+	Required      PurposeView    `json:"required"`
+	Optional      []PurposeView  `json:"optional"`
+	HasDecision   bool           `json:"hasDecision"`
+	History       []HistoryView  `json:"history"`
+	PrivacyURL    string         `json:"privacyUrl"`
+	GateURL       string         `json:"gateUrl"`
+	HostState     string         `json:"hostState,omitempty"`
+	Error         string         `json:"error,omitempty"`
+	Saved         string         `json:"saved,omitempty"` // the kind of the decision just saved
 	Bridge        *BridgeMessage `json:"bridge,omitempty"`
 }
 

@@ -20,5 +20,6 @@ func (s *Server) routes() chi.Router {
 	s.mountStatic(r)
 	s.mountPrivacy(r)
 	s.mountGate(r)
+	s.mountSettings(r)
 	return r
 }

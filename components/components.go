@@ -8,6 +8,8 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // Register tells go-app which component enhances which server-rendered page.
 func Register() {
 	app.Route("/privacy", func() app.Composer { return &Privacy{} })
+	app.RouteWithRegexp(`^/consent(/done)?$`, func() app.Composer { return &Gate{} })
+	app.Route("/settings/privacy", func() app.Composer { return &Settings{} })
 }
 
 // Privacy enhances /privacy.

@@ -1,5 +1,7 @@
 package components
 
+import "errors"
+
 // The types below are the state the server hands to the first-launch gate
 // and the privacy settings: the server renders them with templ and puts them
 // in #kc-state, and the wasm renders the same state with go-app. They hold
@@ -109,3 +111,6 @@ type BridgeMessage struct {
 
 // BridgeType is BridgeMessage.Type.
 const BridgeType = "consent"
+
+// errNoResponse is the failure of a post that got no answer at all.
+var errNoResponse = errors.New("no response")

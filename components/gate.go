@@ -225,7 +225,7 @@ func (g *Gate) renderAsk(l *lang.Localizer) app.UI {
 	head = append(head, app.P().Class("kc-gate__links").Body(links...))
 
 	var choices []app.UI
-	choices = append(choices, app.Summary().Text(l.T("gate_choices_summary", map[string]int{"Count": len(v.Optional)})))
+	choices = append(choices, app.Summary().ID("kc-gate-choices-summary").Text(l.T("gate_choices_summary", map[string]int{"Count": len(v.Optional)})))
 	if v.Mode != GateReask || v.Required.Changed {
 		choices = append(choices, app.Section().Class("kc-purpose", "kc-purpose--required").Aria("labelledby", "kc-p-required-title").Body(
 			app.H3().ID("kc-p-required-title").Body(
@@ -243,10 +243,7 @@ func (g *Gate) renderAsk(l *lang.Localizer) app.UI {
 		))
 	}
 
-	agreeDescribed := "kc-gate-buttons-hint"
-	if !g.CanAgree() {
-		agreeDescribed = "kc-agree-why kc-gate-buttons-hint"
-	}
+	agreeDescribed := "kc-agree-why kc-gate-buttons-hint"
 	agree := app.Button().Type("submit").Class("kc-btn").ID("kc-agree").Aria("describedby", agreeDescribed).
 		OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); g.Decide(ctx, "agree") }).Text(l.T("gate_agree"))
 	if !g.CanAgree() {
@@ -275,9 +272,10 @@ func (g *Gate) renderAsk(l *lang.Localizer) app.UI {
 			app.If(g.view.Error != "", func() app.UI {
 				return app.P().ID("kc-gate-error").Class("kc-error").Role("alert").Text(l.T(g.view.Error))
 			}),
-			app.If(!g.CanAgree(), func() app.UI {
-				return app.P().ID("kc-agree-why").Class("kc-hint").Text(l.T("gate_agree_disabled"))
-			}),
+			// Always present, so that ticking the 18+ box moves nothing on
+			// the screen (a button that jumps is a mis-tap); its words
+			// change and a screen reader hears the change.
+			app.P().ID("kc-agree-why").Class("kc-hint").Aria("live", "polite").Text(l.T(agreeWhy(g.CanAgree()))),
 			app.P().Class("kc-hint").ID("kc-gate-buttons-hint").Text(l.T("gate_buttons_hint")),
 			app.Div().Class("kc-gate__actions").Body(
 				app.Button().Type("submit").Class("kc-btn").ID("kc-disagree").Aria("describedby", "kc-gate-buttons-hint").
@@ -286,6 +284,13 @@ func (g *Gate) renderAsk(l *lang.Localizer) app.UI {
 			),
 		),
 	)
+}
+
+func agreeWhy(canAgree bool) string {
+	if canAgree {
+		return "gate_agree_ready"
+	}
+	return "gate_agree_disabled"
 }
 
 func (g *Gate) renderPurpose(p PurposeView, l *lang.Localizer) app.UI {

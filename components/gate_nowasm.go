@@ -24,4 +24,4 @@ func (f *fakeBrowser) formState(string) ([]string, bool, bool) {
 	return nil, false, false
 }
 func (f *fakeBrowser) trapFocus(string) func() { return func() {} }
-func (f *fakeBrowser) focus(id string)          { f.focused = append(f.focused, id) }
+func (f *fakeBrowser) focus(id string)         { f.focused = append(f.focused, id) }

@@ -262,8 +262,7 @@ func (g *Gate) renderAsk(l *lang.Localizer) app.UI {
 	return app.Div().Body(
 		app.Div().Body(head...),
 		app.Form().Method("post").Action("/consent").ID("kc-gate-form").Class("kc-gate__form").Body(
-			app.Details().Class("kc-gate__choices").ID("kc-gate-choices").Open(g.open).
-				OnToggle(func(ctx app.Context, e app.Event) { g.open = ctx.JSSrc().Get("open").Bool() }).Body(choices...),
+			g.details(choices),
 			app.Div().Class("kc-gate__adult").Body(
 				adult,
 				app.Label().For("kc-adult").Text(l.T("gate_adult")),
@@ -284,6 +283,15 @@ func (g *Gate) renderAsk(l *lang.Localizer) app.UI {
 			),
 		),
 	)
+}
+
+func (g *Gate) details(choices []app.UI) app.UI {
+	d := app.Details().Class("kc-gate__choices").ID("kc-gate-choices").
+		OnToggle(func(ctx app.Context, e app.Event) { g.open = ctx.JSSrc().Get("open").Bool() }).Body(choices...)
+	if g.open {
+		d = d.Open(true)
+	}
+	return d
 }
 
 func agreeWhy(canAgree bool) string {

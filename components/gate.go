@@ -26,6 +26,10 @@ type browser interface {
 	// release is called.
 	trapFocus(id string) (release func())
 	focus(id string)
+	// activeID is the id of the focused element, "" when none has one.
+	activeID() string
+	// detailsOpen reports whether the <details> with id is open.
+	detailsOpen(id string) bool
 }
 
 // Gate enhances /consent: Agree stays unavailable (and says why) until the
@@ -41,6 +45,9 @@ type Gate struct {
 	busy    bool
 	loaded  bool
 	release func()
+	// focused is where the person was on the server-rendered page when
+	// the wasm took over; focus goes back there.
+	focused string
 }
 
 func (g *Gate) OnInit() {
@@ -59,6 +66,8 @@ func (g *Gate) OnInit() {
 			if ticked, adult, ok := web.formState("kc-gate-form"); ok {
 				g.ticked, g.adult = ticked, adult
 			}
+			g.focused = web.activeID()
+			g.open = g.open || web.detailsOpen("kc-gate-choices")
 		}
 	}
 }
@@ -66,6 +75,9 @@ func (g *Gate) OnInit() {
 func (g *Gate) OnMount(ctx app.Context) {
 	enhanced()
 	g.release = web.trapFocus("kc-gate-dialog")
+	if g.focused != "" {
+		web.focus(g.focused)
+	}
 }
 
 func (g *Gate) OnDismount() {

@@ -25,3 +25,5 @@ func (f *fakeBrowser) formState(string) ([]string, bool, bool) {
 }
 func (f *fakeBrowser) trapFocus(string) func() { return func() {} }
 func (f *fakeBrowser) focus(id string)         { f.focused = append(f.focused, id) }
+func (f *fakeBrowser) activeID() string        { return "" }
+func (f *fakeBrowser) detailsOpen(string) bool { return false }

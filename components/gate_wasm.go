@@ -131,3 +131,16 @@ func (jsBrowser) focus(id string) {
 		return nil
 	}))
 }
+
+func (jsBrowser) activeID() string {
+	el := app.Window().Get("document").Get("activeElement")
+	if !el.Truthy() {
+		return ""
+	}
+	return el.Get("id").String()
+}
+
+func (jsBrowser) detailsOpen(id string) bool {
+	el := app.Window().Get("document").Call("getElementById", id)
+	return el.Truthy() && el.Get("open").Bool()
+}

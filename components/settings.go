@@ -15,10 +15,11 @@ import (
 type Settings struct {
 	app.Compo
 
-	view   SettingsView
-	on     []string
-	busy   bool
-	loaded bool
+	view    SettingsView
+	on      []string
+	busy    bool
+	loaded  bool
+	focused string
 }
 
 func (s *Settings) OnInit() {
@@ -33,9 +34,15 @@ func (s *Settings) OnInit() {
 	if ticked, _, ok := web.formState("kc-settings-form"); ok {
 		s.on = ticked
 	}
+	s.focused = web.activeID()
 }
 
-func (s *Settings) OnMount(ctx app.Context) { enhanced() }
+func (s *Settings) OnMount(ctx app.Context) {
+	enhanced()
+	if s.focused != "" {
+		web.focus(s.focused)
+	}
+}
 
 func (s *Settings) resetSwitches() {
 	s.on = nil

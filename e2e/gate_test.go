@@ -278,3 +278,32 @@ func copyInto(t *testing.T, dst fstest.MapFS, src fs.FS, prefix string) {
 		return err
 	}))
 }
+
+// What the person did on the server-rendered page while the wasm was
+// loading survives the takeover: ticks, the 18+ box, the open choices and
+// the focus.
+func TestGateWasmArrivesLate(t *testing.T) {
+	srv := startServer(t)
+	ctx := hostTab(t, "ios")
+	openGate(t, ctx, srv, "&wasm=false", false)
+	do(t, ctx,
+		chromedp.Click(chromedp.ID("kc-gate-choices-summary")),
+		chromedp.Click(chromedp.ID("kc-p-push")),
+		chromedp.Click(chromedp.ID("kc-adult")),
+		chromedp.Focus(chromedp.ID("kc-p-location")),
+	)
+	// The wasm arrives now: boot.js runs again without ?wasm=false.
+	eval[bool](t, ctx, `history.replaceState(null, "", "/consent?lang=en");
+var s = document.createElement("script"); s.src = "/static/boot.js"; document.head.appendChild(s); true`)
+	do(t, ctx, waitWasm(), chromedp.WaitReady(chromedp.CSS(`#kc-agree:not([aria-disabled])`)))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById('kc-p-push').checked`))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById('kc-adult').checked`))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById('kc-gate-choices').open`))
+	do(t, ctx, chromedp.WaitReady(chromedp.CSS(`#kc-p-location:focus`)))
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-agree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="agreed"]`)))
+	got := messages(t, ctx)
+	require.Len(t, got, 1)
+	for id, on := range got[0].Purposes {
+		assert.Equal(t, id == "basic" || id == "push", on, id)
+	}
+}

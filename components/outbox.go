@@ -10,15 +10,20 @@ import (
 	"github.com/kaiconn/consent/outbox"
 )
 
-// startOutbox opens this browser's outbox in the background, so that every
-// page load sends the receipts an earlier visit left pending. Call it from
-// a page component's OnMount. It never blocks the UI goroutine: the outbox
-// waits for IndexedDB and WebCrypto promises.
+// startOutbox opens this browser's outbox in the background when it has
+// one, so that a page load sends the receipts an earlier visit left pending
+// (and the "online" event those of this visit). A browser that never
+// recorded a decision gets no device key from merely opening a page. Call
+// it from a page component's OnMount. It never blocks the UI goroutine: the
+// outbox waits for IndexedDB and WebCrypto promises.
 func startOutbox(ctx app.Context) {
 	if !app.IsClient {
 		return
 	}
 	ctx.Async(func() {
+		if !outbox.Exists(context.Background()) {
+			return
+		}
 		if _, err := outbox.Browser(context.Background()); err != nil {
 			app.Log("outbox unavailable:", err)
 		}
@@ -41,6 +46,28 @@ func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Met
 			return o.Record(context.Background(), d, meta)
 		}()
 		ctx.Dispatch(func(ctx app.Context) { done(ctx, id, err) })
+	})
+}
+
+// ReceiptOrder is what the outbox needs to sign a decision's receipt: the
+// decision as the server took it (or as the page took it offline) and the
+// receipt's metadata, so server and device build the very same receipt.
+type ReceiptOrder struct {
+	Decision consent.Decision    `json:"decision"`
+	Meta     consentreceipt.Meta `json:"meta"`
+}
+
+// recordOrder records an order's receipt in the outbox. A failure is
+// logged: the decision stands and the host app has it; only its proof is
+// missing, which the settings page shows.
+func recordOrder(ctx app.Context, o *ReceiptOrder) {
+	if o == nil || !app.IsClient {
+		return
+	}
+	recordDecision(ctx, o.Decision, o.Meta, func(_ app.Context, _ string, err error) {
+		if err != nil {
+			app.Log("receipt not recorded:", err)
+		}
 	})
 }
 

@@ -12,24 +12,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeBrowser records what a component asked of the page.
-type fakeBrowser struct {
+// fakePage records what a component asked of the page.
+type fakePage struct {
 	url, cookie, pageLang, scrolled string
 	topmost                         string
 }
 
-func (f *fakeBrowser) ReplaceURL(u string)                 { f.url = u }
-func (f *fakeBrowser) SetCookie(name, value string, _ int) { f.cookie = name + "=" + value }
-func (f *fakeBrowser) TopmostID(string) string             { return f.topmost }
-func (f *fakeBrowser) ScrollTo(id string)                  { f.scrolled = id }
-func (f *fakeBrowser) SetPage(l, _ string)                 { f.pageLang = l }
-func (f *fakeBrowser) Print()                              {}
+func (f *fakePage) ReplaceURL(u string)                 { f.url = u }
+func (f *fakePage) SetCookie(name, value string, _ int) { f.cookie = name + "=" + value }
+func (f *fakePage) TopmostID(string) string             { return f.topmost }
+func (f *fakePage) ScrollTo(id string)                  { f.scrolled = id }
+func (f *fakePage) SetPage(l, _ string)                 { f.pageLang = l }
+func (f *fakePage) Print()                              {}
 
-func loadPrivacy(t *testing.T, p *Privacy) *fakeBrowser {
+func loadPrivacy(t *testing.T, p *Privacy) *fakePage {
 	t.Helper()
 	lib, err := policy.Load(policydata.FS)
 	require.NoError(t, err)
-	fb := &fakeBrowser{}
+	fb := &fakePage{}
 	p.Library, p.Browser = lib, fb
 	require.NoError(t, app.NewTestEngine().Load(p))
 	return fb

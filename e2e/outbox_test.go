@@ -24,6 +24,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/server"
 	"github.com/kaiconn/consent/store/memstore"
 )
 
@@ -266,7 +267,99 @@ func TestOutboxOffline(t *testing.T) {
 // TestOutboxGate is the same journey through the product's own surface: the
 // first-launch gate at /consent records the decision through the outbox.
 func TestOutboxGate(t *testing.T) {
-	t.Skip("needs the gate (/consent) to record its decision through outbox.Browser: " +
-		"the gate posts its form to the server and its wasm does not call the outbox yet; " +
-		"TestOutboxOffline covers the outbox itself in the browser")
+	const token = "test-admin-token"
+	srv := startServer(t, func(c *server.Config) { c.AdminToken = token })
+
+	// receipts lists what the server stores, through the admin export.
+	receipts := func(t *testing.T) []receipt.Countersigned {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, srv.URL()+"/api/v1/export", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		var out []receipt.Countersigned
+		dec := json.NewDecoder(res.Body)
+		for dec.More() {
+			var c receipt.Countersigned
+			require.NoError(t, dec.Decode(&c))
+			out = append(out, c)
+		}
+		return out
+	}
+	waitReceipt := func(t *testing.T, id string) receipt.Countersigned {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			for _, c := range receipts(t) {
+				if c.ID == id {
+					return c
+				}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		require.FailNow(t, "receipt "+id+" never reached the server")
+		return receipt.Countersigned{}
+	}
+	jwks := func(t *testing.T) []byte {
+		res, err := http.Get(srv.URL() + "/.well-known/jwks.json")
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return b
+	}
+
+	t.Run("Online", func(t *testing.T) {
+		ctx := hostTab(t, "android")
+		openGate(t, ctx, srv, "", true)
+		confirmAdult(t, ctx, true)
+		do(t, ctx, chromedp.Click(chromedp.ID("kc-agree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="agreed"]`)))
+		msgs := messages(t, ctx)
+		require.Len(t, msgs, 1)
+		c := waitReceipt(t, msgs[0].ReceiptID)
+		s, err := c.Verify(jwks(t))
+		require.NoError(t, err, "countersigned by the server, verifiable offline")
+		assert.Equal(t, receipt.AttestationDevice, s.Attestation, "signed by this browser's device key")
+		assert.Equal(t, "first-launch", s.Receipt.Surface)
+	})
+
+	t.Run("OfflineThenReload", func(t *testing.T) {
+		before := len(receipts(t))
+		ctx := hostTab(t, "ios")
+		openGate(t, ctx, srv, "", true)
+		confirmAdult(t, ctx, true)
+		setOffline(t, ctx, true)
+		do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="declined"]`)))
+		msgs := messages(t, ctx)
+		require.Len(t, msgs, 1, "the host app hears of the decision offline too")
+		id := msgs[0].ReceiptID
+		for p, granted := range msgs[0].Purposes {
+			assert.Equal(t, p == "basic", granted, p)
+		}
+		// Give the outbox time to try (and fail) while offline.
+		time.Sleep(1500 * time.Millisecond)
+		assert.Len(t, receipts(t), before, "nothing reached the server while offline")
+
+		// The app is closed offline and opened again once the network is
+		// back: loading the gate sends what was queued.
+		do(t, ctx, chromedp.Navigate("about:blank"))
+		setOffline(t, ctx, false)
+		openGate(t, ctx, srv, "", true)
+		c := waitReceipt(t, id)
+		s, err := c.Verify(jwks(t))
+		require.NoError(t, err)
+		assert.Equal(t, "declined", s.Receipt.Decision)
+		time.Sleep(1500 * time.Millisecond) // a duplicate would arrive now
+		n := 0
+		for _, r := range receipts(t) {
+			if r.ID == id {
+				n++
+			}
+		}
+		assert.Equal(t, 1, n, "exactly once")
+		assert.Len(t, receipts(t), before+1)
+	})
 }

@@ -13,3 +13,6 @@ import (
 func Browser(context.Context) (*Outbox, error) {
 	return nil, errs.New(errs.Internal, "outbox: the browser outbox exists only in the browser")
 }
+
+// Exists is false on the host: there is no browser outbox there.
+func Exists(context.Context) bool { return false }

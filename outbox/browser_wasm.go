@@ -71,6 +71,37 @@ func Browser(ctx context.Context) (*Outbox, error) {
 	return o, nil
 }
 
+// Exists reports whether this browser already has an outbox, without
+// creating one: a page that only might need to send pending receipts must
+// not create a device key for a person who has decided nothing yet. Where
+// the browser cannot list its databases it answers true, and the outbox is
+// opened as before.
+func Exists(ctx context.Context) bool {
+	sharedMu.Lock()
+	opened := shared != nil
+	sharedMu.Unlock()
+	if opened {
+		return true
+	}
+	idb := js.Global().Get("indexedDB")
+	if !idb.Truthy() {
+		return false
+	}
+	if !idb.Get("databases").Truthy() {
+		return true
+	}
+	list, err := await(idb.Call("databases"))
+	if err != nil {
+		return true
+	}
+	for i := 0; i < list.Length(); i++ {
+		if list.Index(i).Get("name").String() == dbName {
+			return true
+		}
+	}
+	return false
+}
+
 // await waits for a promise.
 func await(p js.Value) (js.Value, error) {
 	ok := make(chan js.Value, 1)

@@ -16,7 +16,6 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
-	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/views"
 	"github.com/kaiconn/consent/web"
 )
@@ -38,22 +37,16 @@ const embedConfigMarker = "/*KC_CONFIG*/null"
 // banner page that works without any script, its form posts and the demo
 // host page.
 type banner struct {
-	s       *Server
-	cat     *consent.Catalogue
-	key     []byte
-	config  []byte // JSON given to embed.js and served at /banner/config
-	embed   []byte // embed.js with config
-	etag    string
-	loadErr error
+	s      *Server
+	cat    *consent.Catalogue
+	key    []byte
+	config []byte // JSON given to embed.js and served at /banner/config
+	embed  []byte // embed.js with config
+	etag   string
 }
 
 func (s *Server) mountBanner(r chi.Router) {
-	b := &banner{s: s}
-	if b.loadErr = b.load(); b.loadErr != nil {
-		// The rest of the site keeps working; the banner answers 503
-		// and the log says why.
-		s.log.Error("banner unavailable", "err", b.loadErr)
-	}
+	b := s.banner
 	r.Get("/embed.js", b.handleEmbed)
 	r.Get("/banner", b.handlePage)
 	r.Get("/banner/config", b.handleConfig)
@@ -63,29 +56,28 @@ func (s *Server) mountBanner(r chi.Router) {
 	r.Get("/demo/frame", b.handleDemoFrame)
 }
 
-func (b *banner) load() error {
-	cat, err := consent.LoadCatalogue(catalogue.FS, catalogue.Latest)
-	if err != nil {
-		return err
+// newBanner prepares the banner for the latest policy version: its
+// categories, the cookie key and embed.js with its configuration inlined.
+func (s *Server) newBanner() (*banner, error) {
+	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID]}
+	var err error
+	if b.key, err = loadCookieKey(s.cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("consent cookie key: %w", err)
 	}
-	b.cat = cat
-	if b.key, err = loadCookieKey(b.s.cfg.DataDir); err != nil {
-		return fmt.Errorf("consent cookie key: %w", err)
-	}
-	if b.config, err = embedConfig(cat, b.s.msgs); err != nil {
-		return err
+	if b.config, err = embedConfig(b.cat, s.msgs); err != nil {
+		return nil, err
 	}
 	src, err := web.Static.ReadFile("static/embed.js")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !bytes.Contains(src, []byte(embedConfigMarker)) {
-		return fmt.Errorf("embed.js: the config marker %q is missing", embedConfigMarker)
+		return nil, fmt.Errorf("embed.js: the config marker %q is missing", embedConfigMarker)
 	}
 	b.embed = bytes.Replace(src, []byte(embedConfigMarker), b.config, 1)
 	sum := sha256.Sum256(b.embed)
 	b.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
-	return nil
+	return b, nil
 }
 
 // embedCategory is one web category as embed.js sees it; short keys keep
@@ -115,21 +107,10 @@ func embedConfig(cat *consent.Catalogue, msgs *lang.Bundle) ([]byte, error) {
 	return json.Marshal(c)
 }
 
-func (b *banner) unavailable(w http.ResponseWriter) bool {
-	if b.loadErr != nil {
-		http.Error(w, "the cookie banner is unavailable", http.StatusServiceUnavailable)
-		return true
-	}
-	return false
-}
-
 // handleEmbed serves embed.js to any site. It is public and cacheable: an
 // hour keeps a new policy version's categories from waiting long, and the
 // ETag makes revalidation cheap.
 func (b *banner) handleEmbed(w http.ResponseWriter, r *http.Request) {
-	if b.unavailable(w) {
-		return
-	}
 	h := w.Header()
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=3600, stale-while-revalidate=86400")
@@ -142,9 +123,6 @@ func (b *banner) handleEmbed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (b *banner) handleConfig(w http.ResponseWriter, r *http.Request) {
-	if b.unavailable(w) {
-		return
-	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -303,9 +281,6 @@ func (b *banner) consentCookie(r *http.Request, value string, maxAge time.Durati
 }
 
 func (b *banner) handlePage(w http.ResponseWriter, r *http.Request) {
-	if b.unavailable(w) {
-		return
-	}
 	q := r.URL.Query()
 	p := b.params(r, q)
 	d, _, ok, present := b.current(r, p.Lang)
@@ -384,9 +359,6 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.Ba
 // consent cookie and sends the browser to the confirmation (303), so the
 // forms work with no script and no wasm at all.
 func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
-	if b.unavailable(w) {
-		return
-	}
 	if !sameOriginPost(r) {
 		// A page elsewhere must not be able to consent for a visitor.
 		http.Error(w, "cross-origin consent posts are refused", http.StatusForbidden)
@@ -408,8 +380,7 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 	// one chain. A first choice starts a new pseudonymous subject.
 	subject := ""
 	if prev, c, ok, _ := b.current(r, p.Lang); ok {
-		if rec, err := b.s.store.Get(r.Context(), c.ReceiptID); err == nil {
-			subject = rec.Subject
+		if subject = b.s.subjectOf(r.Context(), c.ReceiptID); subject != "" {
 			d.Kind = laterKind(prev, d)
 		}
 	}
@@ -502,9 +473,6 @@ type bannerState struct {
 }
 
 func (b *banner) handleState(w http.ResponseWriter, r *http.Request) {
-	if b.unavailable(w) {
-		return
-	}
 	l := lang.Choose(r.URL.Query().Get("lang"), "", r.Header.Get("Accept-Language"))
 	d, c, ok, present := b.current(r, l)
 	st := bannerState{Decided: ok, CookieSent: present, PolicyVersion: b.cat.Version(), Categories: map[string]bool{}}

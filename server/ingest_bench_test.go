@@ -26,7 +26,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 	c.http.Transport = &http.Transport{MaxIdleConnsPerHost: 64}
 	info := c.policy()
 
-	bare := bareVerifyCountersign(b, s, deviceReceipt(b, info, receipt.GenerateEd25519Signer(), receipt.NewSubject(), ""))
+	bare := bareVerifyCountersign(b, s, deviceReceiptFor(b, info, receipt.GenerateEd25519Signer(), receipt.NewSubject(), ""))
 
 	var (
 		mu        sync.Mutex
@@ -39,7 +39,7 @@ func BenchmarkIngestHTTP(b *testing.B) {
 		subject, prev := receipt.NewSubject(), ""
 		var mine []time.Duration
 		for pb.Next() {
-			env := deviceReceipt(b, info, signer, subject, prev)
+			env := deviceReceiptFor(b, info, signer, subject, prev)
 			body, err := json.Marshal(env)
 			if err != nil {
 				b.Error(err)

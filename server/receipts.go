@@ -309,3 +309,31 @@ type PurposeInfo struct {
 	DataCategories map[string][]string `json:"dataCategories"` // by language
 	Hash           string              `json:"hash"`           // content hash of the catalogue entry
 }
+
+// receiptMeta is what a device needs, beyond the decision, to build the
+// receipt of d under id: the policy hash of the language shown and the
+// purposes as the catalogue describes them.
+func (s *Server) receiptMeta(d consent.Decision, id string) (consentreceipt.Meta, error) {
+	cat, ok := s.catalogues[d.PolicyVersion]
+	if !ok {
+		return consentreceipt.Meta{}, errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
+	}
+	sha, ok := s.policyHash(d.PolicyVersion, d.Lang)
+	if !ok {
+		return consentreceipt.Meta{}, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
+	}
+	return consentreceipt.Meta{ReceiptID: id, PolicySHA256: sha, Purposes: consentreceipt.Purposes(cat, d.Surface, d.Lang)}, nil
+}
+
+// subjectOf is the subject of the receipt with id, "" when the store has no
+// such receipt (the id was the device's own, or the store was reset).
+func (s *Server) subjectOf(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	rec, err := s.store.Get(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return rec.Subject
+}

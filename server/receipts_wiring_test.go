@@ -51,9 +51,9 @@ func (c client) post(path string, body []byte) (int, []byte) {
 	return res.StatusCode, b
 }
 
-// deviceReceipt builds what the browser builds: a first-launch decision
+// deviceReceiptFor builds what the browser builds: a first-launch decision
 // from GET /api/v1/policy, signed with the device key.
-func deviceReceipt(t testing.TB, info PolicyInfo, signer receipt.Signer, subject, prev string) *receipt.Signed {
+func deviceReceiptFor(t testing.TB, info PolicyInfo, signer receipt.Signer, subject, prev string) *receipt.Signed {
 	t.Helper()
 	var v PolicyVersionInfo
 	for _, pv := range info.Versions {
@@ -107,7 +107,7 @@ func startTest(t testing.TB, s *Server) client {
 // offline against the JWKS the server publishes.
 func roundTrip(t *testing.T, c client) api.Ack {
 	t.Helper()
-	s := deviceReceipt(t, c.policy(), receipt.GenerateEd25519Signer(), receipt.NewSubject(), "")
+	s := deviceReceiptFor(t, c.policy(), receipt.GenerateEd25519Signer(), receipt.NewSubject(), "")
 	body, err := json.Marshal(s)
 	require.NoError(t, err)
 	status, b := c.post("/api/v1/receipts", body)

@@ -23,5 +23,7 @@ func (s *Server) routes() chi.Router {
 	s.mountPrivacy(r)
 	s.mountReceipts(r)
 	s.mountBanner(r)
+	s.mountGate(r)
+	s.mountSettings(r)
 	return r
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -65,6 +66,12 @@ type Config struct {
 	// BannerOrigins are the site origins (e.g. "https://www.kaiconn.com")
 	// allowed to frame /banner and receive its messages, besides our own.
 	BannerOrigins []string
+	// CatalogueFS and PolicyFS are the purpose catalogues (<version>.toml)
+	// and policy texts (<version>/<lang>.md); nil uses the embedded ones.
+	// Every policy version needs its catalogue; the newest version is the
+	// one asked about.
+	CatalogueFS fs.FS
+	PolicyFS    fs.FS
 }
 
 // Server is the running program.
@@ -81,6 +88,9 @@ type Server struct {
 	keys       *receipt.Keyring
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
+
+	app    *appConsent // the first-launch gate and settings
+	banner *banner     // the website's cookie banner
 
 	http    *http.Server
 	ln      net.Listener
@@ -102,13 +112,26 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	policies, err := policy.Load(policydata.FS)
+	polFS, catFS := cfg.PolicyFS, cfg.CatalogueFS
+	if polFS == nil {
+		polFS = policydata.FS
+	}
+	if catFS == nil {
+		catFS = catalogue.FS
+	}
+	// Policy texts and catalogues are data shipped with a release: a bad
+	// one stops the program at start rather than failing pages later.
+	policies, err := policy.Load(polFS)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
-	if s.catalogues, err = loadCatalogues(policies, catalogue.FS); err != nil {
+	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {
 		return nil, err
+	}
+	s.app = s.newAppConsent()
+	if s.banner, err = s.newBanner(); err != nil {
+		return nil, fmt.Errorf("banner: %w", err)
 	}
 	s.validator = receipt.NewValidator(s.policyHash, s.purposeKnown, nil)
 	if s.keys, err = receipt.OpenKeyring(filepath.Join(cfg.DataDir, "keys")); err != nil {

@@ -1,0 +1,116 @@
+package components
+
+import "errors"
+
+// The types below are the state the server hands to the first-launch gate
+// and the privacy settings: the server renders them with templ and puts them
+// in #kc-state, and the wasm renders the same state with go-app. They hold
+// texts already in the reader's language, so the wasm needs neither the
+// catalogue nor the policy (which a server may load from elsewhere than the
+// embedded files).
+
+// Gate modes: what the gate shows.
+const (
+	GateAsk     = "ask"     // first launch: every optional purpose, none ticked
+	GateReask   = "reask"   // a later policy version: only what changed
+	GateCurrent = "current" // a decision stands and the quiet period or version says not to ask
+	GateDone    = "done"    // a decision was just made; the result page
+)
+
+// PurposeView is one purpose as shown to the reader.
+type PurposeView struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	SDK         string `json:"sdk,omitempty"`
+	Collects    string `json:"collects,omitempty"`
+	Use         string `json:"use,omitempty"`
+	Recipient   string `json:"recipient,omitempty"`
+	PrivacyURL  string `json:"privacyUrl,omitempty"`
+	Clause      string `json:"clause,omitempty"`
+	// Separate marks 单独同意, separate consent (PIPL arts. 23, 29).
+	Separate bool `json:"separate,omitempty"`
+	Required bool `json:"required,omitempty"`
+	// Granted is the person's own current answer; on the gate it is only
+	// ever true when the person ticked it themselves in a form that came
+	// back with an error, never as a default.
+	Granted bool `json:"granted,omitempty"`
+	// Since is when the current answer was given, as YYYY-MM-DD HH:MM UTC;
+	// empty when there is no decision.
+	Since string `json:"since,omitempty"`
+	// Changed marks a purpose re-asked under a later policy version; New
+	// one that did not exist in the version the person accepted.
+	Changed bool `json:"changed,omitempty"`
+	New     bool `json:"new,omitempty"`
+}
+
+// GateView is the state of /consent.
+type GateView struct {
+	Lang          string `json:"lang"`
+	Mode          string `json:"mode"`
+	PolicyVersion string `json:"policyVersion"`
+	// AcceptedVersion is the version the person accepted before, in the
+	// re-ask mode.
+	AcceptedVersion string        `json:"acceptedVersion,omitempty"`
+	Required        PurposeView   `json:"required"`
+	Optional        []PurposeView `json:"optional"`
+	// Adult is the 18+ confirmation as the person left it.
+	Adult bool `json:"adult,omitempty"`
+	// Error is a message id shown above the buttons.
+	Error        string `json:"error,omitempty"`
+	PrivacyURL   string `json:"privacyUrl"`
+	AgreementURL string `json:"agreementUrl"`
+	SettingsURL  string `json:"settingsUrl"`
+	// HostState is the host app's state exactly as it came in ?state=,
+	// carried through the form so a POST starts from it.
+	HostState string `json:"hostState,omitempty"`
+	// Decision is the current decision's kind and date, in the current
+	// and done modes.
+	Decision  string `json:"decision,omitempty"`
+	DecidedAt string `json:"decidedAt,omitempty"`
+	// Bridge is the message for the host app on the page that follows a
+	// decision, nil everywhere else.
+	Bridge *BridgeMessage `json:"bridge,omitempty"`
+}
+
+// SettingsView is the state of /settings/privacy.
+type SettingsView struct {
+	Lang          string         `json:"lang"`
+	PolicyVersion string         `json:"policyVersion"`
+	Required      PurposeView    `json:"required"`
+	Optional      []PurposeView  `json:"optional"`
+	HasDecision   bool           `json:"hasDecision"`
+	History       []HistoryView  `json:"history"`
+	PrivacyURL    string         `json:"privacyUrl"`
+	GateURL       string         `json:"gateUrl"`
+	HostState     string         `json:"hostState,omitempty"`
+	Error         string         `json:"error,omitempty"`
+	Saved         string         `json:"saved,omitempty"` // the kind of the decision just saved
+	Bridge        *BridgeMessage `json:"bridge,omitempty"`
+}
+
+// HistoryView is one past decision.
+type HistoryView struct {
+	Kind          string   `json:"kind"`
+	At            string   `json:"at"`
+	PolicyVersion string   `json:"policyVersion"`
+	Granted       []string `json:"granted"` // titles of the optional purposes granted
+	ReceiptID     string   `json:"receiptId"`
+}
+
+// BridgeMessage is the one message the host app receives after every
+// decision (docs/bridge.md). Purposes holds every purpose of the app,
+// required processing included, so the host needs no catalogue.
+type BridgeMessage struct {
+	Type          string          `json:"type"` // always "consent"
+	Decision      string          `json:"decision"`
+	PolicyVersion string          `json:"policyVersion"`
+	Purposes      map[string]bool `json:"purposes"`
+	ReceiptID     string          `json:"receiptId"`
+}
+
+// BridgeType is BridgeMessage.Type.
+const BridgeType = "consent"
+
+// errNoResponse is the failure of a post that got no answer at all.
+var errNoResponse = errors.New("no response")

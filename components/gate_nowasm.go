@@ -1,0 +1,29 @@
+//go:build !wasm
+
+package components
+
+import "net/url"
+
+// web is a fake browser on the host: it records what the components ask
+// of the page, so tests can check it.
+var web browser = &fakeBrowser{}
+
+type fakeBrowser struct {
+	posted    []url.Values
+	paths     []string
+	delivered []BridgeMessage
+	focused   []string
+}
+
+func (f *fakeBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
+	f.paths = append(f.paths, path)
+	f.posted = append(f.posted, form)
+}
+func (f *fakeBrowser) deliver(m BridgeMessage) { f.delivered = append(f.delivered, m) }
+func (f *fakeBrowser) formState(string) ([]string, bool, bool) {
+	return nil, false, false
+}
+func (f *fakeBrowser) trapFocus(string) func() { return func() {} }
+func (f *fakeBrowser) focus(id string)         { f.focused = append(f.focused, id) }
+func (f *fakeBrowser) activeID() string        { return "" }
+func (f *fakeBrowser) detailsOpen(string) bool { return false }

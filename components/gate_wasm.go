@@ -1,0 +1,146 @@
+//go:build wasm
+
+package components
+
+import (
+	"encoding/json"
+	"net/url"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// web is the real browser.
+var web browser = jsBrowser{}
+
+type jsBrowser struct{}
+
+func (jsBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
+	w := app.Window()
+	headers := map[string]any{
+		"Accept":       "application/json",
+		"Content-Type": "application/x-www-form-urlencoded",
+	}
+	opts := map[string]any{"method": "POST", "headers": headers, "body": form.Encode(), "credentials": "same-origin"}
+	var onResp, onText, onErr app.Func
+	release := func() {
+		for _, f := range []app.Func{onResp, onText, onErr} {
+			if f != nil {
+				f.Release()
+			}
+		}
+	}
+	status := 0
+	onText = app.FuncOf(func(this app.Value, args []app.Value) any {
+		body := args[0].String()
+		release()
+		done(status, []byte(body), nil)
+		return nil
+	})
+	onErr = app.FuncOf(func(this app.Value, args []app.Value) any {
+		release()
+		done(0, nil, errNoResponse)
+		return nil
+	})
+	onResp = app.FuncOf(func(this app.Value, args []app.Value) any {
+		status = args[0].Get("status").Int()
+		return args[0].Call("text").Call("then", onText, onErr)
+	})
+	w.Call("fetch", path, opts).Call("then", onResp, onErr)
+}
+
+func (jsBrowser) deliver(m BridgeMessage) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	kc := app.Window().Get("KaiconnConsent")
+	if !kc.Truthy() || !kc.Get("deliver").Truthy() {
+		return
+	}
+	kc.Call("deliver", app.Window().Get("JSON").Call("parse", string(b)))
+}
+
+func (jsBrowser) formState(formID string) ([]string, bool, bool) {
+	doc := app.Window().Get("document")
+	form := doc.Call("getElementById", formID)
+	if !form.Truthy() {
+		return nil, false, false
+	}
+	var ticked []string
+	boxes := form.Call("querySelectorAll", `input[name="purpose"]`)
+	for i := 0; i < boxes.Length(); i++ {
+		if b := boxes.Index(i); b.Get("checked").Bool() {
+			ticked = append(ticked, b.Get("value").String())
+		}
+	}
+	adult := form.Call("querySelector", `input[name="adult"]`)
+	return ticked, adult.Truthy() && adult.Get("checked").Bool(), true
+}
+
+const focusable = `a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])`
+
+func (jsBrowser) trapFocus(id string) func() {
+	doc := app.Window().Get("document")
+	h := app.FuncOf(func(this app.Value, args []app.Value) any {
+		e := args[0]
+		if e.Get("key").String() != "Tab" {
+			return nil
+		}
+		box := doc.Call("getElementById", id)
+		if !box.Truthy() {
+			return nil
+		}
+		var items []app.Value
+		all := box.Call("querySelectorAll", focusable)
+		for i := 0; i < all.Length(); i++ {
+			el := all.Index(i)
+			// Controls inside a closed <details> are not reachable.
+			if el.Get("offsetParent").Truthy() || el.Get("tagName").String() == "SUMMARY" {
+				items = append(items, el)
+			}
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		first, last := items[0], items[len(items)-1]
+		active := doc.Get("activeElement")
+		inside := box.Call("contains", active).Bool()
+		switch {
+		case e.Get("shiftKey").Bool() && (!inside || active.Equal(first)):
+			e.Call("preventDefault")
+			last.Call("focus")
+		case !e.Get("shiftKey").Bool() && (!inside || active.Equal(last)):
+			e.Call("preventDefault")
+			first.Call("focus")
+		}
+		return nil
+	})
+	doc.Call("addEventListener", "keydown", h)
+	return func() {
+		doc.Call("removeEventListener", "keydown", h)
+		h.Release()
+	}
+}
+
+func (jsBrowser) focus(id string) {
+	// After the next render, so the element exists.
+	app.Window().Call("requestAnimationFrame", app.FuncOf(func(this app.Value, args []app.Value) any {
+		if el := app.Window().Get("document").Call("getElementById", id); el.Truthy() {
+			el.Call("focus")
+		}
+		return nil
+	}))
+}
+
+func (jsBrowser) activeID() string {
+	el := app.Window().Get("document").Get("activeElement")
+	if !el.Truthy() {
+		return ""
+	}
+	return el.Get("id").String()
+}
+
+func (jsBrowser) detailsOpen(id string) bool {
+	el := app.Window().Get("document").Call("getElementById", id)
+	return el.Truthy() && el.Get("open").Bool()
+}

@@ -1,0 +1,476 @@
+package server
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kaiconn/consent/components"
+	"github.com/kaiconn/consent/consent"
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/html"
+)
+
+// testServer opens a server on no address; requests go to its handler.
+func testServer(t *testing.T, mutate ...func(*Config)) *Server {
+	t.Helper()
+	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement"}
+	for _, f := range mutate {
+		f(&cfg)
+	}
+	s, err := Open(cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// withLaterPolicy adds the fictitious 2026-12 version from testdata to the
+// embedded catalogues and policy texts.
+func withLaterPolicy(t *testing.T) func(*Config) {
+	return func(c *Config) {
+		cat := copyFS(t, catalogues.FS, ".")
+		later, err := os.ReadFile("../testdata/catalogue/2026-12.toml")
+		require.NoError(t, err)
+		cat["2026-12.toml"] = &fstest.MapFile{Data: later}
+		pol := copyFS(t, policydata.FS, ".")
+		for _, l := range []string{"en", "zh-Hans"} {
+			b, err := os.ReadFile("../testdata/policy/2026-12/" + l + ".md")
+			require.NoError(t, err)
+			pol["2026-12/"+l+".md"] = &fstest.MapFile{Data: b}
+		}
+		c.CatalogueFS, c.PolicyFS = cat, pol
+	}
+}
+
+func copyFS(t *testing.T, fsys fs.FS, root string) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	require.NoError(t, fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		m[p] = &fstest.MapFile{Data: b}
+		return err
+	}))
+	return m
+}
+
+type req struct {
+	method, target string
+	form           url.Values
+	cookie         string // kc_app_consent value
+	header         map[string]string
+}
+
+func do(t *testing.T, s *Server, r req) *http.Response {
+	t.Helper()
+	var body *strings.Reader
+	if r.form != nil {
+		body = strings.NewReader(r.form.Encode())
+	} else {
+		body = strings.NewReader("")
+	}
+	hr := httptest.NewRequest(r.method, r.target, body)
+	if r.form != nil {
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if r.cookie != "" {
+		hr.AddCookie(&http.Cookie{Name: appConsentCookie, Value: r.cookie})
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, hr)
+	return w.Result()
+}
+
+func bodyOf(t *testing.T, res *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// inputs returns every <input> of a page as attribute maps.
+func inputs(t *testing.T, page string) []map[string]string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	var out []map[string]string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "input" {
+			a := map[string]string{}
+			for _, at := range n.Attr {
+				a[at.Key] = at.Val
+			}
+			out = append(out, a)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// gateState decodes the page's #kc-state.
+func gateState(t *testing.T, page string) components.GateView {
+	t.Helper()
+	var v components.GateView
+	require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-state")), &v))
+	return v
+}
+
+func scriptJSON(t *testing.T, page, id string) string {
+	t.Helper()
+	start := strings.Index(page, `<script id="`+id+`" type="application/json">`)
+	if start < 0 {
+		return ""
+	}
+	rest := page[start:]
+	rest = rest[strings.Index(rest, ">")+1:]
+	return rest[:strings.Index(rest, "</script>")]
+}
+
+func appCookie(res *http.Response) *http.Cookie {
+	for _, c := range res.Cookies() {
+		if c.Name == appConsentCookie {
+			return c
+		}
+	}
+	return nil
+}
+
+// decoded parses a cookie value with the server's own strict decoder.
+func decoded(t *testing.T, s *Server, value string) []appDecision {
+	t.Helper()
+	g := s.newAppConsent()
+	h, err := g.decodeRecord(value, time.Now())
+	require.NoError(t, err)
+	return h
+}
+
+func optionalIDs(v []components.PurposeView) []string {
+	var ids []string
+	for _, p := range v {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+func TestGate(t *testing.T) {
+	s := testServer(t)
+
+	t.Run("NothingPreTicked", func(t *testing.T) {
+		for _, l := range []string{"en", "zh-Hans"} {
+			res := do(t, s, req{method: "GET", target: "/consent?lang=" + l})
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			page := bodyOf(t, res)
+			var boxes int
+			for _, in := range inputs(t, page) {
+				if in["type"] != "checkbox" {
+					continue
+				}
+				boxes++
+				_, checked := in["checked"]
+				assert.False(t, checked, "%s: input %s is pre-ticked", l, in["id"])
+			}
+			assert.Equal(t, 6, boxes, "five SDK purposes and the 18+ confirmation")
+			v := gateState(t, page)
+			assert.Equal(t, components.GateAsk, v.Mode)
+			assert.Equal(t, []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, optionalIDs(v.Optional))
+			assert.Contains(t, page, `role="dialog"`)
+			assert.Contains(t, page, `aria-modal="true"`)
+			assert.Contains(t, page, `aria-labelledby="kc-gate-title"`)
+			assert.Contains(t, page, `href="/privacy?lang=`+l+`"`)
+			assert.Contains(t, page, `href="https://example.com/agreement"`)
+			assert.Nil(t, appCookie(res), "reading the gate records nothing")
+		}
+	})
+
+	t.Run("ErrAdultNotConfirmed", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"en"}, "action": {"agree"}, "purpose": {"push"}}})
+		assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		assert.Nil(t, appCookie(res), "nothing recorded")
+		page := bodyOf(t, res)
+		assert.Contains(t, page, `id="kc-gate-error"`)
+		assert.Contains(t, page, "18 or older")
+		v := gateState(t, page)
+		assert.Equal(t, "gate_error_adult", v.Error)
+		assert.True(t, v.Optional[0].Granted, "the person's own tick survives the error")
+		assert.False(t, v.Optional[1].Granted)
+	})
+
+	t.Run("AgreeGrantsExactlyTicked", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"location", "push"}}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		c := appCookie(res)
+		require.NotNil(t, c)
+		assert.True(t, c.HttpOnly)
+		h := decoded(t, s, c.Value)
+		require.Len(t, h, 1)
+		d := h[0]
+		assert.Equal(t, consent.KindAgreed, d.Kind)
+		assert.Equal(t, consent.SurfaceFirstLaunch, d.Surface)
+		for _, ch := range d.Choices {
+			want := ch.Purpose == "basic" || ch.Purpose == "location" || ch.Purpose == "push"
+			assert.Equal(t, want, ch.Granted, string(ch.Purpose))
+		}
+		loc, err := url.Parse(res.Header.Get("Location"))
+		require.NoError(t, err)
+		assert.Equal(t, "/consent/done", loc.Path)
+		assert.Equal(t, d.ReceiptID, loc.Query().Get("r"))
+
+		t.Run("DonePageCarriesTheMessageOnce", func(t *testing.T) {
+			res := do(t, s, req{method: "GET", target: loc.String(), cookie: c.Value})
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			page := bodyOf(t, res)
+			var m components.BridgeMessage
+			require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-bridge")), &m))
+			assert.Equal(t, components.BridgeMessage{
+				Type: "consent", Decision: "agreed", PolicyVersion: "2022-10", ReceiptID: d.ReceiptID,
+				Purposes: map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false},
+			}, m)
+			again := do(t, s, req{method: "GET", target: "/consent/done?lang=en", cookie: c.Value})
+			assert.Empty(t, scriptJSON(t, bodyOf(t, again), "kc-bridge"), "without ?r= no message")
+		})
+	})
+
+	t.Run("DeclineRefusesEveryOptional", func(t *testing.T) {
+		// Declining needs no age confirmation: refusing is always possible.
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"zh-Hans"}, "action": {"decline"}, "purpose": {"push"}}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		d := decoded(t, s, appCookie(res).Value)[0]
+		assert.Equal(t, consent.KindDeclined, d.Kind)
+		assert.Equal(t, "zh-Hans", d.Lang)
+		for _, ch := range d.Choices {
+			assert.Equal(t, ch.Required, ch.Granted, string(ch.Purpose))
+		}
+	})
+
+	t.Run("ErrUnknownPurpose", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"action": {"agree"}, "adult": {"1"}, "purpose": {"contacts"}}})
+		assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		assert.Nil(t, appCookie(res))
+	})
+
+	t.Run("ErrCrossSite", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"action": {"decline"}}, header: map[string]string{"Sec-Fetch-Site": "cross-site"}})
+		assert.Equal(t, http.StatusForbidden, res.StatusCode)
+		assert.Nil(t, appCookie(res))
+	})
+
+	t.Run("JSONForTheWasm", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"en"}, "action": {"decline"}}, header: map[string]string{"Accept": "application/json"}})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		var out gateOutcome
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+		require.NotNil(t, out.View.Bridge)
+		assert.Equal(t, components.GateDone, out.View.Mode)
+		assert.Equal(t, "declined", out.View.Bridge.Decision)
+		assert.Equal(t, decoded(t, s, appCookie(res).Value)[0].ReceiptID, out.View.Bridge.ReceiptID)
+	})
+}
+
+// cookieValue builds a cookie as a browser would send it back, from a
+// record the test writes out in full.
+func cookieValue(t *testing.T, rec any) string {
+	t.Helper()
+	b, err := json.Marshal(rec)
+	require.NoError(t, err)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func entry(kind consent.Kind, version string, at time.Time, granted ...string) map[string]any {
+	if granted == nil {
+		granted = []string{}
+	}
+	return map[string]any{"k": kind, "p": version, "s": "first-launch", "l": "en", "t": at.UnixMilli(), "g": granted, "r": uuid.NewString()}
+}
+
+func TestGateCookie(t *testing.T) {
+	s := testServer(t)
+	now := time.Now()
+	valid := entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "push")
+	with := func(k string, v any) map[string]any {
+		e := map[string]any{}
+		for kk, vv := range valid {
+			e[kk] = vv
+		}
+		e[k] = v
+		return e
+	}
+	tests := []struct {
+		name   string
+		cookie string
+	}{
+		{"NotBase64", "%%%not-base64%%%"},
+		{"NotJSON", base64.RawURLEncoding.EncodeToString([]byte("agreed"))},
+		{"UnknownFormat", cookieValue(t, map[string]any{"v": 2, "h": []any{valid}})},
+		{"UnknownField", cookieValue(t, map[string]any{"v": 1, "h": []any{with("admin", true)}})},
+		{"EmptyHistory", cookieValue(t, map[string]any{"v": 1, "h": []any{}})},
+		{"UnknownVersion", cookieValue(t, map[string]any{"v": 1, "h": []any{with("p", "2099-01")}})},
+		{"UnknownKind", cookieValue(t, map[string]any{"v": 1, "h": []any{with("k", "maybe")}})},
+		{"WebSurface", cookieValue(t, map[string]any{"v": 1, "h": []any{with("s", "web-banner")}})},
+		{"FutureTime", cookieValue(t, map[string]any{"v": 1, "h": []any{with("t", now.Add(24*time.Hour).UnixMilli())}})},
+		{"UnknownPurpose", cookieValue(t, map[string]any{"v": 1, "h": []any{with("g", []string{"contacts"})}})},
+		{"RequiredListed", cookieValue(t, map[string]any{"v": 1, "h": []any{with("g", []string{"basic"})}})},
+		{"DuplicatePurpose", cookieValue(t, map[string]any{"v": 1, "h": []any{with("g", []string{"push", "push"})}})},
+		{"BadReceipt", cookieValue(t, map[string]any{"v": 1, "h": []any{with("r", "1234")}})},
+		{"TrailingData", cookieValue(t, map[string]any{"v": 1, "h": []any{valid}}) + base64.RawURLEncoding.EncodeToString([]byte("{}"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := do(t, s, req{method: "GET", target: "/consent?lang=en", cookie: tt.cookie})
+			v := gateState(t, bodyOf(t, res))
+			assert.Equal(t, components.GateAsk, v.Mode, "garbage counts as no decision")
+			assert.Empty(t, v.Decision)
+		})
+	}
+	t.Run("OK", func(t *testing.T) {
+		res := do(t, s, req{method: "GET", target: "/consent?lang=en", cookie: cookieValue(t, map[string]any{"v": 1, "h": []any{valid}})})
+		v := gateState(t, bodyOf(t, res))
+		assert.Equal(t, components.GateCurrent, v.Mode)
+		assert.Equal(t, "agreed", v.Decision)
+	})
+}
+
+func TestGatePrompt(t *testing.T) {
+	s := testServer(t)
+	now := time.Now()
+	declined := func(ago time.Duration) string {
+		return cookieValue(t, map[string]any{"v": 1, "h": []any{entry(consent.KindDeclined, "2022-10", now.Add(-ago))}})
+	}
+	tests := []struct {
+		name, target, cookie, mode string
+	}{
+		{"FirstLaunch", "/consent", "", components.GateAsk},
+		{"RecentDeclineShowsCurrent", "/consent", declined(time.Hour), components.GateCurrent},
+		{"OpenedByUser", "/consent?open=1", declined(time.Hour), components.GateAsk},
+		// Under the same policy version an answer stands, however old.
+		{"OldDeclineSameVersion", "/consent", declined(72 * time.Hour), components.GateCurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := do(t, s, req{method: "GET", target: tt.target, cookie: tt.cookie})
+			assert.Equal(t, tt.mode, gateState(t, bodyOf(t, res)).Mode)
+		})
+	}
+}
+
+func TestGatePolicyChange(t *testing.T) {
+	s := testServer(t, withLaterPolicy(t))
+	now := time.Now()
+	accepted := entry(consent.KindAgreed, "2022-10", now.Add(-30*24*time.Hour), "push", "location")
+	cookie := cookieValue(t, map[string]any{"v": 1, "h": []any{accepted}})
+
+	t.Run("AsksOnlyWhatChanged", func(t *testing.T) {
+		res := do(t, s, req{method: "GET", target: "/consent?lang=en", cookie: cookie})
+		page := bodyOf(t, res)
+		v := gateState(t, page)
+		require.Equal(t, components.GateReask, v.Mode)
+		assert.Equal(t, "2022-10", v.AcceptedVersion)
+		assert.Equal(t, "2026-12", v.PolicyVersion)
+		// location changed and was granted; sensors is new; push is
+		// unchanged and keeps its answer.
+		assert.Equal(t, []string{"location", "sensors"}, optionalIDs(v.Optional))
+		assert.True(t, v.Optional[0].Changed)
+		assert.False(t, v.Optional[0].New)
+		assert.True(t, v.Optional[1].New)
+		for _, in := range inputs(t, page) {
+			_, checked := in["checked"]
+			assert.False(t, checked, "re-asked purpose %s pre-ticked", in["id"])
+		}
+	})
+
+	t.Run("RecentRefusalWaits", func(t *testing.T) {
+		c := cookieValue(t, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "location")}})
+		res := do(t, s, req{method: "GET", target: "/consent", cookie: c})
+		assert.Equal(t, components.GateCurrent, gateState(t, bodyOf(t, res)).Mode, "a partial agreement is a refusal: 48 hours of quiet")
+	})
+
+	t.Run("Reagree", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", cookie: cookie, form: url.Values{"lang": {"en"}, "mode": {"reask"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"sensors"}}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		h := decoded(t, s, appCookie(res).Value)
+		require.Len(t, h, 2, "the new decision and the accepted one")
+		d := h[0]
+		assert.Equal(t, "2026-12", d.PolicyVersion)
+		assert.True(t, d.Granted("push"), "unchanged grant kept")
+		assert.False(t, d.Granted("location"), "changed text not re-ticked: refused")
+		assert.True(t, d.Granted("sensors"))
+		assert.Equal(t, h[1].ReceiptID, accepted["r"])
+	})
+
+	t.Run("ErrTickNotReasked", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", cookie: cookie, form: url.Values{"mode": {"reask"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"analytics"}}})
+		assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		assert.Nil(t, appCookie(res))
+	})
+}
+
+func hostStateParam(t *testing.T, st map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(st)
+	require.NoError(t, err)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func TestGateHostState(t *testing.T) {
+	s := testServer(t)
+	good := map[string]any{
+		"type": "consent", "decision": "agreed", "policyVersion": "2022-10", "receiptId": uuid.NewString(),
+		"purposes": map[string]bool{"basic": true, "push": false, "wechat-share": true, "location": false, "crash-reports": false, "analytics": false},
+		"at":       time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+	}
+	t.Run("OK", func(t *testing.T) {
+		st := hostStateParam(t, good)
+		res := do(t, s, req{method: "GET", target: "/consent?lang=en&state=" + st})
+		v := gateState(t, bodyOf(t, res))
+		assert.Equal(t, components.GateCurrent, v.Mode)
+		assert.Equal(t, st, v.HostState)
+		for _, p := range v.Optional {
+			assert.Equal(t, p.ID == "wechat-share", p.Granted, p.ID)
+		}
+	})
+	bad := func(k string, val any) map[string]any {
+		m := map[string]any{}
+		for kk, vv := range good {
+			m[kk] = vv
+		}
+		m[k] = val
+		return m
+	}
+	for name, st := range map[string]string{
+		"ErrNotBase64":       "***",
+		"ErrUnknownField":    hostStateParam(t, bad("extra", 1)),
+		"ErrUnknownPurpose":  hostStateParam(t, bad("purposes", map[string]bool{"contacts": true})),
+		"ErrRequiredRefused": hostStateParam(t, bad("purposes", map[string]bool{"basic": false})),
+		"ErrVersion":         hostStateParam(t, bad("policyVersion", "1999-01")),
+		"ErrDecision":        hostStateParam(t, bad("decision", "perhaps")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := do(t, s, req{method: "GET", target: "/consent?lang=en&state=" + url.QueryEscape(st)})
+			v := gateState(t, bodyOf(t, res))
+			assert.Equal(t, components.GateAsk, v.Mode)
+			assert.Empty(t, v.HostState)
+		})
+	}
+}

@@ -1,0 +1,216 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/components"
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/views"
+)
+
+// mountSettings serves the app's privacy settings: the current choice per
+// purpose, switches to change or withdraw each, the decision history and
+// the third parties personal information is shared with.
+func (s *Server) mountSettings(r chi.Router) {
+	g := s.app
+	r.Get("/settings/privacy", s.withConsent(g, s.handleSettings))
+	r.Post("/settings/privacy", s.withConsent(g, s.handleSettingsPost))
+}
+
+// since returns when the current answer for id was first given: the oldest
+// of the newest decisions that all gave the same answer.
+func since(history []appDecision, id consent.PurposeID) time.Time {
+	if len(history) == 0 {
+		return time.Time{}
+	}
+	want := history[0].Granted(id)
+	at := history[0].At
+	for _, d := range history[1:] {
+		known := slices.ContainsFunc(d.Choices, func(c consent.Choice) bool { return c.Purpose == id })
+		if !known || d.Granted(id) != want {
+			break
+		}
+		at = d.At
+	}
+	return at
+}
+
+func (g *appConsent) settingsView(l string, history []appDecision) components.SettingsView {
+	v := components.SettingsView{
+		Lang:          l,
+		PolicyVersion: g.latest.Version(),
+		HasDecision:   len(history) > 0,
+		PrivacyURL:    privacyURL(l),
+		GateURL:       "/consent?open=1&lang=" + url.QueryEscape(l),
+		History:       []components.HistoryView{},
+	}
+	for _, p := range g.latest.Purposes(consent.SurfaceSettings) {
+		pv := purposeView(p, l)
+		if len(history) > 0 {
+			pv.Granted = p.Required || history[0].Granted(p.ID)
+			pv.Since = formatTime(since(history, p.ID))
+		}
+		if p.Required {
+			v.Required = pv
+			continue
+		}
+		v.Optional = append(v.Optional, pv)
+	}
+	for _, d := range history {
+		hv := components.HistoryView{Kind: string(d.Kind), At: formatTime(d.At), PolicyVersion: d.PolicyVersion, ReceiptID: d.ReceiptID, Granted: []string{}}
+		for _, c := range d.Choices {
+			if !c.Granted || c.Required {
+				continue
+			}
+			title := string(c.Purpose)
+			if p, ok := g.latest.Purpose(consent.SurfaceSettings, c.Purpose); ok {
+				title = p.Title.In(l)
+			}
+			hv.Granted = append(hv.Granted, title)
+		}
+		v.History = append(v.History, hv)
+	}
+	return v
+}
+
+func (s *Server) handleSettings(g *appConsent, w http.ResponseWriter, r *http.Request) {
+	l := s.readerLang(w, r)
+	now := time.Now()
+	history, host := g.current(r, now)
+	v := g.settingsView(l, history)
+	v.HostState = host
+	if rid := r.URL.Query().Get("r"); rid != "" && len(history) > 0 && rid == history[0].ReceiptID && host == "" {
+		v.Saved = string(history[0].Kind)
+		v.Bridge = bridgeMessage(history[0])
+	}
+	if r.URL.Query().Get("unchanged") == "1" {
+		v.Saved = "unchanged"
+	}
+	s.renderSettings(w, r, http.StatusOK, v)
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, v components.SettingsView) {
+	loc := s.msgs.Localizer(v.Lang)
+	page := views.Page{Lang: v.Lang, Title: loc.T("settings_title"), Surface: "settings", State: v}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := views.Layout(page, loc).Render(templ.WithChildren(r.Context(), views.Settings(v, loc)), w); err != nil {
+		s.log.Error("render settings", "err", err)
+	}
+}
+
+// settingsOutcome is the JSON answer to a change posted by the wasm.
+type settingsOutcome struct {
+	View    components.SettingsView  `json:"view"`
+	Error   string                   `json:"error,omitempty"`
+	Receipt *components.ReceiptOrder `json:"receipt,omitempty"`
+}
+
+// settingsChange turns the submitted switches into a decision: turning
+// purposes off and nothing on is a withdrawal (the bridge says
+// "withdrawn"), any other change an update. ok is false when nothing
+// changed, which records nothing.
+func (g *appConsent) settingsChange(current consent.Decision, action string, on []consent.PurposeID, l string, now time.Time) (d consent.Decision, ok bool, err error) {
+	var revoked, granted []consent.PurposeID
+	changes := map[consent.PurposeID]bool{}
+	for _, p := range g.latest.Purposes(consent.SurfaceSettings) {
+		if p.Required {
+			continue
+		}
+		was := current.Granted(p.ID)
+		now := action != "withdraw-all" && slices.Contains(on, p.ID)
+		changes[p.ID] = now
+		switch {
+		case was && !now:
+			revoked = append(revoked, p.ID)
+		case !was && now:
+			granted = append(granted, p.ID)
+		}
+	}
+	for _, id := range on {
+		if _, known := changes[id]; !known {
+			return consent.Decision{}, false, errs.New(errs.Unprocessable, "purpose: unknown purpose %q", string(id))
+		}
+	}
+	switch {
+	case len(revoked) == 0 && len(granted) == 0:
+		return consent.Decision{}, false, nil
+	case len(granted) == 0 && len(revoked) > 0:
+		d, err = consent.Withdraw(g.latest, current, consent.SurfaceSettings, l, now, revoked...)
+	default:
+		d, err = consent.Update(g.latest, current, consent.SurfaceSettings, changes, l, now)
+	}
+	return d, err == nil, err
+}
+
+func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	l := s.readerLang(w, r)
+	if fl, ok := lang.Normalize(r.PostForm.Get("lang")); ok {
+		l = fl
+	}
+	history, host := g.current(r, now)
+	var current consent.Decision
+	if len(history) > 0 {
+		current = history[0].Decision
+	} else {
+		// Without any decision, every optional purpose is refused; the
+		// switches start from there.
+		current, _ = consent.Decline(g.latest, consent.SurfaceSettings, l, now)
+	}
+	var on []consent.PurposeID
+	for _, id := range r.PostForm["purpose"] {
+		on = append(on, consent.PurposeID(id))
+	}
+	action := r.PostForm.Get("action")
+	if action != "save" && action != "withdraw-all" {
+		action = "save"
+	}
+	d, changed, err := g.settingsChange(current, action, on, l, now)
+	if err != nil {
+		g.log.Debug("settings change refused", "err", errs.Code(err))
+		v := g.settingsView(l, history)
+		v.HostState, v.Error = host, "settings_error_purpose"
+		if wantsJSON(r) {
+			writeJSON(w, http.StatusUnprocessableEntity, settingsOutcome{View: v, Error: v.Error})
+			return
+		}
+		s.renderSettings(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	back := "/settings/privacy?lang=" + url.QueryEscape(l)
+	if !changed {
+		if wantsJSON(r) {
+			v := g.settingsView(l, history)
+			v.HostState, v.Saved = host, "unchanged"
+			writeJSON(w, http.StatusOK, settingsOutcome{View: v})
+			return
+		}
+		if host != "" {
+			back += "&state=" + url.QueryEscape(host)
+		}
+		http.Redirect(w, r, back+"&unchanged=1", http.StatusSeeOther)
+		return
+	}
+	rec, order, err := s.record(g, w, r, d)
+	if err != nil {
+		s.failRecord(w, r, err)
+		return
+	}
+	if wantsJSON(r) {
+		h := append([]appDecision{rec}, g.history(r, now)...)
+		v := g.settingsView(l, h[:min(len(h), historyLen)])
+		v.Saved, v.Bridge = string(rec.Kind), bridgeMessage(rec)
+		writeJSON(w, http.StatusOK, settingsOutcome{View: v, Receipt: order})
+		return
+	}
+	http.Redirect(w, r, back+"&r="+rec.ReceiptID, http.StatusSeeOther)
+}

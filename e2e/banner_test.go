@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -110,10 +114,38 @@ func TestBannerRejectAllHoldsEverything(t *testing.T) {
 	})
 }
 
+// fetchReceipt reads a stored receipt through the public API and verifies
+// its countersignature against the server's JWKS, as anyone could.
+func fetchReceipt(t *testing.T, base, id string) *receipt.Signed {
+	t.Helper()
+	get := func(path string) []byte {
+		res, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return b
+	}
+	var c receipt.Countersigned
+	require.NoError(t, json.Unmarshal(get("/api/v1/receipts/"+id), &c))
+	s, err := c.Verify(get("/.well-known/jwks.json"))
+	require.NoError(t, err)
+	return s
+}
+
 func TestBannerAcceptOnceAndWithdraw(t *testing.T) {
-	ctx, _ := openDemo(t, "zh-Hans")
+	ctx, base := openDemo(t, "zh-Hans")
 	choose(t, ctx, "kc-accept")
 	waitFor(t, ctx, `window.__demoAnalyticsRuns === 1 && document.cookie.includes("_ga=")`)
+	accepted := eval[string](t, ctx, `KaiconnConsent.get().receipt`)
+
+	t.Run("ReceiptStoredAndCountersigned", func(t *testing.T) {
+		s := fetchReceipt(t, base, accepted)
+		assert.Equal(t, "web-banner", s.Receipt.Surface)
+		assert.Equal(t, "agreed", s.Receipt.Decision)
+		assert.Equal(t, receipt.AttestationServer, s.Attestation, "a form post: the server attests it")
+	})
 
 	t.Run("Accepted", func(t *testing.T) {
 		assert.Equal(t, 1, eval[int](t, ctx, `window.__demoInlineRuns`), "the held inline script ran once")
@@ -141,6 +173,16 @@ func TestBannerAcceptOnceAndWithdraw(t *testing.T) {
 		calls := consentCalls(t, ctx)
 		assert.Equal(t, "default:denied", calls[0])
 		assert.Equal(t, "update:denied", calls[len(calls)-1])
+
+		// The withdrawal is a receipt of its own, in the same visitor's chain.
+		withdrawn := fetchReceipt(t, base, eval[string](t, ctx, `KaiconnConsent.get().receipt`))
+		assert.Equal(t, "withdrawn", withdrawn.Receipt.Decision)
+		assert.Equal(t, fetchReceipt(t, base, accepted).Receipt.Subject, withdrawn.Receipt.Subject)
+		states := map[string]string{}
+		for _, p := range withdrawn.Receipt.Purposes {
+			states[p.ID] = p.State
+		}
+		assert.Equal(t, map[string]string{"necessary": "given", "preferences": "withdrawn", "analytics": "withdrawn"}, states)
 	})
 }
 

@@ -37,6 +37,8 @@ type browser interface {
 	activeID() string
 	// detailsOpen reports whether the <details> with id is open.
 	detailsOpen(id string) bool
+	// saveFile offers data to the person as a download named name.
+	saveFile(name, mime string, data []byte)
 }
 
 // Gate enhances /consent: Agree stays unavailable (and says why) until the

@@ -13,6 +13,7 @@ type fakeBrowser struct {
 	paths     []string
 	delivered []BridgeMessage
 	focused   []string
+	saved     []string
 }
 
 func (f *fakeBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
@@ -27,3 +28,7 @@ func (f *fakeBrowser) trapFocus(string) func() { return func() {} }
 func (f *fakeBrowser) focus(id string)         { f.focused = append(f.focused, id) }
 func (f *fakeBrowser) activeID() string        { return "" }
 func (f *fakeBrowser) detailsOpen(string) bool { return false }
+
+func (f *fakeBrowser) saveFile(name, _ string, data []byte) {
+	f.saved = append(f.saved, name+":"+string(data))
+}

@@ -5,6 +5,7 @@ package components
 import (
 	"encoding/json"
 	"net/url"
+	"syscall/js"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -143,4 +144,26 @@ func (jsBrowser) activeID() string {
 func (jsBrowser) detailsOpen(id string) bool {
 	el := app.Window().Get("document").Call("getElementById", id)
 	return el.Truthy() && el.Get("open").Bool()
+}
+
+func (jsBrowser) saveFile(name, mime string, data []byte) {
+	arr := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(arr, data)
+	blob := js.Global().Get("Blob").New([]any{arr}, map[string]any{"type": mime})
+	href := js.Global().Get("URL").Call("createObjectURL", blob)
+	doc := js.Global().Get("document")
+	a := doc.Call("createElement", "a")
+	a.Set("href", href)
+	a.Set("download", name)
+	doc.Get("body").Call("appendChild", a)
+	a.Call("click")
+	a.Call("remove")
+	// The download has started; the object URL can go once it has.
+	var revoke js.Func
+	revoke = js.FuncOf(func(js.Value, []js.Value) any {
+		js.Global().Get("URL").Call("revokeObjectURL", href)
+		revoke.Release()
+		return nil
+	})
+	js.Global().Call("setTimeout", revoke, 10000)
 }

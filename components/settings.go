@@ -176,6 +176,7 @@ func (s *Settings) Render() app.UI {
 			),
 			app.H2().ID("kc-history-title").Text(l.T("settings_history")),
 			s.renderHistory(l),
+			app.If(len(v.History) > 0, func() app.UI { return s.renderDownload(l) }),
 			app.H2().ID("kc-sharing-title").Text(l.T("settings_sharing")),
 			app.P().Text(l.T("settings_sharing_intro")),
 			app.Div().Class("kc-table-wrap").Role("region").Aria("labelledby", "kc-sharing-title").TabIndex(0).Body(
@@ -228,6 +229,28 @@ func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
 			app.If(p.Separate, func() app.UI { return app.Span().Class("kc-badge", "kc-badge--separate").Text(l.T("gate_separate")) }),
 		),
 		app.P().Class("kc-hint", "kc-purpose__facts").ID(id+"-since").Text(since),
+	)
+}
+
+// renderDownload offers the receipts: the server's copy of this browser's
+// chain, as without the wasm, and the device's own outbox, which also holds
+// receipts not yet sent.
+func (s *Settings) renderDownload(l *lang.Localizer) app.UI {
+	return app.P().Class("kc-settings__links").Body(
+		app.A().ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
+		app.Text(" "),
+		app.Button().Type("button").Class("kc-btn").ID("kc-download-device").Text(l.T("settings_download_device")).
+			OnClick(func(ctx app.Context, e app.Event) {
+				downloadReceipts(ctx, func(ctx app.Context, history []byte, err error) {
+					if err != nil {
+						s.view.Error = "settings_download_error"
+						return
+					}
+					web.saveFile("kaiconn-device-receipts.json", "application/json", history)
+				})
+			}),
+		app.Br(),
+		app.Span().Class("kc-hint").Text(l.T("settings_download_hint")),
 	)
 }
 

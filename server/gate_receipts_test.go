@@ -82,3 +82,24 @@ func TestAppDecisionReceipts(t *testing.T) {
 		assert.Nil(t, appCookie(res), "nothing remembered")
 	})
 }
+
+func TestReceiptsDownload(t *testing.T) {
+	s := testServer(t)
+	t.Run("ErrNoDecision", func(t *testing.T) {
+		res := do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json"})
+		assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+	t.Run("WholeChainVerifies", func(t *testing.T) {
+		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"zh-Hans"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"location"}}})
+		cookie := appCookie(res).Value
+		res = do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookie, form: url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location", "push"}}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		res = do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: appCookie(res).Value})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.Contains(t, res.Header.Get("Content-Disposition"), "attachment")
+		var h receipt.History
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&h))
+		require.Len(t, h.Receipts, 2)
+		assert.NoError(t, receipt.VerifyChain(h, s.keys.JWKS()), "what kaiconn-verify -chain checks")
+	})
+}

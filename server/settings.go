@@ -12,6 +12,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -22,6 +23,39 @@ func (s *Server) mountSettings(r chi.Router) {
 	g := s.app
 	r.Get("/settings/privacy", s.withConsent(g, s.handleSettings))
 	r.Post("/settings/privacy", s.withConsent(g, s.handleSettingsPost))
+	r.Get("/settings/privacy/receipts.json", s.withConsent(g, s.handleReceiptsDownload))
+}
+
+// handleReceiptsDownload gives this browser its receipts: the whole chain of
+// the subject of its newest stored decision, in the form kaiconn-verify
+// -chain checks. Holding the decision cookie (HttpOnly, first-party) is the
+// proof: it names receipts only this browser's decisions made. A device's
+// own outbox offers its chain too, including receipts not yet sent.
+func (s *Server) handleReceiptsDownload(g *appConsent, w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	subject := ""
+	// The newest decision's receipt may still wait in a device's outbox;
+	// the next one back names the same chain or an older one.
+	for _, d := range g.history(r, time.Now()) {
+		if subject = s.subjectOf(ctx, d.ReceiptID); subject != "" {
+			break
+		}
+	}
+	if subject == "" {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": errs.NotFound, "message": "no receipt of this browser's decisions is stored yet"}})
+		return
+	}
+	recs, err := s.store.Subject(ctx, subject)
+	if err != nil {
+		s.failRecord(w, r, err)
+		return
+	}
+	h := receipt.History{Subject: subject, Receipts: make([]receipt.Countersigned, 0, len(recs))}
+	for _, rec := range recs {
+		h.Receipts = append(h.Receipts, receipt.FromRecord(rec))
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="kaiconn-receipts.json"`)
+	writeJSON(w, http.StatusOK, h)
 }
 
 // since returns when the current answer for id was first given: the oldest

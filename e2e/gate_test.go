@@ -219,7 +219,10 @@ func TestGateFocusStaysInDialog(t *testing.T) {
 // A later policy version asks only what changed since the accepted one.
 func TestGatePolicyChange(t *testing.T) {
 	cat, pol := laterPolicy(t)
-	old := startServer(t)
+	// One deployment, upgraded: the same data directory, so the same key
+	// signs the decision cookie.
+	data := t.TempDir()
+	old := startServer(t, func(c *server.Config) { c.DataDir = data })
 	ctx := hostTab(t, "android")
 	openGate(t, ctx, old, "&wasm=false", false)
 	do(t, ctx,
@@ -232,7 +235,8 @@ func TestGatePolicyChange(t *testing.T) {
 	)
 	// The same browser meets a server with the later version. Cookies
 	// are per host, not per port, so the decision carries over.
-	later := startServer(t, func(c *server.Config) { c.CatalogueFS, c.PolicyFS = cat, pol })
+	require.NoError(t, old.Close())
+	later := startServer(t, func(c *server.Config) { c.CatalogueFS, c.PolicyFS, c.DataDir = cat, pol, data })
 	// Ticking only some purposes refused the others, so within 48 hours
 	// the gate shows the current choice rather than asking again...
 	do(t, ctx, chromedp.Navigate(later.URL()+"/consent?lang=en&wasm=false"), chromedp.WaitVisible(chromedp.ID("kc-change-link")))

@@ -59,11 +59,8 @@ func (s *Server) mountBanner(r chi.Router) {
 // newBanner prepares the banner for the latest policy version: its
 // categories, the cookie key and embed.js with its configuration inlined.
 func (s *Server) newBanner() (*banner, error) {
-	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID]}
+	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID], key: s.cookieKey}
 	var err error
-	if b.key, err = loadCookieKey(s.cfg.DataDir); err != nil {
-		return nil, fmt.Errorf("consent cookie key: %w", err)
-	}
 	if b.config, err = embedConfig(b.cat, s.msgs); err != nil {
 		return nil, err
 	}

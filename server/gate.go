@@ -30,6 +30,7 @@ type appConsent struct {
 	cats   map[string]*consent.Catalogue
 	latest *consent.Catalogue
 	policy *policy.Library
+	key    []byte // signs the decision cookie
 }
 
 func (s *Server) newAppConsent() *appConsent {
@@ -39,6 +40,7 @@ func (s *Server) newAppConsent() *appConsent {
 		cats:   s.catalogues,
 		latest: s.catalogues[s.policies.Latest().ID],
 		policy: s.policies,
+		key:    s.cookieKey,
 	}
 }
 

@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,7 +18,10 @@ import (
 // appConsentCookie remembers the app's consent decisions in a browser that
 // has no host app (a plain browser, a test). It is strictly necessary: it
 // holds the decision itself, so that the person is not asked again, and
-// nothing else. Its value is base64url(JSON of appConsentRecord).
+// nothing else. Its value is base64url(JSON of appConsentRecord), a dot and
+// the HMAC-SHA256 of that text under the server's cookie key: the cookie
+// names receipts, and only the server may say which ones are this
+// browser's (it unlocks "download my receipts").
 const appConsentCookie = "kc_app_consent"
 
 // historyLen is how many decisions the cookie keeps, newest first: enough
@@ -60,7 +65,11 @@ func (g *appConsent) decodeRecord(value string, now time.Time) ([]appDecision, e
 	if len(value) == 0 || len(value) > maxCookieLen {
 		return nil, errs.New(errs.Invalid, "%s: empty or too long", appConsentCookie)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(value)
+	body, mac, ok := strings.Cut(value, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(cookieMAC(g.key, body))) {
+		return nil, errs.New(errs.Invalid, "%s: not signed by this server", appConsentCookie)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
 	if err != nil {
 		return nil, errs.New(errs.Invalid, "%s: not base64url", appConsentCookie)
 	}
@@ -133,7 +142,7 @@ func validReceiptID(s string) bool {
 	return err == nil && len(s) == 36 && u.String() == s
 }
 
-func encodeRecord(history []appDecision) string {
+func encodeRecord(key []byte, history []appDecision) string {
 	rec := appConsentRecord{V: 1}
 	for i, d := range history {
 		if i == historyLen {
@@ -148,7 +157,8 @@ func encodeRecord(history []appDecision) string {
 		rec.H = append(rec.H, e)
 	}
 	b, _ := json.Marshal(rec)
-	return base64.RawURLEncoding.EncodeToString(b)
+	body := base64.RawURLEncoding.EncodeToString(b)
+	return body + "." + cookieMAC(key, body)
 }
 
 // history returns the decisions remembered in the request's cookie, newest
@@ -171,7 +181,7 @@ func (g *appConsent) history(r *http.Request, now time.Time) []appDecision {
 func (g *appConsent) setHistory(w http.ResponseWriter, r *http.Request, history []appDecision) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     appConsentCookie,
-		Value:    encodeRecord(history),
+		Value:    encodeRecord(g.key, history),
 		Path:     "/",
 		MaxAge:   365 * 24 * 3600,
 		HttpOnly: true,

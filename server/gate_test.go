@@ -290,13 +290,17 @@ func TestGate(t *testing.T) {
 }
 
 // cookieValue builds a cookie as a browser would send it back, from a
-// record the test writes out in full.
-func cookieValue(t *testing.T, rec any) string {
+// record the test writes out in full, signed with the server's key so that
+// each case tests what it names, not the signature.
+func cookieValue(t *testing.T, s *Server, rec any) string {
 	t.Helper()
 	b, err := json.Marshal(rec)
 	require.NoError(t, err)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return signed(s, base64.RawURLEncoding.EncodeToString(b))
 }
+
+// signed signs a cookie body with s's key.
+func signed(s *Server, body string) string { return body + "." + cookieMAC(s.cookieKey, body) }
 
 func entry(kind consent.Kind, version string, at time.Time, granted ...string) map[string]any {
 	if granted == nil {
@@ -322,19 +326,21 @@ func TestGateCookie(t *testing.T) {
 		cookie string
 	}{
 		{"NotBase64", "%%%not-base64%%%"},
+		{"Unsigned", strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]},
+		{"SignedByAnotherKey", signed(&Server{cookieKey: []byte("another key")}, strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0])},
 		{"NotJSON", base64.RawURLEncoding.EncodeToString([]byte("agreed"))},
-		{"UnknownFormat", cookieValue(t, map[string]any{"v": 2, "h": []any{valid}})},
-		{"UnknownField", cookieValue(t, map[string]any{"v": 1, "h": []any{with("admin", true)}})},
-		{"EmptyHistory", cookieValue(t, map[string]any{"v": 1, "h": []any{}})},
-		{"UnknownVersion", cookieValue(t, map[string]any{"v": 1, "h": []any{with("p", "2099-01")}})},
-		{"UnknownKind", cookieValue(t, map[string]any{"v": 1, "h": []any{with("k", "maybe")}})},
-		{"WebSurface", cookieValue(t, map[string]any{"v": 1, "h": []any{with("s", "web-banner")}})},
-		{"FutureTime", cookieValue(t, map[string]any{"v": 1, "h": []any{with("t", now.Add(24*time.Hour).UnixMilli())}})},
-		{"UnknownPurpose", cookieValue(t, map[string]any{"v": 1, "h": []any{with("g", []string{"contacts"})}})},
-		{"RequiredListed", cookieValue(t, map[string]any{"v": 1, "h": []any{with("g", []string{"basic"})}})},
-		{"DuplicatePurpose", cookieValue(t, map[string]any{"v": 1, "h": []any{with("g", []string{"push", "push"})}})},
-		{"BadReceipt", cookieValue(t, map[string]any{"v": 1, "h": []any{with("r", "1234")}})},
-		{"TrailingData", cookieValue(t, map[string]any{"v": 1, "h": []any{valid}}) + base64.RawURLEncoding.EncodeToString([]byte("{}"))},
+		{"UnknownFormat", cookieValue(t, s, map[string]any{"v": 2, "h": []any{valid}})},
+		{"UnknownField", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("admin", true)}})},
+		{"EmptyHistory", cookieValue(t, s, map[string]any{"v": 1, "h": []any{}})},
+		{"UnknownVersion", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("p", "2099-01")}})},
+		{"UnknownKind", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("k", "maybe")}})},
+		{"WebSurface", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("s", "web-banner")}})},
+		{"FutureTime", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("t", now.Add(24*time.Hour).UnixMilli())}})},
+		{"UnknownPurpose", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("g", []string{"contacts"})}})},
+		{"RequiredListed", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("g", []string{"basic"})}})},
+		{"DuplicatePurpose", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("g", []string{"push", "push"})}})},
+		{"BadReceipt", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("r", "1234")}})},
+		{"TrailingData", signed(s, strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]+base64.RawURLEncoding.EncodeToString([]byte("{}")))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,7 +351,7 @@ func TestGateCookie(t *testing.T) {
 		})
 	}
 	t.Run("OK", func(t *testing.T) {
-		res := do(t, s, req{method: "GET", target: "/consent?lang=en", cookie: cookieValue(t, map[string]any{"v": 1, "h": []any{valid}})})
+		res := do(t, s, req{method: "GET", target: "/consent?lang=en", cookie: cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}})})
 		v := gateState(t, bodyOf(t, res))
 		assert.Equal(t, components.GateCurrent, v.Mode)
 		assert.Equal(t, "agreed", v.Decision)
@@ -356,7 +362,7 @@ func TestGatePrompt(t *testing.T) {
 	s := testServer(t)
 	now := time.Now()
 	declined := func(ago time.Duration) string {
-		return cookieValue(t, map[string]any{"v": 1, "h": []any{entry(consent.KindDeclined, "2022-10", now.Add(-ago))}})
+		return cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindDeclined, "2022-10", now.Add(-ago))}})
 	}
 	tests := []struct {
 		name, target, cookie, mode string
@@ -379,7 +385,7 @@ func TestGatePolicyChange(t *testing.T) {
 	s := testServer(t, withLaterPolicy(t))
 	now := time.Now()
 	accepted := entry(consent.KindAgreed, "2022-10", now.Add(-30*24*time.Hour), "push", "location")
-	cookie := cookieValue(t, map[string]any{"v": 1, "h": []any{accepted}})
+	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{accepted}})
 
 	t.Run("AsksOnlyWhatChanged", func(t *testing.T) {
 		res := do(t, s, req{method: "GET", target: "/consent?lang=en", cookie: cookie})
@@ -401,7 +407,7 @@ func TestGatePolicyChange(t *testing.T) {
 	})
 
 	t.Run("RecentRefusalWaits", func(t *testing.T) {
-		c := cookieValue(t, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "location")}})
+		c := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "location")}})
 		res := do(t, s, req{method: "GET", target: "/consent", cookie: c})
 		assert.Equal(t, components.GateCurrent, gateState(t, bodyOf(t, res)).Mode, "a partial agreement is a refusal: 48 hours of quiet")
 	})

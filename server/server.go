@@ -89,8 +89,9 @@ type Server struct {
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
 
-	app    *appConsent // the first-launch gate and settings
-	banner *banner     // the website's cookie banner
+	cookieKey []byte      // signs the consent cookies (kc_consent, kc_app_consent)
+	app       *appConsent // the first-launch gate and settings
+	banner    *banner     // the website's cookie banner
 
 	http    *http.Server
 	ln      net.Listener
@@ -128,6 +129,9 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
 	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {
 		return nil, err
+	}
+	if s.cookieKey, err = loadCookieKey(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("cookie key: %w", err)
 	}
 	s.app = s.newAppConsent()
 	if s.banner, err = s.newBanner(); err != nil {

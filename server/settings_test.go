@@ -24,7 +24,7 @@ func TestSettings(t *testing.T) {
 	s := testServer(t)
 	now := time.Now()
 	agreed := entry(consent.KindAgreed, "2022-10", now.Add(-2*time.Hour), "push", "location")
-	cookie := cookieValue(t, map[string]any{"v": 1, "h": []any{agreed}})
+	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{agreed}})
 
 	t.Run("ShowsCurrentChoices", func(t *testing.T) {
 		res := do(t, s, req{method: "GET", target: "/settings/privacy?lang=en", cookie: cookie})
@@ -119,7 +119,7 @@ func TestSettings(t *testing.T) {
 		for i := range historyLen {
 			h = append(h, entry(consent.KindUpdated, "2022-10", now.Add(-time.Duration(i+1)*time.Hour), "push"))
 		}
-		res := do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookieValue(t, map[string]any{"v": 1, "h": h}), form: url.Values{"action": {"withdraw-all"}}})
+		res := do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookieValue(t, s, map[string]any{"v": 1, "h": h}), form: url.Values{"action": {"withdraw-all"}}})
 		got := decoded(t, s, appCookie(res).Value)
 		require.Len(t, got, historyLen)
 		assert.Equal(t, consent.KindWithdrawn, got[0].Kind)

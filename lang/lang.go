@@ -6,6 +6,7 @@ package lang
 import (
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -72,28 +73,34 @@ func Choose(query, cookie, acceptLanguage string) string {
 }
 
 // Bundle is the set of UI strings in every language.
+//
+// go-i18n reads the message files; the product fills a message's
+// placeholders ({{.Name}}) itself instead of running go-i18n's text/template
+// executor. That executor looks methods up by name at run time, which makes
+// the Go linker keep every exported method of every type in app.wasm: it
+// tripled the wasm. Load refuses any template syntax beyond {{.Name}} and
+// any plural form, so nothing a message file says is lost.
 type Bundle struct {
-	b *i18n.Bundle
-	// ids maps a language to the message ids its files define, so a test
-	// can prove both languages say the same things.
-	ids map[string]map[string]bool
+	// msgs maps a language to its messages by id.
+	msgs map[string]map[string]string
 }
+
+var placeholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z][A-Za-z0-9]*)\s*\}\}`)
 
 // Load reads every *.toml message file in fsys.
 func Load(fsys fs.FS) (*Bundle, error) {
-	b := i18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	out := &Bundle{b: b, ids: map[string]map[string]bool{}}
+	out := &Bundle{msgs: map[string]map[string]string{}}
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
 	}
+	unmarshal := map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal}
 	for _, name := range files {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		mf, err := b.ParseMessageFileBytes(data, name)
+		mf, err := i18n.ParseMessageFileBytes(data, name, unmarshal)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -101,14 +108,20 @@ func Load(fsys fs.FS) (*Bundle, error) {
 		if !ok || l != mf.Tag.String() {
 			return nil, fmt.Errorf("%s: language %q is not one of %v", name, mf.Tag, All)
 		}
-		if out.ids[l] == nil {
-			out.ids[l] = map[string]bool{}
+		if out.msgs[l] == nil {
+			out.msgs[l] = map[string]string{}
 		}
 		for _, m := range mf.Messages {
-			if out.ids[l][m.ID] {
+			if _, dup := out.msgs[l][m.ID]; dup {
 				return nil, fmt.Errorf("%s: message %q defined twice", name, m.ID)
 			}
-			out.ids[l][m.ID] = true
+			if m.Zero+m.One+m.Two+m.Few+m.Many != "" {
+				return nil, fmt.Errorf("%s: message %q: plural forms are not used; write one text", name, m.ID)
+			}
+			if rest := placeholder.ReplaceAllString(m.Other, ""); strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
+				return nil, fmt.Errorf("%s: message %q: only {{.Name}} placeholders are allowed", name, m.ID)
+			}
+			out.msgs[l][m.ID] = m.Other
 		}
 	}
 	return out, nil
@@ -120,8 +133,8 @@ var (
 	defaultErr    error
 )
 
-// Default returns the bundle of the product's own message files, loaded
-// once. A broken message file is a build defect, caught by the tests.
+// DefaultBundle returns the bundle of the product's own message files,
+// loaded once. A broken message file is a build defect, caught by the tests.
 func DefaultBundle() *Bundle {
 	defaultOnce.Do(func() { defaultBundle, defaultErr = Load(messages.FS) })
 	if defaultErr != nil {
@@ -131,32 +144,50 @@ func DefaultBundle() *Bundle {
 }
 
 // IDs returns the message ids defined for language l.
-func (b *Bundle) IDs(l string) map[string]bool { return b.ids[l] }
+func (b *Bundle) IDs(l string) map[string]bool {
+	ids := map[string]bool{}
+	for id := range b.msgs[l] {
+		ids[id] = true
+	}
+	return ids
+}
 
 // Localizer returns the strings of language l.
 func (b *Bundle) Localizer(l string) *Localizer {
-	return &Localizer{Lang: l, l: i18n.NewLocalizer(b.b, l)}
+	return &Localizer{Lang: l, msgs: b.msgs[l]}
 }
 
 // Localizer gives the UI strings of one language.
 type Localizer struct {
 	Lang string
-	l    *i18n.Localizer
+	msgs map[string]string
 }
 
-// T returns message id, filled with data (a map or struct for the
-// message's template fields). A missing message is a defect the tests catch;
-// at run time it shows the id rather than failing the page.
+// T returns message id with its placeholders filled from data, a
+// map[string]any or map[string]string. A missing message is a defect the
+// tests catch; at run time it shows the id rather than failing the page.
 func (l *Localizer) T(id string, data ...any) string {
-	cfg := &i18n.LocalizeConfig{MessageID: id}
-	if len(data) > 0 {
-		cfg.TemplateData = data[0]
-	}
-	s, err := l.l.Localize(cfg)
-	if err != nil {
+	s, ok := l.msgs[id]
+	if !ok {
 		return id
 	}
-	return s
+	if len(data) == 0 || !strings.Contains(s, "{{") {
+		return s
+	}
+	return placeholder.ReplaceAllStringFunc(s, func(ph string) string {
+		name := placeholder.FindStringSubmatch(ph)[1]
+		switch d := data[0].(type) {
+		case map[string]any:
+			if v, ok := d[name]; ok {
+				return fmt.Sprint(v)
+			}
+		case map[string]string:
+			if v, ok := d[name]; ok {
+				return v
+			}
+		}
+		return ph
+	})
 }
 
 // Other returns the product's other language, for the language switch.

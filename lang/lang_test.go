@@ -80,6 +80,19 @@ func TestLoad(t *testing.T) {
 		_, err := lang.Load(fstest.MapFS{"a.fr.toml": {Data: []byte(`hello = "Salut"`)}})
 		assert.ErrorContains(t, err, "not one of")
 	})
+	t.Run("MissingPlaceholderValueStays", func(t *testing.T) {
+		b, err := lang.Load(fstest.MapFS{"a.en.toml": {Data: []byte(`hello = "Hello {{ .Name }}, {{.Other}}"`)}})
+		require.NoError(t, err)
+		assert.Equal(t, "Hello 3, {{.Other}}", b.Localizer(lang.En).T("hello", map[string]any{"Name": 3}))
+	})
+	t.Run("ErrTemplateLogic", func(t *testing.T) {
+		_, err := lang.Load(fstest.MapFS{"a.en.toml": {Data: []byte(`hello = "{{if .X}}yes{{end}}"`)}})
+		assert.ErrorContains(t, err, "only {{.Name}} placeholders")
+	})
+	t.Run("ErrPlural", func(t *testing.T) {
+		_, err := lang.Load(fstest.MapFS{"a.en.toml": {Data: []byte("[hits]\none = \"one hit\"\nother = \"{{.Count}} hits\"")}})
+		assert.ErrorContains(t, err, "plural forms are not used")
+	})
 	t.Run("ErrSyntax", func(t *testing.T) {
 		_, err := lang.Load(fstest.MapFS{"a.en.toml": {Data: []byte(`hello = `)}})
 		assert.ErrorContains(t, err, "a.en.toml")

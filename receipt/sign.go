@@ -9,8 +9,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/kaiconn/consent/errs"
 )
 
@@ -113,27 +111,6 @@ func verifyES256(k *ecdsa.PublicKey, msg, sig []byte) bool {
 	}
 	digest := sha256.Sum256(msg)
 	return ecdsa.VerifyASN1(k, digest[:], der)
-}
-
-// Thumbprint returns the RFC 7638 SHA-256 thumbprint of the key, base64url.
-func (j JWK) Thumbprint() (string, error) {
-	alg := AlgEdDSA
-	if j.Kty == "EC" {
-		alg = AlgES256
-	}
-	pub, err := j.publicKey(alg, "jwk")
-	if err != nil {
-		return "", err
-	}
-	return thumbprint(pub)
-}
-
-func thumbprint(pub crypto.PublicKey) (string, error) {
-	tp, err := (&jose.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
-	if err != nil {
-		return "", err
-	}
-	return b64.EncodeToString(tp), nil
 }
 
 // publicKey parses the JWK for algorithm alg; field prefixes error messages.

@@ -99,7 +99,7 @@ type HistoryView struct {
 }
 
 // BridgeMessage is the one message the host app receives after every
-// decision (docs/bridge.md). Purposes holds every purpose of the app,
+// decision (README: "First-launch gate, settings and the native bridge"). Purposes holds every purpose of the app,
 // required processing included, so the host needs no catalogue.
 type BridgeMessage struct {
 	Type          string          `json:"type"` // always "consent"

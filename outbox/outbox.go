@@ -9,7 +9,7 @@
 //
 // The package builds for the browser (wasm: IndexedDB, WebCrypto, Web
 // Locks, fetch; see browser_wasm.go) and for the host, where tests run it
-// with a MemStore, an in-memory signer and net/http. See docs/outbox.md.
+// with a MemStore, an in-memory signer and net/http. See the README, "The browser outbox".
 package outbox
 
 import (

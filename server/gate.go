@@ -70,7 +70,7 @@ func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWri
 	}
 }
 
-// hostState is what the host app hands the page in ?state= (docs/bridge.md):
+// hostState is what the host app hands the page in ?state= (README: "First-launch gate, settings and the native bridge"):
 // the last bridge message it received, plus when the decision was made.
 type hostState struct {
 	Type          string          `json:"type"`

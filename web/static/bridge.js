@@ -1,4 +1,4 @@
-// bridge.js hands a consent decision to the host app (docs/bridge.md): the
+// bridge.js hands a consent decision to the host app (see the README): the
 // Android WebView's KaiconnConsentBridge gets a JSON string, the iOS
 // WKWebView's kaiconnConsent handler an object. It runs without the wasm,
 // because a decision posted as a plain form lands on a page that must still

@@ -1,5 +1,5 @@
 /* Kaiconn consent banner: the one script a site embeds, and the messenger
- * inside the banner frame. Contract: docs/banner.md. No dependencies, no
+ * inside the banner frame. Contract: README, "The kaiconn.com cookie banner". No dependencies, no
  * wasm; it must stay under 10 KB gzip (a Go test checks). */
 (function () {
   "use strict";
@@ -99,7 +99,7 @@
     // parse returns the state the newest well-formed kc_consent value of
     // the current policy version records. Anything else (garbage, another
     // version, an unknown category, the required one missing) is no
-    // decision. The mac is the server's to check; see docs/banner.md.
+    // decision. The mac is the server's to check; see the README.
     function parse(values) {
       var best = null;
       values.forEach(function (v) {

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
@@ -172,12 +171,8 @@ func (g *Gate) Decide(ctx app.Context, action string) {
 // receipt the device is to sign, nil when there is none.
 func (g *Gate) Outcome(status int, body []byte, err error) *ReceiptOrder {
 	g.busy = false
-	var out struct {
-		View    GateView      `json:"view"`
-		Error   string        `json:"error"`
-		Receipt *ReceiptOrder `json:"receipt"`
-	}
-	if err != nil || json.Unmarshal(body, &out) != nil || (status != 200 && status != 422) {
+	out, ok := readOutcome[GateView](status, body, err)
+	if !ok {
 		g.view.Error = "gate_error_network"
 		return nil
 	}

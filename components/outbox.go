@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -55,6 +56,24 @@ func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Met
 type ReceiptOrder struct {
 	Decision consent.Decision    `json:"decision"`
 	Meta     consentreceipt.Meta `json:"meta"`
+}
+
+// Outcome is the server's JSON answer to a decision the wasm posted on the
+// gate or in settings: the page's new state, an error message id (422), and
+// the receipt the device is to sign.
+type Outcome[V any] struct {
+	View    V             `json:"view"`
+	Error   string        `json:"error,omitempty"`
+	Receipt *ReceiptOrder `json:"receipt,omitempty"`
+}
+
+// readOutcome decodes an answer; ok is false when there is none to use: no
+// answer at all, not JSON, or a status other than 200 and 422.
+func readOutcome[V any](status int, body []byte, err error) (out Outcome[V], ok bool) {
+	if err != nil || json.Unmarshal(body, &out) != nil || (status != 200 && status != 422) {
+		return out, false
+	}
+	return out, true
 }
 
 // recordOrder records an order's receipt in the outbox. A failure is

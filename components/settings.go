@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"github.com/kaiconn/consent/outbox"
 	"net/url"
 	"slices"
@@ -100,12 +99,8 @@ func (s *Settings) Save(ctx app.Context, action string) {
 // receipt the device is to sign, nil when there is none.
 func (s *Settings) Outcome(status int, body []byte, err error) *ReceiptOrder {
 	s.busy = false
-	var out struct {
-		View    SettingsView  `json:"view"`
-		Error   string        `json:"error"`
-		Receipt *ReceiptOrder `json:"receipt"`
-	}
-	if err != nil || json.Unmarshal(body, &out) != nil || (status != 200 && status != 422) {
+	out, ok := readOutcome[SettingsView](status, body, err)
+	if !ok {
 		s.view.Error = "gate_error_network"
 		return nil
 	}

@@ -282,11 +282,7 @@ func wantsJSON(r *http.Request) bool {
 }
 
 // gateOutcome is the JSON answer to a decision posted by the wasm.
-type gateOutcome struct {
-	View    components.GateView      `json:"view"`
-	Error   string                   `json:"error,omitempty"`
-	Receipt *components.ReceiptOrder `json:"receipt,omitempty"`
-}
+type gateOutcome = components.Outcome[components.GateView]
 
 // failRecord answers a decision whose receipt could not be made. Nothing
 // was remembered, so the person can simply try again.

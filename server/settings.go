@@ -141,12 +141,8 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 	}
 }
 
-// settingsOutcome is the JSON answer to a change posted by the wasm.
-type settingsOutcome struct {
-	View    components.SettingsView  `json:"view"`
-	Error   string                   `json:"error,omitempty"`
-	Receipt *components.ReceiptOrder `json:"receipt,omitempty"`
-}
+// settingsOutcome is the JSON answer to a decision posted by the wasm.
+type settingsOutcome = components.Outcome[components.SettingsView]
 
 // settingsChange turns the submitted switches into a decision: turning
 // purposes off and nothing on is a withdrawal (the bridge says

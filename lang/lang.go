@@ -6,6 +6,7 @@ package lang
 import (
 	"fmt"
 	"io/fs"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -163,9 +164,10 @@ type Localizer struct {
 	msgs map[string]string
 }
 
-// T returns message id with its placeholders filled from data, a
-// map[string]any or map[string]string. A missing message is a defect the
-// tests catch; at run time it shows the id rather than failing the page.
+// T returns message id with its placeholders filled from data, a map with
+// string keys (map[string]any, map[string]int, …). A missing message is a
+// defect the tests catch; at run time it shows the id rather than failing
+// the page.
 func (l *Localizer) T(id string, data ...any) string {
 	s, ok := l.msgs[id]
 	if !ok {
@@ -174,17 +176,14 @@ func (l *Localizer) T(id string, data ...any) string {
 	if len(data) == 0 || !strings.Contains(s, "{{") {
 		return s
 	}
+	m := reflect.ValueOf(data[0])
+	if m.Kind() != reflect.Map || m.Type().Key().Kind() != reflect.String {
+		return s
+	}
 	return placeholder.ReplaceAllStringFunc(s, func(ph string) string {
 		name := placeholder.FindStringSubmatch(ph)[1]
-		switch d := data[0].(type) {
-		case map[string]any:
-			if v, ok := d[name]; ok {
-				return fmt.Sprint(v)
-			}
-		case map[string]string:
-			if v, ok := d[name]; ok {
-				return v
-			}
+		if v := m.MapIndex(reflect.ValueOf(name).Convert(m.Type().Key())); v.IsValid() {
+			return fmt.Sprint(v.Interface())
 		}
 		return ph
 	})

@@ -80,6 +80,14 @@ func TestLoad(t *testing.T) {
 		_, err := lang.Load(fstest.MapFS{"a.fr.toml": {Data: []byte(`hello = "Salut"`)}})
 		assert.ErrorContains(t, err, "not one of")
 	})
+	t.Run("AnyStringKeyedMap", func(t *testing.T) {
+		b, err := lang.Load(fstest.MapFS{"a.zh-Hans.toml": {Data: []byte(`n = "共{{.Count}}项"`)}})
+		require.NoError(t, err)
+		l := b.Localizer(lang.ZhHans)
+		assert.Equal(t, "共5项", l.T("n", map[string]int{"Count": 5}))
+		assert.Equal(t, "共5项", l.T("n", map[string]string{"Count": "5"}))
+		assert.Equal(t, "共5项", l.T("n", map[string]any{"Count": 5}))
+	})
 	t.Run("MissingPlaceholderValueStays", func(t *testing.T) {
 		b, err := lang.Load(fstest.MapFS{"a.en.toml": {Data: []byte(`hello = "Hello {{ .Name }}, {{.Other}}"`)}})
 		require.NoError(t, err)

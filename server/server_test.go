@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -46,4 +48,20 @@ func golden(t *testing.T, name string, got []byte) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test ./server -update to create %s", path)
 	require.Equal(t, string(want), string(got), "%s differs; if intended, run go test ./server -update", name)
+}
+
+// Every message placeholder is filled: a "{{" on a page is a message given
+// the wrong data.
+func TestPagesFillEveryPlaceholder(t *testing.T) {
+	h := newTestServer(t).Handler()
+	for _, l := range []string{"zh-Hans", "en"} {
+		for _, path := range []string{"/privacy", "/privacy?view=bilingual&q=SDK", "/consent", "/settings/privacy", "/banner", "/banner?layer=2", "/demo"} {
+			target := path + map[bool]string{true: "&", false: "?"}[strings.Contains(path, "?")] + "lang=" + l
+			t.Run(target, func(t *testing.T) {
+				w := getPage(t, h, target)
+				require.Equal(t, http.StatusOK, w.Code)
+				assert.NotContains(t, w.Body.String(), "{{")
+			})
+		}
+	}
 }

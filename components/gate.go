@@ -38,6 +38,9 @@ type browser interface {
 	detailsOpen(id string) bool
 	// saveFile offers data to the person as a download named name.
 	saveFile(name, mime string, data []byte)
+	// deviceReceipts reports whether this browser can sign and keep its
+	// own receipts (outbox.Supported).
+	deviceReceipts() bool
 }
 
 // Gate enhances /consent: Agree stays unavailable (and says why) until the
@@ -152,7 +155,11 @@ func (g *Gate) Decide(ctx app.Context, action string) {
 		g.receipt = outbox.NewReceiptID()
 	}
 	form := g.Form(action)
-	form.Set("receipt", g.receipt)
+	if web.deviceReceipts() {
+		// The device signs this decision's receipt; without an outbox the
+		// server attests it, as for a form posted before the wasm.
+		form.Set("receipt", g.receipt)
+	}
 	web.postForm("/consent", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) {
 			order := g.Outcome(status, body, err)

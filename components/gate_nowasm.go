@@ -14,6 +14,8 @@ type fakeBrowser struct {
 	delivered []BridgeMessage
 	focused   []string
 	saved     []string
+	// noOutbox plays a browser without IndexedDB or WebCrypto.
+	noOutbox bool
 }
 
 func (f *fakeBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
@@ -32,3 +34,5 @@ func (f *fakeBrowser) detailsOpen(string) bool { return false }
 func (f *fakeBrowser) saveFile(name, _ string, data []byte) {
 	f.saved = append(f.saved, name+":"+string(data))
 }
+
+func (f *fakeBrowser) deviceReceipts() bool { return !f.noOutbox }

@@ -11,6 +11,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -85,4 +86,14 @@ func TestGateDecideOffline(t *testing.T) {
 		assert.Nil(t, g.DecideOffline("agree", now), "a re-ask needs the decision the server holds")
 		assert.Empty(t, f.delivered)
 	})
+}
+
+// Without an outbox the page names no receipt, so the server attests it.
+func TestGateWithoutOutbox(t *testing.T) {
+	f := fake(t)
+	f.noOutbox = true
+	g := &Gate{view: askView(), loaded: true}
+	g.Decide(app.Context{}, "decline")
+	require.Len(t, f.posted, 1)
+	assert.Empty(t, f.posted[0].Get("receipt"))
 }

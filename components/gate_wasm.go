@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"syscall/js"
 
+	"github.com/kaiconn/consent/outbox"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -167,3 +168,5 @@ func (jsBrowser) saveFile(name, mime string, data []byte) {
 	})
 	js.Global().Call("setTimeout", revoke, 10000)
 }
+
+func (jsBrowser) deviceReceipts() bool { return outbox.Supported() }

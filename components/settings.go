@@ -89,7 +89,11 @@ func (s *Settings) Save(ctx app.Context, action string) {
 		s.receipt = outbox.NewReceiptID()
 	}
 	form := s.Form(action)
-	form.Set("receipt", s.receipt)
+	if web.deviceReceipts() {
+		// The device signs this decision's receipt; without an outbox the
+		// server attests it, as for a form posted before the wasm.
+		form.Set("receipt", s.receipt)
+	}
 	web.postForm("/settings/privacy", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) { recordOrder(ctx, s.Outcome(status, body, err)) })
 	})

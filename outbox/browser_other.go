@@ -16,3 +16,6 @@ func Browser(context.Context) (*Outbox, error) {
 
 // Exists is false on the host: there is no browser outbox there.
 func Exists(context.Context) bool { return false }
+
+// Supported is false on the host: there is no browser outbox there.
+func Supported() bool { return false }

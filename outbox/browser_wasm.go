@@ -71,6 +71,15 @@ func Browser(ctx context.Context) (*Outbox, error) {
 	return o, nil
 }
 
+// Supported reports whether this browser can keep a device key and an
+// outbox at all (IndexedDB and WebCrypto). Where it cannot, a surface lets
+// the server attest its decisions instead of promising a device receipt it
+// could not make.
+func Supported() bool {
+	g := js.Global()
+	return g.Get("indexedDB").Truthy() && g.Get("crypto").Truthy() && g.Get("crypto").Get("subtle").Truthy()
+}
+
 // Exists reports whether this browser already has an outbox, without
 // creating one: a page that only might need to send pending receipts must
 // not create a device key for a person who has decided nothing yet. Where

@@ -3,14 +3,15 @@
 # need when it is missing.
 
 GO        ?= go
-ADDR      ?= localhost:8080
+# ADDR overrides the listen address (else KAICONN_ADDR, else localhost:8080).
+ADDR      ?=
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/wasm_exec.js
 FUZZTIME  ?= 10s
 
 .PHONY: run wasm generate deps test test-short fuzz vet bench clean
 
 run: wasm
-	$(GO) run ./app -addr $(ADDR)
+	$(GO) run ./app $(if $(ADDR),-addr $(ADDR))
 
 # The wasm only enhances server-rendered pages; it is built here, not
 # committed, and served precompressed when the client accepts it.

@@ -48,36 +48,5 @@ func BenchmarkPut(b *testing.B) {
 	db, err := sqlite.Open(filepath.Join(b.TempDir(), "receipts.db"))
 	require.NoError(b, err)
 	defer db.Close()
-	ctx := context.Background()
-
-	b.Run("Serial", func(b *testing.B) {
-		var prev *receipt.Record
-		subject := storetest.NewSubject()
-		for b.Loop() {
-			r := storetest.NewRecord(subject, prev)
-			if _, _, err := db.Put(ctx, r); err != nil {
-				b.Fatal(err)
-			}
-			prev = &r
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
-	})
-
-	b.Run("Parallel", func(b *testing.B) {
-		// One subject per goroutine: the throughput of many devices at once,
-		// all queued on the single writer.
-		b.RunParallel(func(pb *testing.PB) {
-			var prev *receipt.Record
-			subject := storetest.NewSubject()
-			for pb.Next() {
-				r := storetest.NewRecord(subject, prev)
-				if _, _, err := db.Put(ctx, r); err != nil {
-					b.Error(err)
-					return
-				}
-				prev = &r
-			}
-		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
-	})
+	storetest.BenchmarkPut(b, db)
 }

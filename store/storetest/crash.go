@@ -99,3 +99,29 @@ func Crash(t *testing.T, child string, env []string, acks int, reopen func(t *te
 		}
 	}
 }
+
+// BenchmarkPut measures durable Puts of s: one chain at a time, and one
+// chain per goroutine (many devices at once). It reports puts per second.
+func BenchmarkPut(b *testing.B, s receipt.Store) {
+	ctx := context.Background()
+	chain := func(each func() bool, fail func(...any)) {
+		var prev *receipt.Record
+		subject := NewSubject()
+		for each() {
+			r := NewRecord(subject, prev)
+			if _, _, err := s.Put(ctx, r); err != nil {
+				fail(err)
+				return
+			}
+			prev = &r
+		}
+	}
+	b.Run("Serial", func(b *testing.B) {
+		chain(b.Loop, b.Fatal)
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+	})
+	b.Run("Parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) { chain(pb.Next, b.Error) })
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+	})
+}

@@ -215,7 +215,14 @@ func (s *Server) Close() error {
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		errs = append(errs, s.http.Shutdown(ctx))
+		err := s.http.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Requests still running, or connections a browser opened
+			// speculatively and never used, which Shutdown waits on: stop
+			// waiting and close them.
+			err = s.http.Close()
+		}
+		errs = append(errs, err)
 	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		errs = append(errs, s.closers[i]())

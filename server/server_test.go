@@ -3,6 +3,7 @@ package server
 import (
 	"flag"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -64,4 +65,16 @@ func TestPagesFillEveryPlaceholder(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Browsers open connections speculatively and may never use them; closing
+// the server must not fail on them.
+func TestCloseWithAnUnusedConnection(t *testing.T) {
+	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), WebDir: t.TempDir()}, nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	assert.NoError(t, s.Close())
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/locales/catalogue"
-	"github.com/kaiconn/consent/outbox"
 
 	"github.com/kaiconn/consent/lang"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -151,15 +150,8 @@ func (g *Gate) Decide(ctx app.Context, action string) {
 		return
 	}
 	g.busy = true
-	if g.receipt == "" {
-		g.receipt = outbox.NewReceiptID()
-	}
 	form := g.Form(action)
-	if web.deviceReceipts() {
-		// The device signs this decision's receipt; without an outbox the
-		// server attests it, as for a form posted before the wasm.
-		form.Set("receipt", g.receipt)
-	}
+	nameReceipt(form, &g.receipt)
 	web.postForm("/consent", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) {
 			order := g.Outcome(status, body, err)

@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -74,6 +75,19 @@ func readOutcome[V any](status int, body []byte, err error) (out Outcome[V], ok 
 		return out, false
 	}
 	return out, true
+}
+
+// nameReceipt mints the receipt id of the decision being posted (once, so a
+// retried post names the same receipt) and, where this browser can sign and
+// keep its receipts, puts it in the form; without an outbox the server
+// attests the decision, as for a form posted before the wasm.
+func nameReceipt(form url.Values, id *string) {
+	if *id == "" {
+		*id = outbox.NewReceiptID()
+	}
+	if web.deviceReceipts() {
+		form.Set("receipt", *id)
+	}
 }
 
 // recordOrder records an order's receipt in the outbox. A failure is

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"github.com/kaiconn/consent/outbox"
 	"net/url"
 	"slices"
 
@@ -85,15 +84,8 @@ func (s *Settings) Save(ctx app.Context, action string) {
 		return
 	}
 	s.busy = true
-	if s.receipt == "" {
-		s.receipt = outbox.NewReceiptID()
-	}
 	form := s.Form(action)
-	if web.deviceReceipts() {
-		// The device signs this decision's receipt; without an outbox the
-		// server attests it, as for a form posted before the wasm.
-		form.Set("receipt", s.receipt)
-	}
+	nameReceipt(form, &s.receipt)
 	web.postForm("/settings/privacy", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) { recordOrder(ctx, s.Outcome(status, body, err)) })
 	})

@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -33,4 +34,11 @@ func FromRecord(r Record) Countersigned {
 		KeyID:            r.KeyID,
 		ReceivedAt:       r.ReceivedAt,
 	}
+}
+
+// IsDetached tells whether a compact JWS has a detached payload, that is an
+// empty middle segment: "<protected>..<signature>".
+func IsDetached(jws string) bool {
+	protected, rest, ok := strings.Cut(jws, ".")
+	return ok && protected != "" && strings.HasPrefix(rest, ".") && !strings.Contains(rest[1:], ".")
 }

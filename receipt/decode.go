@@ -24,39 +24,76 @@ import (
 // the form of the device key and signature but not the signature itself: see
 // Signed.VerifyDevice and Validator.
 func Decode(data []byte) (*Signed, error) {
+	s, _, err := DecodeCanonical(data)
+	return s, err
+}
+
+// DecodeCanonical is Decode that also returns JCS(envelope), the bytes the
+// server hashes, stores and countersigns: Decode computes them anyway, and
+// canonicalising is the costliest step of taking a receipt in.
+func DecodeCanonical(data []byte) (*Signed, []byte, error) {
 	if !json.Valid(data) {
-		return nil, errs.New(errs.Invalid, "body: not valid JSON")
+		return nil, nil, errs.New(errs.Invalid, "body: not valid JSON")
 	}
 	// JCS refuses duplicate member names, which encoding/json would silently
 	// resolve to the last one: a signer and a verifier could then disagree.
 	canon, err := jcs.Transform(data)
 	if err != nil {
-		return nil, errs.New(errs.Invalid, "body: cannot be canonicalised (RFC 8785): %s", jcsReason(err))
+		return nil, nil, errs.New(errs.Invalid, "body: cannot be canonicalised (RFC 8785): %s", jcsReason(err))
 	}
 	var tree any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&tree); err != nil {
-		return nil, errs.New(errs.Invalid, "body: not valid JSON")
+		return nil, nil, errs.New(errs.Invalid, "body: not valid JSON")
 	}
-	if err := checkShape("", tree, reflect.TypeFor[Signed]()); err != nil {
-		return nil, err
-	}
+	// The schema the receipt names decides the members it must have; a
+	// document that names no known schema is held to kaiconn-receipt/1 so
+	// that its first wrong member is named, and check names the schema.
 	var s Signed
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, errs.New(errs.Invalid, "body: %v", err)
+	if schemaOf(tree) == SchemaV2 {
+		var w envelopeV2
+		if err := decodeShape(data, tree, &w); err != nil {
+			return nil, nil, err
+		}
+		s = Signed{Attestation: w.Attestation, Receipt: w.Receipt.receipt(), Device: w.Device}
+	} else {
+		var w envelopeV1
+		if err := decodeShape(data, tree, &w); err != nil {
+			return nil, nil, err
+		}
+		s = Signed{Attestation: w.Attestation, Receipt: w.Receipt.receipt(), Device: w.Device}
 	}
 	if err := s.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Whatever survives the checks must re-encode to the very value that was
 	// sent, or the signature and the hash would cover different bytes than
 	// the ones we store (invalid UTF-8 is one way to get here).
 	again, err := s.Canonical()
 	if err != nil || !bytes.Equal(again, canon) {
-		return nil, errs.New(errs.Invalid, "body: does not survive a decode-encode round trip (invalid UTF-8?)")
+		return nil, nil, errs.New(errs.Invalid, "body: does not survive a decode-encode round trip (invalid UTF-8?)")
 	}
-	return &s, nil
+	return &s, canon, nil
+}
+
+// schemaOf returns receipt.schema of a decoded JSON tree, "" when it has none.
+func schemaOf(tree any) string {
+	env, _ := tree.(map[string]any)
+	r, _ := env["receipt"].(map[string]any)
+	schema, _ := r["schema"].(string)
+	return schema
+}
+
+// decodeShape checks tree against the type of v, then fills v from data.
+func decodeShape[T any](data []byte, tree any, v *T) error {
+	if err := checkShape("", tree, reflect.TypeFor[T]()); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return errs.New(errs.Invalid, "body: %v", err)
+	}
+	return nil
 }
 
 func jcsReason(err error) string {
@@ -101,8 +138,15 @@ func checkShape(path string, v any, t reflect.Type) error {
 			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 			known[name] = f
 			optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
-			if _, present := obj[name]; !present && !optional {
+			v, present := obj[name]
+			if !present && !optional {
 				return errs.New(errs.Invalid, "%s: missing", join(path, name))
+			}
+			// An optional member has one spelling when there is nothing
+			// to say: its absence. An empty one would not survive the
+			// round trip to canonical bytes.
+			if present && optional && isEmpty(v) {
+				return errs.New(errs.Invalid, "%s: omit the member rather than leave it empty", join(path, name))
 			}
 		}
 		names := make([]string, 0, len(obj))
@@ -123,6 +167,16 @@ func checkShape(path string, v any, t reflect.Type) error {
 		panic("receipt: checkShape cannot handle " + t.String())
 	}
 	return nil
+}
+
+func isEmpty(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == ""
+	case []any:
+		return len(v) == 0
+	}
+	return false
 }
 
 func join(path, name string) string {
@@ -166,8 +220,12 @@ func (s *Signed) check() error {
 }
 
 func (r *Receipt) check() error {
-	if r.Schema != Schema {
-		return invalid("receipt.schema", "must be %q", Schema)
+	if r.Schema != SchemaV1 && r.Schema != SchemaV2 {
+		return invalid("receipt.schema", "must be %q or %q", SchemaV1, SchemaV2)
+	}
+	v2 := r.Schema == SchemaV2
+	if err := r.checkForeign(); err != nil {
+		return err
 	}
 	if err := checkUUIDv4(r.ID); err != nil {
 		return invalid("receipt.id", "%s", err)
@@ -175,13 +233,19 @@ func (r *Receipt) check() error {
 	if err := CheckSubject(r.Subject); err != nil {
 		return err
 	}
-	for _, f := range []struct{ field, value string }{
-		{"receipt.controller.name", r.Controller.Name},
-		{"receipt.controller.address", r.Controller.Address},
-		{"receipt.controller.email", r.Controller.Email},
-	} {
-		if strings.TrimSpace(f.value) == "" {
-			return invalid(f.field, "must not be empty")
+	if v2 {
+		if !isHash(r.ControllerNotice) {
+			return invalid("receipt.controller", "must be 64 lowercase hex digits, the hash of the controller notice")
+		}
+	} else {
+		for _, f := range []struct{ field, value string }{
+			{"receipt.controller.name", r.Controller.Name},
+			{"receipt.controller.address", r.Controller.Address},
+			{"receipt.controller.email", r.Controller.Email},
+		} {
+			if strings.TrimSpace(f.value) == "" {
+				return invalid(f.field, "must not be empty")
+			}
 		}
 	}
 	if r.Jurisdiction != Jurisdiction {
@@ -205,13 +269,20 @@ func (r *Receipt) check() error {
 	if err := checkTime(r.IssuedAt); err != nil {
 		return invalid("receipt.issuedAt", "%s", err)
 	}
+	if err := checkConfirmed(r.Confirmed); err != nil {
+		return err
+	}
 	if len(r.Purposes) == 0 {
 		return invalid("receipt.purposes", "must list at least one purpose")
 	}
 	seen := map[string]bool{}
 	for i, p := range r.Purposes {
 		at := fmt.Sprintf("receipt.purposes[%d]", i)
-		if err := p.check(at); err != nil {
+		check := p.checkV1
+		if v2 {
+			check = p.checkV2
+		}
+		if err := check(at); err != nil {
 			return err
 		}
 		if seen[p.ID] {
@@ -219,13 +290,82 @@ func (r *Receipt) check() error {
 		}
 		seen[p.ID] = true
 	}
+	if v2 && !isHash(r.WithdrawalNotice) {
+		return invalid("receipt.withdrawal", "must be 64 lowercase hex digits, the hash of the withdrawal notice")
+	}
 	if r.PrevHash != "" && !isHash(r.PrevHash) {
 		return invalid("receipt.prevHash", "must be \"\" or 64 lowercase hex digits")
 	}
 	return nil
 }
 
-func (p *Purpose) check(at string) error {
+// checkForeign refuses a receipt built in Go that sets members of the other
+// schema: its JSON would silently drop them, and what the caller meant to
+// sign would not be what is signed. Decode never produces one.
+func (r *Receipt) checkForeign() error {
+	foreign := func(member string) error {
+		return invalid(member, "is not a member of %s", r.Schema)
+	}
+	if r.Schema == SchemaV2 {
+		if r.Controller != (Controller{}) {
+			return foreign("receipt.controller")
+		}
+		for i, p := range r.Purposes {
+			for _, m := range []struct {
+				name string
+				set  bool
+			}{
+				{"recipient", p.Recipient != ""},
+				{"dataCategories", p.DataCategories != nil},
+				{"consentType", p.ConsentType != ""},
+				{"time", p.Time != ""},
+				{"withdraw", p.Withdraw != (Withdrawal{})},
+			} {
+				if m.set {
+					return foreign(fmt.Sprintf("receipt.purposes[%d].%s", i, m.name))
+				}
+			}
+		}
+		return nil
+	}
+	switch {
+	case r.ControllerNotice != "":
+		return invalid("receipt.controller", "must be the controller itself in %s, not a notice hash", r.Schema)
+	case r.WithdrawalNotice != "":
+		return foreign("receipt.withdrawal")
+	case r.Confirmed != nil:
+		return foreign("receipt.confirmed")
+	}
+	for i, p := range r.Purposes {
+		if p.Notice != "" {
+			return foreign(fmt.Sprintf("receipt.purposes[%d].notice", i))
+		}
+	}
+	return nil
+}
+
+// factPattern is the form of a confirmed fact's id, like a purpose id.
+var factPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+func checkConfirmed(facts []string) error {
+	if facts == nil {
+		return nil
+	}
+	if len(facts) == 0 {
+		return invalid("receipt.confirmed", "omit the member rather than leave it empty")
+	}
+	for i, f := range facts {
+		if !factPattern.MatchString(f) {
+			return invalid(fmt.Sprintf("receipt.confirmed[%d]", i), "must be a fact id: lowercase letters, digits and dashes")
+		}
+		if slices.Contains(facts[:i], f) {
+			return invalid(fmt.Sprintf("receipt.confirmed[%d]", i), "fact %q is listed twice", f)
+		}
+	}
+	return nil
+}
+
+func (p *Purpose) checkV1(at string) error {
 	if strings.TrimSpace(p.ID) == "" {
 		return invalid(at+".id", "must not be empty")
 	}
@@ -262,6 +402,29 @@ func (p *Purpose) check(at string) error {
 	}
 	if p.Withdraw.URL != WithdrawURL {
 		return invalid(at+".withdraw.url", "must be %q", WithdrawURL)
+	}
+	return nil
+}
+
+func (p *Purpose) checkV2(at string) error {
+	if strings.TrimSpace(p.ID) == "" {
+		return invalid(at+".id", "must not be empty")
+	}
+	if !oneOf(p.State, StateGiven, StateRefused, StateWithdrawn) {
+		return invalid(at+".state", "must be given, refused or withdrawn")
+	}
+	switch {
+	case p.State == StateGiven && p.ExpiresAt == "":
+		return invalid(at+".expiresAt", "must be set when the state is given")
+	case p.State != StateGiven && p.ExpiresAt != "":
+		return invalid(at+".expiresAt", "must be absent: only a given purpose has an expiry")
+	case p.ExpiresAt != "":
+		if err := checkTime(p.ExpiresAt); err != nil {
+			return invalid(at+".expiresAt", "%s", err)
+		}
+	}
+	if !isHash(p.Notice) {
+		return invalid(at+".notice", "must be 64 lowercase hex digits, the hash of the purpose notice")
 	}
 	return nil
 }

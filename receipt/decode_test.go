@@ -12,6 +12,7 @@ import (
 
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/receipt/receipttest"
 )
 
 // validEnvelope returns a valid signed envelope as a generic JSON tree, for
@@ -73,8 +74,16 @@ func TestDecode(t *testing.T) {
 		}, want: "duplicate member name"},
 		{name: "ErrNotJSON", raw: func(b []byte) []byte { return b[:len(b)-1] }, want: "body: not valid JSON"},
 		{name: "ErrNotObject", raw: func([]byte) []byte { return []byte(`[]`) }, want: "body: must be an object"},
-		{name: "ErrSchema", mutate: func(m map[string]any) { sub(m, "receipt")["schema"] = "kaiconn-receipt/2" },
-			want: "receipt.schema"},
+		{name: "ErrSchema", mutate: func(m map[string]any) { sub(m, "receipt")["schema"] = "kaiconn-receipt/3" },
+			want: "receipt.schema: must be \"kaiconn-receipt/1\" or \"kaiconn-receipt/2\""},
+		{name: "ErrV1LabelledV2", mutate: func(m map[string]any) { sub(m, "receipt")["schema"] = receipt.SchemaV2 },
+			want: "receipt.withdrawal: missing"},
+		{name: "ErrV2MemberInV1", mutate: func(m map[string]any) { sub(m, "receipt")["withdrawal"] = strings.Repeat("a", 64) },
+			want: "receipt.withdrawal: unknown member"},
+		{name: "ErrNoticeInV1", mutate: func(m map[string]any) { purpose(m, 0)["notice"] = strings.Repeat("a", 64) },
+			want: "receipt.purposes[0].notice: unknown member"},
+		{name: "ErrEmptyOptionalMember", mutate: func(m map[string]any) { sub(m, "device", "jwk")["y"] = "" },
+			want: "device.jwk.y: omit the member rather than leave it empty"},
 		{name: "ErrID", mutate: func(m map[string]any) { sub(m, "receipt")["id"] = "6ba7b810-9dad-11d1-80b4-00c04fd430c8" },
 			want: "receipt.id: must be a version 4 UUID"},
 		{name: "ErrSubjectPhone", mutate: func(m map[string]any) { sub(m, "receipt")["subject"] = "13800138000" },
@@ -148,6 +157,87 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// validEnvelopeV2 is validEnvelope in the compact format.
+func validEnvelopeV2(t *testing.T) map[string]any {
+	t.Helper()
+	s, err := receipt.Sign(receipt.New(receipttest.ParamsV2(subject, "", t0)), receipt.GenerateES256Signer())
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(canonical(t, s), &m))
+	return m
+}
+
+// TestDecodeV2 holds kaiconn-receipt/2 to its members exactly, as
+// TestDecode does kaiconn-receipt/1.
+func TestDecodeV2(t *testing.T) {
+	hash := strings.Repeat("c", 64)
+	for _, tt := range []struct {
+		name   string
+		mutate func(m map[string]any)
+		want   string // "" for success
+	}{
+		{name: "OK"},
+		{name: "OKServerAttested", mutate: func(m map[string]any) { m["attestation"] = "server"; delete(m, "device") }},
+		{name: "OKConfirmed", mutate: func(m map[string]any) { sub(m, "receipt")["confirmed"] = []any{"age-18"} }},
+		{name: "ErrControllerObject", mutate: func(m map[string]any) {
+			sub(m, "receipt")["controller"] = map[string]any{"name": "Kaiconn", "address": "Shenzhen", "email": "privacy@kaiconn.com"}
+		}, want: "receipt.controller: must be a string"},
+		{name: "ErrControllerNotHash", mutate: func(m map[string]any) { sub(m, "receipt")["controller"] = "Kaiconn" },
+			want: "receipt.controller: must be 64 lowercase hex digits"},
+		{name: "ErrMissingWithdrawal", mutate: func(m map[string]any) { delete(sub(m, "receipt"), "withdrawal") },
+			want: "receipt.withdrawal: missing"},
+		{name: "ErrWithdrawalNotHash", mutate: func(m map[string]any) { sub(m, "receipt")["withdrawal"] = "/settings/privacy" },
+			want: "receipt.withdrawal: must be 64 lowercase hex digits"},
+		{name: "ErrMissingNotice", mutate: func(m map[string]any) { delete(purpose(m, 1), "notice") },
+			want: "receipt.purposes[1].notice: missing"},
+		{name: "ErrNoticeUppercase", mutate: func(m map[string]any) { purpose(m, 1)["notice"] = strings.Repeat("C", 64) },
+			want: "receipt.purposes[1].notice: must be 64 lowercase hex digits"},
+		{name: "ErrV1PurposeMember", mutate: func(m map[string]any) { purpose(m, 0)["recipient"] = "<script>alert(1)</script>" },
+			want: "receipt.purposes[0].recipient: unknown member"},
+		{name: "ErrPurposeTime", mutate: func(m map[string]any) { purpose(m, 0)["time"] = "2025-03-01T08:30:00.000Z" },
+			want: "receipt.purposes[0].time: unknown member"},
+		{name: "ErrGivenWithoutExpiry", mutate: func(m map[string]any) { delete(purpose(m, 0), "expiresAt") },
+			want: "receipt.purposes[0].expiresAt: must be set when the state is given"},
+		{name: "ErrExpiryOnRefused", mutate: func(m map[string]any) { purpose(m, 1)["expiresAt"] = "2026-03-01T08:30:00.000Z" },
+			want: "receipt.purposes[1].expiresAt: must be absent: only a given purpose has an expiry"},
+		{name: "ErrEmptyExpiryOnRefused", mutate: func(m map[string]any) { purpose(m, 1)["expiresAt"] = "" },
+			want: "receipt.purposes[1].expiresAt: omit the member rather than leave it empty"},
+		{name: "ErrEmptyConfirmed", mutate: func(m map[string]any) { sub(m, "receipt")["confirmed"] = []any{} },
+			want: "receipt.confirmed: omit the member rather than leave it empty"},
+		{name: "ErrConfirmedTwice", mutate: func(m map[string]any) { sub(m, "receipt")["confirmed"] = []any{"age-18", "age-18"} },
+			want: "receipt.confirmed[1]: fact \"age-18\" is listed twice"},
+		{name: "ErrConfirmedNotID", mutate: func(m map[string]any) { sub(m, "receipt")["confirmed"] = []any{"I am 18"} },
+			want: "receipt.confirmed[0]: must be a fact id"},
+		{name: "ErrPrevHash", mutate: func(m map[string]any) { sub(m, "receipt")["prevHash"] = hash[:63] },
+			want: "receipt.prevHash"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := validEnvelopeV2(t)
+			if tt.mutate != nil {
+				tt.mutate(m)
+			}
+			b, err := json.Marshal(m)
+			require.NoError(t, err)
+			s, err := receipt.Decode(b)
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, 2, s.Receipt.SchemaVersion())
+				if tt.mutate == nil {
+					require.NoError(t, s.VerifyDevice(), "the signature covers the v2 members as read")
+				}
+				again, err := s.Canonical()
+				require.NoError(t, err)
+				assert.JSONEq(t, string(b), string(again), "a v2 envelope re-encodes to the very members it was read from")
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, s)
+			assert.Equal(t, errs.Invalid, errs.Code(err))
+			assert.Contains(t, errs.Message(err), tt.want)
+		})
+	}
+}
+
 // TestDecodeWhitespace shows that the signature covers the value, not the
 // spelling: a pretty-printed envelope decodes and verifies.
 func TestDecodeWhitespace(t *testing.T) {
@@ -158,6 +248,9 @@ func TestDecodeWhitespace(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, got.VerifyDevice())
 	assert.Equal(t, canonical(t, s), canonical(t, got))
+	_, canon, err := receipt.DecodeCanonical(pretty)
+	require.NoError(t, err)
+	assert.Equal(t, canonical(t, s), canon, "DecodeCanonical returns JCS(envelope), not the bytes as sent")
 }
 
 // FuzzDecode feeds arbitrary bytes to Decode: it must never panic, and what

@@ -12,8 +12,22 @@ import (
 	"github.com/gowebpki/jcs"
 )
 
-// Schema names this version of the receipt format; a reader refuses any other.
-const Schema = "kaiconn-receipt/1"
+// Schemas of the receipt format a reader accepts; it refuses any other.
+//
+// kaiconn-receipt/1 inlines every text a purpose was given under (recipient,
+// data categories, withdrawal text) and the controller's name and address.
+// kaiconn-receipt/2 names the same texts by hash instead: each is a notice
+// document kept in a registry (package notice), which keeps a receipt small
+// while still proving, byte for byte, what the person was shown.
+const (
+	SchemaV1 = "kaiconn-receipt/1"
+	SchemaV2 = "kaiconn-receipt/2"
+)
+
+// Schema is the first version of the format.
+//
+// Deprecated: name the version, SchemaV1 or SchemaV2.
+const Schema = SchemaV1
 
 // Jurisdiction is the law the receipts are given under (PIPL).
 const Jurisdiction = "CN"
@@ -90,31 +104,46 @@ type Withdrawal struct {
 }
 
 // Purpose is the state of one purpose of processing after the decision.
+//
+// It holds the members of both schemas; Receipt's JSON encoding writes those
+// of the receipt's schema only, and check refuses a receipt that sets the
+// other schema's. In kaiconn-receipt/2 a purpose is {id, state, expiresAt
+// (only when given), notice}; in kaiconn-receipt/1 it is {id, recipient,
+// dataCategories, consentType, state, time, expiresAt, withdraw}.
 type Purpose struct {
-	ID             string     `json:"id"`
-	Recipient      string     `json:"recipient"` // who receives the data: Kaiconn itself or a named SDK
-	DataCategories []string   `json:"dataCategories"`
-	ConsentType    string     `json:"consentType"`
-	State          string     `json:"state"`
-	Time           string     `json:"time"`      // when this state was set, RFC 3339 UTC
-	ExpiresAt      string     `json:"expiresAt"` // RFC 3339 UTC; "" when nothing was given
-	Withdraw       Withdrawal `json:"withdraw"`
+	ID             string
+	Recipient      string     // v1: who receives the data, Kaiconn itself or a named SDK
+	DataCategories []string   // v1
+	ConsentType    string     // v1
+	State          string     // given, refused or withdrawn
+	Time           string     // v1: when this state was set, RFC 3339 UTC
+	ExpiresAt      string     // RFC 3339 UTC; "" when nothing was given
+	Withdraw       Withdrawal // v1
+	Notice         string     // v2: hex SHA-256 of JCS of the purpose notice
 }
 
 // Receipt is what the device signs: one decision of one pseudonymous subject.
+//
+// Like Purpose it holds the members of both schemas, and Schema says which
+// apply: kaiconn-receipt/1 names the controller in full (Controller),
+// kaiconn-receipt/2 by notice (ControllerNotice), and only
+// kaiconn-receipt/2 carries Confirmed and WithdrawalNotice.
 type Receipt struct {
-	Schema       string     `json:"schema"`
-	ID           string     `json:"id"`
-	Subject      string     `json:"subject"`
-	Controller   Controller `json:"controller"`
-	Jurisdiction string     `json:"jurisdiction"`
-	Surface      string     `json:"surface"`
-	Language     string     `json:"language"`
-	Policy       Policy     `json:"policy"`
-	Decision     string     `json:"decision"`
-	IssuedAt     string     `json:"issuedAt"`
-	Purposes     []Purpose  `json:"purposes"`
-	PrevHash     string     `json:"prevHash"`
+	Schema           string
+	ID               string
+	Subject          string
+	Controller       Controller // v1
+	ControllerNotice string     // v2: hex SHA-256 of JCS of the controller notice
+	Jurisdiction     string
+	Surface          string
+	Language         string
+	Policy           Policy
+	Decision         string
+	IssuedAt         string
+	Confirmed        []string // v2: facts the person confirmed; nil when none
+	Purposes         []Purpose
+	WithdrawalNotice string // v2: hex SHA-256 of JCS of the withdrawal notice
+	PrevHash         string
 }
 
 // JWK is a device's public key as a JSON Web Key (RFC 7517), holding only the
@@ -145,7 +174,7 @@ const (
 
 // Signed is the envelope of a receipt: the receipt and who attests it.
 //
-// # Receipt format kaiconn-receipt/1
+// # Receipt formats kaiconn-receipt/1 and kaiconn-receipt/2
 //
 // The envelope is a JSON object of one of two kinds. A device-signed
 // envelope, the only kind anyone may post, has exactly three members:
@@ -158,19 +187,20 @@ const (
 //
 //	{"attestation": "server", "receipt": {...}}
 //
-// Every member listed below is required, no other member is allowed, no value
-// may be null, and member names are case-sensitive. Readers reject a document
-// that breaks any rule with a message naming the member, for example
-// "receipt.purposes[2].state: must be given, refused or withdrawn".
+// Every member listed below is required unless marked optional, no other
+// member is allowed, no value may be null, an optional member is omitted
+// rather than empty, and member names are case-sensitive. Readers reject a
+// document that breaks any rule with a message naming the member, for
+// example "receipt.purposes[2].state: must be given, refused or withdrawn".
+// Members common to both schemas:
 //
 //   - attestation: "device" or "server".
-//   - receipt.schema: "kaiconn-receipt/1".
+//   - receipt.schema: "kaiconn-receipt/1" or "kaiconn-receipt/2"; it decides
+//     which of the schema-specific members below the receipt has.
 //   - receipt.id: a UUID version 4 in lowercase canonical form.
 //   - receipt.subject: a pseudonymous subject id, "sub_" followed by 26
 //     lowercase base32 characters (a-z, 2-7), or a lowercase UUID. It is never a
 //     phone number, an email address or a name.
-//   - receipt.controller: {"name", "address", "email"}, the personal information
-//     handler (Kaiconn, see the Kaiconn variable).
 //   - receipt.jurisdiction: "CN".
 //   - receipt.surface: "first-launch", "web-banner" or "settings".
 //   - receipt.language: the language the policy was shown in, "zh-Hans" or "en".
@@ -178,12 +208,7 @@ const (
 //     lowercase hex SHA-256 of the exact policy text shown in that language.
 //   - receipt.decision: "agreed", "declined", "updated" or "withdrawn".
 //   - receipt.issuedAt: RFC 3339 time in UTC (ending in "Z").
-//   - receipt.purposes: a non-empty array of purposes with distinct ids, each
-//     {"id", "recipient", "dataCategories" (non-empty array of strings),
-//     "consentType" ("consent" or "separate-consent"), "state" ("given",
-//     "refused" or "withdrawn"), "time" (RFC 3339 UTC), "expiresAt" (RFC 3339
-//     UTC, or "" when the state is not given), "withdraw" {"text", "url":
-//     "/settings/privacy"}}.
+//   - receipt.purposes: a non-empty array of purposes with distinct ids.
 //   - receipt.prevHash: the hash (below) of this subject's previous receipt, ""
 //     for the subject's first receipt.
 //   - device (only and always when attestation is "device"):
@@ -195,19 +220,45 @@ const (
 //     receipt. For ES256 it is the raw 64-byte r||s that WebCrypto produces,
 //     not ASN.1 DER.
 //
+// kaiconn-receipt/1 inlines the texts:
+//
+//   - receipt.controller: {"name", "address", "email"}, the personal information
+//     handler (Kaiconn, see the Kaiconn variable).
+//   - receipt.purposes[i]: {"id", "recipient", "dataCategories" (non-empty
+//     array of strings), "consentType" ("consent" or "separate-consent"),
+//     "state" ("given", "refused" or "withdrawn"), "time" (RFC 3339 UTC),
+//     "expiresAt" (RFC 3339 UTC, or "" when the state is not given),
+//     "withdraw" {"text", "url": "/settings/privacy"}}.
+//
+// kaiconn-receipt/2 names them by reference, each the lowercase hex SHA-256
+// of JCS of a notice document (package notice):
+//
+//   - receipt.controller: the controller notice.
+//   - receipt.confirmed (optional): a non-empty array of distinct fact ids
+//     ("age-18") the person confirmed; omitted when none.
+//   - receipt.purposes[i]: {"id", "state", "expiresAt" (RFC 3339 UTC, present
+//     if and only if the state is given), "notice" (the purpose notice)}. A
+//     purpose's state is set at issuedAt; there is no per-purpose time.
+//   - receipt.withdrawal: the withdrawal notice in the receipt's language.
+//
 // Canonical bytes are the JSON Canonicalization Scheme (RFC 8785) of a value.
 // A receipt's device signature covers JCS(receipt). The hash of a receipt,
 // used in prevHash and as Record.Hash, is the lowercase hex SHA-256 of
 // JCS(envelope): the envelope as above, attestation included, without the
 // server countersignature. Record.Body holds JCS(envelope). A subject's chain
-// may mix both kinds: a first-launch decision taken before the app held a
-// key is server-attested, later ones device-signed.
+// may mix both kinds of attestation and both schemas: a first-launch decision
+// taken before the app held a key is server-attested, later ones
+// device-signed.
 //
 // The server countersignature is a JWS (RFC 7515) in compact serialisation,
 // alg "EdDSA" (Ed25519, RFC 8037), whose protected header carries "kid", the
 // RFC 7638 thumbprint of the server key, and whose payload is JCS(envelope).
-// It covers the attestation member, so a server-attested receipt cannot be
-// passed off as device-signed or the other way round. The server's public
+// New countersignatures detach the payload (RFC 7515 Appendix F):
+// "<protected>..<signature>", the payload being reattached from the envelope
+// to verify, so the envelope is stored once. Countersignatures stored before
+// carry the payload ("<protected>.<payload>.<signature>"); verifiers accept
+// both. It covers the attestation member, so a server-attested receipt cannot
+// be passed off as device-signed or the other way round. The server's public
 // keys are published as a JWKS at /.well-known/jwks.json; keys are rotated
 // but never withdrawn from it, so old countersignatures keep verifying.
 type Signed struct {
@@ -266,7 +317,22 @@ func canonical(v any) ([]byte, error) {
 	return jcs.Transform(b)
 }
 
-// PurposeParams is one purpose of a decision, in plain Go values.
+// SchemaVersion returns 1 for a kaiconn-receipt/1 receipt, 2 for a
+// kaiconn-receipt/2 one and 0 for anything else (which Decode never lets
+// through).
+func (r *Receipt) SchemaVersion() int {
+	switch r.Schema {
+	case SchemaV1:
+		return 1
+	case SchemaV2:
+		return 2
+	}
+	return 0
+}
+
+// PurposeParams is one purpose of a decision, in plain Go values. Recipient,
+// DataCategories, ConsentType, Time and WithdrawText are for
+// kaiconn-receipt/1, Notice for kaiconn-receipt/2.
 type PurposeParams struct {
 	ID             string
 	Recipient      string
@@ -276,11 +342,15 @@ type PurposeParams struct {
 	Time           time.Time
 	ExpiresAt      time.Time // zero when the purpose is not given
 	WithdrawText   string
+	Notice         string // hex SHA-256 of the purpose notice
 }
 
 // Params is a consent decision in plain Go values, so that the browser (wasm)
 // and tests can build a receipt without depending on the consent package.
 type Params struct {
+	// Schema is SchemaV2 for the compact format; "" or SchemaV1 builds
+	// kaiconn-receipt/1, which callers that predate v2 still produce.
+	Schema        string
 	ID            string // "" for a fresh UUID v4
 	Subject       string
 	Surface       string
@@ -291,20 +361,29 @@ type Params struct {
 	IssuedAt      time.Time
 	Purposes      []PurposeParams
 	PrevHash      string
+
+	// kaiconn-receipt/2 only.
+	ControllerNotice string   // hex SHA-256 of the controller notice
+	WithdrawalNotice string   // hex SHA-256 of the withdrawal notice in Language
+	Confirmed        []string // facts the person confirmed; none is nil
 }
 
-// New builds a receipt from p, filling in the schema, controller,
-// jurisdiction and withdrawal URL. It does not check p: Sign does.
+// New builds a receipt from p, filling in the jurisdiction and, for
+// kaiconn-receipt/1, the controller and withdrawal URL. It does not check p:
+// Sign and Attest do.
 func New(p Params) *Receipt {
 	id := p.ID
 	if id == "" {
 		id = uuid.NewString()
 	}
+	schema := p.Schema
+	if schema == "" {
+		schema = SchemaV1
+	}
 	r := &Receipt{
-		Schema:       Schema,
+		Schema:       schema,
 		ID:           id,
 		Subject:      p.Subject,
-		Controller:   Kaiconn,
 		Jurisdiction: Jurisdiction,
 		Surface:      p.Surface,
 		Language:     p.Language,
@@ -314,10 +393,24 @@ func New(p Params) *Receipt {
 		Purposes:     make([]Purpose, 0, len(p.Purposes)),
 		PrevHash:     p.PrevHash,
 	}
+	v2 := schema == SchemaV2
+	if v2 {
+		r.ControllerNotice = p.ControllerNotice
+		r.WithdrawalNotice = p.WithdrawalNotice
+		if len(p.Confirmed) > 0 {
+			r.Confirmed = append([]string(nil), p.Confirmed...)
+		}
+	} else {
+		r.Controller = Kaiconn
+	}
 	for _, pp := range p.Purposes {
 		expires := ""
 		if !pp.ExpiresAt.IsZero() {
 			expires = FormatTime(pp.ExpiresAt)
+		}
+		if v2 {
+			r.Purposes = append(r.Purposes, Purpose{ID: pp.ID, State: pp.State, ExpiresAt: expires, Notice: pp.Notice})
+			continue
 		}
 		cats := append([]string{}, pp.DataCategories...)
 		r.Purposes = append(r.Purposes, Purpose{

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,87 @@ func TestSign(t *testing.T) {
 	})
 }
 
+func TestSignV2(t *testing.T) {
+	sign := func(t *testing.T, r *receipt.Receipt) (*receipt.Signed, error) {
+		t.Helper()
+		return receipt.Sign(r, receipt.GenerateEd25519Signer())
+	}
+	t.Run("OK", func(t *testing.T) {
+		p := receipttest.ParamsV2(subject, "", t0)
+		p.Confirmed = []string{"age-18"}
+		s, err := sign(t, receipt.New(p))
+		require.NoError(t, err)
+		require.NoError(t, s.VerifyDevice())
+		r := s.Receipt
+		assert.Equal(t, receipt.SchemaV2, r.Schema)
+		assert.Equal(t, 2, r.SchemaVersion())
+		assert.Equal(t, receipt.Controller{}, r.Controller, "v2 names its controller by notice only")
+		assert.Equal(t, receipttest.NoticeHash("controller"), r.ControllerNotice)
+		assert.Equal(t, []string{"age-18"}, r.Confirmed)
+		assert.Empty(t, r.Purposes[0].Time, "a v2 purpose's state is set at issuedAt")
+		assert.Equal(t, "2026-03-01T08:30:00.000Z", r.Purposes[0].ExpiresAt)
+		assert.Empty(t, r.Purposes[1].ExpiresAt)
+
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal(canonical(t, s), &doc))
+		rec := doc["receipt"].(map[string]any)
+		assert.NotContains(t, rec, "time")
+		refused := rec["purposes"].([]any)[1].(map[string]any)
+		assert.Equal(t, []string{"id", "notice", "state"}, keys(refused), "a refused purpose has no expiresAt member")
+	})
+	t.Run("OKV1StillBuilt", func(t *testing.T) {
+		s, err := sign(t, receipt.New(receipttest.Params(subject, "", t0)))
+		require.NoError(t, err)
+		assert.Equal(t, receipt.SchemaV1, s.Receipt.Schema, "Params without a schema build kaiconn-receipt/1")
+		assert.Equal(t, receipt.Kaiconn, s.Receipt.Controller)
+	})
+	t.Run("OKNoConfirmedIsAbsent", func(t *testing.T) {
+		p := receipttest.ParamsV2(subject, "", t0)
+		p.Confirmed = []string{}
+		s, err := sign(t, receipt.New(p))
+		require.NoError(t, err)
+		assert.Nil(t, s.Receipt.Confirmed)
+		assert.NotContains(t, string(canonical(t, s)), "confirmed")
+	})
+	for _, tt := range []struct {
+		name string
+		edit func(r *receipt.Receipt)
+		want string
+	}{
+		{"ErrV1ControllerInV2", func(r *receipt.Receipt) { r.Controller = receipt.Kaiconn }, "receipt.controller: is not a member of kaiconn-receipt/2"},
+		{"ErrV1RecipientInV2", func(r *receipt.Receipt) { r.Purposes[1].Recipient = "Tencent" }, "receipt.purposes[1].recipient: is not a member of kaiconn-receipt/2"},
+		{"ErrNoticeMissing", func(r *receipt.Receipt) { r.Purposes[0].Notice = "" }, "receipt.purposes[0].notice: must be 64 lowercase hex digits"},
+		{"ErrExpiryOnRefused", func(r *receipt.Receipt) { r.Purposes[1].ExpiresAt = r.Purposes[0].ExpiresAt }, "receipt.purposes[1].expiresAt: must be absent"},
+		{"ErrNoWithdrawal", func(r *receipt.Receipt) { r.WithdrawalNotice = "" }, "receipt.withdrawal: must be 64 lowercase hex digits"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := receipt.New(receipttest.ParamsV2(subject, "", t0))
+			tt.edit(r)
+			_, err := sign(t, r)
+			require.Error(t, err)
+			assert.Equal(t, errs.Invalid, errs.Code(err))
+			assert.Contains(t, errs.Message(err), tt.want)
+			_, err = receipt.Attest(r)
+			assert.Contains(t, errs.Message(err), tt.want, "the server attests by the same rules")
+		})
+	}
+	t.Run("ErrV2MembersInV1", func(t *testing.T) {
+		r := receipt.New(receipttest.Params(subject, "", t0))
+		r.WithdrawalNotice = receipttest.NoticeHash("withdrawal")
+		_, err := sign(t, r)
+		assert.Contains(t, errs.Message(err), "receipt.withdrawal: is not a member of kaiconn-receipt/1")
+	})
+}
+
+func keys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
 func TestNewSubject(t *testing.T) {
 	a, b := receipt.NewSubject(), receipt.NewSubject()
 	assert.NotEqual(t, a, b)
@@ -130,6 +212,19 @@ func TestGolden(t *testing.T) {
 	var indented bytes.Buffer
 	require.NoError(t, json.Indent(&indented, got, "", "  "))
 	golden(t, "envelope.example.json", append(indented.Bytes(), '\n'))
+}
+
+// TestGoldenV2 pins the canonical bytes of a kaiconn-receipt/2 receipt.
+func TestGoldenV2(t *testing.T) {
+	p := receipttest.ParamsV2(subject, "", t0)
+	p.ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+	s, err := receipt.Sign(receipt.New(p), &receipt.Ed25519Signer{Key: deviceKey})
+	require.NoError(t, err)
+	got := canonical(t, s)
+	hash, err := s.Hash()
+	require.NoError(t, err)
+	golden(t, "envelope-v2.canonical.json", got)
+	golden(t, "envelope-v2.hash", []byte(hash+"\n"))
 }
 
 func golden(t *testing.T, name string, got []byte) {

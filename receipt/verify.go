@@ -17,55 +17,72 @@ import (
 // device-signed), and that jws is a countersignature over its canonical bytes
 // by a key in jwks. A server-attested envelope has no device signature: the
 // countersignature alone vouches for it, and the attestation member it covers
-// says so. Failures are errs.Invalid for malformed input and
-// errs.Unprocessable otherwise.
+// says so. The countersignature may be detached ("<protected>..<signature>",
+// as Keyring.Countersign writes it; the payload is the envelope's canonical
+// bytes) or carry its payload (as stored before detached ones), which must
+// then be the envelope's canonical bytes. Failures are errs.Invalid for
+// malformed input and errs.Unprocessable otherwise.
 func VerifyCountersigned(envelopeJSON, jws []byte, jwks []byte) error {
-	_, err := verifyCountersigned(envelopeJSON, jws, jwks)
+	_, _, err := verifyCountersigned(envelopeJSON, jws, jwks)
 	return err
 }
 
-func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (*Signed, error) {
-	s, err := Decode(envelopeJSON)
+func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (s *Signed, kid string, err error) {
+	s, err = Decode(envelopeJSON)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if s.Attestation == AttestationDevice {
 		if err := s.VerifyDevice(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	canon, err := s.Canonical()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(jwks, &set); err != nil {
-		return nil, errs.New(errs.Invalid, "jwks: not a JSON Web Key Set")
+		return nil, "", errs.New(errs.Invalid, "jwks: not a JSON Web Key Set")
 	}
-	obj, err := jose.ParseSignedCompact(string(bytes.TrimSpace(jws)), []jose.SignatureAlgorithm{jose.EdDSA})
+	compact := string(bytes.TrimSpace(jws))
+	algs := []jose.SignatureAlgorithm{jose.EdDSA}
+	var obj *jose.JSONWebSignature
+	detached := IsDetached(compact)
+	if detached {
+		obj, err = jose.ParseDetached(compact, canon, algs)
+	} else {
+		obj, err = jose.ParseSignedCompact(compact, algs)
+	}
 	if err != nil || len(obj.Signatures) != 1 {
-		return nil, errs.New(errs.Invalid, "countersignature: not a compact EdDSA JWS")
+		return nil, "", errs.New(errs.Invalid, "countersignature: not a compact EdDSA JWS")
 	}
-	kid := obj.Signatures[0].Header.KeyID
+	kid = obj.Signatures[0].Header.KeyID
 	keys := set.Key(kid)
 	if kid == "" || len(keys) == 0 {
-		return nil, errs.New(errs.Unprocessable, "countersignature: key %q is not in the JWKS", kid)
+		return nil, "", errs.New(errs.Unprocessable, "countersignature: key %q is not in the JWKS", kid)
 	}
 	payload, err := obj.Verify(keys[0].Public())
 	if err != nil {
-		return nil, errs.New(errs.Unprocessable, "countersignature: does not verify with key %q", kid)
+		if detached {
+			// The payload is this envelope: it is either forged or
+			// made for other bytes, and nothing tells which.
+			return nil, "", errs.New(errs.Unprocessable, "countersignature: does not verify with key %q over this envelope", kid)
+		}
+		return nil, "", errs.New(errs.Unprocessable, "countersignature: does not verify with key %q", kid)
 	}
 	if !bytes.Equal(payload, canon) {
-		return nil, errs.New(errs.Unprocessable, "countersignature: signs other bytes than this envelope")
+		return nil, "", errs.New(errs.Unprocessable, "countersignature: signs other bytes than this envelope")
 	}
-	return s, nil
+	return s, kid, nil
 }
 
 // Verify checks c offline against jwks: the device signature (of a
-// device-signed envelope), the countersignature, and that the id, hash and kid it claims are the
-// envelope's. It returns the decoded envelope.
+// device-signed envelope), the countersignature, detached or not, and that
+// the id, hash and kid it claims are the envelope's. It returns the decoded
+// envelope.
 func (c Countersigned) Verify(jwks []byte) (*Signed, error) {
-	s, err := verifyCountersigned(c.Envelope, []byte(c.Countersignature), jwks)
+	s, kid, err := verifyCountersigned(c.Envelope, []byte(c.Countersignature), jwks)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +95,8 @@ func (c Countersigned) Verify(jwks []byte) (*Signed, error) {
 		return nil, errs.New(errs.Unprocessable, "id: is not the envelope's receipt id")
 	case c.Hash != "" && c.Hash != hash:
 		return nil, errs.New(errs.Unprocessable, "hash: is not the hash of the envelope")
-	}
-	if c.KeyID != "" {
-		obj, _ := jose.ParseSignedCompact(c.Countersignature, []jose.SignatureAlgorithm{jose.EdDSA})
-		if obj == nil || obj.Signatures[0].Header.KeyID != c.KeyID {
-			return nil, errs.New(errs.Unprocessable, "kid: is not the countersignature's key id")
-		}
+	case c.KeyID != "" && c.KeyID != kid:
+		return nil, errs.New(errs.Unprocessable, "kid: is not the countersignature's key id")
 	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ package receipt_test
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/receipt/receipttest"
 )
 
 // countersign does what the server does on acknowledging s.
@@ -29,6 +32,24 @@ func countersign(t testing.TB, k *receipt.Keyring, s *receipt.Signed, receivedAt
 		ID: s.Receipt.ID, Hash: receipt.HashBytes(body), Envelope: body,
 		Countersignature: jws, KeyID: kid, ReceivedAt: receivedAt,
 	}
+}
+
+// countersignFull does what the server did before countersignatures were
+// detached: the same JWS with the envelope as its payload segment. The
+// fixtures under testdata/receipt are records of that time.
+func countersignFull(t testing.TB, k *receipt.Keyring, s *receipt.Signed, receivedAt time.Time) receipt.Countersigned {
+	t.Helper()
+	c := countersign(t, k, s, receivedAt)
+	c.Countersignature = attach(t, c.Countersignature, c.Envelope)
+	return c
+}
+
+// attach reattaches payload to a detached compact JWS.
+func attach(t testing.TB, jws string, payload []byte) string {
+	t.Helper()
+	protected, sig, ok := strings.Cut(jws, "..")
+	require.True(t, ok, "not a detached JWS: %s", jws)
+	return protected + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + sig
 }
 
 // fixtures builds the verifier fixtures from fixed keys: a chain of three
@@ -66,7 +87,7 @@ func fixtures(t *testing.T) map[string]any {
 		if i == 0 {
 			k = before
 		}
-		h.Receipts = append(h.Receipts, countersign(t, k, s, at.Add(3*time.Second)))
+		h.Receipts = append(h.Receipts, countersignFull(t, k, s, at.Add(3*time.Second)))
 		prev = h.Receipts[i].Hash
 	}
 
@@ -229,4 +250,123 @@ func TestVerifyChain(t *testing.T) {
 	t.Run("ErrEmpty", func(t *testing.T) {
 		assert.Equal(t, errs.Invalid, errs.Code(receipt.VerifyChain(receipt.History{}, jwks)))
 	})
+}
+
+// TestVerifyDetached covers the countersignatures the server writes now:
+// detached (RFC 7515 Appendix F), over either schema and either attestation,
+// and checks that the full form of the same signature still verifies, as
+// stored records carry it.
+func TestVerifyDetached(t *testing.T) {
+	k, err := receipt.NewKeyring(ed25519.NewKeyFromSeed(serverSeeds[0]))
+	require.NoError(t, err)
+	jwks := k.JWKS()
+	device := receipt.GenerateES256Signer()
+	build := func(t *testing.T, p receipt.Params, attested bool) *receipt.Signed {
+		t.Helper()
+		if attested {
+			s, err := receipt.Attest(receipt.New(p))
+			require.NoError(t, err)
+			return s
+		}
+		s, err := receipt.Sign(receipt.New(p), device)
+		require.NoError(t, err)
+		return s
+	}
+	for _, tt := range []struct {
+		name     string
+		params   func(subject, prev string, at time.Time) receipt.Params
+		attested bool
+	}{
+		{"V1Device", receipttest.Params, false},
+		{"V1Server", receipttest.Params, true},
+		{"V2Device", receipttest.ParamsV2, false},
+		{"V2Server", receipttest.ParamsV2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := build(t, tt.params(subject, "", t0), tt.attested)
+			c := countersign(t, k, s, t0)
+			require.True(t, receipt.IsDetached(c.Countersignature), c.Countersignature)
+			assert.Equal(t, 2, strings.Count(c.Countersignature, "."))
+
+			t.Run("OK", func(t *testing.T) {
+				got, err := c.Verify(jwks)
+				require.NoError(t, err)
+				assert.Equal(t, s.Receipt.ID, got.Receipt.ID)
+			})
+			t.Run("OKFullForm", func(t *testing.T) {
+				full := c
+				full.Countersignature = attach(t, c.Countersignature, c.Envelope)
+				require.False(t, receipt.IsDetached(full.Countersignature))
+				_, err := full.Verify(jwks)
+				require.NoError(t, err)
+			})
+			t.Run("OKGoJOSE", func(t *testing.T) {
+				// An independent JOSE implementation reattaches the payload
+				// the same way.
+				obj, err := jose.ParseDetached(c.Countersignature, c.Envelope, []jose.SignatureAlgorithm{jose.EdDSA})
+				require.NoError(t, err)
+				var set jose.JSONWebKeySet
+				require.NoError(t, json.Unmarshal(jwks, &set))
+				payload, err := obj.Verify(set.Key(c.KeyID)[0].Public())
+				require.NoError(t, err)
+				assert.Equal(t, []byte(c.Envelope), payload)
+			})
+			t.Run("ErrAlteredEnvelope", func(t *testing.T) {
+				altered := c
+				if tt.attested {
+					altered.Envelope = json.RawMessage(strings.Replace(string(c.Envelope), `"decision":"agreed"`, `"decision":"declined"`, 1))
+				} else {
+					// Relabelled as server-attested: only the countersignature
+					// can tell.
+					var env receipt.Signed
+					require.NoError(t, json.Unmarshal(c.Envelope, &env))
+					env.Attestation, env.Device = receipt.AttestationServer, receipt.Device{}
+					altered.Envelope = canonical(t, &env)
+				}
+				altered.Hash = ""
+				_, err := altered.Verify(jwks)
+				require.Error(t, err)
+				assert.Equal(t, errs.Unprocessable, errs.Code(err))
+				assert.Contains(t, errs.Message(err), "countersignature: does not verify with key")
+			})
+			t.Run("ErrSwapped", func(t *testing.T) {
+				other := countersign(t, k, build(t, tt.params(subject, "", t0.Add(time.Hour)), tt.attested), t0)
+				swapped := c
+				swapped.Countersignature = other.Countersignature
+				_, err := swapped.Verify(jwks)
+				assert.Contains(t, errs.Message(err), "over this envelope")
+			})
+			t.Run("ErrClaimedKid", func(t *testing.T) {
+				wrong := c
+				wrong.KeyID = "not-the-kid"
+				_, err := wrong.Verify(jwks)
+				assert.Contains(t, errs.Message(err), "kid: is not the countersignature's key id")
+			})
+		})
+	}
+	t.Run("ErrMalformed", func(t *testing.T) {
+		s := build(t, receipttest.ParamsV2(subject, "", t0), false)
+		body := canonical(t, s)
+		for _, jws := range []string{"", "..", "a..b..c", "e30..", "not a jws"} {
+			err := receipt.VerifyCountersigned(body, []byte(jws), jwks)
+			require.Error(t, err, jws)
+			assert.Equal(t, errs.Invalid, errs.Code(err), jws)
+		}
+	})
+}
+
+func TestIsDetached(t *testing.T) {
+	for _, tt := range []struct {
+		jws  string
+		want bool
+	}{
+		{"aGVhZA..c2ln", true},
+		{"aGVhZA.cGF5bG9hZA.c2ln", false},
+		{"..c2ln", false},
+		{"aGVhZA..c2ln.x", false},
+		{"aGVhZA.c2ln", false},
+		{"", false},
+	} {
+		assert.Equal(t, tt.want, receipt.IsDetached(tt.jws), tt.jws)
+	}
 }

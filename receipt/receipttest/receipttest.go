@@ -83,6 +83,36 @@ func Params(subject, prev string, at time.Time) receipt.Params {
 	}
 }
 
+// NoticeHash returns a stand-in notice reference for the test catalogue:
+// the hex SHA-256 of name. The receipt package checks only the form of a
+// reference; what a reference must be is consentreceipt's to check.
+func NoticeHash(name string) string {
+	sum := sha256.Sum256([]byte("test notice " + name))
+	return hex.EncodeToString(sum[:])
+}
+
+// ParamsV2 is Params in the compact format kaiconn-receipt/2: the same
+// decision, its texts named by NoticeHash references.
+func ParamsV2(subject, prev string, at time.Time) receipt.Params {
+	return receipt.Params{
+		Schema:           receipt.SchemaV2,
+		Subject:          subject,
+		Surface:          receipt.SurfaceFirstLaunch,
+		Language:         receipt.LangZhHans,
+		PolicyVersion:    PolicyVersion,
+		PolicySHA256:     PolicySHA256(receipt.LangZhHans),
+		Decision:         receipt.DecisionAgreed,
+		IssuedAt:         at,
+		PrevHash:         prev,
+		ControllerNotice: NoticeHash("controller"),
+		WithdrawalNotice: NoticeHash("withdrawal " + receipt.LangZhHans),
+		Purposes: []receipt.PurposeParams{
+			{ID: PurposeAccount, State: receipt.StateGiven, ExpiresAt: at.AddDate(1, 0, 0), Notice: NoticeHash(PurposeAccount)},
+			{ID: PurposeCrash, State: receipt.StateRefused, Notice: NoticeHash(PurposeCrash)},
+		},
+	}
+}
+
 // Validator returns a receipt.Validator over the test catalogue with a clock
 // fixed at now.
 func Validator(now time.Time) *receipt.Validator {

@@ -1,0 +1,241 @@
+// Package notice holds the texts that a kaiconn-receipt/2 receipt names by
+// hash instead of repeating them: what a purpose was (who receives which
+// data, under which kind of consent, and how to withdraw it), how a consent
+// is withdrawn, and who the controller is. Each is a notice: a small JSON
+// document whose reference is the lowercase hex SHA-256 of its RFC 8785
+// canonical form.
+//
+// Notices are built from the purpose catalogue of a policy version, so the
+// browser, the app and the server derive the same references from the same
+// catalogue. The registry (locales/notices, read with Registry) keeps every
+// notice ever referenced, one file per notice named by its reference, so
+// that an auditor holding only a receipt and the registry reconstructs, byte
+// for byte, what the person was shown. It only grows: a catalogue edit adds
+// notices and never removes any.
+//
+// The package is domain code: it knows nothing of HTTP, SQL or the DOM, and
+// builds for wasm.
+package notice
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gowebpki/jcs"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/receipt"
+)
+
+// Kinds of notice, the member "kind" of every notice document.
+const (
+	KindPurpose    = "purpose"
+	KindWithdrawal = "withdrawal"
+	KindController = "controller"
+)
+
+// Notice is a notice document: Purpose, Withdrawal or Controller.
+type Notice interface {
+	// NoticeKind is the document's kind member.
+	NoticeKind() string
+}
+
+// Withdraw is how a purpose is withdrawn, as a kaiconn-receipt/1 receipt
+// carried it inline.
+type Withdraw struct {
+	Text string `json:"text"`
+	URL  string `json:"url"`
+}
+
+// Purpose is the notice of one purpose of one policy version, in one
+// language: everything a kaiconn-receipt/1 receipt said of the purpose
+// besides its state, and the texts the person was shown about it. Members
+// the catalogue leaves empty are omitted.
+type Purpose struct {
+	Kind           string   `json:"kind"` // KindPurpose
+	Version        string   `json:"version"`
+	Audience       string   `json:"audience"` // "app" or "web"
+	ID             string   `json:"id"`
+	Language       string   `json:"language"`
+	Title          string   `json:"title"`
+	Required       bool     `json:"required"`
+	ConsentType    string   `json:"consentType"`
+	Recipient      string   `json:"recipient"`
+	DataCategories []string `json:"dataCategories"`
+	Use            string   `json:"use,omitempty"`
+	SDK            string   `json:"sdk,omitempty"`
+	PrivacyURL     string   `json:"privacyUrl,omitempty"`
+	Cookies        []string `json:"cookies,omitempty"`
+	Withdraw       Withdraw `json:"withdraw"`
+}
+
+// Withdrawal is the notice of how consent is withdrawn, in one language.
+type Withdrawal struct {
+	Kind         string `json:"kind"` // KindWithdrawal
+	Language     string `json:"language"`
+	URL          string `json:"url"`
+	Text         string `json:"text"`         // for an optional purpose
+	RequiredText string `json:"requiredText"` // for the required processing
+}
+
+// Controller is the notice of the personal information handler.
+type Controller struct {
+	Kind    string `json:"kind"` // KindController
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Email   string `json:"email"`
+}
+
+func (Purpose) NoticeKind() string    { return KindPurpose }
+func (Withdrawal) NoticeKind() string { return KindWithdrawal }
+func (Controller) NoticeKind() string { return KindController }
+
+// NewPurpose returns the notice of catalogue purpose p of policy version, in
+// lang.
+func NewPurpose(version string, p consent.Purpose, lang string) Purpose {
+	return Purpose{
+		Kind:           KindPurpose,
+		Version:        version,
+		Audience:       p.Audience,
+		ID:             string(p.ID),
+		Language:       lang,
+		Title:          p.Title.In(lang),
+		Required:       p.Required,
+		ConsentType:    string(p.ConsentType),
+		Recipient:      Recipient(p, lang),
+		DataCategories: DataCategories(p, lang),
+		Use:            p.Use.In(lang),
+		SDK:            p.SDK.In(lang),
+		PrivacyURL:     p.PrivacyURL,
+		Cookies:        slices.Clone(p.Cookies),
+		Withdraw:       Withdraw{Text: PurposeWithdrawText(p, lang), URL: receipt.WithdrawURL},
+	}
+}
+
+// NewWithdrawal returns the withdrawal notice in lang.
+func NewWithdrawal(lang string) Withdrawal {
+	return Withdrawal{
+		Kind:         KindWithdrawal,
+		Language:     lang,
+		URL:          receipt.WithdrawURL,
+		Text:         WithdrawText(lang),
+		RequiredText: RequiredText(lang),
+	}
+}
+
+// NewController returns the notice of controller c; receipt.Kaiconn is the
+// one every receipt names.
+func NewController(c receipt.Controller) Controller {
+	return Controller{Kind: KindController, Name: c.Name, Address: c.Address, Email: c.Email}
+}
+
+// Canonical returns JCS(n), the bytes its reference is the hash of.
+func Canonical(n Notice) []byte {
+	b, err := json.Marshal(n)
+	if err != nil {
+		// Notices hold strings, booleans and arrays of strings only.
+		panic("notice: " + err.Error())
+	}
+	c, err := jcs.Transform(b)
+	if err != nil {
+		panic("notice: " + err.Error())
+	}
+	return c
+}
+
+// Ref returns the reference of n: the lowercase hex SHA-256 of JCS(n).
+func Ref(n Notice) string { return HashBytes(Canonical(n)) }
+
+// HashBytes returns the lowercase hex SHA-256 of canonical notice bytes.
+func HashBytes(canonical []byte) string {
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:])
+}
+
+// All returns every notice that receipts under catalogue cat can name: each
+// purpose of each audience in each language, the withdrawal notice in each
+// language and the controller notice, sorted by reference.
+func All(cat *consent.Catalogue) []Notice {
+	var ns []Notice
+	for _, surface := range []consent.Surface{consent.SurfaceFirstLaunch, consent.SurfaceWebBanner} {
+		for _, p := range cat.Purposes(surface) {
+			for _, lang := range consent.Languages {
+				ns = append(ns, NewPurpose(cat.Version(), p, lang))
+			}
+		}
+	}
+	for _, lang := range consent.Languages {
+		ns = append(ns, NewWithdrawal(lang))
+	}
+	ns = append(ns, NewController(receipt.Kaiconn))
+	slices.SortFunc(ns, func(a, b Notice) int { return strings.Compare(Ref(a), Ref(b)) })
+	return ns
+}
+
+// Refs are the notice references of a receipt taken on one surface, in one
+// language, under one catalogue: what a kaiconn-receipt/2 receipt must say.
+type Refs struct {
+	Controller string                       `json:"controller"`
+	Withdrawal string                       `json:"withdrawal"`
+	Purposes   map[consent.PurposeID]string `json:"purposes"` // by purpose id, every purpose of the surface
+}
+
+// For returns the notice references of a receipt taken on surface in lang
+// under cat. References are remembered: hashing a notice means
+// canonicalising its texts, the costliest step of taking a receipt in, and
+// the server checks every receipt against them.
+func For(cat *consent.Catalogue, surface consent.Surface, lang string) Refs {
+	refs := Refs{
+		Controller: ControllerRef(),
+		Withdrawal: WithdrawalRef(lang),
+		Purposes:   map[consent.PurposeID]string{},
+	}
+	for _, p := range cat.Purposes(surface) {
+		refs.Purposes[p.ID] = PurposeRef(cat.Version(), p, lang)
+	}
+	return refs
+}
+
+// PurposeRef returns Ref(NewPurpose(version, p, lang)), remembered for
+// purposes loaded from a catalogue.
+func PurposeRef(version string, p consent.Purpose, lang string) string {
+	if p.Hash == "" {
+		// Built by hand, not loaded: nothing identifies its content.
+		return Ref(NewPurpose(version, p, lang))
+	}
+	// The catalogue's content hash covers every member of the notice but
+	// the version and language, which the key adds.
+	key := version + "\x00" + p.Hash + "\x00" + lang
+	if ref, ok := purposeRefs.Load(key); ok {
+		return ref.(string)
+	}
+	ref := Ref(NewPurpose(version, p, lang))
+	purposeRefs.Store(key, ref)
+	return ref
+}
+
+var (
+	purposeRefs    sync.Map // version, content hash, language -> reference
+	withdrawalRefs sync.Map // language -> reference
+	controllerRef  = sync.OnceValue(func() string { return Ref(NewController(receipt.Kaiconn)) })
+)
+
+// WithdrawalRef returns the reference of the withdrawal notice in lang.
+func WithdrawalRef(lang string) string {
+	if ref, ok := withdrawalRefs.Load(lang); ok {
+		return ref.(string)
+	}
+	ref := Ref(NewWithdrawal(lang))
+	if slices.Contains(consent.Languages, lang) {
+		// Remember the catalogue's languages only, whatever callers pass.
+		withdrawalRefs.Store(lang, ref)
+	}
+	return ref
+}
+
+// ControllerRef returns the reference of the notice of receipt.Kaiconn.
+func ControllerRef() string { return controllerRef() }

@@ -1,0 +1,141 @@
+package notice_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gowebpki/jcs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/consent"
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/receipt"
+)
+
+func mustJCS(t *testing.T, b []byte) []byte {
+	t.Helper()
+	c, err := jcs.Transform(b)
+	require.NoError(t, err)
+	return c
+}
+
+func latest(t *testing.T) *consent.Catalogue {
+	t.Helper()
+	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	require.NoError(t, err)
+	return cat
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("..", "testdata", "notice", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./notice -update to create %s", path)
+	assert.Equal(t, string(want), string(got), "%s differs: every reference of that kind changes with it; if that is meant, run go test ./notice -update", name)
+}
+
+// TestGolden pins one notice document of each kind, and so the reference of
+// every notice: a change to what a notice holds changes every reference.
+func TestGolden(t *testing.T) {
+	cat := latest(t)
+	push, ok := cat.Purpose(consent.SurfaceFirstLaunch, "push")
+	require.True(t, ok)
+	for _, tt := range []struct {
+		name string
+		n    notice.Notice
+	}{
+		{"purpose-push.en", notice.NewPurpose(cat.Version(), push, consent.LangEn)},
+		{"withdrawal.zh-Hans", notice.NewWithdrawal(consent.LangZhHans)},
+		{"controller", notice.NewController(receipt.Kaiconn)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name+".json", pretty(t, tt.n))
+			golden(t, tt.name+".ref", []byte(notice.Ref(tt.n)+"\n"))
+		})
+	}
+}
+
+func TestNewPurpose(t *testing.T) {
+	cat := latest(t)
+	t.Run("ThirdPartySDK", func(t *testing.T) {
+		p, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
+		n := notice.NewPurpose(cat.Version(), p, consent.LangZhHans)
+		assert.Equal(t, notice.KindPurpose, n.Kind)
+		assert.Equal(t, "app", n.Audience)
+		assert.Equal(t, "个推SDK", n.SDK)
+		assert.Equal(t, "https://getui.com/privacy", n.PrivacyURL)
+		assert.Equal(t, notice.WithdrawText(consent.LangZhHans), n.Withdraw.Text)
+		assert.Equal(t, receipt.WithdrawURL, n.Withdraw.URL)
+		assert.Nil(t, n.Cookies)
+	})
+	t.Run("RequiredProcessing", func(t *testing.T) {
+		p, _ := cat.Purpose(consent.SurfaceFirstLaunch, "basic")
+		n := notice.NewPurpose(cat.Version(), p, consent.LangEn)
+		assert.True(t, n.Required)
+		assert.Equal(t, notice.RequiredText(consent.LangEn), n.Withdraw.Text, "the required processing cannot be withdrawn alone")
+	})
+	t.Run("WebCategoryOmitsWhatItLacks", func(t *testing.T) {
+		p, _ := cat.Purpose(consent.SurfaceWebBanner, "preferences")
+		b := notice.Canonical(notice.NewPurpose(cat.Version(), p, consent.LangEn))
+		assert.Contains(t, string(b), `"cookies":["kc_lang","kc_pref_*"]`)
+		assert.NotContains(t, string(b), `"sdk"`)
+		assert.NotContains(t, string(b), `"use"`)
+		assert.NotContains(t, string(b), `"privacyUrl"`)
+		assert.Contains(t, string(b), `"required":false`, "required is always stated")
+	})
+	t.Run("SameIDOtherAudience", func(t *testing.T) {
+		app, _ := cat.Purpose(consent.SurfaceFirstLaunch, "analytics")
+		web, _ := cat.Purpose(consent.SurfaceWebBanner, "analytics")
+		assert.NotEqual(t, notice.PurposeRef(cat.Version(), app, consent.LangEn), notice.PurposeRef(cat.Version(), web, consent.LangEn))
+	})
+	t.Run("RefIsHashOfCanonicalForm", func(t *testing.T) {
+		p, _ := cat.Purpose(consent.SurfaceFirstLaunch, "location")
+		n := notice.NewPurpose(cat.Version(), p, consent.LangEn)
+		assert.Equal(t, notice.HashBytes(mustJCS(t, pretty(t, n))), notice.Ref(n))
+		assert.Equal(t, notice.Ref(n), notice.PurposeRef(cat.Version(), p, consent.LangEn), "remembered references are the references")
+		p.Hash = ""
+		assert.Equal(t, notice.Ref(n), notice.PurposeRef(cat.Version(), p, consent.LangEn))
+	})
+}
+
+func TestFor(t *testing.T) {
+	cat := latest(t)
+	for _, surface := range consent.Surfaces {
+		for _, lang := range consent.Languages {
+			t.Run(string(surface)+"/"+lang, func(t *testing.T) {
+				refs := notice.For(cat, surface, lang)
+				assert.Equal(t, notice.Ref(notice.NewController(receipt.Kaiconn)), refs.Controller)
+				assert.Equal(t, notice.Ref(notice.NewWithdrawal(lang)), refs.Withdrawal)
+				ps := cat.Purposes(surface)
+				require.Len(t, refs.Purposes, len(ps))
+				for _, p := range ps {
+					assert.Equal(t, notice.Ref(notice.NewPurpose(cat.Version(), p, lang)), refs.Purposes[p.ID], p.ID)
+				}
+			})
+		}
+	}
+	t.Run("LanguagesDiffer", func(t *testing.T) {
+		assert.NotEqual(t, notice.WithdrawalRef(consent.LangEn), notice.WithdrawalRef(consent.LangZhHans))
+	})
+}
+
+func TestAll(t *testing.T) {
+	cat := latest(t)
+	ns := notice.All(cat)
+	// Each purpose of both audiences in each language, a withdrawal notice
+	// per language and the controller.
+	purposes := len(cat.Purposes(consent.SurfaceFirstLaunch)) + len(cat.Purposes(consent.SurfaceWebBanner))
+	assert.Len(t, ns, purposes*len(consent.Languages)+len(consent.Languages)+1)
+	seen := map[string]bool{}
+	for _, n := range ns {
+		ref := notice.Ref(n)
+		assert.False(t, seen[ref], "notice %s listed twice", ref)
+		seen[ref] = true
+	}
+}

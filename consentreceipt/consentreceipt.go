@@ -7,11 +7,11 @@ package consentreceipt
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -32,6 +32,10 @@ type PurposeInfo struct {
 }
 
 // Meta is what a receipt needs beyond the decision.
+//
+// A Meta with Notices builds a kaiconn-receipt/2 receipt, which names its
+// texts by those references; one without builds kaiconn-receipt/1 from
+// Purposes, as clients that predate v2 do.
 type Meta struct {
 	// ReceiptID is the receipt's id, a UUID v4 minted by the surface when
 	// the person decided, so that recording the same decision twice (a
@@ -40,13 +44,27 @@ type Meta struct {
 	// PolicySHA256 is the hex SHA-256 of the policy text in the language
 	// the person was shown (decision.Lang).
 	PolicySHA256 string `json:"policySha256"`
-	// Purposes describes every purpose of the decision, by id.
+	// Purposes describes every purpose of the decision, by id (v1).
 	Purposes map[consent.PurposeID]PurposeInfo `json:"purposes"`
 	// Previous is the decision this one replaces on the same audience (the
 	// app's or the website's), nil when there is none. A purpose granted in
 	// Previous and refused now is recorded as withdrawn, not refused: PIPL
 	// art. 15 treats taking a consent back differently from never giving it.
 	Previous *consent.Decision `json:"previous,omitempty"`
+	// Notices are the references of the texts shown, from notice.For on
+	// the decision's catalogue, surface and language (v2).
+	Notices notice.Refs `json:"notices,omitzero"`
+	// Confirmed are the facts the person confirmed on the surface, such as
+	// "age-18" (v2 only).
+	Confirmed []string `json:"confirmed,omitempty"`
+	// Ticket is the server-minted ticket the surface was rendered with,
+	// carried to the server beside the receipt; it is not part of the
+	// receipt.
+	Ticket string `json:"ticket,omitempty"`
+}
+
+func (m *Meta) v2() bool {
+	return m.Notices.Controller != "" || m.Notices.Withdrawal != "" || len(m.Notices.Purposes) > 0
 }
 
 // Purposes describes the purposes of surface from the catalogue, with texts
@@ -56,8 +74,8 @@ func Purposes(cat *consent.Catalogue, surface consent.Surface, lang string) map[
 	m := map[consent.PurposeID]PurposeInfo{}
 	for _, p := range cat.Purposes(surface) {
 		m[p.ID] = PurposeInfo{
-			Recipient:      Recipient(p, lang),
-			DataCategories: DataCategories(p, lang),
+			Recipient:      notice.Recipient(p, lang),
+			DataCategories: notice.DataCategories(p, lang),
 			ConsentType:    string(p.ConsentType),
 			Required:       p.Required,
 		}
@@ -65,99 +83,18 @@ func Purposes(cat *consent.Catalogue, surface consent.Surface, lang string) map[
 	return m
 }
 
-// Recipient names who receives the data of purpose p, in lang: the
-// catalogue's recipient and, for a third-party SDK, the SDK after a dash. A
-// separate consent (PIPL art. 23) is given to one SDK, not to its provider
-// at large, so the receipt must show which.
-func Recipient(p consent.Purpose, lang string) string {
-	name := p.Recipient.In(lang)
-	if sdk := p.SDK.In(lang); sdk != "" {
-		return name + " — " + sdk
-	}
-	return name
-}
+// WithdrawText is notice.WithdrawText: how to take back a consent to an
+// optional purpose, in lang.
+func WithdrawText(lang string) string { return notice.WithdrawText(lang) }
 
-// DataCategories names the personal information a purpose processes, as the
-// policy words it: the items of the collected information when the catalogue
-// has it, the cookies a web category sets otherwise, and the purpose's title
-// as a last resort (the strictly necessary cookies name neither).
-func DataCategories(p consent.Purpose, lang string) []string {
-	if cats := SplitCategories(p.Collects.In(lang)); len(cats) > 0 {
-		return cats
-	}
-	if len(p.Cookies) > 0 {
-		return slices.Clone(p.Cookies)
-	}
-	return []string{p.Title.In(lang)}
-}
-
-// SplitCategories splits a "collects" text of the policy into its items, so
-// that a receipt lists each kind of data on its own. The policy separates
-// items with Latin and Chinese commas, enumeration commas (、), semicolons
-// and colons (a colon ends a heading such as "the mobile device information
-// necessary for ...", which is itself an item). A separator inside
-// parentheses, Latin or Chinese, belongs to the item: "product usage
-// (crashes, flashbacks)" is one item. The final "and" of an English list
-// and a closing full stop are not part of an item; an item named twice is
-// listed once.
-func SplitCategories(text string) []string {
-	var (
-		items []string
-		item  strings.Builder
-		depth int
-	)
-	flush := func() {
-		c := strings.TrimSpace(item.String())
-		item.Reset()
-		c = strings.TrimSpace(strings.TrimRight(c, ".\u3002"))
-		c = strings.TrimPrefix(c, "and ")
-		if c != "" && !slices.Contains(items, c) {
-			items = append(items, c)
-		}
-	}
-	for _, r := range text {
-		switch r {
-		case '(', '\uff08': // Latin and fullwidth
-			depth++
-		case ')', '\uff09':
-			depth = max(depth-1, 0)
-		case ',', '\uff0c', '\u3001', ';', '\uff1b', ':', '\uff1a':
-			if depth == 0 {
-				flush()
-				continue
-			}
-		}
-		item.WriteRune(r)
-	}
-	flush()
-	return items
-}
-
-// Withdrawal texts, in the language of the decision. Every purpose carries
-// one beside receipt.WithdrawURL; the required processing carries its own,
-// since it cannot be withdrawn alone and a receipt must not promise it can.
-var (
-	withdrawText = map[string]string{
-		consent.LangZhHans: "您可以随时在“隐私设置”中撤回同意,撤回与给予同意一样便捷;撤回不影响撤回前基于您的同意已进行的个人信息处理活动。",
-		consent.LangEn:     "You can withdraw this consent at any time in Privacy settings, as easily as you gave it; withdrawal does not affect processing carried out on the basis of your consent before it.",
-	}
-	requiredText = map[string]string{
-		consent.LangZhHans: "基本功能所必需的处理无法单独撤回;注销账号即终止该处理。",
-		consent.LangEn:     "The processing required for the basic functions cannot be withdrawn on its own; cancelling the account ends it.",
-	}
-)
-
-// WithdrawText tells, in lang, how to take back a consent to an optional
-// purpose ("" for a language the policy is not written in).
-func WithdrawText(lang string) string { return withdrawText[lang] }
-
-// RequiredText tells, in lang, why the required processing has no
-// withdrawal of its own and what ends it ("" for an unknown language).
-func RequiredText(lang string) string { return requiredText[lang] }
+// RequiredText is notice.RequiredText: why the required processing has no
+// withdrawal of its own, in lang.
+func RequiredText(lang string) string { return notice.RequiredText(lang) }
 
 // Params returns the receipt parameters of decision d by subject, chained to
-// prevHash (the hash of the subject's previous receipt, "" for the first).
-// It fails with errs.Invalid naming the field when m lacks something the
+// prevHash (the hash of the subject's previous receipt, "" for the first):
+// kaiconn-receipt/2 when m has Notices, kaiconn-receipt/1 otherwise. It
+// fails with errs.Invalid naming the field when m lacks something the
 // receipt needs.
 func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Params, error) {
 	if m.ReceiptID == "" {
@@ -168,6 +105,17 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 	}
 	if len(d.Choices) == 0 {
 		return receipt.Params{}, errs.New(errs.Invalid, "decision.choices: empty")
+	}
+	v2 := m.v2()
+	if v2 {
+		switch {
+		case m.Notices.Controller == "":
+			return receipt.Params{}, errs.New(errs.Invalid, "meta.notices.controller: required")
+		case m.Notices.Withdrawal == "":
+			return receipt.Params{}, errs.New(errs.Invalid, "meta.notices.withdrawal: required")
+		}
+	} else if len(m.Confirmed) > 0 {
+		return receipt.Params{}, errs.New(errs.Invalid, "meta.confirmed: only a kaiconn-receipt/2 receipt records confirmed facts; give meta.notices")
 	}
 	at := d.At.UTC().Truncate(time.Millisecond)
 	p := receipt.Params{
@@ -182,34 +130,56 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 		PrevHash:      prevHash,
 		Purposes:      make([]receipt.PurposeParams, 0, len(d.Choices)),
 	}
+	if v2 {
+		p.Schema = receipt.SchemaV2
+		p.ControllerNotice = m.Notices.Controller
+		p.WithdrawalNotice = m.Notices.Withdrawal
+		if len(m.Confirmed) > 0 {
+			p.Confirmed = slices.Sorted(slices.Values(m.Confirmed))
+		}
+	}
 	for _, c := range d.Choices {
-		info, ok := m.Purposes[c.Purpose]
-		if !ok {
-			return receipt.Params{}, errs.New(errs.Invalid, "meta.purposes[%s]: missing", string(c.Purpose))
+		pp := receipt.PurposeParams{ID: string(c.Purpose)}
+		if v2 {
+			ref, ok := m.Notices.Purposes[c.Purpose]
+			if !ok {
+				return receipt.Params{}, errs.New(errs.Invalid, "meta.notices.purposes[%s]: missing", string(c.Purpose))
+			}
+			pp.Notice = ref
+		} else {
+			info, ok := m.Purposes[c.Purpose]
+			if !ok {
+				return receipt.Params{}, errs.New(errs.Invalid, "meta.purposes[%s]: missing", string(c.Purpose))
+			}
+			pp.Recipient = info.Recipient
+			pp.DataCategories = slices.Clone(info.DataCategories)
+			pp.ConsentType = info.ConsentType
+			pp.Time = at
+			pp.WithdrawText = WithdrawText(d.Lang)
+			if c.Required || info.Required {
+				pp.WithdrawText = RequiredText(d.Lang)
+			}
 		}
-		pp := receipt.PurposeParams{
-			ID:             string(c.Purpose),
-			Recipient:      info.Recipient,
-			DataCategories: slices.Clone(info.DataCategories),
-			ConsentType:    info.ConsentType,
-			Time:           at,
-			WithdrawText:   WithdrawText(d.Lang),
-		}
-		if c.Required || info.Required {
-			pp.WithdrawText = RequiredText(d.Lang)
-		}
-		switch {
-		case c.Granted:
-			pp.State = receipt.StateGiven
+		pp.State = state(c, m.Previous)
+		if pp.State == receipt.StateGiven {
 			pp.ExpiresAt = at.Add(Validity)
-		case m.Previous != nil && m.Previous.Granted(c.Purpose):
-			pp.State = receipt.StateWithdrawn
-		default:
-			pp.State = receipt.StateRefused
 		}
 		p.Purposes = append(p.Purposes, pp)
 	}
 	return p, nil
+}
+
+// state is the receipt state of choice c, given the decision it replaces
+// on the same audience (nil when none): given when granted, withdrawn when
+// previous had it granted, refused otherwise.
+func state(c consent.Choice, previous *consent.Decision) string {
+	switch {
+	case c.Granted:
+		return receipt.StateGiven
+	case previous != nil && previous.Granted(c.Purpose):
+		return receipt.StateWithdrawn
+	}
+	return receipt.StateRefused
 }
 
 // SameAudience tells whether two surfaces show the same purposes (the app's

@@ -1,8 +1,7 @@
 package consentreceipt_test
 
 import (
-	"slices"
-	"strings"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -110,6 +110,89 @@ func TestParams(t *testing.T) {
 		assert.Contains(t, errs.Message(err), "meta.purposes[basic]")
 	})
 
+	t.Run("OKV2", func(t *testing.T) {
+		m := meta
+		m.Purposes = nil // v2 names its texts by notice only
+		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		m.Confirmed = []string{"b-fact", "a-fact"}
+		m.Ticket = "t1.not-part-of-the-receipt"
+		p, err := consentreceipt.Params(agreed, m, subject, "")
+		require.NoError(t, err)
+		s, err := receipt.Sign(receipt.New(p), receipt.GenerateEd25519Signer())
+		require.NoError(t, err, "the mapped decision must make a valid v2 receipt")
+		r := s.Receipt
+		assert.Equal(t, receipt.SchemaV2, r.Schema)
+		assert.Equal(t, notice.ControllerRef(), r.ControllerNotice)
+		assert.Equal(t, notice.WithdrawalRef(consent.LangEn), r.WithdrawalNotice)
+		assert.Equal(t, []string{"a-fact", "b-fact"}, r.Confirmed, "facts in a canonical order")
+		require.Len(t, r.Purposes, len(agreed.Choices))
+		for i, c := range agreed.Choices {
+			got := r.Purposes[i]
+			assert.Equal(t, string(c.Purpose), got.ID, "in the decision's id order")
+			assert.Equal(t, m.Notices.Purposes[c.Purpose], got.Notice, got.ID)
+			if c.Granted {
+				assert.Equal(t, receipt.StateGiven, got.State, got.ID)
+				assert.Equal(t, "2027-03-01T08:00:00.000Z", got.ExpiresAt, got.ID)
+			} else {
+				assert.Equal(t, receipt.StateRefused, got.State, got.ID)
+				assert.Empty(t, got.ExpiresAt, got.ID)
+			}
+		}
+		assert.NotContains(t, string(must(s.Canonical())), "t1.", "the ticket travels beside the receipt, not in it")
+	})
+
+	t.Run("V2Withdrawn", func(t *testing.T) {
+		withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangEn, at.Add(time.Hour), "push")
+		require.NoError(t, err)
+		m := meta
+		m.Notices = notice.For(cat, consent.SurfaceSettings, consent.LangEn)
+		m.Previous = &agreed
+		p, err := consentreceipt.Params(withdrawn, m, subject, sha)
+		require.NoError(t, err)
+		assert.Equal(t, receipt.StateWithdrawn, state(p, "push"))
+		assert.Equal(t, receipt.StateRefused, state(p, "analytics"))
+	})
+
+	t.Run("ErrV2MissingNotice", func(t *testing.T) {
+		m := meta
+		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		delete(m.Notices.Purposes, "location")
+		_, err := consentreceipt.Params(agreed, m, subject, "")
+		assert.Equal(t, errs.Invalid, errs.Code(err))
+		assert.Contains(t, errs.Message(err), "meta.notices.purposes[location]: missing")
+	})
+
+	t.Run("ErrV2MissingWithdrawal", func(t *testing.T) {
+		m := meta
+		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		m.Notices.Withdrawal = ""
+		_, err := consentreceipt.Params(agreed, m, subject, "")
+		assert.Contains(t, errs.Message(err), "meta.notices.withdrawal: required")
+	})
+
+	t.Run("ErrConfirmedInV1", func(t *testing.T) {
+		m := meta
+		m.Confirmed = []string{"age-18"}
+		_, err := consentreceipt.Params(agreed, m, subject, "")
+		assert.Equal(t, errs.Invalid, errs.Code(err))
+		assert.Contains(t, errs.Message(err), "meta.confirmed")
+	})
+
+	t.Run("MetaJSON", func(t *testing.T) {
+		// The outbox keeps Meta as JSON: a v1 Meta stored before v2 reads
+		// back as v1, and a v2 Meta keeps its references.
+		b, err := json.Marshal(meta)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "notices")
+		m := meta
+		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		b, err = json.Marshal(m)
+		require.NoError(t, err)
+		var back consentreceipt.Meta
+		require.NoError(t, json.Unmarshal(b, &back))
+		assert.Equal(t, m.Notices, back.Notices)
+	})
+
 	t.Run("ErrNoReceiptID", func(t *testing.T) {
 		m := meta
 		m.ReceiptID = ""
@@ -119,154 +202,27 @@ func TestParams(t *testing.T) {
 	})
 }
 
-func TestRecipient(t *testing.T) {
+// TestPurposes shows that what a v1 receipt inlines of a purpose is what
+// its notice says.
+func TestPurposes(t *testing.T) {
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
-	for _, tt := range []struct {
-		name    string
-		surface consent.Surface
-		id      consent.PurposeID
-		lang    string
-		want    string
-	}{
-		{"ThirdPartyNamesTheSDK", consent.SurfaceFirstLaunch, "push", consent.LangEn, "Getui (Daily Interactive Co., Ltd.) — Getui (igexin) SDK"},
-		{"ThirdPartyNamesTheSDKInChinese", consent.SurfaceFirstLaunch, "analytics", consent.LangZhHans, "友盟同欣(北京)科技有限公司 — 友盟统计SDK(com.umeng)"},
-		{"OwnProcessingNamesNoSDK", consent.SurfaceFirstLaunch, "basic", consent.LangEn, "Shenzhen Kaiconn Innovative Technology Co., Ltd. and its affiliates"},
-		{"WebCategoryNamesNoSDK", consent.SurfaceWebBanner, "analytics", consent.LangEn, "Shenzhen Kaiconn Innovative Technology Co., Ltd. and the web analytics provider it engages"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			p, ok := cat.Purpose(tt.surface, tt.id)
-			require.True(t, ok)
-			assert.Equal(t, tt.want, consentreceipt.Recipient(p, tt.lang))
-			assert.Equal(t, tt.want, consentreceipt.Purposes(cat, tt.surface, tt.lang)[tt.id].Recipient)
-		})
-	}
-}
-
-// TestDataCategories splits the real "collects" texts of the catalogue: the
-// ones with parentheses, a heading before a colon, a semicolon, a closing
-// full stop, a duplicate and a final "and".
-func TestDataCategories(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
-	require.NoError(t, err)
-	for _, tt := range []struct {
-		name    string
-		surface consent.Surface
-		id      consent.PurposeID
-		lang    string
-		want    []string
-	}{
-		{"BasicEn", consent.SurfaceFirstLaunch, "basic", consent.LangEn, []string{
-			"A mobile phone number in Chinese Mainland (real-name verification)", "nickname", "Android ID",
-			"Mac address", "IP address", "user name and password to be used",
-			"the mobile device information necessary for the normal operation of Kaiconn platform",
-			"hardware model", "operating system version number",
-			"international mobile device identification code (IMEI)", "network device hardware address (MAC)",
-			"WLAN access point", "software version number", "operation log", "network access method",
-			"IMSI information", "phone status", "other information"}},
-		{"BasicZh", consent.SurfaceFirstLaunch, "basic", consent.LangZhHans, []string{
-			"中国大陆手机号码(实名制核验)", "昵称", "Android ID", "Mac地址", "IP地址", "拟使用的用户名和密码",
-			"每开平台正常运行所必需的移动设备信息", "硬件型号", "操作系统版本号", "国际移动设备识别码(IMEI)",
-			"网络设备硬件地址(MAC)", "WLAN接入点", "软件版本号", "操作日志", "网络接入方式", "IMSI信息", "手机状态等"}},
-		{"PushEn", consent.SurfaceFirstLaunch, "push", consent.LangEn, []string{
-			"Device identifier", "location information", "MAC address", "SD card storage permissions"}},
-		{"CrashReportsEn", consent.SurfaceFirstLaunch, "crash-reports", consent.LangEn, []string{
-			"Android id", "IMEI", "IMSI", "device identifier", "MAC address", "operator information",
-			"audio and video information", "SIM serial number"}},
-		{"CrashReportsZh", consent.SurfaceFirstLaunch, "crash-reports", consent.LangZhHans, []string{
-			"Android id", "IMEI和IMSI", "设备标识符", "MAC地址", "运营商信息", "音视频信息", "SIM系列号"}},
-		{"AnalyticsZh", consent.SurfaceFirstLaunch, "analytics", consent.LangZhHans, []string{
-			"设备序列号", "地理位置", "SSID", "BSSID"}},
-		{"WebAnalyticsEn", consent.SurfaceWebBanner, "analytics", consent.LangEn, []string{
-			"Internet Protocol (IP) addresses", "reference/exit pages", "operating systems", "date/time stamps",
-			"click stream data"}},
-		{"WebAnalyticsZh", consent.SurfaceWebBanner, "analytics", consent.LangZhHans, []string{
-			"互联网协议(IP)地址", "引用/退出页面", "操作系统", "日期/时间戳和点击流数据"}},
-		{"CookiesWhenNothingCollected", consent.SurfaceWebBanner, "preferences", consent.LangEn, []string{
-			"kc_lang", "kc_pref_*"}},
-		{"TitleAsLastResort", consent.SurfaceWebBanner, "necessary", consent.LangEn, []string{
-			"Strictly necessary cookies"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			p, ok := cat.Purpose(tt.surface, tt.id)
-			require.True(t, ok)
-			assert.Equal(t, tt.want, consentreceipt.DataCategories(p, tt.lang))
-		})
-	}
-
-	// Whatever the catalogue says, an item is a piece of its text, never cut
-	// inside parentheses, and named once.
-	t.Run("EveryRealText", func(t *testing.T) {
-		for _, surface := range []consent.Surface{consent.SurfaceFirstLaunch, consent.SurfaceWebBanner} {
-			for _, p := range cat.Purposes(surface) {
-				for _, lang := range consent.Languages {
-					text := p.Collects.In(lang)
-					if text == "" {
-						continue
-					}
-					items := consentreceipt.SplitCategories(text)
-					require.NotEmpty(t, items, "%s %s %s", surface, p.ID, lang)
-					seen := map[string]bool{}
-					for _, c := range items {
-						assert.Contains(t, text, c, "%s %s %s", surface, p.ID, lang)
-						assert.Equal(t, strings.Count(c, "("), strings.Count(c, ")"), "unbalanced parentheses in %q", c)
-						assert.False(t, seen[c], "%q named twice", c)
-						seen[c] = true
-					}
-				}
+	for _, surface := range consent.Surfaces {
+		for _, lang := range consent.Languages {
+			got := consentreceipt.Purposes(cat, surface, lang)
+			ps := cat.Purposes(surface)
+			require.Len(t, got, len(ps))
+			for _, p := range ps {
+				n := notice.NewPurpose(cat.Version(), p, lang)
+				assert.Equal(t, n.Recipient, got[p.ID].Recipient, "%s %s %s", surface, lang, p.ID)
+				assert.Equal(t, n.DataCategories, got[p.ID].DataCategories, "%s %s %s", surface, lang, p.ID)
+				assert.Equal(t, n.ConsentType, got[p.ID].ConsentType)
+				assert.Equal(t, n.Required, got[p.ID].Required)
 			}
 		}
-	})
-}
-
-func TestSplitCategories(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
-	require.NoError(t, err)
-	// No "collects" text of the catalogue has a separator inside parentheses,
-	// but its analytics "use" text has, in both languages.
-	analytics, ok := cat.Purpose(consent.SurfaceFirstLaunch, "analytics")
-	require.True(t, ok)
-	for _, tt := range []struct {
-		name   string
-		text   string
-		intact string // an item that must come out whole
-		want   []string
-	}{
-		{name: "CommaInsideParentheses", text: analytics.Use.In(consent.LangEn), intact: "(crashes, flashbacks)"},
-		{name: "EnumerationCommaInsideParentheses", text: analytics.Use.In(consent.LangZhHans), intact: "(崩溃、闪退)"},
-		{name: "FullwidthParentheses", text: "设备信息\uff08型号\uff0c版本\uff09\uff0cMAC地址\u3002",
-			want: []string{"设备信息\uff08型号\uff0c版本\uff09", "MAC地址"}},
-		{name: "NestedParentheses", text: "logs (crash (native, Java), ANR), IP address",
-			want: []string{"logs (crash (native, Java), ANR)", "IP address"}},
-		{name: "StrayClosingParenthesis", text: "a), b, c",
-			want: []string{"a)", "b", "c"}},
-		{name: "Empty", text: " ", want: nil},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			got := consentreceipt.SplitCategories(tt.text)
-			if tt.want != nil || tt.intact == "" {
-				assert.Equal(t, tt.want, got)
-			}
-			if tt.intact != "" {
-				require.Greater(t, len(got), 1, "the text is a list")
-				i := slices.IndexFunc(got, func(c string) bool { return strings.Contains(c, tt.intact) })
-				assert.GreaterOrEqual(t, i, 0, "%q cut apart: %q", tt.intact, got)
-			}
-		})
 	}
-}
-
-func TestWithdrawText(t *testing.T) {
-	for _, lang := range consent.Languages {
-		t.Run(lang, func(t *testing.T) {
-			assert.NotEmpty(t, consentreceipt.WithdrawText(lang))
-			assert.NotEmpty(t, consentreceipt.RequiredText(lang))
-			assert.NotEqual(t, consentreceipt.WithdrawText(lang), consentreceipt.RequiredText(lang))
-		})
-	}
-	t.Run("UnknownLanguage", func(t *testing.T) {
-		assert.Empty(t, consentreceipt.WithdrawText("fr"))
-	})
+	assert.Equal(t, notice.WithdrawText(consent.LangEn), consentreceipt.WithdrawText(consent.LangEn))
+	assert.Equal(t, notice.RequiredText(consent.LangZhHans), consentreceipt.RequiredText(consent.LangZhHans))
 }
 
 func TestSameAudience(t *testing.T) {

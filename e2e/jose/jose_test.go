@@ -1,7 +1,9 @@
 package jose
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,6 +94,9 @@ func TestNodeJose(t *testing.T) {
 	altered.Envelope = json.RawMessage(strings.Replace(string(ed.Envelope), `"decision":"agreed"`, `"decision":"declined"`, 1))
 	require.NotEqual(t, string(ed.Envelope), string(altered.Envelope))
 
+	alteredFull := altered
+	alteredFull.Countersignature = protectedOf(ed) + "." + base64.RawURLEncoding.EncodeToString(ed.Envelope) + "." + signatureOf(ed)
+
 	// A countersignature that is genuine over an envelope whose device
 	// signature is not: only the device check can catch it.
 	forged := sign(receipt.GenerateES256Signer())
@@ -110,6 +115,16 @@ func TestNodeJose(t *testing.T) {
 	smuggled.Envelope = json.RawMessage(strings.Replace(string(ed.Envelope), `"attestation":"device"`, `"attestation":"server"`, 1))
 	smuggled = countersignRaw(t, keys, smuggled)
 
+	// A record stored before countersignatures were detached: the same
+	// signature with the envelope as its payload segment.
+	full := ed
+	full.Countersignature = protectedOf(ed) + "." + base64.RawURLEncoding.EncodeToString(ed.Envelope) + "." + signatureOf(ed)
+
+	// A v2 receipt.
+	v2Signed, err := receipt.Sign(receipt.New(receipttest.ParamsV2(receipt.NewSubject(), "", now)), receipt.GenerateES256Signer())
+	require.NoError(t, err)
+	v2 := issue(t, keys, v2Signed)
+
 	jwks := filepath.Join(dir, "jwks.json")
 	require.NoError(t, os.WriteFile(jwks, keys.JWKS(), 0o644))
 
@@ -123,7 +138,10 @@ func TestNodeJose(t *testing.T) {
 		{"OKBeforeRotation", beforeRotation, "OK kid=" + beforeRotation.KeyID},
 		{"OKServerAttested", attested, "OK kid=" + attested.KeyID},
 		{"ErrServerAttestedWithDevice", smuggled, "FAILED: a server-attested envelope must not carry a device member"},
-		{"ErrAlteredReceipt", altered, "FAILED: countersignature payload is not the canonical envelope"},
+		{"OKFullForm", full, "OK kid=" + full.KeyID},
+		{"OKV2", v2, "OK kid=" + v2.KeyID},
+		{"ErrAlteredReceipt", altered, "FAILED: detached countersignature does not verify over the canonical envelope"},
+		{"ErrAlteredFullForm", alteredFull, "FAILED: countersignature payload is not the canonical envelope"},
 		{"ErrDeviceSignature", badDevice, "FAILED: device signature does not verify"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,9 +157,20 @@ func TestNodeJose(t *testing.T) {
 				var env struct{ Attestation string }
 				require.NoError(t, json.Unmarshal(tt.doc.Envelope, &env))
 				assert.Contains(t, string(out), "attestation="+env.Attestation)
+				assert.Contains(t, string(out), "detached="+fmt.Sprint(receipt.IsDetached(tt.doc.Countersignature)))
 			} else {
 				require.Error(t, err, "node must exit non-zero on %s", tt.name)
 			}
 		})
 	}
+}
+
+func protectedOf(c countersigned) string {
+	protected, _, _ := strings.Cut(c.Countersignature, "..")
+	return protected
+}
+
+func signatureOf(c countersigned) string {
+	_, sig, _ := strings.Cut(c.Countersignature, "..")
+	return sig
 }

@@ -16,6 +16,12 @@
 //      ("attestation": "server", recorded by the server from a form post)
 //      must carry no device member, and the countersignature alone vouches
 //      for it.
+// The countersignature may be detached (RFC 7515 Appendix F,
+// "<protected>..<signature>", as the server writes it since
+// kaiconn-receipt/2): the script then reattaches the base64url of the
+// canonical envelope it computed, so that a signature over other bytes fails.
+// A countersignature stored before carries its payload, which must then be
+// those bytes.
 // It prints OK and exits 0, or prints FAILED and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHash, webcrypto } from 'node:crypto';
@@ -60,13 +66,26 @@ async function main([jwksPath, receiptPath]) {
   const jwks = jose.createLocalJWKSet(JSON.parse(readFileSync(jwksPath, 'utf8')));
   const doc = JSON.parse(readFileSync(receiptPath, 'utf8'));
 
-  const { payload, protectedHeader } = await jose.compactVerify(doc.countersignature, jwks, {
-    algorithms: ['EdDSA'],
-  });
+  const expected = Buffer.from(canonicalize(doc.envelope), 'utf8');
+  let jws = doc.countersignature;
+  const [protectedPart, payloadPart, signaturePart, ...rest] = jws.split('.');
+  const detached = payloadPart === '' && rest.length === 0;
+  if (detached) {
+    jws = `${protectedPart}.${jose.base64url.encode(expected)}.${signaturePart}`;
+  }
+  let verified;
+  try {
+    verified = await jose.compactVerify(jws, jwks, { algorithms: ['EdDSA'] });
+  } catch (err) {
+    if (detached && err.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
+      throw new Error('detached countersignature does not verify over the canonical envelope');
+    }
+    throw err;
+  }
+  const { payload, protectedHeader } = verified;
   if (!protectedHeader.kid) {
     throw new Error('countersignature has no kid');
   }
-  const expected = Buffer.from(canonicalize(doc.envelope), 'utf8');
   if (!Buffer.from(payload).equals(expected)) {
     throw new Error('countersignature payload is not the canonical envelope');
   }
@@ -84,7 +103,7 @@ async function main([jwksPath, receiptPath]) {
   } else {
     throw new Error(`attestation ${attestation} is not device or server`);
   }
-  console.log(`OK kid=${protectedHeader.kid} hash=${hash} attestation=${attestation}`);
+  console.log(`OK kid=${protectedHeader.kid} hash=${hash} attestation=${attestation} detached=${detached}`);
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -65,9 +65,11 @@ func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (s *Signed, kid 
 	payload, err := obj.Verify(keys[0].Public())
 	if err != nil {
 		if detached {
-			// The payload is this envelope: it is either forged or
-			// made for other bytes, and nothing tells which.
-			return nil, "", errs.New(errs.Unprocessable, "countersignature: does not verify with key %q over this envelope", kid)
+			// The payload reattached is this envelope: the signature
+			// was made over other bytes or forged, and nothing tells
+			// which. Altered envelopes are the likely case, and read as
+			// the full form reports them.
+			return nil, "", errs.New(errs.Unprocessable, "countersignature: signs other bytes than this envelope, or is forged: it does not verify with key %q over it", kid)
 		}
 		return nil, "", errs.New(errs.Unprocessable, "countersignature: does not verify with key %q", kid)
 	}

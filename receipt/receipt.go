@@ -281,7 +281,7 @@ func Attest(r *Receipt) (*Signed, error) {
 
 // Canonical returns JCS(envelope), the bytes that are hashed, stored and
 // countersigned.
-func (s *Signed) Canonical() ([]byte, error) { return canonical(s) }
+func (s *Signed) Canonical() ([]byte, error) { return canonical(s.wire()) }
 
 // Hash returns the lowercase hex SHA-256 of JCS(envelope).
 func (s *Signed) Hash() (string, error) {
@@ -293,7 +293,7 @@ func (s *Signed) Hash() (string, error) {
 }
 
 // Canonical returns JCS(receipt), the bytes the device signs.
-func (r *Receipt) Canonical() ([]byte, error) { return canonical(r) }
+func (r *Receipt) Canonical() ([]byte, error) { return canonical(r.wire()) }
 
 // HashBytes returns the lowercase hex SHA-256 of canonical envelope bytes, as
 // stored in Record.Body.

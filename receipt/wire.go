@@ -131,14 +131,27 @@ func (w *receiptV2) receipt() Receipt {
 	return r
 }
 
+// wire returns r as the wire type of its schema. Canonical encodes it
+// directly rather than through MarshalJSON, which encoding/json would
+// re-parse to compact.
+func (r *Receipt) wire() any {
+	if r.Schema == SchemaV2 {
+		return r.v2()
+	}
+	return r.v1()
+}
+
+// wire returns s with its receipt as the wire type of its schema.
+func (s *Signed) wire() any {
+	if s.Receipt.Schema == SchemaV2 {
+		return envelopeV2{Attestation: s.Attestation, Receipt: s.Receipt.v2(), Device: s.Device}
+	}
+	return envelopeV1{Attestation: s.Attestation, Receipt: s.Receipt.v1(), Device: s.Device}
+}
+
 // MarshalJSON writes the members of the receipt's schema; a schema that is
 // neither is written as kaiconn-receipt/1, which check then refuses.
-func (r Receipt) MarshalJSON() ([]byte, error) {
-	if r.Schema == SchemaV2 {
-		return json.Marshal(r.v2())
-	}
-	return json.Marshal(r.v1())
-}
+func (r Receipt) MarshalJSON() ([]byte, error) { return json.Marshal(r.wire()) }
 
 // UnmarshalJSON reads the members of the schema the document names. It is
 // lenient like encoding/json; Decode is the strict reader.

@@ -38,7 +38,7 @@ func build(t *testing.T, cat *consent.Catalogue, d consent.Decision, previous *c
 		Previous:     previous,
 	}
 	if v2 {
-		m.Notices = notice.For(cat, d.Surface, d.Lang)
+		m.Notice = notice.For(cat, d.Surface, d.Lang)
 	}
 	p, err := consentreceipt.Params(d, m, receipt.NewSubject(), "")
 	require.NoError(t, err)
@@ -109,7 +109,8 @@ func TestCheckForgeries(t *testing.T) {
 	agreed := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, decided))
 	web, _ := cat.Purpose(consent.SurfaceWebBanner, "analytics")
 	preferences, _ := cat.Purpose(consent.SurfaceWebBanner, "preferences")
-	sensorsRef := strings.Repeat("5", 64)
+	fixture, err := consent.LoadCatalogue(os.DirFS(filepath.Join("..", "testdata", "catalogue")), "2026-12")
+	require.NoError(t, err)
 	later := decided.Add(time.Hour)
 	withdrawal := must(consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangEn, later, "push"))
 	updated := must(consent.Update(cat, agreed, consent.SurfaceSettings, map[consent.PurposeID]bool{"push": false}, consent.LangEn, later))
@@ -177,21 +178,30 @@ func TestCheckForgeries(t *testing.T) {
 		{name: "OtherPolicyVersion", forge: func(r *receipt.Receipt) { r.Policy.Version = "2026-12" },
 			want: `receipt.policy.version: "2026-12" is not the catalogue's version "2022-10"`},
 
-		// kaiconn-receipt/2 equivalents.
-		{name: "WrongNoticeHash", v2: true, forge: func(r *receipt.Receipt) { r.Purposes[at(r, "push")].Notice = strings.Repeat("0", 64) },
-			want: `receipt.purposes[4].notice: not the catalogue's notice of "push" in en`},
+		// kaiconn-receipt/2 equivalents. One notice names every text, so
+		// a wrong text is a wrong notice.
+		{name: "WrongNoticeHash", v2: true, forge: func(r *receipt.Receipt) { r.Notice = strings.Repeat("0", 64) },
+			want: `receipt.notice: not the catalogue's notice of what first-launch shows in en under policy 2022-10`},
 		{name: "NoticeOfOtherLanguage", v2: true, forge: func(r *receipt.Receipt) {
-			p, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
-			r.Purposes[at(r, "push")].Notice = notice.PurposeRef(cat.Version(), p, consent.LangZhHans)
-		}, want: "receipt.purposes[4].notice"},
-		{name: "WebNoticeForAppAnalytics", v2: true, forge: func(r *receipt.Receipt) {
-			r.Purposes[at(r, "analytics")].Notice = notice.PurposeRef(cat.Version(), web, consent.LangEn)
-		}, want: "receipt.purposes[0].notice"},
+			r.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans)
+		}, want: "receipt.notice: not the catalogue's notice"},
+		{name: "WebNoticeForAppReceipt", v2: true, forge: func(r *receipt.Receipt) {
+			r.Notice = notice.For(cat, consent.SurfaceWebBanner, consent.LangEn)
+		}, want: "receipt.notice: not the catalogue's notice"},
+		{name: "NoticeOfOtherPolicy", v2: true, forge: func(r *receipt.Receipt) {
+			r.Notice = notice.For(fixture, consent.SurfaceFirstLaunch, consent.LangEn)
+		}, want: "receipt.notice: not the catalogue's notice"},
+		{name: "PurposeNoticeForShownNotice", v2: true, forge: func(r *receipt.Receipt) {
+			push, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
+			r.Notice = notice.PurposeRef(cat.Version(), push, consent.LangEn)
+		}, want: "receipt.notice: not the catalogue's notice"},
+		{name: "WithdrawalNoticeForShownNotice", v2: true, forge: func(r *receipt.Receipt) { r.Notice = notice.WithdrawalRef(consent.LangEn) },
+			want: "receipt.notice: not the catalogue's notice"},
 		{name: "MissingPurpose", v2: true, forge: func(r *receipt.Receipt) {
 			r.Purposes = slices.Delete(r.Purposes, at(r, "location"), at(r, "location")+1)
 		}, want: `receipt.purposes: purpose "location" is missing`},
 		{name: "ExtraPurpose", v2: true, forge: func(r *receipt.Receipt) {
-			r.Purposes = append(r.Purposes, receipt.Purpose{ID: "sensors", State: receipt.StateRefused, Notice: sensorsRef})
+			r.Purposes = append(r.Purposes, receipt.Purpose{ID: "sensors", State: receipt.StateRefused})
 		}, want: `receipt.purposes[6].id: "sensors" is not a purpose of surface first-launch`},
 		{name: "PurposeTwice", v2: true, forge: func(r *receipt.Receipt) { r.Purposes = append(r.Purposes, r.Purposes[0]) },
 			want: `receipt.purposes[6].id: purpose "analytics" is listed twice`},
@@ -217,10 +227,6 @@ func TestCheckForgeries(t *testing.T) {
 			want: "receipt.purposes[4].state: withdrawn, but the subject's previous receipt on this audience did not give it"},
 		{name: "WithdrawnHeadOfOtherAudience", v2: true, decision: withdrawnWeb, previous: &agreedWeb, head: &appAnalytics, forge: func(*receipt.Receipt) {},
 			want: "receipt.purposes[0].state: withdrawn, but the subject's previous receipt on this audience did not give it"},
-		{name: "WithdrawalNotice", v2: true, forge: func(r *receipt.Receipt) { r.WithdrawalNotice = notice.WithdrawalRef(consent.LangZhHans) },
-			want: "receipt.withdrawal: not the withdrawal notice in en"},
-		{name: "ControllerNotice", v2: true, forge: func(r *receipt.Receipt) { r.ControllerNotice = strings.Repeat("a", 64) },
-			want: "receipt.controller: not the controller notice"},
 		{name: "ConfirmedFact", v2: true, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
 			want: `receipt.confirmed[0]: policy 2022-10 asks no fact "age-18" to be confirmed`},
 	} {

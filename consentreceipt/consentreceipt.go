@@ -35,8 +35,8 @@ type PurposeInfo struct {
 
 // Meta is what a receipt needs beyond the decision.
 //
-// A Meta with Notices builds a kaiconn-receipt/2 receipt, which names its
-// texts by those references; one without builds kaiconn-receipt/1 from
+// A Meta with a Notice builds a kaiconn-receipt/2 receipt, which names its
+// texts by that one reference; one without builds kaiconn-receipt/1 from
 // Purposes, as clients that predate v2 do.
 type Meta struct {
 	// ReceiptID is the receipt's id, a UUID v4 minted by the surface when
@@ -53,9 +53,10 @@ type Meta struct {
 	// Previous and refused now is recorded as withdrawn, not refused: PIPL
 	// art. 15 treats taking a consent back differently from never giving it.
 	Previous *consent.Decision `json:"previous,omitempty"`
-	// Notices are the references of the texts shown, from notice.For on
-	// the decision's catalogue, surface and language (v2).
-	Notices notice.Refs `json:"notices,omitzero"`
+	// Notice is the reference of the notice of everything the surface
+	// showed, notice.For of the decision's catalogue, surface and language
+	// (v2).
+	Notice string `json:"notice,omitempty"`
 	// Confirmed are the facts the person confirmed on the surface, such as
 	// "age-18" (v2 only).
 	Confirmed []string `json:"confirmed,omitempty"`
@@ -63,10 +64,6 @@ type Meta struct {
 	// carried to the server beside the receipt; it is not part of the
 	// receipt.
 	Ticket string `json:"ticket,omitempty"`
-}
-
-func (m *Meta) v2() bool {
-	return m.Notices.Controller != "" || m.Notices.Withdrawal != "" || len(m.Notices.Purposes) > 0
 }
 
 // Purposes describes the purposes of surface from the catalogue, with texts
@@ -95,7 +92,7 @@ func RequiredText(lang string) string { return notice.RequiredText(lang) }
 
 // Params returns the receipt parameters of decision d by subject, chained to
 // prevHash (the hash of the subject's previous receipt, "" for the first):
-// kaiconn-receipt/2 when m has Notices, kaiconn-receipt/1 otherwise. It
+// kaiconn-receipt/2 when m has a Notice, kaiconn-receipt/1 otherwise. It
 // fails with errs.Invalid naming the field when m lacks something the
 // receipt needs.
 func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Params, error) {
@@ -108,16 +105,9 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 	if len(d.Choices) == 0 {
 		return receipt.Params{}, errs.New(errs.Invalid, "decision.choices: empty")
 	}
-	v2 := m.v2()
-	if v2 {
-		switch {
-		case m.Notices.Controller == "":
-			return receipt.Params{}, errs.New(errs.Invalid, "meta.notices.controller: required")
-		case m.Notices.Withdrawal == "":
-			return receipt.Params{}, errs.New(errs.Invalid, "meta.notices.withdrawal: required")
-		}
-	} else if len(m.Confirmed) > 0 {
-		return receipt.Params{}, errs.New(errs.Invalid, "meta.confirmed: only a kaiconn-receipt/2 receipt records confirmed facts; give meta.notices")
+	v2 := m.Notice != ""
+	if !v2 && len(m.Confirmed) > 0 {
+		return receipt.Params{}, errs.New(errs.Invalid, "meta.confirmed: only a kaiconn-receipt/2 receipt records confirmed facts; give meta.notice")
 	}
 	at := d.At.UTC().Truncate(time.Millisecond)
 	p := receipt.Params{
@@ -134,21 +124,14 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 	}
 	if v2 {
 		p.Schema = receipt.SchemaV2
-		p.ControllerNotice = m.Notices.Controller
-		p.WithdrawalNotice = m.Notices.Withdrawal
+		p.Notice = m.Notice
 		if len(m.Confirmed) > 0 {
 			p.Confirmed = slices.Sorted(slices.Values(m.Confirmed))
 		}
 	}
 	for _, c := range d.Choices {
 		pp := receipt.PurposeParams{ID: string(c.Purpose)}
-		if v2 {
-			ref, ok := m.Notices.Purposes[c.Purpose]
-			if !ok {
-				return receipt.Params{}, errs.New(errs.Invalid, "meta.notices.purposes[%s]: missing", string(c.Purpose))
-			}
-			pp.Notice = ref
-		} else {
+		if !v2 {
 			info, ok := m.Purposes[c.Purpose]
 			if !ok {
 				return receipt.Params{}, errs.New(errs.Invalid, "meta.purposes[%s]: missing", string(c.Purpose))

@@ -113,7 +113,7 @@ func TestParams(t *testing.T) {
 	t.Run("OKV2", func(t *testing.T) {
 		m := meta
 		m.Purposes = nil // v2 names its texts by notice only
-		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
 		m.Confirmed = []string{"b-fact", "a-fact"}
 		m.Ticket = "t1.not-part-of-the-receipt"
 		p, err := consentreceipt.Params(agreed, m, subject, "")
@@ -122,14 +122,13 @@ func TestParams(t *testing.T) {
 		require.NoError(t, err, "the mapped decision must make a valid v2 receipt")
 		r := s.Receipt
 		assert.Equal(t, receipt.SchemaV2, r.Schema)
-		assert.Equal(t, notice.ControllerRef(), r.ControllerNotice)
-		assert.Equal(t, notice.WithdrawalRef(consent.LangEn), r.WithdrawalNotice)
+		assert.Equal(t, m.Notice, r.Notice)
+		assert.Equal(t, receipt.Controller{}, r.Controller, "the notice names the controller")
 		assert.Equal(t, []string{"a-fact", "b-fact"}, r.Confirmed, "facts in a canonical order")
 		require.Len(t, r.Purposes, len(agreed.Choices))
 		for i, c := range agreed.Choices {
 			got := r.Purposes[i]
 			assert.Equal(t, string(c.Purpose), got.ID, "in the decision's id order")
-			assert.Equal(t, m.Notices.Purposes[c.Purpose], got.Notice, got.ID)
 			if c.Granted {
 				assert.Equal(t, receipt.StateGiven, got.State, got.ID)
 				assert.Equal(t, "2027-03-01T08:00:00.000Z", got.ExpiresAt, got.ID)
@@ -145,29 +144,12 @@ func TestParams(t *testing.T) {
 		withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangEn, at.Add(time.Hour), "push")
 		require.NoError(t, err)
 		m := meta
-		m.Notices = notice.For(cat, consent.SurfaceSettings, consent.LangEn)
+		m.Notice = notice.For(cat, consent.SurfaceSettings, consent.LangEn)
 		m.Previous = &agreed
 		p, err := consentreceipt.Params(withdrawn, m, subject, sha)
 		require.NoError(t, err)
 		assert.Equal(t, receipt.StateWithdrawn, state(p, "push"))
 		assert.Equal(t, receipt.StateRefused, state(p, "analytics"))
-	})
-
-	t.Run("ErrV2MissingNotice", func(t *testing.T) {
-		m := meta
-		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
-		delete(m.Notices.Purposes, "location")
-		_, err := consentreceipt.Params(agreed, m, subject, "")
-		assert.Equal(t, errs.Invalid, errs.Code(err))
-		assert.Contains(t, errs.Message(err), "meta.notices.purposes[location]: missing")
-	})
-
-	t.Run("ErrV2MissingWithdrawal", func(t *testing.T) {
-		m := meta
-		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
-		m.Notices.Withdrawal = ""
-		_, err := consentreceipt.Params(agreed, m, subject, "")
-		assert.Contains(t, errs.Message(err), "meta.notices.withdrawal: required")
 	})
 
 	t.Run("ErrConfirmedInV1", func(t *testing.T) {
@@ -183,14 +165,14 @@ func TestParams(t *testing.T) {
 		// back as v1, and a v2 Meta keeps its references.
 		b, err := json.Marshal(meta)
 		require.NoError(t, err)
-		assert.NotContains(t, string(b), "notices")
+		assert.NotContains(t, string(b), "notice")
 		m := meta
-		m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
 		b, err = json.Marshal(m)
 		require.NoError(t, err)
 		var back consentreceipt.Meta
 		require.NoError(t, json.Unmarshal(b, &back))
-		assert.Equal(t, m.Notices, back.Notices)
+		assert.Equal(t, m.Notice, back.Notice)
 	})
 
 	t.Run("ErrNoReceiptID", func(t *testing.T) {

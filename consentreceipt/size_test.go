@@ -49,6 +49,7 @@ func BenchmarkReceiptSize(b *testing.B) {
 		{"v2/allGiven/ES256", agreed, false, receipt.GenerateES256Signer()},
 		{"v2/allGiven/Ed25519", agreed, false, receipt.GenerateEd25519Signer()},
 		{"v2/declined/ES256", declined, false, receipt.GenerateES256Signer()},
+		{"v2/declined/Ed25519", declined, false, receipt.GenerateEd25519Signer()},
 		{"v1/allGiven/ES256", agreed, true, receipt.GenerateES256Signer()},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
@@ -58,7 +59,7 @@ func BenchmarkReceiptSize(b *testing.B) {
 				Purposes:     consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangZhHans),
 			}
 			if !tt.v1 {
-				m.Notices = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans)
+				m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans)
 			}
 			// A chained receipt: prevHash is as long as it gets.
 			p, err := consentreceipt.Params(tt.decision, m, receipt.NewSubject(), sha)

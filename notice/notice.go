@@ -5,6 +5,12 @@
 // document whose reference is the lowercase hex SHA-256 of its RFC 8785
 // canonical form.
 //
+// A receipt names one notice, the "shown" notice of its audience and
+// language: the list of everything a surface showed, each part by its own
+// reference. One reference keeps a receipt small (every part named inside
+// the receipt would cost some 640 bytes a receipt), while each part stays a
+// notice of its own, shared by every shown notice that lists it.
+//
 // Notices are built from the purpose catalogue of a policy version, so the
 // browser, the app and the server derive the same references from the same
 // catalogue. The registry (locales/notices, read with Registry) keeps every
@@ -33,15 +39,52 @@ import (
 
 // Kinds of notice, the member "kind" of every notice document.
 const (
+	KindShown      = "shown"
 	KindPurpose    = "purpose"
 	KindWithdrawal = "withdrawal"
 	KindController = "controller"
 )
 
-// Notice is a notice document: Purpose, Withdrawal or Controller.
+// Audiences a catalogue purpose belongs to (consent.Purpose.Audience).
+const (
+	AudienceApp = "app"
+	AudienceWeb = "web"
+)
+
+// Audience returns the audience whose purposes surface shows: the
+// website's for the cookie banner, the app's for first launch and settings.
+func Audience(surface consent.Surface) string {
+	if surface == consent.SurfaceWebBanner {
+		return AudienceWeb
+	}
+	return AudienceApp
+}
+
+// Notice is a notice document: Shown, Purpose, Withdrawal or Controller.
 type Notice interface {
 	// NoticeKind is the document's kind member.
 	NoticeKind() string
+}
+
+// Shown is the notice of everything the surfaces of one audience show in
+// one language under one policy version: the controller, how to withdraw,
+// and every purpose, each named by the reference of its own notice. It is
+// the one notice a kaiconn-receipt/2 receipt names. The app's first-launch
+// dialog and its settings show the same purposes, so they share it.
+type Shown struct {
+	Kind       string         `json:"kind"` // KindShown
+	Version    string         `json:"version"`
+	Audience   string         `json:"audience"` // "app" or "web"
+	Language   string         `json:"language"`
+	Controller string         `json:"controller"` // reference of the Controller notice
+	Withdrawal string         `json:"withdrawal"` // reference of the Withdrawal notice in Language
+	Purposes   []ShownPurpose `json:"purposes"`   // every purpose of the audience, in id order
+}
+
+// ShownPurpose is one purpose of a Shown notice.
+type ShownPurpose struct {
+	ID     string `json:"id"`
+	Notice string `json:"notice"` // reference of the Purpose notice
 }
 
 // Withdraw is how a purpose is withdrawn, as a kaiconn-receipt/1 receipt
@@ -90,6 +133,7 @@ type Controller struct {
 	Email   string `json:"email"`
 }
 
+func (Shown) NoticeKind() string      { return KindShown }
 func (Purpose) NoticeKind() string    { return KindPurpose }
 func (Withdrawal) NoticeKind() string { return KindWithdrawal }
 func (Controller) NoticeKind() string { return KindController }
@@ -133,6 +177,27 @@ func NewController(c receipt.Controller) Controller {
 	return Controller{Kind: KindController, Name: c.Name, Address: c.Address, Email: c.Email}
 }
 
+// NewShown returns the notice of everything surface shows in lang under
+// cat: its purposes in id order, the order of a receipt's purposes
+// (consent.Decision.Choices).
+func NewShown(cat *consent.Catalogue, surface consent.Surface, lang string) Shown {
+	ps := cat.Purposes(surface)
+	slices.SortFunc(ps, func(a, b consent.Purpose) int { return strings.Compare(string(a.ID), string(b.ID)) })
+	n := Shown{
+		Kind:       KindShown,
+		Version:    cat.Version(),
+		Audience:   Audience(surface),
+		Language:   lang,
+		Controller: ControllerRef(),
+		Withdrawal: WithdrawalRef(lang),
+		Purposes:   make([]ShownPurpose, 0, len(ps)),
+	}
+	for _, p := range ps {
+		n.Purposes = append(n.Purposes, ShownPurpose{ID: string(p.ID), Notice: PurposeRef(cat.Version(), p, lang)})
+	}
+	return n
+}
+
 // Canonical returns JCS(n), the bytes its reference is the hash of.
 func Canonical(n Notice) []byte {
 	b, err := json.Marshal(n)
@@ -156,14 +221,20 @@ func HashBytes(canonical []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// All returns every notice that receipts under catalogue cat can name: each
-// purpose of each audience in each language, the withdrawal notice in each
-// language and the controller notice, sorted by reference.
+// All returns every notice that receipts under catalogue cat can name: the
+// shown notice of each audience in each language and every notice it lists
+// (each purpose of each audience in each language, the withdrawal notice in
+// each language and the controller notice), sorted by reference.
 func All(cat *consent.Catalogue) []Notice {
 	var ns []Notice
 	for _, surface := range []consent.Surface{consent.SurfaceFirstLaunch, consent.SurfaceWebBanner} {
-		for _, p := range cat.Purposes(surface) {
-			for _, lang := range consent.Languages {
+		ps := cat.Purposes(surface)
+		if len(ps) == 0 {
+			continue // a catalogue without web purposes shows no banner
+		}
+		for _, lang := range consent.Languages {
+			ns = append(ns, NewShown(cat, surface, lang))
+			for _, p := range ps {
 				ns = append(ns, NewPurpose(cat.Version(), p, lang))
 			}
 		}
@@ -176,28 +247,29 @@ func All(cat *consent.Catalogue) []Notice {
 	return ns
 }
 
-// Refs are the notice references of a receipt taken on one surface, in one
-// language, under one catalogue: what a kaiconn-receipt/2 receipt must say.
-type Refs struct {
-	Controller string                       `json:"controller"`
-	Withdrawal string                       `json:"withdrawal"`
-	Purposes   map[consent.PurposeID]string `json:"purposes"` // by purpose id, every purpose of the surface
-}
-
-// For returns the notice references of a receipt taken on surface in lang
-// under cat. References are remembered: hashing a notice means
-// canonicalising its texts, the costliest step of taking a receipt in, and
-// the server checks every receipt against them.
-func For(cat *consent.Catalogue, surface consent.Surface, lang string) Refs {
-	refs := Refs{
-		Controller: ControllerRef(),
-		Withdrawal: WithdrawalRef(lang),
-		Purposes:   map[consent.PurposeID]string{},
-	}
+// For returns the reference of the shown notice of surface in lang under
+// cat (NewShown): the notice a kaiconn-receipt/2 receipt taken there names.
+// References are remembered: hashing a notice means canonicalising its
+// texts, the costliest step of taking a receipt in, and the server checks
+// every receipt against them.
+func For(cat *consent.Catalogue, surface consent.Surface, lang string) string {
+	// The key names the catalogue content the notice is built from: the
+	// version, the audience, the language and each purpose's content hash.
+	// A purpose built by hand has none, and its notice is not remembered.
+	var key strings.Builder
+	key.WriteString(cat.Version() + "\x00" + Audience(surface) + "\x00" + lang)
 	for _, p := range cat.Purposes(surface) {
-		refs.Purposes[p.ID] = PurposeRef(cat.Version(), p, lang)
+		if p.Hash == "" {
+			return Ref(NewShown(cat, surface, lang))
+		}
+		key.WriteString("\x00" + p.Hash)
 	}
-	return refs
+	if ref, ok := shownRefs.Load(key.String()); ok {
+		return ref.(string)
+	}
+	ref := Ref(NewShown(cat, surface, lang))
+	shownRefs.Store(key.String(), ref)
+	return ref
 }
 
 // PurposeRef returns Ref(NewPurpose(version, p, lang)), remembered for
@@ -219,6 +291,7 @@ func PurposeRef(version string, p consent.Purpose, lang string) string {
 }
 
 var (
+	shownRefs      sync.Map // version, audience, language, content hashes -> reference
 	purposeRefs    sync.Map // version, content hash, language -> reference
 	withdrawalRefs sync.Map // language -> reference
 	controllerRef  = sync.OnceValue(func() string { return Ref(NewController(receipt.Kaiconn)) })

@@ -50,6 +50,7 @@ func TestGolden(t *testing.T) {
 		name string
 		n    notice.Notice
 	}{
+		{"shown-app.en", notice.NewShown(cat, consent.SurfaceFirstLaunch, consent.LangEn)},
 		{"purpose-push.en", notice.NewPurpose(cat.Version(), push, consent.LangEn)},
 		{"withdrawal.zh-Hans", notice.NewWithdrawal(consent.LangZhHans)},
 		{"controller", notice.NewController(receipt.Kaiconn)},
@@ -104,38 +105,77 @@ func TestNewPurpose(t *testing.T) {
 	})
 }
 
-func TestFor(t *testing.T) {
+func TestNewShown(t *testing.T) {
 	cat := latest(t)
 	for _, surface := range consent.Surfaces {
 		for _, lang := range consent.Languages {
 			t.Run(string(surface)+"/"+lang, func(t *testing.T) {
-				refs := notice.For(cat, surface, lang)
-				assert.Equal(t, notice.Ref(notice.NewController(receipt.Kaiconn)), refs.Controller)
-				assert.Equal(t, notice.Ref(notice.NewWithdrawal(lang)), refs.Withdrawal)
-				ps := cat.Purposes(surface)
-				require.Len(t, refs.Purposes, len(ps))
-				for _, p := range ps {
-					assert.Equal(t, notice.Ref(notice.NewPurpose(cat.Version(), p, lang)), refs.Purposes[p.ID], p.ID)
+				n := notice.NewShown(cat, surface, lang)
+				assert.Equal(t, notice.KindShown, n.Kind)
+				assert.Equal(t, cat.Version(), n.Version)
+				assert.Equal(t, lang, n.Language)
+				assert.Equal(t, notice.Ref(notice.NewController(receipt.Kaiconn)), n.Controller)
+				assert.Equal(t, notice.Ref(notice.NewWithdrawal(lang)), n.Withdrawal)
+				// The purposes of a receipt taken there, in its order.
+				choices := consent.Blank(cat, surface)
+				require.Len(t, n.Purposes, len(choices))
+				for i, c := range choices {
+					p, ok := cat.Purpose(surface, c.Purpose)
+					require.True(t, ok)
+					assert.Equal(t, string(c.Purpose), n.Purposes[i].ID)
+					assert.Equal(t, p.Audience, n.Audience)
+					assert.Equal(t, notice.Ref(notice.NewPurpose(cat.Version(), p, lang)), n.Purposes[i].Notice, c.Purpose)
 				}
+				assert.Equal(t, notice.Ref(n), notice.For(cat, surface, lang))
+				assert.Equal(t, notice.Ref(n), notice.For(cat, surface, lang), "remembered references are the references")
 			})
 		}
 	}
+	t.Run("SettingsShowsWhatFirstLaunchShows", func(t *testing.T) {
+		assert.Equal(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(cat, consent.SurfaceSettings, consent.LangEn))
+	})
+	t.Run("AudiencesDiffer", func(t *testing.T) {
+		assert.NotEqual(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(cat, consent.SurfaceWebBanner, consent.LangEn))
+	})
 	t.Run("LanguagesDiffer", func(t *testing.T) {
+		assert.NotEqual(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans))
 		assert.NotEqual(t, notice.WithdrawalRef(consent.LangEn), notice.WithdrawalRef(consent.LangZhHans))
+	})
+	t.Run("OtherCatalogueOtherNotice", func(t *testing.T) {
+		fixture, err := consent.LoadCatalogue(os.DirFS(filepath.Join("..", "testdata", "catalogue")), "2026-12")
+		require.NoError(t, err)
+		assert.NotEqual(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(fixture, consent.SurfaceFirstLaunch, consent.LangEn))
 	})
 }
 
 func TestAll(t *testing.T) {
 	cat := latest(t)
 	ns := notice.All(cat)
-	// Each purpose of both audiences in each language, a withdrawal notice
-	// per language and the controller.
+	// The shown notice of both audiences in each language, each purpose of
+	// both audiences in each language, a withdrawal notice per language and
+	// the controller.
 	purposes := len(cat.Purposes(consent.SurfaceFirstLaunch)) + len(cat.Purposes(consent.SurfaceWebBanner))
-	assert.Len(t, ns, purposes*len(consent.Languages)+len(consent.Languages)+1)
+	assert.Len(t, ns, (2+purposes)*len(consent.Languages)+len(consent.Languages)+1)
 	seen := map[string]bool{}
 	for _, n := range ns {
 		ref := notice.Ref(n)
 		assert.False(t, seen[ref], "notice %s listed twice", ref)
 		seen[ref] = true
 	}
+	// Everything a shown notice lists is there too, so that a receipt
+	// checks all the way down.
+	shown := 0
+	for _, n := range ns {
+		s, ok := n.(notice.Shown)
+		if !ok {
+			continue
+		}
+		shown++
+		assert.True(t, seen[s.Controller], "controller of %s", notice.Ref(s))
+		assert.True(t, seen[s.Withdrawal], "withdrawal of %s", notice.Ref(s))
+		for _, p := range s.Purposes {
+			assert.True(t, seen[p.Notice], "purpose %s of %s", p.ID, notice.Ref(s))
+		}
+	}
+	assert.Equal(t, 2*len(consent.Languages), shown)
 }

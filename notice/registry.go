@@ -48,6 +48,14 @@ func (r *Registry) Lookup(ref string) ([]byte, error) {
 	return canon, nil
 }
 
+// Shown returns the shown notice ref. It checks the notice's own form, not
+// the notices it lists: their references are looked up on their own, each
+// by the reader of its kind.
+func (r *Registry) Shown(ref string) (Shown, error) {
+	var n Shown
+	return n, r.read(ref, KindShown, &n)
+}
+
 // Purpose returns the purpose notice ref.
 func (r *Registry) Purpose(ref string) (Purpose, error) {
 	var n Purpose
@@ -67,8 +75,8 @@ func (r *Registry) Controller(ref string) (Controller, error) {
 }
 
 // read looks ref up and decodes it into n, refusing a notice of another
-// kind: a receipt that names, say, the withdrawal notice where a purpose
-// notice belongs does not say what a purpose was.
+// kind: a receipt that names, say, a purpose notice where the shown notice
+// belongs does not say what the person was shown.
 func (r *Registry) read(ref, kind string, n Notice) error {
 	canon, err := r.Lookup(ref)
 	if err != nil {
@@ -129,6 +137,8 @@ func (r *Registry) Check() error {
 		}
 		_ = json.Unmarshal(canon, &head)
 		switch head.Kind {
+		case KindShown:
+			_, err = r.Shown(ref)
 		case KindPurpose:
 			_, err = r.Purpose(ref)
 		case KindWithdrawal:

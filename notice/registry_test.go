@@ -115,9 +115,12 @@ func TestRegistry(t *testing.T) {
 	ref := notice.Ref(doc)
 	withdrawal := notice.NewWithdrawal(consent.LangEn)
 	wref := notice.Ref(withdrawal)
+	shown := notice.NewShown(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+	sref := notice.Ref(shown)
 	files := fstest.MapFS{
 		ref + ".json":  {Data: pretty(t, doc)},
 		wref + ".json": {Data: pretty(t, withdrawal)},
+		sref + ".json": {Data: pretty(t, shown)},
 	}
 	r := notice.NewRegistry(files)
 
@@ -130,6 +133,18 @@ func TestRegistry(t *testing.T) {
 		got, err := r.Withdrawal(wref)
 		require.NoError(t, err)
 		assert.Equal(t, withdrawal, got)
+	})
+	t.Run("OKShown", func(t *testing.T) {
+		got, err := r.Shown(sref)
+		require.NoError(t, err)
+		assert.Equal(t, shown, got)
+		assert.Contains(t, got.Purposes, notice.ShownPurpose{ID: "push", Notice: ref})
+	})
+	t.Run("ErrPurposeWhereShownBelongs", func(t *testing.T) {
+		_, err := r.Shown(ref)
+		require.Error(t, err)
+		assert.Equal(t, errs.Unprocessable, errs.Code(err))
+		assert.Contains(t, errs.Message(err), `is a "purpose" notice, not a shown notice`)
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		_, err := r.Purpose(notice.ControllerRef())

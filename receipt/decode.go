@@ -234,8 +234,8 @@ func (r *Receipt) check() error {
 		return err
 	}
 	if v2 {
-		if !isHash(r.ControllerNotice) {
-			return invalid("receipt.controller", "must be 64 lowercase hex digits, the hash of the controller notice")
+		if !isHash(r.Notice) {
+			return invalid("receipt.notice", "must be 64 lowercase hex digits, the hash of the notice of what the surface showed")
 		}
 	} else {
 		for _, f := range []struct{ field, value string }{
@@ -290,9 +290,6 @@ func (r *Receipt) check() error {
 		}
 		seen[p.ID] = true
 	}
-	if v2 && !isHash(r.WithdrawalNotice) {
-		return invalid("receipt.withdrawal", "must be 64 lowercase hex digits, the hash of the withdrawal notice")
-	}
 	if r.PrevHash != "" && !isHash(r.PrevHash) {
 		return invalid("receipt.prevHash", "must be \"\" or 64 lowercase hex digits")
 	}
@@ -329,17 +326,10 @@ func (r *Receipt) checkForeign() error {
 		return nil
 	}
 	switch {
-	case r.ControllerNotice != "":
-		return invalid("receipt.controller", "must be the controller itself in %s, not a notice hash", r.Schema)
-	case r.WithdrawalNotice != "":
-		return foreign("receipt.withdrawal")
+	case r.Notice != "":
+		return foreign("receipt.notice")
 	case r.Confirmed != nil:
 		return foreign("receipt.confirmed")
-	}
-	for i, p := range r.Purposes {
-		if p.Notice != "" {
-			return foreign(fmt.Sprintf("receipt.purposes[%d].notice", i))
-		}
 	}
 	return nil
 }
@@ -422,9 +412,6 @@ func (p *Purpose) checkV2(at string) error {
 		if err := checkTime(p.ExpiresAt); err != nil {
 			return invalid(at+".expiresAt", "%s", err)
 		}
-	}
-	if !isHash(p.Notice) {
-		return invalid(at+".notice", "must be 64 lowercase hex digits, the hash of the purpose notice")
 	}
 	return nil
 }

@@ -16,9 +16,10 @@ import (
 //
 // kaiconn-receipt/1 inlines every text a purpose was given under (recipient,
 // data categories, withdrawal text) and the controller's name and address.
-// kaiconn-receipt/2 names the same texts by hash instead: each is a notice
-// document kept in a registry (package notice), which keeps a receipt small
-// while still proving, byte for byte, what the person was shown.
+// kaiconn-receipt/2 names the same texts by the hash of one notice instead,
+// the list of everything the surface showed, each part a notice of its own
+// kept in a registry (package notice). That keeps a receipt small while
+// still proving, byte for byte, what the person was shown.
 const (
 	SchemaV1 = "kaiconn-receipt/1"
 	SchemaV2 = "kaiconn-receipt/2"
@@ -108,8 +109,9 @@ type Withdrawal struct {
 // It holds the members of both schemas; Receipt's JSON encoding writes those
 // of the receipt's schema only, and check refuses a receipt that sets the
 // other schema's. In kaiconn-receipt/2 a purpose is {id, state, expiresAt
-// (only when given), notice}; in kaiconn-receipt/1 it is {id, recipient,
-// dataCategories, consentType, state, time, expiresAt, withdraw}.
+// (only when given)}, its texts being in the receipt's notice; in
+// kaiconn-receipt/1 it is {id, recipient, dataCategories, consentType,
+// state, time, expiresAt, withdraw}.
 type Purpose struct {
 	ID             string
 	Recipient      string     // v1: who receives the data, Kaiconn itself or a named SDK
@@ -119,31 +121,30 @@ type Purpose struct {
 	Time           string     // v1: when this state was set, RFC 3339 UTC
 	ExpiresAt      string     // RFC 3339 UTC; "" when nothing was given
 	Withdraw       Withdrawal // v1
-	Notice         string     // v2: hex SHA-256 of JCS of the purpose notice
 }
 
 // Receipt is what the device signs: one decision of one pseudonymous subject.
 //
 // Like Purpose it holds the members of both schemas, and Schema says which
-// apply: kaiconn-receipt/1 names the controller in full (Controller),
-// kaiconn-receipt/2 by notice (ControllerNotice), and only
-// kaiconn-receipt/2 carries Confirmed and WithdrawalNotice.
+// apply: kaiconn-receipt/1 names the controller in full (Controller) and
+// inlines every purpose's texts; kaiconn-receipt/2 names one notice
+// (Notice), which lists the controller, withdrawal and purpose notices, and
+// only it carries Confirmed.
 type Receipt struct {
-	Schema           string
-	ID               string
-	Subject          string
-	Controller       Controller // v1
-	ControllerNotice string     // v2: hex SHA-256 of JCS of the controller notice
-	Jurisdiction     string
-	Surface          string
-	Language         string
-	Policy           Policy
-	Decision         string
-	IssuedAt         string
-	Confirmed        []string // v2: facts the person confirmed; nil when none
-	Purposes         []Purpose
-	WithdrawalNotice string // v2: hex SHA-256 of JCS of the withdrawal notice
-	PrevHash         string
+	Schema       string
+	ID           string
+	Subject      string
+	Controller   Controller // v1
+	Notice       string     // v2: hex SHA-256 of JCS of the shown notice
+	Jurisdiction string
+	Surface      string
+	Language     string
+	Policy       Policy
+	Decision     string
+	IssuedAt     string
+	Confirmed    []string // v2: facts the person confirmed; nil when none
+	Purposes     []Purpose
+	PrevHash     string
 }
 
 // JWK is a device's public key as a JSON Web Key (RFC 7517), holding only the
@@ -230,16 +231,18 @@ const (
 //     "expiresAt" (RFC 3339 UTC, or "" when the state is not given),
 //     "withdraw" {"text", "url": "/settings/privacy"}}.
 //
-// kaiconn-receipt/2 names them by reference, each the lowercase hex SHA-256
+// kaiconn-receipt/2 names them by one reference, the lowercase hex SHA-256
 // of JCS of a notice document (package notice):
 //
-//   - receipt.controller: the controller notice.
+//   - receipt.notice: the shown notice of the surface's audience in the
+//     receipt's language under its policy version, which lists, each by its
+//     own reference, the controller notice, the withdrawal notice and the
+//     notice of every purpose.
 //   - receipt.confirmed (optional): a non-empty array of distinct fact ids
 //     ("age-18") the person confirmed; omitted when none.
 //   - receipt.purposes[i]: {"id", "state", "expiresAt" (RFC 3339 UTC, present
-//     if and only if the state is given), "notice" (the purpose notice)}. A
-//     purpose's state is set at issuedAt; there is no per-purpose time.
-//   - receipt.withdrawal: the withdrawal notice in the receipt's language.
+//     if and only if the state is given)}. A purpose's state is set at
+//     issuedAt; there is no per-purpose time.
 //
 // Canonical bytes are the JSON Canonicalization Scheme (RFC 8785) of a value.
 // A receipt's device signature covers JCS(receipt). The hash of a receipt,
@@ -332,7 +335,7 @@ func (r *Receipt) SchemaVersion() int {
 
 // PurposeParams is one purpose of a decision, in plain Go values. Recipient,
 // DataCategories, ConsentType, Time and WithdrawText are for
-// kaiconn-receipt/1, Notice for kaiconn-receipt/2.
+// kaiconn-receipt/1 only.
 type PurposeParams struct {
 	ID             string
 	Recipient      string
@@ -342,7 +345,6 @@ type PurposeParams struct {
 	Time           time.Time
 	ExpiresAt      time.Time // zero when the purpose is not given
 	WithdrawText   string
-	Notice         string // hex SHA-256 of the purpose notice
 }
 
 // Params is a consent decision in plain Go values, so that the browser (wasm)
@@ -363,9 +365,8 @@ type Params struct {
 	PrevHash      string
 
 	// kaiconn-receipt/2 only.
-	ControllerNotice string   // hex SHA-256 of the controller notice
-	WithdrawalNotice string   // hex SHA-256 of the withdrawal notice in Language
-	Confirmed        []string // facts the person confirmed; none is nil
+	Notice    string   // hex SHA-256 of the shown notice of Surface in Language
+	Confirmed []string // facts the person confirmed; none is nil
 }
 
 // New builds a receipt from p, filling in the jurisdiction and, for
@@ -395,8 +396,7 @@ func New(p Params) *Receipt {
 	}
 	v2 := schema == SchemaV2
 	if v2 {
-		r.ControllerNotice = p.ControllerNotice
-		r.WithdrawalNotice = p.WithdrawalNotice
+		r.Notice = p.Notice
 		if len(p.Confirmed) > 0 {
 			r.Confirmed = append([]string(nil), p.Confirmed...)
 		}
@@ -409,7 +409,7 @@ func New(p Params) *Receipt {
 			expires = FormatTime(pp.ExpiresAt)
 		}
 		if v2 {
-			r.Purposes = append(r.Purposes, Purpose{ID: pp.ID, State: pp.State, ExpiresAt: expires, Notice: pp.Notice})
+			r.Purposes = append(r.Purposes, Purpose{ID: pp.ID, State: pp.State, ExpiresAt: expires})
 			continue
 		}
 		cats := append([]string{}, pp.DataCategories...)

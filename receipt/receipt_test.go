@@ -100,7 +100,7 @@ func TestSignV2(t *testing.T) {
 		assert.Equal(t, receipt.SchemaV2, r.Schema)
 		assert.Equal(t, 2, r.SchemaVersion())
 		assert.Equal(t, receipt.Controller{}, r.Controller, "v2 names its controller by notice only")
-		assert.Equal(t, receipttest.NoticeHash("controller"), r.ControllerNotice)
+		assert.Equal(t, receipttest.NoticeHash("shown app "+receipt.LangZhHans), r.Notice)
 		assert.Equal(t, []string{"age-18"}, r.Confirmed)
 		assert.Empty(t, r.Purposes[0].Time, "a v2 purpose's state is set at issuedAt")
 		assert.Equal(t, "2026-03-01T08:30:00.000Z", r.Purposes[0].ExpiresAt)
@@ -109,9 +109,12 @@ func TestSignV2(t *testing.T) {
 		var doc map[string]any
 		require.NoError(t, json.Unmarshal(canonical(t, s), &doc))
 		rec := doc["receipt"].(map[string]any)
-		assert.NotContains(t, rec, "time")
+		assert.Equal(t, []string{"decision", "id", "issuedAt", "jurisdiction", "language", "notice", "policy", "prevHash", "purposes", "schema", "subject", "surface"},
+			slices.DeleteFunc(keys(rec), func(k string) bool { return k == "confirmed" }), "one notice names every text: no controller, no withdrawal")
+		given := rec["purposes"].([]any)[0].(map[string]any)
+		assert.Equal(t, []string{"expiresAt", "id", "state"}, keys(given), "a purpose names no notice of its own")
 		refused := rec["purposes"].([]any)[1].(map[string]any)
-		assert.Equal(t, []string{"id", "notice", "state"}, keys(refused), "a refused purpose has no expiresAt member")
+		assert.Equal(t, []string{"id", "state"}, keys(refused), "a refused purpose has no expiresAt member")
 	})
 	t.Run("OKV1StillBuilt", func(t *testing.T) {
 		s, err := sign(t, receipt.New(receipttest.Params(subject, "", t0)))
@@ -134,9 +137,12 @@ func TestSignV2(t *testing.T) {
 	}{
 		{"ErrV1ControllerInV2", func(r *receipt.Receipt) { r.Controller = receipt.Kaiconn }, "receipt.controller: is not a member of kaiconn-receipt/2"},
 		{"ErrV1RecipientInV2", func(r *receipt.Receipt) { r.Purposes[1].Recipient = "Tencent" }, "receipt.purposes[1].recipient: is not a member of kaiconn-receipt/2"},
-		{"ErrNoticeMissing", func(r *receipt.Receipt) { r.Purposes[0].Notice = "" }, "receipt.purposes[0].notice: must be 64 lowercase hex digits"},
+		{"ErrV1WithdrawInV2", func(r *receipt.Receipt) {
+			r.Purposes[0].Withdraw = receipt.Withdrawal{Text: "x", URL: receipt.WithdrawURL}
+		}, "receipt.purposes[0].withdraw: is not a member of kaiconn-receipt/2"},
+		{"ErrNoticeMissing", func(r *receipt.Receipt) { r.Notice = "" }, "receipt.notice: must be 64 lowercase hex digits"},
+		{"ErrNoticeUppercase", func(r *receipt.Receipt) { r.Notice = strings.ToUpper(r.Notice) }, "receipt.notice: must be 64 lowercase hex digits"},
 		{"ErrExpiryOnRefused", func(r *receipt.Receipt) { r.Purposes[1].ExpiresAt = r.Purposes[0].ExpiresAt }, "receipt.purposes[1].expiresAt: must be absent"},
-		{"ErrNoWithdrawal", func(r *receipt.Receipt) { r.WithdrawalNotice = "" }, "receipt.withdrawal: must be 64 lowercase hex digits"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := receipt.New(receipttest.ParamsV2(subject, "", t0))
@@ -151,9 +157,9 @@ func TestSignV2(t *testing.T) {
 	}
 	t.Run("ErrV2MembersInV1", func(t *testing.T) {
 		r := receipt.New(receipttest.Params(subject, "", t0))
-		r.WithdrawalNotice = receipttest.NoticeHash("withdrawal")
+		r.Notice = receipttest.NoticeHash("shown app " + receipt.LangZhHans)
 		_, err := sign(t, r)
-		assert.Contains(t, errs.Message(err), "receipt.withdrawal: is not a member of kaiconn-receipt/1")
+		assert.Contains(t, errs.Message(err), "receipt.notice: is not a member of kaiconn-receipt/1")
 	})
 }
 

@@ -76,9 +76,9 @@ func (v *Validator) ValidateAttested(s *Signed, head string) error {
 
 func (v *Validator) validate(s *Signed, head string) error {
 	r := &s.Receipt
-	// A kaiconn-receipt/2 receipt names its controller by the hash of a
+	// A kaiconn-receipt/2 receipt names its controller only through its
 	// notice, which this package does not build: consentreceipt.Check
-	// compares it, with every other notice, against the catalogue.
+	// compares that notice with the catalogue's.
 	if r.Schema == SchemaV1 && r.Controller != Kaiconn {
 		return errs.New(errs.Unprocessable, "receipt.controller: not this controller")
 	}

@@ -38,7 +38,7 @@ type receiptV2 struct {
 	Schema       string      `json:"schema"`
 	ID           string      `json:"id"`
 	Subject      string      `json:"subject"`
-	Controller   string      `json:"controller"`
+	Notice       string      `json:"notice"`
 	Jurisdiction string      `json:"jurisdiction"`
 	Surface      string      `json:"surface"`
 	Language     string      `json:"language"`
@@ -47,7 +47,6 @@ type receiptV2 struct {
 	IssuedAt     string      `json:"issuedAt"`
 	Confirmed    []string    `json:"confirmed,omitempty"`
 	Purposes     []purposeV2 `json:"purposes"`
-	Withdrawal   string      `json:"withdrawal"`
 	PrevHash     string      `json:"prevHash"`
 }
 
@@ -55,7 +54,6 @@ type purposeV2 struct {
 	ID        string `json:"id"`
 	State     string `json:"state"`
 	ExpiresAt string `json:"expiresAt,omitempty"`
-	Notice    string `json:"notice"`
 }
 
 // envelopeV1 and envelopeV2 are Signed as Decode checks its shape.
@@ -105,28 +103,26 @@ func (w *receiptV1) receipt() Receipt {
 
 func (r *Receipt) v2() receiptV2 {
 	w := receiptV2{
-		Schema: r.Schema, ID: r.ID, Subject: r.Subject, Controller: r.ControllerNotice,
+		Schema: r.Schema, ID: r.ID, Subject: r.Subject, Notice: r.Notice,
 		Jurisdiction: r.Jurisdiction, Surface: r.Surface, Language: r.Language, Policy: r.Policy,
-		Decision: r.Decision, IssuedAt: r.IssuedAt, Confirmed: r.Confirmed,
-		Withdrawal: r.WithdrawalNotice, PrevHash: r.PrevHash,
+		Decision: r.Decision, IssuedAt: r.IssuedAt, Confirmed: r.Confirmed, PrevHash: r.PrevHash,
 		Purposes: make([]purposeV2, len(r.Purposes)),
 	}
 	for i, p := range r.Purposes {
-		w.Purposes[i] = purposeV2{ID: p.ID, State: p.State, ExpiresAt: p.ExpiresAt, Notice: p.Notice}
+		w.Purposes[i] = purposeV2{ID: p.ID, State: p.State, ExpiresAt: p.ExpiresAt}
 	}
 	return w
 }
 
 func (w *receiptV2) receipt() Receipt {
 	r := Receipt{
-		Schema: w.Schema, ID: w.ID, Subject: w.Subject, ControllerNotice: w.Controller,
+		Schema: w.Schema, ID: w.ID, Subject: w.Subject, Notice: w.Notice,
 		Jurisdiction: w.Jurisdiction, Surface: w.Surface, Language: w.Language, Policy: w.Policy,
-		Decision: w.Decision, IssuedAt: w.IssuedAt, Confirmed: w.Confirmed,
-		WithdrawalNotice: w.Withdrawal, PrevHash: w.PrevHash,
+		Decision: w.Decision, IssuedAt: w.IssuedAt, Confirmed: w.Confirmed, PrevHash: w.PrevHash,
 		Purposes: make([]Purpose, len(w.Purposes)),
 	}
 	for i, p := range w.Purposes {
-		r.Purposes[i] = Purpose{ID: p.ID, State: p.State, ExpiresAt: p.ExpiresAt, Notice: p.Notice}
+		r.Purposes[i] = Purpose{ID: p.ID, State: p.State, ExpiresAt: p.ExpiresAt}
 	}
 	return r
 }

@@ -60,7 +60,7 @@ func (b fixtureBuilder) receipt(cat *consent.Catalogue, policyDir string, d cons
 		Previous:     previous,
 	}
 	if !v1 {
-		m.Notices = notice.For(cat, d.Surface, d.Lang)
+		m.Notice = notice.For(cat, d.Surface, d.Lang)
 	}
 	p, err := consentreceipt.Params(d, m, subject, prev)
 	require.NoError(t, err)
@@ -136,21 +136,18 @@ func v2Fixtures(t *testing.T) map[string]any {
 		edit(r)
 		return b.countersign(r, false, false)
 	}
-	push, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
-	pushIndex := 4 // analytics, basic, crash-reports, location, push, wechat-share
 	alteredNotice := forged("4b7d1e9a-6c3f-4a2e-9d8b-1e5f7a0c3d62", func(r *receipt.Receipt) {
-		require.Equal(t, "push", r.Purposes[pushIndex].ID)
-		r.Purposes[pushIndex].Notice = strings.Repeat("0", 63) + "1"
+		r.Notice = strings.Repeat("0", 63) + "1"
 	})
 	foreignNotice := forged("9c3e5a7b-2f1d-4e8c-a4b6-7d0e2f9a1c35", func(r *receipt.Receipt) {
-		r.Purposes[pushIndex].Notice = notice.PurposeRef(cat.Version(), push, consent.LangZhHans)
+		r.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans)
 	})
 	alteredPolicy := forged("6e9a2c4d-8b1f-4d3e-b5a7-2c0f8e6d4a19", func(r *receipt.Receipt) {
 		r.Policy.SHA256 = policySHA256(t, policyDir, cat.Version(), consent.LangZhHans)
 	})
-	// The forgery of the issue: one notice hash altered after signing.
+	// The forgery of the issue: the notice hash altered after signing.
 	tampered := single
-	tampered.Envelope = json.RawMessage(strings.Replace(string(single.Envelope), notice.PurposeRef(cat.Version(), push, consent.LangEn), strings.Repeat("0", 63)+"1", 1))
+	tampered.Envelope = json.RawMessage(strings.Replace(string(single.Envelope), notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), strings.Repeat("0", 63)+"1", 1))
 	require.NotEqual(t, string(single.Envelope), string(tampered.Envelope))
 	tampered.Hash = ""
 

@@ -7,12 +7,13 @@
 //     as written since kaiconn-receipt/2) or carrying its payload (as stored
 //     before);
 //   - for a whole history, every link of the chain;
-//   - for a kaiconn-receipt/2 receipt, every hash it names: the policy text
-//     (policy/<version>/<language>.md) and each notice (the controller, the
+//   - for a kaiconn-receipt/2 receipt, every hash it names, directly or
+//     through its notice: the policy text (policy/<version>/<language>.md),
+//     the shown notice and each notice that one lists (the controller, the
 //     withdrawal notice and every purpose notice, notices/<hash>.json), and
-//     that each notice is the one its place in the receipt calls for. A
-//     kaiconn-receipt/1 receipt inlines its texts; its policy hash is
-//     checked when the sources hold that policy version.
+//     that each notice is the one its place calls for. A kaiconn-receipt/1
+//     receipt inlines its texts; its policy hash is checked when the
+//     sources hold that policy version.
 //
 // The texts are those embedded in the command (locales/policy and
 // locales/notices of the build), or those under -sources DIR, a directory
@@ -42,6 +43,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/notices"
 	policydata "github.com/kaiconn/consent/locales/policy"
@@ -190,8 +192,9 @@ func openSources(dir string) (sources, error) {
 // view is what a receipt says, its texts reconstructed: inline for
 // kaiconn-receipt/1, from the notices for kaiconn-receipt/2.
 type view struct {
-	checked    int    // hashes checked against the sources
-	policyFile string // "" when the sources lack the policy text
+	checked    int          // hashes checked against the sources
+	policyFile string       // "" when the sources lack the policy text
+	shown      notice.Shown // v2 only
 	controller receipt.Controller
 	withdrawal notice.Withdrawal // v2 only
 	purposes   []purposeView
@@ -199,6 +202,7 @@ type view struct {
 
 type purposeView struct {
 	receipt.Purpose
+	ref    string         // v2: the reference of the purpose notice
 	notice notice.Purpose // v2; for v1 the inline members, in the same shape
 }
 
@@ -238,38 +242,56 @@ func (src sources) check(r *receipt.Receipt) (view, error) {
 		return v, nil
 	}
 
-	c, err := src.notices.Controller(r.ControllerNotice)
+	// The one notice the receipt names, and through it every other.
+	audience := notice.Audience(consent.Surface(r.Surface))
+	shown, err := src.notices.Shown(r.Notice)
 	if err != nil {
-		return v, failf("receipt.controller", "%s", errs.Message(err))
+		return v, failf("receipt.notice", "%s", errs.Message(err))
+	}
+	if shown.Language != r.Language || shown.Version != r.Policy.Version || shown.Audience != audience {
+		return v, failf("receipt.notice", "the notice shown to the %s audience in %s under policy %s, not to the %s audience in %s under policy %s",
+			shown.Audience, shown.Language, shown.Version, audience, r.Language, r.Policy.Version)
+	}
+	v.shown = shown
+	v.checked++
+
+	c, err := src.notices.Controller(shown.Controller)
+	if err != nil {
+		return v, failf("receipt.notice", "controller: %s", errs.Message(err))
 	}
 	v.controller = receipt.Controller{Name: c.Name, Address: c.Address, Email: c.Email}
 	v.checked++
 
-	w, err := src.notices.Withdrawal(r.WithdrawalNotice)
+	w, err := src.notices.Withdrawal(shown.Withdrawal)
 	if err != nil {
-		return v, failf("receipt.withdrawal", "%s", errs.Message(err))
+		return v, failf("receipt.notice", "withdrawal: %s", errs.Message(err))
 	}
 	if w.Language != r.Language {
-		return v, failf("receipt.withdrawal", "the notice is in %s, the receipt in %s", w.Language, r.Language)
+		return v, failf("receipt.notice", "withdrawal: the notice is in %s, the receipt in %s", w.Language, r.Language)
 	}
 	v.withdrawal = w
 	v.checked++
 
-	audience := "app"
-	if r.Surface == receipt.SurfaceWebBanner {
-		audience = "web"
+	// The receipt states what became of each purpose the person was shown,
+	// in the same order: a purpose the notice lists and the receipt does
+	// not, or the other way round, would be a state without its text.
+	if len(shown.Purposes) != len(r.Purposes) {
+		return v, failf("receipt.purposes", "%d purposes, but the notice lists %d", len(r.Purposes), len(shown.Purposes))
 	}
 	for i, p := range r.Purposes {
-		at := fmt.Sprintf("receipt.purposes[%d].notice", i)
-		n, err := src.notices.Purpose(p.Notice)
+		sp := shown.Purposes[i]
+		if sp.ID != p.ID {
+			return v, failf(fmt.Sprintf("receipt.purposes[%d].id", i), "%q, but the notice lists %q here", p.ID, sp.ID)
+		}
+		n, err := src.notices.Purpose(sp.Notice)
 		if err != nil {
-			return v, failf(at, "%s", errs.Message(err))
+			return v, failf("receipt.notice", "purposes[%d]: %s", i, errs.Message(err))
 		}
-		if n.ID != p.ID || n.Language != r.Language || n.Version != r.Policy.Version || n.Audience != audience {
-			return v, failf(at, "the notice of %s purpose %q in %s under policy %s, not of %s purpose %q in %s under policy %s",
-				n.Audience, n.ID, n.Language, n.Version, audience, p.ID, r.Language, r.Policy.Version)
+		if n.ID != sp.ID || n.Language != r.Language || n.Version != r.Policy.Version || n.Audience != audience {
+			return v, failf("receipt.notice", "purposes[%d]: the notice of %s purpose %q in %s under policy %s, not of %s purpose %q in %s under policy %s",
+				i, n.Audience, n.ID, n.Language, n.Version, audience, sp.ID, r.Language, r.Policy.Version)
 		}
-		v.purposes = append(v.purposes, purposeView{Purpose: p, notice: n})
+		v.purposes = append(v.purposes, purposeView{Purpose: p, ref: sp.Notice, notice: n})
 		v.checked++
 	}
 	return v, nil
@@ -285,7 +307,13 @@ func (v view) print(w io.Writer, s *receipt.Signed) {
 	fmt.Fprintf(w, "receipt %s (%s, %s)\n", r.ID, r.Schema, attestation)
 	fmt.Fprintf(w, "  subject:    %s\n", r.Subject)
 	fmt.Fprintf(w, "  decision:   %s on %s, in %s, at %s\n", r.Decision, r.Surface, r.Language, r.IssuedAt)
+	if r.Notice != "" {
+		fmt.Fprintf(w, "  notice:     %s (shown to the %s audience in %s under policy %s)\n", r.Notice, v.shown.Audience, v.shown.Language, v.shown.Version)
+	}
 	fmt.Fprintf(w, "  controller: %s; %s; %s\n", v.controller.Name, v.controller.Address, v.controller.Email)
+	if r.Notice != "" {
+		fmt.Fprintf(w, "              notice %s\n", v.shown.Controller)
+	}
 	policy := "not among the sources"
 	if v.policyFile != "" {
 		policy = v.policyFile
@@ -306,6 +334,7 @@ func (v view) print(w io.Writer, s *receipt.Signed) {
 				fmt.Fprintf(w, "    %-11s %s\n", label+":", text)
 			}
 		}
+		line("notice", p.ref)
 		line("title", n.Title)
 		line("recipient", n.Recipient)
 		line("sdk", n.SDK)
@@ -319,5 +348,6 @@ func (v view) print(w io.Writer, s *receipt.Signed) {
 	if v.withdrawal.Text != "" {
 		fmt.Fprintf(w, "  withdrawal: %s %s\n", v.withdrawal.Text, v.withdrawal.URL)
 		fmt.Fprintf(w, "              %s\n", v.withdrawal.RequiredText)
+		fmt.Fprintf(w, "              notice %s\n", v.shown.Withdrawal)
 	}
 }

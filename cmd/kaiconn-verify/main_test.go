@@ -2,12 +2,20 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/consent"
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/receipt"
 )
 
 // The kaiconn-receipt/1 fixtures, records stored before v2 with full
@@ -49,13 +57,13 @@ func TestRun(t *testing.T) {
 		{"OKV2Receipt", []string{"-jwks", jwks, fixture("v2-receipt.json")}, 0,
 			"OK: receipt 3f2b8c1e-7d4a-4b9e-8f6a-2c5d9e0a1b7c", ""},
 		{"OKV2ChecksEveryHash", []string{"-jwks", jwks, fixture("v2-receipt.json")}, 0,
-			"device signature and countersignature verified; 9 text hashes match the sources", ""},
+			"device signature and countersignature verified; 10 text hashes match the sources", ""},
 		{"OKV2ServerAttested", []string{"-jwks", jwks, fixture("v2-attested-receipt.json")}, 0,
-			"server-attested (recorded from a form, no device signature); countersignature verified; 6 text hashes match the sources", ""},
+			"server-attested (recorded from a form, no device signature); countersignature verified; 7 text hashes match the sources", ""},
 		{"OKV1ToV2Chain", []string{"-jwks", jwks, "-chain", fixture("v2-history.json")}, 0,
-			"OK: 3 receipts (2 device-signed, 1 server-attested), every device signature, countersignature and chain link verified; 19 text hashes match the sources", ""},
+			"OK: 3 receipts (2 device-signed, 1 server-attested), every device signature, countersignature and chain link verified; 21 text hashes match the sources", ""},
 		{"OKV2ExplicitSources", []string{"-jwks", jwks, "-sources", filepath.Join("..", "..", "locales"), fixture("v2-receipt.json")}, 0,
-			"9 text hashes match the sources", ""},
+			"10 text hashes match the sources", ""},
 		{"OKFixturePolicyWithItsSources", []string{"-jwks", jwks, "-sources", filepath.Join("..", "..", "testdata"), fixture("v2-fixture-policy-receipt.json")}, 0,
 			"OK: receipt 0d4f7b2a-3e9c-4c1a-8b6e-9a2d5f0c7e83", ""},
 		{"ErrFixturePolicyNotShipped", []string{"-jwks", jwks, fixture("v2-fixture-policy-receipt.json")}, 1, "",
@@ -63,9 +71,9 @@ func TestRun(t *testing.T) {
 		{"ErrV2TamperedNoticeHash", []string{"-jwks", jwks, fixture("v2-tampered-notice.json")}, 1, "",
 			"FAILED: device.sig: signature does not verify"},
 		{"ErrV2NoticeNotInRegistry", []string{"-jwks", jwks, fixture("v2-altered-notice.json")}, 1, "",
-			"FAILED: receipt.purposes[4].notice: notice 0000000000000000000000000000000000000000000000000000000000000001: not in the registry"},
+			"FAILED: receipt.notice: notice 0000000000000000000000000000000000000000000000000000000000000001: not in the registry"},
 		{"ErrV2NoticeOfOtherLanguage", []string{"-jwks", jwks, fixture("v2-foreign-notice.json")}, 1, "",
-			`FAILED: receipt.purposes[4].notice: the notice of app purpose "push" in zh-Hans under policy 2022-10, not of app purpose "push" in en`},
+			"FAILED: receipt.notice: the notice shown to the app audience in zh-Hans under policy 2022-10, not to the app audience in en under policy 2022-10"},
 		{"ErrV2PolicyHash", []string{"-jwks", jwks, fixture("v2-altered-policy.json")}, 1, "",
 			"FAILED: receipt.policy.sha256: not the hash of policy/2022-10/en.md"},
 		{"ErrSourcesLayout", []string{"-jwks", jwks, "-sources", filepath.Join("..", "..", "testdata", "receipt"), fixture("v2-receipt.json")}, 1, "",
@@ -91,19 +99,27 @@ func TestRun(t *testing.T) {
 
 func TestShow(t *testing.T) {
 	jwks := fixture("jwks.json")
+	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	require.NoError(t, err)
+	push, ok := cat.Purpose(consent.SurfaceFirstLaunch, "push")
+	require.True(t, ok)
 	t.Run("V2", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		require.Equal(t, 0, run([]string{"-jwks", jwks, "-show", fixture("v2-receipt.json")}, &stdout, &stderr), stderr.String())
 		out := stdout.String()
 		for _, want := range []string{
 			"receipt 3f2b8c1e-7d4a-4b9e-8f6a-2c5d9e0a1b7c (kaiconn-receipt/2, device-signed)",
+			"notice:     " + notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn) + " (shown to the app audience in en under policy 2022-10)",
 			"controller: 深圳市每开创新科技有限公司 / Shenzhen Kaiconn Innovative Technology Co., Ltd.",
+			"notice " + notice.ControllerRef(),
 			"(policy/2022-10/en.md)",
 			"purpose push: given until 2027-11-29T04:30:00.000Z",
+			"notice:     " + notice.PurposeRef(cat.Version(), push, consent.LangEn),
 			"recipient:  Getui (Daily Interactive Co., Ltd.) — Getui (igexin) SDK",
 			"data:       Device identifier; location information; MAC address; SD card storage permissions",
 			"purpose wechat-share: refused",
 			"withdrawal: You can withdraw this consent at any time in Privacy settings",
+			"notice " + notice.WithdrawalRef(consent.LangEn),
 		} {
 			assert.Contains(t, out, want)
 		}
@@ -116,4 +132,93 @@ func TestShow(t *testing.T) {
 		assert.Contains(t, out, "recipient:  Bugly SDK (Tencent)")
 		assert.Contains(t, out, "(not among the sources)")
 	})
+}
+
+// TestThroughTheNotice checks what a kaiconn-receipt/2 receipt names only
+// through its notice. Each case writes a sources directory holding the real
+// registry and one forged shown notice, and a receipt, genuinely signed and
+// countersigned, that names it: the notice's own hash matches, so only the
+// checks of the notices it lists can tell.
+func TestThroughTheNotice(t *testing.T) {
+	keys, err := receipt.NewKeyring(serverKey)
+	require.NoError(t, err)
+	b := fixtureBuilder{t: t, keys: keys}
+	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	require.NoError(t, err)
+	policyDir := filepath.Join("..", "..", "locales", "policy")
+	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, decided)
+	require.NoError(t, err)
+	push, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
+	web, _ := cat.Purpose(consent.SurfaceWebBanner, "analytics")
+	registry, err := filepath.Glob(filepath.Join("..", "..", "locales", "notices", "*.json"))
+	require.NoError(t, err)
+	policyText, err := os.ReadFile(filepath.Join(policyDir, cat.Version(), consent.LangEn+".md"))
+	require.NoError(t, err)
+	unknown := strings.Repeat("0", 64)
+
+	for _, tt := range []struct {
+		name  string
+		forge func(n *notice.Shown) // n lists analytics, basic, crash-reports, location, push, wechat-share
+		want  string                // "" for success
+	}{
+		{"OKAsTheCatalogueHasIt", func(*notice.Shown) {}, ""},
+		{"ErrPurposeOfOtherLanguage", func(n *notice.Shown) {
+			n.Purposes[4].Notice = notice.PurposeRef(cat.Version(), push, consent.LangZhHans)
+		},
+			`receipt.notice: purposes[4]: the notice of app purpose "push" in zh-Hans under policy 2022-10, not of app purpose "push" in en under policy 2022-10`},
+		{"ErrPurposeOfOtherPurpose", func(n *notice.Shown) { n.Purposes[4].Notice = n.Purposes[3].Notice },
+			`receipt.notice: purposes[4]: the notice of app purpose "location"`},
+		{"ErrPurposeOfOtherAudience", func(n *notice.Shown) { n.Purposes[0].Notice = notice.PurposeRef(cat.Version(), web, consent.LangEn) },
+			`receipt.notice: purposes[0]: the notice of web purpose "analytics"`},
+		{"ErrPurposeNotInRegistry", func(n *notice.Shown) { n.Purposes[2].Notice = unknown },
+			"receipt.notice: purposes[2]: notice " + unknown + ": not in the registry"},
+		{"ErrPurposeIsWithdrawal", func(n *notice.Shown) { n.Purposes[1].Notice = n.Withdrawal },
+			`receipt.notice: purposes[1]: notice ` + notice.WithdrawalRef(consent.LangEn) + `: is a "withdrawal" notice, not a purpose notice`},
+		{"ErrPurposeLeftOut", func(n *notice.Shown) { n.Purposes = n.Purposes[:5] },
+			"receipt.purposes: 6 purposes, but the notice lists 5"},
+		{"ErrPurposesReordered", func(n *notice.Shown) { n.Purposes[0], n.Purposes[1] = n.Purposes[1], n.Purposes[0] },
+			`receipt.purposes[0].id: "analytics", but the notice lists "basic" here`},
+		{"ErrWithdrawalOfOtherLanguage", func(n *notice.Shown) { n.Withdrawal = notice.WithdrawalRef(consent.LangZhHans) },
+			"receipt.notice: withdrawal: the notice is in zh-Hans, the receipt in en"},
+		{"ErrControllerIsWithdrawal", func(n *notice.Shown) { n.Controller = n.Withdrawal },
+			`receipt.notice: controller: notice ` + notice.WithdrawalRef(consent.LangEn) + `: is a "withdrawal" notice, not a controller notice`},
+		{"ErrOtherPolicyVersion", func(n *notice.Shown) { n.Version = "2026-12" },
+			"receipt.notice: the notice shown to the app audience in en under policy 2026-12, not to the app audience in en under policy 2022-10"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "notices"), 0o755))
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "policy", cat.Version()), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "policy", cat.Version(), consent.LangEn+".md"), policyText, 0o644))
+			for _, f := range registry {
+				data, err := os.ReadFile(f)
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "notices", filepath.Base(f)), data, 0o644))
+			}
+			shown := notice.NewShown(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+			shown.Purposes = slices.Clone(shown.Purposes)
+			tt.forge(&shown)
+			data, err := json.MarshalIndent(shown, "", "  ")
+			require.NoError(t, err)
+			ref := notice.Ref(shown)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "notices", ref+".json"), data, 0o644))
+
+			r := b.receipt(cat, policyDir, agreed, nil, "e7b3c9a1-5d2f-4e8b-9a6c-3f1d0b7e2a54", "", false)
+			r.Notice = ref
+			data, err = json.Marshal(b.countersign(r, false, false))
+			require.NoError(t, err)
+			file := filepath.Join(dir, "receipt.json")
+			require.NoError(t, os.WriteFile(file, data, 0o644))
+
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"-jwks", fixture("jwks.json"), "-sources", dir, file}, &stdout, &stderr)
+			if tt.want == "" {
+				require.Equal(t, 0, code, stderr.String())
+				assert.Contains(t, stdout.String(), "10 text hashes match the sources")
+				return
+			}
+			assert.Equal(t, 1, code, "stdout: %s", stdout.String())
+			assert.Contains(t, stderr.String(), "FAILED: "+tt.want)
+		})
+	}
 }

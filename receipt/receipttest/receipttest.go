@@ -92,23 +92,22 @@ func NoticeHash(name string) string {
 }
 
 // ParamsV2 is Params in the compact format kaiconn-receipt/2: the same
-// decision, its texts named by NoticeHash references.
+// decision, its texts named by one NoticeHash reference.
 func ParamsV2(subject, prev string, at time.Time) receipt.Params {
 	return receipt.Params{
-		Schema:           receipt.SchemaV2,
-		Subject:          subject,
-		Surface:          receipt.SurfaceFirstLaunch,
-		Language:         receipt.LangZhHans,
-		PolicyVersion:    PolicyVersion,
-		PolicySHA256:     PolicySHA256(receipt.LangZhHans),
-		Decision:         receipt.DecisionAgreed,
-		IssuedAt:         at,
-		PrevHash:         prev,
-		ControllerNotice: NoticeHash("controller"),
-		WithdrawalNotice: NoticeHash("withdrawal " + receipt.LangZhHans),
+		Schema:        receipt.SchemaV2,
+		Subject:       subject,
+		Surface:       receipt.SurfaceFirstLaunch,
+		Language:      receipt.LangZhHans,
+		PolicyVersion: PolicyVersion,
+		PolicySHA256:  PolicySHA256(receipt.LangZhHans),
+		Decision:      receipt.DecisionAgreed,
+		IssuedAt:      at,
+		PrevHash:      prev,
+		Notice:        NoticeHash("shown app " + receipt.LangZhHans),
 		Purposes: []receipt.PurposeParams{
-			{ID: PurposeAccount, State: receipt.StateGiven, ExpiresAt: at.AddDate(1, 0, 0), Notice: NoticeHash(PurposeAccount)},
-			{ID: PurposeCrash, State: receipt.StateRefused, Notice: NoticeHash(PurposeCrash)},
+			{ID: PurposeAccount, State: receipt.StateGiven, ExpiresAt: at.AddDate(1, 0, 0)},
+			{ID: PurposeCrash, State: receipt.StateRefused},
 		},
 	}
 }

@@ -1,9 +1,5 @@
 //go:build !wasm
 
-// Command app is Kaiconn Consent: built for the server it serves every page,
-// the API and the wasm; built for wasm (main_wasm.go) it is the interactive
-// layer. The two builds share no main so that no server code reaches the
-// browser.
 package main
 
 import (

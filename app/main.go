@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,11 +39,32 @@ func run(args []string) error {
 		srv.Close()
 		return err
 	}
+	warnMissingWasm(log, cfg.WebDir)
 	log.Info("serving", "url", srv.URL())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
+	// An interrupt is how an operator stops the program: a clean close is
+	// a success, so that make run ends quietly on Ctrl-C.
 	return srv.Close()
+}
+
+// warnMissingWasm says so at start when the wasm is not built. Every page
+// still works without it (server-rendered HTML is the product), but the
+// interactive layer is missing and /app.wasm answers 404, which is easy to
+// miss in a browser.
+func warnMissingWasm(log *slog.Logger, webDir string) {
+	var missing []string
+	for _, name := range []string{"app.wasm", "wasm_exec.js"} {
+		if _, err := os.Stat(filepath.Join(webDir, name)); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	log.Warn("the wasm is not built: pages work without it, but without the interactive layer; run `make wasm` to build it",
+		"missing", strings.Join(missing, ","), "web", webDir)
 }
 
 // parseConfig reads flags, each with an environment variable as its

@@ -7,6 +7,6 @@
 // Everything here is downloaded by every reader: no server, store or
 // database code may come with it.
 //
-// Must not import: server, api, store, views, database/sql,
-// github.com/a-h/templ, github.com/go-chi/chi.
+// Must not import: server, api, store, views, modernc.org/sqlite,
+// github.com/jackc/pgx, github.com/a-h/templ, github.com/go-chi/chi.
 package components

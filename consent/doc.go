@@ -13,6 +13,6 @@
 // nothing of receipts either: consentreceipt joins the two.
 //
 // Must not import: server, api, store, outbox, receipt, consentreceipt,
-// components, views, net/http, database/sql,
+// components, views, net/http, modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package consent

@@ -8,5 +8,6 @@
 // transport or storage.
 //
 // Must not import: server, api, store, outbox, components, views, net/http,
-// database/sql, github.com/maxence-charriere/go-app.
+// modernc.org/sqlite, github.com/jackc/pgx,
+// github.com/maxence-charriere/go-app.
 package consentreceipt

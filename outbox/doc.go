@@ -14,6 +14,6 @@
 // MemStore, an in-memory signer and net/http. See the README, "The browser
 // outbox". It speaks to the server only over the receipt API.
 //
-// Must not import: server, api, store, components, views, database/sql,
-// github.com/a-h/templ.
+// Must not import: server, api, store, components, views,
+// modernc.org/sqlite, github.com/jackc/pgx, github.com/a-h/templ.
 package outbox

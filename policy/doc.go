@@ -10,5 +10,6 @@
 // WebAssembly UI load the same embedded files.
 //
 // Must not import: server, api, store, outbox, consent, receipt, components,
-// views, net/http, database/sql, github.com/maxence-charriere/go-app.
+// views, net/http, modernc.org/sqlite, github.com/jackc/pgx,
+// github.com/maxence-charriere/go-app.
 package policy

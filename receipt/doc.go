@@ -7,5 +7,5 @@
 // consentreceipt joins to it.
 //
 // Must not import: server, api, store, outbox, consent, consentreceipt,
-// components, views, net/http, database/sql.
+// components, views, net/http, modernc.org/sqlite, github.com/jackc/pgx.
 package receipt

@@ -5,5 +5,6 @@
 // conflicts as errs.Conflict, misses as errs.NotFound. Nothing survives the
 // process, so no program should serve from it.
 //
-// Must not import: server, api, components, views, database/sql.
+// Must not import: server, api, components, views, modernc.org/sqlite,
+// github.com/jackc/pgx.
 package memstore

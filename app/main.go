@@ -35,14 +35,18 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Catch the stop signals before announcing anything: one that came
+	// after "serving" but before this would kill the program instead of
+	// closing it. (During Open, which may wait on PostgreSQL, a signal
+	// still kills at once.)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := srv.Start(); err != nil {
 		srv.Close()
 		return err
 	}
 	warnMissingWasm(log, cfg.WebDir)
 	log.Info("serving", "url", srv.URL())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	// An interrupt is how an operator stops the program: a clean close is
 	// a success, so that make run ends quietly on Ctrl-C.

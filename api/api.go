@@ -1,7 +1,3 @@
-// Package api is the JSON API of the consent receipt service: devices post
-// signed receipts and get them back countersigned, a person reads their own
-// chain by proving they hold the device key, an administrator exports all
-// records, and anyone fetches the server's public keys to verify offline.
 package api
 
 import (

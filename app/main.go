@@ -1,9 +1,5 @@
 //go:build !wasm
 
-// Command app is Kaiconn Consent: built for the server it serves every page,
-// the API and the wasm; built for wasm (main_wasm.go) it is the interactive
-// layer. The two builds share no main so that no server code reaches the
-// browser.
 package main
 
 import (
@@ -13,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,15 +35,40 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Catch the stop signals before announcing anything: one that came
+	// after "serving" but before this would kill the program instead of
+	// closing it. (During Open, which may wait on PostgreSQL, a signal
+	// still kills at once.)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	if err := srv.Start(); err != nil {
 		srv.Close()
 		return err
 	}
+	warnMissingWasm(log, cfg.WebDir)
 	log.Info("serving", "url", srv.URL())
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
+	// An interrupt is how an operator stops the program: a clean close is
+	// a success, so that make run ends quietly on Ctrl-C.
 	return srv.Close()
+}
+
+// warnMissingWasm says so at start when the wasm is not built. Every page
+// still works without it (server-rendered HTML is the product), but the
+// interactive layer is missing and /app.wasm answers 404, which is easy to
+// miss in a browser.
+func warnMissingWasm(log *slog.Logger, webDir string) {
+	var missing []string
+	for _, name := range []string{"app.wasm", "wasm_exec.js"} {
+		if _, err := os.Stat(filepath.Join(webDir, name)); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	log.Warn("the wasm is not built: pages work without it, but without the interactive layer; run `make wasm` to build it",
+		"missing", strings.Join(missing, ","), "web", webDir)
 }
 
 // parseConfig reads flags, each with an environment variable as its

@@ -1,6 +1,3 @@
-// Package components is the interactive layer: go-app components that take
-// over a server-rendered page once the wasm has started. They render state
-// and post events; the domain packages decide.
 package components
 
 import "github.com/maxence-charriere/go-app/v10/pkg/app"

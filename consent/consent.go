@@ -1,13 +1,3 @@
-// Package consent is the consent domain: the catalogue of purposes a person
-// is asked about under each policy version, the decision they make on a
-// surface, and the rules that make those decisions lawful under PIPL and the
-// MIIT app rules: nothing optional is pre-ticked, refusing optional purposes
-// never blocks basic use, required processing cannot be withdrawn, a new
-// policy version re-asks only what changed, and nobody is asked again within
-// 48 hours of a refusal unless they open the choices themselves.
-//
-// The package knows nothing of HTTP, SQL or the DOM and builds for wasm, so
-// the app, the banner and the server apply the very same rules.
 package consent
 
 import (

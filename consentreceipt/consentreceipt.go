@@ -1,10 +1,3 @@
-// Package consentreceipt turns a consent decision into the parameters of a
-// signed receipt. It is the one place where the consent domain meets the
-// receipt format, so that the browser's outbox and the server build the very
-// same receipt from the same decision, and where the server checks, before
-// countersigning, that a receipt says what the catalogue says (Check).
-// Neither consent nor receipt imports the other; this package imports both,
-// and notice for the texts a receipt refers to.
 package consentreceipt
 
 import (

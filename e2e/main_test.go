@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -27,6 +28,13 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		// Chromium and the wasm build make this suite take over a minute:
+		// make test-short (go test -short) leaves it out.
+		fmt.Println("e2e: browser tests skipped under -short")
+		return 0
+	}
 	dir, err := os.MkdirTemp("", "kaiconn-e2e-web-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,11 +76,35 @@ func run(m *testing.M) int {
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		closeBrowser(ctx)
 		fmt.Fprintln(os.Stderr, "starting chromium:", err)
 		return 1
 	}
 	browserCtx = ctx
-	return m.Run()
+	code := m.Run()
+	// Chromium keeps its singleton lock in a directory of its own under
+	// /tmp, named by a symlink in the profile; a clean quit removes it.
+	lock, _ := os.Readlink(filepath.Join(profile, "SingletonSocket"))
+	closeBrowser(ctx)
+	if lock = filepath.Dir(lock); lock != "." {
+		if _, err := os.Stat(lock); err == nil {
+			fmt.Fprintln(os.Stderr, "chromium left", lock, "behind")
+			os.RemoveAll(lock)
+			code = max(code, 1)
+		}
+	}
+	return code
+}
+
+// closeBrowser asks chromium to quit instead of killing it. Killed, chromium
+// leaves behind the directory of its singleton lock
+// (/tmp/org.chromium.Chromium.XXXXXX, outside the profile) on every run.
+func closeBrowser(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Cancel(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "closing chromium:", err)
+	}
 }
 
 func chromiumPath() (string, error) {

@@ -1,7 +1,3 @@
-// Package errs is the product's one error vocabulary: every failure the domain
-// reports carries a code and a message fit to show a person, and the HTTP
-// layer maps codes to status codes in one table. Only internal errors are
-// logged, so a message here must never hold personal data.
 package errs
 
 import (

@@ -1,6 +1,3 @@
-// Package lang decides which language a reader sees and carries the UI
-// strings in both of the product's languages. It builds for the server and
-// for the wasm, so both render the same words.
 package lang
 
 import (

@@ -1,12 +1,3 @@
-// Package policy holds Kaiconn's privacy policy as data: every published
-// policy version in every language, parsed from the Markdown sources under
-// locales/policy and checked so that both languages describe one section
-// tree. The viewer renders it, the consent banner quotes its SDK table and
-// permissions, and receipts name the policy version and the SHA-256 of the
-// text a person was shown.
-//
-// The package reads an fs.FS and nothing else, so the server and the
-// WebAssembly UI load the same embedded files.
 package policy
 
 import (

@@ -1,8 +1,3 @@
-// Package policyview turns a policy document into one render-ready tree of
-// elements, with search hits marked. The server's templ page and the wasm's
-// go-app component both walk this tree, so the page the server sends and the
-// page the wasm takes over are the same markup, element for element, and a
-// reader's place (an id) survives the swap and a language switch.
 package policyview
 
 import (

@@ -1,7 +1,3 @@
-// Package receipt holds the consent receipt: its format, canonical bytes,
-// device signature, server countersignature, validation rules and the store
-// interface that adapters (SQLite, PostgreSQL) implement. It knows nothing of
-// HTTP or SQL.
 package receipt
 
 import (

@@ -1,8 +1,3 @@
-// Package server is the program as a value: it wires the policy library, the
-// UI strings, the views and the stores into one HTTP handler, and can be
-// started on any address and closed again, so end-to-end tests drive the real
-// thing. Configuration comes in as a Config; flags and environment belong to
-// the main package.
 package server
 
 import (

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"os"
@@ -13,15 +15,108 @@ import (
 
 func (s *Server) mountStatic(r chi.Router) {
 	static, _ := fs.Sub(web.Static, "static")
+	etags := contentETags(static)
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
 		// Assets are small and change with each release; a short max-age
 		// with revalidation keeps them fresh without a build-time hash.
 		w.Header().Set("Cache-Control", "public, max-age=300, must-revalidate")
+		// Embedded files have no modification time, so without an ETag a
+		// revalidation would download them again. The file server answers
+		// If-None-Match with 304 when this matches.
+		if tag, ok := etags[strings.TrimPrefix(r.URL.Path, "/static/")]; ok {
+			w.Header().Set("ETag", tag)
+		}
 		files.ServeHTTP(w, r)
 	})
 	r.Get("/app.wasm", s.serveBuilt("app.wasm", "application/wasm"))
 	r.Get("/wasm_exec.js", s.serveBuilt("wasm_exec.js", "text/javascript; charset=utf-8"))
+}
+
+// contentETags computes, once at start, an ETag for every embedded file
+// from its content. The tags are weak because the compression middleware
+// may send the same file gzip-encoded, and a strong tag would have to name
+// the encoded bytes; If-None-Match compares weakly, so 304s still work.
+func contentETags(files fs.FS) map[string]string {
+	tags := map[string]string{}
+	fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(files, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		tags[path] = `W/"` + hex.EncodeToString(sum[:12]) + `"`
+		return nil
+	})
+	return tags
+}
+
+// varyOnce merges the Vary values a response collected into one list
+// without repeats. The compression middleware adds "Accept-Encoding" when
+// it compresses, and serveBuilt adds it too, because a response may vary
+// on Accept-Encoding whichever of them picks the encoding; without the merge
+// wasm_exec.js named it twice. It must wrap the compression middleware.
+func varyOnce(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&varyOnceWriter{ResponseWriter: w}, r)
+	})
+}
+
+type varyOnceWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+}
+
+func (w *varyOnceWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.wroteHeader = true
+		mergeVary(w.Header())
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *varyOnceWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *varyOnceWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *varyOnceWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func mergeVary(h http.Header) {
+	values := h.Values("Vary")
+	if len(values) < 2 && !strings.Contains(strings.Join(values, ""), ",") {
+		return
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, v := range values {
+		for _, name := range strings.Split(v, ",") {
+			name = strings.TrimSpace(name)
+			if key := strings.ToLower(name); name != "" && !seen[key] {
+				seen[key] = true
+				names = append(names, name)
+			}
+		}
+	}
+	if seen["*"] {
+		names = []string{"*"}
+	}
+	h.Set("Vary", strings.Join(names, ", "))
 }
 
 // serveBuilt serves a build output from WebDir, preferring a precompressed

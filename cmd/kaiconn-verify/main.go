@@ -1,34 +1,3 @@
-// Command kaiconn-verify checks consent receipts offline, with nothing but
-// the server's published keys and the versioned texts the receipts refer to:
-//
-//   - the device signature (server-attested receipts, recorded from a form
-//     before any device key existed, have none and are reported as such);
-//   - the server's countersignature, detached ("<protected>..<signature>",
-//     as written since kaiconn-receipt/2) or carrying its payload (as stored
-//     before);
-//   - for a whole history, every link of the chain;
-//   - for a kaiconn-receipt/2 receipt, every hash it names, directly or
-//     through its notice: the policy text (policy/<version>/<language>.md),
-//     the shown notice and each notice that one lists (the controller, the
-//     withdrawal notice and every purpose notice, notices/<hash>.json), and
-//     that each notice is the one its place calls for. A kaiconn-receipt/1
-//     receipt inlines its texts; its policy hash is checked when the
-//     sources hold that policy version.
-//
-// The texts are those embedded in the command (locales/policy and
-// locales/notices of the build), or those under -sources DIR, a directory
-// laid out like locales/ (DIR/policy/<version>/<lang>.md,
-// DIR/notices/<hash>.json). -show prints what each receipt says, texts
-// reconstructed from the sources.
-//
-//	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] receipt.json
-//	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] -chain history.json
-//
-// receipt.json is what GET /api/v1/receipts/{id} returns ({"envelope": …,
-// "countersignature": …}); history.json is what GET
-// /api/v1/subjects/{subject}/receipts returns; jwks.json is
-// /.well-known/jwks.json. It exits 0 when everything verifies, 1 when
-// something does not, 2 on a usage error.
 package main
 
 import (

@@ -1,7 +1,3 @@
-// Package policydata embeds the privacy policy sources, one directory per
-// policy version, so that the server and the WebAssembly UI load the same
-// bytes (and so compute the same SHA-256 for a receipt). Parse them with
-// policy.Load(policydata.FS).
 package policydata
 
 import "embed"

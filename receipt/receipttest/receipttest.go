@@ -1,6 +1,3 @@
-// Package receipttest holds a small policy catalogue and decisions for the
-// tests of the receipt, api and verifier packages, so that each test builds
-// receipts the same way the browser does: receipt.New then receipt.Sign.
 package receipttest
 
 import (

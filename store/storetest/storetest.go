@@ -1,7 +1,3 @@
-// Package storetest is the one contract every receipt.Store adapter must
-// meet. The SQLite and PostgreSQL adapters run the same suite, so a receipt
-// behaves the same whichever database keeps it: idempotent retries, a chain
-// that never forks, even under concurrency, and nothing partial ever stored.
 package storetest
 
 import (

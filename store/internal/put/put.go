@@ -1,5 +1,3 @@
-// Package put holds what every store does to a record before keeping it, so
-// that the SQLite and PostgreSQL adapters refuse and normalise exactly alike.
 package put
 
 import (

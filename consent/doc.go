@@ -1,0 +1,18 @@
+// Package consent is the consent domain: the purposes a person is asked
+// about under each policy version, the decision they make on a surface, and
+// the rules that make that decision lawful.
+//
+// The rules follow PIPL and the MIIT app rules: nothing optional is
+// pre-ticked, refusing optional purposes never blocks basic use, required
+// processing cannot be withdrawn, a new policy version re-asks only what
+// changed, and nobody is asked again within 48 hours of a refusal unless they
+// open the choices themselves.
+//
+// The package knows nothing of HTTP, SQL or the DOM and builds for wasm, so
+// the app, the banner and the server apply the very same rules. It knows
+// nothing of receipts either: consentreceipt joins the two.
+//
+// Must not import: server, api, store, outbox, receipt, consentreceipt,
+// components, views, net/http, modernc.org/sqlite, github.com/jackc/pgx,
+// github.com/maxence-charriere/go-app.
+package consent

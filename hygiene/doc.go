@@ -1,0 +1,21 @@
+// Package hygiene holds no code, only tests of the build itself.
+//
+// They check that the wasm carries no server code and rebuilds only when
+// its own sources change, that generated files are fresh, that every
+// package has a doc.go, and that no package imports what its doc.go
+// forbids: each doc.go ends with a line
+//
+//	Must not import: server, api, store.
+//
+// naming paths relative to the module (store stands for store and every
+// package below it), or full import paths (net/http, or
+// github.com/kaiconn/consent for the whole module). A package is checked
+// against everything its code depends on, directly or not, in the server
+// build and in the wasm build; tests may import more, except in a package
+// that holds only tests, whose tests are its code. TestLayoutTable keeps the
+// README's layout table equal to the first sentence of each doc.
+//
+// It looks at the module from outside, through the go command.
+//
+// Must not import: github.com/kaiconn/consent (any package of this module).
+package hygiene

@@ -1,0 +1,3 @@
+module example.com/forbidden
+
+go 1.26

@@ -1,0 +1,4 @@
+// Package web stands for the layer the domain must not import.
+//
+// Must not import: domain.
+package web

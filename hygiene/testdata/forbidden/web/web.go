@@ -1,0 +1,4 @@
+package web
+
+// Ready is anything web holds.
+var Ready = true

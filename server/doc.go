@@ -1,0 +1,11 @@
+// Package server is the program as a value: one HTTP handler, started on any
+// address and closed again.
+//
+// It wires the policy library, the UI strings, the views and the stores
+// together, so end-to-end tests drive the real thing. Configuration comes in
+// as a Config; flags and environment belong to the main package. Test
+// helpers never ship in it.
+//
+// Must not import: store/memstore, store/storetest, store/pgtest,
+// receipt/receipttest, e2e, hygiene.
+package server

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -25,6 +26,15 @@ type reopenable struct {
 
 func (r reopenable) Reopen(t *testing.T) receipt.Store { return open(t, r.dsn) }
 
+func (r reopenable) NonceCount(t *testing.T) int {
+	conn, err := pgx.Connect(context.Background(), r.dsn)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var n int
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM nonces`).Scan(&n))
+	return n
+}
+
 func open(t *testing.T, dsn string) *postgres.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), dsn)
@@ -45,7 +55,7 @@ func TestOpen(t *testing.T) {
 		dsn := pgtest.DSN(t)
 		db := open(t, dsn)
 		r := storetest.NewRecord(storetest.NewSubject(), nil)
-		_, _, err := db.Put(context.Background(), r)
+		_, _, err := db.Put(context.Background(), r, receipt.PutOptions{})
 		require.NoError(t, err)
 		require.NoError(t, db.Close())
 

@@ -50,3 +50,10 @@ func BenchmarkPut(b *testing.B) {
 	defer db.Close()
 	storetest.BenchmarkPut(b, db)
 }
+
+func BenchmarkPutParallel(b *testing.B) {
+	db, err := sqlite.Open(filepath.Join(b.TempDir(), "receipts.db"))
+	require.NoError(b, err)
+	defer db.Close()
+	storetest.BenchmarkPutParallel(b, db)
+}

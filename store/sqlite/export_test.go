@@ -25,3 +25,11 @@ func Settings(t *testing.T, db *DB) map[string]string {
 func IntegrityCheck(ctx context.Context, db *DB, result *string) error {
 	return db.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(result)
 }
+
+// CountRows counts the rows of a table, through a reader.
+func CountRows(t *testing.T, db *DB, table string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.read.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
+	return n
+}

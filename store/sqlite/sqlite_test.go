@@ -22,6 +22,8 @@ type reopenable struct {
 
 func (r reopenable) Reopen(t *testing.T) receipt.Store { return open(t, r.path) }
 
+func (r reopenable) NonceCount(t *testing.T) int { return sqlite.CountRows(t, r.DB, "nonces") }
+
 func open(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(path)
@@ -56,7 +58,7 @@ func TestOpen(t *testing.T) {
 			"synchronous":  "2", // FULL
 			"foreign_keys": "1",
 			"busy_timeout": "10000",
-			"user_version": "1",
+			"user_version": "2",
 		}, got)
 	})
 
@@ -64,7 +66,7 @@ func TestOpen(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "receipts.db")
 		db := open(t, path)
 		r := storetest.NewRecord(storetest.NewSubject(), nil)
-		_, _, err := db.Put(context.Background(), r)
+		_, _, err := db.Put(context.Background(), r, receipt.PutOptions{})
 		require.NoError(t, err)
 		require.NoError(t, db.Close())
 

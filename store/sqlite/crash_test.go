@@ -55,5 +55,7 @@ func BenchmarkPutParallel(b *testing.B) {
 	db, err := sqlite.Open(filepath.Join(b.TempDir(), "receipts.db"))
 	require.NoError(b, err)
 	defer db.Close()
+	before := sqlite.Commits(db)
 	storetest.BenchmarkPutParallel(b, db)
+	b.ReportMetric(float64(b.N)/float64(sqlite.Commits(db)-before), "receipts/commit")
 }

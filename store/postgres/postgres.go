@@ -34,7 +34,7 @@ import (
 // DB is a receipt.Store backed by a PostgreSQL database.
 type DB struct {
 	pool      *pgxpool.Pool
-	writer    *batch.Writer[pgx.Tx]
+	writer    *batch.Writer[*wtx]
 	closeOnce sync.Once
 }
 
@@ -61,7 +61,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	db.writer = batch.New[pgx.Tx](txs{pool}, batch.DefaultMax)
+	db.writer = batch.New[*wtx](txs{pool}, batch.DefaultMax)
 	return db, nil
 }
 
@@ -74,13 +74,6 @@ func (db *DB) Close() error {
 	})
 	return nil
 }
-
-// txs lets package batch begin and end the writer's transactions.
-type txs struct{ pool *pgxpool.Pool }
-
-func (t txs) Begin(ctx context.Context) (pgx.Tx, error)   { return t.pool.Begin(ctx) }
-func (txs) Commit(ctx context.Context, tx pgx.Tx) error   { return tx.Commit(ctx) }
-func (txs) Rollback(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) }
 
 // columns are a record's columns in the order scan reads them.
 const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id,
@@ -103,25 +96,30 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 
 	var stored receipt.Record
 	var created bool
-	job := func(ctx context.Context, tx pgx.Tx) error {
+	job := func(ctx context.Context, tx *wtx) error {
 		stored, created = receipt.Record{}, false
 		// One statement, one snapshot: a concurrent retry of this very
 		// receipt either committed before it (found by id) or did not
 		// (and then cannot have moved the head either).
 		var exists bool
 		var f put.Facts
-		err := tx.QueryRow(ctx, `SELECT
+		err := tx.queryRow(ctx, func(row pgx.Row) error {
+			return row.Scan(&exists, &f.Head, &f.HeadVersion, &f.KeySubject)
+		}, `SELECT
 				EXISTS (SELECT 1 FROM receipts WHERE id = $1),
 				coalesce(head.hash, ''), coalesce(head.policy_version, ''),
 				coalesce((SELECT subject FROM subject_keys WHERE thumbprint = $3 AND $3 <> ''), '')
 			FROM (SELECT 1) AS one LEFT JOIN (SELECT hash, policy_version FROM receipts
 				WHERE subject = $2 ORDER BY seq DESC LIMIT 1) AS head ON true`,
-			r.ID, r.Subject, r.DeviceKey).Scan(&exists, &f.Head, &f.HeadVersion, &f.KeySubject)
+			r.ID, r.Subject, r.DeviceKey)
 		if err != nil {
 			return fmt.Errorf("postgres: put: %w", err)
 		}
 		if exists {
-			stored, err = scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM receipts WHERE id = $1`, r.ID))
+			err = tx.queryRow(ctx, func(row pgx.Row) (err error) {
+				stored, err = scan(row)
+				return err
+			}, `SELECT `+columns+` FROM receipts WHERE id = $1`, r.ID)
 			if err != nil {
 				return fmt.Errorf("postgres: put: %w", err)
 			}
@@ -134,18 +132,14 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 		// A writer of another instance that read the same head or key and
 		// committed first makes an insert fail on a constraint; Put then
 		// checks again.
-		b := &pgx.Batch{}
-		b.Queue(`INSERT INTO receipts (`+columns+`)
+		tx.queue(`INSERT INTO receipts (`+columns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text::jsonb, $17, $18, $19)`,
 			r.ID, r.Subject, r.PrevHash, r.Hash, r.PolicyVersion, r.Surface,
 			r.IssuedAt, r.ReceivedAt, packed, r.Countersig, r.KeyID,
 			r.Schema, r.Language, r.Decision, r.DeviceKey, states, shown, r.Reask, codec)
 		if enroll {
-			b.Queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
+			tx.queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
 				r.DeviceKey, r.Subject, r.ReceivedAt, r.ID)
-		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("postgres: put: insert: %w", err)
 		}
 		stored, created = r, true
 		return nil
@@ -170,13 +164,13 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 	if err := put.CheckEnrollArgs(subject, thumbprint, by); err != nil {
 		return err
 	}
-	job := func(ctx context.Context, tx pgx.Tx) error {
+	job := func(ctx context.Context, tx *wtx) error {
 		var has bool
 		var keySubject string
-		err := tx.QueryRow(ctx, `SELECT
+		err := tx.queryRow(ctx, func(row pgx.Row) error { return row.Scan(&has, &keySubject) }, `SELECT
 				EXISTS (SELECT 1 FROM receipts WHERE subject = $1),
 				coalesce((SELECT subject FROM subject_keys WHERE thumbprint = $2), '')`,
-			subject, thumbprint).Scan(&has, &keySubject)
+			subject, thumbprint)
 		if err != nil {
 			return fmt.Errorf("postgres: enroll: %w", err)
 		}
@@ -184,11 +178,8 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 		if err != nil || !write {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
+		tx.queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
 			thumbprint, subject, put.Time(time.Now()), by)
-		if err != nil {
-			return fmt.Errorf("postgres: enroll: %w", err)
-		}
 		return nil
 	}
 	err := db.writer.Do(ctx, job)
@@ -205,9 +196,11 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 	if err := put.CheckNonce(nonce, expires, time.Now()); err != nil {
 		return err
 	}
-	err := db.writer.Do(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := db.writer.Do(ctx, func(ctx context.Context, tx *wtx) error {
 		var used bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM nonces WHERE nonce = $1)`, nonce).Scan(&used); err != nil {
+		err := tx.queryRow(ctx, func(row pgx.Row) error { return row.Scan(&used) },
+			`SELECT EXISTS (SELECT 1 FROM nonces WHERE nonce = $1)`, nonce)
+		if err != nil {
 			return fmt.Errorf("postgres: nonce: %w", err)
 		}
 		now := time.Now()
@@ -216,12 +209,8 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 		}
 		// Forget the nonces that can no longer be presented: the index on
 		// expires_at makes this cheap when there are none.
-		b := &pgx.Batch{}
-		b.Queue(`DELETE FROM nonces WHERE expires_at <= $1`, now)
-		b.Queue(`INSERT INTO nonces (nonce, expires_at) VALUES ($1, $2)`, nonce, put.Time(expires))
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("postgres: nonce: %w", err)
-		}
+		tx.queue(`DELETE FROM nonces WHERE expires_at <= $1`, now)
+		tx.queue(`INSERT INTO nonces (nonce, expires_at) VALUES ($1, $2)`, nonce, put.Time(expires))
 		return nil
 	})
 	if isUnique(err) {

@@ -52,10 +52,9 @@ const (
 	defaultProofSkew  = 5 * time.Minute
 )
 
-// codeForbidden is the API's own code for a caller that proved who it is but
-// may not see what it asked for; errs has no such code because the domain
-// never needs it.
-const codeForbidden = "forbidden"
+// codeForbidden is the code for a caller that proved who it is but may not
+// see what it asked for.
+const codeForbidden = errs.Forbidden
 
 // statusOf is the one table from error codes to HTTP status codes.
 var statusOf = map[string]int{
@@ -208,6 +207,16 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// Validate verified the device signature, so the key parses.
+	deviceKey, err := s.Device.JWK.Thumbprint()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	states := make(map[string]string, len(s.Receipt.Purposes))
+	for _, p := range s.Receipt.Purposes {
+		states[p.ID] = p.State
+	}
 	rec := receipt.Record{
 		ID:            s.Receipt.ID,
 		Subject:       s.Receipt.Subject,
@@ -222,10 +231,17 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		Body:       canon,
 		Countersig: jws,
 		KeyID:      kid,
+		Language:   s.Receipt.Language,
+		Decision:   s.Receipt.Decision,
+		Schema:     receipt.SchemaNumber(s.Receipt.Schema),
+		DeviceKey:  deviceKey,
+		States:     states,
 	}
-	stored, created, err := h.store.Put(ctx, rec)
+	stored, created, err := h.store.Put(ctx, rec, receipt.PutOptions{})
 	switch {
-	case errs.Code(err) == errs.Conflict:
+	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
+		// One answer for a moved chain and a key not enrolled for the
+		// subject, so that it does not tell which subjects exist.
 		h.fail(w, r, errs.New(errs.Unprocessable,
 			"receipt.prevHash: chain broken: the subject's chain moved while this receipt was checked; fetch the chain and sign again"))
 		return

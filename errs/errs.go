@@ -14,6 +14,7 @@ const (
 	TooLarge      = "too_large"
 	RateLimited   = "rate_limited"
 	Unauthorized  = "unauthorized"
+	Forbidden     = "forbidden" // the caller is known but may not: a device key not enrolled for the subject
 	Internal      = "internal"
 )
 

@@ -178,11 +178,24 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 		Body:       canon,
 		Countersig: jws,
 		KeyID:      kid,
-	})
+		Language:   r.Language,
+		Decision:   r.Decision,
+		Schema:     receipt.SchemaNumber(r.Schema),
+		States:     purposeStates(r),
+	}, receipt.PutOptions{})
 	if err != nil {
 		return "", err
 	}
 	return r.ID, nil
+}
+
+// purposeStates is what the store keeps of a receipt's purposes.
+func purposeStates(r *receipt.Receipt) map[string]string {
+	m := make(map[string]string, len(r.Purposes))
+	for _, p := range r.Purposes {
+		m[p.ID] = p.State
+	}
+	return m
 }
 
 // head returns the hash of the subject's newest receipt ("" when it has

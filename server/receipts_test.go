@@ -258,9 +258,9 @@ type racingStore struct {
 	other func()
 }
 
-func (r *racingStore) Put(ctx context.Context, rec receipt.Record) (receipt.Record, bool, error) {
+func (r *racingStore) Put(ctx context.Context, rec receipt.Record, opt receipt.PutOptions) (receipt.Record, bool, error) {
 	r.once.Do(r.other)
-	return r.Store.Put(ctx, rec)
+	return r.Store.Put(ctx, rec, opt)
 }
 
 func TestRecordDecisionRetriesChainConflict(t *testing.T) {

@@ -47,3 +47,10 @@ func BenchmarkPut(b *testing.B) {
 	defer db.Close()
 	storetest.BenchmarkPut(b, db)
 }
+
+func BenchmarkPutParallel(b *testing.B) {
+	db, err := postgres.Open(context.Background(), pgtest.SchemaDSN(b))
+	require.NoError(b, err)
+	defer db.Close()
+	storetest.BenchmarkPutParallel(b, db)
+}

@@ -2,13 +2,9 @@ package postgres
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,19 +13,16 @@ import (
 
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/store/internal/batch"
+	"github.com/kaiconn/consent/store/internal/body"
 	"github.com/kaiconn/consent/store/internal/put"
 )
 
-//go:embed migrations/*.sql
-var migrations embed.FS
-
-// migrationLock is the advisory lock key that keeps two instances starting
-// together from migrating at once.
-const migrationLock = 0x6b6169636f6e6e // "kaiconn"
-
 // DB is a receipt.Store backed by a PostgreSQL database.
 type DB struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	writer    *batch.Writer[*wtx]
+	closeOnce sync.Once
 }
 
 var _ receipt.Store = (*DB)(nil)
@@ -55,147 +48,163 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
+	db.writer = batch.New[*wtx](txs{pool}, batch.DefaultMax)
 	return db, nil
 }
 
-// migrate applies, in one transaction, the embedded migrations not yet
-// recorded in schema_migrations.
-func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    INTEGER PRIMARY KEY,
-			applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
-			return err
-		}
-		var version int
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
-			return err
-		}
-		for _, name := range names {
-			n, err := migrationVersion(name)
-			if err != nil {
-				return err
-			}
-			if n <= version {
-				continue
-			}
-			text, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(text)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// migrationVersion reads the number a migration file name starts with.
-func migrationVersion(name string) (int, error) {
-	base := strings.TrimPrefix(name, "migrations/")
-	digits, _, ok := strings.Cut(base, "_")
-	n, err := strconv.Atoi(digits)
-	if !ok || err != nil || n <= 0 {
-		return 0, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-	}
-	return n, nil
-}
-
-// Close closes the pool; it is safe to call more than once.
+// Close stops the writer after its batch in progress and closes the pool;
+// it is safe to call more than once.
 func (db *DB) Close() error {
-	db.pool.Close()
+	db.closeOnce.Do(func() {
+		db.writer.Close()
+		db.pool.Close()
+	})
 	return nil
 }
 
-const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id`
+// columns are a record's columns in the order scan reads them.
+const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id,
+	schema_version, language, decision, device_key, states, shown_at, reask, body_codec`
 
 // Put implements receipt.Store.
-func (db *DB) Put(ctx context.Context, r receipt.Record) (receipt.Record, bool, error) {
+func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions) (receipt.Record, bool, error) {
 	r, err := put.Prepare(r, time.Now())
 	if err != nil {
 		return receipt.Record{}, false, err
 	}
+	// Encoded by the caller's goroutine, not the writer's: the writer is
+	// the one part of the store that does not scale with the cores.
+	packed, codec := body.Pack(r.Body)
+	states := put.EncodeStates(r.States)
+	var shown *time.Time
+	if !r.ShownAt.IsZero() {
+		shown = &r.ShownAt
+	}
 
-	created, err := db.insert(ctx, r)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
-		// Either a concurrent Put of the same id won (a retry: answer
-		// with its record), or one of a different id took the head.
-		stored, err := db.Get(ctx, r.ID)
-		if err == nil {
-			return stored, false, nil
+	var stored receipt.Record
+	var created bool
+	job := func(ctx context.Context, tx *wtx) error {
+		stored, created = receipt.Record{}, false
+		// One statement, one snapshot: a concurrent retry of this very
+		// receipt either committed before it (found by id) or did not
+		// (and then cannot have moved the head either).
+		var exists bool
+		var f put.Facts
+		err := tx.queryRow(ctx, func(row pgx.Row) error {
+			return row.Scan(&exists, &f.Head, &f.HeadVersion, &f.KeySubject)
+		}, `SELECT
+				EXISTS (SELECT 1 FROM receipts WHERE id = $1),
+				coalesce(head.hash, ''), coalesce(head.policy_version, ''),
+				coalesce((SELECT subject FROM subject_keys WHERE thumbprint = $3 AND $3 <> ''), '')
+			FROM (SELECT 1) AS one LEFT JOIN (SELECT hash, policy_version FROM receipts
+				WHERE subject = $2 ORDER BY seq DESC LIMIT 1) AS head ON true`,
+			r.ID, r.Subject, r.DeviceKey)
+		if err != nil {
+			return fmt.Errorf("postgres: put: %w", err)
 		}
-		if errs.Code(err) == errs.NotFound {
-			return receipt.Record{}, false, put.ErrChain()
+		if exists {
+			err = tx.queryRow(ctx, func(row pgx.Row) (err error) {
+				stored, err = scan(row)
+				return err
+			}, `SELECT `+columns+` FROM receipts WHERE id = $1`, r.ID)
+			if err != nil {
+				return fmt.Errorf("postgres: put: %w", err)
+			}
+			return nil
 		}
-		return receipt.Record{}, false, err
+		enroll, err := put.Check(&r, opt, f)
+		if err != nil {
+			return err
+		}
+		// A writer of another instance that read the same head or key and
+		// committed first makes an insert fail on a constraint; Put then
+		// checks again.
+		tx.queue(`INSERT INTO receipts (`+columns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text::jsonb, $17, $18, $19)`,
+			r.ID, r.Subject, r.PrevHash, r.Hash, r.PolicyVersion, r.Surface,
+			r.IssuedAt, r.ReceivedAt, packed, r.Countersig, r.KeyID,
+			r.Schema, r.Language, r.Decision, r.DeviceKey, states, shown, r.Reask, codec)
+		if enroll {
+			tx.queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
+				r.DeviceKey, r.Subject, r.ReceivedAt, r.ID)
+		}
+		stored, created = r, true
+		return nil
+	}
+	err = db.writer.Do(ctx, job)
+	if isUnique(err) {
+		// Another instance won a race; what it committed decides: the
+		// same id answers as a retry, anything else is refused as usual.
+		err = db.writer.Do(ctx, job)
+		if isUnique(err) {
+			err = put.ErrChain()
+		}
 	}
 	if err != nil {
 		return receipt.Record{}, false, err
 	}
-	if created == nil {
-		return r, true, nil
-	}
-	return *created, false, nil
+	return stored, created, nil
 }
 
-// insert stores r in one transaction. It returns the record already stored
-// under r.ID when there is one, or nil once r is committed.
-func (db *DB) insert(ctx context.Context, r receipt.Record) (*receipt.Record, error) {
-	tx, err := db.pool.Begin(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: put: begin: %w", err)
+// Enroll implements receipt.Store.
+func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error {
+	if err := put.CheckEnrollArgs(subject, thumbprint, by); err != nil {
+		return err
 	}
-	defer tx.Rollback(ctx)
+	job := func(ctx context.Context, tx *wtx) error {
+		var has bool
+		var keySubject string
+		err := tx.queryRow(ctx, func(row pgx.Row) error { return row.Scan(&has, &keySubject) }, `SELECT
+				EXISTS (SELECT 1 FROM receipts WHERE subject = $1),
+				coalesce((SELECT subject FROM subject_keys WHERE thumbprint = $2), '')`,
+			subject, thumbprint)
+		if err != nil {
+			return fmt.Errorf("postgres: enroll: %w", err)
+		}
+		write, err := put.CheckEnroll(subject, has, keySubject)
+		if err != nil || !write {
+			return err
+		}
+		tx.queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
+			thumbprint, subject, put.Time(time.Now()), by)
+		return nil
+	}
+	err := db.writer.Do(ctx, job)
+	if isUnique(err) {
+		// Another instance enrolled the key meanwhile: for this subject
+		// (nothing to do) or another (refused).
+		err = db.writer.Do(ctx, job)
+	}
+	return err
+}
 
-	// The head is read before the id is looked up, not after: under READ
-	// COMMITTED each statement sees the latest commits, so a concurrent
-	// retry of this very receipt that commits in between is then found by
-	// id, rather than taken for a writer that moved the head.
-	var head string
-	err = tx.QueryRow(ctx, `SELECT hash FROM receipts WHERE subject = $1 ORDER BY seq DESC LIMIT 1`, r.Subject).Scan(&head)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("postgres: put: head: %w", err)
+// UseNonce implements receipt.Store.
+func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) error {
+	if err := put.CheckNonce(nonce, expires, time.Now()); err != nil {
+		return err
 	}
-
-	stored, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM receipts WHERE id = $1`, r.ID))
-	switch {
-	case err == nil:
-		return &stored, nil
-	case errs.Code(err) != errs.NotFound:
-		return nil, fmt.Errorf("postgres: put: %w", err)
+	err := db.writer.Do(ctx, func(ctx context.Context, tx *wtx) error {
+		var used bool
+		err := tx.queryRow(ctx, func(row pgx.Row) error { return row.Scan(&used) },
+			`SELECT EXISTS (SELECT 1 FROM nonces WHERE nonce = $1)`, nonce)
+		if err != nil {
+			return fmt.Errorf("postgres: nonce: %w", err)
+		}
+		now := time.Now()
+		if used || !expires.After(now) {
+			return put.ErrNonce()
+		}
+		// Forget the nonces that can no longer be presented: the index on
+		// expires_at makes this cheap when there are none.
+		tx.queue(`DELETE FROM nonces WHERE expires_at <= $1`, now)
+		tx.queue(`INSERT INTO nonces (nonce, expires_at) VALUES ($1, $2)`, nonce, put.Time(expires))
+		return nil
+	})
+	if isUnique(err) {
+		// Another instance used it meanwhile.
+		return put.ErrNonce()
 	}
-
-	if head != r.PrevHash {
-		return nil, put.ErrChain()
-	}
-
-	// A writer that read the same head and committed first makes this
-	// insert fail on receipts_chain (or on id, for a concurrent retry);
-	// Put sorts out which.
-	_, err = tx.Exec(ctx, `INSERT INTO receipts (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		r.ID, r.Subject, r.PrevHash, r.Hash, r.PolicyVersion, r.Surface,
-		r.IssuedAt, r.ReceivedAt, r.Body, r.Countersig, r.KeyID)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, fmt.Errorf("postgres: put: commit: %w", err)
-	}
-	return nil, nil
+	return err
 }
 
 // Get implements receipt.Store.
@@ -225,6 +234,16 @@ func (db *DB) Export(ctx context.Context, fn func(receipt.Record) error) error {
 	return db.each(ctx, fn, `SELECT `+columns+` FROM receipts ORDER BY seq`)
 }
 
+// KeySubject implements receipt.Store.
+func (db *DB) KeySubject(ctx context.Context, thumbprint string) (string, error) {
+	var subject string
+	err := db.pool.QueryRow(ctx, `SELECT subject FROM subject_keys WHERE thumbprint = $1`, thumbprint).Scan(&subject)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", put.KeyNotFound()
+	}
+	return subject, err
+}
+
 func (db *DB) each(ctx context.Context, fn func(receipt.Record) error, query string, args ...any) error {
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
@@ -245,9 +264,15 @@ func (db *DB) each(ctx context.Context, fn func(receipt.Record) error, query str
 
 // scan reads one record; a missing row is errs.NotFound.
 func scan(row pgx.Row) (receipt.Record, error) {
-	var r receipt.Record
+	var (
+		r              receipt.Record
+		shown          *time.Time
+		states, stored []byte
+		codec          int
+	)
 	err := row.Scan(&r.ID, &r.Subject, &r.PrevHash, &r.Hash, &r.PolicyVersion, &r.Surface,
-		&r.IssuedAt, &r.ReceivedAt, &r.Body, &r.Countersig, &r.KeyID)
+		&r.IssuedAt, &r.ReceivedAt, &stored, &r.Countersig, &r.KeyID,
+		&r.Schema, &r.Language, &r.Decision, &r.DeviceKey, &states, &shown, &r.Reask, &codec)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return receipt.Record{}, errs.New(errs.NotFound, "receipt: no such receipt")
 	}
@@ -256,8 +281,22 @@ func scan(row pgx.Row) (receipt.Record, error) {
 	}
 	r.IssuedAt = r.IssuedAt.UTC()
 	r.ReceivedAt = r.ReceivedAt.UTC()
+	if shown != nil {
+		r.ShownAt = shown.UTC()
+	}
+	if r.States, err = put.DecodeStates(states); err != nil {
+		return receipt.Record{}, fmt.Errorf("receipt %s: states: %w", r.ID, err)
+	}
+	if r.Body, err = body.Unpack(stored, codec); err != nil {
+		return receipt.Record{}, fmt.Errorf("receipt %s: %w", r.ID, err)
+	}
 	if r.Body == nil {
 		r.Body = []byte{}
 	}
 	return r, nil
+}
+
+func isUnique(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" // unique_violation
 }

@@ -50,3 +50,12 @@ func BenchmarkPut(b *testing.B) {
 	defer db.Close()
 	storetest.BenchmarkPut(b, db)
 }
+
+func BenchmarkPutParallel(b *testing.B) {
+	db, err := sqlite.Open(filepath.Join(b.TempDir(), "receipts.db"))
+	require.NoError(b, err)
+	defer db.Close()
+	before := sqlite.Commits(db)
+	storetest.BenchmarkPutParallel(b, db)
+	b.ReportMetric(float64(b.N)/float64(sqlite.Commits(db)-before), "receipts/commit")
+}

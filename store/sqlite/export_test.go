@@ -25,3 +25,23 @@ func Settings(t *testing.T, db *DB) map[string]string {
 func IntegrityCheck(ctx context.Context, db *DB, result *string) error {
 	return db.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(result)
 }
+
+// CountRows counts the rows of a table, through a reader.
+func CountRows(t *testing.T, db *DB, table string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.read.QueryRowContext(context.Background(), "SELECT count(*) FROM "+table).Scan(&n))
+	return n
+}
+
+// Sequence is the last seq AUTOINCREMENT handed out for receipts.
+func Sequence(t *testing.T, db *DB) int64 {
+	t.Helper()
+	var seq int64
+	require.NoError(t, db.read.QueryRowContext(context.Background(),
+		"SELECT seq FROM sqlite_sequence WHERE name = 'receipts'").Scan(&seq))
+	return seq
+}
+
+// Commits is how many transactions the writer committed.
+func Commits(db *DB) uint64 { return db.commits.Load() }

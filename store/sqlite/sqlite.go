@@ -3,15 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
-	"sort"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -19,20 +19,40 @@ import (
 
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/store/internal/batch"
+	"github.com/kaiconn/consent/store/internal/body"
 	"github.com/kaiconn/consent/store/internal/put"
 )
-
-//go:embed migrations/*.sql
-var migrations embed.FS
 
 // busyTimeout bounds how long a connection waits for another process
 // holding the lock (a backup, an operator's sqlite3 shell) before failing.
 const busyTimeout = 10 * time.Second
 
+// checkpointEvery is how often the checkpointer copies what the WAL
+// gained into the database file. The writer leaves checkpoints to it
+// (wal_autocheckpoint 0), so that no Put ever waits for one: at 5,000
+// receipts a second a checkpoint copies about 4 MB, SQLite's own default.
+const checkpointEvery = 200 * time.Millisecond
+
+// writerCache is the writer's page cache, in KiB: the index pages a batch
+// touches stay in memory instead of being read back from the WAL.
+const writerCache = 32 << 10
+
+// FileMode is the mode Open creates the database file with: receipts are
+// personal data, for the server's user alone.
+const FileMode fs.FileMode = 0o600
+
 // DB is a receipt.Store backed by one SQLite file.
 type DB struct {
-	write *sql.DB // one connection: the only writer in this process
-	read  *sql.DB
+	write  *sql.DB // one connection: the only writer in this process
+	read   *sql.DB
+	ckpt   *sql.DB // one connection, for the checkpointer
+	writer *batch.Writer[*sql.Tx]
+	stmt   statements
+
+	commits     atomic.Uint64 // transactions the writer committed
+	stopCkpt    chan struct{}
+	ckptStopped chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -40,12 +60,24 @@ type DB struct {
 
 var _ receipt.Store = (*DB)(nil)
 
-// Open opens the database file at path, creating it and bringing its schema
-// up to date when needed.
+// Open opens the database file at path, creating it (mode FileMode) and
+// bringing its schema up to date when needed. The directory must exist.
 func Open(path string) (*DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, errs.New(errs.Invalid, "path: must name a file and hold no '?' or '#'")
 	}
+	// Created here rather than by SQLite, which would use 0644 less the
+	// umask; O_EXCL leaves an existing file and its mode alone.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, FileMode)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("create %s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+
 	pragmas := func(extra ...string) string {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
@@ -56,7 +88,8 @@ func Open(path string) (*DB, error) {
 		return q.Encode()
 	}
 
-	write, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "synchronous(FULL)")+"&_txlock=immediate")
+	write, err := sql.Open("sqlite", path+"?"+pragmas("journal_mode(WAL)", "synchronous(FULL)",
+		"wal_autocheckpoint(0)", "cache_size(-"+strconv.Itoa(writerCache)+")")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -67,6 +100,10 @@ func Open(path string) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if err := db.stmt.prepare(context.Background(), write); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 
 	// query_only guards against a write slipping onto a reader, which
 	// would bypass the single writer that keeps chains linear.
@@ -76,128 +113,57 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.read = read
+	ckpt, err := sql.Open("sqlite", path+"?"+pragmas())
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	db.ckpt = ckpt
+	db.writer = batch.New[*sql.Tx](txs{write, &db.commits}, batch.DefaultMax)
+	db.stopCkpt, db.ckptStopped = make(chan struct{}), make(chan struct{})
+	go db.checkpoints()
 	return db, nil
 }
 
-// migrate applies, in one transaction, the embedded migrations newer than
-// the file's user_version, and records the newest one there.
-func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return err
-	}
-	applied := version
-	for _, name := range names {
-		n, err := migrationVersion(name)
-		if err != nil {
-			return err
+// checkpoints copies committed WAL frames into the database file, in
+// PASSIVE mode (it never blocks the writer or the readers), whenever the
+// writer committed since it last looked. A failed checkpoint is only
+// retried: the WAL keeps every commit durable meanwhile.
+func (db *DB) checkpoints() {
+	defer close(db.ckptStopped)
+	tick := time.NewTicker(checkpointEvery)
+	defer tick.Stop()
+	var seen uint64
+	for {
+		select {
+		case <-db.stopCkpt:
+			return
+		case <-tick.C:
 		}
-		if n <= version {
-			continue
+		if n := db.commits.Load(); n != seen {
+			seen = n
+			_, _ = db.ckpt.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 		}
-		text, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(text)); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		applied = n
 	}
-	if applied == version {
-		return nil
-	}
-	// PRAGMA takes no parameters; applied is a number we parsed ourselves.
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(applied)); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
-// migrationVersion reads the number a migration file name starts with.
-func migrationVersion(name string) (int, error) {
-	base := strings.TrimPrefix(name, "migrations/")
-	digits, _, ok := strings.Cut(base, "_")
-	n, err := strconv.Atoi(digits)
-	if !ok || err != nil || n <= 0 {
-		return 0, fmt.Errorf("migration %s: name must start with a positive number and '_'", name)
-	}
-	return n, nil
-}
-
-// Close closes both pools; later calls return the first result.
+// Close stops the writer after its batch in progress and closes both
+// pools; later calls return the first result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		var rerr error
-		if db.read != nil {
-			rerr = db.read.Close()
-		}
-		db.closeErr = errors.Join(db.write.Close(), rerr)
+		db.writer.Close()
+		close(db.stopCkpt)
+		<-db.ckptStopped
+		db.closeErr = errors.Join(db.stmt.close(), db.write.Close(), db.read.Close(), db.ckpt.Close())
 	})
 	return db.closeErr
 }
 
-const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id`
-
-// Put implements receipt.Store.
-func (db *DB) Put(ctx context.Context, r receipt.Record) (receipt.Record, bool, error) {
-	r, err := put.Prepare(r, time.Now())
-	if err != nil {
-		return receipt.Record{}, false, err
-	}
-
-	// BEGIN IMMEDIATE (the write pool's _txlock): the write lock is held
-	// from the head check to the commit.
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return receipt.Record{}, false, fmt.Errorf("put: begin: %w", err)
-	}
-	defer tx.Rollback()
-
-	stored, err := scan(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM receipts WHERE id = ?`, r.ID))
-	switch {
-	case err == nil:
-		return stored, false, nil
-	case errs.Code(err) != errs.NotFound:
-		return receipt.Record{}, false, fmt.Errorf("put: %w", err)
-	}
-
-	var head string
-	err = tx.QueryRowContext(ctx, `SELECT hash FROM receipts WHERE subject = ? ORDER BY seq DESC LIMIT 1`, r.Subject).Scan(&head)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return receipt.Record{}, false, fmt.Errorf("put: head: %w", err)
-	}
-	if head != r.PrevHash {
-		return receipt.Record{}, false, put.ErrChain()
-	}
-
-	_, err = tx.ExecContext(ctx, `INSERT INTO receipts (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Subject, r.PrevHash, r.Hash, r.PolicyVersion, r.Surface,
-		r.IssuedAt.UnixMicro(), r.ReceivedAt.UnixMicro(), r.Body, r.Countersig, r.KeyID)
-	if isUnique(err) {
-		// Unreachable while this process is the only writer; another
-		// process writing the same file without the lock would land here.
-		return receipt.Record{}, false, put.ErrChain()
-	}
-	if err != nil {
-		return receipt.Record{}, false, fmt.Errorf("put: insert: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return receipt.Record{}, false, fmt.Errorf("put: commit: %w", err)
-	}
-	return r, true, nil
-}
+// columns are a record's columns in the order scan reads them.
+const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id,
+	schema_version, language, decision, device_key, states, shown_at, reask, body_codec`
 
 // Get implements receipt.Store.
 func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
@@ -207,7 +173,7 @@ func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
 // Head implements receipt.Store.
 func (db *DB) Head(ctx context.Context, subject string) (receipt.Record, error) {
 	return scan(db.read.QueryRowContext(ctx,
-		`SELECT `+columns+` FROM receipts WHERE subject = ? ORDER BY seq DESC LIMIT 1`, subject))
+		`SELECT `+columns+` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`, subject))
 }
 
 // Subject implements receipt.Store.
@@ -216,7 +182,7 @@ func (db *DB) Subject(ctx context.Context, subject string) ([]receipt.Record, er
 	err := db.each(ctx, func(r receipt.Record) error {
 		all = append(all, r)
 		return nil
-	}, `SELECT `+columns+` FROM receipts WHERE subject = ? ORDER BY seq`, subject)
+	}, `SELECT `+columns+` FROM receipts WHERE subject = ? ORDER BY n`, subject)
 	return all, err
 }
 
@@ -224,6 +190,16 @@ func (db *DB) Subject(ctx context.Context, subject string) ([]receipt.Record, er
 // export of any size holds one record in memory.
 func (db *DB) Export(ctx context.Context, fn func(receipt.Record) error) error {
 	return db.each(ctx, fn, `SELECT `+columns+` FROM receipts ORDER BY seq`)
+}
+
+// KeySubject implements receipt.Store.
+func (db *DB) KeySubject(ctx context.Context, thumbprint string) (string, error) {
+	var subject string
+	err := db.read.QueryRowContext(ctx, `SELECT subject FROM subject_keys WHERE thumbprint = ?`, thumbprint).Scan(&subject)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", put.KeyNotFound()
+	}
+	return subject, err
 }
 
 func (db *DB) each(ctx context.Context, fn func(receipt.Record) error, query string, args ...any) error {
@@ -248,10 +224,16 @@ type scanner interface{ Scan(dest ...any) error }
 
 // scan reads one record; a missing row is errs.NotFound.
 func scan(row scanner) (receipt.Record, error) {
-	var r receipt.Record
-	var issued, received int64
-	err := row.Scan(&r.ID, &r.Subject, &r.PrevHash, &r.Hash, &r.PolicyVersion, &r.Surface,
-		&issued, &received, &r.Body, &r.Countersig, &r.KeyID)
+	var (
+		r                receipt.Record
+		issued, received int64
+		shown            sql.NullInt64
+		states, stored   []byte
+		codec            int
+	)
+	err := row.Scan(&r.ID, &r.Subject, hashColumn{&r.PrevHash}, hashColumn{&r.Hash}, &r.PolicyVersion, &r.Surface,
+		&issued, &received, &stored, &r.Countersig, &r.KeyID,
+		&r.Schema, &r.Language, &r.Decision, &r.DeviceKey, &states, &shown, &r.Reask, &codec)
 	if errors.Is(err, sql.ErrNoRows) {
 		return receipt.Record{}, errs.New(errs.NotFound, "receipt: no such receipt")
 	}
@@ -260,6 +242,15 @@ func scan(row scanner) (receipt.Record, error) {
 	}
 	r.IssuedAt = time.UnixMicro(issued).UTC()
 	r.ReceivedAt = time.UnixMicro(received).UTC()
+	if shown.Valid {
+		r.ShownAt = time.UnixMicro(shown.Int64).UTC()
+	}
+	if r.States, err = put.DecodeStates(states); err != nil {
+		return receipt.Record{}, fmt.Errorf("receipt %s: states: %w", r.ID, err)
+	}
+	if r.Body, err = body.Unpack(stored, codec); err != nil {
+		return receipt.Record{}, fmt.Errorf("receipt %s: %w", r.ID, err)
+	}
 	if r.Body == nil {
 		r.Body = []byte{}
 	}

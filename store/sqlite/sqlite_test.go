@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,6 +23,8 @@ type reopenable struct {
 
 func (r reopenable) Reopen(t *testing.T) receipt.Store { return open(t, r.path) }
 
+func (r reopenable) NonceCount(t *testing.T) int { return sqlite.CountRows(t, r.DB, "nonces") }
+
 func open(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(path)
@@ -35,6 +38,28 @@ func TestStore(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "receipts.db")
 		return reopenable{open(t, path), path}
 	})
+}
+
+func TestGroupCommit(t *testing.T) {
+	// Receipts that arrive while the writer commits share its next
+	// commit: far fewer commits, and so fsyncs, than receipts.
+	db := open(t, filepath.Join(t.TempDir(), "kaiconn.db"))
+	const puts = 32
+	before := sqlite.Commits(db)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range puts {
+		wg.Go(func() {
+			<-start
+			_, _, err := db.Put(context.Background(), storetest.NewRecord(storetest.NewSubject(), nil), receipt.PutOptions{})
+			assert.NoError(t, err)
+		})
+	}
+	close(start)
+	wg.Wait()
+	commits := sqlite.Commits(db) - before
+	assert.Less(t, commits, uint64(puts))
+	t.Logf("%d receipts in %d commits", puts, commits)
 }
 
 func TestOpen(t *testing.T) {
@@ -56,7 +81,7 @@ func TestOpen(t *testing.T) {
 			"synchronous":  "2", // FULL
 			"foreign_keys": "1",
 			"busy_timeout": "10000",
-			"user_version": "1",
+			"user_version": "2",
 		}, got)
 	})
 
@@ -64,13 +89,38 @@ func TestOpen(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "receipts.db")
 		db := open(t, path)
 		r := storetest.NewRecord(storetest.NewSubject(), nil)
-		_, _, err := db.Put(context.Background(), r)
+		_, _, err := db.Put(context.Background(), r, receipt.PutOptions{})
 		require.NoError(t, err)
 		require.NoError(t, db.Close())
 
 		db = open(t, path)
 		_, err = db.Get(context.Background(), r.ID)
 		assert.NoError(t, err)
+	})
+
+	t.Run("OwnerOnly", func(t *testing.T) {
+		// Receipts are personal data: the file and the WAL and shared
+		// memory files SQLite creates beside it are the server user's
+		// alone, whatever the umask allows.
+		path := filepath.Join(t.TempDir(), "kaiconn.db")
+		db := open(t, path)
+		_, _, err := db.Put(context.Background(), storetest.NewRecord(storetest.NewSubject(), nil), receipt.PutOptions{})
+		require.NoError(t, err)
+		for _, name := range []string{path, path + "-wal", path + "-shm"} {
+			st, err := os.Stat(name)
+			require.NoError(t, err)
+			assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), name)
+		}
+	})
+
+	t.Run("ExistingFileKeepsItsMode", func(t *testing.T) {
+		// An operator's choice for an existing file is left alone.
+		path := filepath.Join(t.TempDir(), "kaiconn.db")
+		require.NoError(t, os.WriteFile(path, nil, 0o640))
+		open(t, path)
+		st, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o640), st.Mode().Perm())
 	})
 
 	t.Run("ErrNoDirectory", func(t *testing.T) {

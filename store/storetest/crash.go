@@ -29,7 +29,7 @@ func Burst(t *testing.T, s receipt.Store) {
 	for i := 0; ; i++ {
 		subject := subjects[i%len(subjects)]
 		r := NewRecord(subject, heads[subject])
-		if _, _, err := s.Put(context.Background(), r); err != nil {
+		if _, _, err := s.Put(context.Background(), r, receipt.PutOptions{}); err != nil {
 			t.Fatalf("put %d: %v", i, err)
 		}
 		// Unbuffered write: the acknowledgement leaves the process now,
@@ -109,7 +109,7 @@ func BenchmarkPut(b *testing.B, s receipt.Store) {
 		subject := NewSubject()
 		for each() {
 			r := NewRecord(subject, prev)
-			if _, _, err := s.Put(ctx, r); err != nil {
+			if _, _, err := s.Put(ctx, r, receipt.PutOptions{}); err != nil {
 				fail(err)
 				return
 			}

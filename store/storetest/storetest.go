@@ -28,8 +28,8 @@ type Reopener interface {
 	Reopen(t *testing.T) receipt.Store
 }
 
-// NewRecord returns a well-formed record for subject, chained on prev (nil
-// for the subject's first record). Its body is small JSON holding the id, so
+// NewRecord returns a well-formed server-attested record (no device key)
+// for subject, chained on prev (nil for the subject's first record). Its body is small JSON holding the id, so
 // that two records never share a hash, and its times have millisecond
 // precision in a non-UTC zone, so that a store that keeps less than
 // milliseconds or forgets to normalise the zone is caught.
@@ -58,6 +58,10 @@ func NewRecord(subject string, prev *receipt.Record) receipt.Record {
 		Body:          body,
 		Countersig:    "eyJhbGciOiJFUzI1NiJ9.e30.c2ln",
 		KeyID:         "server-2025",
+		Language:      receipt.LangZhHans,
+		Decision:      receipt.DecisionAgreed,
+		Schema:        1,
+		States:        map[string]string{"necessary": receipt.StateGiven, "analytics": receipt.StateRefused},
 	}
 }
 
@@ -70,6 +74,20 @@ func NewSubject() string { return "subj-" + uuid.NewString() }
 func Normalised(r receipt.Record) receipt.Record {
 	r.IssuedAt = r.IssuedAt.UTC().Truncate(time.Microsecond)
 	r.ReceivedAt = r.ReceivedAt.UTC().Truncate(time.Microsecond)
+	if !r.ShownAt.IsZero() {
+		r.ShownAt = r.ShownAt.UTC().Truncate(time.Microsecond)
+	}
+	return r
+}
+
+// NewKey returns a fresh device key thumbprint for NewDeviceRecord.
+func NewKey() string { return "key-" + uuid.NewString() }
+
+// NewDeviceRecord is NewRecord signed by the device key with thumbprint key,
+// so that the store applies its key rules to it.
+func NewDeviceRecord(subject string, prev *receipt.Record, key string) receipt.Record {
+	r := NewRecord(subject, prev)
+	r.DeviceKey = key
 	return r
 }
 
@@ -83,7 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		s := open(t)
 		r := NewRecord(NewSubject(), nil)
 
-		stored, created, err := s.Put(ctx, r)
+		stored, created, err := s.Put(ctx, r, receipt.PutOptions{})
 		require.NoError(t, err)
 		assert.True(t, created)
 		assert.Equal(t, Normalised(r), stored)
@@ -98,7 +116,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		assert.Equal(t, r.ID, head.ID)
 
 		next := NewRecord(r.Subject, &r)
-		_, created, err = s.Put(ctx, next)
+		_, created, err = s.Put(ctx, next, receipt.PutOptions{})
 		require.NoError(t, err)
 		assert.True(t, created)
 
@@ -110,7 +128,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 	t.Run("Idempotent", func(t *testing.T) {
 		s := open(t)
 		r := NewRecord(NewSubject(), nil)
-		_, _, err := s.Put(ctx, r)
+		_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 		require.NoError(t, err)
 
 		// A retry carrying a different body must still get the first
@@ -119,7 +137,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		retry.Body = []byte(`{"tampered":true}`)
 		retry.Hash = "ffff"
 		retry.Surface = "settings"
-		stored, created, err := s.Put(ctx, retry)
+		stored, created, err := s.Put(ctx, retry, receipt.PutOptions{})
 		require.NoError(t, err)
 		assert.False(t, created)
 		assert.Equal(t, Normalised(r), stored)
@@ -136,11 +154,11 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		first := NewRecord(NewSubject(), nil)
 		second := NewRecord(first.Subject, &first)
 		for _, r := range []receipt.Record{first, second} {
-			_, _, err := s.Put(ctx, r)
+			_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 			require.NoError(t, err)
 		}
 
-		stored, created, err := s.Put(ctx, first)
+		stored, created, err := s.Put(ctx, first, receipt.PutOptions{})
 		require.NoError(t, err)
 		assert.False(t, created)
 		assert.Equal(t, first.ID, stored.ID)
@@ -152,7 +170,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		r.ReceivedAt = time.Time{}
 		before := time.Now().Add(-time.Second)
 
-		stored, _, err := s.Put(ctx, r)
+		stored, _, err := s.Put(ctx, r, receipt.PutOptions{})
 		require.NoError(t, err)
 		assert.True(t, stored.ReceivedAt.After(before), "received at %v", stored.ReceivedAt)
 
@@ -166,7 +184,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		r := NewRecord(NewSubject(), nil)
 		r.IssuedAt = time.Date(2025, 6, 1, 9, 30, 15, 123456789, time.FixedZone("CST", 8*60*60))
 
-		stored, _, err := s.Put(ctx, r)
+		stored, _, err := s.Put(ctx, r, receipt.PutOptions{})
 		require.NoError(t, err)
 		got, err := s.Get(ctx, r.ID)
 		require.NoError(t, err)
@@ -203,7 +221,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 			t.Run(tt.name, func(t *testing.T) {
 				r := NewRecord(NewSubject(), nil)
 				tt.spoil(&r)
-				_, created, err := s.Put(ctx, r)
+				_, created, err := s.Put(ctx, r, receipt.PutOptions{})
 				require.Error(t, err)
 				assert.False(t, created)
 				assert.Equal(t, errs.Invalid, errs.Code(err))
@@ -216,10 +234,10 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 	t.Run("ErrChainConflict", func(t *testing.T) {
 		s := open(t)
 		first := NewRecord(NewSubject(), nil)
-		_, _, err := s.Put(ctx, first)
+		_, _, err := s.Put(ctx, first, receipt.PutOptions{})
 		require.NoError(t, err)
 		second := NewRecord(first.Subject, &first)
-		_, _, err = s.Put(ctx, second)
+		_, _, err = s.Put(ctx, second, receipt.PutOptions{})
 		require.NoError(t, err)
 
 		orphan := NewRecord(NewSubject(), &first) // a first record claiming a predecessor
@@ -227,7 +245,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		restart := NewRecord(first.Subject, nil)  // a new chain for a subject that has one
 		for name, r := range map[string]receipt.Record{"Orphan": orphan, "Fork": fork, "Restart": restart} {
 			t.Run(name, func(t *testing.T) {
-				_, created, err := s.Put(ctx, r)
+				_, created, err := s.Put(ctx, r, receipt.PutOptions{})
 				assert.Equal(t, errs.Conflict, errs.Code(err), "%v", err)
 				assert.False(t, created)
 				_, err = s.Get(ctx, r.ID)
@@ -306,7 +324,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 				var prev *receipt.Record
 				for range each {
 					r := NewRecord(subjects[i], prev)
-					if _, _, err := s.Put(ctx, r); err != nil {
+					if _, _, err := s.Put(ctx, r, receipt.PutOptions{}); err != nil {
 						errc <- err
 						return
 					}
@@ -336,7 +354,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 			ra := NewRecord(a, prevA)
 			rb := NewRecord(b, prevB)
 			for _, r := range []receipt.Record{ra, rb} {
-				_, _, err := s.Put(ctx, r)
+				_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 				require.NoError(t, err)
 			}
 			want = append(want, Normalised(ra))
@@ -356,7 +374,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		for i := range 9 {
 			subject := subjects[(i*2)%3]
 			r := NewRecord(subject, prev[subject])
-			_, _, err := s.Put(ctx, r)
+			_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 			require.NoError(t, err)
 			prev[subject] = &r
 			want = append(want, r.ID)
@@ -376,7 +394,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		subject := NewSubject()
 		for range 3 {
 			r := NewRecord(subject, prev)
-			_, _, err := s.Put(ctx, r)
+			_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 			require.NoError(t, err)
 			prev = &r
 		}
@@ -395,7 +413,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		// not deadlock on the store's connections.
 		s := open(t)
 		r := NewRecord(NewSubject(), nil)
-		_, _, err := s.Put(ctx, r)
+		_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 		require.NoError(t, err)
 
 		require.NoError(t, s.Export(ctx, func(got receipt.Record) error {
@@ -408,6 +426,76 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		}))
 	})
 
+	t.Run("AllFields", func(t *testing.T) {
+		s := open(t)
+		r := NewDeviceRecord(NewSubject(), nil, NewKey())
+		r.Schema = 2
+		r.Language = receipt.LangEn
+		r.Decision = receipt.DecisionUpdated
+		r.ShownAt = time.Date(2026, 11, 29, 12, 30, 15, 123456789, time.FixedZone("CST", 8*60*60))
+		r.States = map[string]string{"basic": receipt.StateGiven, "push": receipt.StateWithdrawn, "location": receipt.StateRefused}
+		r.Body = []byte(`{"attestation":"device","receipt":{"schema":"kaiconn-receipt/2"}}`)
+
+		stored, created, err := s.Put(ctx, r, receipt.PutOptions{})
+		require.NoError(t, err)
+		assert.True(t, created)
+		assert.Equal(t, Normalised(r), stored)
+		assert.Equal(t, 123456000, stored.ShownAt.Nanosecond())
+		got, err := s.Get(ctx, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, stored, got)
+
+		// The stored record is the store's own: changing the caller's map
+		// afterwards changes nothing.
+		r.States["basic"] = receipt.StateRefused
+		got, err = s.Get(ctx, r.ID)
+		require.NoError(t, err)
+		assert.Equal(t, receipt.StateGiven, got.States["basic"])
+	})
+
+	t.Run("Reask", func(t *testing.T) {
+		// The store, not the caller, tells a receipt that answers a newer
+		// policy version than the subject's previous one.
+		s := open(t)
+		subject := NewSubject()
+		var prev *receipt.Record
+		for _, tt := range []struct {
+			version string
+			claim   bool // what the caller says; the store ignores it
+			reask   bool
+		}{
+			{"2022-10", true, false}, // the first receipt
+			{"2022-10", true, false},
+			{"2025-06", false, true},
+			{"2025-06", false, false},
+		} {
+			r := NewRecord(subject, prev)
+			r.PolicyVersion, r.Reask = tt.version, tt.claim
+			stored, _, err := s.Put(ctx, r, receipt.PutOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, tt.reask, stored.Reask, "policy %s", tt.version)
+			got, err := s.Get(ctx, r.ID)
+			require.NoError(t, err)
+			assert.Equal(t, stored, got)
+			prev = &r
+		}
+	})
+
+	t.Run("ErrSchema", func(t *testing.T) {
+		s := open(t)
+		for _, schema := range []int{0, 3} {
+			r := NewRecord(NewSubject(), nil)
+			r.Schema = schema
+			_, _, err := s.Put(ctx, r, receipt.PutOptions{})
+			assert.Equal(t, errs.Invalid, errs.Code(err), "schema %d", schema)
+		}
+		assert.Zero(t, count(t, s))
+	})
+
+	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
+	t.Run("Nonces", func(t *testing.T) { runNonces(t, open) })
+	t.Run("Batch", func(t *testing.T) { runBatch(t, open) })
+
 	t.Run("Persistence", func(t *testing.T) {
 		s := open(t)
 		re, ok := s.(Reopener)
@@ -417,7 +505,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		first := NewRecord(NewSubject(), nil)
 		second := NewRecord(first.Subject, &first)
 		for _, r := range []receipt.Record{first, second} {
-			_, _, err := s.Put(ctx, r)
+			_, _, err := s.Put(ctx, r, receipt.PutOptions{})
 			require.NoError(t, err)
 		}
 		require.NoError(t, s.Close())
@@ -428,9 +516,9 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		assert.Equal(t, []receipt.Record{Normalised(first), Normalised(second)}, all)
 
 		// The chain goes on from where it was, not from scratch.
-		_, _, err = s.Put(ctx, NewRecord(first.Subject, nil))
+		_, _, err = s.Put(ctx, NewRecord(first.Subject, nil), receipt.PutOptions{})
 		assert.Equal(t, errs.Conflict, errs.Code(err))
-		_, created, err := s.Put(ctx, NewRecord(first.Subject, &second))
+		_, created, err := s.Put(ctx, NewRecord(first.Subject, &second), receipt.PutOptions{})
 		require.NoError(t, err)
 		assert.True(t, created)
 	})
@@ -466,7 +554,7 @@ func race(n int, record func(i int) receipt.Record, s receipt.Store) []putResult
 		r := record(i)
 		wg.Go(func() {
 			<-start
-			stored, created, err := s.Put(context.Background(), r)
+			stored, created, err := s.Put(context.Background(), r, receipt.PutOptions{})
 			results[i] = putResult{stored, created, err}
 		})
 	}

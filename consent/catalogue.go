@@ -95,6 +95,9 @@ type BusinessFunction struct {
 	// Title names the function; an SDK function without one takes the
 	// "function" field of its row of the SDK table.
 	Title Text `toml:"title" json:"title,omitempty"`
+	// Use is what the function uses the data for, in the policy's words;
+	// an SDK function without one takes the "purpose" field of its row.
+	Use Text `toml:"use" json:"use,omitempty"`
 	// SDK is the id of the function's row of the policy's SDK table
 	// (s2-3-sdks), e.g. "getui"; empty for the app's own processing.
 	SDK  string  `toml:"sdk" json:"sdk,omitempty"`
@@ -414,8 +417,13 @@ func validateFunctions(p Purpose, seen map[string]bool, fail func(PurposeID, str
 		if f.SDK == "" && len(f.Title) == 0 {
 			return fail(p.ID, "business_function %q: title: missing; only an SDK function takes its title from the policy", f.ID)
 		}
-		if err := checkText(f.Title, false); err != "" {
-			return fail(p.ID, "business_function %q: title: %s", f.ID, err)
+		if f.SDK == "" && len(f.Use) == 0 {
+			return fail(p.ID, "business_function %q: use: missing; only an SDK function takes its use from the policy", f.ID)
+		}
+		for field, t := range map[string]Text{"title": f.Title, "use": f.Use} {
+			if err := checkText(t, false); err != "" {
+				return fail(p.ID, "business_function %q: %s: %s", f.ID, field, err)
+			}
 		}
 		for i, q := range f.Data {
 			if !clauseRE.MatchString(q.Clause) {

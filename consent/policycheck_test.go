@@ -320,6 +320,8 @@ func TestLoadCatalogue_BusinessFunctions(t *testing.T) {
 			[]string{`business_function "push"`, "duplicate"}},
 		{"ErrTitleMissingWithoutSDK", `title = { zh-Hans = "注册", en = "Registration" }`, ``,
 			[]string{`business_function "account"`, "title: missing"}},
+		{"ErrUseMissingWithoutSDK", `use = { zh-Hans = "用于注册。", en = "For registration." }`, ``,
+			[]string{`business_function "account"`, "use: missing"}},
 		{"ErrQuoteMissingEnglish", `en = "mobile phone number, nickname, and avatar"`, `fr = "x"`,
 			[]string{`business_function "account"`, "data[0].quote", "missing en"}},
 		{"ErrBadClauseID", `{ clause = "s1-p1",`, `{ clause = "1.3",`,

@@ -22,6 +22,7 @@ func (s *Server) routes() chi.Router {
 	s.mountStatic(r)
 	s.mountPrivacy(r)
 	s.mountLists(r)
+	s.mountPermission(r)
 	s.mountReceipts(r)
 	s.mountBanner(r)
 	s.mountGate(r)

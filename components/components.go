@@ -5,6 +5,7 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // Register tells go-app which component enhances which server-rendered page.
 func Register() {
 	app.Route("/privacy", func() app.Composer { return &Privacy{} })
+	app.RouteWithRegexp(`^/privacy/(collected|shared)$`, func() app.Composer { return &Lists{} })
 	app.Route("/banner", func() app.Composer { return &Banner{} })
 	app.RouteWithRegexp(`^/consent(/done)?$`, func() app.Composer { return &Gate{} })
 	app.Route("/settings/privacy", func() app.Composer { return &Settings{} })

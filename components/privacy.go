@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lists"
 	"github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/policyview"
@@ -207,6 +208,8 @@ func (p *Privacy) Render() app.UI {
 					app.A().Class("kc-view-switch").DataSet("testid", "view-switch").Href(policyview.URL(p.Lang, policyview.OtherView(p.View), p.Query)).
 						Text(viewLabel(l, p.View)).OnClick(p.onSwitchView),
 					app.A().Class("kc-choices").Href("/settings/privacy?lang="+p.Lang).Text(l.T("privacy_my_choices")),
+					app.A().Class("kc-list-link").DataSet("testid", "list-collected").Href(lists.URL(lists.Collected, p.Lang, "")).Text(l.T("lists_link_collected")),
+					app.A().Class("kc-list-link").DataSet("testid", "list-shared").Href(lists.URL(lists.Shared, p.Lang, "")).Text(l.T("lists_link_shared")),
 					app.Button().Type("button").Class("kc-print").Text(l.T("privacy_print")).OnClick(func(app.Context, app.Event) { p.Browser.Print() }),
 				),
 			),

@@ -42,6 +42,14 @@ type Purpose struct {
 	// Native tells the app developer which SDK call the purpose unlocks.
 	Native Native `toml:"native" json:"native,omitzero"`
 
+	// Policy locates the purpose's facts in the policy by the policy's
+	// stable ids, and Functions are the business functions it serves, each
+	// with the policy's own list of the data it collects. CheckPolicy holds
+	// the catalogue and the policy in agreement through them. They locate
+	// what is asked; they are not part of it, so they stay out of Hash.
+	Policy    PolicyRefs         `toml:"policy" json:"policy,omitzero"`
+	Functions []BusinessFunction `toml:"business_function" json:"business_functions,omitempty"`
+
 	// Cookies are the cookie names, or path.Match patterns such as "_ga_*",
 	// that a web category sets and that are deleted when it is refused.
 	Cookies []string `toml:"cookies" json:"cookies,omitempty"`
@@ -59,6 +67,60 @@ type Purpose struct {
 type Native struct {
 	BeforeConsent string `toml:"before_consent" json:"before_consent,omitempty"` // may run before consent; collects nothing
 	OnGrant       string `toml:"on_grant" json:"on_grant,omitempty"`             // may run only once the purpose is granted
+}
+
+// PolicyRefs are the clauses of the policy (by id, such as "s1-3-p1" or
+// "s3-1-1") that state who receives a purpose's data, within which scope,
+// on which legal basis and for how long. An SDK purpose's recipient and
+// scope are its row of the SDK table, named by its function.
+type PolicyRefs struct {
+	Recipients []string `toml:"recipients" json:"recipients,omitempty"`
+	Scope      []string `toml:"scope" json:"scope,omitempty"`
+	Basis      []string `toml:"basis" json:"basis,omitempty"`
+	Retention  []string `toml:"retention" json:"retention,omitempty"`
+}
+
+// All returns every clause id of r, for the check that each exists.
+func (r PolicyRefs) All() map[string][]string {
+	return map[string][]string{"recipients": r.Recipients, "scope": r.Scope, "basis": r.Basis, "retention": r.Retention}
+}
+
+// BusinessFunction is one business function (业务功能) of an app purpose, such as
+// registration or push notifications: one entry of the list of personal
+// information collected. Its data are the policy's own words: the
+// "collected" field of its row of the SDK table when a third-party SDK
+// collects them, else the enumerations it quotes from the policy's clauses.
+type BusinessFunction struct {
+	ID string `toml:"id" json:"id"`
+	// Title names the function; an SDK function without one takes the
+	// "function" field of its row of the SDK table.
+	Title Text `toml:"title" json:"title,omitempty"`
+	// Use is what the function uses the data for, in the policy's words;
+	// an SDK function without one takes the "purpose" field of its row.
+	Use Text `toml:"use" json:"use,omitempty"`
+	// SDK is the id of the function's row of the policy's SDK table
+	// (s2-3-sdks), e.g. "getui"; empty for the app's own processing.
+	SDK  string  `toml:"sdk" json:"sdk,omitempty"`
+	Data []Quote `toml:"data" json:"data,omitempty"`
+}
+
+// Quote is one enumeration of data in a clause of the policy, quoted
+// verbatim in every language. CheckPolicy finds each quote in its clause
+// and makes sure it is the whole enumeration, not a part of it.
+type Quote struct {
+	Clause string `toml:"clause" json:"clause"`
+	Quote  Text   `toml:"quote" json:"quote"`
+}
+
+// Permission maps one device permission of the policy's list (s2-3-perms)
+// to the business function that needs it, and says in the reader's words
+// what it is for and what happens without it. The purpose, and whether it
+// is optional, follow from the function.
+type Permission struct {
+	ID       string `toml:"id" json:"id"` // the policy's id, e.g. "s2-3-perms-17"
+	Function string `toml:"business_function" json:"business_function"`
+	Use      Text   `toml:"use" json:"use"`
+	Without  Text   `toml:"without" json:"without"`
 }
 
 // MatchesCookie reports whether a cookie name belongs to the category.
@@ -84,8 +146,9 @@ var Signals = []string{SignalAdStorage, SignalAnalyticsStorage, SignalAdUserData
 
 // Catalogue is the validated list of purposes of one policy version.
 type Catalogue struct {
-	version  string
-	purposes []Purpose // in file order, which is display order
+	version     string
+	purposes    []Purpose    // in file order, which is display order
+	permissions []Permission // in file order
 }
 
 // Version is the policy version, "YYYY-MM".
@@ -117,6 +180,47 @@ func (c *Catalogue) Purpose(surface Surface, id PurposeID) (Purpose, bool) {
 	return Purpose{}, false
 }
 
+// Permissions returns the device permissions the catalogue maps, in file
+// order (which is the policy's order).
+func (c *Catalogue) Permissions() []Permission { return slices.Clone(c.permissions) }
+
+// Permission returns the permission with the policy's id, the business
+// function that needs it and that function's app purpose.
+func (c *Catalogue) Permission(id string) (Permission, BusinessFunction, Purpose, bool) {
+	for _, perm := range c.permissions {
+		if perm.ID == id {
+			f, p, ok := c.BusinessFunction(perm.Function)
+			return perm, f, p, ok
+		}
+	}
+	return Permission{}, BusinessFunction{}, Purpose{}, false
+}
+
+// BusinessFunction returns the business function with id and its app
+// purpose.
+func (c *Catalogue) BusinessFunction(id string) (BusinessFunction, Purpose, bool) {
+	for _, p := range c.purposes {
+		for _, f := range p.Functions {
+			if f.ID == id && p.Audience == audienceApp {
+				return f, p, true
+			}
+		}
+	}
+	return BusinessFunction{}, Purpose{}, false
+}
+
+// FunctionPermissions returns the permissions that a business function
+// needs, in the policy's order.
+func (c *Catalogue) FunctionPermissions(function string) []Permission {
+	var out []Permission
+	for _, perm := range c.permissions {
+		if perm.Function == function {
+			out = append(out, perm)
+		}
+	}
+	return out
+}
+
 // Required returns the one required purpose of a surface: basic for the
 // app, necessary for the website.
 func (c *Catalogue) Required(surface Surface) (Purpose, bool) {
@@ -129,14 +233,18 @@ func (c *Catalogue) Required(surface Surface) (Purpose, bool) {
 }
 
 type catalogueFile struct {
-	Version string    `toml:"version"`
-	Purpose []Purpose `toml:"purpose"`
+	Version    string       `toml:"version"`
+	Purpose    []Purpose    `toml:"purpose"`
+	Permission []Permission `toml:"permission"`
 }
 
 var (
 	versionRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 	idRE      = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	sectionRE = regexp.MustCompile(`^s\d+(-\d+)*$`)
+	// clauseRE is any id of the policy's Markdown dialect: "s1-3-p1",
+	// "pre-p1", "s2-3-perms-17", "s10-contact".
+	clauseRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 )
 
 // LoadCatalogue reads and validates <version>.toml from fsys. Every failure
@@ -163,7 +271,7 @@ func LoadCatalogue(fsys fs.FS, version string) (*Catalogue, error) {
 	if f.Version != version {
 		return nil, errs.New(errs.Invalid, "catalogue %s: version: file says %q", version, f.Version)
 	}
-	c := &Catalogue{version: version, purposes: f.Purpose}
+	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -182,6 +290,7 @@ func (c *Catalogue) validate() error {
 	}
 	seen := map[string]bool{}
 	required := map[string]int{}
+	functions := map[string]bool{}
 	for _, p := range c.purposes {
 		if !idRE.MatchString(string(p.ID)) {
 			return fail(p.ID, "id: must be lower-case letters, digits and hyphens")
@@ -230,17 +339,17 @@ func (c *Catalogue) validate() error {
 			{"recipient", p.Recipient, true},
 		}
 		for _, t := range texts {
-			if len(t.text) == 0 && !t.mandatory {
-				continue
+			if err := checkText(t.text, t.mandatory); err != "" {
+				return fail(p.ID, "%s: %s", t.field, err)
 			}
-			for _, lang := range Languages {
-				if strings.TrimSpace(t.text[lang]) == "" {
-					return fail(p.ID, "%s: missing %s text", t.field, lang)
-				}
-			}
-			for lang := range t.text {
-				if !slices.Contains(Languages, lang) {
-					return fail(p.ID, "%s: unsupported language %q", t.field, lang)
+		}
+		if err := validateFunctions(p, functions, fail); err != nil {
+			return err
+		}
+		for field, ids := range p.Policy.All() {
+			for _, id := range ids {
+				if !clauseRE.MatchString(id) {
+					return fail(p.ID, "policy.%s: %q is not an id of the policy", field, id)
 				}
 			}
 		}
@@ -280,7 +389,99 @@ func (c *Catalogue) validate() error {
 	if seen := slices.ContainsFunc(c.purposes, func(p Purpose) bool { return p.Audience == audienceWeb }); seen && required[audienceWeb] != 1 {
 		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required web category, have %d", c.version, required[audienceWeb])
 	}
+	return c.validatePermissions(functions)
+}
+
+// validateFunctions checks the form of a purpose's business functions; what
+// they say is CheckPolicy's to compare with the policy. seen collects the
+// function ids, which are unique in the catalogue because a permission
+// names its function by id alone.
+func validateFunctions(p Purpose, seen map[string]bool, fail func(PurposeID, string, ...any) error) error {
+	if len(p.Functions) > 0 && p.Audience != audienceApp {
+		return fail(p.ID, "business_function: only app purposes have business functions")
+	}
+	for _, f := range p.Functions {
+		if !idRE.MatchString(f.ID) {
+			return fail(p.ID, "business_function %q: id: must be lower-case letters, digits and hyphens", f.ID)
+		}
+		if seen[f.ID] {
+			return fail(p.ID, "business_function %q: id: duplicate in the catalogue", f.ID)
+		}
+		seen[f.ID] = true
+		if (f.SDK == "") == (len(f.Data) == 0) {
+			return fail(p.ID, "business_function %q: give either sdk (a row of the SDK table) or data (quotes of the policy), not both or neither", f.ID)
+		}
+		if f.SDK != "" && !idRE.MatchString(f.SDK) {
+			return fail(p.ID, "business_function %q: sdk: %q is not a row id of the SDK table", f.ID, f.SDK)
+		}
+		if f.SDK == "" && len(f.Title) == 0 {
+			return fail(p.ID, "business_function %q: title: missing; only an SDK function takes its title from the policy", f.ID)
+		}
+		if f.SDK == "" && len(f.Use) == 0 {
+			return fail(p.ID, "business_function %q: use: missing; only an SDK function takes its use from the policy", f.ID)
+		}
+		for field, t := range map[string]Text{"title": f.Title, "use": f.Use} {
+			if err := checkText(t, false); err != "" {
+				return fail(p.ID, "business_function %q: %s: %s", f.ID, field, err)
+			}
+		}
+		for i, q := range f.Data {
+			if !clauseRE.MatchString(q.Clause) {
+				return fail(p.ID, "business_function %q: data[%d].clause: %q is not an id of the policy", f.ID, i, q.Clause)
+			}
+			if err := checkText(q.Quote, true); err != "" {
+				return fail(p.ID, "business_function %q: data[%d].quote: %s", f.ID, i, err)
+			}
+		}
+	}
 	return nil
+}
+
+// validatePermissions checks that every permission names a known business
+// function and says, in every language, what it is for and what happens
+// without it.
+func (c *Catalogue) validatePermissions(functions map[string]bool) error {
+	seen := map[string]bool{}
+	for _, perm := range c.permissions {
+		fail := func(format string, args ...any) error {
+			return errs.New(errs.Invalid, "catalogue %s: permission %q: %s", c.version, perm.ID, fmt.Sprintf(format, args...))
+		}
+		if !clauseRE.MatchString(perm.ID) {
+			return fail("id: not an id of the policy's permission list, like \"s2-3-perms-17\"")
+		}
+		if seen[perm.ID] {
+			return fail("id: duplicate")
+		}
+		seen[perm.ID] = true
+		if !functions[perm.Function] {
+			return fail("business_function: %q is no business function of an app purpose", perm.Function)
+		}
+		for field, t := range map[string]Text{"use": perm.Use, "without": perm.Without} {
+			if err := checkText(t, true); err != "" {
+				return fail("%s: %s", field, err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkText returns what is wrong with a text of the catalogue, "" when
+// nothing is: every language present and not blank, no other language.
+func checkText(t Text, mandatory bool) string {
+	if len(t) == 0 && !mandatory {
+		return ""
+	}
+	for _, lang := range Languages {
+		if strings.TrimSpace(t[lang]) == "" {
+			return "missing " + lang + " text"
+		}
+	}
+	for lang := range t {
+		if !slices.Contains(Languages, lang) {
+			return fmt.Sprintf("unsupported language %q", lang)
+		}
+	}
+	return ""
 }
 
 // contentHash covers everything a person is told or agrees to. Sections,

@@ -10,7 +10,10 @@
 //
 // The package knows nothing of HTTP, SQL or the DOM and builds for wasm, so
 // the app, the banner and the server apply the very same rules. It knows
-// nothing of receipts either: consentreceipt joins the two.
+// nothing of receipts either: consentreceipt joins the two. It does read
+// the policy (package policy): CheckPolicy holds each catalogue to the
+// clauses it cites, so that the gate, the receipts and the lists of data
+// collected and shared say what the policy says.
 //
 // Must not import: server, api, store, outbox, receipt, consentreceipt,
 // components, views, net/http, modernc.org/sqlite, github.com/jackc/pgx,

@@ -2,7 +2,6 @@ package notice
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/kaiconn/consent/consent"
 )
@@ -34,46 +33,10 @@ func DataCategories(p consent.Purpose, lang string) []string {
 }
 
 // SplitCategories splits a "collects" text of the policy into its items, so
-// that a receipt lists each kind of data on its own. The policy separates
-// items with Latin and Chinese commas, enumeration commas (、), semicolons
-// and colons (a colon ends a heading such as "the mobile device information
-// necessary for ...", which is itself an item). A separator inside
-// parentheses, Latin or Chinese, belongs to the item: "product usage
-// (crashes, flashbacks)" is one item. The final "and" of an English list
-// and a closing full stop are not part of an item; an item named twice is
-// listed once.
-func SplitCategories(text string) []string {
-	var (
-		items []string
-		item  strings.Builder
-		depth int
-	)
-	flush := func() {
-		c := strings.TrimSpace(item.String())
-		item.Reset()
-		c = strings.TrimSpace(strings.TrimRight(c, ".\u3002"))
-		c = strings.TrimPrefix(c, "and ")
-		if c != "" && !slices.Contains(items, c) {
-			items = append(items, c)
-		}
-	}
-	for _, r := range text {
-		switch r {
-		case '(', '\uff08': // Latin and fullwidth
-			depth++
-		case ')', '\uff09':
-			depth = max(depth-1, 0)
-		case ',', '\uff0c', '\u3001', ';', '\uff1b', ':', '\uff1a':
-			if depth == 0 {
-				flush()
-				continue
-			}
-		}
-		item.WriteRune(r)
-	}
-	flush()
-	return items
-}
+// that a receipt lists each kind of data on its own. It is
+// consent.SplitItems, the very split the catalogue is checked against the
+// policy with, so a receipt names exactly the items the policy lists.
+func SplitCategories(text string) []string { return consent.SplitItems(text) }
 
 // Withdrawal texts, in the language of the decision. Every purpose carries
 // one beside receipt.WithdrawURL; the required processing carries its own,

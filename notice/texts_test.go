@@ -37,8 +37,9 @@ func TestRecipient(t *testing.T) {
 }
 
 // TestDataCategories splits the real "collects" texts of the catalogue: the
-// ones with parentheses, a heading before a colon, a semicolon, a closing
-// full stop, a duplicate and a final "and".
+// ones with parentheses, a closing full stop and a final "and".
+// The basic purpose names the policy's own items (consent.CheckPolicy holds
+// it to the policy).
 func TestDataCategories(t *testing.T) {
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
@@ -50,17 +51,35 @@ func TestDataCategories(t *testing.T) {
 		want    []string
 	}{
 		{"BasicEn", consent.SurfaceFirstLaunch, "basic", consent.LangEn, []string{
-			"A mobile phone number in Chinese Mainland (real-name verification)", "nickname", "Android ID",
-			"Mac address", "IP address", "user name and password to be used",
-			"the mobile device information necessary for the normal operation of Kaiconn platform",
-			"hardware model", "operating system version number",
+			"Mobile phone number in Chinese Mainland", "nickname", "Android ID", "Mac address", "IP address",
+			"user name and password to be used", "avatar and nickname", "hardware model", "operating system version number",
 			"international mobile device identification code (IMEI)", "network device hardware address (MAC)",
-			"WLAN access point", "software version number", "operation log", "network access method",
-			"IMSI information", "phone status", "other information"}},
+			"WLAN access point", "Bluetooth", "NFC Base station", "software version number", "operation log",
+			"network access method", "network access type", "status", "network quality data", "operation", "usage",
+			"service log", "device accelerator (such as gravity sensing device)", "IMSI information", "phone status",
+			"necessary application/software list information installed or running (including application/software source, overall operation of application/software program)",
+			"information about installed applications or running processes", "the overall operation", "frequency of applications",
+			"application crashes", "overall installation usage", "performance data", "application sources", "device model",
+			"operating system version", "device settings", "device identifier", "MAC (Media Access Control) address",
+			"IMEI (International Identity Code for Mobile Devices)", `advertising identifiers "IDFA" and "IDFV"`,
+			`integrated circuit card identification code ("ICCD")`, "application list",
+			"details about your usage time and frequency", "device statistics", "critical operation paths", "error logs",
+			"crash records", "language", "time zones", "Internet Protocol (IP) addresses", "Internet Service Providers (ISPs)",
+			"reference/exit pages", "operating systems", "date/time stamps", "click stream data", "network log information",
+			"application information", "information about running processes",
+			"frequency of applications Information such as application crashes", "overall installation and usage"}},
 		{"BasicZh", consent.SurfaceFirstLaunch, "basic", consent.LangZhHans, []string{
-			"中国大陆手机号码(实名制核验)", "昵称", "Android ID", "Mac地址", "IP地址", "拟使用的用户名和密码",
-			"每开平台正常运行所必需的移动设备信息", "硬件型号", "操作系统版本号", "国际移动设备识别码(IMEI)",
-			"网络设备硬件地址(MAC)", "WLAN接入点", "软件版本号", "操作日志", "网络接入方式", "IMSI信息", "手机状态等"}},
+			"中国大陆手机号码", "昵称", "Android ID", "Mac地址", "IP地址", "拟使用的用户名和密码", "头像", "硬件型号",
+			"操作系统版本号", "国际移动设备识别码(IMEI)", "网络设备硬件地址(MAC)", "WLAN接入点", "蓝牙", "NFC", "基站",
+			"软件版本号", "操作日志", "网络接入方式", "网络接入类型", "状态", "网络质量数据", "操作", "使用", "服务日志",
+			"设备加速器(如重力感应设备)", "IMSI信息", "手机状态",
+			"已安装或正在运行的必要的应用/软件列表信息(包括应用/软件来源、应用/软件程序的总体运行情况)",
+			"安装的应用信息或正在运行的进程信息", "应用程序的总体运行", "使用情况与频率", "应用崩溃情况", "总体安装使用情况",
+			"性能数据", "应用来源", "设备型号", "操作系统版本", "设备设置", "设备标识符", "MAC(媒体访问控制)地址",
+			"IMEI(移动设备国际身份码)", "广告标识符“IDFA” 与 “IDFV”", "集成电路卡识别码(“ICCD”)", "应用列表",
+			"关于您的使用时间与使用频率的细节", "设备统计信息", "关键操作路径", "错误日志", "崩溃记录", "语言和时区",
+			"互联网协议(IP)地址", "互联网服务供应商(ISP)", "引用/退出页面", "操作系统", "日期/时间戳和点击流数据",
+			"网络日志信息", "应用信息", "正在运行的进程信息", "性能数据及应用来源"}},
 		{"PushEn", consent.SurfaceFirstLaunch, "push", consent.LangEn, []string{
 			"Device identifier", "location information", "MAC address", "SD card storage permissions"}},
 		{"CrashReportsEn", consent.SurfaceFirstLaunch, "crash-reports", consent.LangEn, []string{

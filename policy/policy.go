@@ -165,6 +165,28 @@ func (d *Document) Permissions() []*Block {
 	return nil
 }
 
+// SDK returns the row of the SDK table with the stable id (e.g. "getui").
+func (d *Document) SDK(id string) (SDK, bool) {
+	for _, s := range d.SDKs() {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return SDK{}, false
+}
+
+// Permission returns the permission item with the stable id (e.g.
+// "s2-3-perms-17") and its name as the policy prints it, without the
+// list's closing punctuation ("读取手机定位信息").
+func (d *Document) Permission(id string) (item *Block, name string, ok bool) {
+	for _, b := range d.Permissions() {
+		if b.ID == id {
+			return b, strings.TrimRight(strings.TrimSpace(InlineText(b.Text)), ";;.。"), true
+		}
+	}
+	return nil, "", false
+}
+
 // Contact returns the contact details.
 func (d *Document) Contact() *ContactInfo {
 	if b := d.block(Contact); b != nil {

@@ -327,6 +327,40 @@ func TestFind(t *testing.T) {
 	})
 }
 
+// SDK and Permission look rows and permissions up by their stable ids, as
+// the purpose catalogue cites them.
+func TestSDKAndPermission(t *testing.T) {
+	v := loadReal(t).Latest()
+	for _, tc := range []struct {
+		lang, sdk, function, perm, name string
+	}{
+		{policy.LangZH, "bugly", "Bugly crash上报功能,实人认证", "s2-3-perms-17", "读取手机定位信息"},
+		{policy.LangEN, "bugly", "Bugly crash reporting function, real person authentication", "s2-3-perms-17", "Reading mobile phone positioning information"},
+		{policy.LangZH, "getui", "信息推送", "s2-3-perms-9", "IMSI"},
+		{policy.LangEN, "umeng", "Statistics", "s2-3-perms-26", "End the background process"},
+	} {
+		t.Run(tc.lang+"/"+tc.sdk+"/"+tc.perm, func(t *testing.T) {
+			d := v.Docs[tc.lang]
+			row, ok := d.SDK(tc.sdk)
+			require.True(t, ok)
+			assert.Equal(t, tc.function, row.Function)
+			b, name, ok := d.Permission(tc.perm)
+			require.True(t, ok)
+			assert.Equal(t, tc.perm, b.ID)
+			assert.Equal(t, tc.name, name, "printed name without the list's punctuation")
+		})
+	}
+	t.Run("ErrNotFound", func(t *testing.T) {
+		d := v.Docs[policy.LangZH]
+		_, ok := d.SDK("sensors")
+		assert.False(t, ok)
+		_, _, ok = d.Permission("s2-3-perms-27")
+		assert.False(t, ok)
+		_, _, ok = d.Permission("s2-3-p1")
+		assert.False(t, ok, "a clause is not a permission")
+	})
+}
+
 func TestPlainText(t *testing.T) {
 	v := loadReal(t).Latest()
 	zh, en := v.Docs[policy.LangZH], v.Docs[policy.LangEN]

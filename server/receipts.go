@@ -47,12 +47,14 @@ func (s *Server) mountReceipts(r chi.Router) {
 }
 
 // loadCatalogues loads the purpose catalogue of every policy version in the
-// library: a version without a catalogue could never be consented to, so
-// it stops the server from starting.
+// library and holds it to its policy (consent.CheckPolicy): a version
+// without a catalogue could never be consented to, and one whose catalogue
+// says other than its policy would be consented to on false terms, so
+// either stops the server from starting.
 func loadCatalogues(policies *policy.Library, fsys fs.FS) (map[string]*consent.Catalogue, error) {
 	cats := map[string]*consent.Catalogue{}
 	for _, v := range policies.Versions() {
-		cat, err := consent.LoadCatalogue(fsys, v.ID)
+		cat, err := consent.LoadCatalogueFor(fsys, v)
 		if err != nil {
 			return nil, fmt.Errorf("purpose catalogue of policy %s: %w", v.ID, err)
 		}

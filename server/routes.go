@@ -21,6 +21,8 @@ func (s *Server) routes() chi.Router {
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mountStatic(r)
 	s.mountPrivacy(r)
+	s.mountLists(r)
+	s.mountPermission(r)
 	s.mountReceipts(r)
 	s.mountBanner(r)
 	s.mountGate(r)

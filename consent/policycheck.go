@@ -1,0 +1,346 @@
+package consent
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/policy"
+)
+
+// LoadCatalogueFor loads the catalogue of policy version v from fsys and
+// holds it to v (CheckPolicy). The server loads every catalogue this way,
+// so a release whose catalogue and policy disagree does not start.
+func LoadCatalogueFor(fsys fs.FS, v *policy.Version) (*Catalogue, error) {
+	c, err := LoadCatalogue(fsys, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckPolicy(v); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CheckPolicy holds the catalogue to the policy version it belongs to, so
+// that what the gate, the settings, the receipts and the two lists say is
+// what the policy says. It fails with errs.Invalid, naming the purpose, the
+// language, the clause and the items, when:
+//
+//   - an app purpose names no business function, no legal basis or no
+//     retention clause, or one without a third-party SDK names no
+//     recipient clause;
+//   - a clause id it names is not in the policy, in either language;
+//   - an SDK row of the policy (s2-3-sdks) is named by no business function
+//     or by several, or a function names a row the policy does not have;
+//   - a quote is not in its clause, or is only a part of the clause's
+//     enumeration (the item before or after it belongs to the same list);
+//   - the items of a purpose's "collects" text (split by SplitItems) and
+//     the items its functions' rows and quotes list differ either way, in
+//     any language, compared without case or extra spaces. In a language
+//     whose SDK row is marked as differing in its collected data ("differs:
+//     collected"), the catalogue may name more than that row, because the
+//     governing Chinese text is held exactly;
+//   - an SDK purpose's function or use text is not its row's, or its
+//     privacy URL is not the row's policy link;
+//   - a permission of the policy (s2-3-perms) is not mapped, or the
+//     catalogue maps one the policy does not list.
+func (c *Catalogue) CheckPolicy(v *policy.Version) error {
+	if v == nil || v.ID != c.version {
+		return errs.New(errs.Invalid, "catalogue %s: checked against another policy version", c.version)
+	}
+	docs := map[string]*policy.Document{}
+	for _, lang := range Languages {
+		d, ok := v.Doc(lang)
+		if !ok {
+			return errs.New(errs.Invalid, "catalogue %s: the policy has no %s text", c.version, lang)
+		}
+		docs[lang] = d
+	}
+	rows := map[string][]string{} // SDK row id → functions naming it
+	for _, p := range c.purposes {
+		if err := c.checkPurpose(p, docs, rows); err != nil {
+			return err
+		}
+	}
+	zh := docs[LangZhHans]
+	for _, r := range zh.SDKs() {
+		if len(rows[r.ID]) == 0 {
+			return errs.New(errs.Invalid, "catalogue %s: SDK table row %q (%s): no business function names it; every SDK the policy lists needs one", c.version, r.ID, r.Name)
+		}
+	}
+	return c.checkPermissions(docs)
+}
+
+// checkPurpose compares one purpose with the policy; rows collects which
+// function names which SDK row.
+func (c *Catalogue) checkPurpose(p Purpose, docs map[string]*policy.Document, rows map[string][]string) error {
+	fail := func(format string, args ...any) error {
+		return errs.New(errs.Invalid, "catalogue %s: purpose %q: %s", c.version, string(p.ID), fmt.Sprintf(format, args...))
+	}
+	for _, field := range []string{"recipients", "scope", "basis", "retention"} {
+		for _, id := range p.Policy.All()[field] {
+			for _, lang := range Languages {
+				if _, ok := docs[lang].Find(id); !ok {
+					return fail("policy.%s: %q is not in the %s policy", field, id, lang)
+				}
+			}
+		}
+	}
+	if p.Audience != audienceApp {
+		return nil
+	}
+	var sdkFns []BusinessFunction
+	for _, f := range p.Functions {
+		if f.SDK != "" {
+			sdkFns = append(sdkFns, f)
+			rows[f.SDK] = append(rows[f.SDK], f.ID)
+			if len(rows[f.SDK]) > 1 {
+				return errs.New(errs.Invalid, "catalogue %s: SDK table row %q: named by the business functions %s; one SDK is one function", c.version, f.SDK, strings.Join(rows[f.SDK], ", "))
+			}
+		}
+	}
+	switch {
+	case len(p.Functions) == 0:
+		return fail("business_function: none; name the business functions the purpose serves and where the policy lists their data")
+	case len(p.Policy.Basis) == 0:
+		return fail("policy.basis: none; name the clause that makes the processing lawful")
+	case len(p.Policy.Retention) == 0:
+		return fail("policy.retention: none; name the clause that says how long the data are kept")
+	case len(sdkFns) == 0 && len(p.Policy.Recipients) == 0:
+		return fail("policy.recipients: none; name the clause that says who receives the data")
+	case len(p.SDK) > 0 && len(sdkFns) != 1:
+		return fail("business_function: an SDK purpose has exactly one function with an sdk row, have %d", len(sdkFns))
+	}
+	for _, lang := range Languages {
+		d := docs[lang]
+		policyItems := newItemSet()
+		lenient := false
+		for _, f := range p.Functions {
+			items, err := functionItems(f, d)
+			if err != nil {
+				return fail("business_function %q (%s): %v", f.ID, lang, err)
+			}
+			for _, it := range items {
+				policyItems.add(it.text, it.from)
+			}
+			if f.SDK != "" && lang != LangZhHans {
+				row, _ := d.SDK(f.SDK)
+				lenient = lenient || slices.Contains(row.Differs, "collected")
+			}
+		}
+		ours := newItemSet()
+		for _, it := range SplitItems(p.Collects[lang]) {
+			ours.add(it, "")
+		}
+		var missing, extra []string
+		for _, k := range policyItems.keys {
+			if !ours.has(k) {
+				missing = append(missing, fmt.Sprintf("%q (%s)", policyItems.text[k], policyItems.from[k]))
+			}
+		}
+		for _, k := range ours.keys {
+			if !policyItems.has(k) {
+				extra = append(extra, fmt.Sprintf("%q", ours.text[k]))
+			}
+		}
+		if len(missing) > 0 {
+			return fail("collects (%s): lacks %s, which the policy lists", lang, strings.Join(missing, ", "))
+		}
+		if len(extra) > 0 && !lenient {
+			return fail("collects (%s): names %s, which none of its clauses lists", lang, strings.Join(extra, ", "))
+		}
+	}
+	if len(sdkFns) == 1 && len(p.SDK) > 0 {
+		row, _ := docs[LangZhHans].SDK(sdkFns[0].SDK)
+		if p.PrivacyURL != row.PolicyURL {
+			return fail("privacy_url: %q, but SDK table row %q links %q", p.PrivacyURL, row.ID, row.PolicyURL)
+		}
+		for _, lang := range Languages {
+			row, _ := docs[lang].SDK(sdkFns[0].SDK)
+			for _, fact := range []struct{ field, ours, theirs, rowField string }{
+				{"function", p.Function[lang], row.Function, "function"},
+				{"use", p.Use[lang], row.Purpose, "purpose"},
+			} {
+				if lang != LangZhHans && slices.Contains(row.Differs, fact.rowField) {
+					continue
+				}
+				if normItem(fact.ours) != normItem(fact.theirs) {
+					return fail("%s (%s): %q, but SDK table row %q says %q", fact.field, lang, fact.ours, row.ID, fact.theirs)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// sourcedItem is a data item and where the policy lists it.
+type sourcedItem struct{ text, from string }
+
+// functionItems returns the data items the policy lists for a business
+// function in the language of d.
+func functionItems(f BusinessFunction, d *policy.Document) ([]sourcedItem, error) {
+	var items []sourcedItem
+	if f.SDK != "" {
+		row, ok := d.SDK(f.SDK)
+		if !ok {
+			return nil, fmt.Errorf("sdk: the SDK table has no row %q", f.SDK)
+		}
+		for _, it := range SplitItems(row.Collected) {
+			items = append(items, sourcedItem{it, fmt.Sprintf("SDK table row %q", f.SDK)})
+		}
+		return items, nil
+	}
+	for i, q := range f.Data {
+		text := d.PlainText(q.Clause)
+		if text == "" {
+			return nil, fmt.Errorf("data[%d].clause: %q is not in the policy", i, q.Clause)
+		}
+		quote := q.Quote[d.Lang]
+		found, whole := wholeEnumeration(text, quote, d.Lang)
+		if !found {
+			return nil, fmt.Errorf("data[%d].quote: %q is not in %s", i, quote, q.Clause)
+		}
+		if !whole {
+			return nil, fmt.Errorf("data[%d].quote: %q is part of a longer list in %s; quote the whole list", i, quote, q.Clause)
+		}
+		for _, it := range SplitItems(quote) {
+			items = append(items, sourcedItem{it, q.Clause})
+		}
+	}
+	return items, nil
+}
+
+// wholeEnumeration reports whether quote occurs in text, and whether it
+// occurs there as a whole list: not continued by another item before or
+// after it. In Chinese prose, items are joined by 、 and the last by 和, 及
+// or 与, while a comma ends a clause; in English, items are joined by commas
+// and "and" or "or", and a list may end ", and other information". An item
+// added inside a quoted list makes the quote no longer match at all.
+func wholeEnumeration(text, quote, lang string) (found, whole bool) {
+	if strings.TrimSpace(quote) == "" {
+		return false, false
+	}
+	for off := 0; ; {
+		i := strings.Index(text[off:], quote)
+		if i < 0 {
+			return found, false
+		}
+		i += off
+		found = true
+		before := strings.TrimRight(text[:i], " ")
+		after := strings.TrimLeft(text[i+len(quote):], " ")
+		if !continues(before, after, lang) {
+			return true, true
+		}
+		off = i + len(quote)
+	}
+}
+
+func continues(before, after, lang string) bool {
+	if lang == LangZhHans {
+		for _, sep := range []string{"、", "和", "及", "与"} {
+			if strings.HasSuffix(before, sep) || strings.HasPrefix(after, sep) {
+				return true
+			}
+		}
+		return false
+	}
+	before, after = strings.ToLower(before), strings.ToLower(after)
+	for _, sep := range []string{",", "，", " and", " or"} {
+		if strings.HasSuffix(before, sep) {
+			return true
+		}
+	}
+	if strings.HasPrefix(after, "and ") || strings.HasPrefix(after, "or ") {
+		return true
+	}
+	// A comma after the list may open a phrase of its own ("…, for
+	// registration"); it continues the list only with a further "and" or
+	// "or" item, which ", and other information" is not.
+	if rest, ok := strings.CutPrefix(after, ","); ok {
+		rest = strings.TrimLeft(rest, " ")
+		return (strings.HasPrefix(rest, "and ") || strings.HasPrefix(rest, "or ")) && !strings.HasPrefix(rest, "and other")
+	}
+	return false
+}
+
+// checkPermissions makes sure the catalogue maps exactly the permissions the
+// policy lists, in every language.
+func (c *Catalogue) checkPermissions(docs map[string]*policy.Document) error {
+	mapped := map[string]bool{}
+	for _, perm := range c.permissions {
+		mapped[perm.ID] = true
+		for _, lang := range Languages {
+			if _, _, ok := docs[lang].Permission(perm.ID); !ok {
+				return errs.New(errs.Invalid, "catalogue %s: permission %q: not in the %s policy's permission list", c.version, perm.ID, lang)
+			}
+		}
+	}
+	for _, b := range docs[LangZhHans].Permissions() {
+		if !mapped[b.ID] {
+			_, name, _ := docs[LangZhHans].Permission(b.ID)
+			return errs.New(errs.Invalid, "catalogue %s: permission %q (%s): not mapped; say which business function needs it", c.version, b.ID, name)
+		}
+	}
+	return nil
+}
+
+// itemSet is a list of data items without repeats, compared by normItem.
+type itemSet struct {
+	keys []string
+	text map[string]string // key → the item as written
+	from map[string]string // key → where the policy lists it
+}
+
+func newItemSet() *itemSet {
+	return &itemSet{text: map[string]string{}, from: map[string]string{}}
+}
+
+func (s *itemSet) add(item, from string) {
+	k := normItem(item)
+	if _, ok := s.text[k]; ok {
+		return
+	}
+	s.keys = append(s.keys, k)
+	s.text[k], s.from[k] = item, from
+}
+
+func (s *itemSet) has(k string) bool { _, ok := s.text[k]; return ok }
+
+// normItem is the form two items are compared in: the policy's English
+// starts items in lower case where the catalogue capitalises them, either
+// may use full-width parentheses or stray spaces, and a parenthesis the
+// policy opens or closes without its pair (`广告标识符“IDFA” 与 “IDFV”)`) is
+// a slip of the text, not a different item.
+func normItem(s string) string {
+	s = strings.NewReplacer("\uff08", "(", "\uff09", ")").Replace(s)
+	s = strings.TrimRight(strings.TrimSpace(s), ".\u3002")
+	r := []rune(strings.ToLower(s))
+	var open []int
+	drop := map[int]bool{}
+	for i, c := range r {
+		switch c {
+		case '(':
+			open = append(open, i)
+		case ')':
+			if len(open) == 0 {
+				drop[i] = true
+			} else {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	for _, i := range open {
+		drop[i] = true
+	}
+	var b strings.Builder
+	for i, c := range r {
+		if !drop[i] {
+			b.WriteRune(c)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}

@@ -1,0 +1,16 @@
+// Package lists builds the two lists of the privacy centre from the purpose
+// catalogue and the policy: the personal information collected
+// (个人信息收集清单), business function by business function, and the third
+// parties it is shared with (第三方信息共享清单), SDK by SDK.
+//
+// The lists repeat nothing by hand: each data item, use, scope and link is
+// the policy's own text (an SDK table row or a clause the catalogue quotes),
+// and the catalogue, which consent.CheckPolicy holds to the policy, only
+// says which function or purpose it belongs to. A list is a policyview
+// tree, so the server's templ page and the wasm's go-app component render
+// the same markup, and its hash is computed over the text it shows.
+//
+// Must not import: server, api, store, outbox, receipt, components, views,
+// net/http, github.com/a-h/templ, github.com/maxence-charriere/go-app,
+// modernc.org/sqlite, github.com/jackc/pgx.
+package lists

@@ -1,0 +1,475 @@
+package lists
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/policyview"
+)
+
+// Kind is one of the two lists.
+type Kind string
+
+const (
+	// Collected is the list of personal information collected, at
+	// /privacy/collected.
+	Collected Kind = "collected"
+	// Shared is the list of third parties personal information is shared
+	// with, at /privacy/shared.
+	Shared Kind = "shared"
+)
+
+// Kinds lists both, in the order the pages link them.
+var Kinds = []Kind{Collected, Shared}
+
+// Page is one list, in one language, of one policy version.
+type Page struct {
+	Kind    Kind
+	Lang    string
+	Version *policy.Version
+	Title   string
+	// Query filters the entries: an entry is shown when its text, or the
+	// text of the purpose it belongs to, holds the query regardless of
+	// case. Body holds the entries shown.
+	Query string
+	Body  *policyview.Node
+	Shown int
+	Total int
+	// SHA256 is the hex SHA-256 of the whole list's text (Text), whatever
+	// the filter: what the list says, in the words it says it.
+	SHA256 string
+	// Text is the whole list as plain text, one line per heading, term,
+	// description or item: its title, version and dates, then every entry.
+	Text string
+}
+
+// Build renders list kind from cat and the policy version v it belongs to,
+// in the language of loc. It fails with errs.Invalid for an unknown kind
+// or a catalogue of another version; a catalogue that consent.CheckPolicy
+// accepted renders.
+func Build(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.Localizer, query string) (Page, error) {
+	if !slices.Contains(Kinds, kind) {
+		return Page{}, errs.New(errs.Invalid, "list %q: unknown; the lists are %v", string(kind), Kinds)
+	}
+	if cat == nil || v == nil || cat.Version() != v.ID {
+		return Page{}, errs.New(errs.Invalid, "list %s: the catalogue is not of the policy version", kind)
+	}
+	doc, ok := v.Doc(loc.Lang)
+	if !ok {
+		return Page{}, errs.New(errs.Invalid, "list %s: policy %s has no %s text", kind, v.ID, loc.Lang)
+	}
+	b := &builder{cat: cat, doc: doc, loc: loc}
+	p := Page{Kind: kind, Lang: loc.Lang, Version: v, Query: strings.TrimSpace(query)}
+	var groups []group
+	switch kind {
+	case Collected:
+		p.Title = loc.T("lists_collected_title")
+		groups = b.collected()
+	case Shared:
+		p.Title = loc.T("lists_shared_title")
+		groups = b.shared()
+	}
+	lines := []string{p.Title,
+		loc.T("privacy_version", map[string]any{"Version": v.ID}),
+		loc.T("privacy_updated", map[string]any{"Date": v.Updated}),
+		loc.T("privacy_effective", map[string]any{"Date": v.Effective})}
+	p.Body = &policyview.Node{Tag: "div", Class: "kc-lists kc-lists--" + string(kind), ID: "kc-list"}
+	q := strings.ToLower(p.Query)
+	for _, g := range groups {
+		lines = textLines(lines, g.head)
+		for _, e := range g.entries {
+			lines = textLines(lines, e)
+		}
+		p.Total += len(g.entries)
+		var shown []*policyview.Node
+		headHit := q != "" && g.head != nil && strings.Contains(strings.ToLower(nodeText(g.head)), q)
+		for _, e := range g.entries {
+			if q == "" || headHit || strings.Contains(strings.ToLower(nodeText(e)), q) {
+				shown = append(shown, e)
+			}
+		}
+		p.Shown += len(shown)
+		if len(shown) == 0 {
+			continue
+		}
+		if g.head == nil {
+			p.Body.Children = append(p.Body.Children, shown...)
+			continue
+		}
+		sec := &policyview.Node{Tag: "section", ID: g.id, Class: "kc-group", Children: []*policyview.Node{g.head}}
+		sec.Children = append(sec.Children, shown...)
+		p.Body.Children = append(p.Body.Children, sec)
+	}
+	p.Text = strings.Join(lines, "\n")
+	sum := sha256.Sum256([]byte(p.Text))
+	p.SHA256 = hex.EncodeToString(sum[:])
+	return p, nil
+}
+
+// URL is the address of a list in a language, with a filter.
+func URL(kind Kind, l, query string) string {
+	v := url.Values{"lang": {l}}
+	if query != "" {
+		v.Set("q", query)
+	}
+	return "/privacy/" + string(kind) + "?" + v.Encode()
+}
+
+// group is a purpose with its entries, or, with no head, entries alone.
+type group struct {
+	id      string
+	head    *policyview.Node
+	entries []*policyview.Node
+}
+
+type builder struct {
+	cat *consent.Catalogue
+	doc *policy.Document
+	loc *lang.Localizer
+}
+
+// collected is one group per app purpose, one entry per business function.
+func (b *builder) collected() []group {
+	var out []group
+	for _, p := range b.cat.Purposes(consent.SurfaceFirstLaunch) {
+		g := group{id: "p-" + string(p.ID), head: b.purposeHead(p)}
+		for _, f := range p.Functions {
+			g.entries = append(g.entries, b.functionCard(p, f))
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// purposeHead says what holds for every function of a purpose: whether it
+// can be refused, the kind of consent, who receives the data, for how long
+// they are kept and where the policy says so.
+func (b *builder) purposeHead(p consent.Purpose) *policyview.Node {
+	l := b.loc.Lang
+	status := b.loc.T("lists_optional")
+	if p.Required {
+		status = b.loc.T("lists_required")
+	}
+	dl := &policyview.Node{Tag: "dl", Class: "kc-facts"}
+	field(dl, b.loc.T("lists_purpose"), text(status))
+	field(dl, b.loc.T("lists_consent"), text(b.consentType(p)))
+	field(dl, b.loc.T("lists_recipient"), text(p.Recipient.In(l)))
+	var retention []*policyview.Node
+	for _, id := range p.Policy.Retention {
+		retention = append(retention, &policyview.Node{Tag: "p", Spans: b.clauseSpans(id)})
+	}
+	fieldNodes(dl, b.loc.T("lists_retention"), retention...)
+	fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(slices.Concat(p.Policy.Basis, p.Policy.Recipients, p.Policy.Scope, p.Policy.Retention))...)
+	return &policyview.Node{Tag: "div", Class: "kc-group-head", Children: []*policyview.Node{
+		{Tag: "h2", Class: "kc-h", Spans: text(p.Title.In(l))},
+		dl,
+	}}
+}
+
+func (b *builder) consentType(p consent.Purpose) string {
+	if p.ConsentType == consent.SeparateConsent {
+		return b.loc.T("lists_consent_separate")
+	}
+	return b.loc.T("lists_consent_consent")
+}
+
+// functionCard is one business function: its data, use and method.
+func (b *builder) functionCard(p consent.Purpose, f consent.BusinessFunction) *policyview.Node {
+	l := b.loc.Lang
+	title, use := f.Title.In(l), f.Use.In(l)
+	var items []*policyview.Node
+	var sources []string
+	method := &policyview.Node{Tag: "p", Spans: text(b.loc.T("lists_method_app"))}
+	if f.SDK != "" {
+		row, _ := b.doc.SDK(f.SDK)
+		if title == "" {
+			title = row.Function
+		}
+		if use == "" {
+			use = row.Purpose
+		}
+		items = dataItems(consent.SplitItems(row.Collected), strongTexts(row.CollectedText))
+		sources = []string{"sdk-" + row.ID}
+		method.Spans = text(b.loc.T("lists_method_sdk", map[string]any{"SDK": row.Name}))
+	} else {
+		var all []string
+		var strong []string
+		for _, q := range f.Data {
+			all = append(all, consent.SplitItems(q.Quote.In(l))...)
+			if blk, ok := b.findBlock(q.Clause); ok {
+				strong = append(strong, strongTexts(blockRuns(blk))...)
+			}
+			if !slices.Contains(sources, q.Clause) {
+				sources = append(sources, q.Clause)
+			}
+		}
+		items = dataItems(dedupe(all), strong)
+	}
+	methods := []*policyview.Node{method}
+	if perms := b.cat.FunctionPermissions(f.ID); len(perms) > 0 {
+		methods = append(methods, &policyview.Node{Tag: "p", Spans: text(b.loc.T("lists_method_permissions"))})
+		ul := &policyview.Node{Tag: "ul", Class: "kc-perm-list"}
+		for _, perm := range perms {
+			_, name, _ := b.doc.Permission(perm.ID)
+			ul.Children = append(ul.Children, &policyview.Node{Tag: "li", ID: "perm-" + perm.ID,
+				Spans: []policyview.Span{{Text: name, Href: b.policyURL(perm.ID)}}})
+		}
+		methods = append(methods, ul)
+	}
+	dl := &policyview.Node{Tag: "dl"}
+	fieldNodes(dl, b.loc.T("lists_data"), &policyview.Node{Tag: "ul", Class: "kc-items", Children: items})
+	field(dl, b.loc.T("lists_use"), text(use))
+	fieldNodes(dl, b.loc.T("lists_method"), methods...)
+	fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(sources)...)
+	return &policyview.Node{Tag: "article", ID: "fn-" + f.ID, Class: "kc-card", Children: []*policyview.Node{
+		{Tag: "h3", Class: "kc-h", Spans: text(title)},
+		dl,
+	}}
+}
+
+// shared is one entry per third-party SDK, in the order of the purposes.
+func (b *builder) shared() []group {
+	g := group{}
+	l := b.loc.Lang
+	for _, p := range b.cat.Purposes(consent.SurfaceFirstLaunch) {
+		for _, f := range p.Functions {
+			if f.SDK == "" {
+				continue
+			}
+			row, _ := b.doc.SDK(f.SDK)
+			status := b.loc.T("lists_optional")
+			if p.Required {
+				status = b.loc.T("lists_required")
+			}
+			dl := &policyview.Node{Tag: "dl"}
+			field(dl, b.loc.T("lists_recipient"), text(p.Recipient.In(l)))
+			field(dl, b.loc.T("lists_sdk_function"), text(row.Function))
+			field(dl, b.loc.T("lists_use"), text(row.Purpose))
+			fieldNodes(dl, b.loc.T("lists_data_shared"), &policyview.Node{Tag: "ul", Class: "kc-items",
+				Children: dataItems(consent.SplitItems(row.Collected), strongTexts(row.CollectedText))})
+			field(dl, b.loc.T("lists_sdk_method"), text(b.loc.T("lists_sdk_method_text", map[string]any{"Consent": b.consentType(p)})))
+			field(dl, b.loc.T("lists_sdk_scope"), text(row.Scope))
+			field(dl, b.loc.T("lists_sdk_policy"), []policyview.Span{{Text: row.PolicyURL, Href: row.PolicyURL}})
+			field(dl, b.loc.T("lists_purpose"), text(p.Title.In(l)+" · "+status))
+			fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(slices.Concat([]string{"sdk-" + row.ID}, p.Policy.Basis))...)
+			g.entries = append(g.entries, &policyview.Node{Tag: "article", ID: "sdk-" + row.ID, Class: "kc-card", Children: []*policyview.Node{
+				{Tag: "h2", Class: "kc-h", Spans: text(row.Name)},
+				dl,
+			}})
+		}
+	}
+	return []group{g}
+}
+
+func (b *builder) policyURL(id string) string {
+	return "/privacy?lang=" + url.QueryEscape(b.loc.Lang) + "#" + id
+}
+
+// clauseLinks links each clause to its place in the policy, named by its
+// printed number and the title of the section that holds it; "sdk-<row>"
+// names a card of the SDK table.
+func (b *builder) clauseLinks(ids []string) []*policyview.Node {
+	ul := &policyview.Node{Tag: "ul", Class: "kc-clauses"}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		ul.Children = append(ul.Children, &policyview.Node{Tag: "li", Spans: []policyview.Span{{Text: b.clauseLabel(id), Href: b.policyURL(id)}}})
+	}
+	return []*policyview.Node{ul}
+}
+
+// clauseLabel names a clause as a reader finds it in the policy: "三、(一)
+// 如何共享个人信息", "7.2. How do we store personal information?".
+func (b *builder) clauseLabel(id string) string {
+	if row, ok := strings.CutPrefix(id, "sdk-"); ok {
+		if r, ok := b.doc.SDK(row); ok {
+			return strings.TrimSpace(r.Number + " " + r.Name)
+		}
+	}
+	chain := b.sections(id)
+	if len(chain) == 0 {
+		// The preamble, before section one.
+		return b.doc.Title
+	}
+	num := ""
+	for _, s := range chain {
+		num = joinNumber(num, s.Number)
+	}
+	// A clause nested in clauses ("s1-4-2-4-1", (1) of (4)) carries each
+	// enclosing clause's number.
+	sec := chain[len(chain)-1]
+	rest := strings.Split(strings.TrimPrefix(id, sec.ID), "-")
+	prefix := sec.ID
+	for _, part := range rest[1:] {
+		prefix += "-" + part
+		if blk, ok := b.findBlock(prefix); ok {
+			num = joinNumber(num, blk.Number)
+		}
+	}
+	return strings.TrimSpace(num + " " + sec.Title)
+}
+
+// joinNumber appends a printed number to its parent's: the English prints
+// whole numbers ("1.4." under "1."), the Chinese each level's own ("(四)"
+// under "一、").
+func joinNumber(parent, n string) string {
+	if parent != "" && strings.HasPrefix(n, parent) {
+		return n
+	}
+	return parent + n
+}
+
+// sections is the chain of sections holding id, outermost first: ids are
+// structural, so a clause's id starts with its section's id and a hyphen.
+func (b *builder) sections(id string) []*policy.Section {
+	var chain []*policy.Section
+	ss := b.doc.Sections
+	for {
+		var next *policy.Section
+		for _, s := range ss {
+			if id == s.ID || strings.HasPrefix(id, s.ID+"-") {
+				next = s
+			}
+		}
+		if next == nil {
+			return chain
+		}
+		chain = append(chain, next)
+		ss = next.Children
+	}
+}
+
+func (b *builder) findBlock(id string) (*policy.Block, bool) {
+	r, ok := b.doc.Find(id)
+	if !ok {
+		return nil, false
+	}
+	blk, ok := r.(*policy.Block)
+	return blk, ok
+}
+
+// clauseSpans is the text of a clause with its sensitive terms in bold.
+func (b *builder) clauseSpans(id string) []policyview.Span {
+	if blk, ok := b.findBlock(id); ok && len(blk.Items) == 0 {
+		var out []policyview.Span
+		for _, r := range blk.Text {
+			out = append(out, policyview.Span{Text: r.Text, Strong: r.Strong})
+		}
+		return out
+	}
+	return text(b.doc.PlainText(id))
+}
+
+// blockRuns is every run of text of a block and the clauses under it.
+func blockRuns(b *policy.Block) []policy.Inline {
+	runs := slices.Clone(b.Text)
+	for _, it := range b.Items {
+		runs = append(runs, blockRuns(it)...)
+	}
+	return runs
+}
+
+// strongTexts are the terms a text marks as sensitive personal information.
+func strongTexts(runs []policy.Inline) []string {
+	var out []string
+	for _, r := range runs {
+		if r.Strong && strings.TrimSpace(r.Text) != "" {
+			out = append(out, r.Text)
+		}
+	}
+	return out
+}
+
+// dataItems lists data items, each with the terms the policy marks as
+// sensitive in bold, as the policy promises its readers.
+func dataItems(items, strong []string) []*policyview.Node {
+	out := make([]*policyview.Node, 0, len(items))
+	for _, it := range items {
+		out = append(out, &policyview.Node{Tag: "li", Spans: emphasise(it, strong)})
+	}
+	return out
+}
+
+// emphasise cuts item into spans, bold where it holds a sensitive term.
+func emphasise(item string, strong []string) []policyview.Span {
+	for _, s := range strong {
+		if i := strings.Index(item, s); i >= 0 {
+			var out []policyview.Span
+			if i > 0 {
+				out = append(out, emphasise(item[:i], strong)...)
+			}
+			out = append(out, policyview.Span{Text: s, Strong: true})
+			if rest := item[i+len(s):]; rest != "" {
+				out = append(out, emphasise(rest, strong)...)
+			}
+			return out
+		}
+	}
+	return []policyview.Span{{Text: item}}
+}
+
+func dedupe(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if !slices.Contains(out, it) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func text(s string) []policyview.Span {
+	if s == "" {
+		return nil
+	}
+	return []policyview.Span{{Text: s}}
+}
+
+// field adds a term and its description to a definition list.
+func field(dl *policyview.Node, term string, desc []policyview.Span) {
+	if len(desc) == 0 {
+		return
+	}
+	dl.Children = append(dl.Children, &policyview.Node{Tag: "dt", Spans: text(term)}, &policyview.Node{Tag: "dd", Spans: desc})
+}
+
+func fieldNodes(dl *policyview.Node, term string, desc ...*policyview.Node) {
+	if len(desc) == 0 {
+		return
+	}
+	dl.Children = append(dl.Children, &policyview.Node{Tag: "dt", Spans: text(term)}, &policyview.Node{Tag: "dd", Children: desc})
+}
+
+// nodeText is the text of a node and everything under it, for the filter.
+func nodeText(n *policyview.Node) string {
+	return strings.Join(textLines(nil, n), "\n")
+}
+
+// textLines appends the lines of text of n: one per element that holds
+// text of its own, in document order.
+func textLines(lines []string, n *policyview.Node) []string {
+	if n == nil {
+		return lines
+	}
+	for _, c := range n.Children {
+		lines = textLines(lines, c)
+	}
+	if len(n.Spans) > 0 {
+		var sb strings.Builder
+		for _, s := range n.Spans {
+			sb.WriteString(s.Text)
+		}
+		lines = append(lines, sb.String())
+	}
+	return lines
+}

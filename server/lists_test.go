@@ -1,0 +1,185 @@
+package server
+
+import (
+	"html"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/components"
+	"github.com/kaiconn/consent/locales/catalogue"
+	policydata "github.com/kaiconn/consent/locales/policy"
+)
+
+func TestLists(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+
+	t.Run("Golden", func(t *testing.T) {
+		for _, tt := range []struct{ name, target string }{
+			{"lists.collected.zh-Hans.html", "/privacy/collected?lang=zh-Hans"},
+			{"lists.collected.en.html", "/privacy/collected?lang=en"},
+			{"lists.shared.zh-Hans.html", "/privacy/shared?lang=zh-Hans"},
+			{"lists.shared.en.location.html", "/privacy/shared?lang=en&q=location"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				w := getPage(t, h, tt.target)
+				assert.Equal(t, http.StatusOK, w.Code)
+				golden(t, tt.name, w.Body.Bytes())
+			})
+		}
+	})
+
+	t.Run("EverySDKAndPermission", func(t *testing.T) {
+		v := s.policies.Latest()
+		for _, l := range []string{"zh-Hans", "en"} {
+			doc, _ := v.Doc(l)
+			shared := getPage(t, h, "/privacy/shared?lang="+l).Body.String()
+			for _, row := range doc.SDKs() {
+				assert.Contains(t, shared, `id="sdk-`+row.ID+`"`)
+				assert.Contains(t, shared, `<a href="`+html.EscapeString(row.PolicyURL)+`" rel="noopener noreferrer external">`, "a plain link to %s's policy", row.ID)
+			}
+			collected := getPage(t, h, "/privacy/collected?lang="+l).Body.String()
+			for _, b := range doc.Permissions() {
+				_, name, _ := doc.Permission(b.ID)
+				assert.Contains(t, collected, `id="perm-`+b.ID+`"`)
+				assert.Contains(t, collected, html.EscapeString(name))
+			}
+			assert.NotContains(t, shared+collected, "{{", "every placeholder filled")
+		}
+	})
+
+	t.Run("LanguageLikePrivacyButNoCookie", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, target string
+			header       []string
+			want         string
+		}{
+			{"Query", "/privacy/collected?lang=en", []string{"Accept-Language", "zh-CN"}, "en"},
+			{"QueryVariant", "/privacy/shared?lang=zh-TW", nil, "zh-Hans"},
+			{"Cookie", "/privacy/shared", []string{"Cookie", "kc_lang=zh-Hans", "Accept-Language", "en"}, "zh-Hans"},
+			{"AcceptLanguage", "/privacy/collected", []string{"Accept-Language", "zh-SG,en;q=0.5"}, "zh-Hans"},
+			{"Default", "/privacy/collected", nil, "en"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				w := getPage(t, h, tt.target, tt.header...)
+				assert.Contains(t, w.Body.String(), `<html lang="`+tt.want+`"`)
+				assert.Empty(t, w.Result().Cookies(), "a list never sets a cookie, not even for ?lang=")
+				assert.Contains(t, w.Header().Values("Vary"), "Accept-Language, Cookie")
+			})
+		}
+	})
+
+	t.Run("FilterWithoutScript", func(t *testing.T) {
+		body := getPage(t, h, "/privacy/collected?lang=zh-Hans&q=%E9%9F%B3%E8%A7%86%E9%A2%91").Body.String()
+		assert.Equal(t, 1, strings.Count(body, `class="kc-card"`))
+		assert.Contains(t, body, `id="fn-crash-reports"`)
+		assert.Contains(t, body, "显示 1 项，共 10 项")
+		assert.Contains(t, body, `value="音视频"`)
+		escaped := getPage(t, h, "/privacy/shared?lang=en&q=%3Cscript%3E").Body.String()
+		assert.NotContains(t, escaped, "<script>")
+		assert.Contains(t, escaped, "Nothing matches")
+	})
+
+	t.Run("HashOfWhatTheListShows", func(t *testing.T) {
+		sha := regexp.MustCompile(`data-testid="list-sha">([0-9a-f]{64})<`)
+		whole := sha.FindStringSubmatch(getPage(t, h, "/privacy/shared?lang=en").Body.String())
+		filtered := sha.FindStringSubmatch(getPage(t, h, "/privacy/shared?lang=en&q=amap").Body.String())
+		zh := sha.FindStringSubmatch(getPage(t, h, "/privacy/shared?lang=zh-Hans").Body.String())
+		require.Len(t, whole, 2)
+		require.Len(t, filtered, 2)
+		require.Len(t, zh, 2)
+		assert.Equal(t, whole[1], filtered[1], "the hash names the whole list, not the filtered view")
+		assert.NotEqual(t, whole[1], zh[1])
+	})
+
+	t.Run("LinkedFromThePolicy", func(t *testing.T) {
+		for _, l := range []string{"zh-Hans", "en"} {
+			body := getPage(t, h, "/privacy?lang="+l).Body.String()
+			assert.Contains(t, body, `href="/privacy/collected?lang=`+l+`"`)
+			assert.Contains(t, body, `href="/privacy/shared?lang=`+l+`"`)
+		}
+	})
+
+	t.Run("UnknownList", func(t *testing.T) {
+		assert.Equal(t, http.StatusNotFound, getPage(t, h, "/privacy/cookies").Code)
+	})
+}
+
+// tagsAndText reduces a page to what a reader and the DOM see: the
+// sequence of element names, ids and classes, and the text. Attribute order
+// and self-closing syntax, which differ between templ and go-app, drop out.
+func tagsAndText(t *testing.T, page string) (tags []string, text string) {
+	t.Helper()
+	root := strings.Index(page, `<div id="kc-root"`)
+	if root < 0 {
+		root = strings.Index(page, `<div class="kc-root" id="kc-root"`)
+	}
+	require.GreaterOrEqual(t, root, 0)
+	page = page[root:]
+	// Page state and scripts follow the root; only the server sends them.
+	if end := strings.Index(page, `<script`); end > 0 {
+		page = page[:end]
+	}
+	tag := regexp.MustCompile(`<([a-z0-9]+)([^>]*)>`)
+	attr := regexp.MustCompile(`\b(id|class)="([^"]*)"`)
+	for _, m := range tag.FindAllStringSubmatch(page, -1) {
+		var id, class string
+		for _, a := range attr.FindAllStringSubmatch(m[2], -1) {
+			if a[1] == "id" {
+				id = " id=" + a[2]
+			} else {
+				class = " class=" + a[2]
+			}
+		}
+		tags = append(tags, m[1]+id+class)
+	}
+	text = regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
+	return tags, strings.Join(strings.Fields(html.UnescapeString(text)), " ")
+}
+
+// The wasm's Lists component takes over the server's page without changing
+// it: the same elements in the same order, with the same text.
+func TestListsComponentMatchesServer(t *testing.T) {
+	s := newTestServer(t)
+	for _, tt := range []struct{ lang, kind, query string }{
+		{"zh-Hans", "collected", ""},
+		{"en", "shared", ""},
+		{"en", "collected", "camera"},
+	} {
+		t.Run(tt.lang+"/"+tt.kind+"/"+tt.query, func(t *testing.T) {
+			target := "/privacy/" + tt.kind + "?lang=" + tt.lang
+			if tt.query != "" {
+				target += "&q=" + tt.query
+			}
+			server := getPage(t, s.Handler(), target).Body.String()
+			c := &components.Lists{Lang: tt.lang, Kind: tt.kind, Query: tt.query, Library: s.policies, Catalogue: s.catalogues[s.policies.Latest().ID]}
+			require.NoError(t, app.NewTestEngine().Load(c))
+			wasm := app.HTMLString(c)
+			st, sx := tagsAndText(t, server)
+			wt, wx := tagsAndText(t, wasm)
+			assert.Equal(t, st, wt)
+			assert.Equal(t, sx, wx)
+		})
+	}
+}
+
+// A release whose catalogue says other than its policy does not start.
+func TestOpenRefusesACatalogueThePolicyContradicts(t *testing.T) {
+	cat := copyFS(t, catalogue.FS, ".")
+	f := cat["2022-10.toml"]
+	edited := strings.Replace(string(f.Data), "运营商信息,音视频信息,SIM系列号", "运营商信息,SIM系列号", 1)
+	require.NotEqual(t, string(f.Data), edited)
+	cat["2022-10.toml"] = &fstest.MapFile{Data: []byte(edited)}
+	_, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), CatalogueFS: cat, PolicyFS: policydata.FS}, slog.New(slog.DiscardHandler))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `purpose "crash-reports"`)
+	assert.Contains(t, err.Error(), `lacks "音视频信息"`)
+}

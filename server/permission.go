@@ -1,0 +1,103 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lists"
+	"github.com/kaiconn/consent/views"
+)
+
+func (s *Server) mountPermission(r chi.Router) {
+	r.Get("/permission", s.handlePermission)
+}
+
+// handlePermission serves /permission?p=<id>: what one device permission
+// of the policy is for and what happens without it, shown by the app
+// before the operating system asks. The person's decision comes from the
+// host's ?state= or the kc_app_consent cookie, read as the gate reads
+// them; a purpose not granted there gets no Continue.
+//
+// The page loads no wasm: it is shown between two screens of the app, and
+// everything it does (one bridge message per choice) is permission.js.
+func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
+	l := pageLang(w, r)
+	loc := s.msgs.Localizer(l)
+	// The page depends on the person's decision, in a cookie or the
+	// address: no shared cache may keep it.
+	w.Header().Set("Cache-Control", "no-store")
+	v := s.policies.Latest()
+	cat := s.catalogues[v.ID]
+	doc, _ := v.Doc(l)
+	id := r.URL.Query().Get("p")
+	perm, fn, purpose, ok := cat.Permission(id)
+	_, name, listed := doc.Permission(id)
+	if !ok || !listed {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		s.render(w, r, views.Page{Lang: l, Title: loc.T("permission_unknown_title"), Surface: "permission", NoWasm: true},
+			loc, views.PermissionUnknown(lists.URL(lists.Collected, l, ""), loc))
+		return
+	}
+	history, hostRaw := s.app.current(r, time.Now())
+	state := views.PermissionAsk
+	if !purpose.Required {
+		state = s.permissionState(history, purpose.ID)
+	}
+	// The app's own functions are named by the catalogue; an SDK's by its
+	// purpose, as the person chose it, and the SDK as the policy names it.
+	function, sdk := fn.Title.In(l), ""
+	if fn.SDK != "" {
+		row, _ := doc.SDK(fn.SDK)
+		function, sdk = purpose.Title.In(l), row.Name
+	}
+	settings := url.Values{"lang": {l}}
+	other := url.Values{"p": {id}, "lang": {lang.Other(l)}}
+	if hostRaw != "" {
+		settings.Set("state", hostRaw)
+		other.Set("state", hostRaw)
+	}
+	view := views.PermissionView{
+		Lang:        l,
+		ID:          perm.ID,
+		Name:        name,
+		Use:         perm.Use.In(l),
+		Without:     perm.Without.In(l),
+		Function:    function,
+		SDK:         sdk,
+		Purpose:     purpose.Title.In(l),
+		Required:    purpose.Required,
+		State:       state,
+		SwitchURL:   "/permission?" + other.Encode(),
+		SettingsURL: "/settings/privacy?" + settings.Encode(),
+		PolicyURL:   "/privacy?lang=" + url.QueryEscape(l) + "#" + perm.ID,
+		ListURL:     lists.URL(lists.Collected, l, "") + "#fn-" + fn.ID,
+	}
+	title := loc.T("permission_title", map[string]any{"Name": name})
+	s.render(w, r, views.Page{Lang: l, Title: title, Surface: "permission", NoWasm: true}, loc, views.Permission(view, loc))
+}
+
+// permissionState tells whether an optional purpose is granted in the
+// person's newest decision (ask), refused there (refused), or not decided
+// at all: no decision yet, or one under a policy version that did not have
+// the purpose (not-asked). Only a grant leads to the operating system's
+// prompt: a person is never assumed to have agreed.
+func (s *Server) permissionState(history []appDecision, id consent.PurposeID) string {
+	if len(history) == 0 {
+		return views.PermissionNotAsked
+	}
+	d := history[0].Decision
+	if d.Granted(id) {
+		return views.PermissionAsk
+	}
+	if cat, ok := s.catalogues[d.PolicyVersion]; ok {
+		if _, known := cat.Purpose(consent.SurfaceFirstLaunch, id); known {
+			return views.PermissionRefused
+		}
+	}
+	return views.PermissionNotAsked
+}

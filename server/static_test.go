@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaiconn/consent/web"
 	"github.com/stretchr/testify/assert"
@@ -56,6 +57,12 @@ func TestBuiltFilesVaryOnce(t *testing.T) {
 		"wasm_exec.js": strings.Repeat("// Go's wasm loader\n", 200),
 	} {
 		require.NoError(t, os.WriteFile(filepath.Join(webDir, name), []byte(body), 0o644))
+	}
+	// The files were written in map order: give them one time, or a
+	// compressed copy written before app.wasm counts as stale.
+	at := time.Now().Add(-time.Minute)
+	for _, name := range []string{"app.wasm", "app.wasm.br", "app.wasm.gz", "wasm_exec.js"} {
+		require.NoError(t, os.Chtimes(filepath.Join(webDir, name), at, at))
 	}
 	s, err := Open(Config{DataDir: t.TempDir(), WebDir: webDir}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)

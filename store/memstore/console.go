@@ -222,7 +222,9 @@ func (s *Store) DecisionsByDay(_ context.Context, f console.Filter) ([]console.D
 	m := map[console.DecisionCount]int64{}
 	s.counted(f, func(r receipt.Record, day console.Day) { m[console.DecisionCount{Day: day, Decision: r.Decision}]++ })
 	return tally(m, func(k console.DecisionCount, n int64) console.DecisionCount { k.N = n; return k },
-		func(a, b console.DecisionCount) bool { return a.Day < b.Day || (a.Day == b.Day && a.Decision < b.Decision) }), nil
+		func(a, b console.DecisionCount) bool {
+			return a.Day < b.Day || (a.Day == b.Day && a.Decision < b.Decision)
+		}), nil
 }
 
 // PurposeStates implements console.Insights.
@@ -234,7 +236,9 @@ func (s *Store) PurposeStates(_ context.Context, f console.Filter) ([]console.Pu
 		}
 	})
 	return tally(m, func(k console.PurposeCount, n int64) console.PurposeCount { k.N = n; return k },
-		func(a, b console.PurposeCount) bool { return a.Purpose < b.Purpose || (a.Purpose == b.Purpose && a.State < b.State) }), nil
+		func(a, b console.PurposeCount) bool {
+			return a.Purpose < b.Purpose || (a.Purpose == b.Purpose && a.State < b.State)
+		}), nil
 }
 
 // TimesToDecision implements console.Insights.

@@ -275,7 +275,9 @@ func (db *DB) Reasks(ctx context.Context, f console.Filter) ([]console.ReaskCoun
 	w, args := where(f)
 	return collect(ctx, db, `SELECT policy_version, decision, sum(n)::bigint FROM insight_decisions`+w+` AND reask
 		GROUP BY policy_version, decision ORDER BY policy_version, decision`, args,
-		func(r pgx.Row) (c console.ReaskCount, err error) { return c, r.Scan(&c.PolicyVersion, &c.Decision, &c.N) })
+		func(r pgx.Row) (c console.ReaskCount, err error) {
+			return c, r.Scan(&c.PolicyVersion, &c.Decision, &c.N)
+		})
 }
 
 // ReaskPurposes implements console.Insights.

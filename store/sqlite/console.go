@@ -306,7 +306,9 @@ func (db *DB) Reasks(ctx context.Context, f console.Filter) ([]console.ReaskCoun
 	w, args := where(f)
 	return query(ctx, db.read, `SELECT policy_version, decision, sum(n) FROM insight_decisions`+w+` AND reask = 1
 		GROUP BY policy_version, decision ORDER BY policy_version, decision`, args,
-		func(s scanner) (c console.ReaskCount, err error) { return c, s.Scan(&c.PolicyVersion, &c.Decision, &c.N) })
+		func(s scanner) (c console.ReaskCount, err error) {
+			return c, s.Scan(&c.PolicyVersion, &c.Decision, &c.N)
+		})
 }
 
 // ReaskPurposes implements console.Insights.

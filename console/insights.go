@@ -90,11 +90,23 @@ type DecisionCount struct {
 	N        int64
 }
 
-// PurposeCount is how many receipts left a purpose in a state.
+// PurposeCount is how many receipts left a purpose in a state. Purpose
+// ids are unique within an audience only ("analytics" is an SDK in the app
+// and a cookie category on the web), so counts are per audience.
 type PurposeCount struct {
-	Purpose string
-	State   string // given | refused | withdrawn
-	N       int64
+	Audience string // app | web
+	Purpose  string
+	State    string // given | refused | withdrawn
+	N        int64
+}
+
+// AudienceOf is the audience whose purposes a surface shows: the web for
+// the banner, the app for first launch and settings.
+func AudienceOf(surface string) string {
+	if surface == "web-banner" {
+		return "web"
+	}
+	return "app"
 }
 
 // LatencyCount is how many decisions came Seconds (a bucket's lower bound,
@@ -117,6 +129,7 @@ type ReaskCount struct {
 // purpose in a state.
 type ReaskPurposeCount struct {
 	PolicyVersion string
+	Audience      string
 	Purpose       string
 	State         string
 	N             int64

@@ -232,11 +232,14 @@ func (s *Store) PurposeStates(_ context.Context, f console.Filter) ([]console.Pu
 	m := map[console.PurposeCount]int64{}
 	s.counted(f, func(r receipt.Record, _ console.Day) {
 		for p, st := range r.States {
-			m[console.PurposeCount{Purpose: p, State: st}]++
+			m[console.PurposeCount{Audience: console.AudienceOf(r.Surface), Purpose: p, State: st}]++
 		}
 	})
 	return tally(m, func(k console.PurposeCount, n int64) console.PurposeCount { k.N = n; return k },
 		func(a, b console.PurposeCount) bool {
+			if a.Audience != b.Audience {
+				return a.Audience < b.Audience
+			}
 			return a.Purpose < b.Purpose || (a.Purpose == b.Purpose && a.State < b.State)
 		}), nil
 }
@@ -279,13 +282,16 @@ func (s *Store) ReaskPurposes(_ context.Context, f console.Filter) ([]console.Re
 			return
 		}
 		for p, st := range r.States {
-			m[console.ReaskPurposeCount{PolicyVersion: r.PolicyVersion, Purpose: p, State: st}]++
+			m[console.ReaskPurposeCount{PolicyVersion: r.PolicyVersion, Audience: console.AudienceOf(r.Surface), Purpose: p, State: st}]++
 		}
 	})
 	return tally(m, func(k console.ReaskPurposeCount, n int64) console.ReaskPurposeCount { k.N = n; return k },
 		func(a, b console.ReaskPurposeCount) bool {
 			if a.PolicyVersion != b.PolicyVersion {
 				return a.PolicyVersion < b.PolicyVersion
+			}
+			if a.Audience != b.Audience {
+				return a.Audience < b.Audience
 			}
 			if a.Purpose != b.Purpose {
 				return a.Purpose < b.Purpose

@@ -349,9 +349,9 @@ func expectInsights(records []receipt.Record, f console.Filter) insights {
 		}
 		dec[console.DecisionCount{Day: day, Decision: r.Decision}]++
 		for p, st := range r.States {
-			pur[console.PurposeCount{Purpose: p, State: st}]++
+			pur[console.PurposeCount{Audience: console.AudienceOf(r.Surface), Purpose: p, State: st}]++
 			if r.Reask {
-				rp[console.ReaskPurposeCount{PolicyVersion: r.PolicyVersion, Purpose: p, State: st}]++
+				rp[console.ReaskPurposeCount{PolicyVersion: r.PolicyVersion, Audience: console.AudienceOf(r.Surface), Purpose: p, State: st}]++
 			}
 		}
 		if r.Reask {

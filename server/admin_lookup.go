@@ -170,10 +170,35 @@ func receiptView(l *lang.Localizer, it proof.Item) views.ReceiptView {
 		rv.Checks = append(rv.Checks, check(l, "decode", it.Decode))
 		return rv
 	}
-	for i, name := range checkNames {
-		rv.Checks = append(rv.Checks, check(l, name, results[i]))
-	}
 	r := &it.Signed.Receipt
+	// What passed is said in the reader's language; a failure keeps the
+	// verifier's own message, which names the member at fault exactly as
+	// kaiconn-verify does.
+	passed := map[string]string{
+		"device":           it.Signed.Device.Alg,
+		"countersignature": l.T("admin_detail_key", map[string]string{"Kid": it.KeyID}),
+		"link":             l.T("admin_detail_prev", map[string]string{"Hash": r.PrevHash}),
+		"policy":           it.Texts.PolicyFile,
+		"notices":          l.T("admin_detail_notices", map[string]int{"N": len(it.Texts.NoticeRefs(r))}),
+	}
+	if r.PrevHash == "" {
+		passed["link"] = l.T("admin_detail_first")
+	}
+	skipped := map[string]string{
+		"device":  l.T("admin_detail_attested"),
+		"policy":  l.T("admin_detail_no_policy"),
+		"notices": l.T("admin_detail_inline"),
+	}
+	for i, name := range checkNames {
+		c := check(l, name, results[i])
+		switch results[i].Status {
+		case proof.OK:
+			c.Message = passed[name]
+		case proof.NotApplicable:
+			c.Message = skipped[name]
+		}
+		rv.Checks = append(rv.Checks, c)
+	}
 	rv.ID, rv.PrevHash, rv.IssuedAt = r.ID, r.PrevHash, adminTime(l, r.IssuedTime())
 	rv.Anchor = "r-" + r.ID
 	rv.Decision = l.T("admin_decision_" + r.Decision)

@@ -25,9 +25,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/console/consoletest"
-	"github.com/kaiconn/consent/consent"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/receipt"

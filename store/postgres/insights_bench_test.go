@@ -28,7 +28,7 @@ func BenchmarkInsights(b *testing.B) {
 	require.NoError(b, err)
 	defer db.Close()
 	start := time.Now()
-	loaded := postgres.BulkLoad(b, db, storetest.InsightsData(n))
+	loaded := postgres.BulkLoad(b, db, storetest.InsightsData(n, 0))
 	b.Logf("loaded %d receipts in %s", loaded, time.Since(start).Round(time.Second))
 	h, err := db.Health(context.Background(), 0)
 	require.NoError(b, err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kaiconn/consent/console"
@@ -264,79 +262,6 @@ func (db *DB) ExportAudit(ctx context.Context, fn func(console.Entry) error) err
 		}
 	}
 	return rows.Err()
-}
-
-// where is the WHERE clause of f over the insight tables, and its
-// arguments.
-func where(f console.Filter) (string, []any) {
-	clause := []string{"day BETWEEN ? AND ?"}
-	args := []any{int64(f.From), int64(f.To)}
-	if f.Surface != "" {
-		clause, args = append(clause, "surface = ?"), append(args, f.Surface)
-	}
-	if f.Language != "" {
-		clause, args = append(clause, "language = ?"), append(args, f.Language)
-	}
-	return " WHERE " + strings.Join(clause, " AND "), args
-}
-
-// DecisionsByDay implements console.Insights.
-func (db *DB) DecisionsByDay(ctx context.Context, f console.Filter) ([]console.DecisionCount, error) {
-	w, args := where(f)
-	return query(ctx, db.read, `SELECT day, decision, sum(n) FROM insight_decisions`+w+` GROUP BY day, decision ORDER BY day, decision`, args,
-		func(s scanner) (c console.DecisionCount, err error) { return c, s.Scan(&c.Day, &c.Decision, &c.N) })
-}
-
-// PurposeStates implements console.Insights.
-func (db *DB) PurposeStates(ctx context.Context, f console.Filter) ([]console.PurposeCount, error) {
-	w, args := where(f)
-	return query(ctx, db.read, `SELECT CASE WHEN surface = 'web-banner' THEN 'web' ELSE 'app' END, purpose, state, sum(n) FROM insight_purposes`+w+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, args,
-		func(s scanner) (c console.PurposeCount, err error) {
-			return c, s.Scan(&c.Audience, &c.Purpose, &c.State, &c.N)
-		})
-}
-
-// TimesToDecision implements console.Insights.
-func (db *DB) TimesToDecision(ctx context.Context, f console.Filter) ([]console.LatencyCount, error) {
-	w, args := where(f)
-	return query(ctx, db.read, `SELECT seconds, sum(n) FROM insight_latency`+w+` GROUP BY seconds ORDER BY seconds`, args,
-		func(s scanner) (c console.LatencyCount, err error) { return c, s.Scan(&c.Seconds, &c.N) })
-}
-
-// Reasks implements console.Insights.
-func (db *DB) Reasks(ctx context.Context, f console.Filter) ([]console.ReaskCount, error) {
-	w, args := where(f)
-	return query(ctx, db.read, `SELECT policy_version, decision, sum(n) FROM insight_decisions`+w+` AND reask = 1
-		GROUP BY policy_version, decision ORDER BY policy_version, decision`, args,
-		func(s scanner) (c console.ReaskCount, err error) {
-			return c, s.Scan(&c.PolicyVersion, &c.Decision, &c.N)
-		})
-}
-
-// ReaskPurposes implements console.Insights.
-func (db *DB) ReaskPurposes(ctx context.Context, f console.Filter) ([]console.ReaskPurposeCount, error) {
-	w, args := where(f)
-	return query(ctx, db.read, `SELECT policy_version, CASE WHEN surface = 'web-banner' THEN 'web' ELSE 'app' END, purpose, state, sum(n) FROM insight_purposes`+w+` AND reask = 1
-		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, args,
-		func(s scanner) (c console.ReaskPurposeCount, err error) {
-			return c, s.Scan(&c.PolicyVersion, &c.Audience, &c.Purpose, &c.State, &c.N)
-		})
-}
-
-// Health implements console.Insights.
-func (db *DB) Health(ctx context.Context, since console.Day) (console.Health, error) {
-	h := console.Health{Engine: "SQLite"}
-	var pages, pageSize int64
-	err := db.read.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version), (SELECT page_count FROM pragma_page_count),
-		(SELECT page_size FROM pragma_page_size), (SELECT coalesce(sum(n), 0) FROM insight_decisions)`).
-		Scan(&h.SchemaVersion, &pages, &pageSize, &h.Receipts)
-	if err != nil {
-		return h, fmt.Errorf("health: %w", err)
-	}
-	h.SizeBytes = pages * pageSize
-	h.PerDay, err = query(ctx, db.read, `SELECT day, sum(n) FROM insight_decisions WHERE day >= ? GROUP BY day ORDER BY day`,
-		[]any{int64(since)}, func(s scanner) (d console.DayTotal, err error) { return d, s.Scan(&d.Day, &d.N) })
-	return h, err
 }
 
 // query runs a read and scans each row with scan.

@@ -13,10 +13,10 @@ import (
 	"github.com/kaiconn/consent/store/internal/put"
 )
 
-// BulkLoad stores chains with the insert Put uses, many to a transaction,
-// without Put's checks: generated data that is known to chain. The
-// triggers run as for any receipt, so the insights are counted the same.
-func BulkLoad(tb testing.TB, db *DB, chains iter.Seq[[]receipt.Record]) int {
+// BulkLoad stores chains with the insert Put uses, about perTx receipts to
+// a transaction (whole chains), without Put's checks: generated data that
+// is known to chain. The folder counts them as it counts any receipt.
+func BulkLoad(tb testing.TB, db *DB, chains iter.Seq[[]receipt.Record], perTx int) int {
 	tb.Helper()
 	ctx := context.Background()
 	var batch [][]receipt.Record
@@ -47,10 +47,19 @@ func BulkLoad(tb testing.TB, db *DB, chains iter.Seq[[]receipt.Record]) int {
 	for chain := range chains {
 		batch = append(batch, chain)
 		count += len(chain)
-		if inBatch += len(chain); inBatch >= 20000 {
+		if inBatch += len(chain); inBatch >= perTx {
 			flush()
 		}
 	}
-	flush()
+	if inBatch > 0 {
+		flush()
+	}
 	return count
+}
+
+// PauseFolding stops the background folder, so that a test folds by hand
+// (DB.Fold) and knows what is counted.
+func PauseFolding(db *DB) {
+	db.folder.stop()
+	db.folder.stopc = make(chan struct{}) // for Close to stop again
 }

@@ -30,14 +30,17 @@ const InsightsDays = 365
 // time on most receipts. Records carry small bodies (the insights never
 // read bodies) so that a million fit on a small disk; their other columns
 // are as the API stores them.
-func InsightsData(n int) iter.Seq[[]receipt.Record] {
+//
+// Another seed makes other subjects and receipts, which a store holding
+// the first can take too.
+func InsightsData(n int, seed uint64) iter.Seq[[]receipt.Record] {
 	return func(yield func([]receipt.Record) bool) {
-		rng := rand.New(rand.NewPCG(2026, 11))
+		rng := rand.New(rand.NewPCG(2026, 11+seed))
 		start := InsightsEnd.AddDate(0, 0, -InsightsDays)
 		change := InsightsEnd.AddDate(0, 0, -100)
 		made := 0
 		for subject := 0; made < n; subject++ {
-			chain := chainOf(rng, subject, start, change, min(n-made, 4))
+			chain := chainOf(rng, fmt.Sprintf("sub_g%02d%018d", seed, subject), start, change, min(n-made, 4))
 			made += len(chain)
 			if !yield(chain) {
 				return
@@ -49,8 +52,7 @@ func InsightsData(n int) iter.Seq[[]receipt.Record] {
 var appPurposes = []string{"analytics", "basic", "crash-reports", "location", "push", "wechat-share"}
 var webPurposes = []string{"analytics", "necessary", "preferences"}
 
-func chainOf(rng *rand.Rand, subject int, start, change time.Time, most int) []receipt.Record {
-	id := fmt.Sprintf("sub_gen%019d", subject)
+func chainOf(rng *rand.Rand, id string, start, change time.Time, most int) []receipt.Record {
 	lang := receipt.LangZhHans
 	if rng.IntN(10) < 3 {
 		lang = receipt.LangEn

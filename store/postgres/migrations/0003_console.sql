@@ -1,10 +1,12 @@
 -- Schema 3: the console (docs/console.md): its operators, their sessions,
 -- the append-only audit log, and the counts its insights read.
 --
--- The insights are counted when a receipt is stored, by the trigger
--- receipts_insights, inside the transaction that stores it, so that they
--- can never disagree with the receipts and no dashboard query reads the
--- receipts table. A day is a calendar day in China Standard Time (UTC+8),
+-- The insights are counted when a receipt is stored, inside the
+-- transaction that stores it: the store merges the counts of a group
+-- commit and sends them with the commit (store/internal/tally), so that
+-- they can never disagree with the receipts and no dashboard query reads
+-- the receipts table. Below, this migration counts the receipts stored
+-- before it. A day is a calendar day in China Standard Time (UTC+8),
 -- numbered from 1970-01-01 (console.Day).
 
 CREATE TABLE operators (
@@ -99,34 +101,6 @@ CREATE FUNCTION insight_bucket(s BIGINT) RETURNS BIGINT LANGUAGE sql IMMUTABLE A
 	SELECT CASE WHEN s < 120 THEN s WHEN s < 600 THEN s - s % 10 WHEN s < 3600 THEN s - s % 60
 		WHEN s < 86400 THEN s - s % 3600 ELSE 86400 END
 $$;
-
-CREATE FUNCTION receipts_insights() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-	d INTEGER := insight_day(NEW.issued_at);
-	s BIGINT;
-BEGIN
-	INSERT INTO insight_decisions AS t (day, surface, language, policy_version, decision, reask, n)
-	VALUES (d, NEW.surface, NEW.language, NEW.policy_version, NEW.decision, NEW.reask, 1)
-	ON CONFLICT (day, surface, language, policy_version, decision, reask) DO UPDATE SET n = t.n + 1;
-
-	INSERT INTO insight_purposes AS t (day, surface, language, policy_version, reask, purpose, state, n)
-	SELECT d, NEW.surface, NEW.language, NEW.policy_version, NEW.reask, key, value, 1 FROM jsonb_each_text(NEW.states)
-	ON CONFLICT (day, surface, language, policy_version, reask, purpose, state) DO UPDATE SET n = t.n + 1;
-
-	IF NEW.shown_at IS NOT NULL THEN
-		s := trunc(extract(epoch FROM NEW.issued_at - NEW.shown_at))::bigint;
-		IF s >= 0 THEN
-			INSERT INTO insight_latency AS t (day, surface, language, seconds, n)
-			VALUES (d, NEW.surface, NEW.language, insight_bucket(s), 1)
-			ON CONFLICT (day, surface, language, seconds) DO UPDATE SET n = t.n + 1;
-		END IF;
-	END IF;
-	RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER receipts_insights AFTER INSERT ON receipts
-	FOR EACH ROW EXECUTE FUNCTION receipts_insights();
 
 -- The receipts stored before.
 INSERT INTO insight_decisions (day, surface, language, policy_version, decision, reask, n)

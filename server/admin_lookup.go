@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -304,7 +305,8 @@ func (a *admin) proofHTML(w http.ResponseWriter, r *http.Request) {
 	for _, file := range slices.Sorted(maps.Keys(b.Policies)) {
 		text := b.Policies[file]
 		sum := sha256.Sum256([]byte(text))
-		doc.Policies = append(doc.Policies, views.PolicyText{File: "policy/" + file, SHA256: hex.EncodeToString(sum[:]), Text: text})
+		doc.Policies = append(doc.Policies, views.PolicyText{File: "policy/" + file, SHA256: hex.EncodeToString(sum[:]), Text: text,
+			Lang: strings.TrimSuffix(path.Base(file), ".md")})
 	}
 	var buf bytes.Buffer
 	if err := views.ProofDocument(doc, req.loc).Render(r.Context(), &buf); err != nil {

@@ -181,4 +181,5 @@ type ProofHTML struct {
 // PolicyText is a policy text in full, as the person was shown it.
 type PolicyText struct {
 	File, SHA256, Text string
+	Lang               string // the language the text is in
 }

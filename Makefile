@@ -15,7 +15,7 @@ BROTLI_QUALITY ?= 6
 BIN       := bin/kaiconn-consent
 
 .DEFAULT_GOAL := run
-.PHONY: help run wasm release generate deps vet test test-short fuzz bench clean FORCE
+.PHONY: help run wasm release generate deps vet test test-short fuzz bench screenshots clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -45,7 +45,7 @@ release: ## build the wasm with brotli at quality 11, and the server in bin/
 # wasm.
 WASM_SRCS :=
 WASM_DIRS :=
-NO_WASM_GOALS := help clean vet test-short fuzz bench generate deps
+NO_WASM_GOALS := help clean vet test-short fuzz bench generate deps screenshots
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NO_WASM_GOALS),$(MAKECMDGOALS)),)
 SKIP_WASM_DEPS := 1
@@ -143,6 +143,11 @@ fuzz: ## run each fuzz target for FUZZTIME (10s)
 
 bench: ## run the benchmarks (they report, never fail)
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+# The README's pictures of the console, taken by a browser test from a
+# seeded data set; Chinese needs a CJK font (Debian: fonts-noto-cjk).
+screenshots: ## write docs/screenshots/admin-*.png from the console (chromium, fonts-noto-cjk)
+	$(GO) test ./e2e -run '^TestAdminScreenshots$$' -screenshots -count=1
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)
 	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.*

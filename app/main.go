@@ -26,6 +26,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "admin" {
+		return runAdmin(args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	}
 	cfg, err := parseConfig(args, os.Getenv)
 	if err != nil {
 		return err
@@ -112,6 +115,9 @@ func parseConfig(args []string, getenv func(string) string) (server.Config, erro
 			return cfg, fmt.Errorf("%s: %w", d.env, err)
 		}
 		fs.DurationVar(d.dst, d.flag, v, d.usage+" (env "+d.env+")")
+	}
+	if err := adminFlags(fs, env, &cfg.Admin); err != nil {
+		return cfg, err
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -3,11 +3,7 @@
 package receipt
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-
-	"github.com/go-jose/go-jose/v4"
 
 	"github.com/kaiconn/consent/errs"
 )
@@ -41,40 +37,9 @@ func verifyCountersigned(envelopeJSON, jws []byte, jwks []byte) (s *Signed, kid 
 	if err != nil {
 		return nil, "", err
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(jwks, &set); err != nil {
-		return nil, "", errs.New(errs.Invalid, "jwks: not a JSON Web Key Set")
-	}
-	compact := string(bytes.TrimSpace(jws))
-	algs := []jose.SignatureAlgorithm{jose.EdDSA}
-	var obj *jose.JSONWebSignature
-	detached := IsDetached(compact)
-	if detached {
-		obj, err = jose.ParseDetached(compact, canon, algs)
-	} else {
-		obj, err = jose.ParseSignedCompact(compact, algs)
-	}
-	if err != nil || len(obj.Signatures) != 1 {
-		return nil, "", errs.New(errs.Invalid, "countersignature: not a compact EdDSA JWS")
-	}
-	kid = obj.Signatures[0].Header.KeyID
-	keys := set.Key(kid)
-	if kid == "" || len(keys) == 0 {
-		return nil, "", errs.New(errs.Unprocessable, "countersignature: key %q is not in the JWKS", kid)
-	}
-	payload, err := obj.Verify(keys[0].Public())
+	kid, err = VerifyCountersignature(canon, string(jws), jwks)
 	if err != nil {
-		if detached {
-			// The payload reattached is this envelope: the signature
-			// was made over other bytes or forged, and nothing tells
-			// which. Altered envelopes are the likely case, and read as
-			// the full form reports them.
-			return nil, "", errs.New(errs.Unprocessable, "countersignature: signs other bytes than this envelope, or is forged: it does not verify with key %q over it", kid)
-		}
-		return nil, "", errs.New(errs.Unprocessable, "countersignature: does not verify with key %q", kid)
-	}
-	if !bytes.Equal(payload, canon) {
-		return nil, "", errs.New(errs.Unprocessable, "countersignature: signs other bytes than this envelope")
+		return nil, "", err
 	}
 	return s, kid, nil
 }

@@ -27,5 +27,6 @@ func (s *Server) routes() chi.Router {
 	s.mountBanner(r)
 	s.mountGate(r)
 	s.mountSettings(r)
+	s.mountAdmin(r)
 	return r
 }

@@ -67,6 +67,8 @@ type Config struct {
 	// one asked about.
 	CatalogueFS fs.FS
 	PolicyFS    fs.FS
+	// Admin tunes the consent records console at /admin.
+	Admin AdminConfig
 }
 
 // Server is the running program.

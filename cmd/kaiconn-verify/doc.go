@@ -23,15 +23,22 @@
 //
 //	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] receipt.json
 //	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] -chain history.json
+//	kaiconn-verify [-jwks jwks.json] [-show] -bundle bundle.json
 //
 // receipt.json is what GET /api/v1/receipts/{id} returns ({"envelope": …,
 // "countersignature": …}); history.json is what GET
 // /api/v1/subjects/{subject}/receipts returns; jwks.json is
-// /.well-known/jwks.json. It exits 0 when everything verifies, 1 when
+// /.well-known/jwks.json. bundle.json is a proof bundle, the console's
+// machine-readable download (package proof): it carries its chain, the keys
+// and every text it names, and is checked whole, its canonical form and
+// the server's seal included, so that one altered byte fails it; with
+// -jwks, the keys given (the published ones) are trusted instead of the
+// bundle's own. It exits 0 when everything verifies, 1 when
 // something does not, 2 on a usage error.
 //
 // Offline means it opens no connection, and it shares with the server only
-// the receipt format.
+// the receipt format and the checks of package proof, which the console
+// runs too.
 //
 // Must not import: server, api, store, outbox, components, views, net/http.
 package main

@@ -21,6 +21,7 @@ import (
 	"github.com/kaiconn/consent/consentreceipt"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -157,7 +158,18 @@ func v2Fixtures(t *testing.T) map[string]any {
 	sensors := must(consent.Agree(later, consent.SurfaceFirstLaunch, []consent.PurposeID{"sensors"}, consent.LangZhHans, decided))
 	fixturePolicy := b.countersign(b.receipt(later, filepath.Join("..", "..", "testdata", "policy"), sensors, nil, "0d4f7b2a-3e9c-4c1a-8b6e-9a2d5f0c7e83", "", false), false, false)
 
+	// The proof bundle of that chain, as the console makes it: canonical
+	// bytes, written as they are.
+	bundle, err := proof.Build(history, keys.JWKS(), proof.Embedded(), keys, decided.Add(72*time.Hour))
+	require.NoError(t, err)
+
+	// Keys of another server, which the bundle's keys are not among.
+	other, err := receipt.NewKeyring(ed25519.NewKeyFromSeed([]byte("kaiconn-test-other-server-key-32")))
+	require.NoError(t, err)
+
 	return map[string]any{
+		"other-jwks.json":                other.JWKS(),
+		"v2-bundle.json":                 bundle,
 		"v2-receipt.json":                single,
 		"v2-attested-receipt.json":       attested,
 		"v2-history.json":                history,
@@ -175,10 +187,14 @@ func TestFixtures(t *testing.T) {
 	for name, v := range v2Fixtures(t) {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			require.NoError(t, enc.Encode(v))
+			if raw, ok := v.([]byte); ok {
+				buf.Write(raw)
+			} else {
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(false)
+				enc.SetIndent("", "  ")
+				require.NoError(t, enc.Encode(v))
+			}
 			path := fixture(name)
 			if *update {
 				require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))

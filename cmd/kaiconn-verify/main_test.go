@@ -79,6 +79,18 @@ func TestRun(t *testing.T) {
 		{"ErrSourcesLayout", []string{"-jwks", jwks, "-sources", filepath.Join("..", "..", "testdata", "receipt"), fixture("v2-receipt.json")}, 1, "",
 			"no policy directory"},
 
+		// Proof bundles, as the console's .json download.
+		{"OKBundle", []string{"-bundle", fixture("v2-bundle.json")}, 0,
+			"OK: bundle of subject sub_abcdefghijklmnopqrstuvwxyz made 2026-12-02T04:30:00.000Z, sealed by key ", ""},
+		{"OKBundleCountsEverything", []string{"-bundle", fixture("v2-bundle.json")}, 0,
+			"3 receipts (2 device-signed, 1 server-attested), every device signature, countersignature and chain link verified; 21 text hashes match the sources", ""},
+		{"OKBundleNamesTheKeysItTrusted", []string{"-bundle", fixture("v2-bundle.json")}, 0, "keys trusted from the bundle itself: ", ""},
+		{"OKBundleWithPublishedKeys", []string{"-jwks", jwks, "-bundle", fixture("v2-bundle.json")}, 0, "OK: bundle of subject", ""},
+		{"ErrBundleKeyNotPublished", []string{"-jwks", fixture("other-jwks.json"), "-bundle", fixture("v2-bundle.json")}, 1, "",
+			"is not among the keys given"},
+		{"ErrBundleIsAReceipt", []string{"-bundle", fixture("v2-receipt.json")}, 1, "", "FAILED: bundle: not in the canonical form"},
+		{"ErrBundleWithSources", []string{"-sources", "x", "-bundle", fixture("v2-bundle.json")}, 2, "", "usage:"},
+
 		{"ErrNoJWKS", []string{fixture("receipt.json")}, 2, "", "usage:"},
 		{"ErrBothModes", []string{"-jwks", jwks, "-chain", fixture("history.json"), fixture("receipt.json")}, 2, "", "usage:"},
 		{"ErrMissingFile", []string{"-jwks", jwks, fixture("nope.json")}, 1, "", "no such file"},
@@ -220,5 +232,37 @@ func TestThroughTheNotice(t *testing.T) {
 			assert.Equal(t, 1, code, "stdout: %s", stdout.String())
 			assert.Contains(t, stderr.String(), "FAILED: "+tt.want)
 		})
+	}
+}
+
+// One altered byte anywhere in a bundle makes it fail: in the receipts,
+// the texts, the keys, the seal or the JSON around them. The positions are
+// spread over the whole file, and include every byte of the seal.
+func TestBundleAlteredByte(t *testing.T) {
+	data, err := os.ReadFile(fixture("v2-bundle.json"))
+	require.NoError(t, err)
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run([]string{"-bundle", fixture("v2-bundle.json")}, &stdout, &stderr), stderr.String())
+
+	seal := bytes.LastIndex(data, []byte(`"seal":"`))
+	require.Positive(t, seal)
+	positions := map[int]bool{}
+	for i := seal; i < len(data); i++ {
+		positions[i] = true
+	}
+	for i := 0; i < len(data); i += len(data)/150 + 1 {
+		positions[i] = true
+	}
+	dir := t.TempDir()
+	for i := range positions {
+		altered := bytes.Clone(data)
+		altered[i] ^= 0x01
+		file := filepath.Join(dir, "altered.json")
+		require.NoError(t, os.WriteFile(file, altered, 0o644))
+		stdout.Reset()
+		stderr.Reset()
+		if code := run([]string{"-bundle", file}, &stdout, &stderr); code != 1 {
+			t.Errorf("byte %d (%q → %q) altered: exit %d, want 1; stdout: %s", i, data[i], altered[i], code, stdout.String())
+		}
 	}
 }

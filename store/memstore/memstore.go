@@ -20,6 +20,7 @@ type Store struct {
 	keys    map[string]string
 	nonces  map[string]time.Time
 	records []receipt.Record
+	cons    *consoleState // the console's operators, sessions and audit log
 	// FailPut, when set, makes Put fail with its error before storing
 	// anything, as a broken disk would.
 	FailPut error

@@ -11,3 +11,7 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) receipt.Store { return memstore.New() })
 }
+
+func TestConsole(t *testing.T) {
+	storetest.RunConsole(t, func(t *testing.T) storetest.ConsoleStore { return memstore.New() })
+}

@@ -39,5 +39,8 @@ func TestMigrateFromSchema1(t *testing.T) {
 	}
 	require.NoError(t, conn.Close(ctx))
 
-	storetest.CheckMigrated(t, open(t, dsn), f)
+	db := open(t, dsn)
+	storetest.CheckMigrated(t, db, f)
+	// Migration 3 counted what was stored before it.
+	storetest.CheckMigratedInsights(t, db, f)
 }

@@ -124,6 +124,7 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 			r.ID, r.Subject, r.PrevHash, r.Hash, r.PolicyVersion, r.Surface,
 			r.IssuedAt, r.ReceivedAt, packed, r.Countersig, r.KeyID,
 			r.Schema, r.Language, r.Decision, r.DeviceKey, states, shown, r.Reask, codec)
+		tx.counts.Add(r)
 		if enroll {
 			tx.queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
 				r.DeviceKey, r.Subject, r.ReceivedAt, r.ID)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/kaiconn/consent/store/internal/tally"
 )
 
 // wtx is the writer's transaction. A write is not sent when a job makes
@@ -18,9 +20,13 @@ import (
 // A write that fails makes the read or commit it travels with fail; the
 // batch writer then rolls the batch back and runs each job alone, so the
 // failure lands on the job that caused it.
+//
+// The insights' counts of the receipts a transaction inserts travel with
+// its commit (queueCounts).
 type wtx struct {
 	tx      pgx.Tx
 	pending pgx.Batch
+	counts  tally.Counts
 }
 
 // queue adds a write to send with the next read or the commit.
@@ -71,6 +77,7 @@ func (t txs) Begin(ctx context.Context) (*wtx, error) {
 }
 
 func (txs) Commit(ctx context.Context, w *wtx) error {
+	w.queueCounts()
 	if err := w.flush(ctx); err != nil {
 		return errors.Join(err, w.tx.Rollback(ctx))
 	}

@@ -53,6 +53,7 @@ type DB struct {
 	commits     atomic.Uint64 // transactions the writer committed
 	stopCkpt    chan struct{}
 	ckptStopped chan struct{}
+	folder      folder // counts the insights (fold.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -124,6 +125,7 @@ func Open(path string) (*DB, error) {
 	db.writer = batch.New[*sql.Tx](txs{write, &db.commits}, batch.DefaultMax)
 	db.stopCkpt, db.ckptStopped = make(chan struct{}), make(chan struct{})
 	go db.checkpoints()
+	db.folder.start(db)
 	return db, nil
 }
 
@@ -153,6 +155,7 @@ func (db *DB) checkpoints() {
 // pools; later calls return the first result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		db.folder.stop()
 		db.writer.Close()
 		close(db.stopCkpt)
 		<-db.ckptStopped

@@ -1,0 +1,405 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kaiconn/consent/console"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/views"
+)
+
+// The consent records console (docs/console.md) at /admin: sign-in, the
+// insights, the look-up of a subject's receipts with their proof bundles,
+// the operations page and the audit log.
+//
+// Threat model. The console reads every person's consent record, so:
+//   - only named operators sign in (kaiconn admin add; there is no default
+//     account), with argon2id passwords and a lock-out after failed
+//     attempts that does not tell which names exist;
+//   - the session cookie is HttpOnly, SameSite=Strict, Secure behind TLS,
+//     scoped to /admin, and names a session the store keeps by hash, which
+//     signing out or disabling the operator ends;
+//   - every post carries the session's CSRF token and must come from our
+//     own origin (Origin, else Sec-Fetch-Site); the sign-in form carries a
+//     token bound to a cookie of its own;
+//   - roles decide what each page shows (console.Role.May), and every
+//     action, refusals included, is appended to the audit log before the
+//     page is written: a view that cannot be logged is not shown.
+
+// AdminConfig tunes the console.
+type AdminConfig struct {
+	// LockoutAttempts failed sign-ins in a row lock an operator out for
+	// LockoutDuration: 5 and 15 minutes when zero.
+	LockoutAttempts int
+	LockoutDuration time.Duration
+	// SessionLifetime is how long a sign-in lasts: 8 hours when zero.
+	SessionLifetime time.Duration
+}
+
+func (c AdminConfig) sessionLifetime() time.Duration {
+	if c.SessionLifetime <= 0 {
+		return 8 * time.Hour
+	}
+	return c.SessionLifetime
+}
+
+// Cookies of the console, both HttpOnly, SameSite=Strict, Path=/admin.
+const (
+	adminSessionCookie = "kc_admin"       // the session token
+	adminLoginCookie   = "kc_admin_login" // binds the sign-in form's CSRF token to this browser
+)
+
+// admin is the console's state within the server.
+type admin struct {
+	s        *Server
+	store    console.Store
+	signIn   *console.SignIn
+	loginKey []byte // keys the sign-in form's CSRF token
+	now      func() time.Time
+}
+
+type adminCtxKey struct{}
+
+// adminRequest is who is asking, once signed in.
+type adminRequest struct {
+	op      console.Operator
+	session console.Session
+	lang    string
+	loc     *lang.Localizer
+}
+
+// mountAdmin serves the console, when the store keeps it.
+func (s *Server) mountAdmin(r chi.Router) {
+	store, ok := s.store.(console.Store)
+	if !ok {
+		return
+	}
+	mac := hmac.New(sha256.New, s.cookieKey)
+	mac.Write([]byte("kaiconn-admin-login"))
+	a := &admin{s: s, store: store, loginKey: mac.Sum(nil), now: time.Now}
+	a.signIn = &console.SignIn{Store: store, Now: a.now, Lockout: console.Lockout{
+		MaxFailures: s.cfg.Admin.LockoutAttempts, Duration: s.cfg.Admin.LockoutDuration,
+	}}
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(noStore, a.sameOrigin)
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/admin/insights", http.StatusSeeOther)
+		})
+		r.Get("/login", a.loginPage)
+		r.Post("/login", a.login)
+		r.Group(func(r chi.Router) {
+			r.Use(a.signedIn)
+			r.Post("/logout", a.logout)
+			r.With(a.may(console.SeeInsights)).Get("/insights", a.insights)
+			r.With(a.may(console.SeeOperations)).Get("/operations", a.operations)
+			r.With(a.may(console.LookUp)).Get("/lookup", a.lookup)
+			r.With(a.may(console.LookUp)).Get("/subjects/{subject}", a.subject)
+			r.With(a.may(console.LookUp)).Get("/subjects/{subject}/proof.html", a.proofHTML)
+			r.With(a.may(console.LookUp)).Get("/subjects/{subject}/proof.json", a.proofJSON)
+			r.With(a.may(console.ReadAudit)).Get("/audit", a.auditPage)
+			r.With(a.may(console.ReadAudit)).Get("/audit.ndjson", a.auditExport)
+		})
+	})
+}
+
+// noStore keeps console pages out of caches: they show personal data.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin refuses a post from another origin before anything reads
+// it: the Origin header when the browser sends one ("null" included),
+// else Sec-Fetch-Site. A client that sends neither is not a browser a
+// page could have driven, and still needs the CSRF token.
+func (a *admin) sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			origin := r.Header.Get("Origin")
+			site := r.Header.Get("Sec-Fetch-Site")
+			if (origin != "" && origin != selfOrigin(r)) || (origin == "" && site != "" && site != "same-origin" && site != "none") {
+				a.refuseCrossSite(w, r)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+			if err := r.ParseForm(); err != nil {
+				http.Error(w, "form: unreadable", http.StatusBadRequest)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *admin) refuseCrossSite(w http.ResponseWriter, r *http.Request) {
+	a.audit(r.Context(), console.Entry{Action: "post " + routeName(r), Outcome: "cross-site"})
+	http.Error(w, "cross-site request refused", http.StatusForbidden)
+}
+
+// routeName is the console path without ids, for the audit log.
+func routeName(r *http.Request) string {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/admin/subjects/") {
+		return "/admin/subjects/…"
+	}
+	if len(p) > 64 {
+		p = p[:64]
+	}
+	return p
+}
+
+// signedIn finds the request's session and operator; without one, a page
+// sends the browser to the sign-in form and a post is refused.
+func (a *admin) signedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := a.s.readerLang(w, r)
+		req, ok := a.session(r)
+		if !ok {
+			if r.Method != http.MethodGet {
+				http.Error(w, "not signed in", http.StatusForbidden)
+				return
+			}
+			next := r.URL.Path
+			if r.URL.RawQuery != "" {
+				next += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, "/admin/login?"+url.Values{"lang": {l}, "next": {next}}.Encode(), http.StatusSeeOther)
+			return
+		}
+		req.lang, req.loc = l, a.s.msgs.Localizer(l)
+		if r.Method == http.MethodPost {
+			if err := req.session.CheckCSRF(r.PostFormValue("csrf")); err != nil {
+				a.audit(r.Context(), a.entry(req, "post "+routeName(r), "", "csrf"))
+				http.Error(w, "form: not one this session was given", http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), adminCtxKey{}, req)))
+	})
+}
+
+// session reads the session cookie; the operator must still exist and be
+// enabled, so that disabling one takes effect at once.
+func (a *admin) session(r *http.Request) (*adminRequest, bool) {
+	c, err := r.Cookie(adminSessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, false
+	}
+	now := a.now()
+	sess, err := a.store.Session(r.Context(), console.SessionID(c.Value), now)
+	if err != nil {
+		return nil, false
+	}
+	op, err := a.store.Operator(r.Context(), sess.Operator)
+	if err != nil || op.Disabled {
+		return nil, false
+	}
+	return &adminRequest{op: op, session: sess}, true
+}
+
+func requestOf(r *http.Request) *adminRequest {
+	return r.Context().Value(adminCtxKey{}).(*adminRequest)
+}
+
+// may lets the request through when the operator's role grants p, and
+// otherwise logs the refusal and answers 403.
+func (a *admin) may(p console.Permission) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			req := requestOf(r)
+			if !req.op.Role.May(p) {
+				target := chi.URLParam(r, "subject")
+				if target == "" {
+					target = r.URL.Query().Get("q")
+				}
+				a.audit(r.Context(), a.entry(req, string(p), target, console.OutcomeDenied))
+				a.fail(w, r, http.StatusForbidden, req.loc.T("admin_forbidden_title"), req.loc.T("admin_forbidden"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// entry is an audit entry of req.
+func (a *admin) entry(req *adminRequest, action, target, outcome string) console.Entry {
+	return console.Entry{At: a.now(), Operator: req.op.Name, Role: req.op.Role, Action: action, Target: target, Outcome: outcome}
+}
+
+// audit appends e. It reports failure, so that a view that must be logged
+// is not shown unlogged.
+func (a *admin) audit(ctx context.Context, e console.Entry) bool {
+	if e.At.IsZero() {
+		e.At = a.now()
+	}
+	if len(e.Target) > 200 {
+		e.Target = e.Target[:200]
+	}
+	if _, err := a.store.Append(ctx, e); err != nil {
+		a.s.log.Error("admin: audit log", "action", e.Action, "err", err)
+		return false
+	}
+	return true
+}
+
+// logged appends an entry for a view and, when that fails, answers 500
+// instead of the view.
+func (a *admin) logged(w http.ResponseWriter, r *http.Request, action, target string) bool {
+	req := requestOf(r)
+	if a.audit(r.Context(), a.entry(req, action, target, console.OutcomeOK)) {
+		return true
+	}
+	a.fail(w, r, http.StatusInternalServerError, req.loc.T("admin_error_title"), req.loc.T("admin_error_audit"))
+	return false
+}
+
+// chrome is the frame of a page for req.
+func (a *admin) chrome(r *http.Request, current string) views.AdminChrome {
+	req := requestOf(r)
+	q := r.URL.Query()
+	q.Set("lang", lang.Other(req.lang))
+	return views.AdminChrome{
+		Lang: req.lang, Operator: req.op.Name, Role: req.loc.T("admin_role_" + string(req.op.Role)), CSRF: req.session.CSRF,
+		Current: current, CanLookUp: req.op.Role.May(console.LookUp), CanAudit: req.op.Role.May(console.ReadAudit),
+		SwitchURL: r.URL.Path + "?" + q.Encode(),
+	}
+}
+
+// page writes a console page inside the shell.
+func (a *admin) page(w http.ResponseWriter, r *http.Request, status int, title string, c views.AdminChrome, body templ.Component) {
+	req := requestOf(r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	a.s.render(w, r, views.Page{Lang: req.lang, Title: title, Surface: "admin", NoWasm: true}, req.loc,
+		templ.ComponentFunc(func(ctx context.Context, w2 io.Writer) error {
+			return views.AdminShell(c, req.loc).Render(templ.WithChildren(ctx, body), w2)
+		}))
+}
+
+// fail writes an error page inside the shell.
+func (a *admin) fail(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	req := requestOf(r)
+	c := a.chrome(r, "")
+	a.page(w, r, status, title, c, views.AdminErrorPage(views.AdminError{AdminChrome: c, Title: title, Message: message}, req.loc))
+}
+
+// loginToken is the sign-in form's CSRF token for the value of its
+// cookie: only a page our server wrote for this browser has both.
+func (a *admin) loginToken(cookie string) string {
+	mac := hmac.New(sha256.New, a.loginKey)
+	mac.Write([]byte(cookie))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func (a *admin) cookie(r *http.Request, name, value, path string, maxAge time.Duration) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: int(maxAge / time.Second), HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: isHTTPS(r)}
+}
+
+// safeNext keeps a post-sign-in destination inside the console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/admin/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/admin/insights"
+	}
+	return next
+}
+
+func (a *admin) loginPage(w http.ResponseWriter, r *http.Request) {
+	l := a.s.readerLang(w, r)
+	if _, ok := a.session(r); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	a.renderLogin(w, r, http.StatusOK, l, "", "", r.URL.Query().Get("next"))
+}
+
+func (a *admin) renderLogin(w http.ResponseWriter, r *http.Request, status int, l, name, errID, next string) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	value := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, a.cookie(r, adminLoginCookie, value, "/admin/login", time.Hour))
+	loc := a.s.msgs.Localizer(l)
+	v := views.AdminLogin{Lang: l, CSRF: a.loginToken(value), Name: name, Next: next, Error: errID,
+		SwitchURL: "/admin/login?" + url.Values{"lang": {lang.Other(l)}, "next": {next}}.Encode()}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	a.s.render(w, r, views.Page{Lang: l, Title: loc.T("admin_sign_in_title"), Surface: "admin", NoWasm: true}, loc, views.AdminLoginPage(v, loc))
+}
+
+func (a *admin) login(w http.ResponseWriter, r *http.Request) {
+	l := a.s.readerLang(w, r)
+	if pl, ok := lang.Normalize(r.PostFormValue("lang")); ok {
+		l = pl
+	}
+	name, next := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("next")
+	c, err := r.Cookie(adminLoginCookie)
+	if err != nil || !hmac.Equal([]byte(a.loginToken(c.Value)), []byte(r.PostFormValue("csrf"))) {
+		a.audit(r.Context(), console.Entry{Action: console.ActionSignIn, Outcome: "csrf"})
+		a.renderLogin(w, r, http.StatusForbidden, l, name, "admin_error_form", next)
+		return
+	}
+	op, outcome, err := a.signIn.Check(r.Context(), name, r.PostFormValue("password"))
+	entry := console.Entry{Operator: name, Role: op.Role, Action: console.ActionSignIn, Outcome: outcome}
+	if outcome == console.OutcomeUnknown {
+		// Whatever was typed as a name may be a password typed in the
+		// wrong field: it does not go into the log.
+		entry.Operator = ""
+	}
+	switch {
+	case err == console.ErrLockedOut:
+		a.audit(r.Context(), entry)
+		a.renderLogin(w, r, http.StatusTooManyRequests, l, name, "admin_error_locked", next)
+		return
+	case err == console.ErrBadCredentials:
+		a.audit(r.Context(), entry)
+		a.renderLogin(w, r, http.StatusUnauthorized, l, name, "admin_error_credentials", next)
+		return
+	case err != nil:
+		a.s.log.Error("admin: sign-in", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	sess, token := console.NewSession(op.Name, a.now(), a.s.cfg.Admin.sessionLifetime())
+	if err := a.store.CreateSession(r.Context(), sess); err != nil || !a.audit(r.Context(), entry) {
+		a.s.log.Error("admin: session", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	http.SetCookie(w, a.cookie(r, adminLoginCookie, "", "/admin/login", -time.Second))
+	http.SetCookie(w, a.cookie(r, adminSessionCookie, token, "/admin", a.s.cfg.Admin.sessionLifetime()))
+	dest := safeNext(next)
+	sep := "?"
+	if strings.Contains(dest, "?") {
+		sep = "&"
+	}
+	if !strings.Contains(dest, "lang=") {
+		dest += sep + "lang=" + l
+	}
+	http.Redirect(w, r, dest, http.StatusSeeOther)
+}
+
+func (a *admin) logout(w http.ResponseWriter, r *http.Request) {
+	req := requestOf(r)
+	if err := a.store.EndSession(r.Context(), req.session.ID); err != nil {
+		a.s.log.Error("admin: sign-out", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	a.audit(r.Context(), a.entry(req, console.ActionSignOut, "", console.OutcomeOK))
+	http.SetCookie(w, a.cookie(r, adminSessionCookie, "", "/admin", -time.Second))
+	http.Redirect(w, r, "/admin/login?lang="+req.lang, http.StatusSeeOther)
+}

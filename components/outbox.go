@@ -3,7 +3,6 @@ package components
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -52,11 +51,20 @@ func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Met
 }
 
 // ReceiptOrder is what the outbox needs to sign a decision's receipt: the
-// decision as the server took it (or as the page took it offline) and the
-// receipt's metadata, so server and device build the very same receipt.
+// decision as the server took it (or as the page took it offline), the
+// receipt's metadata (its server-minted id, its notice and the ticket that
+// names both), and the subject the server's credential puts it under, so
+// server and device build the very same receipt.
 type ReceiptOrder struct {
 	Decision consent.Decision    `json:"decision"`
 	Meta     consentreceipt.Meta `json:"meta"`
+	// Subject is the subject the server recorded the decision for (the
+	// browser's kc_sub); "" when the page took the decision offline and the
+	// device keeps its own.
+	Subject string `json:"subject,omitempty"`
+	// PrevHash is the hash of Subject's newest receipt when the server
+	// answered, "" for none: where a device new to Subject starts.
+	PrevHash string `json:"prevHash,omitempty"`
 }
 
 // Outcome is the server's JSON answer to a decision the wasm posted on the
@@ -75,19 +83,6 @@ func readOutcome[V any](status int, body []byte, err error) (out Outcome[V], ok 
 		return out, false
 	}
 	return out, true
-}
-
-// nameReceipt mints the receipt id of the decision being posted (once, so a
-// retried post names the same receipt) and, where this browser can sign and
-// keep its receipts, puts it in the form; without an outbox the server
-// attests the decision, as for a form posted before the wasm.
-func nameReceipt(form url.Values, id *string) {
-	if *id == "" {
-		*id = outbox.NewReceiptID()
-	}
-	if web.deviceReceipts() {
-		form.Set("receipt", *id)
-	}
 }
 
 // recordOrder records an order's receipt in the outbox. A failure is

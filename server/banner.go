@@ -197,19 +197,6 @@ func (p bannerParams) hidden() []views.Hidden {
 	return h
 }
 
-// selfOrigin is the origin the request was made to.
-func selfOrigin(r *http.Request) string {
-	scheme := "http"
-	if isHTTPS(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
-}
-
 // allowedParent reports whether origin may embed the banner and receive its
 // messages: our own origin or one of Config.BannerOrigins. Anything else is
 // ignored, so the banner never posts a decision to a page it does not know.
@@ -217,7 +204,7 @@ func (b *banner) allowedParent(r *http.Request, origin string) bool {
 	if origin == "" {
 		return false
 	}
-	return origin == selfOrigin(r) || slices.Contains(b.s.cfg.BannerOrigins, origin)
+	return origin == b.s.selfOrigin(r) || slices.Contains(b.s.cfg.BannerOrigins, origin)
 }
 
 // setFrameAncestors widens the global frame-ancestors 'self' for the banner
@@ -273,7 +260,7 @@ func (b *banner) consentCookie(r *http.Request, value string, maxAge time.Durati
 		Domain:   b.s.cfg.CookieDomain,
 		MaxAge:   int(maxAge / time.Second),
 		SameSite: http.SameSiteLaxMode,
-		Secure:   isHTTPS(r),
+		Secure:   b.s.isHTTPS(r),
 	}
 }
 
@@ -285,7 +272,8 @@ func (b *banner) handlePage(w http.ResponseWriter, r *http.Request) {
 		// Forget a value we cannot trust so embed.js stops reading it.
 		http.SetCookie(w, b.consentCookie(r, "", -time.Second))
 	}
-	v := b.view(p, d, ok)
+	ticket := b.s.pageTicket(r)
+	v := b.view(p, d, ok, ticket)
 	switch {
 	case q.Get("layer") == "2":
 		v.Layer = views.BannerLayerChoices
@@ -295,7 +283,7 @@ func (b *banner) handlePage(w http.ResponseWriter, r *http.Request) {
 			// frames): use the signed value the form post handed on.
 			if c, err := parseConsentCookie(q.Get("c"), b.key); err == nil {
 				if d, err = decisionFromCookie(b.cat, c, p.Lang); err == nil {
-					v, ok = b.view(p, d, true), true
+					v, ok = b.view(p, d, true, ticket), true
 				}
 			}
 		}
@@ -325,7 +313,7 @@ func (b *banner) cookieValue(r *http.Request, q url.Values) string {
 	return q.Get("c")
 }
 
-func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.BannerView {
+func (b *banner) view(p bannerParams, d consent.Decision, decided bool, ticket string) views.BannerView {
 	v := views.BannerView{
 		Lang:         p.Lang,
 		Layer:        views.BannerLayerFirst,
@@ -338,7 +326,8 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.Ba
 		PolicyURL:    "/privacy?" + url.Values{"lang": {p.Lang}}.Encode() + "#s2-1",
 		ChoicesURL:   "/banner?" + p.query("layer", "2"),
 		FirstURL:     "/banner?" + p.query("open", "1"),
-		State:        map[string]any{"lang": p.Lang, "hidden": p.hidden(), "gpc": p.GPC && !decided, "granted": map[string]bool{}},
+		Ticket:       ticket,
+		State:        map[string]any{"lang": p.Lang, "hidden": p.hidden(), "ticket": ticket, "gpc": p.GPC && !decided, "granted": map[string]bool{}},
 	}
 	granted := v.State.(map[string]any)["granted"].(map[string]bool)
 	for _, c := range b.cat.Purposes(consent.SurfaceWebBanner) {
@@ -356,7 +345,7 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.Ba
 // consent cookie and sends the browser to the confirmation (303), so the
 // forms work with no script and no wasm at all.
 func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
-	if !sameOriginPost(r) {
+	if !b.s.sameOriginPost(r) {
 		// A page elsewhere must not be able to consent for a visitor.
 		http.Error(w, "cross-origin consent posts are refused", http.StatusForbidden)
 		return
@@ -372,21 +361,32 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errs.Message(err), errStatus(err))
 		return
 	}
-	// A visitor is known only by the receipt of their last choice: a new
-	// choice joins that receipt's subject, so withdrawing shows as such in
-	// one chain. A first choice starts a new pseudonymous subject.
-	subject := ""
-	if prev, c, ok, _ := b.current(r, p.Lang); ok {
-		if subject = b.s.subjectOf(r.Context(), c.ReceiptID); subject != "" {
-			d.Kind = laterKind(prev, d)
-		}
+	// A visitor is known by the subject credential the server gave their
+	// browser with their first choice (kc_sub): a new choice joins that
+	// subject's chain, so withdrawing shows as such in one chain. A first
+	// choice starts a new pseudonymous subject.
+	c, err := b.s.postCredential(r.Context(), r)
+	if err != nil {
+		http.Error(w, errs.Message(err), errStatus(err))
+		return
 	}
-	receiptID, _, err := b.s.recordDecision(r.Context(), d, subject)
+	head, err := b.s.head(r.Context(), c.Subject)
 	if err != nil {
 		b.s.log.Error("record banner decision", "err", err)
 		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)
 		return
 	}
+	if prev := head.decision(consent.SurfaceWebBanner); prev != nil {
+		d.Kind = laterKind(*prev, d)
+	}
+	receiptID, kind, err := b.s.recordDecision(r.Context(), d, c)
+	if err != nil {
+		b.s.log.Error("record banner decision", "err", err)
+		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)
+		return
+	}
+	d.Kind = kind
+	b.s.setSubject(w, r, c.Subject)
 	value := cookieFromDecision(b.cat, d, receiptID).encode(b.key)
 	http.SetCookie(w, b.consentCookie(r, value, b.maxAge(d)))
 	http.Redirect(w, r, "/banner?"+p.query("layer", "done", "c", value), http.StatusSeeOther)
@@ -435,9 +435,9 @@ func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Dec
 // Browsers send Origin with every POST; Sec-Fetch-Site is the fallback.
 // Clients that send neither (curl, tests) are not browsers carrying a
 // visitor's cookies, so they are let through.
-func sameOriginPost(r *http.Request) bool {
+func (s *Server) sameOriginPost(r *http.Request) bool {
 	if o := r.Header.Get("Origin"); o != "" {
-		return o == selfOrigin(r)
+		return o == s.selfOrigin(r)
 	}
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/locales/policy"
@@ -84,9 +85,10 @@ type Server struct {
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
 
-	cookieKey []byte      // signs the consent cookies (kc_consent, kc_app_consent)
-	app       *appConsent // the first-launch gate and settings
-	banner    *banner     // the website's cookie banner
+	cookieKey []byte           // signs the consent cookies (kc_consent, kc_app_consent)
+	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
+	app       *appConsent      // the first-launch gate and settings
+	banner    *banner          // the website's cookie banner
 
 	http    *http.Server
 	ln      net.Listener
@@ -126,6 +128,9 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	if s.cookieKey, err = loadCookieKey(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("cookie key: %w", err)
+	}
+	if s.creds, err = credential.NewKeys(s.cookieKey); err != nil {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
 	s.app = s.newAppConsent()

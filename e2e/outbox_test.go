@@ -103,7 +103,10 @@ func startOutboxServer(t *testing.T) *outboxServer {
 			return ok && version == cat.Version()
 		}, nil)
 	s := &outboxServer{store: memstore.New(), jwks: keys.JWKS(), posts: map[string]int{}}
-	apiHandler := api.New(api.Config{RateLimit: -1}, s.store, keys, v, nil)
+	apiHandler := api.New(api.Config{RateLimit: -1}, api.Deps{
+		Store: s.store, Keys: keys, Validator: v,
+		Catalogue: func(version string) (*consent.Catalogue, bool) { return cat, version == cat.Version() },
+	})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -111,7 +111,7 @@ func (o *Outbox) Record(ctx context.Context, d consent.Decision, meta consentrec
 			return nil
 		}
 		if meta.Previous == nil {
-			meta.Previous = previous(entries, d.Surface)
+			meta.Previous = previous(entries, d.Surface, "")
 		}
 		params, err := consentreceipt.Params(d, meta, dev.Subject, dev.Head)
 		if err != nil {
@@ -146,10 +146,13 @@ func sameDecision(a, b consent.Decision) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-func previous(entries []Entry, surface consent.Surface) *consent.Decision {
+// previous is the decision of the newest entry on the audience of surface
+// that the server has not rejected (nor is being rejected: skip), nil when
+// none.
+func previous(entries []Entry, surface consent.Surface, skip string) *consent.Decision {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.State != StateRejected && consentreceipt.SameAudience(e.Decision.Surface, surface) {
+		if e.State != StateRejected && e.ID != skip && consentreceipt.SameAudience(e.Decision.Surface, surface) {
 			return &e.Decision
 		}
 	}
@@ -331,29 +334,40 @@ func (o *Outbox) reject(ctx context.Context, dev Device, entries []Entry, i int,
 			prev = x.Hash
 		}
 	}
-	for _, x := range entries[i+1:] {
+	for j, x := range entries[i+1:] {
 		if x.State == StateRejected {
 			continue
 		}
-		s, err := receipt.Decode(x.Envelope)
-		if err != nil {
-			return err
-		}
-		r := s.Receipt
-		r.PrevHash = prev
-		signed, err := receipt.Sign(&r, o.cfg.Signer)
-		if err != nil {
-			return err
-		}
-		if err := setEnvelope(&x, signed); err != nil {
+		// What the receipt withdraws depends on the receipt before it,
+		// which is now another one: build it again, not just relink it.
+		previous := previous(entries[:i+1+j], x.Decision.Surface, e.ID)
+		if err := o.resign(&x, dev.Subject, prev, previous); err != nil {
 			return err
 		}
 		prev = x.Hash
+		entries[i+1+j] = x
 		changed = append(changed, x)
 	}
 	next := dev
 	next.Head = prev
 	return o.cfg.Store.Save(ctx, &dev, &next, changed...)
+}
+
+// resign builds e's receipt again from its decision under subject, chained
+// to prevHash, after previous (nil when none on the audience), and signs it.
+func (o *Outbox) resign(e *Entry, subject, prevHash string, previous *consent.Decision) error {
+	meta := e.Meta
+	meta.Previous = previous
+	params, err := consentreceipt.Params(e.Decision, meta, subject, prevHash)
+	if err != nil {
+		return err
+	}
+	signed, err := receipt.Sign(receipt.New(params), o.cfg.Signer)
+	if err != nil {
+		return err
+	}
+	e.Meta = meta
+	return setEnvelope(e, signed)
 }
 
 // Receipts returns every receipt of the device, oldest first, with its state

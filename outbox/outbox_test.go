@@ -55,7 +55,10 @@ func newServer(t *testing.T, now func() time.Time) *server {
 			return version == cat.Version() && (app || web)
 		}, now)
 	s := &server{store: memstore.New(), jwks: keys.JWKS(), posts: map[string]int{}}
-	h := api.New(api.Config{RateLimit: -1, Now: now}, s.store, keys, v, nil)
+	h := api.New(api.Config{RateLimit: -1, Now: now}, api.Deps{
+		Store: s.store, Keys: keys, Validator: v,
+		Catalogue: func(version string) (*consent.Catalogue, bool) { return cat, version == cat.Version() },
+	})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			var env struct {

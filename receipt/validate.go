@@ -49,6 +49,17 @@ func NewValidator(policyHash PolicyHashFunc, purposeKnown PurposeFunc, now func(
 // Validate is for receipts posted by devices: it refuses a server-attested
 // envelope, so that nobody can post a receipt without a device signature.
 func (v *Validator) Validate(s *Signed, head string) error {
+	if err := v.ValidateSigned(s); err != nil {
+		return err
+	}
+	return chain(&s.Receipt, head)
+}
+
+// ValidateSigned is Validate without the chain: everything a device's
+// receipt must meet whoever its subject is. The API checks the chain itself,
+// with one answer for every way a receipt may not extend a subject, so that
+// it tells nobody whether a subject exists.
+func (v *Validator) ValidateSigned(s *Signed) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -58,7 +69,7 @@ func (v *Validator) Validate(s *Signed, head string) error {
 	if err := s.VerifyDevice(); err != nil {
 		return err
 	}
-	return v.validate(s, head)
+	return v.validate(s)
 }
 
 // ValidateAttested applies the rules of Validate but the device signature to
@@ -71,10 +82,13 @@ func (v *Validator) ValidateAttested(s *Signed, head string) error {
 	if s.Attestation != AttestationServer {
 		return errs.New(errs.Unprocessable, "attestation: must be server")
 	}
-	return v.validate(s, head)
+	if err := v.validate(s); err != nil {
+		return err
+	}
+	return chain(&s.Receipt, head)
 }
 
-func (v *Validator) validate(s *Signed, head string) error {
+func (v *Validator) validate(s *Signed) error {
 	r := &s.Receipt
 	// A kaiconn-receipt/2 receipt names its controller only through its
 	// notice, which this package does not build: consentreceipt.Check
@@ -102,6 +116,11 @@ func (v *Validator) validate(s *Signed, head string) error {
 	if issued.Before(now.Add(-v.maxAge())) {
 		return errs.New(errs.Unprocessable, "receipt.issuedAt: older than %s", v.maxAge())
 	}
+	return nil
+}
+
+// chain checks that r extends the chain whose newest receipt has hash head.
+func chain(r *Receipt, head string) error {
 	if r.PrevHash != head {
 		if head == "" {
 			return errs.New(errs.Unprocessable, "receipt.prevHash: chain broken: the subject has no receipt yet, prevHash must be empty")

@@ -38,7 +38,17 @@ func (s *Server) mountReceipts(r chi.Router) {
 		RateLimit:      s.cfg.RateLimit,
 		RateWindow:     s.cfg.RateWindow,
 		TrustedProxies: s.cfg.TrustedProxies,
-	}, s.store, s.keys, s.validator, s.log)
+	}, api.Deps{
+		Store:     s.store,
+		Keys:      s.keys,
+		Validator: s.validator,
+		Catalogue: func(version string) (*consent.Catalogue, bool) {
+			c, ok := s.catalogues[version]
+			return c, ok
+		},
+		Credentials: s.creds,
+		Logger:      s.log,
+	})
 	// The API is a router of its own with full paths; it must not see the
 	// outer router's half-consumed routing state.
 	fresh := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

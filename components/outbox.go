@@ -32,19 +32,20 @@ func startOutbox(ctx app.Context) {
 }
 
 // recordDecision records d as a signed receipt in the outbox, off the UI
-// goroutine, and calls done on the UI goroutine with the receipt id once
-// the receipt is durable in this browser (not once the server has it).
-// meta.ReceiptID must be minted when the person decides (outbox.NewReceiptID,
-// or the id the server put in the page state), so a double click records
-// one receipt.
-func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Meta, done func(ctx app.Context, receiptID string, err error)) {
+// goroutine, under the subject a names (the browser's, as the server's
+// credential says; none offline), and calls done on the UI goroutine with
+// the receipt id once the receipt is durable in this browser (not once the
+// server has it). meta.ReceiptID is the id of the page's ticket (or minted
+// when the person decided without one), so a double click records one
+// receipt.
+func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Meta, a outbox.Assignment, done func(ctx app.Context, receiptID string, err error)) {
 	ctx.Async(func() {
 		id, err := func() (string, error) {
 			o, err := outbox.Browser(context.Background())
 			if err != nil {
 				return "", err
 			}
-			return o.Record(context.Background(), d, meta)
+			return o.RecordFor(context.Background(), d, meta, a)
 		}()
 		ctx.Dispatch(func(ctx app.Context) { done(ctx, id, err) })
 	})
@@ -92,7 +93,8 @@ func recordOrder(ctx app.Context, o *ReceiptOrder) {
 	if o == nil || !app.IsClient {
 		return
 	}
-	recordDecision(ctx, o.Decision, o.Meta, func(_ app.Context, _ string, err error) {
+	a := outbox.Assignment{Subject: o.Subject, PrevHash: o.PrevHash}
+	recordDecision(ctx, o.Decision, o.Meta, a, func(_ app.Context, _ string, err error) {
 		if err != nil {
 			app.Log("receipt not recorded:", err)
 		}

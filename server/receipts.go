@@ -117,7 +117,7 @@ func (s *Server) purposeKnown(version, id string) bool {
 // rebuilt.
 //
 // It returns the receipt's id and the decision's kind as recorded, which
-// consistentKind may have changed.
+// consentreceipt.ConsistentKind may have changed.
 func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postCredential) (receiptID string, kind consent.Kind, err error) {
 	cat, ok := s.catalogues[d.PolicyVersion]
 	if !ok {
@@ -159,7 +159,7 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 		return receipt.Record{}, "", false, err
 	}
 	previous := head.decision(d.Surface)
-	d.Kind = consistentKind(d, previous)
+	d.Kind = consentreceipt.ConsistentKind(d, previous)
 	params, err := consentreceipt.Params(d, consentreceipt.Meta{
 		ReceiptID:    c.ReceiptID,
 		PolicySHA256: sha,
@@ -212,22 +212,6 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 		ShownAt:    c.ShownAt,
 	}, receipt.PutOptions{})
 	return stored, hash, created, err
-}
-
-// consistentKind keeps a decision's kind true to the subject's head: a
-// "withdrawn" decision that gives a purpose the head did not give (the
-// browser's cookie or the host app knew of a grant the subject's chain does
-// not hold) is an update. The catalogue check refuses such a withdrawal.
-func consistentKind(d consent.Decision, previous *consent.Decision) consent.Kind {
-	if d.Kind != consent.KindWithdrawn {
-		return d.Kind
-	}
-	for _, c := range d.Choices {
-		if c.Granted && !c.Required && (previous == nil || !previous.Granted(c.Purpose)) {
-			return consent.KindUpdated
-		}
-	}
-	return d.Kind
 }
 
 // purposeStates is what the store keeps of a receipt's purposes.
@@ -412,7 +396,7 @@ func (s *Server) order(ctx context.Context, d consent.Decision, c postCredential
 		return nil, err
 	}
 	previous := head.decision(d.Surface)
-	d.Kind = consistentKind(d, previous)
+	d.Kind = consentreceipt.ConsistentKind(d, previous)
 	return &components.ReceiptOrder{
 		Decision: d,
 		Meta: consentreceipt.Meta{

@@ -51,7 +51,7 @@ func (s *Server) mountBanner(r chi.Router) {
 	r.Get("/banner", b.handlePage)
 	r.Get("/banner/config", b.handleConfig)
 	r.Get("/banner/state", b.handleState)
-	r.Post("/banner/consent", b.handleDecide)
+	r.Method(http.MethodPost, "/banner/consent", s.forms.protect(true, b.handleDecide))
 	r.Get("/demo", b.handleDemo)
 	r.Get("/demo/frame", b.handleDemoFrame)
 }
@@ -343,13 +343,9 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool, ticket s
 
 // handleDecide records a choice made with the banner's forms, sets the
 // consent cookie and sends the browser to the confirmation (303), so the
-// forms work with no script and no wasm at all.
+// forms work with no script and no wasm at all. The form guard has checked
+// where the post came from and its rate (s.forms.protect).
 func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
-	if !b.s.sameOriginPost(r) {
-		// A page elsewhere must not be able to consent for a visitor.
-		http.Error(w, "cross-origin consent posts are refused", http.StatusForbidden)
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "form: unreadable", http.StatusBadRequest)
@@ -429,21 +425,6 @@ func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Dec
 		return consent.Agree(b.cat, consent.SurfaceWebBanner, ticked, l, now)
 	}
 	return consent.Decision{}, errs.New(errs.Invalid, "action: want accept, reject or save, have %q", form.Get("action"))
-}
-
-// sameOriginPost reports whether a form post came from our own pages.
-// Browsers send Origin with every POST; Sec-Fetch-Site is the fallback.
-// Clients that send neither (curl, tests) are not browsers carrying a
-// visitor's cookies, so they are let through.
-func (s *Server) sameOriginPost(r *http.Request) bool {
-	if o := r.Header.Get("Origin"); o != "" {
-		return o == s.selfOrigin(r)
-	}
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-		return true
-	}
-	return false
 }
 
 func errStatus(err error) int {

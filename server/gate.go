@@ -31,6 +31,8 @@ type appConsent struct {
 	latest *consent.Catalogue
 	policy *policy.Library
 	key    []byte // signs the decision cookie
+	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
+	secure func(*http.Request) bool
 }
 
 func (s *Server) newAppConsent() *appConsent {
@@ -41,25 +43,22 @@ func (s *Server) newAppConsent() *appConsent {
 		latest: s.catalogues[s.policies.Latest().ID],
 		policy: s.policies,
 		key:    s.cookieKey,
+		secure: s.isHTTPS,
 	}
 }
 
 func (s *Server) mountGate(r chi.Router) {
 	g := s.app
 	r.Get("/consent", s.withConsent(g, s.handleGate))
-	r.Post("/consent", s.withConsent(g, s.handleGatePost))
+	r.Method(http.MethodPost, "/consent", s.forms.protect(false, s.withConsent(g, s.handleGatePost)))
 	r.Get("/consent/done", s.withConsent(g, s.handleGateDone))
 }
 
-// withConsent refuses a decision posted from another site: only a person on
-// our own page decides.
+// withConsent reads a posted form, bounded in size. Where a decision may
+// be posted from is the form guard's to check (s.forms.protect).
 func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWriter, *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-				http.Error(w, "cross-site decision refused", http.StatusForbidden)
-				return
-			}
 			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, "form: unreadable", http.StatusBadRequest)

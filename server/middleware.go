@@ -53,18 +53,3 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.log.Debug("request", "method", r.Method, "route", route, "status", ww.Status(), "dur", time.Since(start))
 	})
 }
-
-// selfOrigin is the origin the request was made to.
-func (s *Server) selfOrigin(r *http.Request) string {
-	scheme := "http"
-	if s.isHTTPS(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-// isHTTPS tells whether the browser reached us over TLS. Every cookie's
-// Secure flag is its answer.
-func (s *Server) isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
-}

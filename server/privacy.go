@@ -28,7 +28,7 @@ func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 	q := r.URL.Query().Get("lang")
 	l := lang.Choose(q, cookie, r.Header.Get("Accept-Language"))
 	if _, ok := lang.Normalize(q); ok && cookie != l {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(r)})
 	}
 	w.Header().Add("Vary", "Accept-Language, Cookie")
 	return l

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -47,9 +48,19 @@ type Config struct {
 	// RateWindow: 120 per minute when zero, unlimited when negative.
 	RateLimit  int
 	RateWindow time.Duration
-	// TrustedProxies are the CIDR prefixes of reverse proxies whose
-	// X-Forwarded-For names the client for the rate limit.
+	// TrustedProxies are the CIDR prefixes (or addresses) of reverse
+	// proxies whose X-Forwarded-For names the client for the rate limits
+	// and whose X-Forwarded-Proto says whether the browser used TLS (then
+	// every cookie is Secure). From any other peer both are ignored.
 	TrustedProxies []string
+	// FormRateLimit is how many decisions (POST /consent,
+	// /settings/privacy, /banner/consent) one client IP may post per
+	// FormRateWindow, and FormSubjectRateLimit how many one subject (its
+	// kc_sub cookie) may: 60 and 10 per minute when zero, unlimited when
+	// negative.
+	FormRateLimit        int
+	FormSubjectRateLimit int
+	FormRateWindow       time.Duration
 	// CookieDomain is the Domain of the kc_consent cookie, e.g.
 	// "kaiconn.com" so that consent.kaiconn.com and www.kaiconn.com share
 	// one decision; empty makes a host-only cookie.
@@ -87,6 +98,8 @@ type Server struct {
 
 	cookieKey []byte           // signs the consent cookies (kc_consent, kc_app_consent)
 	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
+	proxies   []netip.Prefix   // Config.TrustedProxies
+	forms     *formGuard       // origin check and rate limits of the decision posts
 	app       *appConsent      // the first-launch gate and settings
 	banner    *banner          // the website's cookie banner
 
@@ -124,6 +137,9 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
+	if s.proxies, err = parseProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {
 		return nil, err
 	}
@@ -133,6 +149,7 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if s.creds, err = credential.NewKeys(s.cookieKey); err != nil {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
+	s.forms = s.newFormGuard()
 	s.app = s.newAppConsent()
 	if s.banner, err = s.newBanner(); err != nil {
 		return nil, fmt.Errorf("banner: %w", err)

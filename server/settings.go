@@ -22,7 +22,7 @@ import (
 func (s *Server) mountSettings(r chi.Router) {
 	g := s.app
 	r.Get("/settings/privacy", s.withConsent(g, s.handleSettings))
-	r.Post("/settings/privacy", s.withConsent(g, s.handleSettingsPost))
+	r.Method(http.MethodPost, "/settings/privacy", s.forms.protect(false, s.withConsent(g, s.handleSettingsPost)))
 	r.Get("/settings/privacy/receipts.json", s.withConsent(g, s.handleReceiptsDownload))
 }
 

@@ -255,7 +255,7 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	head, err := h.mayExtend(ctx, &s.Receipt, deviceKey, ticket != nil)
 	if err != nil {
-		h.fail(w, r, err)
+		h.failChain(w, r, s.Receipt.ID, hash, err)
 		return
 	}
 	cat, ok := h.cat(s.Receipt.Policy.Version)
@@ -305,7 +305,7 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
 		// The chain moved, or the key rules refused, after the checks
 		// above: the same one answer.
-		h.fail(w, r, errChain)
+		h.failChain(w, r, s.Receipt.ID, hash, errChain)
 		return
 	case err != nil:
 		h.fail(w, r, err)
@@ -374,6 +374,19 @@ func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey s
 		return nil, nil
 	}
 	return &consentreceipt.Head{Surface: head.Surface, States: head.States}, nil
+}
+
+// failChain answers a receipt the chain or key rules refused, unless the
+// refusal is that of a concurrent retry: the same receipt, stored by
+// another request since this one looked, gets its acknowledgement.
+func (h *handler) failChain(w http.ResponseWriter, r *http.Request, id, hash string, err error) {
+	if err == errChain {
+		if stored, gerr := h.store.Get(r.Context(), id); gerr == nil {
+			h.replay(w, r, stored, hash)
+			return
+		}
+	}
+	h.fail(w, r, err)
 }
 
 // replay answers a receipt whose id is already stored: the same answer for

@@ -293,8 +293,10 @@ func (g *Gate) Render() app.UI {
 	)
 }
 
+// switchURL is the language switch: setlang=1 tells the server the person
+// chose the language, which it may remember.
 func (g *Gate) switchURL() string {
-	q := url.Values{"lang": {lang.Other(g.view.Lang)}}
+	q := url.Values{"lang": {lang.Other(g.view.Lang)}, "setlang": {"1"}}
 	if g.view.HostState != "" {
 		q.Set("state", g.view.HostState)
 	}

@@ -128,7 +128,7 @@ func (s *Settings) Render() app.UI {
 	}
 	v := s.view
 	l := lang.DefaultBundle().Localizer(v.Lang)
-	q := url.Values{"lang": {lang.Other(v.Lang)}}
+	q := url.Values{"lang": {lang.Other(v.Lang)}, "setlang": {"1"}} // the person chose it
 	if v.HostState != "" {
 		q.Set("state", v.HostState)
 	}

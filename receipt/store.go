@@ -109,5 +109,9 @@ type Store interface {
 	// forgotten once expired.
 	UseNonce(ctx context.Context, nonce string, expires time.Time) error
 
+	// Ping checks, cheaply, that the store answers and its schema is there:
+	// for health checks.
+	Ping(ctx context.Context) error
+
 	Close() error
 }

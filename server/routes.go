@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -18,7 +20,8 @@ func (s *Server) routes() chi.Router {
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/privacy", http.StatusFound)
 	})
-	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	r.Get("/healthz", s.healthz)
+	r.Head("/healthz", s.healthz)
 	s.mountStatic(r)
 	s.mountPrivacy(r)
 	s.mountReceipts(r)
@@ -26,4 +29,26 @@ func (s *Server) routes() chi.Router {
 	s.mountGate(r)
 	s.mountSettings(r)
 	return r
+}
+
+// healthz answers GET and HEAD /healthz: 200 when the store answers a read,
+// 503 when it does not, so a load balancer stops sending decisions to an
+// instance that cannot keep them.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("healthz: the receipt store does not answer", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		if r.Method != http.MethodHead {
+			w.Write([]byte("receipt store unavailable\n"))
+		}
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write([]byte("ok\n"))
+	}
 }

@@ -155,13 +155,14 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("banner: %w", err)
 	}
 	s.validator = receipt.NewValidator(s.policyHash, s.purposeKnown, nil)
-	if s.keys, err = receipt.OpenKeyring(filepath.Join(cfg.DataDir, "keys")); err != nil {
-		return nil, fmt.Errorf("server keys: %w", err)
-	}
 	if s.store, err = openStore(cfg); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, s.store.Close)
+	if s.keys, err = openKeys(s.store, filepath.Join(cfg.DataDir, "keys")); err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	s.router = s.routes()
 	return s, nil
 }
@@ -184,6 +185,56 @@ func openStore(cfg Config) (receipt.Store, error) {
 		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
 	}
 	return db, nil
+}
+
+// openKeys opens the countersigning keys in dir. A fresh install (a store
+// with no receipt) gets a first key; a store that holds receipts needs the
+// keys that countersigned them, and the server refuses to start without
+// them rather than mint a new key: every stored receipt would then fail to
+// verify against /.well-known/jwks.json, and nothing would say why.
+func openKeys(store receipt.Store, dir string) (*receipt.Keyring, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first, err := firstRecord(ctx, store)
+	if err != nil {
+		return nil, fmt.Errorf("receipt store: %w", err)
+	}
+	if first == nil {
+		keys, err := receipt.OpenKeyring(dir)
+		if err != nil {
+			return nil, fmt.Errorf("server keys: %w", err)
+		}
+		return keys, nil
+	}
+	keys, err := receipt.LoadKeyring(dir)
+	switch {
+	case errors.Is(err, receipt.ErrNoKeys):
+		return nil, fmt.Errorf("server keys: the receipt store holds countersigned receipts, but the key directory %s is missing or holds no key; "+
+			"restore it (its *.jwk.json files) from a backup of the data directory, or point -data at the directory that has it. "+
+			"The server does not make a new key: every stored receipt would stop verifying (%w)", dir, err)
+	case err != nil:
+		return nil, fmt.Errorf("server keys: %w", err)
+	case first.KeyID != "" && !keys.Has(first.KeyID):
+		return nil, fmt.Errorf("server keys: the key directory %s does not hold key %s, which countersigned the stored receipts; "+
+			"restore the directory those receipts were countersigned with", dir, first.KeyID)
+	}
+	return keys, nil
+}
+
+// errFound stops an Export at its first record.
+var errFound = errors.New("found")
+
+// firstRecord is the oldest stored record, nil when the store is empty.
+func firstRecord(ctx context.Context, store receipt.Store) (*receipt.Record, error) {
+	var first *receipt.Record
+	err := store.Export(ctx, func(r receipt.Record) error {
+		first = &r
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, err
+	}
+	return first, nil
 }
 
 // Handler is the whole program as an http.Handler.

@@ -23,6 +23,9 @@ type Store struct {
 	// FailPut, when set, makes Put fail with its error before storing
 	// anything, as a broken disk would.
 	FailPut error
+	// FailPing, when set, makes Ping fail with it, as an unreachable
+	// database would.
+	FailPing error
 }
 
 var _ receipt.Store = (*Store)(nil)
@@ -168,6 +171,13 @@ func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.records)
+}
+
+// Ping fails with FailPing when it is set.
+func (s *Store) Ping(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.FailPing
 }
 
 // Close does nothing.

@@ -207,6 +207,12 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 	return err
 }
 
+// Ping implements receipt.Store: one read of the receipts table.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM receipts LIMIT 1) AS one`).Scan(&n)
+}
+
 // Get implements receipt.Store.
 func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
 	return scan(db.pool.QueryRow(ctx, `SELECT `+columns+` FROM receipts WHERE id = $1`, id))

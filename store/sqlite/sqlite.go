@@ -165,6 +165,13 @@ func (db *DB) Close() error {
 const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id,
 	schema_version, language, decision, device_key, states, shown_at, reask, body_codec`
 
+// Ping implements receipt.Store: one read of the receipts table, through
+// the readers' pool.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM receipts LIMIT 1)`).Scan(&n)
+}
+
 // Get implements receipt.Store.
 func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
 	return scan(db.read.QueryRowContext(ctx, `SELECT `+columns+` FROM receipts WHERE id = ?`, id))

@@ -492,6 +492,13 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		assert.Zero(t, count(t, s))
 	})
 
+	t.Run("Ping", func(t *testing.T) {
+		s := open(t)
+		require.NoError(t, s.Ping(ctx), "an empty store answers")
+		_, _, err := s.Put(ctx, NewRecord(NewSubject(), nil), receipt.PutOptions{})
+		require.NoError(t, err)
+		require.NoError(t, s.Ping(ctx))
+	})
 	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
 	t.Run("Nonces", func(t *testing.T) { runNonces(t, open) })
 	t.Run("Batch", func(t *testing.T) { runBatch(t, open) })

@@ -313,14 +313,18 @@ func TestAttackContentForgeries(t *testing.T) {
 			b.State, b.ExpiresAt = receipt.StateRefused, time.Time{}
 		}, "receipt.purposes[1].state"},
 		{"V1WebCategoryInAppReceipt", true, func(pp *receipt.Params) { purpose(pp.Purposes, "location").ID = "preferences" }, "receipt.purposes[3].id"},
-		{"V1RefusedWithExpiry", true, func(pp *receipt.Params) { purpose(pp.Purposes, "location").ExpiresAt = pp.IssuedAt.Add(consentreceipt.Validity) }, "receipt.purposes[3].expiresAt"},
+		{"V1RefusedWithExpiry", true, func(pp *receipt.Params) {
+			purpose(pp.Purposes, "location").ExpiresAt = pp.IssuedAt.Add(consentreceipt.Validity)
+		}, "receipt.purposes[3].expiresAt"},
 		{"V2DeclinedGivesAll", false, func(pp *receipt.Params) { pp.Decision = receipt.DecisionDeclined; giveAll(pp) }, "receipt.purposes[0].state"},
 		{"V2RequiredRefused", false, func(pp *receipt.Params) {
 			b := purpose(pp.Purposes, "basic")
 			b.State, b.ExpiresAt = receipt.StateRefused, time.Time{}
 		}, "receipt.purposes[1].state"},
 		{"V2WebCategoryInAppReceipt", false, func(pp *receipt.Params) { purpose(pp.Purposes, "location").ID = "preferences" }, "receipt.purposes[3].id"},
-		{"V2ExpiryTooLate", false, func(pp *receipt.Params) { purpose(pp.Purposes, "push").ExpiresAt = pp.IssuedAt.Add(10 * consentreceipt.Validity) }, "receipt.purposes[4].expiresAt"},
+		{"V2ExpiryTooLate", false, func(pp *receipt.Params) {
+			purpose(pp.Purposes, "push").ExpiresAt = pp.IssuedAt.Add(10 * consentreceipt.Validity)
+		}, "receipt.purposes[4].expiresAt"},
 		{"V2NoticeOfAnotherText", false, func(pp *receipt.Params) { pp.Notice = notice.For(cat, consent.SurfaceWebBanner, consent.LangEn) }, "receipt.notice"},
 		{"V2NoticeOfAnotherLanguage", false, func(pp *receipt.Params) { pp.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans) }, "receipt.notice"},
 		{"V2PurposeMissing", false, func(pp *receipt.Params) { pp.Purposes = pp.Purposes[:len(pp.Purposes)-1] }, "receipt.purposes"},
@@ -353,7 +357,9 @@ func TestAttackContentForgeries(t *testing.T) {
 			forged := realReceipt(t, s, receipt.GenerateEd25519Signer(), receipt.NewSubject(), "", tt.v1, tt.edit)
 			status, body := p.postReceipt(forged)
 			require.Equal(t, http.StatusUnprocessableEntity, status, body)
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			require.NoError(t, json.Unmarshal([]byte(body), &e))
 			assert.True(t, strings.HasPrefix(e.Error.Message, tt.member+":"), "%q names %s", e.Error.Message, tt.member)
 			assert.Equal(t, before, stored(t, s), "nothing stored")

@@ -214,35 +214,25 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
 		return
 	}
-	s, err := receipt.Decode(body)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	canon, err := s.Canonical()
+	// Decoding canonicalises the body anyway: the canonical bytes come
+	// with it, so they are not computed twice.
+	s, canon, err := receipt.DecodeCanonical(body)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	hash := receipt.HashBytes(canon)
+	// A retry of an acknowledged receipt gets its first answer back, even
+	// if the chain has moved on or the receipt has aged since: every
+	// refusal below looks the id up first (refuse), so that the receipts
+	// taken in, nearly all of them new, cost no lookup.
+	refuse := func(err error) { h.refuse(w, r, s.Receipt.ID, hash, err) }
 
-	// A retry of an acknowledged receipt gets its first answer back, even if
-	// the chain has moved on or the receipt has aged since.
-	switch existing, err := h.store.Get(ctx, s.Receipt.ID); errs.Code(err) {
-	case "":
-		h.replay(w, r, existing, hash)
-		return
-	case errs.NotFound:
-	default:
-		h.fail(w, r, err)
+	if err := h.v.ValidateSignedCanonical(s, canon); err != nil {
+		refuse(err)
 		return
 	}
-
-	if err := h.v.ValidateSigned(s); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	// ValidateSigned verified the device signature, so the key parses.
+	// The device signature verified, so the key parses.
 	deviceKey, err := s.Device.JWK.Thumbprint()
 	if err != nil {
 		h.fail(w, r, err)
@@ -250,21 +240,21 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	ticket, err := h.ticket(r, s.Receipt.ID, s.Receipt.Subject)
 	if err != nil {
-		h.fail(w, r, err)
+		refuse(err)
 		return
 	}
 	head, err := h.mayExtend(ctx, &s.Receipt, deviceKey, ticket != nil)
 	if err != nil {
-		h.failChain(w, r, s.Receipt.ID, hash, err)
+		refuse(err)
 		return
 	}
 	cat, ok := h.cat(s.Receipt.Policy.Version)
 	if !ok {
-		h.fail(w, r, errs.New(errs.Unprocessable, "receipt.policy.version: no catalogue for policy %q", s.Receipt.Policy.Version))
+		refuse(errs.New(errs.Unprocessable, "receipt.policy.version: no catalogue for policy %q", s.Receipt.Policy.Version))
 		return
 	}
 	if err := consentreceipt.Check(cat, &s.Receipt, head, h.cfg.Now()); err != nil {
-		h.fail(w, r, err)
+		refuse(err)
 		return
 	}
 
@@ -305,7 +295,7 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
 		// The chain moved, or the key rules refused, after the checks
 		// above: the same one answer.
-		h.failChain(w, r, s.Receipt.ID, hash, errChain)
+		refuse(errChain)
 		return
 	case err != nil:
 		h.fail(w, r, err)
@@ -346,7 +336,7 @@ func (h *handler) ticket(r *http.Request, id, subject string) (*credential.Ticke
 // and comes before the content check, so that a key that may not write to a
 // subject learns nothing of its head either.
 func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, ticket bool) (*consentreceipt.Head, error) {
-	head, err := h.store.Head(ctx, r.Subject)
+	head, err := h.store.Tip(ctx, r.Subject)
 	exists := true
 	switch errs.Code(err) {
 	case "":
@@ -376,17 +366,19 @@ func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey s
 	return &consentreceipt.Head{Surface: head.Surface, States: head.States}, nil
 }
 
-// failChain answers a receipt the chain or key rules refused, unless the
-// refusal is that of a concurrent retry: the same receipt, stored by
-// another request since this one looked, gets its acknowledgement.
-func (h *handler) failChain(w http.ResponseWriter, r *http.Request, id, hash string, err error) {
-	if err == errChain {
-		if stored, gerr := h.store.Get(r.Context(), id); gerr == nil {
-			h.replay(w, r, stored, hash)
-			return
-		}
+// refuse answers a receipt the checks refused, unless it is a retry: a
+// receipt already stored under its id gets the answer replay gives (its
+// acknowledgement, or a conflict for another receipt under a used id),
+// whatever has changed since.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, id, hash string, err error) {
+	switch stored, gerr := h.store.Get(r.Context(), id); errs.Code(gerr) {
+	case "":
+		h.replay(w, r, stored, hash)
+	case errs.NotFound:
+		h.fail(w, r, err)
+	default:
+		h.fail(w, r, gerr)
 	}
-	h.fail(w, r, err)
 }
 
 // replay answers a receipt whose id is already stored: the same answer for
@@ -551,7 +543,7 @@ func (h *handler) getHead(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.authorize(w, r, subject, true); !ok {
 		return
 	}
-	rec, err := h.store.Head(r.Context(), subject)
+	rec, err := h.store.Tip(r.Context(), subject)
 	if err != nil {
 		// Only a ticket's holder gets here for a subject with no receipt.
 		h.fail(w, r, err)

@@ -358,10 +358,18 @@ func (staleHead) Head(context.Context, string) (receipt.Record, error) {
 	return receipt.Record{}, errs.New(errs.NotFound, "no head")
 }
 
+func (staleHead) Tip(context.Context, string) (receipt.Record, error) {
+	return receipt.Record{}, errs.New(errs.NotFound, "no head")
+}
+
 // failingStore fails every read with an internal error.
 type failingStore struct{ *memstore.Store }
 
 func (failingStore) Get(context.Context, string) (receipt.Record, error) {
+	return receipt.Record{}, errors.New("disk on fire")
+}
+
+func (failingStore) Tip(context.Context, string) (receipt.Record, error) {
 	return receipt.Record{}, errors.New("disk on fire")
 }
 

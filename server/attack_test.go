@@ -111,7 +111,7 @@ func ids(h *receipt.History) []string {
 	return out
 }
 
-func stored(t *testing.T, s *Server) int {
+func stored(t testing.TB, s *Server) int {
 	t.Helper()
 	n := 0
 	require.NoError(t, s.store.Export(t.Context(), func(receipt.Record) error { n++; return nil }))

@@ -366,16 +366,7 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errs.Message(err), errStatus(err))
 		return
 	}
-	head, err := b.s.head(r.Context(), c.Subject)
-	if err != nil {
-		b.s.log.Error("record banner decision", "err", err)
-		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)
-		return
-	}
-	if prev := head.decision(consent.SurfaceWebBanner); prev != nil {
-		d.Kind = laterKind(*prev, d)
-	}
-	receiptID, kind, err := b.s.recordDecision(r.Context(), d, c)
+	receiptID, kind, err := b.s.recordDecision(r.Context(), d, c, true)
 	if err != nil {
 		b.s.log.Error("record banner decision", "err", err)
 		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)

@@ -395,7 +395,7 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 		}
 		rec.Kind = order.Decision.Kind
 	} else {
-		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, c); err != nil {
+		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, c, false); err != nil {
 			return rec, nil, c, err
 		}
 	}

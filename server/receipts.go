@@ -118,7 +118,11 @@ func (s *Server) purposeKnown(version, id string) bool {
 //
 // It returns the receipt's id and the decision's kind as recorded, which
 // consentreceipt.ConsistentKind may have changed.
-func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postCredential) (receiptID string, kind consent.Kind, err error) {
+//
+// With kindFromHead (the banner, whose forms only say accept, reject or
+// save), a decision that follows one on the subject's chain is stated as
+// withdrawn when it takes back a grant, updated otherwise.
+func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postCredential, kindFromHead bool) (receiptID string, kind consent.Kind, err error) {
 	cat, ok := s.catalogues[d.PolicyVersion]
 	if !ok {
 		return "", "", errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
@@ -134,7 +138,7 @@ func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postC
 		return "", "", err
 	}
 	for attempt := 0; ; attempt++ {
-		stored, mine, created, err := s.recordOnce(ctx, cat, d, sha, c)
+		stored, mine, created, err := s.recordOnce(ctx, cat, d, sha, c, kindFromHead)
 		switch {
 		case errs.Code(err) == errs.Conflict && attempt < 3:
 			continue // the chain moved: read the head again
@@ -153,12 +157,15 @@ func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postC
 
 // recordOnce builds, checks, countersigns and stores one server-attested
 // receipt chained to the subject's head as it is now.
-func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d consent.Decision, sha string, c postCredential) (stored receipt.Record, hash string, created bool, err error) {
+func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d consent.Decision, sha string, c postCredential, kindFromHead bool) (stored receipt.Record, hash string, created bool, err error) {
 	head, err := s.head(ctx, c.Subject)
 	if err != nil {
 		return receipt.Record{}, "", false, err
 	}
 	previous := head.decision(d.Surface)
+	if kindFromHead && previous != nil {
+		d.Kind = laterKind(*previous, d)
+	}
 	d.Kind = consentreceipt.ConsistentKind(d, previous)
 	params, err := consentreceipt.Params(d, consentreceipt.Meta{
 		ReceiptID:    c.ReceiptID,
@@ -232,9 +239,9 @@ type subjectHead struct {
 	States  map[string]string
 }
 
-// head reads the subject's newest receipt.
+// head reads the subject's newest receipt, without its body.
 func (s *Server) head(ctx context.Context, subject string) (subjectHead, error) {
-	rec, err := s.store.Head(ctx, subject)
+	rec, err := s.store.Tip(ctx, subject)
 	switch {
 	case errs.Code(err) == errs.NotFound:
 		return subjectHead{}, nil

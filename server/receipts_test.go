@@ -85,7 +85,7 @@ func TestRecordDecision(t *testing.T) {
 	first := cred("")
 	first.ShownAt = now.Add(-time.Minute).UTC().Truncate(time.Millisecond)
 	subject := first.Subject
-	firstID, kind, err := s.recordDecision(ctx, agreed, first)
+	firstID, kind, err := s.recordDecision(ctx, agreed, first, false)
 	require.NoError(t, err)
 	assert.Equal(t, first.ReceiptID, firstID, "stored under the id the server chose")
 	assert.Equal(t, consent.KindAgreed, kind)
@@ -165,7 +165,7 @@ func TestRecordDecision(t *testing.T) {
 	// The same person withdraws push in settings, reading Chinese.
 	withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangZhHans, now.Add(time.Second), "push")
 	require.NoError(t, err)
-	secondID, kind, err := s.recordDecision(ctx, withdrawn, cred(subject))
+	secondID, kind, err := s.recordDecision(ctx, withdrawn, cred(subject), false)
 	require.NoError(t, err)
 	assert.Equal(t, consent.KindWithdrawn, kind)
 
@@ -200,10 +200,10 @@ func TestRecordDecision(t *testing.T) {
 		other := cred("")
 		first, err := consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangEn, now)
 		require.NoError(t, err)
-		_, _, err = s.recordDecision(ctx, first, other)
+		_, _, err = s.recordDecision(ctx, first, other, false)
 		require.NoError(t, err)
 		other.ReceiptID = uuid.NewString()
-		id, kind, err := s.recordDecision(ctx, d, other)
+		id, kind, err := s.recordDecision(ctx, d, other, false)
 		require.NoError(t, err)
 		assert.Equal(t, consent.KindUpdated, kind)
 		assert.Equal(t, receipt.DecisionUpdated, verified(t, s, id).Receipt.Decision)
@@ -224,11 +224,11 @@ func TestRecordDecision(t *testing.T) {
 		webCat := s.catalogues[catalogue.Latest]
 		web, err := consent.Agree(webCat, consent.SurfaceWebBanner, []consent.PurposeID{"analytics"}, consent.LangEn, now)
 		require.NoError(t, err)
-		id, _, err := s.recordDecision(ctx, web, cred(subject))
+		id, _, err := s.recordDecision(ctx, web, cred(subject), false)
 		require.NoError(t, err)
 		declined, err := consent.Decline(webCat, consent.SurfaceWebBanner, consent.LangEn, now.Add(2*time.Second))
 		require.NoError(t, err)
-		id2, _, err := s.recordDecision(ctx, declined, cred(subject))
+		id2, _, err := s.recordDecision(ctx, declined, cred(subject), false)
 		require.NoError(t, err)
 		assert.Equal(t, "given", states(verified(t, s, id))["analytics"])
 		assert.Equal(t, "withdrawn", states(verified(t, s, id2))["analytics"])
@@ -267,7 +267,7 @@ func TestRecordDecisionRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := good
 			c := cred(tt.edit(&d))
-			id, _, err := s.recordDecision(ctx, d, c)
+			id, _, err := s.recordDecision(ctx, d, c, false)
 			require.Error(t, err)
 			assert.Empty(t, id)
 			assert.Equal(t, tt.code, errs.Code(err))
@@ -307,10 +307,10 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 	s.store = &racingStore{Store: inner, other: func() {
 		other := *s
 		other.store = inner
-		competitor, _, err = other.recordDecision(ctx, d, cred(subject))
+		competitor, _, err = other.recordDecision(ctx, d, cred(subject), false)
 		require.NoError(t, err)
 	}}
-	id, _, err := s.recordDecision(ctx, d, cred(subject))
+	id, _, err := s.recordDecision(ctx, d, cred(subject), false)
 	require.NoError(t, err)
 
 	records, err := inner.Subject(ctx, subject)

@@ -15,7 +15,7 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// Compress text only: the wasm is served precompressed.
 	compress := middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/json", "application/x-ndjson", "image/svg+xml")
-	r.Use(middleware.Recoverer, s.logRequests, securityHeaders, varyOnce, compress)
+	r.Use(middleware.Recoverer, s.logRequests, securityHeaders, varyOnce, exceptPosts(compress))
 
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/privacy", http.StatusFound)
@@ -50,5 +50,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write([]byte("ok\n"))
+	}
+}
+
+// exceptPosts applies mw to every request but a POST. What a POST answers
+// (an acknowledgement, a redirect, a small JSON state) is a few hundred
+// bytes: compressing it costs a compressor's reset, more than it saves.
+func exceptPosts(mw func(http.Handler) http.Handler) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		wrapped := mw(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				next.ServeHTTP(w, r)
+				return
+			}
+			wrapped.ServeHTTP(w, r)
+		})
 	}
 }

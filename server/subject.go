@@ -166,7 +166,7 @@ func firstNonZero(a, b time.Time) time.Time {
 
 // subjectUnused tells whether subject has no receipt yet.
 func (s *Server) subjectUnused(ctx context.Context, subject string) (bool, error) {
-	switch _, err := s.store.Head(ctx, subject); errs.Code(err) {
+	switch _, err := s.store.Tip(ctx, subject); errs.Code(err) {
 	case errs.NotFound:
 		return true, nil
 	case "":

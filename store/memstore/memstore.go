@@ -111,6 +111,13 @@ func (s *Store) Head(_ context.Context, subject string) (receipt.Record, error) 
 	return clone(s.records[i]), nil
 }
 
+// Tip is Head without the body and countersignature.
+func (s *Store) Tip(ctx context.Context, subject string) (receipt.Record, error) {
+	r, err := s.Head(ctx, subject)
+	r.Body, r.Countersig = []byte{}, ""
+	return r, err
+}
+
 // Export calls fn for every record in the order they were received.
 func (s *Store) Export(_ context.Context, fn func(receipt.Record) error) error {
 	s.mu.Lock()

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -16,6 +18,9 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -69,17 +74,50 @@ var statusOf = map[string]int{
 	errs.Internal:      http.StatusInternalServerError,
 }
 
+// Deps are what the API works with.
+type Deps struct {
+	// Store keeps the receipts, the key enrolments and the used nonces.
+	Store receipt.Store
+	// Keys countersign.
+	Keys *receipt.Keyring
+	// Validator checks a receipt's form, signature, policy text and time.
+	Validator *receipt.Validator
+	// Catalogue returns the purpose catalogue of a policy version, against
+	// which a receipt's content is checked before it is countersigned.
+	Catalogue func(version string) (*consent.Catalogue, bool)
+	// Credentials checks tickets (the Kaiconn-Ticket header) and mints and
+	// checks proof nonces.
+	Credentials *credential.Keys
+	// Logger gets internal errors only; nil discards.
+	Logger *slog.Logger
+}
+
 type handler struct {
 	cfg    Config
 	store  receipt.Store
 	keys   *receipt.Keyring
 	v      *receipt.Validator
+	cat    func(string) (*consent.Catalogue, bool)
+	creds  *credential.Keys
 	logger *slog.Logger
 }
 
+// TicketHeader carries the ticket a receipt's id was minted with, so that
+// the server may let the receipt's key join the ticket's subject.
+const TicketHeader = "Kaiconn-Ticket"
+
+// errChain is the one answer for a receipt that may not extend its
+// subject's chain: a wrong head, a subject that does not exist, a key not
+// enrolled for the subject (or enrolled for another). One message, so that
+// nobody learns from it which subjects exist or which keys they enrolled.
+// An outbox that gets it rebuilds on the subject's head (GET
+// /api/v1/subjects/{subject}/head) and tries again.
+var errChain = errs.New(errs.Unprocessable, "receipt.prevHash: not the head of this subject's chain for this key")
+
 // New returns the API handler. Receipts are acknowledged only after
 // store.Put has returned, that is once they are durable.
-func New(cfg Config, store receipt.Store, keys *receipt.Keyring, v *receipt.Validator, logger *slog.Logger) http.Handler {
+func New(cfg Config, d Deps) http.Handler {
+	store, keys, v, logger := d.Store, d.Keys, d.Validator, d.Logger
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = defaultMaxBody
 	}
@@ -98,7 +136,16 @@ func New(cfg Config, store receipt.Store, keys *receipt.Keyring, v *receipt.Vali
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{cfg: cfg, store: store, keys: keys, v: v, logger: logger}
+	if d.Credentials == nil {
+		// No ticket verifies then, and nonces live as long as the handler.
+		var secret [32]byte
+		_, _ = rand.Read(secret[:])
+		d.Credentials, _ = credential.NewKeys(secret[:])
+	}
+	if d.Catalogue == nil {
+		d.Catalogue = func(string) (*consent.Catalogue, bool) { return nil, false }
+	}
+	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger}
 
 	r := chi.NewRouter()
 	r.Use(h.recoverer)
@@ -128,7 +175,10 @@ func New(cfg Config, store receipt.Store, keys *receipt.Keyring, v *receipt.Vali
 
 	r.Post("/api/v1/receipts", h.postReceipt)
 	r.Get("/api/v1/receipts/{id}", h.getReceipt)
+	r.Get("/api/v1/nonce", h.nonce)
 	r.Get("/api/v1/subjects/{subject}/receipts", h.getHistory)
+	r.Get("/api/v1/subjects/{subject}/head", h.getHead)
+	r.Post("/api/v1/subjects/{subject}/keys", h.postKey)
 	r.Get("/api/v1/export", h.export)
 	r.Get("/.well-known/jwks.json", h.jwks)
 	return r
@@ -164,51 +214,51 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
 		return
 	}
-	s, err := receipt.Decode(body)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	canon, err := s.Canonical()
+	// Decoding canonicalises the body anyway: the canonical bytes come
+	// with it, so they are not computed twice.
+	s, canon, err := receipt.DecodeCanonical(body)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	hash := receipt.HashBytes(canon)
+	// A retry of an acknowledged receipt gets its first answer back, even
+	// if the chain has moved on or the receipt has aged since: every
+	// refusal below looks the id up first (refuse), so that the receipts
+	// taken in, nearly all of them new, cost no lookup.
+	refuse := func(err error) { h.refuse(w, r, s.Receipt.ID, hash, err) }
 
-	// A retry of an acknowledged receipt gets its first answer back, even if
-	// the chain has moved on or the receipt has aged since.
-	switch existing, err := h.store.Get(ctx, s.Receipt.ID); errs.Code(err) {
-	case "":
-		h.replay(w, r, existing, hash)
-		return
-	case errs.NotFound:
-	default:
-		h.fail(w, r, err)
+	if err := h.v.ValidateSignedCanonical(s, canon); err != nil {
+		refuse(err)
 		return
 	}
-
-	head := ""
-	switch rec, err := h.store.Head(ctx, s.Receipt.Subject); errs.Code(err) {
-	case "":
-		head = rec.Hash
-	case errs.NotFound:
-	default:
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.v.Validate(s, head); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-
-	jws, kid, err := h.keys.Countersign(canon)
+	// The device signature verified, so the key parses.
+	deviceKey, err := s.Device.JWK.Thumbprint()
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	// Validate verified the device signature, so the key parses.
-	deviceKey, err := s.Device.JWK.Thumbprint()
+	ticket, err := h.ticket(r, s.Receipt.ID, s.Receipt.Subject)
+	if err != nil {
+		refuse(err)
+		return
+	}
+	head, err := h.mayExtend(ctx, &s.Receipt, deviceKey, ticket != nil)
+	if err != nil {
+		refuse(err)
+		return
+	}
+	cat, ok := h.cat(s.Receipt.Policy.Version)
+	if !ok {
+		refuse(errs.New(errs.Unprocessable, "receipt.policy.version: no catalogue for policy %q", s.Receipt.Policy.Version))
+		return
+	}
+	if err := consentreceipt.Check(cat, &s.Receipt, head, h.cfg.Now()); err != nil {
+		refuse(err)
+		return
+	}
+
+	jws, kid, err := h.keys.Countersign(canon)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -237,13 +287,15 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		DeviceKey:  deviceKey,
 		States:     states,
 	}
-	stored, created, err := h.store.Put(ctx, rec, receipt.PutOptions{})
+	if ticket != nil {
+		rec.ShownAt = ticket.MintedAt
+	}
+	stored, created, err := h.store.Put(ctx, rec, receipt.PutOptions{EnrollKey: ticket != nil})
 	switch {
 	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
-		// One answer for a moved chain and a key not enrolled for the
-		// subject, so that it does not tell which subjects exist.
-		h.fail(w, r, errs.New(errs.Unprocessable,
-			"receipt.prevHash: chain broken: the subject's chain moved while this receipt was checked; fetch the chain and sign again"))
+		// The chain moved, or the key rules refused, after the checks
+		// above: the same one answer.
+		refuse(errChain)
 		return
 	case err != nil:
 		h.fail(w, r, err)
@@ -256,6 +308,79 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, ackOf(stored))
 }
 
+// ticket reads the Kaiconn-Ticket header: the ticket when it is this
+// server's, unexpired, and names this receipt's id and subject, so that the
+// receipt's key may join the subject; nil when there is none or it names
+// another receipt (it then grants nothing). A ticket this server did not
+// mint is refused.
+func (h *handler) ticket(r *http.Request, id, subject string) (*credential.Ticket, error) {
+	v := r.Header.Get(TicketHeader)
+	if v == "" || h.creds == nil {
+		return nil, nil
+	}
+	t, err := h.creds.ParseTicket(v, h.cfg.Now())
+	switch {
+	case credential.IsExpired(err):
+		return nil, nil
+	case err != nil:
+		return nil, errs.New(errs.Invalid, "%s: %s", TicketHeader, errs.Message(err))
+	case t.ReceiptID != id || t.Subject != subject:
+		return nil, nil
+	}
+	return &t, nil
+}
+
+// mayExtend applies the chain and key rules that Store.Put applies again
+// atomically, before anything is spent on the receipt, and returns what the
+// subject's head says for the catalogue check. Every refusal is errChain,
+// and comes before the content check, so that a key that may not write to a
+// subject learns nothing of its head either.
+func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, ticket bool) (*consentreceipt.Head, error) {
+	head, err := h.store.Tip(ctx, r.Subject)
+	exists := true
+	switch errs.Code(err) {
+	case "":
+	case errs.NotFound:
+		exists = false
+	default:
+		return nil, err
+	}
+	owner, err := h.store.KeySubject(ctx, deviceKey)
+	switch errs.Code(err) {
+	case "":
+	case errs.NotFound:
+		owner = ""
+	default:
+		return nil, err
+	}
+	switch {
+	case owner != "" && owner != r.Subject: // a key signs for one subject
+		return nil, errChain
+	case exists && owner == "" && !ticket: // a key the subject never enrolled
+		return nil, errChain
+	case !exists && r.PrevHash != "", exists && r.PrevHash != head.Hash:
+		return nil, errChain
+	case !exists:
+		return nil, nil
+	}
+	return &consentreceipt.Head{Surface: head.Surface, States: head.States}, nil
+}
+
+// refuse answers a receipt the checks refused, unless it is a retry: a
+// receipt already stored under its id gets the answer replay gives (its
+// acknowledgement, or a conflict for another receipt under a used id),
+// whatever has changed since.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, id, hash string, err error) {
+	switch stored, gerr := h.store.Get(r.Context(), id); errs.Code(gerr) {
+	case "":
+		h.replay(w, r, stored, hash)
+	case errs.NotFound:
+		h.fail(w, r, err)
+	default:
+		h.fail(w, r, gerr)
+	}
+}
+
 // replay answers a receipt whose id is already stored: the same answer for
 // the same receipt, a conflict for a different one under a reused id.
 func (h *handler) replay(w http.ResponseWriter, r *http.Request, stored receipt.Record, hash string) {
@@ -266,47 +391,132 @@ func (h *handler) replay(w http.ResponseWriter, r *http.Request, stored receipt.
 	writeJSON(w, http.StatusOK, ackOf(stored))
 }
 
+// ReceiptSeen is what anybody may learn of a receipt by its id: that the
+// server holds it, and since when. Receipt ids are shown in many places (the
+// kc_consent cookie, the bridge message, the settings page), so the answer
+// names no subject, chain head, device key or decision.
+type ReceiptSeen struct {
+	ID         string    `json:"id"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// getReceipt answers GET /api/v1/receipts/{id}: ReceiptSeen to anybody,
+// the whole countersigned receipt to a proof by a key enrolled for the
+// receipt's subject.
 func (h *handler) getReceipt(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.store.Get(r.Context(), chi.URLParam(r, "id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	if r.Header.Get("Authorization") == "" {
+		writeJSON(w, http.StatusOK, ReceiptSeen{ID: rec.ID, ReceivedAt: rec.ReceivedAt})
+		return
+	}
+	if _, ok := h.authorize(w, r, rec.Subject, false); !ok {
+		return
+	}
 	writeJSON(w, http.StatusOK, receipt.FromRecord(rec))
+}
+
+// Nonce is the answer of GET /api/v1/nonce.
+type Nonce struct {
+	Nonce     string    `json:"nonce"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (h *handler) nonce(w http.ResponseWriter, r *http.Request) {
+	n := h.creds.MintNonce(h.cfg.Now())
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, Nonce{Nonce: n.Value, ExpiresAt: n.ExpiresAt})
+}
+
+// challenge answers a request without a valid proof: 401 with a fresh
+// nonce, so the client can sign a proof without another round trip.
+func (h *handler) challenge(w http.ResponseWriter, r *http.Request, err error) {
+	n := h.creds.MintNonce(h.cfg.Now())
+	w.Header().Set("WWW-Authenticate", receipt.ProofScheme+` nonce="`+n.Value+`"`)
+	h.fail(w, r, err)
+}
+
+// errNotYours is the one answer for a valid proof that may not read what
+// it asked for: the key is not enrolled for the subject, the subject does
+// not exist, or the proof names another subject.
+var errNotYours = errs.New(codeForbidden, "authorization: this key may not read this subject")
+
+// authorize checks the request's KaiconnProof for subject: signed, recent,
+// over a nonce this server minted and nobody used before (it is used up
+// now), by a key enrolled for subject; or, when ticketOK, by a key enrolled
+// for no subject that presents a ticket for subject whose receipt id is
+// not used yet (it may enroll with that receipt, so it may read the head
+// it will chain to). It writes the refusal itself and returns ok false.
+func (h *handler) authorize(w http.ResponseWriter, r *http.Request, subject string, ticketOK bool) (thumb string, ok bool) {
+	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, receipt.ProofScheme) || cred == "" {
+		h.challenge(w, r, errs.New(errs.Unauthorized, "authorization: a KaiconnProof is required"))
+		return "", false
+	}
+	now := h.cfg.Now()
+	proof, err := receipt.ParseHistoryProof(strings.TrimSpace(cred), now, h.cfg.ProofMaxSkew)
+	if err != nil {
+		h.challenge(w, r, err)
+		return "", false
+	}
+	nonce, err := h.creds.ParseNonce(proof.Nonce, now)
+	if err != nil {
+		h.challenge(w, r, errs.New(errs.Unauthorized, "authorization: the proof's nonce is not one this server minted, or it expired; get a new one"))
+		return "", false
+	}
+	switch err := h.store.UseNonce(r.Context(), nonce.Value, nonce.ExpiresAt); errs.Code(err) {
+	case "":
+	case errs.Conflict:
+		h.challenge(w, r, errs.New(errs.Unauthorized, "authorization: the proof's nonce was used before; a proof is good once"))
+		return "", false
+	default:
+		h.fail(w, r, err)
+		return "", false
+	}
+	if thumb, err = proof.JWK.Thumbprint(); err != nil {
+		h.challenge(w, r, errs.New(errs.Unauthorized, "authorization: proof jwk is malformed"))
+		return "", false
+	}
+	if proof.Subject != subject {
+		h.fail(w, r, errNotYours)
+		return "", false
+	}
+	owner, err := h.store.KeySubject(r.Context(), thumb)
+	switch {
+	case err == nil && subtle.ConstantTimeCompare([]byte(owner), []byte(subject)) == 1:
+		return thumb, true
+	case err != nil && errs.Code(err) != errs.NotFound:
+		h.fail(w, r, err)
+		return "", false
+	case err != nil && ticketOK && h.unusedTicket(r, subject):
+		return thumb, true
+	}
+	h.fail(w, r, errNotYours)
+	return "", false
+}
+
+// unusedTicket tells whether the request's Kaiconn-Ticket is this server's,
+// unexpired, for subject, and names a receipt id nobody used yet.
+func (h *handler) unusedTicket(r *http.Request, subject string) bool {
+	t, err := h.creds.ParseTicket(r.Header.Get(TicketHeader), h.cfg.Now())
+	if err != nil || t.Subject != subject {
+		return false
+	}
+	_, err = h.store.Get(r.Context(), t.ReceiptID)
+	return errs.Code(err) == errs.NotFound
 }
 
 func (h *handler) getHistory(w http.ResponseWriter, r *http.Request) {
 	subject := chi.URLParam(r, "subject")
-	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, receipt.ProofScheme) || credential == "" {
-		w.Header().Set("WWW-Authenticate", receipt.ProofScheme)
-		h.fail(w, r, errs.New(errs.Unauthorized, "authorization: a KaiconnProof is required"))
-		return
-	}
-	proof, err := receipt.ParseHistoryProof(strings.TrimSpace(credential), h.cfg.Now(), h.cfg.ProofMaxSkew)
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", receipt.ProofScheme)
-		h.fail(w, r, err)
-		return
-	}
-	if proof.Subject != subject {
-		h.fail(w, r, errs.New(codeForbidden, "authorization: the proof is for another subject"))
-		return
-	}
-	thumb, err := proof.JWK.Thumbprint()
-	if err != nil {
-		h.fail(w, r, errs.New(errs.Unauthorized, "authorization: proof jwk is malformed"))
+	if _, ok := h.authorize(w, r, subject, false); !ok {
 		return
 	}
 	records, err := h.store.Subject(r.Context(), subject)
 	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	// The same answer whether the subject has no receipt or none signed by
-	// this key, so that the API does not tell which subjects exist.
-	if !signedBy(records, thumb) {
-		h.fail(w, r, errs.New(codeForbidden, "authorization: no receipt of this subject was signed by this key"))
 		return
 	}
 	history := receipt.History{Subject: subject, Receipts: make([]receipt.Countersigned, 0, len(records))}
@@ -316,18 +526,93 @@ func (h *handler) getHistory(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, history)
 }
 
-// signedBy tells whether any record's device key has thumbprint thumb.
-func signedBy(records []receipt.Record, thumb string) bool {
-	for _, rec := range records {
-		s, err := receipt.Decode(rec.Body)
-		if err != nil {
-			continue
-		}
-		if t, err := s.Device.JWK.Thumbprint(); err == nil && subtle.ConstantTimeCompare([]byte(t), []byte(thumb)) == 1 {
-			return true
-		}
+// Head is the answer of GET /api/v1/subjects/{subject}/head: what a device
+// whose chain diverged from the server's needs to sign its pending receipts
+// again on the subject's newest receipt.
+type Head struct {
+	Subject       string            `json:"subject"`
+	ID            string            `json:"id"`
+	Hash          string            `json:"hash"`
+	PolicyVersion string            `json:"policyVersion"`
+	Surface       string            `json:"surface"`
+	States        map[string]string `json:"states"`
+}
+
+func (h *handler) getHead(w http.ResponseWriter, r *http.Request) {
+	subject := chi.URLParam(r, "subject")
+	if _, ok := h.authorize(w, r, subject, true); !ok {
+		return
 	}
-	return false
+	rec, err := h.store.Tip(r.Context(), subject)
+	if err != nil {
+		// Only a ticket's holder gets here for a subject with no receipt.
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Head{Subject: subject, ID: rec.ID, Hash: rec.Hash, PolicyVersion: rec.PolicyVersion, Surface: rec.Surface, States: rec.States})
+}
+
+// Enrolled is the answer to an enrolled key.
+type Enrolled struct {
+	Subject    string `json:"subject"`
+	Thumbprint string `json:"thumbprint"`
+}
+
+// postKey enrolls a new device key for a subject on a statement signed by a
+// key already enrolled for it, and by the new key (receipt.KeyStatement).
+func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
+	subject := chi.URLParam(r, "subject")
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
+	if err != nil {
+		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
+		return
+	}
+	var st receipt.KeyStatement
+	if err := json.Unmarshal(b, &st); err != nil {
+		h.fail(w, r, errs.New(errs.Invalid, "body: not a key statement"))
+		return
+	}
+	if st.Subject != subject {
+		h.fail(w, r, errs.New(errs.Invalid, "subject: the statement names another subject than the path"))
+		return
+	}
+	newThumb, byThumb, err := st.Verify()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	now := h.cfg.Now()
+	nonce, err := h.creds.ParseNonce(st.Nonce, now)
+	if err != nil {
+		h.challenge(w, r, errs.New(errs.Unauthorized, "nonce: not one this server minted, or it expired; get a new one"))
+		return
+	}
+	if err := h.store.UseNonce(r.Context(), nonce.Value, nonce.ExpiresAt); err != nil {
+		if errs.Code(err) == errs.Conflict {
+			h.challenge(w, r, errs.New(errs.Unauthorized, "nonce: used before; a statement is good once"))
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	if owner, err := h.store.KeySubject(r.Context(), byThumb); err != nil || owner != subject {
+		if err != nil && errs.Code(err) != errs.NotFound {
+			h.fail(w, r, err)
+			return
+		}
+		h.fail(w, r, errs.New(codeForbidden, "by: this key may not enroll keys for this subject"))
+		return
+	}
+	switch err := h.store.Enroll(r.Context(), subject, newThumb, "statement by "+byThumb); errs.Code(err) {
+	case "":
+	case errs.Forbidden:
+		h.fail(w, r, errs.New(codeForbidden, "new: this key is enrolled for another subject; a key signs for one subject"))
+		return
+	default:
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, Enrolled{Subject: subject, Thumbprint: newThumb})
 }
 
 func (h *handler) export(w http.ResponseWriter, r *http.Request) {

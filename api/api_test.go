@@ -4,35 +4,89 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/receipt/receipttest"
 	"github.com/kaiconn/consent/store/memstore"
 )
 
-var now = time.Date(2025, 3, 1, 8, 30, 0, 0, time.UTC)
+// now is the API's clock, fixed for a run. It is today, since the store
+// records a nonce only until it expires by the wall clock.
+var now = time.Now().UTC().Truncate(time.Second)
 
 const adminToken = "s3cret-admin-token"
+
+// The API checks receipts against the shipped catalogue and policy texts,
+// as the server wires it.
+var (
+	cat      *consent.Catalogue
+	policies *policy.Library
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if cat, err = consent.LoadCatalogue(catalogues.FS, catalogues.Latest); err != nil {
+		panic(err)
+	}
+	if policies, err = policy.Load(policydata.FS); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+func policySHA(version, lang string) (string, bool) {
+	v, ok := policies.Version(version)
+	if !ok {
+		return "", false
+	}
+	d, ok := v.Doc(lang)
+	if !ok {
+		return "", false
+	}
+	return d.SHA256, true
+}
+
+func validator() *receipt.Validator {
+	return receipt.NewValidator(policySHA, func(version, id string) bool {
+		if version != cat.Version() {
+			return false
+		}
+		_, app := cat.Purpose(consent.SurfaceFirstLaunch, consent.PurposeID(id))
+		_, web := cat.Purpose(consent.SurfaceWebBanner, consent.PurposeID(id))
+		return app || web
+	}, func() time.Time { return now })
+}
 
 type env struct {
 	t       *testing.T
 	handler http.Handler
+	cfg     api.Config
 	store   *memstore.Store
 	keys    *receipt.Keyring
+	creds   *credential.Keys
 	logs    *bytes.Buffer
 	device  receipt.Signer
 	subject string
@@ -41,6 +95,8 @@ type env struct {
 func newEnv(t *testing.T, edit func(*api.Config)) *env {
 	t.Helper()
 	keys, err := receipt.NewKeyring()
+	require.NoError(t, err)
+	creds, err := credential.NewKeys([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	cfg := api.Config{
 		AdminToken:     adminToken,
@@ -51,27 +107,77 @@ func newEnv(t *testing.T, edit func(*api.Config)) *env {
 	if edit != nil {
 		edit(&cfg)
 	}
-	logs := &bytes.Buffer{}
 	e := &env{
 		t:       t,
+		cfg:     cfg,
 		store:   memstore.New(),
 		keys:    keys,
-		logs:    logs,
+		creds:   creds,
+		logs:    &bytes.Buffer{},
 		device:  receipt.GenerateEd25519Signer(),
 		subject: receipt.NewSubject(),
 	}
-	e.handler = api.New(cfg, e.store, keys, receipttest.Validator(now), slog.New(slog.NewTextHandler(logs, nil)))
+	e.handler = e.api(e.store)
 	return e
+}
+
+// api is the handler over store, wired as the server wires it.
+func (e *env) api(store receipt.Store) http.Handler {
+	return api.New(e.cfg, api.Deps{
+		Store:     store,
+		Keys:      e.keys,
+		Validator: validator(),
+		Catalogue: func(v string) (*consent.Catalogue, bool) {
+			return cat, v == cat.Version()
+		},
+		Credentials: e.creds,
+		Logger:      slog.New(slog.NewTextHandler(e.logs, nil)),
+	})
+}
+
+// params builds the receipt parameters of a first-launch decision that
+// grants push, as the browser's outbox does: kaiconn-receipt/2 naming the
+// catalogue's shown notice.
+func params(t *testing.T, subject, prev string, at time.Time) receipt.Params {
+	t.Helper()
+	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, at)
+	require.NoError(t, err)
+	sha, _ := policySHA(cat.Version(), consent.LangEn)
+	p, err := consentreceipt.Params(d, consentreceipt.Meta{
+		ReceiptID: uuid.NewString(), PolicySHA256: sha,
+		Notice: notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn),
+	}, subject, prev)
+	require.NoError(t, err)
+	return p
+}
+
+// paramsV1 is the same decision in kaiconn-receipt/1, the texts inlined.
+func paramsV1(t *testing.T, subject, prev string, at time.Time) receipt.Params {
+	t.Helper()
+	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, at)
+	require.NoError(t, err)
+	sha, _ := policySHA(cat.Version(), consent.LangEn)
+	p, err := consentreceipt.Params(d, consentreceipt.Meta{
+		ReceiptID: uuid.NewString(), PolicySHA256: sha,
+		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn),
+	}, subject, prev)
+	require.NoError(t, err)
+	return p
 }
 
 // sign builds and signs a receipt of the env's subject chained to prev.
 func (e *env) sign(prev string, edit func(*receipt.Params)) *receipt.Signed {
 	e.t.Helper()
-	p := receipttest.Params(e.subject, prev, now.Add(-time.Minute))
+	return e.signBy(e.device, e.subject, prev, edit)
+}
+
+func (e *env) signBy(key receipt.Signer, subject, prev string, edit func(*receipt.Params)) *receipt.Signed {
+	e.t.Helper()
+	p := params(e.t, subject, prev, now.Add(-time.Minute))
 	if edit != nil {
 		edit(&p)
 	}
-	s, err := receipt.Sign(receipt.New(p), e.device)
+	s, err := receipt.Sign(receipt.New(p), key)
 	require.NoError(e.t, err)
 	return s
 }
@@ -125,13 +231,18 @@ func TestPostReceipt(t *testing.T) {
 		message string
 	}{
 		{name: "OK", status: http.StatusCreated, body: func(e *env) []byte { return body(t, e.sign("", nil)) }},
+		{name: "OKV1", status: http.StatusCreated, body: func(e *env) []byte {
+			s, err := receipt.Sign(receipt.New(paramsV1(t, e.subject, "", now.Add(-time.Minute))), e.device)
+			require.NoError(t, err)
+			return body(t, s)
+		}},
 		{name: "ErrTooLarge", status: http.StatusRequestEntityTooLarge, code: errs.TooLarge,
 			body: func(e *env) []byte { return bytes.Repeat([]byte(" "), 65<<10) }},
 		{name: "ErrNotJSON", status: http.StatusBadRequest, code: errs.Invalid, message: "body: not valid JSON",
 			body: func(e *env) []byte { return []byte(`{"receipt":`) }},
-		{name: "ErrMissingField", status: http.StatusBadRequest, code: errs.Invalid, message: "receipt.purposes[1].state: missing",
+		{name: "ErrMissingField", status: http.StatusBadRequest, code: errs.Invalid, message: "receipt.purposes[0].state: missing",
 			body: func(e *env) []byte {
-				return []byte(strings.Replace(string(body(t, e.sign("", nil))), `"state":"refused",`, "", 1))
+				return []byte(strings.Replace(string(body(t, e.sign("", nil))), `"state":"refused"`, `"x":"y"`, 1))
 			}},
 		{name: "ErrUnknownPurpose", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "unknown purpose",
 			body: func(e *env) []byte {
@@ -139,7 +250,7 @@ func TestPostReceipt(t *testing.T) {
 			}},
 		{name: "ErrUnknownPolicy", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "unknown policy version",
 			body: func(e *env) []byte {
-				return body(t, e.sign("", func(p *receipt.Params) { p.PolicyVersion = "2020-01-01" }))
+				return body(t, e.sign("", func(p *receipt.Params) { p.PolicyVersion = "2020-01" }))
 			}},
 		{name: "ErrBadSignature", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "device.sig",
 			body: func(e *env) []byte {
@@ -149,7 +260,7 @@ func TestPostReceipt(t *testing.T) {
 			}},
 		{name: "ErrServerAttested", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "attestation: must be device",
 			body: func(e *env) []byte {
-				s, err := receipt.Attest(receipt.New(receipttest.Params(e.subject, "", now.Add(-time.Minute))))
+				s, err := receipt.Attest(receipt.New(params(t, e.subject, "", now.Add(-time.Minute))))
 				require.NoError(t, err)
 				return body(t, s)
 			}},
@@ -159,8 +270,12 @@ func TestPostReceipt(t *testing.T) {
 				s.Device = receipt.Device{}
 				return body(t, s)
 			}},
-		{name: "ErrBrokenChain", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "chain broken",
+		{name: "ErrBrokenChain", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "receipt.prevHash: not the head of this subject's chain for this key",
 			body: func(e *env) []byte { return body(t, e.sign(strings.Repeat("ab", 32), nil)) }},
+		{name: "ErrContent", status: http.StatusUnprocessableEntity, code: errs.Unprocessable, message: "receipt.notice: not the catalogue's notice",
+			body: func(e *env) []byte {
+				return body(t, e.sign("", func(p *receipt.Params) { p.Notice = strings.Repeat("ab", 32) }))
+			}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil)
@@ -243,10 +358,18 @@ func (staleHead) Head(context.Context, string) (receipt.Record, error) {
 	return receipt.Record{}, errs.New(errs.NotFound, "no head")
 }
 
+func (staleHead) Tip(context.Context, string) (receipt.Record, error) {
+	return receipt.Record{}, errs.New(errs.NotFound, "no head")
+}
+
 // failingStore fails every read with an internal error.
 type failingStore struct{ *memstore.Store }
 
 func (failingStore) Get(context.Context, string) (receipt.Record, error) {
+	return receipt.Record{}, errors.New("disk on fire")
+}
+
+func (failingStore) Tip(context.Context, string) (receipt.Record, error) {
 	return receipt.Record{}, errors.New("disk on fire")
 }
 
@@ -255,12 +378,11 @@ func TestNothingPartialIsStored(t *testing.T) {
 		e := newEnv(t, nil)
 		first := e.sign("", nil)
 		require.Equal(t, http.StatusCreated, e.post(body(t, first)).Code)
-		e.handler = api.New(api.Config{RateLimit: -1, Now: func() time.Time { return now }},
-			staleHead{e.store}, e.keys, receipttest.Validator(now), nil)
+		e.handler = e.api(staleHead{e.store})
 		fork := e.sign("", nil)
 		rec := e.post(body(t, fork))
 		require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
-		assert.Contains(t, decodeError(t, rec).Error.Message, "chain moved")
+		assert.Contains(t, decodeError(t, rec).Error.Message, "receipt.prevHash: not the head", "Put refused the fork")
 		assert.Equal(t, 1, e.store.Len())
 	})
 	t.Run("ErrStorePutFails", func(t *testing.T) {
@@ -276,8 +398,7 @@ func TestNothingPartialIsStored(t *testing.T) {
 	})
 	t.Run("ErrStoreReadFails", func(t *testing.T) {
 		e := newEnv(t, nil)
-		e.handler = api.New(api.Config{RateLimit: -1, Now: func() time.Time { return now }},
-			failingStore{e.store}, e.keys, receipttest.Validator(now), slog.New(slog.NewTextHandler(e.logs, nil)))
+		e.handler = e.api(failingStore{e.store})
 		s := e.sign("", nil)
 		rec := e.post(body(t, s))
 		require.Equal(t, http.StatusInternalServerError, rec.Code)
@@ -290,6 +411,7 @@ func TestNothingPartialIsStored(t *testing.T) {
 		for _, b := range [][]byte{
 			good[:len(good)/2],
 			bytes.Replace(good, []byte(`"decision":"agreed"`), []byte(`"decision":"declined"`), 1),
+			body(t, e.sign("", func(p *receipt.Params) { p.Decision = receipt.DecisionDeclined })),
 			body(t, e.sign(strings.Repeat("cd", 32), nil)),
 			body(t, e.sign("", func(p *receipt.Params) { p.IssuedAt = now.Add(time.Hour) })),
 			append(good, bytes.Repeat([]byte(" "), 64<<10)...),
@@ -301,14 +423,48 @@ func TestNothingPartialIsStored(t *testing.T) {
 	})
 }
 
+// proof returns an Authorization value: a KaiconnProof by signer for
+// subject, over a fresh nonce from GET /api/v1/nonce.
+func (e *env) proof(subject string, signer receipt.Signer) string {
+	e.t.Helper()
+	return e.proofAt(subject, now, e.nonce(), signer)
+}
+
+func (e *env) proofAt(subject string, ts time.Time, nonce string, signer receipt.Signer) string {
+	e.t.Helper()
+	cred, err := receipt.SignHistoryProof(subject, ts, nonce, signer)
+	require.NoError(e.t, err)
+	return receipt.ProofScheme + " " + cred
+}
+
+func (e *env) nonce() string {
+	e.t.Helper()
+	rec := e.do(http.MethodGet, "/api/v1/nonce", nil)
+	require.Equal(e.t, http.StatusOK, rec.Code)
+	assert.Equal(e.t, "no-store", rec.Header().Get("Cache-Control"))
+	var n api.Nonce
+	require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &n))
+	assert.Equal(e.t, now.Add(credential.NonceLifetime), n.ExpiresAt)
+	return n.Nonce
+}
+
 func TestGetReceipt(t *testing.T) {
 	e := newEnv(t, nil)
 	s := e.sign("", nil)
 	ack := decodeAck(t, e.post(body(t, s)))
 
-	t.Run("OKVerifiesOffline", func(t *testing.T) {
+	t.Run("OKAnonymousSeesIDAndTimeOnly", func(t *testing.T) {
 		rec := e.do(http.MethodGet, "/api/v1/receipts/"+s.Receipt.ID, nil)
 		require.Equal(t, http.StatusOK, rec.Code)
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+		assert.Equal(t, map[string]any{"id": s.Receipt.ID, "receivedAt": now.Format(time.RFC3339)}, got,
+			"no subject, chain head, device key or decision")
+		assert.NotContains(t, rec.Body.String(), e.subject)
+	})
+	t.Run("OKOwnKeyVerifiesOffline", func(t *testing.T) {
+		rec := e.do(http.MethodGet, "/api/v1/receipts/"+s.Receipt.ID, nil, "Authorization", e.proof(e.subject, e.device))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		var c receipt.Countersigned
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &c))
 		assert.Equal(t, ack.Hash, c.Hash)
@@ -318,10 +474,69 @@ func TestGetReceipt(t *testing.T) {
 		_, err := c.Verify(jwks.Body.Bytes())
 		require.NoError(t, err)
 	})
+	t.Run("ErrOtherKey", func(t *testing.T) {
+		stranger := receipt.GenerateEd25519Signer()
+		rec := e.do(http.MethodGet, "/api/v1/receipts/"+s.Receipt.ID, nil, "Authorization", e.proof(e.subject, stranger))
+		require.Equal(t, http.StatusForbidden, rec.Code)
+		assert.NotContains(t, rec.Body.String(), "envelope")
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		rec := e.do(http.MethodGet, "/api/v1/receipts/0f8fad5b-d9cb-469f-a165-70867728950e", nil)
 		require.Equal(t, http.StatusNotFound, rec.Code)
 		assert.Equal(t, errs.NotFound, decodeError(t, rec).Error.Code)
+	})
+}
+
+// Proofs are good once: they sign a nonce the server minted, which the
+// store records as used.
+func TestProofNonce(t *testing.T) {
+	e := newEnv(t, nil)
+	require.Equal(t, http.StatusCreated, e.post(body(t, e.sign("", nil))).Code)
+	path := "/api/v1/subjects/" + e.subject + "/receipts"
+	get := func(auth string) *httptest.ResponseRecorder {
+		return e.do(http.MethodGet, path, nil, "Authorization", auth)
+	}
+	challenged := func(t *testing.T, rec *httptest.ResponseRecorder) string {
+		t.Helper()
+		require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
+		h := rec.Header().Get("WWW-Authenticate")
+		require.True(t, strings.HasPrefix(h, receipt.ProofScheme+` nonce="`), h)
+		return strings.TrimSuffix(strings.TrimPrefix(h, receipt.ProofScheme+` nonce="`), `"`)
+	}
+
+	t.Run("ErrReplayed", func(t *testing.T) {
+		auth := e.proof(e.subject, e.device)
+		require.Equal(t, http.StatusOK, get(auth).Code)
+		rec := get(auth)
+		challenged(t, rec)
+		assert.Contains(t, decodeError(t, rec).Error.Message, "used before")
+	})
+	t.Run("OKChallengeNonce", func(t *testing.T) {
+		nonce := challenged(t, e.do(http.MethodGet, path, nil))
+		assert.Equal(t, http.StatusOK, get(e.proofAt(e.subject, now, nonce, e.device)).Code, "the challenge's nonce signs a proof")
+	})
+	t.Run("ErrNoNonce", func(t *testing.T) {
+		// A proof as the first version signed it: no nonce.
+		p := receipt.HistoryProof{Subject: e.subject, TS: receipt.FormatTime(now), Alg: e.device.Alg(), JWK: e.device.PublicJWK()}
+		sig, err := e.device.Sign([]byte("kaiconn-history:" + p.Subject + ":" + p.TS))
+		require.NoError(t, err)
+		p.Sig = base64.RawURLEncoding.EncodeToString(sig)
+		raw, err := json.Marshal(p)
+		require.NoError(t, err)
+		rec := get(receipt.ProofScheme + " " + base64.RawURLEncoding.EncodeToString(raw))
+		challenged(t, rec)
+		assert.Contains(t, decodeError(t, rec).Error.Message, "the proof has no nonce: proofs now sign")
+	})
+	t.Run("ErrInventedNonce", func(t *testing.T) {
+		other, err := credential.NewKeys([]byte("another server's key, 32 bytes.."))
+		require.NoError(t, err)
+		rec := get(e.proofAt(e.subject, now, other.MintNonce(now).Value, e.device))
+		challenged(t, rec)
+		assert.Contains(t, decodeError(t, rec).Error.Message, "not one this server minted")
+	})
+	t.Run("ErrExpiredNonce", func(t *testing.T) {
+		old := e.creds.MintNonce(now.Add(-credential.NonceLifetime - time.Second)).Value
+		challenged(t, get(e.proofAt(e.subject, now, old, e.device)))
 	})
 }
 
@@ -334,44 +549,36 @@ func TestHistory(t *testing.T) {
 	// Another person, with their own key and receipt.
 	other := receipt.GenerateES256Signer()
 	otherSubject := receipt.NewSubject()
-	p := receipttest.Params(otherSubject, "", now)
-	s, err := receipt.Sign(receipt.New(p), other)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusCreated, e.post(body(t, s)).Code)
+	require.Equal(t, http.StatusCreated, e.post(body(t, e.signBy(other, otherSubject, "", nil))).Code)
 
-	proof := func(subject string, ts time.Time, signer receipt.Signer) string {
-		cred, err := receipt.SignHistoryProof(subject, ts, signer)
-		require.NoError(t, err)
-		return receipt.ProofScheme + " " + cred
-	}
 	path := "/api/v1/subjects/" + e.subject + "/receipts"
 	stranger := receipt.NewSubject()
 
 	for _, tt := range []struct {
-		name, path, auth string
-		status           int
+		name, path string
+		auth       func() string
+		status     int
 	}{
-		{"OK", path, proof(e.subject, now.Add(-time.Minute), e.device), http.StatusOK},
-		{"OKOtherSubjectOwnKey", "/api/v1/subjects/" + otherSubject + "/receipts", proof(otherSubject, now, other), http.StatusOK},
-		{"ErrNoProof", path, "", http.StatusUnauthorized},
-		{"ErrBearerInsteadOfProof", path, "Bearer " + adminToken, http.StatusUnauthorized},
-		{"ErrGarbledProof", path, receipt.ProofScheme + " !!!", http.StatusUnauthorized},
-		{"ErrStaleProof", path, proof(e.subject, now.Add(-6*time.Minute), e.device), http.StatusUnauthorized},
-		{"ErrFutureProof", path, proof(e.subject, now.Add(6*time.Minute), e.device), http.StatusUnauthorized},
-		{"ErrProofForOtherSubject", path, proof(otherSubject, now, other), http.StatusForbidden},
-		{"ErrOthersKeyForMySubject", path, proof(e.subject, now, other), http.StatusForbidden},
-		{"ErrUnknownSubject", "/api/v1/subjects/" + stranger + "/receipts",
-			proof(stranger, now, e.device), http.StatusForbidden},
+		{"OK", path, func() string { return e.proofAt(e.subject, now.Add(-time.Minute), e.nonce(), e.device) }, http.StatusOK},
+		{"OKOtherSubjectOwnKey", "/api/v1/subjects/" + otherSubject + "/receipts", func() string { return e.proof(otherSubject, other) }, http.StatusOK},
+		{"ErrNoProof", path, func() string { return "" }, http.StatusUnauthorized},
+		{"ErrBearerInsteadOfProof", path, func() string { return "Bearer " + adminToken }, http.StatusUnauthorized},
+		{"ErrGarbledProof", path, func() string { return receipt.ProofScheme + " !!!" }, http.StatusUnauthorized},
+		{"ErrStaleProof", path, func() string { return e.proofAt(e.subject, now.Add(-6*time.Minute), e.nonce(), e.device) }, http.StatusUnauthorized},
+		{"ErrFutureProof", path, func() string { return e.proofAt(e.subject, now.Add(6*time.Minute), e.nonce(), e.device) }, http.StatusUnauthorized},
+		{"ErrProofForOtherSubject", path, func() string { return e.proof(otherSubject, other) }, http.StatusForbidden},
+		{"ErrOthersKeyForMySubject", path, func() string { return e.proof(e.subject, other) }, http.StatusForbidden},
+		{"ErrUnknownSubject", "/api/v1/subjects/" + stranger + "/receipts", func() string { return e.proof(stranger, e.device) }, http.StatusForbidden},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var headers []string
-			if tt.auth != "" {
-				headers = []string{"Authorization", tt.auth}
+			if auth := tt.auth(); auth != "" {
+				headers = []string{"Authorization", auth}
 			}
 			rec := e.do(http.MethodGet, tt.path, nil, headers...)
 			require.Equal(t, tt.status, rec.Code, rec.Body.String())
 			if tt.status == http.StatusUnauthorized {
-				assert.Equal(t, receipt.ProofScheme, rec.Header().Get("WWW-Authenticate"))
+				assert.True(t, strings.HasPrefix(rec.Header().Get("WWW-Authenticate"), receipt.ProofScheme+" nonce="))
 			}
 			if tt.status != http.StatusOK {
 				assert.NotContains(t, rec.Body.String(), "envelope", "nothing of the chain leaks")
@@ -383,13 +590,18 @@ func TestHistory(t *testing.T) {
 		})
 	}
 	t.Run("OKWholeChainInOrder", func(t *testing.T) {
-		rec := e.do(http.MethodGet, path, nil, "Authorization", proof(e.subject, now, e.device))
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, e.device))
 		require.Equal(t, http.StatusOK, rec.Code)
 		var h receipt.History
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &h))
 		require.Len(t, h.Receipts, 2)
 		assert.Equal(t, first.Hash, h.Receipts[0].Hash)
 		assert.Equal(t, second.Hash, h.Receipts[1].Hash)
+	})
+	t.Run("ErrSameAnswerForUnknownAndForeign", func(t *testing.T) {
+		a := e.do(http.MethodGet, "/api/v1/subjects/"+stranger+"/receipts", nil, "Authorization", e.proof(stranger, e.device))
+		b := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, other))
+		assert.Equal(t, a.Body.String(), b.Body.String())
 	})
 }
 
@@ -498,5 +710,180 @@ func TestRoutes(t *testing.T) {
 		rec := e.do(http.MethodDelete, "/api/v1/receipts/x", nil)
 		require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 		assert.Equal(t, "method_not_allowed", decodeError(t, rec).Error.Code)
+	})
+}
+
+// The key rules: a subject's first receipt enrolls its key; a key the
+// subject never enrolled appends only with a ticket the server minted for
+// that very receipt; and every refusal reads the same.
+func TestSubjectKeys(t *testing.T) {
+	e := newEnv(t, nil)
+	first := decodeAck(t, e.post(body(t, e.sign("", nil))))
+	owner, err := e.store.KeySubject(t.Context(), thumb(t, e.device))
+	require.NoError(t, err)
+	assert.Equal(t, e.subject, owner, "the first receipt enrolled its key")
+
+	fresh := receipt.GenerateEd25519Signer()
+	postTicket := func(s *receipt.Signed, ticket string) *httptest.ResponseRecorder {
+		return e.do(http.MethodPost, "/api/v1/receipts", body(t, s), "Content-Type", "application/json", api.TicketHeader, ticket)
+	}
+	refused := map[string]string{}
+	refuse := func(t *testing.T, name string, rec *httptest.ResponseRecorder) {
+		t.Helper()
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+		refused[name] = rec.Body.String()
+	}
+
+	t.Run("ErrFreshKeyOnExistingSubject", func(t *testing.T) {
+		refuse(t, "fresh key", e.post(body(t, e.signBy(fresh, e.subject, first.Hash, nil))))
+	})
+	t.Run("ErrWrongHead", func(t *testing.T) {
+		refuse(t, "wrong head", e.post(body(t, e.sign(strings.Repeat("cd", 32), nil))))
+	})
+	t.Run("ErrUnknownSubject", func(t *testing.T) {
+		refuse(t, "unknown subject", e.post(body(t, e.signBy(fresh, receipt.NewSubject(), first.Hash, nil))))
+	})
+	t.Run("ErrKeyOfAnotherSubject", func(t *testing.T) {
+		refuse(t, "key of another subject", e.post(body(t, e.signBy(e.device, receipt.NewSubject(), "", nil))))
+	})
+	t.Run("ErrTicketForAnotherReceipt", func(t *testing.T) {
+		tk := e.creds.TicketValue(credential.MintTicket(e.subject, now))
+		refuse(t, "ticket for another receipt", postTicket(e.signBy(fresh, e.subject, first.Hash, nil), tk))
+	})
+	t.Run("ErrOneMessageForAll", func(t *testing.T) {
+		require.Len(t, refused, 5)
+		for name, b := range refused {
+			assert.Equal(t, refused["wrong head"], b, name)
+		}
+		assert.Contains(t, refused["wrong head"], "receipt.prevHash: not the head of this subject's chain for this key")
+	})
+	t.Run("ErrForgedTicket", func(t *testing.T) {
+		other, err := credential.NewKeys([]byte("another server's key, 32 bytes.."))
+		require.NoError(t, err)
+		s := e.signBy(fresh, e.subject, first.Hash, nil)
+		rec := postTicket(s, other.TicketValue(credential.Ticket{ReceiptID: s.Receipt.ID, Subject: e.subject, MintedAt: now}))
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		assert.Contains(t, decodeError(t, rec).Error.Message, api.TicketHeader)
+	})
+	t.Run("OKTicketEnrollsTheKey", func(t *testing.T) {
+		tk := credential.MintTicket(e.subject, now.Add(-time.Hour))
+		s := e.signBy(fresh, e.subject, first.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
+		rec := postTicket(s, e.creds.TicketValue(tk))
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		stored, err := e.store.Get(t.Context(), tk.ReceiptID)
+		require.NoError(t, err)
+		assert.True(t, tk.MintedAt.Equal(stored.ShownAt), "shown when the ticket was minted")
+		owner, err := e.store.KeySubject(t.Context(), thumb(t, fresh))
+		require.NoError(t, err)
+		assert.Equal(t, e.subject, owner)
+		// Enrolled now: its next receipt needs no ticket.
+		next := e.signBy(fresh, e.subject, stored.Hash, nil)
+		assert.Equal(t, http.StatusCreated, e.post(body(t, next)).Code)
+	})
+	t.Run("ErrTicketGoodOnce", func(t *testing.T) {
+		// Its id is stored: the same receipt is a retry, another one
+		// reusing the id a conflict, and no other key joins with it.
+		tk := credential.MintTicket(e.subject, now)
+		head, err := e.store.Head(t.Context(), e.subject)
+		require.NoError(t, err)
+		s := e.signBy(receipt.GenerateEd25519Signer(), e.subject, head.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
+		require.Equal(t, http.StatusCreated, postTicket(s, e.creds.TicketValue(tk)).Code)
+		late := e.signBy(receipt.GenerateEd25519Signer(), e.subject, head.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID; p.Decision = receipt.DecisionUpdated })
+		assert.Equal(t, http.StatusConflict, postTicket(late, e.creds.TicketValue(tk)).Code)
+	})
+}
+
+func thumb(t *testing.T, s receipt.Signer) string {
+	t.Helper()
+	th, err := s.PublicJWK().Thumbprint()
+	require.NoError(t, err)
+	return th
+}
+
+func TestHead(t *testing.T) {
+	e := newEnv(t, nil)
+	first := decodeAck(t, e.post(body(t, e.sign("", nil))))
+	path := "/api/v1/subjects/" + e.subject + "/head"
+
+	t.Run("OKEnrolledKey", func(t *testing.T) {
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, e.device))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var h api.Head
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &h))
+		assert.Equal(t, api.Head{Subject: e.subject, ID: first.ID, Hash: first.Hash, PolicyVersion: cat.Version(), Surface: receipt.SurfaceFirstLaunch,
+			States: map[string]string{"basic": "given", "push": "given", "wechat-share": "refused", "location": "refused", "crash-reports": "refused", "analytics": "refused"}}, h)
+	})
+	fresh := receipt.GenerateEd25519Signer()
+	t.Run("OKFreshKeyWithUnusedTicket", func(t *testing.T) {
+		tk := e.creds.TicketValue(credential.MintTicket(e.subject, now))
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh), api.TicketHeader, tk)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Contains(t, rec.Body.String(), first.Hash)
+	})
+	t.Run("ErrFreshKeyWithoutTicket", func(t *testing.T) {
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh))
+		require.Equal(t, http.StatusForbidden, rec.Code)
+		assert.NotContains(t, rec.Body.String(), first.Hash)
+	})
+	t.Run("ErrUsedTicket", func(t *testing.T) {
+		tk := e.creds.TicketValue(credential.Ticket{ReceiptID: first.ID, Subject: e.subject, MintedAt: now})
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh), api.TicketHeader, tk)
+		require.Equal(t, http.StatusForbidden, rec.Code)
+	})
+	t.Run("ErrTicketOfAnotherSubject", func(t *testing.T) {
+		tk := e.creds.TicketValue(credential.MintTicket(receipt.NewSubject(), now))
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh), api.TicketHeader, tk)
+		require.Equal(t, http.StatusForbidden, rec.Code)
+	})
+	t.Run("ErrNoSuchHeadForANewSubjectsTicket", func(t *testing.T) {
+		s := receipt.NewSubject()
+		tk := e.creds.TicketValue(credential.MintTicket(s, now))
+		rec := e.do(http.MethodGet, "/api/v1/subjects/"+s+"/head", nil, "Authorization", e.proof(s, fresh), api.TicketHeader, tk)
+		require.Equal(t, http.StatusNotFound, rec.Code, "start the chain: prevHash \"\"")
+	})
+}
+
+// A key enrolled for a subject enrolls another by a statement both sign.
+func TestPostKey(t *testing.T) {
+	e := newEnv(t, nil)
+	first := decodeAck(t, e.post(body(t, e.sign("", nil))))
+	path := "/api/v1/subjects/" + e.subject + "/keys"
+	statement := func(newKey, by receipt.Signer, subject, nonce string) []byte {
+		st, err := receipt.SignKeyStatement(subject, nonce, newKey, by)
+		require.NoError(t, err)
+		b, err := json.Marshal(st)
+		require.NoError(t, err)
+		return b
+	}
+	phone := receipt.GenerateES256Signer()
+
+	t.Run("ErrVoucherNotEnrolled", func(t *testing.T) {
+		rec := e.do(http.MethodPost, path, statement(phone, receipt.GenerateEd25519Signer(), e.subject, e.nonce()))
+		require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+	})
+	nonce := e.nonce()
+	t.Run("OKEnrolled", func(t *testing.T) {
+		rec := e.do(http.MethodPost, path, statement(phone, e.device, e.subject, nonce))
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		var got api.Enrolled
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
+		assert.Equal(t, api.Enrolled{Subject: e.subject, Thumbprint: thumb(t, phone)}, got)
+		assert.Equal(t, http.StatusCreated, e.post(body(t, e.signBy(phone, e.subject, first.Hash, nil))).Code, "the new key appends")
+	})
+	t.Run("ErrReplayed", func(t *testing.T) {
+		rec := e.do(http.MethodPost, path, statement(receipt.GenerateEd25519Signer(), e.device, e.subject, nonce))
+		require.Equal(t, http.StatusUnauthorized, rec.Code)
+		assert.Contains(t, decodeError(t, rec).Error.Message, "used before")
+	})
+	t.Run("ErrKeyOfAnotherSubject", func(t *testing.T) {
+		theirs := receipt.GenerateEd25519Signer()
+		require.Equal(t, http.StatusCreated, e.post(body(t, e.signBy(theirs, receipt.NewSubject(), "", nil))).Code)
+		rec := e.do(http.MethodPost, path, statement(theirs, e.device, e.subject, e.nonce()))
+		require.Equal(t, http.StatusForbidden, rec.Code)
+		assert.Contains(t, decodeError(t, rec).Error.Message, "another subject")
+	})
+	t.Run("ErrPathNamesOtherSubject", func(t *testing.T) {
+		rec := e.do(http.MethodPost, "/api/v1/subjects/"+receipt.NewSubject()+"/keys", statement(receipt.GenerateEd25519Signer(), e.device, e.subject, e.nonce()))
+		require.Equal(t, http.StatusBadRequest, rec.Code)
 	})
 }

@@ -1,7 +1,14 @@
 // Package api is the JSON API of the consent receipt service. Devices post
 // signed receipts and get them back countersigned, a person reads their own
-// chain by proving they hold the device key, an administrator exports all
-// records, and anyone fetches the server's public keys to verify offline.
+// chain by proving they hold a device key the subject enrolled, an
+// administrator exports all records, and anyone fetches the server's public
+// keys to verify offline.
+//
+// Before it countersigns, the API checks a receipt against the catalogue
+// (consentreceipt.Check) and the subject's key rules; every way a receipt
+// may not extend a subject gets one answer, so that the API tells nobody
+// which subjects exist. Proofs sign a server nonce and are good once. See
+// docs/api.md and docs/threat-model.md.
 //
 // It reaches storage only through the receipt.Store interface; which
 // database stands behind it is the server's choice, and pages are the

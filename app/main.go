@@ -92,7 +92,7 @@ func parseConfig(args []string, getenv func(string) string) (server.Config, erro
 	fs.StringVar(&cfg.UserAgreementURL, "user-agreement", env("KAICONN_USER_AGREEMENT_URL", "https://www.kaiconn.com/agreement"), "user agreement URL linked from the gate (env KAICONN_USER_AGREEMENT_URL)")
 	fs.StringVar(&cfg.AdminToken, "admin-token", env("KAICONN_ADMIN_TOKEN", ""), "bearer token of GET /api/v1/export; empty disables the export (env KAICONN_ADMIN_TOKEN; prefer the environment, flags show in ps)")
 	origins := fs.String("allowed-origins", env("KAICONN_ALLOWED_ORIGINS", ""), "comma-separated origins whose pages may call the receipt API (env KAICONN_ALLOWED_ORIGINS)")
-	proxies := fs.String("trusted-proxies", env("KAICONN_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env KAICONN_TRUSTED_PROXIES)")
+	proxies := fs.String("trusted-proxies", env("KAICONN_TRUSTED_PROXIES", ""), "comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (env KAICONN_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.CookieDomain, "cookie-domain", env("KAICONN_COOKIE_DOMAIN", ""), "Domain of the kc_consent cookie, e.g. kaiconn.com; empty for host-only (env KAICONN_COOKIE_DOMAIN)")
 	bannerOrigins := fs.String("banner-origins", env("KAICONN_BANNER_ORIGINS", ""), "comma-separated site origins allowed to frame the banner (env KAICONN_BANNER_ORIGINS)")
 	rate, err := strconv.Atoi(env("KAICONN_RATE_LIMIT", "0"))
@@ -100,12 +100,28 @@ func parseConfig(args []string, getenv func(string) string) (server.Config, erro
 		return cfg, fmt.Errorf("KAICONN_RATE_LIMIT: %w", err)
 	}
 	fs.IntVar(&cfg.RateLimit, "rate-limit", rate, "API requests per client IP per rate window; 0 for 120, negative for unlimited (env KAICONN_RATE_LIMIT)")
+	ints := []struct {
+		dst            *int
+		flag, env, def string
+		usage          string
+	}{
+		{&cfg.FormRateLimit, "form-rate-limit", "KAICONN_FORM_RATE_LIMIT", "0", "decisions posted (gate, settings, banner) per client IP per form rate window; 0 for 60, negative for unlimited"},
+		{&cfg.FormSubjectRateLimit, "form-subject-rate-limit", "KAICONN_FORM_SUBJECT_RATE_LIMIT", "0", "decisions posted per subject (kc_sub) per form rate window; 0 for 10, negative for unlimited"},
+	}
+	for _, n := range ints {
+		v, err := strconv.Atoi(env(n.env, n.def))
+		if err != nil {
+			return cfg, fmt.Errorf("%s: %w", n.env, err)
+		}
+		fs.IntVar(n.dst, n.flag, v, n.usage+" (env "+n.env+")")
+	}
 	durations := []struct {
 		dst            *time.Duration
 		flag, env, def string
 		usage          string
 	}{
 		{&cfg.RateWindow, "rate-window", "KAICONN_RATE_WINDOW", "1m", "the rate limit's window"},
+		{&cfg.FormRateWindow, "form-rate-window", "KAICONN_FORM_RATE_WINDOW", "1m", "the form rate limits' window"},
 		{&cfg.ConsentMaxAgeAccept, "consent-max-age-accept", "KAICONN_CONSENT_MAX_AGE_ACCEPT", "8760h", "lifetime of the consent cookie after accepting everything (365 days)"},
 		{&cfg.ConsentMaxAgeReject, "consent-max-age-reject", "KAICONN_CONSENT_MAX_AGE_REJECT", "4368h", "lifetime of the consent cookie after refusing anything (182 days)"},
 	}

@@ -36,6 +36,17 @@ func TestParseConfig(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "127.0.0.1:1234", cfg.Addr)
 	})
+	t.Run("FormRateLimits", func(t *testing.T) {
+		cfg, err := parseConfig([]string{"-form-subject-rate-limit", "5"}, env(map[string]string{
+			"KAICONN_FORM_RATE_LIMIT": "-1", "KAICONN_FORM_RATE_WINDOW": "30s", "KAICONN_FORM_SUBJECT_RATE_LIMIT": "7",
+		}))
+		require.NoError(t, err)
+		assert.Equal(t, -1, cfg.FormRateLimit)
+		assert.Equal(t, 5, cfg.FormSubjectRateLimit)
+		assert.Equal(t, 30*time.Second, cfg.FormRateWindow)
+		_, err = parseConfig(nil, env(map[string]string{"KAICONN_FORM_RATE_LIMIT": "many"}))
+		assert.ErrorContains(t, err, "KAICONN_FORM_RATE_LIMIT")
+	})
 	t.Run("ErrBadDuration", func(t *testing.T) {
 		_, err := parseConfig(nil, env(map[string]string{"KAICONN_CONSENT_MAX_AGE_REJECT": "half a year"}))
 		assert.ErrorContains(t, err, "KAICONN_CONSENT_MAX_AGE_REJECT")

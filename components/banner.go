@@ -19,6 +19,9 @@ type BannerState struct {
 	// Granted is the person's current choice per category; all optional
 	// categories are false before any decision.
 	Granted map[string]bool `json:"granted"`
+	// Ticket is the server-minted receipt id of the choice, which the
+	// forms that record it post.
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // BannerHidden is one hidden form field.
@@ -109,8 +112,18 @@ func (b *Banner) hidden() []app.UI {
 	return out
 }
 
+// posted is what a form that records a choice carries: the hidden fields
+// and the ticket.
+func (b *Banner) posted() []app.UI {
+	out := b.hidden()
+	if b.State.Ticket != "" {
+		out = append(out, app.Input().Type("hidden").Name("ticket").Value(b.State.Ticket))
+	}
+	return out
+}
+
 func (b *Banner) postForm(button app.UI) app.UI {
-	return app.Form().Method("post").Action("/banner/consent").Class("kc-action").Body(append(b.hidden(), button)...)
+	return app.Form().Method("post").Action("/banner/consent").Class("kc-action").Body(append(b.posted(), button)...)
 }
 
 // choices renders one box per category: the required one ticked and
@@ -135,7 +148,7 @@ func (b *Banner) choices(l *lang.Localizer) app.UI {
 			app.P().Class("kc-category-desc").Text(p.Description.In(b.State.Lang)),
 		))
 	}
-	fields := append(b.hidden(),
+	fields := append(b.posted(),
 		app.FieldSet().Class("kc-categories").Body(append([]app.UI{app.Legend().Text(l.T("banner_choices_legend"))}, rows...)...),
 		app.Div().Class("kc-actions").Body(
 			app.Button().Type("submit").Name("action").Value("save").ID("kc-save").Class("kc-btn").Text(l.T("banner_save")),

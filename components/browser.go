@@ -14,7 +14,8 @@ type Browser interface {
 	// ReplaceURL changes the address bar without a navigation, so a reload
 	// or a shared link shows what the reader sees now.
 	ReplaceURL(u string)
-	// SetCookie stores a first-party preference the reader chose.
+	// SetCookie stores a first-party setting the reader chose, except
+	// under Global Privacy Control, when nothing is stored.
 	SetCookie(name, value string, maxAgeSeconds int)
 	// TopmostID returns the id of the first element matching selector whose
 	// box is at or below the top of the viewport: the reader's place.
@@ -33,6 +34,11 @@ func (domBrowser) ReplaceURL(u string) {
 }
 
 func (domBrowser) SetCookie(name, value string, maxAge int) {
+	// The browser says its person asked that nothing be kept about them:
+	// the language is then chosen anew on each visit.
+	if app.Window().Get("navigator").Get("globalPrivacyControl").Truthy() {
+		return
+	}
 	app.Window().Get("document").Set("cookie",
 		name+"="+url.QueryEscape(value)+"; Path=/; Max-Age="+strconv.Itoa(maxAge)+"; SameSite=Lax")
 }

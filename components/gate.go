@@ -8,7 +8,10 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/outbox"
 
 	"github.com/kaiconn/consent/lang"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -58,9 +61,6 @@ type Gate struct {
 	// focused is where the person was on the server-rendered page when
 	// the wasm took over; focus goes back there.
 	focused string
-	// receipt is the id of the receipt of the decision being made, minted
-	// once per decision so that a retried post names the same receipt.
-	receipt string
 }
 
 func (g *Gate) OnInit() {
@@ -117,11 +117,19 @@ func (g *Gate) Toggle(id string, on bool) {
 }
 
 // Form is what a decision posts: the same fields as the server-rendered
-// form, so the server has one way to read a decision.
+// form (the page's ticket among them), so the server has one way to read a
+// decision; and device=1 where this browser signs and keeps its own
+// receipts, so the server leaves the receipt to the device.
 func (g *Gate) Form(action string) url.Values {
 	f := url.Values{"lang": {g.view.Lang}, "mode": {g.view.Mode}, "action": {action}}
 	if g.view.HostState != "" {
 		f.Set("state", g.view.HostState)
+	}
+	if g.view.Ticket != "" {
+		f.Set("ticket", g.view.Ticket)
+	}
+	if web.deviceReceipts() {
+		f.Set("device", "1")
 	}
 	if g.adult {
 		f.Set("adult", "1")
@@ -151,7 +159,6 @@ func (g *Gate) Decide(ctx app.Context, action string) {
 	}
 	g.busy = true
 	form := g.Form(action)
-	nameReceipt(form, &g.receipt)
 	web.postForm("/consent", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) {
 			order := g.Outcome(status, body, err)
@@ -183,7 +190,6 @@ func (g *Gate) Outcome(status int, body []byte, err error) *ReceiptOrder {
 		g.open = true
 		return nil
 	}
-	g.receipt = ""
 	if g.view.Bridge != nil {
 		web.deliver(*g.view.Bridge)
 	}
@@ -233,7 +239,18 @@ func (g *Gate) DecideOffline(action string, now time.Time) *ReceiptOrder {
 	if !ok {
 		return nil
 	}
-	msg := BridgeMessage{Type: BridgeType, Decision: string(d.Kind), PolicyVersion: d.PolicyVersion, Purposes: map[string]bool{}, ReceiptID: g.receipt}
+	// The receipt goes under the page's ticket: a server-minted id, which
+	// the server stores nothing under until the device sends the receipt.
+	meta := consentreceipt.Meta{
+		ReceiptID:    outbox.NewReceiptID(),
+		PolicySHA256: doc.SHA256,
+		Notice:       notice.For(cat, d.Surface, d.Lang),
+	}
+	if t, err := credential.PeekTicket(g.view.Ticket); err == nil {
+		meta.ReceiptID, meta.Ticket = t.ReceiptID, g.view.Ticket
+		g.view.Ticket = ""
+	}
+	msg := BridgeMessage{Type: BridgeType, Decision: string(d.Kind), PolicyVersion: d.PolicyVersion, Purposes: map[string]bool{}, ReceiptID: meta.ReceiptID}
 	for _, c := range d.Choices {
 		msg.Purposes[string(c.Purpose)] = c.Granted
 	}
@@ -241,12 +258,7 @@ func (g *Gate) DecideOffline(action string, now time.Time) *ReceiptOrder {
 		g.view.Optional[i].Granted = d.Granted(consent.PurposeID(g.view.Optional[i].ID))
 	}
 	g.view.Mode, g.view.Decision, g.view.Error, g.view.Bridge = GateDone, string(d.Kind), "", &msg
-	order := &ReceiptOrder{Decision: d, Meta: consentreceipt.Meta{
-		ReceiptID:    g.receipt,
-		PolicySHA256: doc.SHA256,
-		Purposes:     consentreceipt.Purposes(cat, d.Surface, d.Lang),
-	}}
-	g.receipt = ""
+	order := &ReceiptOrder{Decision: d, Meta: meta}
 	web.deliver(msg)
 	web.focus("kc-gate-title")
 	return order
@@ -281,8 +293,10 @@ func (g *Gate) Render() app.UI {
 	)
 }
 
+// switchURL is the language switch: setlang=1 tells the server the person
+// chose the language, which it may remember.
 func (g *Gate) switchURL() string {
-	q := url.Values{"lang": {lang.Other(g.view.Lang)}}
+	q := url.Values{"lang": {lang.Other(g.view.Lang)}, "setlang": {"1"}}
 	if g.view.HostState != "" {
 		q.Set("state", g.view.HostState)
 	}

@@ -71,6 +71,9 @@ type GateView struct {
 	// Bridge is the message for the host app on the page that follows a
 	// decision, nil everywhere else.
 	Bridge *BridgeMessage `json:"bridge,omitempty"`
+	// Ticket is the server-minted receipt id of the next decision, posted
+	// with it (form field "ticket").
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // SettingsView is the state of /settings/privacy.
@@ -87,6 +90,9 @@ type SettingsView struct {
 	Error         string         `json:"error,omitempty"`
 	Saved         string         `json:"saved,omitempty"` // the kind of the decision just saved
 	Bridge        *BridgeMessage `json:"bridge,omitempty"`
+	// Ticket is the server-minted receipt id of the next change, posted
+	// with it (form field "ticket").
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // HistoryView is one past decision.

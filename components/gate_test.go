@@ -5,7 +5,6 @@ package components
 import (
 	"encoding/json"
 	"errors"
-	"github.com/google/uuid"
 	"net/url"
 	"strings"
 	"testing"
@@ -22,9 +21,12 @@ func askView() GateView {
 		Required:   PurposeView{ID: "basic", Title: "Basic functions (required)", Required: true},
 		Optional:   []PurposeView{{ID: "push", Title: "Push notifications", SDK: "Getui", Separate: true}, {ID: "location", Title: "Location services", SDK: "Amap", Separate: true}},
 		PrivacyURL: "/privacy?lang=en", AgreementURL: "https://example.com/agreement", SettingsURL: "/settings/privacy?lang=en",
-		HostState: "eyJ9",
+		HostState: "eyJ9", Ticket: testTicket,
 	}
 }
+
+// testTicket has a ticket's shape; only the server checks its mac.
+const testTicket = "t1.6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b.sub_abcdefghijklmnopqrstuvwxyz.1764390000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 // fake swaps in a fresh fake browser for one test.
 func fake(t *testing.T) *fakeBrowser {
@@ -130,7 +132,7 @@ func TestGateDecide(t *testing.T) {
 		g.Decide(app.Context{}, "agree")
 		require.Len(t, f.posted, 1)
 		assert.Equal(t, "/consent", f.paths[0])
-		assert.Equal(t, url.Values{"lang": {"en"}, "mode": {"ask"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"location"}, "state": {"eyJ9"}}, withoutReceipt(t, f.posted[0]))
+		assert.Equal(t, url.Values{"lang": {"en"}, "mode": {"ask"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"location"}, "state": {"eyJ9"}, "ticket": {testTicket}, "device": {"1"}}, f.posted[0], "the page's ticket, and the device signs")
 		g.Decide(app.Context{}, "agree")
 		assert.Len(t, f.posted, 1, "no second post while one is under way")
 	})
@@ -187,7 +189,7 @@ func settingsView() SettingsView {
 		Required:   PurposeView{ID: "basic", Title: "基本功能(必需)", Required: true, Granted: true},
 		Optional:   []PurposeView{{ID: "push", Title: "消息推送", Granted: true, Since: "2026-11-01 10:00 UTC"}, {ID: "location", Title: "位置服务"}},
 		History:    []HistoryView{{Kind: "agreed", At: "2026-11-01 10:00 UTC", PolicyVersion: "2022-10", Granted: []string{"消息推送"}, ReceiptID: "r1"}},
-		PrivacyURL: "/privacy?lang=zh-Hans",
+		PrivacyURL: "/privacy?lang=zh-Hans", Ticket: testTicket,
 	}
 }
 
@@ -210,7 +212,7 @@ func TestSettings(t *testing.T) {
 		s.Save(app.Context{}, "save")
 		require.Len(t, f.posted, 1)
 		assert.Equal(t, "/settings/privacy", f.paths[0])
-		assert.Equal(t, url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location"}}, withoutReceipt(t, f.posted[0]))
+		assert.Equal(t, url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location"}, "ticket": {testTicket}, "device": {"1"}}, f.posted[0])
 	})
 	t.Run("OutcomeDeliversOnce", func(t *testing.T) {
 		f := fake(t)
@@ -227,19 +229,4 @@ func TestSettings(t *testing.T) {
 		assert.Empty(t, s.on, "switches follow the saved decision")
 		assert.Contains(t, render(t, s), `data-kind="withdrawn"`)
 	})
-}
-
-// withoutReceipt checks that a posted decision names the receipt the device
-// will sign, and returns the rest of the form.
-func withoutReceipt(t *testing.T, form url.Values) url.Values {
-	t.Helper()
-	_, err := uuid.Parse(form.Get("receipt"))
-	assert.NoError(t, err, "the decision names its receipt")
-	out := url.Values{}
-	for k, v := range form {
-		if k != "receipt" {
-			out[k] = v
-		}
-	}
-	return out
 }

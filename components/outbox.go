@@ -3,7 +3,6 @@ package components
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -33,30 +32,40 @@ func startOutbox(ctx app.Context) {
 }
 
 // recordDecision records d as a signed receipt in the outbox, off the UI
-// goroutine, and calls done on the UI goroutine with the receipt id once
-// the receipt is durable in this browser (not once the server has it).
-// meta.ReceiptID must be minted when the person decides (outbox.NewReceiptID,
-// or the id the server put in the page state), so a double click records
-// one receipt.
-func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Meta, done func(ctx app.Context, receiptID string, err error)) {
+// goroutine, under the subject a names (the browser's, as the server's
+// credential says; none offline), and calls done on the UI goroutine with
+// the receipt id once the receipt is durable in this browser (not once the
+// server has it). meta.ReceiptID is the id of the page's ticket (or minted
+// when the person decided without one), so a double click records one
+// receipt.
+func recordDecision(ctx app.Context, d consent.Decision, meta consentreceipt.Meta, a outbox.Assignment, done func(ctx app.Context, receiptID string, err error)) {
 	ctx.Async(func() {
 		id, err := func() (string, error) {
 			o, err := outbox.Browser(context.Background())
 			if err != nil {
 				return "", err
 			}
-			return o.Record(context.Background(), d, meta)
+			return o.RecordFor(context.Background(), d, meta, a)
 		}()
 		ctx.Dispatch(func(ctx app.Context) { done(ctx, id, err) })
 	})
 }
 
 // ReceiptOrder is what the outbox needs to sign a decision's receipt: the
-// decision as the server took it (or as the page took it offline) and the
-// receipt's metadata, so server and device build the very same receipt.
+// decision as the server took it (or as the page took it offline), the
+// receipt's metadata (its server-minted id, its notice and the ticket that
+// names both), and the subject the server's credential puts it under, so
+// server and device build the very same receipt.
 type ReceiptOrder struct {
 	Decision consent.Decision    `json:"decision"`
 	Meta     consentreceipt.Meta `json:"meta"`
+	// Subject is the subject the server recorded the decision for (the
+	// browser's kc_sub); "" when the page took the decision offline and the
+	// device keeps its own.
+	Subject string `json:"subject,omitempty"`
+	// PrevHash is the hash of Subject's newest receipt when the server
+	// answered, "" for none: where a device new to Subject starts.
+	PrevHash string `json:"prevHash,omitempty"`
 }
 
 // Outcome is the server's JSON answer to a decision the wasm posted on the
@@ -77,19 +86,6 @@ func readOutcome[V any](status int, body []byte, err error) (out Outcome[V], ok 
 	return out, true
 }
 
-// nameReceipt mints the receipt id of the decision being posted (once, so a
-// retried post names the same receipt) and, where this browser can sign and
-// keep its receipts, puts it in the form; without an outbox the server
-// attests the decision, as for a form posted before the wasm.
-func nameReceipt(form url.Values, id *string) {
-	if *id == "" {
-		*id = outbox.NewReceiptID()
-	}
-	if web.deviceReceipts() {
-		form.Set("receipt", *id)
-	}
-}
-
 // recordOrder records an order's receipt in the outbox. A failure is
 // logged: the decision stands and the host app has it; only its proof is
 // missing, which the settings page shows.
@@ -97,7 +93,8 @@ func recordOrder(ctx app.Context, o *ReceiptOrder) {
 	if o == nil || !app.IsClient {
 		return
 	}
-	recordDecision(ctx, o.Decision, o.Meta, func(_ app.Context, _ string, err error) {
+	a := outbox.Assignment{Subject: o.Subject, PrevHash: o.PrevHash}
+	recordDecision(ctx, o.Decision, o.Meta, a, func(_ app.Context, _ string, err error) {
 		if err != nil {
 			app.Log("receipt not recorded:", err)
 		}

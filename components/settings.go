@@ -19,8 +19,6 @@ type Settings struct {
 	busy    bool
 	loaded  bool
 	focused string
-	// receipt is the id of the receipt of the change being saved.
-	receipt string
 }
 
 func (s *Settings) OnInit() {
@@ -63,11 +61,19 @@ func (s *Settings) Toggle(id string, on bool) {
 	}
 }
 
-// Form is what a change posts: the same fields as the server-rendered form.
+// Form is what a change posts: the same fields as the server-rendered form
+// (the page's ticket among them), and device=1 where this browser signs
+// its own receipts.
 func (s *Settings) Form(action string) url.Values {
 	f := url.Values{"lang": {s.view.Lang}, "action": {action}}
 	if s.view.HostState != "" {
 		f.Set("state", s.view.HostState)
+	}
+	if s.view.Ticket != "" {
+		f.Set("ticket", s.view.Ticket)
+	}
+	if web.deviceReceipts() {
+		f.Set("device", "1")
 	}
 	for _, p := range s.view.Optional {
 		if slices.Contains(s.on, p.ID) {
@@ -85,7 +91,6 @@ func (s *Settings) Save(ctx app.Context, action string) {
 	}
 	s.busy = true
 	form := s.Form(action)
-	nameReceipt(form, &s.receipt)
 	web.postForm("/settings/privacy", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) { recordOrder(ctx, s.Outcome(status, body, err)) })
 	})
@@ -114,7 +119,6 @@ func (s *Settings) Outcome(status int, body []byte, err error) *ReceiptOrder {
 	if status != 200 {
 		return nil
 	}
-	s.receipt = ""
 	return out.Receipt
 }
 
@@ -124,7 +128,7 @@ func (s *Settings) Render() app.UI {
 	}
 	v := s.view
 	l := lang.DefaultBundle().Localizer(v.Lang)
-	q := url.Values{"lang": {lang.Other(v.Lang)}}
+	q := url.Values{"lang": {lang.Other(v.Lang)}, "setlang": {"1"}} // the person chose it
 	if v.HostState != "" {
 		q.Set("state", v.HostState)
 	}

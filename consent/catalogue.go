@@ -170,11 +170,16 @@ func (c *Catalogue) Purposes(surface Surface) []Purpose {
 	return ps
 }
 
-// Purpose returns the purpose id shown on a surface.
+// Purpose returns the purpose id shown on a surface. It looks in place:
+// the server asks it for every purpose of every receipt it checks.
 func (c *Catalogue) Purpose(surface Surface, id PurposeID) (Purpose, bool) {
-	for _, p := range c.Purposes(surface) {
-		if p.ID == id {
-			return p, true
+	if surface.Validate() != nil {
+		return Purpose{}, false
+	}
+	audience := surface.audience()
+	for i := range c.purposes {
+		if p := &c.purposes[i]; p.ID == id && p.Audience == audience {
+			return *p, true
 		}
 	}
 	return Purpose{}, false

@@ -166,3 +166,22 @@ func state(c consent.Choice, previous *consent.Decision) string {
 func SameAudience(a, b consent.Surface) bool {
 	return (a == consent.SurfaceWebBanner) == (b == consent.SurfaceWebBanner)
 }
+
+// ConsistentKind returns the kind a receipt of d chained after previous
+// (the decision of the subject's previous receipt on the same audience, nil
+// when none) may state: d's own, except that a withdrawal which gives an
+// optional purpose previous did not give is an update. It happens when the
+// surface knew of a grant the subject's chain does not hold (a cookie, the
+// host app, a device whose chain diverged); Check refuses such a
+// withdrawal.
+func ConsistentKind(d consent.Decision, previous *consent.Decision) consent.Kind {
+	if d.Kind != consent.KindWithdrawn {
+		return d.Kind
+	}
+	for _, c := range d.Choices {
+		if c.Granted && !c.Required && (previous == nil || !previous.Granted(c.Purpose)) {
+			return consent.KindUpdated
+		}
+	}
+	return d.Kind
+}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -47,9 +49,14 @@ func TestCrashOverHTTP(t *testing.T) {
 	first := startBinary(t, bin, data)
 	info := policyInfo(t, first.url)
 
+	type device struct {
+		signer  receipt.Signer
+		subject string
+	}
 	var (
-		mu    sync.Mutex
-		acked = map[string]string{} // receipt id -> hash from the ack
+		mu      sync.Mutex
+		acked   = map[string]string{} // receipt id -> hash from the ack
+		devices []device
 	)
 	killed := make(chan struct{})
 	var killOnce sync.Once
@@ -72,6 +79,9 @@ func TestCrashOverHTTP(t *testing.T) {
 			defer wg.Done()
 			signer := receipt.GenerateEd25519Signer()
 			subject, prev := receipt.NewSubject(), ""
+			mu.Lock()
+			devices = append(devices, device{signer, subject})
+			mu.Unlock()
 			for range crashMaxPerDev {
 				select {
 				case <-killed:
@@ -119,11 +129,37 @@ func TestCrashOverHTTP(t *testing.T) {
 	_ = first.cmd.Wait()
 	require.GreaterOrEqual(t, len(acked), crashKillAfter, "the burst acknowledged too few receipts to mean anything")
 
+	// Each device reads its chain back with a proof of its key (an
+	// anonymous read shows only that a receipt exists).
 	second := startBinary(t, bin, data)
 	jwks := get(t, second.url+"/.well-known/jwks.json")
+	found := map[string]receipt.Countersigned{}
+	for _, d := range devices {
+		var n api.Nonce
+		require.NoError(t, json.Unmarshal(get(t, second.url+"/api/v1/nonce"), &n))
+		proof, err := receipt.SignHistoryProof(d.subject, time.Now(), n.Nonce, d.signer)
+		require.NoError(t, err)
+		req, err := http.NewRequest(http.MethodGet, second.url+"/api/v1/subjects/"+d.subject+"/receipts", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", receipt.ProofScheme+" "+proof)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusForbidden {
+			continue // none of its receipts was stored before the kill
+		}
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s", b)
+		var h receipt.History
+		require.NoError(t, json.Unmarshal(b, &h))
+		require.NoError(t, receipt.VerifyChain(h, jwks), "the chain survived whole")
+		for _, c := range h.Receipts {
+			found[c.ID] = c
+		}
+	}
 	for id, hash := range acked {
-		var c receipt.Countersigned
-		require.NoError(t, json.Unmarshal(get(t, second.url+"/api/v1/receipts/"+id), &c), "acknowledged receipt %s is lost", id)
+		c, ok := found[id]
+		require.True(t, ok, "acknowledged receipt %s is lost", id)
 		assert.Equal(t, hash, c.Hash)
 		_, err := c.Verify(jwks)
 		assert.NoError(t, err, "receipt %s", id)
@@ -203,7 +239,8 @@ func policyInfo(t *testing.T, base string) server.PolicyInfo {
 }
 
 // buildReceipt builds what the app builds from GET /api/v1/policy: a
-// settings decision granting every optional purpose, signed with the device
+// kaiconn-receipt/2 settings decision granting every purpose, naming the
+// published shown notice, its purposes in id order, signed with the device
 // key and chained to prev.
 func buildReceipt(info server.PolicyInfo, signer receipt.Signer, subject, prev string) (*receipt.Signed, error) {
 	var v *server.PolicyVersionInfo
@@ -223,12 +260,12 @@ func buildReceipt(info server.PolicyInfo, signer receipt.Signer, subject, prev s
 			continue
 		}
 		purposes = append(purposes, receipt.PurposeParams{
-			ID: p.ID, Recipient: p.Recipient[lang], DataCategories: p.DataCategories[lang],
-			ConsentType: p.ConsentType, State: receipt.StateGiven, Time: now,
-			ExpiresAt: now.AddDate(0, 0, info.ConsentLifetimeDays), WithdrawText: info.Withdraw.Text[lang],
+			ID: p.ID, State: receipt.StateGiven, ExpiresAt: now.AddDate(0, 0, info.ConsentLifetimeDays),
 		})
 	}
+	slices.SortFunc(purposes, func(a, b receipt.PurposeParams) int { return strings.Compare(a.ID, b.ID) })
 	return receipt.Sign(receipt.New(receipt.Params{
+		Schema: receipt.SchemaV2, Notice: v.Notices[receipt.SurfaceSettings][lang],
 		Subject: subject, Surface: receipt.SurfaceSettings, Language: lang,
 		PolicyVersion: v.Version, PolicySHA256: v.SHA256[lang], Decision: receipt.DecisionUpdated,
 		IssuedAt: now, Purposes: purposes, PrevHash: prev,

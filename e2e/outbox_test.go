@@ -103,7 +103,10 @@ func startOutboxServer(t *testing.T) *outboxServer {
 			return ok && version == cat.Version()
 		}, nil)
 	s := &outboxServer{store: memstore.New(), jwks: keys.JWKS(), posts: map[string]int{}}
-	apiHandler := api.New(api.Config{RateLimit: -1}, s.store, keys, v, nil)
+	apiHandler := api.New(api.Config{RateLimit: -1}, api.Deps{
+		Store: s.store, Keys: keys, Validator: v,
+		Catalogue: func(version string) (*consent.Catalogue, bool) { return cat, version == cat.Version() },
+	})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -362,4 +365,85 @@ func TestOutboxGate(t *testing.T) {
 		assert.Equal(t, 1, n, "exactly once")
 		assert.Len(t, receipts(t), before+1)
 	})
+}
+
+// TestOutboxRecoversADivergedChain: the device queues a receipt offline
+// while a decision of the same subject lands through a plain form post in
+// the same browser; when the network returns, the server refuses the
+// device's receipt (its chain moved), and the outbox reads the server's
+// head with a nonce proof, signs the receipt again on it and is
+// acknowledged. The chain the server then holds verifies.
+func TestOutboxRecoversADivergedChain(t *testing.T) {
+	srv := startServer(t)
+	ctx := hostTab(t, "android")
+
+	// An online decision: the wasm posts it with the page's ticket, the
+	// server answers with the order and kc_sub, and the device adopts the
+	// subject and signs the receipt, enrolling its key.
+	openGate(t, ctx, srv, "", true)
+	confirmAdult(t, ctx, true)
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-agree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="agreed"]`)))
+	first := messages(t, ctx)[0].ReceiptID
+	// Another tab of the same browser (its cookies), on a page without the
+	// wasm, reads what the server holds of this browser's subject.
+	other := newTab(t)
+	do(t, other, chromedp.Navigate(srv.URL()+"/healthz"))
+	history := func() receipt.History {
+		t.Helper()
+		raw := await(t, other, `fetch('/settings/privacy/receipts.json').then(r => r.ok ? r.text() : '{"receipts":[]}')`)
+		var h receipt.History
+		require.NoError(t, json.Unmarshal([]byte(raw), &h))
+		return h
+	}
+	waitChain := func(what string, ok func(receipt.History) bool) receipt.History {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			h := history()
+			if ok(h) {
+				return h
+			}
+			if time.Now().After(deadline) {
+				require.FailNow(t, "timed out waiting: "+what, "%d receipts", len(h.Receipts))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitChain("the device's first receipt", func(h receipt.History) bool { return len(h.Receipts) == 1 })
+
+	// Offline, the person declines on the gate: the device takes the
+	// decision and queues its receipt.
+	openGate(t, ctx, srv, "&open=1", true)
+	setOffline(t, ctx, true)
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="declined"]`)))
+	msgs := messages(t, ctx)
+	require.Len(t, msgs, 1)
+	queued := msgs[0].ReceiptID
+	require.NotEqual(t, first, queued)
+
+	// Meanwhile, in the other tab, a settings form grants push: the
+	// server attests it on the same subject, chained to the first receipt.
+	status := await(t, other, `fetch('/settings/privacy', {method: 'POST', body: new URLSearchParams({lang: 'en', action: 'save', purpose: 'push'})}).then(r => String(r.status))`)
+	require.Equal(t, "200", status, "the form post is recorded and redirected to the settings page")
+	attested := waitChain("the form's receipt", func(h receipt.History) bool { return len(h.Receipts) == 2 })
+
+	// The network returns: the outbox sends, is refused, rebuilds on the
+	// server's head and is acknowledged.
+	setOffline(t, ctx, false)
+	h := waitChain("the queued receipt, rebuilt", func(h receipt.History) bool {
+		return len(h.Receipts) == 3 && h.Receipts[2].ID == queued
+	})
+	jwks := get(t, srv.URL()+"/.well-known/jwks.json")
+	require.NoError(t, receipt.VerifyChain(h, jwks), "one chain, countersigned throughout")
+	assert.Equal(t, first, h.Receipts[0].ID)
+	assert.Equal(t, attested.Receipts[1].ID, h.Receipts[1].ID)
+	s, err := receipt.Decode(h.Receipts[2].Envelope)
+	require.NoError(t, err)
+	assert.Equal(t, receipt.AttestationDevice, s.Attestation)
+	assert.Equal(t, h.Receipts[1].Hash, s.Receipt.PrevHash, "signed again on the server's head")
+	for _, p := range s.Receipt.Purposes {
+		if p.ID == "push" {
+			assert.Equal(t, receipt.StateWithdrawn, p.State, "push, given by the form, is withdrawn by the decline")
+		}
+	}
 }

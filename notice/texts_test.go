@@ -95,9 +95,9 @@ func TestDataCategories(t *testing.T) {
 		{"WebAnalyticsZh", consent.SurfaceWebBanner, "analytics", consent.LangZhHans, []string{
 			"互联网协议(IP)地址", "引用/退出页面", "操作系统", "日期/时间戳和点击流数据"}},
 		{"CookiesWhenNothingCollected", consent.SurfaceWebBanner, "preferences", consent.LangEn, []string{
-			"kc_lang", "kc_pref_*"}},
-		{"TitleAsLastResort", consent.SurfaceWebBanner, "necessary", consent.LangEn, []string{
-			"Strictly necessary cookies"}},
+			"kc_pref_*"}},
+		{"NecessaryCookies", consent.SurfaceWebBanner, "necessary", consent.LangEn, []string{
+			"kc_consent", "kc_sub", "kc_lang"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, ok := cat.Purpose(tt.surface, tt.id)
@@ -105,6 +105,14 @@ func TestDataCategories(t *testing.T) {
 			assert.Equal(t, tt.want, notice.DataCategories(p, tt.lang))
 		})
 	}
+
+	t.Run("TitleAsLastResort", func(t *testing.T) {
+		// A category that names neither data nor cookies.
+		p, ok := cat.Purpose(consent.SurfaceWebBanner, "necessary")
+		require.True(t, ok)
+		p.Cookies = nil
+		assert.Equal(t, []string{"Strictly necessary cookies"}, notice.DataCategories(p, consent.LangEn))
+	})
 
 	// Whatever the catalogue says, an item is a piece of its text, never cut
 	// inside parentheses, and named once.

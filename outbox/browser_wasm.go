@@ -49,13 +49,12 @@ func Browser(ctx context.Context) (*Outbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := deviceKey(db)
-	if err != nil {
+	if _, err := deviceKey(db); err != nil {
 		return nil, err
 	}
 	o, err := Open(ctx, Config{
 		Store:  &idbStore{db: db},
-		Signer: signer,
+		Keys:   idbKeys{db: db},
 		Sender: fetchSender{},
 	})
 	if err != nil {
@@ -116,19 +115,28 @@ func Exists(ctx context.Context) bool {
 // and triples its size; fetch needs none of it.
 type fetchSender struct{}
 
-func (fetchSender) Send(ctx context.Context, envelope []byte) (Reply, error) {
-	body := js.Global().Get("Uint8Array").New(len(envelope))
-	js.CopyBytesToJS(body, envelope)
+func (fetchSender) Do(ctx context.Context, r Request) (Reply, error) {
+	headers := map[string]any{}
+	for k, v := range r.Header {
+		headers[k] = v
+	}
+	opts := map[string]any{
+		"method":      r.Method,
+		"headers":     headers,
+		"credentials": "same-origin",
+		"cache":       "no-store",
+	}
+	if r.Body != nil {
+		body := js.Global().Get("Uint8Array").New(len(r.Body))
+		js.CopyBytesToJS(body, r.Body)
+		headers["Content-Type"] = "application/json"
+		opts["body"] = body
+	}
 	abort := js.Global().Get("AbortController").New()
 	stop := context.AfterFunc(ctx, func() { abort.Call("abort") })
 	defer stop()
-	resp, err := await(js.Global().Call("fetch", ReceiptsPath, map[string]any{
-		"method":      "POST",
-		"headers":     map[string]any{"Content-Type": "application/json"},
-		"body":        body,
-		"credentials": "same-origin",
-		"signal":      abort.Get("signal"),
-	}))
+	opts["signal"] = abort.Get("signal")
+	resp, err := await(js.Global().Call("fetch", r.Path, opts))
 	if err != nil {
 		return Reply{}, err // no answer: offline, reset, aborted
 	}
@@ -141,11 +149,11 @@ func (fetchSender) Send(ctx context.Context, envelope []byte) (Reply, error) {
 	out := make([]byte, n)
 	js.CopyBytesToGo(out, arr.Call("subarray", 0, n))
 	retry := resp.Get("headers").Call("get", "Retry-After")
-	r := Reply{Status: resp.Get("status").Int(), Body: out}
+	reply := Reply{Status: resp.Get("status").Int(), Body: out}
 	if retry.Truthy() {
-		r.RetryAfter = retry.String()
+		reply.RetryAfter = retry.String()
 	}
-	return r, nil
+	return reply, nil
 }
 
 // await waits for a promise.
@@ -396,13 +404,88 @@ func (w *webSigner) Sign(msg []byte) ([]byte, error) {
 
 func subtle() js.Value { return js.Global().Get("crypto").Get("subtle") }
 
+// idbKeys are the device's keys in IndexedDB: the current one under
+// "key" in the "device" store, each earlier one under "key:" and its
+// public x coordinate, unique per key.
+type idbKeys struct{ db js.Value }
+
+func (k idbKeys) Current(context.Context) (receipt.Signer, error) { return deviceKey(k.db) }
+
+// Rotate makes a new key current and keeps the old one under its own
+// name, in one transaction, so a crash leaves either key current and none
+// lost.
+func (k idbKeys) Rotate(context.Context) (receipt.Signer, error) {
+	old, err := loadKey(k.db, "key")
+	if err != nil {
+		return nil, err
+	}
+	rec, err := generateKey()
+	if err != nil {
+		return nil, err
+	}
+	tx := k.db.Call("transaction", []any{"device"}, "readwrite")
+	store := tx.Call("objectStore", "device")
+	if old != nil {
+		get := store.Call("get", "key")
+		onGet := js.FuncOf(func(js.Value, []js.Value) any {
+			if v := get.Get("result"); v.Truthy() {
+				store.Call("put", v, "key:"+old.(*webSigner).jwk.X)
+			}
+			store.Call("put", rec, "key")
+			return nil
+		})
+		defer onGet.Release()
+		get.Set("onsuccess", onGet)
+	} else {
+		store.Call("put", rec, "key")
+	}
+	if err := transaction(tx, nil); err != nil {
+		return nil, err
+	}
+	return loadKey(k.db, "key")
+}
+
+func (k idbKeys) Find(_ context.Context, jwk receipt.JWK) (receipt.Signer, error) {
+	cur, err := loadKey(k.db, "key")
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && cur.PublicJWK() == jwk {
+		return cur, nil
+	}
+	s, err := loadKey(k.db, "key:"+jwk.X)
+	if err != nil || s == nil || s.PublicJWK() != jwk {
+		return nil, err
+	}
+	return s, nil
+}
+
 // deviceKey loads the device key, creating it on first use: Ed25519 where
 // the browser has it, ECDSA P-256 otherwise; the private key is not
 // extractable, so not even this page's own script can copy it out.
 func deviceKey(db js.Value) (receipt.Signer, error) {
-	if s, err := loadKey(db); s != nil || err != nil {
+	if s, err := loadKey(db, "key"); s != nil || err != nil {
 		return s, err
 	}
+	rec, err := generateKey()
+	if err != nil {
+		return nil, err
+	}
+	tx := db.Call("transaction", []any{"device"}, "readwrite")
+	// add, not put: when another tab created a key meanwhile, its key wins
+	// and this one is dropped.
+	tx.Call("objectStore", "device").Call("add", rec, "key")
+	_ = transaction(tx, nil)
+	s, err := loadKey(db, "key")
+	if err == nil && s == nil {
+		err = errs.New(errs.Internal, "outbox: the device key was not stored")
+	}
+	return s, err
+}
+
+// generateKey makes a key pair and returns the record IndexedDB keeps of
+// it.
+func generateKey() (map[string]any, error) {
 	if !subtle().Truthy() {
 		return nil, errs.New(errs.Internal, "outbox: WebCrypto is unavailable (not a secure context?)")
 	}
@@ -426,23 +509,14 @@ func deviceKey(db js.Value) (receipt.Signer, error) {
 		jwk.Y = y.String()
 	}
 	jwkJSON, _ := json.Marshal(jwk)
-	tx := db.Call("transaction", []any{"device"}, "readwrite")
-	// add, not put: when another tab created a key meanwhile, its key wins
-	// and this one is dropped.
-	tx.Call("objectStore", "device").Call("add", map[string]any{
+	return map[string]any{
 		"alg": alg, "jwk": string(jwkJSON), "privateKey": pair.Get("privateKey"), "publicKey": pair.Get("publicKey"),
-	}, "key")
-	_ = transaction(tx, nil)
-	s, err := loadKey(db)
-	if err == nil && s == nil {
-		err = errs.New(errs.Internal, "outbox: the device key was not stored")
-	}
-	return s, err
+	}, nil
 }
 
-func loadKey(db js.Value) (receipt.Signer, error) {
+func loadKey(db js.Value, name string) (receipt.Signer, error) {
 	tx := db.Call("transaction", []any{"device"}, "readonly")
-	req := tx.Call("objectStore", "device").Call("get", "key")
+	req := tx.Call("objectStore", "device").Call("get", name)
 	if err := transaction(tx, nil); err != nil {
 		return nil, err
 	}

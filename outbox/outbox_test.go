@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/outbox"
@@ -29,13 +31,20 @@ import (
 // receipt carrying another one is refused with 422.
 const policySHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+// t0 is when each test starts, on the clock the outbox and the API share.
+// It is today: the store accepts a proof nonce until it expires by the
+// wall clock.
+var t0 = time.Now().UTC().Truncate(time.Millisecond)
 
 // server is the real receipt API on an in-memory store, counting the posts
 // that reach it per receipt id.
 type server struct {
 	URL   string
 	jwks  []byte
+	keys  *receipt.Keyring
+	creds *credential.Keys
+	cat   *consent.Catalogue
+	now   func() time.Time
 	store *memstore.Store
 	mu    sync.Mutex
 	posts map[string]int
@@ -54,8 +63,13 @@ func newServer(t *testing.T, now func() time.Time) *server {
 			_, web := cat.Purpose(consent.SurfaceWebBanner, consent.PurposeID(id))
 			return version == cat.Version() && (app || web)
 		}, now)
-	s := &server{store: memstore.New(), jwks: keys.JWKS(), posts: map[string]int{}}
-	h := api.New(api.Config{RateLimit: -1, Now: now}, s.store, keys, v, nil)
+	creds, err := credential.NewKeys([]byte("0123456789abcdef0123456789abcdef"))
+	require.NoError(t, err)
+	s := &server{store: memstore.New(), jwks: keys.JWKS(), keys: keys, creds: creds, cat: cat, now: now, posts: map[string]int{}}
+	h := api.New(api.Config{RateLimit: -1, Now: now}, api.Deps{
+		Store: s.store, Keys: keys, Validator: v, Credentials: creds,
+		Catalogue: func(version string) (*consent.Catalogue, bool) { return cat, version == cat.Version() },
+	})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			var env struct {
@@ -88,25 +102,50 @@ type net struct {
 	to        outbox.Sender
 	offline   bool
 	loseReply bool
-	reply     *outbox.Reply // a canned answer instead of the server's
-	sends     int
+	reply     *outbox.Reply // a canned answer to receipt posts instead of the server's
+	sends     int           // receipt posts
+	// headDown drops the head reads (GET .../head) only.
+	headDown bool
+	// beforePost runs before each receipt post reaches the server.
+	beforePost func()
+	requests   []outbox.Request
 }
 
-func (n *net) Send(ctx context.Context, env []byte) (outbox.Reply, error) {
+func (n *net) Do(ctx context.Context, req outbox.Request) (outbox.Reply, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.sends++
-	if n.offline {
+	post := req.Path == outbox.ReceiptsPath
+	n.requests = append(n.requests, req)
+	if post {
+		n.sends++
+	}
+	if n.offline || (n.headDown && strings.HasSuffix(req.Path, "/head")) {
 		return outbox.Reply{}, errors.New("offline")
 	}
-	if n.reply != nil {
+	if post && n.reply != nil {
 		return *n.reply, nil
 	}
-	r, err := n.to.Send(ctx, env)
+	if post && n.beforePost != nil {
+		n.beforePost()
+	}
+	r, err := n.to.Do(ctx, req)
 	if n.loseReply {
 		return outbox.Reply{}, errors.New("connection reset")
 	}
 	return r, err
+}
+
+// posted returns the receipt posts that went out, in order.
+func (n *net) posted() []outbox.Request {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []outbox.Request
+	for _, r := range n.requests {
+		if r.Path == outbox.ReceiptsPath {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (n *net) set(f func(n *net)) {

@@ -13,19 +13,27 @@ import (
 // HTTPSender stays out of the wasm, which posts with fetch: linking the
 // net/http client would bring TLS and X.509 into app.wasm.
 
-// HTTPSender posts to POST {BaseURL}/api/v1/receipts with net/http, which
-// the wasm build runs on the browser's fetch.
+// HTTPSender calls the receipt API at BaseURL with net/http.
 type HTTPSender struct {
 	BaseURL string       // e.g. "https://consent.kaiconn.com"; "" for the page's own origin in a browser
 	Client  *http.Client // http.DefaultClient when nil
 }
 
-func (s HTTPSender) Send(ctx context.Context, envelope []byte) (Reply, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(s.BaseURL, "/")+ReceiptsPath, bytes.NewReader(envelope))
+func (s HTTPSender) Do(ctx context.Context, r Request) (Reply, error) {
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, strings.TrimRight(s.BaseURL, "/")+r.Path, body)
 	if err != nil {
 		return Reply{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if r.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range r.Header {
+		req.Header.Set(k, v)
+	}
 	c := s.Client
 	if c == nil {
 		c = http.DefaultClient
@@ -35,9 +43,9 @@ func (s HTTPSender) Send(ctx context.Context, envelope []byte) (Reply, error) {
 		return Reply{}, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Status: resp.StatusCode, Body: body, RetryAfter: resp.Header.Get("Retry-After")}, nil
+	return Reply{Status: resp.StatusCode, Body: b, RetryAfter: resp.Header.Get("Retry-After")}, nil
 }

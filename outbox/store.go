@@ -10,10 +10,12 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/receipt"
 )
 
-// Device is the state of this device's subject: its pseudonymous id, the
-// hash of the newest receipt in its chain and how many receipts it has made.
+// Device is the state of this device's subject: its pseudonymous id (its
+// own, or the one the server's credential gave the browser), the hash of
+// the newest receipt in its chain and how many receipts it has made.
 // The device key lives beside it, in the same browser database, so the two
 // are created and lost together.
 type Device struct {
@@ -43,16 +45,25 @@ const (
 // Entry is one receipt in the outbox, with the decision it records and what
 // the server said of it.
 type Entry struct {
-	Seq      int64            `json:"seq"`
-	ID       string           `json:"id"`
-	Hash     string           `json:"hash"`
-	Envelope json.RawMessage  `json:"envelope"` // JCS of the device-signed envelope, the bytes sent
+	Seq      int64           `json:"seq"`
+	ID       string          `json:"id"`
+	Hash     string          `json:"hash"`
+	Envelope json.RawMessage `json:"envelope"` // JCS of the device-signed envelope, the bytes sent
+	// Subject is the receipt's subject and Key the device key that signed
+	// it: a device that adopted the server's subject has receipts of more
+	// than one, and a key per subject. Entries stored before either was
+	// kept have them only in the envelope.
+	Subject  string           `json:"subject,omitempty"`
+	Key      *receipt.JWK     `json:"key,omitempty"`
 	Decision consent.Decision `json:"decision"`
 	// Meta is what the receipt was built from besides the decision.
 	Meta  consentreceipt.Meta `json:"meta"`
 	State State               `json:"state"`
 
-	Attempts    int       `json:"attempts"`
+	Attempts int `json:"attempts"`
+	// Rebuilds counts how often the receipt was signed again on the
+	// server's head of its subject (at most MaxRebuilds).
+	Rebuilds    int       `json:"rebuilds,omitempty"`
 	NextAttempt time.Time `json:"nextAttempt"` // when the next send is due, while pending
 	LastError   string    `json:"lastError,omitempty"`
 

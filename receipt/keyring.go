@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,6 +64,42 @@ func OpenKeyring(dir string) (*Keyring, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("receipt: key directory: %w", err)
 	}
+	k, err := readKeyring(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(k.keys) == 0 {
+		if _, err := k.Rotate(); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// ErrNoKeys is returned by LoadKeyring for a key directory that is missing
+// or holds no key.
+var ErrNoKeys = errors.New("receipt: no key directory, or no key in it")
+
+// LoadKeyring loads the keys in dir like OpenKeyring, but never creates
+// one: a directory that is missing or holds no key file is ErrNoKeys
+// (wrapped). A server whose store holds countersigned receipts opens its
+// keys with it, so that a lost or renamed key directory stops it instead of
+// a new key silently orphaning every stored receipt.
+func LoadKeyring(dir string) (*Keyring, error) {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrNoKeys, dir)
+	}
+	k, err := readKeyring(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(k.keys) == 0 {
+		return nil, fmt.Errorf("%w: %s holds no *.jwk.json file", ErrNoKeys, dir)
+	}
+	return k, nil
+}
+
+func readKeyring(dir string) (*Keyring, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.jwk.json"))
 	if err != nil {
 		return nil, err
@@ -76,12 +113,14 @@ func OpenKeyring(dir string) (*Keyring, error) {
 		k.keys = append(k.keys, key)
 	}
 	k.sort()
-	if len(k.keys) == 0 {
-		if _, err := k.Rotate(); err != nil {
-			return nil, err
-		}
-	}
 	return k, nil
+}
+
+// Has tells whether the keyring holds the key with id kid.
+func (k *Keyring) Has(kid string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return slices.ContainsFunc(k.keys, func(key serverKey) bool { return key.kid == kid })
 }
 
 // NewKeyring returns a keyring held only in memory, with the given keys,

@@ -47,6 +47,27 @@ func TestKeyring(t *testing.T) {
 		assert.Equal(t, k.KeyID(), again.KeyID(), "reopening loads the same key")
 	})
 
+	t.Run("LoadNeverCreates", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "keys")
+		_, err := receipt.LoadKeyring(dir)
+		require.ErrorIs(t, err, receipt.ErrNoKeys, "missing")
+		_, err = os.Stat(dir)
+		assert.True(t, os.IsNotExist(err), "nothing was created")
+		require.NoError(t, os.Mkdir(dir, 0o700))
+		_, err = receipt.LoadKeyring(dir)
+		require.ErrorIs(t, err, receipt.ErrNoKeys, "empty")
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		assert.Empty(t, files, "no key was minted")
+
+		made, err := receipt.OpenKeyring(dir)
+		require.NoError(t, err)
+		loaded, err := receipt.LoadKeyring(dir)
+		require.NoError(t, err)
+		assert.Equal(t, made.KeyID(), loaded.KeyID())
+		assert.True(t, loaded.Has(made.KeyID()))
+		assert.False(t, loaded.Has("someone-elses-kid"))
+	})
+
 	t.Run("OKOldReceiptsVerifyAfterRotation", func(t *testing.T) {
 		dir := t.TempDir()
 		k, err := receipt.OpenKeyring(dir)

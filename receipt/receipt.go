@@ -5,11 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/gowebpki/jcs"
 )
 
 // Schemas of the receipt format a reader accepts; it refuses any other.
@@ -284,7 +282,7 @@ func Attest(r *Receipt) (*Signed, error) {
 
 // Canonical returns JCS(envelope), the bytes that are hashed, stored and
 // countersigned.
-func (s *Signed) Canonical() ([]byte, error) { return canonical(s.wire()) }
+func (s *Signed) Canonical() ([]byte, error) { return s.appendJCS(make([]byte, 0, 1536)), nil }
 
 // Hash returns the lowercase hex SHA-256 of JCS(envelope).
 func (s *Signed) Hash() (string, error) {
@@ -296,7 +294,7 @@ func (s *Signed) Hash() (string, error) {
 }
 
 // Canonical returns JCS(receipt), the bytes the device signs.
-func (r *Receipt) Canonical() ([]byte, error) { return canonical(r.wire()) }
+func (r *Receipt) Canonical() ([]byte, error) { return r.appendJCS(make([]byte, 0, 1280)), nil }
 
 // HashBytes returns the lowercase hex SHA-256 of canonical envelope bytes, as
 // stored in Record.Body.
@@ -310,14 +308,6 @@ func HashBytes(canonicalEnvelope []byte) string {
 func (r *Receipt) IssuedTime() time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, r.IssuedAt)
 	return t
-}
-
-func canonical(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return jcs.Transform(b)
 }
 
 // SchemaVersion returns 1 for a kaiconn-receipt/1 receipt, 2 for a

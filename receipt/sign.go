@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -74,6 +75,24 @@ func (s *Signed) VerifyDevice() error {
 	if err != nil {
 		return err
 	}
+	return s.verifyDeviceOver(msg, sig)
+}
+
+// receiptInEnvelope returns JCS(receipt) sliced out of JCS(envelope) of a
+// device-signed envelope, nil when canon does not have that shape. JCS
+// canonicalises a nested object exactly as it would alone, and "receipt"
+// sorts after "attestation" and "device", so the receipt is the last
+// member; no member named "receipt" occurs inside it.
+func receiptInEnvelope(canon []byte) []byte {
+	key := []byte(`,"receipt":{`)
+	i := bytes.LastIndex(canon, key)
+	if i < 0 || !bytes.HasPrefix(canon, []byte(`{"attestation":"device",`)) || !bytes.HasSuffix(canon, []byte("}}")) {
+		return nil
+	}
+	return canon[i+len(key)-1 : len(canon)-1]
+}
+
+func (s *Signed) verifyDeviceOver(msg, sig []byte) error {
 	if err := VerifyMessage(s.Device.Alg, s.Device.JWK, msg, sig); err != nil {
 		return errs.New(errs.Unprocessable, "device.sig: signature does not verify against device.jwk")
 	}

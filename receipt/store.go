@@ -91,6 +91,10 @@ type Store interface {
 	Subject(ctx context.Context, subject string) ([]Record, error)
 	// Head returns the subject's newest record; errs.NotFound when none.
 	Head(ctx context.Context, subject string) (Record, error)
+	// Tip is Head without the body and the countersignature (empty): what
+	// a subject's next receipt is checked against (its hash, surface and
+	// states), read without decoding a body. errs.NotFound when none.
+	Tip(ctx context.Context, subject string) (Record, error)
 	// Export calls fn for every record in the order they were received.
 	Export(ctx context.Context, fn func(Record) error) error
 
@@ -108,6 +112,10 @@ type Store interface {
 	// is accepted at most once and never after it expired. Nonces are
 	// forgotten once expired.
 	UseNonce(ctx context.Context, nonce string, expires time.Time) error
+
+	// Ping checks, cheaply, that the store answers and its schema is there:
+	// for health checks.
+	Ping(ctx context.Context) error
 
 	Close() error
 }

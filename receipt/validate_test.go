@@ -1,6 +1,8 @@
 package receipt_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +130,57 @@ func TestValidateAttested(t *testing.T) {
 			assert.Contains(t, errs.Message(err), tt.want)
 		})
 	}
+}
+
+// ValidateSignedCanonical checks the device signature over the receipt's
+// bytes taken from the envelope's canonical form: the same verdict as
+// ValidateSigned, for every kind of receipt, tampered or not.
+func TestValidateSignedCanonical(t *testing.T) {
+	v := receipttest.Validator(t0)
+	v1 := receipttest.Params(subject, "", t0)
+	v2 := receipttest.ParamsV2(subject, "", t0)
+	for _, tt := range []struct {
+		name   string
+		p      receipt.Params
+		signer receipt.Signer
+		tamper func(env []byte) []byte
+	}{
+		{"V1EdDSA", v1, receipt.GenerateEd25519Signer(), nil},
+		{"V2EdDSA", v2, receipt.GenerateEd25519Signer(), nil},
+		{"V2ES256", v2, receipt.GenerateES256Signer(), nil},
+		{"ErrTamperedDecision", v2, receipt.GenerateEd25519Signer(), func(env []byte) []byte {
+			return []byte(strings.Replace(string(env), `"decision":"agreed"`, `"decision":"updated"`, 1))
+		}},
+		{"ErrTamperedLastMember", v2, receipt.GenerateEd25519Signer(), func(env []byte) []byte {
+			return []byte(strings.Replace(string(env), `"surface":"first-launch"`, `"surface":"settings"`, 1))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := receipt.Sign(receipt.New(tt.p), tt.signer)
+			require.NoError(t, err)
+			env, err := json.Marshal(s)
+			require.NoError(t, err)
+			if tt.tamper != nil {
+				env = tt.tamper(env)
+			}
+			got, canon, err := receipt.DecodeCanonical(env)
+			require.NoError(t, err)
+			want := v.ValidateSigned(got)
+			assert.Equal(t, want, v.ValidateSignedCanonical(got, canon))
+			if tt.tamper != nil {
+				require.Error(t, want)
+				assert.Contains(t, errs.Message(want), "device.sig")
+			} else {
+				assert.NoError(t, want)
+			}
+		})
+	}
+	t.Run("ServerAttestedIsRefused", func(t *testing.T) {
+		s, err := receipt.Attest(receipt.New(v2))
+		require.NoError(t, err)
+		canon, err := s.Canonical()
+		require.NoError(t, err)
+		err = v.ValidateSignedCanonical(s, canon)
+		assert.Contains(t, errs.Message(err), "attestation: must be device")
+	})
 }

@@ -131,7 +131,7 @@ func (a *admin) sameOrigin(next http.Handler) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			origin := r.Header.Get("Origin")
 			site := r.Header.Get("Sec-Fetch-Site")
-			if (origin != "" && origin != selfOrigin(r)) || (origin == "" && site != "" && site != "same-origin" && site != "none") {
+			if (origin != "" && origin != a.s.selfOrigin(r)) || (origin == "" && site != "" && site != "same-origin" && site != "none") {
 				a.refuseCrossSite(w, r)
 				return
 			}
@@ -307,7 +307,7 @@ func (a *admin) loginToken(cookie string) string {
 
 func (a *admin) cookie(r *http.Request, name, value, path string, maxAge time.Duration) *http.Cookie {
 	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: int(maxAge / time.Second), HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: isHTTPS(r)}
+		SameSite: http.SameSiteStrictMode, Secure: a.s.isHTTPS(r)}
 }
 
 // safeNext keeps a post-sign-in destination inside the console.

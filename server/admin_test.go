@@ -52,23 +52,23 @@ func newConsoleServer(t *testing.T, mutate ...func(*Config)) *consoleServer {
 	return &consoleServer{Server: s, http: hs, seeded: seeded}
 }
 
-// browser is a client with cookies that does not follow redirects, so
+// operatorClient is a client with cookies that does not follow redirects, so
 // that tests see each answer.
-type browser struct {
+type operatorClient struct {
 	t      *testing.T
 	c      *http.Client
 	base   string
 	header map[string]string
 }
 
-func (cs *consoleServer) browser(t *testing.T) *browser {
+func (cs *consoleServer) browser(t *testing.T) *operatorClient {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	return &browser{t: t, base: cs.http.URL, header: map[string]string{}, c: &http.Client{Jar: jar,
+	return &operatorClient{t: t, base: cs.http.URL, header: map[string]string{}, c: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (b *browser) do(method, path string, form url.Values, header ...string) (*http.Response, string) {
+func (b *operatorClient) do(method, path string, form url.Values, header ...string) (*http.Response, string) {
 	b.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -108,27 +108,18 @@ func csrfOf(t *testing.T, page string) string {
 }
 
 // signIn signs name in and returns the session's CSRF token.
-func (b *browser) signIn(name, password string) (*http.Response, string) {
+func (b *operatorClient) signIn(name, password string) (*http.Response, string) {
 	b.t.Helper()
 	_, page := b.do(http.MethodGet, "/admin/login?lang=en", nil)
 	return b.do(http.MethodPost, "/admin/login", url.Values{"csrf": {csrfOf(b.t, page)}, "name": {name}, "password": {password}, "lang": {"en"}})
 }
 
-func (b *browser) mustSignIn(name string) string {
+func (b *operatorClient) mustSignIn(name string) string {
 	b.t.Helper()
 	res, _ := b.signIn(name, testPassword)
 	require.Equal(b.t, http.StatusSeeOther, res.StatusCode)
 	_, page := b.do(http.MethodGet, "/admin/insights?lang=en", nil)
 	return csrfOf(b.t, page)
-}
-
-func cookieNamed(res *http.Response, name string) *http.Cookie {
-	for _, c := range res.Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
 }
 
 func auditLog(t *testing.T, cs *consoleServer) []console.Entry {
@@ -195,7 +186,10 @@ func TestAdminSignIn(t *testing.T) {
 		assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
 	})
 	t.Run("SecureBehindTLS", func(t *testing.T) {
-		tls := cs.browser(t)
+		// X-Forwarded-Proto is believed from a trusted proxy only: here the
+		// test client on loopback stands for it.
+		behind := newConsoleServer(t, func(c *Config) { c.TrustedProxies = []string{"127.0.0.0/8", "::1/128"} })
+		tls := behind.browser(t)
 		tls.header["X-Forwarded-Proto"] = "https"
 		tls.header["Origin"] = strings.Replace(tls.base, "http://", "https://", 1)
 		res, _ := tls.signIn("li.na", testPassword)

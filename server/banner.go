@@ -51,7 +51,7 @@ func (s *Server) mountBanner(r chi.Router) {
 	r.Get("/banner", b.handlePage)
 	r.Get("/banner/config", b.handleConfig)
 	r.Get("/banner/state", b.handleState)
-	r.Post("/banner/consent", b.handleDecide)
+	r.Method(http.MethodPost, "/banner/consent", s.forms.protect(true, b.handleDecide))
 	r.Get("/demo", b.handleDemo)
 	r.Get("/demo/frame", b.handleDemoFrame)
 }
@@ -197,19 +197,6 @@ func (p bannerParams) hidden() []views.Hidden {
 	return h
 }
 
-// selfOrigin is the origin the request was made to.
-func selfOrigin(r *http.Request) string {
-	scheme := "http"
-	if isHTTPS(r) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
-func isHTTPS(r *http.Request) bool {
-	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
-}
-
 // allowedParent reports whether origin may embed the banner and receive its
 // messages: our own origin or one of Config.BannerOrigins. Anything else is
 // ignored, so the banner never posts a decision to a page it does not know.
@@ -217,7 +204,7 @@ func (b *banner) allowedParent(r *http.Request, origin string) bool {
 	if origin == "" {
 		return false
 	}
-	return origin == selfOrigin(r) || slices.Contains(b.s.cfg.BannerOrigins, origin)
+	return origin == b.s.selfOrigin(r) || slices.Contains(b.s.cfg.BannerOrigins, origin)
 }
 
 // setFrameAncestors widens the global frame-ancestors 'self' for the banner
@@ -273,7 +260,7 @@ func (b *banner) consentCookie(r *http.Request, value string, maxAge time.Durati
 		Domain:   b.s.cfg.CookieDomain,
 		MaxAge:   int(maxAge / time.Second),
 		SameSite: http.SameSiteLaxMode,
-		Secure:   isHTTPS(r),
+		Secure:   b.s.isHTTPS(r),
 	}
 }
 
@@ -285,7 +272,8 @@ func (b *banner) handlePage(w http.ResponseWriter, r *http.Request) {
 		// Forget a value we cannot trust so embed.js stops reading it.
 		http.SetCookie(w, b.consentCookie(r, "", -time.Second))
 	}
-	v := b.view(p, d, ok)
+	ticket := b.s.pageTicket(r)
+	v := b.view(p, d, ok, ticket)
 	switch {
 	case q.Get("layer") == "2":
 		v.Layer = views.BannerLayerChoices
@@ -295,7 +283,7 @@ func (b *banner) handlePage(w http.ResponseWriter, r *http.Request) {
 			// frames): use the signed value the form post handed on.
 			if c, err := parseConsentCookie(q.Get("c"), b.key); err == nil {
 				if d, err = decisionFromCookie(b.cat, c, p.Lang); err == nil {
-					v, ok = b.view(p, d, true), true
+					v, ok = b.view(p, d, true, ticket), true
 				}
 			}
 		}
@@ -325,7 +313,7 @@ func (b *banner) cookieValue(r *http.Request, q url.Values) string {
 	return q.Get("c")
 }
 
-func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.BannerView {
+func (b *banner) view(p bannerParams, d consent.Decision, decided bool, ticket string) views.BannerView {
 	v := views.BannerView{
 		Lang:         p.Lang,
 		Layer:        views.BannerLayerFirst,
@@ -338,7 +326,8 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.Ba
 		PolicyURL:    "/privacy?" + url.Values{"lang": {p.Lang}}.Encode() + "#s2-1",
 		ChoicesURL:   "/banner?" + p.query("layer", "2"),
 		FirstURL:     "/banner?" + p.query("open", "1"),
-		State:        map[string]any{"lang": p.Lang, "hidden": p.hidden(), "gpc": p.GPC && !decided, "granted": map[string]bool{}},
+		Ticket:       ticket,
+		State:        map[string]any{"lang": p.Lang, "hidden": p.hidden(), "ticket": ticket, "gpc": p.GPC && !decided, "granted": map[string]bool{}},
 	}
 	granted := v.State.(map[string]any)["granted"].(map[string]bool)
 	for _, c := range b.cat.Purposes(consent.SurfaceWebBanner) {
@@ -354,13 +343,9 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool) views.Ba
 
 // handleDecide records a choice made with the banner's forms, sets the
 // consent cookie and sends the browser to the confirmation (303), so the
-// forms work with no script and no wasm at all.
+// forms work with no script and no wasm at all. The form guard has checked
+// where the post came from and its rate (s.forms.protect).
 func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
-	if !sameOriginPost(r) {
-		// A page elsewhere must not be able to consent for a visitor.
-		http.Error(w, "cross-origin consent posts are refused", http.StatusForbidden)
-		return
-	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "form: unreadable", http.StatusBadRequest)
@@ -372,21 +357,23 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, errs.Message(err), errStatus(err))
 		return
 	}
-	// A visitor is known only by the receipt of their last choice: a new
-	// choice joins that receipt's subject, so withdrawing shows as such in
-	// one chain. A first choice starts a new pseudonymous subject.
-	subject := ""
-	if prev, c, ok, _ := b.current(r, p.Lang); ok {
-		if subject = b.s.subjectOf(r.Context(), c.ReceiptID); subject != "" {
-			d.Kind = laterKind(prev, d)
-		}
+	// A visitor is known by the subject credential the server gave their
+	// browser with their first choice (kc_sub): a new choice joins that
+	// subject's chain, so withdrawing shows as such in one chain. A first
+	// choice starts a new pseudonymous subject.
+	c, err := b.s.postCredential(r.Context(), r)
+	if err != nil {
+		http.Error(w, errs.Message(err), errStatus(err))
+		return
 	}
-	receiptID, _, err := b.s.recordDecision(r.Context(), d, subject)
+	receiptID, kind, err := b.s.recordDecision(r.Context(), d, c, true)
 	if err != nil {
 		b.s.log.Error("record banner decision", "err", err)
 		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)
 		return
 	}
+	d.Kind = kind
+	b.s.setSubject(w, r, c.Subject)
 	value := cookieFromDecision(b.cat, d, receiptID).encode(b.key)
 	http.SetCookie(w, b.consentCookie(r, value, b.maxAge(d)))
 	http.Redirect(w, r, "/banner?"+p.query("layer", "done", "c", value), http.StatusSeeOther)
@@ -429,21 +416,6 @@ func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Dec
 		return consent.Agree(b.cat, consent.SurfaceWebBanner, ticked, l, now)
 	}
 	return consent.Decision{}, errs.New(errs.Invalid, "action: want accept, reject or save, have %q", form.Get("action"))
-}
-
-// sameOriginPost reports whether a form post came from our own pages.
-// Browsers send Origin with every POST; Sec-Fetch-Site is the fallback.
-// Clients that send neither (curl, tests) are not browsers carrying a
-// visitor's cookies, so they are let through.
-func sameOriginPost(r *http.Request) bool {
-	if o := r.Header.Get("Origin"); o != "" {
-		return o == selfOrigin(r)
-	}
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
-		return true
-	}
-	return false
 }
 
 func errStatus(err error) int {

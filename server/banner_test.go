@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -147,8 +149,12 @@ func TestBannerDecide(t *testing.T) {
 			assert.Equal(t, "done", loc.Query().Get("layer"))
 		})
 	}
-	t.Run("SecureOverHTTPS", func(t *testing.T) {
+	t.Run("SecureOnlyBehindATrustedProxy", func(t *testing.T) {
+		// httptest's peer is 192.0.2.1.
 		w := post(t, s, url.Values{"action": {"accept"}}, map[string]string{"X-Forwarded-Proto": "https"})
+		assert.False(t, responseCookie(t, w, consentCookieName).Secure, "a client is no proxy: its X-Forwarded-Proto is not believed")
+		behind := newBannerServer(t, func(c *Config) { c.TrustedProxies = []string{"192.0.2.0/24"} })
+		w = post(t, behind, url.Values{"action": {"accept"}}, map[string]string{"X-Forwarded-Proto": "https", "Origin": "https://example.com"})
 		assert.True(t, responseCookie(t, w, consentCookieName).Secure)
 	})
 	t.Run("ConfiguredLifetimes", func(t *testing.T) {
@@ -285,4 +291,68 @@ func TestDemoPage(t *testing.T) {
 	assert.Contains(t, body, `<script src="/embed.js" async data-lang="zh-Hans"></script>`)
 	assert.Contains(t, body, `data-src="/static/demo-analytics.js"`)
 	assert.Less(t, strings.Index(body, "/static/demo-gtag.js"), strings.Index(body, "/embed.js"), "gtag is defined before embed.js runs")
+}
+
+// A banner choice joins the browser's subject through kc_sub, and through
+// nothing else: the receipt id in kc_consent is readable by any script on
+// the site and names no credential.
+func TestBannerSubject(t *testing.T) {
+	s := newBannerServer(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	key := bannerKey(t, s)
+	stored := func(t *testing.T, w *httptest.ResponseRecorder) receipt.Record {
+		t.Helper()
+		require.Equal(t, http.StatusSeeOther, w.Code, w.Body.String())
+		c, err := parseConsentCookie(responseCookie(t, w, consentCookieName).Value, key)
+		require.NoError(t, err)
+		rec, err := s.store.Get(ctx, c.ReceiptID)
+		require.NoError(t, err)
+		return rec
+	}
+	postAs := func(form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/banner/consent", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			r.AddCookie(c)
+		}
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, r)
+		return w
+	}
+
+	first := postAs(url.Values{"action": {"accept"}, "lang": {"en"}})
+	rec1 := stored(t, first)
+	sub := responseCookie(t, first, credential.SubjectCookie)
+	assert.True(t, sub.HttpOnly, "no script reads the subject credential")
+	assert.Equal(t, http.SameSiteLaxMode, sub.SameSite)
+	assert.Empty(t, sub.Domain, "host-only")
+	env, err := receipt.Decode(rec1.Body)
+	require.NoError(t, err)
+	assert.Equal(t, receipt.SchemaV2, env.Receipt.Schema)
+	assert.Equal(t, receipt.SurfaceWebBanner, env.Receipt.Surface)
+
+	t.Run("OKJoinsThroughKcSub", func(t *testing.T) {
+		rec := stored(t, postAs(url.Values{"action": {"reject"}, "lang": {"en"}}, sub))
+		assert.Equal(t, rec1.Subject, rec.Subject)
+		assert.Equal(t, rec1.Hash, rec.PrevHash)
+		assert.Equal(t, receipt.DecisionWithdrawn, rec.Decision, "takes back what the chain's head gave")
+		assert.Equal(t, receipt.StateWithdrawn, rec.States["analytics"])
+	})
+	t.Run("ErrConsentCookieJoinsNothing", func(t *testing.T) {
+		rec := stored(t, postAs(url.Values{"action": {"reject"}, "lang": {"en"}}, responseCookie(t, first, consentCookieName)))
+		assert.NotEqual(t, rec1.Subject, rec.Subject)
+		assert.Equal(t, receipt.DecisionDeclined, rec.Decision)
+	})
+	t.Run("OKTicketFromThePage", func(t *testing.T) {
+		page := get(t, s, "/banner?lang=en", nil)
+		var st struct{ Ticket string }
+		require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page.Body.String(), "kc-state")), &st))
+		tk, err := s.creds.ParseTicket(st.Ticket, time.Now())
+		require.NoError(t, err)
+		assert.Contains(t, page.Body.String(), `name="ticket" value="`+st.Ticket+`"`)
+		assert.NotContains(t, page.Body.String(), "ticket="+st.Ticket, "never in a URL")
+		rec := stored(t, postAs(url.Values{"action": {"accept"}, "lang": {"en"}, "ticket": {st.Ticket}}))
+		assert.Equal(t, tk.ReceiptID, rec.ID)
+	})
 }

@@ -31,6 +31,8 @@ type appConsent struct {
 	latest *consent.Catalogue
 	policy *policy.Library
 	key    []byte // signs the decision cookie
+	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
+	secure func(*http.Request) bool
 }
 
 func (s *Server) newAppConsent() *appConsent {
@@ -41,25 +43,22 @@ func (s *Server) newAppConsent() *appConsent {
 		latest: s.catalogues[s.policies.Latest().ID],
 		policy: s.policies,
 		key:    s.cookieKey,
+		secure: s.isHTTPS,
 	}
 }
 
 func (s *Server) mountGate(r chi.Router) {
 	g := s.app
 	r.Get("/consent", s.withConsent(g, s.handleGate))
-	r.Post("/consent", s.withConsent(g, s.handleGatePost))
+	r.Method(http.MethodPost, "/consent", s.forms.protect(false, s.withConsent(g, s.handleGatePost)))
 	r.Get("/consent/done", s.withConsent(g, s.handleGateDone))
 }
 
-// withConsent refuses a decision posted from another site: only a person on
-// our own page decides.
+// withConsent reads a posted form, bounded in size. Where a decision may
+// be posted from is the form guard's to check (s.forms.protect).
 func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWriter, *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-				http.Error(w, "cross-site decision refused", http.StatusForbidden)
-				return
-			}
 			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 			if err := r.ParseForm(); err != nil {
 				http.Error(w, "form: unreadable", http.StatusBadRequest)
@@ -257,6 +256,7 @@ func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Reques
 	history, host := g.current(r, now)
 	v := g.gateView(l, history, r.URL.Query().Get("open") == "1", now)
 	v.HostState = host
+	v.Ticket = s.pageTicket(r)
 	s.renderGate(w, r, http.StatusOK, v)
 }
 
@@ -322,6 +322,7 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 			v = g.gateView(l, nil, true, now)
 		}
 		v.HostState, v.Adult, v.Error = host, adult, msgID
+		v.Ticket = s.pageTicket(r)
 		for i := range v.Optional {
 			v.Optional[i].Granted = slices.Contains(ticked, consent.PurposeID(v.Optional[i].ID))
 		}
@@ -356,13 +357,14 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 		fail("gate_error_purpose")
 		return
 	}
-	rec, order, err := s.record(g, w, r, d)
+	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
 		s.failRecord(w, r, err)
 		return
 	}
 	if wantsJSON(r) {
 		v := g.doneView(l, rec)
+		v.Ticket = s.ticketFor(c.Subject)
 		writeJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: order})
 		return
 	}
@@ -371,40 +373,41 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 
 // record makes the receipt of a decision and remembers the decision in the
 // cookie, newest first, whether or not a host app holds the state too: the
-// next page the webview loads reads it from there.
+// next page the webview loads reads it from there. It gives the browser its
+// subject credential (kc_sub) with the decision.
 //
-// When the wasm posted the decision it names the receipt it will sign with
-// the device key (form field "receipt"): the server then only remembers the
-// id, and the answer carries what the outbox needs to build that receipt.
-// A form posted without the wasm gets a server-attested receipt now, joined
-// to the subject of the newest receipt the cookie names.
-func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *components.ReceiptOrder, error) {
+// The receipt is stored under the id of the ticket the page was rendered
+// with, for the browser's subject (postCredential). When the wasm posted
+// the decision and its device will sign the receipt (form field device=1),
+// the server only remembers the id, and the answer carries what the outbox
+// needs to build that receipt; otherwise the server attests it now.
+func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *components.ReceiptOrder, postCredential, error) {
 	history := g.history(r, d.At)
-	rec := appDecision{Decision: d}
-	var order *components.ReceiptOrder
-	if id := r.PostForm.Get("receipt"); id != "" {
-		if !validReceiptID(id) {
-			return rec, nil, errs.New(errs.Invalid, "receipt: must be a UUID")
-		}
-		rec.ReceiptID = id
-		meta, err := s.receiptMeta(d, id)
-		if err != nil {
-			return rec, nil, err
-		}
-		order = &components.ReceiptOrder{Decision: d, Meta: meta}
-	} else {
-		subject := ""
-		if len(history) > 0 {
-			subject = s.subjectOf(r.Context(), history[0].ReceiptID)
-		}
-		id, _, err := s.recordDecision(r.Context(), d, subject)
-		if err != nil {
-			return rec, nil, err
-		}
-		rec.ReceiptID = id
+	c, err := s.postCredential(r.Context(), r)
+	if err != nil {
+		return appDecision{}, nil, c, err
 	}
+	rec := appDecision{Decision: d, ReceiptID: c.ReceiptID}
+	var order *components.ReceiptOrder
+	if deviceSigns(r) {
+		if order, err = s.order(r.Context(), d, c); err != nil {
+			return rec, nil, c, err
+		}
+		rec.Kind = order.Decision.Kind
+	} else {
+		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, c, false); err != nil {
+			return rec, nil, c, err
+		}
+	}
+	s.setSubject(w, r, c.Subject)
 	g.setHistory(w, r, append([]appDecision{rec}, history...))
-	return rec, order, nil
+	return rec, order, c, nil
+}
+
+// deviceSigns tells whether the wasm posted a decision whose receipt this
+// browser's device key will sign.
+func deviceSigns(r *http.Request) bool {
+	return wantsJSON(r) && r.PostForm.Get("device") == "1"
 }
 
 // bridgeMessage is the message for the host app about decision d.

@@ -185,7 +185,7 @@ func (g *appConsent) setHistory(w http.ResponseWriter, r *http.Request, history 
 		Path:     "/",
 		MaxAge:   365 * 24 * 3600,
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   g.secure(r),
 		SameSite: http.SameSiteLaxMode,
 	})
 }

@@ -3,16 +3,38 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// with returns form plus the fields of extra.
+func with(form url.Values, extra ...string) url.Values {
+	out := maps.Clone(form)
+	for i := 0; i+1 < len(extra); i += 2 {
+		out.Set(extra[i], extra[i+1])
+	}
+	return out
+}
+
+// pageTicket renders path as browser b and returns the ticket of its state.
+func pageTicket(t *testing.T, s *Server, path string, b browser) string {
+	t.Helper()
+	page := bodyOf(t, do(t, s, req{method: "GET", target: path, cookie: b.cookie, sub: b.sub}))
+	v := gateState(t, page)
+	require.NotEmpty(t, v.Ticket, "the page carries a ticket")
+	return v.Ticket
+}
 
 // Every decision on the app's surfaces becomes a receipt: the server attests
 // those posted without the wasm; the wasm's device signs its own.
@@ -22,64 +44,158 @@ func TestAppDecisionReceipts(t *testing.T) {
 	agree := url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}}
 
 	t.Run("FormPostIsServerAttested", func(t *testing.T) {
-		res := do(t, s, req{method: "POST", target: "/consent", form: agree})
-		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		h := decoded(t, s, appCookie(res).Value)
+		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+		tk, err := s.creds.ParseTicket(ticket, time.Now())
+		require.NoError(t, err)
+		b := decide(t, s, "/consent", browser{}, with(agree, "ticket", ticket))
+		h := decoded(t, s, b.cookie)
+		assert.Equal(t, tk.ReceiptID, h[0].ReceiptID, "stored under the page's ticket")
 		rec, err := s.store.Get(ctx, h[0].ReceiptID)
 		require.NoError(t, err, "the receipt named in the cookie is stored")
+		assert.Equal(t, tk.Subject, rec.Subject, "a first decision takes the ticket's fresh subject")
+		assert.True(t, tk.MintedAt.Equal(rec.ShownAt), "shown when the page was rendered")
+		sub, err := s.creds.ParseSubject(b.sub)
+		require.NoError(t, err)
+		assert.Equal(t, rec.Subject, sub, "kc_sub names the subject")
 		env, err := receipt.Decode(rec.Body)
 		require.NoError(t, err)
 		assert.Equal(t, receipt.AttestationServer, env.Attestation)
+		assert.Equal(t, receipt.SchemaV2, env.Receipt.Schema)
 		assert.Equal(t, "first-launch", env.Receipt.Surface)
 		assert.NoError(t, receipt.VerifyCountersigned(rec.Body, []byte(rec.Countersig), s.keys.JWKS()))
 
-		// A later choice in settings joins the same subject's chain.
-		res = do(t, s, req{method: "POST", target: "/settings/privacy", cookie: appCookie(res).Value,
-			form: url.Values{"lang": {"en"}, "action": {"withdraw-all"}}})
-		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		h2 := decoded(t, s, appCookie(res).Value)
+		// A later choice in settings joins the same subject's chain,
+		// through kc_sub.
+		b2 := decide(t, s, "/settings/privacy", b, url.Values{"lang": {"en"}, "action": {"withdraw-all"}})
+		h2 := decoded(t, s, b2.cookie)
 		rec2, err := s.store.Get(ctx, h2[0].ReceiptID)
 		require.NoError(t, err)
 		assert.Equal(t, rec.Subject, rec2.Subject)
 		assert.Equal(t, rec.Hash, rec2.PrevHash)
+		assert.True(t, rec2.ShownAt.IsZero(), "posted without a ticket: when it was shown is unknown")
 		env2, err := receipt.Decode(rec2.Body)
 		require.NoError(t, err)
 		assert.Equal(t, "withdrawn", env2.Receipt.Decision)
 	})
 
 	t.Run("WasmPostLeavesTheReceiptToTheDevice", func(t *testing.T) {
-		id := "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-		form := url.Values{"receipt": {id}}
-		for k, v := range agree {
-			form[k] = v
-		}
-		res := do(t, s, req{method: "POST", target: "/consent", form: form, header: map[string]string{"Accept": "application/json"}})
+		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+		tk, err := s.creds.ParseTicket(ticket, time.Now())
+		require.NoError(t, err)
+		res := do(t, s, req{method: "POST", target: "/consent", form: with(agree, "ticket", ticket, "device", "1"), header: map[string]string{"Accept": "application/json"}})
 		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.NotNil(t, subCookie(res), "the browser gets its subject with the decision")
 		var out gateOutcome
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 		require.NotNil(t, out.Receipt)
-		assert.Equal(t, id, out.View.Bridge.ReceiptID)
-		assert.Equal(t, id, out.Receipt.Meta.ReceiptID)
-		_, err := s.store.Get(ctx, id)
+		o := out.Receipt
+		assert.Equal(t, tk.ReceiptID, out.View.Bridge.ReceiptID)
+		assert.Equal(t, tk.ReceiptID, o.Meta.ReceiptID)
+		assert.Equal(t, tk.Subject, o.Subject)
+		assert.Equal(t, ticket, o.Meta.Ticket, "the device sends it, so its key may join the subject")
+		assert.Empty(t, o.PrevHash, "a new subject")
+		assert.NotEmpty(t, out.View.Ticket)
+		assert.NotEqual(t, ticket, out.View.Ticket, "the next decision gets a new ticket")
+		_, err = s.store.Get(ctx, tk.ReceiptID)
 		assert.Equal(t, errs.NotFound, errs.Code(err), "the server does not attest what the device will sign")
 
 		// What the server hands the device is exactly what the server's
-		// validator accepts once signed.
-		params, err := consentreceipt.Params(out.Receipt.Decision, out.Receipt.Meta, receipt.NewSubject(), "")
+		// rules accept once signed.
+		params, err := consentreceipt.Params(o.Decision, o.Meta, o.Subject, o.PrevHash)
 		require.NoError(t, err)
 		signed, err := receipt.Sign(receipt.New(params), receipt.GenerateEd25519Signer())
 		require.NoError(t, err)
+		assert.Equal(t, receipt.SchemaV2, signed.Receipt.Schema)
 		assert.NoError(t, s.validator.Validate(signed, ""))
+		assert.NoError(t, consentreceipt.Check(s.catalogues[catalogue.Latest], &signed.Receipt, nil, time.Now()))
 	})
 
-	t.Run("ErrBadReceiptID", func(t *testing.T) {
-		form := url.Values{"receipt": {"not-a-uuid"}}
-		for k, v := range agree {
-			form[k] = v
+	t.Run("ErrClientNamedReceiptID", func(t *testing.T) {
+		for _, id := range []string{"6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b", "not-a-uuid"} {
+			res := do(t, s, req{method: "POST", target: "/consent", form: with(agree, "receipt", id)})
+			assert.Equal(t, http.StatusBadRequest, res.StatusCode)
+			assert.Contains(t, bodyOf(t, res), "post the page's ticket")
+			assert.Nil(t, appCookie(res), "nothing remembered")
+			assert.Nil(t, subCookie(res))
+			_, err := s.store.Get(ctx, id)
+			assert.Equal(t, errs.NotFound, errs.Code(err))
 		}
-		res := do(t, s, req{method: "POST", target: "/consent", form: form})
+	})
+
+	t.Run("ErrForgedTicket", func(t *testing.T) {
+		other, err := credential.NewKeys([]byte("another server's cookie key, 32+"))
+		require.NoError(t, err)
+		forged := other.TicketValue(credential.MintTicket(receipt.NewSubject(), time.Now()))
+		res := do(t, s, req{method: "POST", target: "/consent", form: with(agree, "ticket", forged)})
 		assert.Equal(t, http.StatusBadRequest, res.StatusCode)
-		assert.Nil(t, appCookie(res), "nothing remembered")
+		assert.Nil(t, appCookie(res))
+	})
+
+	t.Run("OKTicketIsGoodOnce", func(t *testing.T) {
+		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+		b := decide(t, s, "/consent", browser{}, with(agree, "ticket", ticket))
+		again := decide(t, s, "/consent", b, with(agree, "ticket", ticket))
+		first, second := decoded(t, s, b.cookie)[0].ReceiptID, decoded(t, s, again.cookie)[0].ReceiptID
+		assert.NotEqual(t, first, second, "the second post of a page gets a fresh id")
+		r1, err := s.store.Get(ctx, first)
+		require.NoError(t, err)
+		r2, err := s.store.Get(ctx, second)
+		require.NoError(t, err)
+		assert.Equal(t, r1.Subject, r2.Subject)
+	})
+
+	t.Run("OKExpiredTicketCountsAsNone", func(t *testing.T) {
+		old := credential.MintTicket(receipt.NewSubject(), time.Now().Add(-credential.TicketLifetime-time.Hour))
+		b := decide(t, s, "/consent", browser{}, with(agree, "ticket", s.creds.TicketValue(old)))
+		rec, err := s.store.Get(ctx, decoded(t, s, b.cookie)[0].ReceiptID)
+		require.NoError(t, err)
+		assert.NotEqual(t, old.ReceiptID, rec.ID)
+		assert.NotEqual(t, old.Subject, rec.Subject)
+	})
+}
+
+// The subject rules of a form post (docs/threat-model.md): kc_sub decides;
+// a ticket only names the id, and a subject only while it has no receipt.
+func TestPostSubjectRules(t *testing.T) {
+	s := testServer(t)
+	ctx := context.Background()
+	agree := url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}}
+	stored := func(t *testing.T, b browser) receipt.Record {
+		t.Helper()
+		rec, err := s.store.Get(ctx, decoded(t, s, b.cookie)[0].ReceiptID)
+		require.NoError(t, err)
+		return rec
+	}
+	victim := decide(t, s, "/consent", browser{}, agree)
+	victimRec := stored(t, victim)
+
+	t.Run("OKOldPageAfterTheSubject", func(t *testing.T) {
+		// A page rendered before the browser had kc_sub, posted after.
+		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+		tk, _ := s.creds.ParseTicket(ticket, time.Now())
+		b := decide(t, s, "/consent", victim, with(agree, "ticket", ticket))
+		rec := stored(t, b)
+		assert.Equal(t, victimRec.Subject, rec.Subject, "kc_sub decides")
+		assert.Equal(t, tk.ReceiptID, rec.ID, "the ticket's id is still this browser's")
+		victim = b
+	})
+	t.Run("ErrSomeoneElsesTicketNamesNothing", func(t *testing.T) {
+		// A ticket of the victim's subject (XSS, a shared screen) posted by
+		// another browser joins nothing: that subject has receipts, and the
+		// post has no kc_sub for it.
+		ticket := pageTicket(t, s, "/consent?lang=en", victim)
+		tk, _ := s.creds.ParseTicket(ticket, time.Now())
+		require.Equal(t, victimRec.Subject, tk.Subject)
+		b := decide(t, s, "/consent", browser{}, with(agree, "ticket", ticket))
+		rec := stored(t, b)
+		assert.NotEqual(t, victimRec.Subject, rec.Subject)
+		assert.NotEqual(t, tk.ReceiptID, rec.ID)
+	})
+	t.Run("ErrForgedSubjectCookie", func(t *testing.T) {
+		other, err := credential.NewKeys([]byte("another server's cookie key, 32+"))
+		require.NoError(t, err)
+		b := decide(t, s, "/consent", browser{sub: other.SubjectValue(victimRec.Subject)}, agree)
+		assert.NotEqual(t, victimRec.Subject, stored(t, b).Subject, "a kc_sub this server did not sign is no credential")
 	})
 }
 
@@ -89,17 +205,21 @@ func TestReceiptsDownload(t *testing.T) {
 		res := do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json"})
 		assert.Equal(t, http.StatusNotFound, res.StatusCode)
 	})
+	b := decide(t, s, "/consent", browser{}, url.Values{"lang": {"zh-Hans"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"location"}})
+	b = decide(t, s, "/settings/privacy", b, url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location", "push"}})
 	t.Run("WholeChainVerifies", func(t *testing.T) {
-		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"zh-Hans"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"location"}}})
-		cookie := appCookie(res).Value
-		res = do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookie, form: url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location", "push"}}})
-		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		res = do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: appCookie(res).Value})
+		res := do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: b.cookie, sub: b.sub})
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		assert.Contains(t, res.Header.Get("Content-Disposition"), "attachment")
 		var h receipt.History
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&h))
 		require.Len(t, h.Receipts, 2)
 		assert.NoError(t, receipt.VerifyChain(h, s.keys.JWKS()), "what kaiconn-verify -chain checks")
+	})
+	t.Run("ErrDecisionCookieIsNoCredential", func(t *testing.T) {
+		// kc_app_consent names receipts, and receipt ids are shown in many
+		// places: only kc_sub unlocks the chain.
+		res := do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: b.cookie})
+		assert.Equal(t, http.StatusNotFound, res.StatusCode)
 	})
 }

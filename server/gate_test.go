@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/stretchr/testify/assert"
@@ -74,6 +75,7 @@ type req struct {
 	method, target string
 	form           url.Values
 	cookie         string // kc_app_consent value
+	sub            string // kc_sub value
 	header         map[string]string
 }
 
@@ -91,6 +93,9 @@ func do(t *testing.T, s *Server, r req) *http.Response {
 	}
 	if r.cookie != "" {
 		hr.AddCookie(&http.Cookie{Name: appConsentCookie, Value: r.cookie})
+	}
+	if r.sub != "" {
+		hr.AddCookie(&http.Cookie{Name: credential.SubjectCookie, Value: r.sub})
 	}
 	for k, v := range r.header {
 		hr.Header.Set(k, v)
@@ -149,13 +154,35 @@ func scriptJSON(t *testing.T, page, id string) string {
 	return rest[:strings.Index(rest, "</script>")]
 }
 
-func appCookie(res *http.Response) *http.Cookie {
+func appCookie(res *http.Response) *http.Cookie { return cookieNamed(res, appConsentCookie) }
+
+// subCookie is the kc_sub cookie a response sets, nil when none.
+func subCookie(res *http.Response) *http.Cookie {
+	return cookieNamed(res, credential.SubjectCookie)
+}
+
+func cookieNamed(res *http.Response, name string) *http.Cookie {
 	for _, c := range res.Cookies() {
-		if c.Name == appConsentCookie {
+		if c.Name == name {
 			return c
 		}
 	}
 	return nil
+}
+
+// browser is what a browser holds after a decision: the decision cookie
+// and the subject credential.
+type browser struct{ cookie, sub string }
+
+// decide posts form to path as a browser holding b's cookies, expects a
+// redirect, and returns what the browser holds afterwards.
+func decide(t *testing.T, s *Server, path string, b browser, form url.Values) browser {
+	t.Helper()
+	res := do(t, s, req{method: "POST", target: path, form: form, cookie: b.cookie, sub: b.sub})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, "%s", bodyOf(t, res))
+	require.NotNil(t, appCookie(res))
+	require.NotNil(t, subCookie(res), "the subject credential comes with the decision")
+	return browser{cookie: appCookie(res).Value, sub: subCookie(res).Value}
 }
 
 // decoded parses a cookie value with the server's own strict decoder.

@@ -10,27 +10,36 @@ import (
 	"github.com/kaiconn/consent/views"
 )
 
-// langCookie remembers a language the reader chose explicitly. It is set
-// only in answer to that choice, never on a first visit.
+// langCookie remembers a language the reader chose explicitly, with the
+// language switch. The catalogue classifies it as strictly necessary (a
+// setting of the interface the person asked for); it is set only in answer
+// to that choice, never from ?lang= alone (a link, the app, embed.js) and
+// never under Global Privacy Control.
 const langCookie = "kc_lang"
+
+// langChoiceParam marks the language switch's links: ?lang=xx&setlang=1
+// is the person choosing xx.
+const langChoiceParam = "setlang"
 
 func (s *Server) mountPrivacy(r chi.Router) {
 	r.Get("/privacy", s.handlePrivacy)
 }
 
-// readerLang applies lang.Choose to a request and remembers an explicit
-// ?lang= choice.
+// readerLang applies lang.Choose to a request and remembers a language
+// chosen with the switch.
 func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 	var cookie string
 	if c, err := r.Cookie(langCookie); err == nil {
 		cookie = c.Value
 	}
-	q := r.URL.Query().Get("lang")
-	l := lang.Choose(q, cookie, r.Header.Get("Accept-Language"))
-	if _, ok := lang.Normalize(q); ok && cookie != l {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	q := r.URL.Query()
+	l := lang.Choose(q.Get("lang"), cookie, r.Header.Get("Accept-Language"))
+	_, valid := lang.Normalize(q.Get("lang"))
+	chosen := valid && q.Get(langChoiceParam) == "1"
+	if chosen && r.Header.Get("Sec-GPC") != "1" && cookie != l {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(r)})
 	}
-	w.Header().Add("Vary", "Accept-Language, Cookie")
+	w.Header().Add("Vary", "Accept-Language, Cookie, Sec-GPC")
 	return l
 }
 

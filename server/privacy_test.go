@@ -31,16 +31,32 @@ func TestPrivacy(t *testing.T) {
 		assert.Contains(t, w.Body.String(), `<html lang="zh-Hans"`)
 		assert.Empty(t, w.Result().Cookies(), "no cookie without an explicit choice")
 	})
-	t.Run("ExplicitChoiceRemembered", func(t *testing.T) {
+	t.Run("QueryLangStoresNothing", func(t *testing.T) {
+		// A link, the app or embed.js may name a language; that is no
+		// choice of the person's.
 		w := getPage(t, h, "/privacy?lang=en", "Accept-Language", "zh-CN")
 		assert.Contains(t, w.Body.String(), `<html lang="en"`)
-		cookies := w.Result().Cookies()
-		if assert.Len(t, cookies, 1) {
-			assert.Equal(t, "kc_lang", cookies[0].Name)
-			assert.Equal(t, "en", cookies[0].Value)
-		}
+		assert.Empty(t, w.Result().Cookies())
 		w = getPage(t, h, "/privacy", "Cookie", "kc_lang=en", "Accept-Language", "zh-CN")
-		assert.Contains(t, w.Body.String(), `<html lang="en"`)
+		assert.Contains(t, w.Body.String(), `<html lang="en"`, "a remembered choice is still read")
+	})
+	t.Run("SwitchChoiceRemembered", func(t *testing.T) {
+		page := getPage(t, h, "/consent?lang=zh-Hans").Body.String()
+		assert.Contains(t, page, `href="/consent?lang=en&amp;open=1&amp;setlang=1"`, "the switch says it is a choice")
+		for _, path := range []string{"/consent?lang=en&setlang=1", "/settings/privacy?lang=en&setlang=1", "/privacy?lang=en&setlang=1"} {
+			w := getPage(t, h, path, "Accept-Language", "zh-CN")
+			cookies := w.Result().Cookies()
+			if assert.Len(t, cookies, 1, path) {
+				assert.Equal(t, "kc_lang", cookies[0].Name)
+				assert.Equal(t, "en", cookies[0].Value)
+			}
+		}
+	})
+	t.Run("NothingUnderGPC", func(t *testing.T) {
+		for _, path := range []string{"/consent?lang=en&setlang=1", "/privacy?lang=en&setlang=1", "/banner?lang=en"} {
+			w := getPage(t, h, path, "Sec-GPC", "1")
+			assert.Empty(t, w.Result().Cookies(), path)
+		}
 	})
 	t.Run("SearchMarksHits", func(t *testing.T) {
 		w := getPage(t, h, "/privacy?lang=zh-Hans&q=%E5%8F%8B%E7%9B%9F")

@@ -6,15 +6,18 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -35,7 +38,17 @@ func (s *Server) mountReceipts(r chi.Router) {
 		RateLimit:      s.cfg.RateLimit,
 		RateWindow:     s.cfg.RateWindow,
 		TrustedProxies: s.cfg.TrustedProxies,
-	}, s.store, s.keys, s.validator, s.log)
+	}, api.Deps{
+		Store:     s.store,
+		Keys:      s.keys,
+		Validator: s.validator,
+		Catalogue: func(version string) (*consent.Catalogue, bool) {
+			c, ok := s.catalogues[version]
+			return c, ok
+		},
+		Credentials: s.creds,
+		Logger:      s.log,
+	})
 	// The API is a router of its own with full paths; it must not see the
 	// outer router's half-consumed routing state.
 	fresh := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,15 +107,24 @@ func (s *Server) purposeKnown(version, id string) bool {
 }
 
 // recordDecision turns a consent decision made on a server-rendered form into a
-// stored, countersigned receipt and returns its id. subject is the pseudonymous
-// subject id ("" mints a new one via receipt.NewSubject()).
+// stored, countersigned receipt under the subject and receipt id of c (see
+// postCredential).
 //
 // The receipt is server-attested: the form was posted before any script
 // could hold a device key, so the server's countersignature is all that
-// vouches for it, and the envelope says so. It is chained to the subject's
-// newest receipt; when another receipt of the subject lands in between, the
-// chain is read again and the receipt rebuilt once.
-func (s *Server) recordDecision(ctx context.Context, d consent.Decision, subject string) (receiptID, subjectOut string, err error) {
+// vouches for it, and the envelope says so. It is a kaiconn-receipt/2
+// receipt checked against the catalogue (consentreceipt.Check) like any
+// device's, chained to the subject's newest receipt; when another receipt
+// of the subject lands in between, the chain is read again and the receipt
+// rebuilt.
+//
+// It returns the receipt's id and the decision's kind as recorded, which
+// consentreceipt.ConsistentKind may have changed.
+//
+// With kindFromHead (the banner, whose forms only say accept, reject or
+// save), a decision that follows one on the subject's chain is stated as
+// withdrawn when it takes back a grant, updated otherwise.
+func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postCredential, kindFromHead bool) (receiptID string, kind consent.Kind, err error) {
 	cat, ok := s.catalogues[d.PolicyVersion]
 	if !ok {
 		return "", "", errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
@@ -114,63 +136,75 @@ func (s *Server) recordDecision(ctx context.Context, d consent.Decision, subject
 	if !ok {
 		return "", "", errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
 	}
-	if subject == "" {
-		subject = receipt.NewSubject()
-	} else if err := receipt.CheckSubject(subject); err != nil {
+	if err := receipt.CheckSubject(c.Subject); err != nil {
 		return "", "", err
 	}
 	for attempt := 0; ; attempt++ {
-		id, err := s.recordOnce(ctx, cat, d, sha, subject)
-		if errs.Code(err) == errs.Conflict && attempt == 0 {
+		stored, mine, created, err := s.recordOnce(ctx, cat, d, sha, c, kindFromHead)
+		switch {
+		case errs.Code(err) == errs.Conflict && attempt < 3:
+			continue // the chain moved: read the head again
+		case err != nil:
+			return "", "", err
+		case !created && stored.Hash != mine && attempt < 3:
+			// The ticket's id was taken meanwhile by another decision (a
+			// second post of the same page): a ticket is good once, so this
+			// one gets a fresh id.
+			c.ReceiptID, c.ShownAt = uuid.NewString(), time.Time{}
 			continue
 		}
-		if err != nil {
-			return "", "", err
-		}
-		return id, subject, nil
+		return stored.ID, consent.Kind(stored.Decision), nil
 	}
 }
 
 // recordOnce builds, checks, countersigns and stores one server-attested
 // receipt chained to the subject's head as it is now.
-func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d consent.Decision, sha, subject string) (string, error) {
-	head, previous, err := s.head(ctx, subject, d.Surface)
+func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d consent.Decision, sha string, c postCredential, kindFromHead bool) (stored receipt.Record, hash string, created bool, err error) {
+	head, err := s.head(ctx, c.Subject)
 	if err != nil {
-		return "", err
+		return receipt.Record{}, "", false, err
 	}
+	previous := head.decision(d.Surface)
+	if kindFromHead && previous != nil {
+		d.Kind = laterKind(*previous, d)
+	}
+	d.Kind = consentreceipt.ConsistentKind(d, previous)
 	params, err := consentreceipt.Params(d, consentreceipt.Meta{
-		// A fresh id each attempt: a conflict stored nothing.
-		ReceiptID:    uuid.NewString(),
+		ReceiptID:    c.ReceiptID,
 		PolicySHA256: sha,
-		Purposes:     consentreceipt.Purposes(cat, d.Surface, d.Lang),
+		Notice:       notice.For(cat, d.Surface, d.Lang),
 		Previous:     previous,
-	}, subject, head)
+	}, c.Subject, head.Hash)
 	if err != nil {
-		return "", err
+		return receipt.Record{}, "", false, err
 	}
 	r := receipt.New(params)
 	env, err := receipt.Attest(r)
 	if err != nil {
-		return "", err
+		return receipt.Record{}, "", false, err
 	}
 	// The same rules as for a device's receipt: what the server vouches for
-	// must be what a device could have signed.
-	if err := s.validator.ValidateAttested(env, head); err != nil {
-		return "", err
+	// must be what a device could have signed, and what the catalogue says.
+	if err := s.validator.ValidateAttested(env, head.Hash); err != nil {
+		return receipt.Record{}, "", false, err
+	}
+	if err := consentreceipt.Check(cat, r, head.content(), time.Now()); err != nil {
+		return receipt.Record{}, "", false, err
 	}
 	canon, err := env.Canonical()
 	if err != nil {
-		return "", err
+		return receipt.Record{}, "", false, err
 	}
 	jws, kid, err := s.keys.Countersign(canon)
 	if err != nil {
-		return "", err
+		return receipt.Record{}, "", false, err
 	}
-	_, _, err = s.store.Put(ctx, receipt.Record{
+	hash = receipt.HashBytes(canon)
+	stored, created, err = s.store.Put(ctx, receipt.Record{
 		ID:            r.ID,
-		Subject:       subject,
-		PrevHash:      head,
-		Hash:          receipt.HashBytes(canon),
+		Subject:       c.Subject,
+		PrevHash:      head.Hash,
+		Hash:          hash,
 		PolicyVersion: d.PolicyVersion,
 		Surface:       string(d.Surface),
 		IssuedAt:      r.IssuedTime(),
@@ -184,11 +218,9 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 		Decision:   r.Decision,
 		Schema:     receipt.SchemaNumber(r.Schema),
 		States:     purposeStates(r),
+		ShownAt:    c.ShownAt,
 	}, receipt.PutOptions{})
-	if err != nil {
-		return "", err
-	}
-	return r.ID, nil
+	return stored, hash, created, err
 }
 
 // purposeStates is what the store keeps of a receipt's purposes.
@@ -200,40 +232,53 @@ func purposeStates(r *receipt.Receipt) map[string]string {
 	return m
 }
 
-// head returns the hash of the subject's newest receipt ("" when it has
-// none) and, when that receipt was taken in the same audience as surface,
-// the decision it recorded, as far as a receipt tells it: which purposes
-// were given. That is all consentreceipt.Params needs to tell a withdrawal
-// (given before, refused now) from a refusal.
-func (s *Server) head(ctx context.Context, subject string, surface consent.Surface) (hash string, previous *consent.Decision, err error) {
-	rec, err := s.store.Head(ctx, subject)
+// subjectHead is what a subject's newest receipt tells: its hash, which the
+// next receipt chains to, and the states it recorded; the zero value for a
+// subject with no receipt.
+type subjectHead struct {
+	Hash    string
+	Surface string
+	States  map[string]string
+}
+
+// head reads the subject's newest receipt, without its body.
+func (s *Server) head(ctx context.Context, subject string) (subjectHead, error) {
+	rec, err := s.store.Tip(ctx, subject)
 	switch {
 	case errs.Code(err) == errs.NotFound:
-		return "", nil, nil
+		return subjectHead{}, nil
 	case err != nil:
-		return "", nil, err
+		return subjectHead{}, err
 	}
-	prev, err := receipt.Decode(rec.Body)
-	if err != nil {
-		// Stored receipts were validated on the way in; one that no longer
-		// decodes still anchors the chain but tells nothing of choices.
-		return rec.Hash, nil, nil
+	return subjectHead{Hash: rec.Hash, Surface: rec.Surface, States: rec.States}, nil
+}
+
+// content is the head as the catalogue check reads it; nil for none.
+func (h subjectHead) content() *consentreceipt.Head {
+	if h.Hash == "" {
+		return nil
 	}
-	r := prev.Receipt
-	if !consentreceipt.SameAudience(consent.Surface(r.Surface), surface) {
-		return rec.Hash, nil, nil
+	return &consentreceipt.Head{Surface: h.Surface, States: h.States}
+}
+
+// decision is the head as the decision it recorded, as far as a receipt
+// tells it, when it was taken in the same audience as surface: which
+// purposes were given. That is all consentreceipt.Params needs to tell a
+// withdrawal (given before, refused now) from a refusal.
+func (h subjectHead) decision(surface consent.Surface) *consent.Decision {
+	if h.Hash == "" || !consentreceipt.SameAudience(consent.Surface(h.Surface), surface) {
+		return nil
 	}
-	d := &consent.Decision{
-		PolicyVersion: r.Policy.Version,
-		Surface:       consent.Surface(r.Surface),
-		Kind:          consent.Kind(r.Decision),
-		Lang:          r.Language,
-		At:            r.IssuedTime(),
+	d := &consent.Decision{Surface: consent.Surface(h.Surface)}
+	ids := make([]string, 0, len(h.States))
+	for id := range h.States {
+		ids = append(ids, id)
 	}
-	for _, p := range r.Purposes {
-		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(p.ID), Granted: p.State == receipt.StateGiven})
+	slices.Sort(ids)
+	for _, id := range ids {
+		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(id), Granted: h.States[id] == receipt.StateGiven})
 	}
-	return rec.Hash, d, nil
+	return d
 }
 
 // policyInfo answers GET /api/v1/policy: what a browser or app needs to build
@@ -257,6 +302,16 @@ func (s *Server) policyInfo(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		cat := s.catalogues[v.ID]
+		pv.Notices = map[string]map[string]string{}
+		for _, surface := range consent.Surfaces {
+			if len(cat.Purposes(surface)) == 0 {
+				continue
+			}
+			pv.Notices[string(surface)] = map[string]string{}
+			for _, lang := range consent.Languages {
+				pv.Notices[string(surface)][lang] = notice.For(cat, surface, lang)
+			}
+		}
 		for _, surface := range consent.Surfaces {
 			// The very mapping the receipts are built with, in every language.
 			byLang := map[string]map[consent.PurposeID]consentreceipt.PurposeInfo{}
@@ -305,13 +360,16 @@ type PolicyWithdraw struct {
 }
 
 // PolicyVersionInfo is one policy version: the hash of its text in each
-// language, and its purposes surface by surface.
+// language, the shown notice a kaiconn-receipt/2 receipt names on each
+// surface in each language, and its purposes surface by surface.
 type PolicyVersionInfo struct {
 	Version   string            `json:"version"`
 	Updated   string            `json:"updated"`
 	Effective string            `json:"effective"`
 	SHA256    map[string]string `json:"sha256"` // by language
-	Purposes  []PurposeInfo     `json:"purposes"`
+	// Notices is receipt.notice by surface, then language.
+	Notices  map[string]map[string]string `json:"notices"`
+	Purposes []PurposeInfo                `json:"purposes"`
 }
 
 // PurposeInfo is one purpose as a receipt states it, per language.
@@ -325,30 +383,39 @@ type PurposeInfo struct {
 	Hash           string              `json:"hash"`           // content hash of the catalogue entry
 }
 
-// receiptMeta is what a device needs, beyond the decision, to build the
-// receipt of d under id: the policy hash of the language shown and the
-// purposes as the catalogue describes them.
-func (s *Server) receiptMeta(d consent.Decision, id string) (consentreceipt.Meta, error) {
+// order is what a device needs to sign the receipt of d itself, under the
+// subject and receipt id of c: the decision as the server took it (its kind
+// true to the subject's head), the policy hash of the language shown, the
+// shown notice, the ticket that lets the device's key join the subject, and
+// the subject's head as it is now.
+func (s *Server) order(ctx context.Context, d consent.Decision, c postCredential) (*components.ReceiptOrder, error) {
 	cat, ok := s.catalogues[d.PolicyVersion]
 	if !ok {
-		return consentreceipt.Meta{}, errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
+		return nil, errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
+	}
+	if err := cat.CheckDecision(d); err != nil {
+		return nil, err
 	}
 	sha, ok := s.policyHash(d.PolicyVersion, d.Lang)
 	if !ok {
-		return consentreceipt.Meta{}, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
+		return nil, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
 	}
-	return consentreceipt.Meta{ReceiptID: id, PolicySHA256: sha, Purposes: consentreceipt.Purposes(cat, d.Surface, d.Lang)}, nil
-}
-
-// subjectOf is the subject of the receipt with id, "" when the store has no
-// such receipt (the id was the device's own, or the store was reset).
-func (s *Server) subjectOf(ctx context.Context, id string) string {
-	if id == "" {
-		return ""
-	}
-	rec, err := s.store.Get(ctx, id)
+	head, err := s.head(ctx, c.Subject)
 	if err != nil {
-		return ""
+		return nil, err
 	}
-	return rec.Subject
+	previous := head.decision(d.Surface)
+	d.Kind = consentreceipt.ConsistentKind(d, previous)
+	return &components.ReceiptOrder{
+		Decision: d,
+		Meta: consentreceipt.Meta{
+			ReceiptID:    c.ReceiptID,
+			PolicySHA256: sha,
+			Notice:       notice.For(cat, d.Surface, d.Lang),
+			Previous:     previous,
+			Ticket:       c.Ticket,
+		},
+		Subject:  c.Subject,
+		PrevHash: head.Hash,
+	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -46,6 +48,15 @@ func verified(t *testing.T, s *Server, id string) *receipt.Signed {
 	return env
 }
 
+// cred is what a form post without a usable ticket is recorded under: the
+// subject given ("" for a fresh one) and a fresh receipt id.
+func cred(subject string) postCredential {
+	if subject == "" {
+		subject = receipt.NewSubject()
+	}
+	return postCredential{Subject: subject, ReceiptID: uuid.NewString()}
+}
+
 func states(env *receipt.Signed) map[string]string {
 	m := map[string]string{}
 	for _, p := range env.Receipt.Purposes {
@@ -71,13 +82,18 @@ func TestRecordDecision(t *testing.T) {
 
 	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, now)
 	require.NoError(t, err)
-	firstID, subject, err := s.recordDecision(ctx, agreed, "")
+	first := cred("")
+	first.ShownAt = now.Add(-time.Minute).UTC().Truncate(time.Millisecond)
+	subject := first.Subject
+	firstID, kind, err := s.recordDecision(ctx, agreed, first, false)
 	require.NoError(t, err)
-	require.NoError(t, receipt.CheckSubject(subject), "a fresh subject is minted")
+	assert.Equal(t, first.ReceiptID, firstID, "stored under the id the server chose")
+	assert.Equal(t, consent.KindAgreed, kind)
 
 	t.Run("OKStoredCountersignedServerAttested", func(t *testing.T) {
 		env := verified(t, s, firstID)
 		assert.Equal(t, receipt.AttestationServer, env.Attestation)
+		assert.Equal(t, receipt.SchemaV2, env.Receipt.Schema)
 		assert.Equal(t, receipt.Device{}, env.Device)
 		assert.Equal(t, subject, env.Receipt.Subject)
 		assert.Equal(t, "", env.Receipt.PrevHash, "the subject's first receipt")
@@ -96,17 +112,15 @@ func TestRecordDecision(t *testing.T) {
 		assert.Equal(t, v.Docs[receipt.LangEn].SHA256, env.Receipt.Policy.SHA256)
 		assert.NotEqual(t, v.Docs[receipt.LangZhHans].SHA256, env.Receipt.Policy.SHA256)
 	})
-	t.Run("OKPurposeFromCatalogue", func(t *testing.T) {
+	t.Run("OKNoticeAndShownAt", func(t *testing.T) {
 		env := verified(t, s, firstID)
-		push := purpose(env, "push")
-		assert.Equal(t, receipt.ConsentTypeSeparate, push.ConsentType)
-		assert.Contains(t, push.Recipient, "Getui (Daily Interactive Co., Ltd.)")
-		assert.Contains(t, push.Recipient, "Getui (igexin) SDK")
-		assert.Equal(t, []string{"Device identifier", "location information", "MAC address", "SD card storage permissions"}, push.DataCategories)
-		assert.Equal(t, receipt.FormatTime(agreed.At.Add(ConsentLifetime)), push.ExpiresAt)
-		assert.Equal(t, consentreceipt.WithdrawText(consent.LangEn), push.Withdraw.Text)
-		assert.Equal(t, receipt.WithdrawURL, push.Withdraw.URL)
-		assert.Equal(t, consentreceipt.RequiredText(consent.LangEn), purpose(env, "basic").Withdraw.Text, "the required processing cannot be withdrawn alone")
+		assert.Equal(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), env.Receipt.Notice, "the catalogue's shown notice")
+		assert.Equal(t, receipt.FormatTime(agreed.At.Add(ConsentLifetime)), purpose(env, "push").ExpiresAt)
+		assert.Empty(t, purpose(env, "analytics").ExpiresAt, "only a given purpose has an expiry")
+		rec, err := s.store.Get(ctx, firstID)
+		require.NoError(t, err)
+		assert.True(t, first.ShownAt.Equal(rec.ShownAt), "when the page was shown: the ticket's mint time")
+		assert.False(t, rec.Reask)
 	})
 	t.Run("OKSameReceiptAsTheOutbox", func(t *testing.T) {
 		// The browser's outbox maps a decision with consentreceipt.Params;
@@ -116,7 +130,7 @@ func TestRecordDecision(t *testing.T) {
 		want, err := consentreceipt.Params(agreed, consentreceipt.Meta{
 			ReceiptID:    env.Receipt.ID,
 			PolicySHA256: v.Docs[receipt.LangEn].SHA256,
-			Purposes:     consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn),
+			Notice:       notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn),
 		}, subject, "")
 		require.NoError(t, err)
 		assert.Equal(t, receipt.New(want), &env.Receipt)
@@ -129,44 +143,43 @@ func TestRecordDecision(t *testing.T) {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &info))
 		assert.Equal(t, consentreceipt.WithdrawText(consent.LangEn), info.Withdraw.Text[consent.LangEn])
 		assert.Equal(t, consentreceipt.RequiredText(consent.LangZhHans), info.Withdraw.RequiredText[consent.LangZhHans])
-		published := map[string]PurposeInfo{}
+		var latest PolicyVersionInfo
 		for _, pv := range info.Versions {
-			if pv.Version != catalogue.Latest {
-				continue
-			}
-			for _, p := range pv.Purposes {
-				if p.Surface == receipt.SurfaceFirstLaunch {
-					published[p.ID] = p
-				}
+			if pv.Version == catalogue.Latest {
+				latest = pv
 			}
 		}
 		env := verified(t, s, firstID)
-		require.Len(t, published, len(env.Receipt.Purposes))
-		for _, p := range env.Receipt.Purposes {
-			assert.Equal(t, p.Recipient, published[p.ID].Recipient[consent.LangEn], p.ID)
-			assert.Equal(t, p.DataCategories, published[p.ID].DataCategories[consent.LangEn], p.ID)
+		assert.Equal(t, env.Receipt.Notice, latest.Notices[receipt.SurfaceFirstLaunch][consent.LangEn], "a native app builds the same receipt from the published notice")
+		assert.Equal(t, env.Receipt.Notice, latest.Notices[receipt.SurfaceSettings][consent.LangEn], "the app's surfaces show one notice")
+		assert.NotEqual(t, env.Receipt.Notice, latest.Notices[receipt.SurfaceWebBanner][consent.LangEn])
+		n := 0
+		for _, p := range latest.Purposes {
+			if p.Surface == receipt.SurfaceFirstLaunch {
+				n++
+			}
 		}
+		assert.Equal(t, len(env.Receipt.Purposes), n)
 	})
 
 	// The same person withdraws push in settings, reading Chinese.
 	withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangZhHans, now.Add(time.Second), "push")
 	require.NoError(t, err)
-	secondID, again, err := s.recordDecision(ctx, withdrawn, subject)
+	secondID, kind, err := s.recordDecision(ctx, withdrawn, cred(subject), false)
 	require.NoError(t, err)
-	assert.Equal(t, subject, again)
+	assert.Equal(t, consent.KindWithdrawn, kind)
 
 	t.Run("OKChainExtends", func(t *testing.T) {
-		first, err := s.store.Get(ctx, firstID)
+		firstRec, err := s.store.Get(ctx, firstID)
 		require.NoError(t, err)
 		env := verified(t, s, secondID)
-		assert.Equal(t, first.Hash, env.Receipt.PrevHash)
+		assert.Equal(t, firstRec.Hash, env.Receipt.PrevHash)
 		assert.Equal(t, "withdrawn", states(env)["push"], "given before, so withdrawn, not refused")
 		assert.Equal(t, "refused", states(env)["wechat-share"], "never given, so refused")
 		assert.Equal(t, "given", states(env)["location"])
 		v, _ := s.policies.Version(catalogue.Latest)
 		assert.Equal(t, v.Docs[receipt.LangZhHans].SHA256, env.Receipt.Policy.SHA256)
-		assert.Equal(t, consentreceipt.RequiredText(consent.LangZhHans), purpose(env, "basic").Withdraw.Text)
-		assert.Equal(t, consentreceipt.WithdrawText(consent.LangZhHans), purpose(env, "push").Withdraw.Text)
+		assert.Equal(t, notice.For(cat, consent.SurfaceSettings, consent.LangZhHans), env.Receipt.Notice)
 
 		records, err := s.store.Subject(ctx, subject)
 		require.NoError(t, err)
@@ -176,6 +189,24 @@ func TestRecordDecision(t *testing.T) {
 		}
 		require.Len(t, h.Receipts, 2)
 		require.NoError(t, receipt.VerifyChain(h, s.keys.JWKS()))
+	})
+	t.Run("OKWithdrawalOfAGrantTheChainLacksIsAnUpdate", func(t *testing.T) {
+		// The cookie (or the host app) may know of a grant the subject's
+		// chain does not hold; a "withdrawal" that keeps it is an update,
+		// which the catalogue check accepts.
+		d, err := consent.Agree(cat, consent.SurfaceSettings, []consent.PurposeID{"analytics"}, consent.LangEn, now.Add(1500*time.Millisecond))
+		require.NoError(t, err)
+		d.Kind = consent.KindWithdrawn
+		other := cred("")
+		first, err := consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangEn, now)
+		require.NoError(t, err)
+		_, _, err = s.recordDecision(ctx, first, other, false)
+		require.NoError(t, err)
+		other.ReceiptID = uuid.NewString()
+		id, kind, err := s.recordDecision(ctx, d, other, false)
+		require.NoError(t, err)
+		assert.Equal(t, consent.KindUpdated, kind)
+		assert.Equal(t, receipt.DecisionUpdated, verified(t, s, id).Receipt.Decision)
 	})
 	t.Run("ErrTamperedFailsOffline", func(t *testing.T) {
 		rec, err := s.store.Get(ctx, secondID)
@@ -193,11 +224,11 @@ func TestRecordDecision(t *testing.T) {
 		webCat := s.catalogues[catalogue.Latest]
 		web, err := consent.Agree(webCat, consent.SurfaceWebBanner, []consent.PurposeID{"analytics"}, consent.LangEn, now)
 		require.NoError(t, err)
-		id, _, err := s.recordDecision(ctx, web, subject)
+		id, _, err := s.recordDecision(ctx, web, cred(subject), false)
 		require.NoError(t, err)
 		declined, err := consent.Decline(webCat, consent.SurfaceWebBanner, consent.LangEn, now.Add(2*time.Second))
 		require.NoError(t, err)
-		id2, _, err := s.recordDecision(ctx, declined, subject)
+		id2, _, err := s.recordDecision(ctx, declined, cred(subject), false)
 		require.NoError(t, err)
 		assert.Equal(t, "given", states(verified(t, s, id))["analytics"])
 		assert.Equal(t, "withdrawn", states(verified(t, s, id2))["analytics"])
@@ -235,8 +266,8 @@ func TestRecordDecisionRefused(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := good
-			subject := tt.edit(&d)
-			id, _, err := s.recordDecision(ctx, d, subject)
+			c := cred(tt.edit(&d))
+			id, _, err := s.recordDecision(ctx, d, c, false)
 			require.Error(t, err)
 			assert.Empty(t, id)
 			assert.Equal(t, tt.code, errs.Code(err))
@@ -276,10 +307,10 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 	s.store = &racingStore{Store: inner, other: func() {
 		other := *s
 		other.store = inner
-		competitor, _, err = other.recordDecision(ctx, d, subject)
+		competitor, _, err = other.recordDecision(ctx, d, cred(subject), false)
 		require.NoError(t, err)
 	}}
-	id, _, err := s.recordDecision(ctx, d, subject)
+	id, _, err := s.recordDecision(ctx, d, cred(subject), false)
 	require.NoError(t, err)
 
 	records, err := inner.Subject(ctx, subject)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,8 +52,9 @@ func (c client) post(path string, body []byte) (int, []byte) {
 	return res.StatusCode, b
 }
 
-// deviceReceiptFor builds what the browser builds: a first-launch decision
-// from GET /api/v1/policy, signed with the device key.
+// deviceReceiptFor builds what a native app builds from GET /api/v1/policy
+// alone: a kaiconn-receipt/2 first-launch decision naming the published
+// shown notice, its purposes in id order, signed with the device key.
 func deviceReceiptFor(t testing.TB, info PolicyInfo, signer receipt.Signer, subject, prev string) *receipt.Signed {
 	t.Helper()
 	var v PolicyVersionInfo
@@ -68,17 +70,15 @@ func deviceReceiptFor(t testing.TB, info PolicyInfo, signer receipt.Signer, subj
 		if p.Surface != receipt.SurfaceFirstLaunch {
 			continue
 		}
-		pp := receipt.PurposeParams{
-			ID: p.ID, Recipient: p.Recipient[lang], DataCategories: p.DataCategories[lang],
-			ConsentType: p.ConsentType, State: receipt.StateRefused, Time: now, WithdrawText: info.Withdraw.Text[lang],
-		}
+		pp := receipt.PurposeParams{ID: p.ID, State: receipt.StateRefused}
 		if p.Required {
 			pp.State, pp.ExpiresAt = receipt.StateGiven, now.AddDate(0, 0, info.ConsentLifetimeDays)
-			pp.WithdrawText = info.Withdraw.RequiredText[lang]
 		}
 		purposes = append(purposes, pp)
 	}
+	slices.SortFunc(purposes, func(a, b receipt.PurposeParams) int { return strings.Compare(a.ID, b.ID) })
 	s, err := receipt.Sign(receipt.New(receipt.Params{
+		Schema: receipt.SchemaV2, Notice: v.Notices[receipt.SurfaceFirstLaunch][lang],
 		Subject: subject, Surface: receipt.SurfaceFirstLaunch, Language: lang,
 		PolicyVersion: v.Version, PolicySHA256: v.SHA256[lang], Decision: receipt.DecisionDeclined,
 		IssuedAt: now, Purposes: purposes, PrevHash: prev,
@@ -103,11 +103,12 @@ func startTest(t testing.TB, s *Server) client {
 	return client{t: t, base: s.URL(), http: &http.Client{Timeout: 10 * time.Second}}
 }
 
-// roundTrip posts a device receipt and fetches it back, verifying it
-// offline against the JWKS the server publishes.
+// roundTrip posts a device receipt and fetches it back with a proof of its
+// key, verifying it offline against the JWKS the server publishes.
 func roundTrip(t *testing.T, c client) api.Ack {
 	t.Helper()
-	s := deviceReceiptFor(t, c.policy(), receipt.GenerateEd25519Signer(), receipt.NewSubject(), "")
+	signer := receipt.GenerateEd25519Signer()
+	s := deviceReceiptFor(t, c.policy(), signer, receipt.NewSubject(), "")
 	body, err := json.Marshal(s)
 	require.NoError(t, err)
 	status, b := c.post("/api/v1/receipts", body)
@@ -117,7 +118,7 @@ func roundTrip(t *testing.T, c client) api.Ack {
 
 	status, jwks := c.get("/.well-known/jwks.json")
 	require.Equal(t, http.StatusOK, status)
-	status, b = c.get("/api/v1/receipts/" + ack.ID)
+	status, b = c.get("/api/v1/receipts/"+ack.ID, "Authorization", c.proof(s.Receipt.Subject, signer))
 	require.Equal(t, http.StatusOK, status, "%s", b)
 	var got receipt.Countersigned
 	require.NoError(t, json.Unmarshal(b, &got))
@@ -126,6 +127,19 @@ func roundTrip(t *testing.T, c client) api.Ack {
 	assert.Equal(t, receipt.AttestationDevice, env.Attestation)
 	assert.Equal(t, ack.Hash, got.Hash)
 	return ack
+}
+
+// proof is an Authorization value proving signer's key for subject, over a
+// fresh nonce.
+func (c client) proof(subject string, signer receipt.Signer) string {
+	c.t.Helper()
+	status, b := c.get("/api/v1/nonce")
+	require.Equal(c.t, http.StatusOK, status, "%s", b)
+	var n api.Nonce
+	require.NoError(c.t, json.Unmarshal(b, &n))
+	cred, err := receipt.SignHistoryProof(subject, time.Now(), n.Nonce, signer)
+	require.NoError(c.t, err)
+	return receipt.ProofScheme + " " + cred
 }
 
 func TestWiringSQLite(t *testing.T) {
@@ -180,6 +194,7 @@ func TestWiringSQLite(t *testing.T) {
 		assert.Equal(t, kid, again.keys.KeyID(), "the key is kept, not made anew")
 		status, b := c.get("/api/v1/receipts/" + ack.ID)
 		require.Equal(t, http.StatusOK, status, "%s", b)
+		assert.Contains(t, string(b), ack.ID)
 	})
 }
 

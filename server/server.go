@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/locales/policy"
@@ -46,9 +48,19 @@ type Config struct {
 	// RateWindow: 120 per minute when zero, unlimited when negative.
 	RateLimit  int
 	RateWindow time.Duration
-	// TrustedProxies are the CIDR prefixes of reverse proxies whose
-	// X-Forwarded-For names the client for the rate limit.
+	// TrustedProxies are the CIDR prefixes (or addresses) of reverse
+	// proxies whose X-Forwarded-For names the client for the rate limits
+	// and whose X-Forwarded-Proto says whether the browser used TLS (then
+	// every cookie is Secure). From any other peer both are ignored.
 	TrustedProxies []string
+	// FormRateLimit is how many decisions (POST /consent,
+	// /settings/privacy, /banner/consent) one client IP may post per
+	// FormRateWindow, and FormSubjectRateLimit how many one subject (its
+	// kc_sub cookie) may: 60 and 10 per minute when zero, unlimited when
+	// negative.
+	FormRateLimit        int
+	FormSubjectRateLimit int
+	FormRateWindow       time.Duration
 	// CookieDomain is the Domain of the kc_consent cookie, e.g.
 	// "kaiconn.com" so that consent.kaiconn.com and www.kaiconn.com share
 	// one decision; empty makes a host-only cookie.
@@ -86,9 +98,12 @@ type Server struct {
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
 
-	cookieKey []byte      // signs the consent cookies (kc_consent, kc_app_consent)
-	app       *appConsent // the first-launch gate and settings
-	banner    *banner     // the website's cookie banner
+	cookieKey []byte           // signs the consent cookies (kc_consent, kc_app_consent)
+	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
+	proxies   []netip.Prefix   // Config.TrustedProxies
+	forms     *formGuard       // origin check and rate limits of the decision posts
+	app       *appConsent      // the first-launch gate and settings
+	banner    *banner          // the website's cookie banner
 
 	http    *http.Server
 	ln      net.Listener
@@ -124,24 +139,32 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
+	if s.proxies, err = parseProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {
 		return nil, err
 	}
 	if s.cookieKey, err = loadCookieKey(cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
+	if s.creds, err = credential.NewKeys(s.cookieKey); err != nil {
+		return nil, fmt.Errorf("cookie key: %w", err)
+	}
+	s.forms = s.newFormGuard()
 	s.app = s.newAppConsent()
 	if s.banner, err = s.newBanner(); err != nil {
 		return nil, fmt.Errorf("banner: %w", err)
 	}
 	s.validator = receipt.NewValidator(s.policyHash, s.purposeKnown, nil)
-	if s.keys, err = receipt.OpenKeyring(filepath.Join(cfg.DataDir, "keys")); err != nil {
-		return nil, fmt.Errorf("server keys: %w", err)
-	}
 	if s.store, err = openStore(cfg); err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, s.store.Close)
+	if s.keys, err = openKeys(s.store, filepath.Join(cfg.DataDir, "keys")); err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	s.router = s.routes()
 	return s, nil
 }
@@ -164,6 +187,56 @@ func openStore(cfg Config) (receipt.Store, error) {
 		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
 	}
 	return db, nil
+}
+
+// openKeys opens the countersigning keys in dir. A fresh install (a store
+// with no receipt) gets a first key; a store that holds receipts needs the
+// keys that countersigned them, and the server refuses to start without
+// them rather than mint a new key: every stored receipt would then fail to
+// verify against /.well-known/jwks.json, and nothing would say why.
+func openKeys(store receipt.Store, dir string) (*receipt.Keyring, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first, err := firstRecord(ctx, store)
+	if err != nil {
+		return nil, fmt.Errorf("receipt store: %w", err)
+	}
+	if first == nil {
+		keys, err := receipt.OpenKeyring(dir)
+		if err != nil {
+			return nil, fmt.Errorf("server keys: %w", err)
+		}
+		return keys, nil
+	}
+	keys, err := receipt.LoadKeyring(dir)
+	switch {
+	case errors.Is(err, receipt.ErrNoKeys):
+		return nil, fmt.Errorf("server keys: the receipt store holds countersigned receipts, but the key directory %s is missing or holds no key; "+
+			"restore it (its *.jwk.json files) from a backup of the data directory, or point -data at the directory that has it. "+
+			"The server does not make a new key: every stored receipt would stop verifying (%w)", dir, err)
+	case err != nil:
+		return nil, fmt.Errorf("server keys: %w", err)
+	case first.KeyID != "" && !keys.Has(first.KeyID):
+		return nil, fmt.Errorf("server keys: the key directory %s does not hold key %s, which countersigned the stored receipts; "+
+			"restore the directory those receipts were countersigned with", dir, first.KeyID)
+	}
+	return keys, nil
+}
+
+// errFound stops an Export at its first record.
+var errFound = errors.New("found")
+
+// firstRecord is the oldest stored record, nil when the store is empty.
+func firstRecord(ctx context.Context, store receipt.Store) (*receipt.Record, error) {
+	var first *receipt.Record
+	err := store.Export(ctx, func(r receipt.Record) error {
+		first = &r
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, err
+	}
+	return first, nil
 }
 
 // Handler is the whole program as an http.Handler.

@@ -22,32 +22,29 @@ import (
 func (s *Server) mountSettings(r chi.Router) {
 	g := s.app
 	r.Get("/settings/privacy", s.withConsent(g, s.handleSettings))
-	r.Post("/settings/privacy", s.withConsent(g, s.handleSettingsPost))
+	r.Method(http.MethodPost, "/settings/privacy", s.forms.protect(false, s.withConsent(g, s.handleSettingsPost)))
 	r.Get("/settings/privacy/receipts.json", s.withConsent(g, s.handleReceiptsDownload))
 }
 
 // handleReceiptsDownload gives this browser its receipts: the whole chain of
-// the subject of its newest stored decision, in the form kaiconn-verify
-// -chain checks. Holding the decision cookie (HttpOnly, first-party) is the
-// proof: it names receipts only this browser's decisions made. A device's
-// own outbox offers its chain too, including receipts not yet sent.
+// its subject, in the form kaiconn-verify -chain checks. The subject comes
+// from the kc_sub cookie (HttpOnly, signed by this server, set with the
+// browser's first decision) and from nothing else: a receipt id is no
+// credential, since it is shown in many places. A device's own outbox
+// offers its chain too, including receipts not yet sent.
 func (s *Server) handleReceiptsDownload(g *appConsent, w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	subject := ""
-	// The newest decision's receipt may still wait in a device's outbox;
-	// the next one back names the same chain or an older one.
-	for _, d := range g.history(r, time.Now()) {
-		if subject = s.subjectOf(ctx, d.ReceiptID); subject != "" {
-			break
+	subject := s.cookieSubject(r)
+	var recs []receipt.Record
+	if subject != "" {
+		var err error
+		if recs, err = s.store.Subject(ctx, subject); err != nil {
+			s.failRecord(w, r, err)
+			return
 		}
 	}
-	if subject == "" {
+	if len(recs) == 0 {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": errs.NotFound, "message": "no receipt of this browser's decisions is stored yet"}})
-		return
-	}
-	recs, err := s.store.Subject(ctx, subject)
-	if err != nil {
-		s.failRecord(w, r, err)
 		return
 	}
 	h := receipt.History{Subject: subject, Receipts: make([]receipt.Countersigned, 0, len(recs))}
@@ -120,6 +117,7 @@ func (s *Server) handleSettings(g *appConsent, w http.ResponseWriter, r *http.Re
 	history, host := g.current(r, now)
 	v := g.settingsView(l, history)
 	v.HostState = host
+	v.Ticket = s.pageTicket(r)
 	if rid := r.URL.Query().Get("r"); rid != "" && len(history) > 0 && rid == history[0].ReceiptID && host == "" {
 		v.Saved = string(history[0].Kind)
 		v.Bridge = bridgeMessage(history[0])
@@ -209,6 +207,7 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 		g.log.Debug("settings change refused", "err", errs.Code(err))
 		v := g.settingsView(l, history)
 		v.HostState, v.Error = host, "settings_error_purpose"
+		v.Ticket = s.pageTicket(r)
 		if wantsJSON(r) {
 			writeJSON(w, http.StatusUnprocessableEntity, settingsOutcome{View: v, Error: v.Error})
 			return
@@ -221,6 +220,7 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 		if wantsJSON(r) {
 			v := g.settingsView(l, history)
 			v.HostState, v.Saved = host, "unchanged"
+			v.Ticket = s.pageTicket(r)
 			writeJSON(w, http.StatusOK, settingsOutcome{View: v})
 			return
 		}
@@ -230,7 +230,7 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 		http.Redirect(w, r, back+"&unchanged=1", http.StatusSeeOther)
 		return
 	}
-	rec, order, err := s.record(g, w, r, d)
+	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
 		s.failRecord(w, r, err)
 		return
@@ -239,6 +239,7 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 		h := append([]appDecision{rec}, g.history(r, now)...)
 		v := g.settingsView(l, h[:min(len(h), historyLen)])
 		v.Saved, v.Bridge = string(rec.Kind), bridgeMessage(rec)
+		v.Ticket = s.ticketFor(c.Subject)
 		writeJSON(w, http.StatusOK, settingsOutcome{View: v, Receipt: order})
 		return
 	}

@@ -23,11 +23,14 @@ func settingsState(t *testing.T, page string) components.SettingsView {
 func TestSettings(t *testing.T) {
 	s := testServer(t)
 	now := time.Now()
-	agreed := entry(consent.KindAgreed, "2022-10", now.Add(-2*time.Hour), "push", "location")
-	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{agreed}})
+	// A browser that agreed on the gate: its decision cookie and, since
+	// issue 8, its subject credential, whose chain holds that decision.
+	b := decide(t, s, "/consent", browser{}, url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push", "location"}})
+	cookie, sub := b.cookie, b.sub
+	agreedID := decoded(t, s, cookie)[0].ReceiptID
 
 	t.Run("ShowsCurrentChoices", func(t *testing.T) {
-		res := do(t, s, req{method: "GET", target: "/settings/privacy?lang=en", cookie: cookie})
+		res := do(t, s, req{method: "GET", target: "/settings/privacy?lang=en", cookie: cookie, sub: sub})
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		page := bodyOf(t, res)
 		v := settingsState(t, page)
@@ -43,7 +46,8 @@ func TestSettings(t *testing.T) {
 		assert.Contains(t, page, `id="kc-sharing"`)
 		assert.Contains(t, page, "AutoNavi Software Co., Ltd. (Amap)")
 		require.Len(t, v.History, 1)
-		assert.Equal(t, agreed["r"], v.History[0].ReceiptID)
+		assert.Equal(t, agreedID, v.History[0].ReceiptID)
+		assert.NotEmpty(t, v.Ticket, "the form carries a ticket")
 		assert.NotEmpty(t, v.Optional[0].Since)
 	})
 
@@ -58,7 +62,7 @@ func TestSettings(t *testing.T) {
 	})
 
 	post := func(form url.Values, header map[string]string) *http.Response {
-		return do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookie, form: form, header: header})
+		return do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookie, sub: sub, form: form, header: header})
 	}
 
 	t.Run("Withdraw", func(t *testing.T) {

@@ -24,6 +24,9 @@ type Store struct {
 	// FailPut, when set, makes Put fail with its error before storing
 	// anything, as a broken disk would.
 	FailPut error
+	// FailPing, when set, makes Ping fail with it, as an unreachable
+	// database would.
+	FailPing error
 }
 
 var _ receipt.Store = (*Store)(nil)
@@ -109,6 +112,13 @@ func (s *Store) Head(_ context.Context, subject string) (receipt.Record, error) 
 	return clone(s.records[i]), nil
 }
 
+// Tip is Head without the body and countersignature.
+func (s *Store) Tip(ctx context.Context, subject string) (receipt.Record, error) {
+	r, err := s.Head(ctx, subject)
+	r.Body, r.Countersig = []byte{}, ""
+	return r, err
+}
+
 // Export calls fn for every record in the order they were received.
 func (s *Store) Export(_ context.Context, fn func(receipt.Record) error) error {
 	s.mu.Lock()
@@ -169,6 +179,13 @@ func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.records)
+}
+
+// Ping fails with FailPing when it is set.
+func (s *Store) Ping(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.FailPing
 }
 
 // Close does nothing.

@@ -208,6 +208,21 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 	return err
 }
 
+// tipColumns are columns with an empty body and countersignature, for scan.
+const tipColumns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, ''::bytea, ''::text, key_id,
+	schema_version, language, decision, device_key, states, shown_at, reask, 0`
+
+// Tip implements receipt.Store.
+func (db *DB) Tip(ctx context.Context, subject string) (receipt.Record, error) {
+	return scan(db.pool.QueryRow(ctx, `SELECT `+tipColumns+` FROM receipts WHERE subject = $1 ORDER BY seq DESC LIMIT 1`, subject))
+}
+
+// Ping implements receipt.Store: one read of the receipts table.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM receipts LIMIT 1) AS one`).Scan(&n)
+}
+
 // Get implements receipt.Store.
 func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
 	return scan(db.pool.QueryRow(ctx, `SELECT `+columns+` FROM receipts WHERE id = $1`, id))

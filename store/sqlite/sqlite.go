@@ -38,6 +38,9 @@ const checkpointEvery = 200 * time.Millisecond
 // touches stay in memory instead of being read back from the WAL.
 const writerCache = 32 << 10
 
+// readersIdle is how many reading connections stay open between reads.
+const readersIdle = 32
+
 // FileMode is the mode Open creates the database file with: receipts are
 // personal data, for the server's user alone.
 const FileMode fs.FileMode = 0o600
@@ -49,6 +52,10 @@ type DB struct {
 	ckpt   *sql.DB // one connection, for the checkpointer
 	writer *batch.Writer[*sql.Tx]
 	stmt   statements
+	// Reads prepared once: preparing a statement costs modernc's SQLite as
+	// much as running it, and Get, Head and KeySubject run for every
+	// receipt the API takes in.
+	get, head, tip, keySubject *sql.Stmt
 
 	commits     atomic.Uint64 // transactions the writer committed
 	stopCkpt    chan struct{}
@@ -114,6 +121,25 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.read = read
+	// Keep the readers open: database/sql keeps 2 idle connections by
+	// default, so under load each read would open a connection (and
+	// prepare its statements) anew.
+	read.SetMaxIdleConns(readersIdle)
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&db.get, `SELECT ` + columns + ` FROM receipts WHERE id = ?`},
+		{&db.head, `SELECT ` + columns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
+		{&db.tip, `SELECT ` + tipColumns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
+		{&db.keySubject, `SELECT subject FROM subject_keys WHERE thumbprint = ?`},
+	} {
+		if *p.stmt, err = read.PrepareContext(context.Background(), p.query); err != nil {
+			write.Close()
+			read.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	ckpt, err := sql.Open("sqlite", path+"?"+pragmas())
 	if err != nil {
 		write.Close()
@@ -159,7 +185,8 @@ func (db *DB) Close() error {
 		db.writer.Close()
 		close(db.stopCkpt)
 		<-db.ckptStopped
-		db.closeErr = errors.Join(db.stmt.close(), db.write.Close(), db.read.Close(), db.ckpt.Close())
+		db.closeErr = errors.Join(db.stmt.close(), db.get.Close(), db.head.Close(), db.tip.Close(), db.keySubject.Close(),
+			db.write.Close(), db.read.Close(), db.ckpt.Close())
 	})
 	return db.closeErr
 }
@@ -168,15 +195,30 @@ func (db *DB) Close() error {
 const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, body, countersig, key_id,
 	schema_version, language, decision, device_key, states, shown_at, reask, body_codec`
 
+// tipColumns are columns with an empty body and countersignature, for scan.
+const tipColumns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, X'', '', key_id,
+	schema_version, language, decision, device_key, states, shown_at, reask, 0`
+
+// Tip implements receipt.Store.
+func (db *DB) Tip(ctx context.Context, subject string) (receipt.Record, error) {
+	return scan(db.tip.QueryRowContext(ctx, subject))
+}
+
+// Ping implements receipt.Store: one read of the receipts table, through
+// the readers' pool.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM receipts LIMIT 1)`).Scan(&n)
+}
+
 // Get implements receipt.Store.
 func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
-	return scan(db.read.QueryRowContext(ctx, `SELECT `+columns+` FROM receipts WHERE id = ?`, id))
+	return scan(db.get.QueryRowContext(ctx, id))
 }
 
 // Head implements receipt.Store.
 func (db *DB) Head(ctx context.Context, subject string) (receipt.Record, error) {
-	return scan(db.read.QueryRowContext(ctx,
-		`SELECT `+columns+` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`, subject))
+	return scan(db.head.QueryRowContext(ctx, subject))
 }
 
 // Subject implements receipt.Store.
@@ -198,7 +240,7 @@ func (db *DB) Export(ctx context.Context, fn func(receipt.Record) error) error {
 // KeySubject implements receipt.Store.
 func (db *DB) KeySubject(ctx context.Context, thumbprint string) (string, error) {
 	var subject string
-	err := db.read.QueryRowContext(ctx, `SELECT subject FROM subject_keys WHERE thumbprint = ?`, thumbprint).Scan(&subject)
+	err := db.keySubject.QueryRowContext(ctx, thumbprint).Scan(&subject)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", put.KeyNotFound()
 	}

@@ -492,6 +492,31 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		assert.Zero(t, count(t, s))
 	})
 
+	t.Run("Tip", func(t *testing.T) {
+		s := open(t)
+		_, err := s.Tip(ctx, NewSubject())
+		assert.Equal(t, errs.NotFound, errs.Code(err))
+		r := NewRecord(NewSubject(), nil)
+		_, _, err = s.Put(ctx, r, receipt.PutOptions{})
+		require.NoError(t, err)
+		next := NewRecord(r.Subject, &r)
+		_, _, err = s.Put(ctx, next, receipt.PutOptions{})
+		require.NoError(t, err)
+		head, err := s.Head(ctx, r.Subject)
+		require.NoError(t, err)
+		tip, err := s.Tip(ctx, r.Subject)
+		require.NoError(t, err)
+		want := head
+		want.Body, want.Countersig = []byte{}, ""
+		assert.Equal(t, want, tip, "the head, without its body and countersignature")
+	})
+	t.Run("Ping", func(t *testing.T) {
+		s := open(t)
+		require.NoError(t, s.Ping(ctx), "an empty store answers")
+		_, _, err := s.Put(ctx, NewRecord(NewSubject(), nil), receipt.PutOptions{})
+		require.NoError(t, err)
+		require.NoError(t, s.Ping(ctx))
+	})
 	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
 	t.Run("Nonces", func(t *testing.T) { runNonces(t, open) })
 	t.Run("Batch", func(t *testing.T) { runBatch(t, open) })

@@ -149,6 +149,9 @@ type Catalogue struct {
 	version     string
 	purposes    []Purpose    // in file order, which is display order
 	permissions []Permission // in file order
+	rights      []rightEntry // in file order, which is display order
+	facts       []factEntry
+	minors      *minorsEntry
 }
 
 // Version is the policy version, "YYYY-MM".
@@ -241,6 +244,9 @@ type catalogueFile struct {
 	Version    string       `toml:"version"`
 	Purpose    []Purpose    `toml:"purpose"`
 	Permission []Permission `toml:"permission"`
+	Right      []rightEntry `toml:"right"`
+	Fact       []factEntry  `toml:"fact"`
+	Minors     *minorsEntry `toml:"minors"`
 }
 
 var (
@@ -276,7 +282,7 @@ func LoadCatalogue(fsys fs.FS, version string) (*Catalogue, error) {
 	if f.Version != version {
 		return nil, errs.New(errs.Invalid, "catalogue %s: version: file says %q", version, f.Version)
 	}
-	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission}
+	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission, rights: f.Right, facts: f.Fact, minors: f.Minors}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -394,7 +400,10 @@ func (c *Catalogue) validate() error {
 	if seen := slices.ContainsFunc(c.purposes, func(p Purpose) bool { return p.Audience == audienceWeb }); seen && required[audienceWeb] != 1 {
 		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required web category, have %d", c.version, required[audienceWeb])
 	}
-	return c.validatePermissions(functions)
+	if err := c.validatePermissions(functions); err != nil {
+		return err
+	}
+	return c.validateRights()
 }
 
 // validateFunctions checks the form of a purpose's business functions; what

@@ -144,7 +144,8 @@ const (
 // Signals lists the Consent Mode v2 signals.
 var Signals = []string{SignalAdStorage, SignalAnalyticsStorage, SignalAdUserData, SignalAdPersonalization}
 
-// Catalogue is the validated list of purposes of one policy version.
+// Catalogue is the validated list of purposes of one policy version, with
+// its device permissions, rights centre, facts and minors rule.
 type Catalogue struct {
 	version     string
 	purposes    []Purpose    // in file order, which is display order

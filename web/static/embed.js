@@ -316,6 +316,8 @@
       var s = shown = { p: ticket(), id: Math.random().toString(36).slice(2) };
       s.p.then(function (tk) {
         s.tk = tk;
+        // A choice now writes its cookie at once (docs/banner.md).
+        if (layer) layer.setAttribute("data-kc-ready", "");
         queue(function (q) {
           q.forEach(function (e) { if (e.s === s.id) attach(e, tk); });
         });

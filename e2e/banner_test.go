@@ -651,3 +651,23 @@ func TestBannerAccessibility(t *testing.T) {
 		}
 	}
 }
+
+// Where a page cannot draw the first layer (no shadow DOM), the
+// server-rendered banner does it in a frame, with plain forms.
+func TestBannerWithoutShadowDOM(t *testing.T) {
+	ctx, log := freshTab(t)
+	srv := startServer(t)
+	do(t, ctx,
+		call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `delete Element.prototype.attachShadow;`}),
+		chromedp.Navigate(srv.URL()+"/demo?lang=en"),
+	)
+	waitFor(t, ctx, `!!(`+bannerFrame+` && `+frameDoc+` && `+frameDoc+`.getElementById("kc-accept"))`)
+	assert.False(t, eval[bool](t, ctx, `!!`+bannerHost))
+	assert.Empty(t, eval[string](t, ctx, `new URL(`+bannerFrame+`.src).searchParams.get("layer") || ""`), "the first layer")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](frameDoc+`.getElementById("kc-accept").click()`))
+	waitFor(t, ctx, `!`+bannerFrame+` && KaiconnConsent.get().decided`)
+	waitFor(t, ctx, `window.__demoAnalyticsRuns === 1`)
+	id := eval[string](t, ctx, `KaiconnConsent.get().receipt`)
+	assert.Equal(t, http.StatusOK, receiptKnown(t, srv.URL(), id), "the form post recorded it")
+	assert.Empty(t, log.wasm())
+}

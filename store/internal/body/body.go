@@ -2,7 +2,7 @@ package body
 
 import (
 	"bytes"
-	"compress/flate"
+	"github.com/klauspost/compress/flate"
 	"fmt"
 	"io"
 	"sync"
@@ -38,7 +38,7 @@ const Dictionary1 = `"consentType":"separate-consent","dataCategories":["recipie
 var dict1 = []byte(Dictionary1)
 
 var writers = sync.Pool{New: func() any {
-	w, err := flate.NewWriterDict(nil, flate.DefaultCompression, dict1)
+	w, err := flate.NewWriterDict(nil, 5, dict1)
 	if err != nil {
 		panic(err) // Only an invalid level fails.
 	}

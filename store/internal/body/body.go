@@ -3,9 +3,10 @@ package body
 import (
 	"bytes"
 	"fmt"
-	"github.com/klauspost/compress/flate"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // Codecs a stored body may be encoded with.

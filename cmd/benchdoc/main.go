@@ -124,9 +124,11 @@ func parse(src []byte, fileName string) (*benchRun, error) {
 		return nil, err
 	}
 	// Failures, skips and logs are not part of the benchmark format: read
-	// them from the raw lines. A package's lines all come before its
-	// "ok" line, and its results before its logs end.
+	// them from the raw lines. A package's lines all come before its "ok"
+	// line; a benchmark's log lines are indented under "--- BENCH: name"
+	// (or "--- SKIP: name").
 	var logs, skipped []string
+	bench := "" // the benchmark whose log lines follow ("--- BENCH: name")
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -136,20 +138,33 @@ func parse(src []byte, fileName string) (*benchRun, error) {
 		case strings.HasPrefix(line, "FAIL") || strings.HasPrefix(strings.TrimSpace(line), "--- FAIL"):
 			return nil, fmt.Errorf("%s: the run failed (%s): nothing written", fileName, strings.TrimSpace(line))
 		case strings.HasPrefix(strings.TrimSpace(line), "--- SKIP: ") && len(fields) >= 3:
-			skipped = append(skipped, strings.TrimPrefix(trimProcs(fields[2]), "Benchmark"))
+			bench = strings.TrimPrefix(trimProcs(fields[2]), "Benchmark")
+			skipped = append(skipped, bench)
+		case strings.HasPrefix(line, "--- BENCH: ") && len(fields) >= 3:
+			bench = strings.TrimPrefix(trimProcs(fields[2]), "Benchmark")
 		case logLine.MatchString(line):
-			logs = append(logs, logLine.FindStringSubmatch(line)[1])
-		case len(fields) >= 2 && fields[0] == "ok":
-			if len(logs) > 0 || len(skipped) > 0 {
+			text := strings.Join(strings.Fields(logLine.FindStringSubmatch(line)[1]), " ")
+			if bench != "" {
+				text = "`" + bench + "`: " + text
+			}
+			logs = append(logs, text)
+		case !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "\t"):
+			bench = "" // a log line is indented under its benchmark
+			if len(fields) >= 2 && fields[0] == "ok" {
 				p := pkg(fields[1])
 				p.logs, p.skipped = append(p.logs, logs...), append(p.skipped, skipped...)
+				logs, skipped = nil, nil
 			}
-			logs, skipped = nil, nil
 		}
 	}
 	// Packages that only skipped or logged, with no result, say nothing
 	// worth a table.
 	r.pkgs = slices.DeleteFunc(r.pkgs, func(p *pkgResults) bool { return len(p.results) == 0 })
+	// Sub-benchmarks over a map run in any order: sort by name, so that
+	// two runs read alike.
+	for _, p := range r.pkgs {
+		slices.SortStableFunc(p.results, func(a, b result) int { return strings.Compare(a.name, b.name) })
+	}
 	r.module = commonModule(r.pkgs)
 	return r, sc.Err()
 }

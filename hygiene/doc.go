@@ -15,9 +15,9 @@
 // that holds only tests, whose tests are its code. TestLayoutTable keeps the
 // layout table of docs/development.md equal to the first sentence of each
 // doc, TestFiguresAreMeasured keeps every measured figure the docs
-// quote in the generated docs/measurements.md, and TestLinks keeps every
-// relative link of the docs pointing at a
-// file and heading that exist.
+// quote in the generated docs/measurements.md, TestLinks keeps every
+// relative link of the docs pointing at a file and heading that exist, and
+// TestConfigurationTable keeps the README's flags equal to the program's.
 //
 // It looks at the module from outside, through the go command.
 //

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -440,4 +442,38 @@ func (m measuredSet) has(f figure) bool {
 		}
 	}
 	return true
+}
+
+// The README's configuration table is where an operator looks up a flag:
+// it must name every flag the program takes, and no flag it does not.
+func TestConfigurationTable(t *testing.T) {
+	root := moduleRoot(t)
+	cmd := exec.Command("go", "run", "./app", "-h")
+	cmd.Dir = root
+	out, _ := cmd.CombinedOutput() // -h exits non-zero after the usage
+	flagLine := regexp.MustCompile(`(?m)^\s+-([a-z][a-z-]*)`)
+	var program []string
+	for _, m := range flagLine.FindAllStringSubmatch(string(out), -1) {
+		program = append(program, m[1])
+	}
+	require.NotEmpty(t, program, "go run ./app -h printed no flag:\n%s", out)
+
+	src, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(src), "\n## Configuration\n")
+	require.True(t, ok, "README.md has no Configuration section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var readme []string
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `-") {
+			continue
+		}
+		first := tableCells(line)[0]
+		for _, m := range regexp.MustCompile("`-([a-z][a-z-]*)`").FindAllStringSubmatch(first, -1) {
+			readme = append(readme, m[1])
+		}
+	}
+	slices.Sort(program)
+	slices.Sort(readme)
+	assert.Equal(t, program, readme, "the flags of the README's configuration table and of the program differ")
 }

@@ -59,15 +59,27 @@ func fastSeeds(t testing.TB) [][]byte {
 		func(s string) string { return strings.Replace(s, `"dataCategories":["d"]`, `"dataCategories":null`, 1) },
 		func(s string) string { return strings.Replace(s, `"confirmed":["age-18"]`, `"confirmed":[]`, 1) },
 		func(s string) string { return strings.Replace(s, `"confirmed":["age-18"],`, `"confirmed":null,`, 1) },
-		func(s string) string { return strings.Replace(s, `"state":"refused"`, `"state":"refused","expiresAt":""`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `"state":"refused"`, `"state":"refused","expiresAt":""`, 1)
+		},
 		func(s string) string { return strings.Replace(s, `"x":"`, `"y":"","x":"`, 1) },
-		func(s string) string { return strings.Replace(s, `"decision":"agreed"`, `"decision":"agreed","decision":"agreed"`, 1) },
-		func(s string) string { return strings.Replace(s, `"decision":"agreed"`, `"decision":"agreed","Decision":"agreed"`, 1) },
-		func(s string) string { return strings.Replace(s, `"decision":"agreed"`, `"decision":"agreed","phone":"1"`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `"decision":"agreed"`, `"decision":"agreed","decision":"agreed"`, 1)
+		},
+		func(s string) string {
+			return strings.Replace(s, `"decision":"agreed"`, `"decision":"agreed","Decision":"agreed"`, 1)
+		},
+		func(s string) string {
+			return strings.Replace(s, `"decision":"agreed"`, `"decision":"agreed","phone":"1"`, 1)
+		},
 		func(s string) string { return strings.Replace(s, `"jurisdiction":"CN"`, `"jurisdiction":"C\u004e"`, 1) },
-		func(s string) string { return strings.Replace(s, `"jurisdiction":"CN"`, "\"jurisdiction\":\"CN\xff\"", 1) },
+		func(s string) string {
+			return strings.Replace(s, `"jurisdiction":"CN"`, "\"jurisdiction\":\"CN\xff\"", 1)
+		},
 		func(s string) string { return strings.Replace(s, `"alg":"`, `"device":{},"alg":"`, 1) },
-		func(s string) string { return strings.Replace(s, `"id":"basic"`, `"id":"basic","notice":"`+strings.Repeat("a", 64)+`"`, 1) },
+		func(s string) string {
+			return strings.Replace(s, `"id":"basic"`, `"id":"basic","notice":"`+strings.Repeat("a", 64)+`"`, 1)
+		},
 		func(s string) string { return strings.Replace(s, `kaiconn-receipt/2`, `kaiconn-receipt/1`, 1) },
 		func(s string) string { return strings.Replace(s, `kaiconn-receipt/1`, `kaiconn-receipt/2`, 1) },
 		func(s string) string { return s + " " },

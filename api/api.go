@@ -336,34 +336,49 @@ func (h *handler) ticket(r *http.Request, id, subject string) (*credential.Ticke
 // and comes before the content check, so that a key that may not write to a
 // subject learns nothing of its head either.
 func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, ticket bool) (*consentreceipt.Head, error) {
-	head, err := h.store.Tip(ctx, r.Subject)
-	exists := true
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		exists = false
-	default:
+	f, err := h.chainFacts(ctx, r.Subject, deviceKey)
+	if err != nil {
 		return nil, err
 	}
-	owner, err := h.store.KeySubject(ctx, deviceKey)
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		owner = ""
-	default:
-		return nil, err
-	}
+	exists, owner := f.Exists, f.KeySubject
 	switch {
 	case owner != "" && owner != r.Subject: // a key signs for one subject
 		return nil, errChain
 	case exists && owner == "" && !ticket: // a key the subject never enrolled
 		return nil, errChain
-	case !exists && r.PrevHash != "", exists && r.PrevHash != head.Hash:
+	case !exists && r.PrevHash != "", exists && r.PrevHash != f.Hash:
 		return nil, errChain
 	case !exists:
 		return nil, nil
 	}
-	return &consentreceipt.Head{Surface: head.Surface, States: head.States}, nil
+	return &consentreceipt.Head{Surface: f.Surface, States: f.States}, nil
+}
+
+// chainFacts reads the subject's head and the key's subject: in one
+// look-up when the store offers it (receipt.ChainFactsReader), else with
+// Tip and KeySubject.
+func (h *handler) chainFacts(ctx context.Context, subject, deviceKey string) (receipt.ChainFacts, error) {
+	if cr, ok := h.store.(receipt.ChainFactsReader); ok {
+		return cr.ChainFacts(ctx, subject, deviceKey)
+	}
+	var f receipt.ChainFacts
+	head, err := h.store.Tip(ctx, subject)
+	switch errs.Code(err) {
+	case "":
+		f.Exists, f.Hash, f.Surface, f.States = true, head.Hash, head.Surface, head.States
+	case errs.NotFound:
+	default:
+		return receipt.ChainFacts{}, err
+	}
+	f.KeySubject, err = h.store.KeySubject(ctx, deviceKey)
+	switch errs.Code(err) {
+	case "":
+	case errs.NotFound:
+		f.KeySubject = ""
+	default:
+		return receipt.ChainFacts{}, err
+	}
+	return f, nil
 }
 
 // refuse answers a receipt the checks refused, unless it is a retry: a

@@ -119,3 +119,26 @@ type Store interface {
 
 	Close() error
 }
+
+// ChainFacts are what a subject's next device-signed receipt is checked
+// against before anything is spent on it: the subject's newest record and
+// the subject its device key is enrolled for.
+type ChainFacts struct {
+	// Exists tells whether the subject has a record; Hash, Surface and
+	// States are then those of its newest one.
+	Exists  bool
+	Hash    string
+	Surface string
+	States  map[string]string
+	// KeySubject is the subject the key is enrolled for; "" for none.
+	KeySubject string
+}
+
+// ChainFactsReader is a Store that reads ChainFacts in one look-up, rather
+// than Tip and KeySubject one after the other: the API reads them before
+// every append, and each look-up is a read transaction of its own. What it
+// returns is a snapshot that Put checks again atomically, as it does Tip's
+// and KeySubject's answers.
+type ChainFactsReader interface {
+	ChainFacts(ctx context.Context, subject, thumbprint string) (ChainFacts, error)
+}

@@ -260,6 +260,39 @@ func (db *DB) KeySubject(ctx context.Context, thumbprint string) (string, error)
 	return subject, err
 }
 
+// ChainFacts implements receipt.ChainFactsReader: Tip and KeySubject in
+// one round trip.
+func (db *DB) ChainFacts(ctx context.Context, subject, thumbprint string) (receipt.ChainFacts, error) {
+	var (
+		f             receipt.ChainFacts
+		hash, surface *string
+		states        []byte
+		keySubject    *string
+	)
+	err := db.pool.QueryRow(ctx, `SELECT head.hash, head.surface, head.states,
+			(SELECT subject FROM subject_keys WHERE thumbprint = $2)
+		FROM (SELECT 1) AS one LEFT JOIN (SELECT hash, surface, states FROM receipts
+			WHERE subject = $1 ORDER BY seq DESC LIMIT 1) AS head ON true`, subject, thumbprint).
+		Scan(&hash, &surface, &states, &keySubject)
+	if err != nil {
+		return receipt.ChainFacts{}, err
+	}
+	if keySubject != nil {
+		f.KeySubject = *keySubject
+	}
+	if hash == nil {
+		return f, nil
+	}
+	f.Exists, f.Hash = true, *hash
+	if surface != nil {
+		f.Surface = *surface
+	}
+	if f.States, err = put.DecodeStates(states); err != nil {
+		return receipt.ChainFacts{}, fmt.Errorf("subject's head: states: %w", err)
+	}
+	return f, nil
+}
+
 func (db *DB) each(ctx context.Context, fn func(receipt.Record) error, query string, args ...any) error {
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/store/internal/chaintest"
 	"github.com/kaiconn/consent/store/pgtest"
 	"github.com/kaiconn/consent/store/postgres"
 	"github.com/kaiconn/consent/store/storetest"
@@ -140,4 +141,8 @@ func TestTwoInstances(t *testing.T) {
 		assert.Equal(t, 1, created)
 		assert.Equal(t, 8, codes[""], "%v", codes)
 	})
+}
+
+func TestChainFacts(t *testing.T) {
+	chaintest.Run(t, open(t, pgtest.SchemaDSN(t)))
 }

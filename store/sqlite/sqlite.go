@@ -59,7 +59,7 @@ type DB struct {
 	// Reads prepared once: preparing a statement costs modernc's SQLite as
 	// much as running it, and Get, Head and KeySubject run for every
 	// receipt the API takes in.
-	get, head, tip, keySubject *sql.Stmt
+	get, head, tip, keySubject, chainFacts *sql.Stmt
 
 	commits     atomic.Uint64 // transactions the writer committed
 	stopCkpt    chan struct{}
@@ -70,7 +70,10 @@ type DB struct {
 	closeErr  error
 }
 
-var _ receipt.Store = (*DB)(nil)
+var (
+	_ receipt.Store            = (*DB)(nil)
+	_ receipt.ChainFactsReader = (*DB)(nil)
+)
 
 // Open opens the database file at path, creating it (mode FileMode) and
 // bringing its schema up to date when needed. The directory must exist.
@@ -140,6 +143,13 @@ func Open(path string) (*DB, error) {
 		{&db.head, `SELECT ` + columns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
 		{&db.tip, `SELECT ` + tipColumns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
 		{&db.keySubject, `SELECT subject FROM subject_keys WHERE thumbprint = ?`},
+		// Tip and KeySubject in one read transaction: each transaction
+		// that begins after a commit resets the reader's page cache and
+		// mapping, which costs more than the look-ups themselves.
+		{&db.chainFacts, `SELECT head.hash, head.surface, head.states,
+			(SELECT subject FROM subject_keys WHERE thumbprint = ?2)
+			FROM (SELECT 1) LEFT JOIN (SELECT hash, surface, states FROM receipts
+				WHERE subject = ?1 ORDER BY n DESC LIMIT 1) AS head`},
 	} {
 		if *p.stmt, err = read.PrepareContext(context.Background(), p.query); err != nil {
 			write.Close()
@@ -192,7 +202,7 @@ func (db *DB) Close() error {
 		db.writer.Close()
 		close(db.stopCkpt)
 		<-db.ckptStopped
-		db.closeErr = errors.Join(db.stmt.close(), db.get.Close(), db.head.Close(), db.tip.Close(), db.keySubject.Close(),
+		db.closeErr = errors.Join(db.stmt.close(), db.get.Close(), db.head.Close(), db.tip.Close(), db.keySubject.Close(), db.chainFacts.Close(),
 			db.write.Close(), db.read.Close(), db.ckpt.Close())
 	})
 	return db.closeErr
@@ -252,6 +262,27 @@ func (db *DB) KeySubject(ctx context.Context, thumbprint string) (string, error)
 		return "", put.KeyNotFound()
 	}
 	return subject, err
+}
+
+// ChainFacts implements receipt.ChainFactsReader.
+func (db *DB) ChainFacts(ctx context.Context, subject, thumbprint string) (receipt.ChainFacts, error) {
+	var (
+		f          receipt.ChainFacts
+		surface    sql.NullString
+		states     []byte
+		keySubject sql.NullString
+	)
+	err := db.chainFacts.QueryRowContext(ctx, subject, thumbprint).Scan(hashColumn{&f.Hash}, &surface, &states, &keySubject)
+	if err != nil {
+		return receipt.ChainFacts{}, err
+	}
+	f.Exists, f.Surface, f.KeySubject = surface.Valid, surface.String, keySubject.String
+	if f.Exists {
+		if f.States, err = put.DecodeStates(states); err != nil {
+			return receipt.ChainFacts{}, fmt.Errorf("subject's head: states: %w", err)
+		}
+	}
+	return f, nil
 }
 
 func (db *DB) each(ctx context.Context, fn func(receipt.Record) error, query string, args ...any) error {

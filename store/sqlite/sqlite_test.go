@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/store/internal/chaintest"
 	"github.com/kaiconn/consent/store/sqlite"
 	"github.com/kaiconn/consent/store/storetest"
 )
@@ -135,4 +136,8 @@ func TestOpen(t *testing.T) {
 		_, err := sqlite.Open("")
 		assert.Error(t, err)
 	})
+}
+
+func TestChainFacts(t *testing.T) {
+	chaintest.Run(t, open(t, filepath.Join(t.TempDir(), "kaiconn.db")))
 }

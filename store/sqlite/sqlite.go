@@ -38,10 +38,6 @@ const checkpointEvery = 200 * time.Millisecond
 // touches stay in memory instead of being read back from the WAL.
 const writerCache = 32 << 10
 
-// readerMmap is how much of the database file each reader maps, in bytes.
-// It is address space, not memory: pages are shared with the OS cache.
-const readerMmap = 256 << 20
-
 // readersIdle is how many reading connections stay open between reads.
 const readersIdle = 32
 
@@ -122,10 +118,12 @@ func Open(path string) (*DB, error) {
 
 	// query_only guards against a write slipping onto a reader, which
 	// would bypass the single writer that keeps chains linear.
-	// Readers map the file rather than pread each page: the chain-head
-	// look-up that precedes every append is then a memory read, not a
-	// system call per page.
-	read, err := sql.Open("sqlite", path+"?"+pragmas("query_only(1)", "mmap_size("+strconv.Itoa(readerMmap)+")"))
+	// Readers do not map the file (mmap_size stays 0): a read transaction
+	// that begins after a commit, as nearly every chain-head look-up does
+	// under load, makes SQLite unmap the whole mapping and map it again,
+	// and munmap, the page faults after it and the TLB shootdowns cost
+	// several times the few preads of the pages the look-up reads.
+	read, err := sql.Open("sqlite", path+"?"+pragmas("query_only(1)"))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

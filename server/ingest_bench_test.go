@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,9 +29,10 @@ import (
 // of work once (about 3 s) and reports its own figures, so that
 // `make bench` prints them in one run.
 //
-//   - api-*: POST /api/v1/receipts, v2 device-signed receipts (Ed25519),
-//     every client a device chaining its own subject; receipts are signed
-//     before the clock starts, so the figures are the server's.
+//   - api-*: POST /api/v1/receipts, v2 device-signed receipts (Ed25519)
+//     in canonical form, as the outbox posts them, every client a device
+//     chaining its own subject; receipts are signed before the clock
+//     starts, so the figures are the server's.
 //   - banner-*: POST /banner/consent, every client a browser with its own
 //     cookies (kc_sub), so each choice is read, checked, attested,
 //     countersigned and chained to its subject.
@@ -129,7 +129,8 @@ func presigned(b *testing.B, info PolicyInfo, n int) []work {
 			signer, subject, prev := receipt.GenerateEd25519Signer(), receipt.NewSubject(), ""
 			for range n {
 				env := deviceReceiptFor(b, info, signer, subject, prev)
-				body, err := json.Marshal(env)
+				// The canonical envelope, as the outbox posts it.
+				body, err := env.Canonical()
 				if err != nil {
 					b.Error(err)
 					return

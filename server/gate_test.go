@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -135,11 +136,97 @@ func inputs(t *testing.T, page string) []map[string]string {
 	return out
 }
 
-// gateState decodes the page's #kc-state.
-func gateState(t *testing.T, page string) components.GateView {
+// gatePage is what a test reads of a rendered gate: the data gate.js
+// reads (#kc-gate) and what the markup shows.
+type gatePage struct {
+	components.GateScript
+	Mode      string   // <main data-mode>
+	Decision  string   // <main data-decision>: the decision shown, if any
+	HostState string   // carried in the form, or in the "change" link
+	Error     string   // text of #kc-gate-error
+	Boxes     []string // purpose boxes, in page order
+	Ticked    []string // the ticked ones
+	Granted   []string // current choice: purposes listed as allowed
+	Changed   []string // purposes marked changed or new
+	New       []string // purposes marked new
+}
+
+// gateState reads a rendered gate.
+func gateState(t *testing.T, page string) gatePage {
 	t.Helper()
-	var v components.GateView
-	require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-state")), &v))
+	var v gatePage
+	if raw := scriptJSON(t, page, "kc-gate"); raw != "" {
+		require.NoError(t, json.Unmarshal([]byte(raw), &v.GateScript))
+	}
+	doc, err := html.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	attr := func(n *html.Node, k string) (string, bool) {
+		for _, a := range n.Attr {
+			if a.Key == k {
+				return a.Val, true
+			}
+		}
+		return "", false
+	}
+	var text func(*html.Node) string
+	text = func(n *html.Node) string {
+		if n.Type == html.TextNode {
+			return n.Data
+		}
+		var b strings.Builder
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			b.WriteString(text(c))
+		}
+		return b.String()
+	}
+	var walk func(n *html.Node, purpose string, granted bool)
+	walk = func(n *html.Node, purpose string, granted bool) {
+		if n.Type == html.ElementNode {
+			id, _ := attr(n, "id")
+			class, _ := attr(n, "class")
+			name, _ := attr(n, "name")
+			switch {
+			case n.Data == "main":
+				v.Mode, _ = attr(n, "data-mode")
+				v.Decision, _ = attr(n, "data-decision")
+			case n.Data == "input" && name == "state":
+				v.HostState, _ = attr(n, "value")
+			case n.Data == "input" && name == "purpose":
+				val, _ := attr(n, "value")
+				v.Boxes = append(v.Boxes, val)
+				if _, on := attr(n, "checked"); on {
+					v.Ticked = append(v.Ticked, val)
+				}
+			case id == "kc-gate-error":
+				v.Error = strings.TrimSpace(text(n))
+			case id == "kc-change-link" && v.HostState == "":
+				href, _ := attr(n, "href")
+				if u, err := url.Parse(href); err == nil {
+					v.HostState = u.Query().Get("state")
+				}
+			case id == "kc-granted":
+				granted = true
+			case n.Data == "li" && granted:
+				if p, ok := attr(n, "data-purpose"); ok {
+					v.Granted = append(v.Granted, p)
+				}
+			case strings.Contains(class, "kc-badge--changed") && purpose != "":
+				if !slices.Contains(v.Changed, purpose) {
+					v.Changed = append(v.Changed, purpose)
+				}
+				if strings.TrimSpace(text(n)) == "New" && !slices.Contains(v.New, purpose) {
+					v.New = append(v.New, purpose)
+				}
+			}
+			if p, ok := attr(n, "data-purpose"); ok && strings.Contains(class, "kc-purpose") {
+				purpose = p
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, purpose, granted)
+		}
+	}
+	walk(doc, "", false)
 	return v
 }
 
@@ -194,14 +281,6 @@ func decoded(t *testing.T, s *Server, value string) []appDecision {
 	return h
 }
 
-func optionalIDs(v []components.PurposeView) []string {
-	var ids []string
-	for _, p := range v {
-		ids = append(ids, p.ID)
-	}
-	return ids
-}
-
 func TestGate(t *testing.T) {
 	s := testServer(t)
 
@@ -222,10 +301,19 @@ func TestGate(t *testing.T) {
 			assert.Equal(t, 6, boxes, "five SDK purposes and the 18+ confirmation")
 			v := gateState(t, page)
 			assert.Equal(t, components.GateAsk, v.Mode)
-			assert.Equal(t, []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, optionalIDs(v.Optional))
-			assert.Contains(t, page, `role="dialog"`)
-			assert.Contains(t, page, `aria-modal="true"`)
+			optional := []string{"push", "wechat-share", "location", "crash-reports", "analytics"}
+			assert.Equal(t, optional, v.Boxes)
+			assert.Equal(t, optional, v.Asked, "gate.js asks what the page shows")
+			assert.Equal(t, append([]string{"basic"}, optional...), v.Purposes)
+			assert.Equal(t, "basic", v.Required)
+			assert.Equal(t, components.BridgeVersion, v.V)
+			tk, err := credential.PeekTicket(v.Ticket)
+			require.NoError(t, err)
+			assert.Equal(t, tk.ReceiptID, v.ReceiptID, "the message names the ticket's receipt")
 			assert.Contains(t, page, `aria-labelledby="kc-gate-title"`)
+			assert.Contains(t, page, `<script src="/static/gate.js" defer></script>`)
+			assert.NotContains(t, page, "boot.js", "the gate loads no wasm")
+			assert.NotContains(t, page, `id="kc-state"`)
 			assert.Contains(t, page, `href="/privacy?lang=`+l+`"`)
 			assert.Contains(t, page, `href="https://example.com/agreement"`)
 			assert.Nil(t, appCookie(res), "reading the gate records nothing")
@@ -240,9 +328,8 @@ func TestGate(t *testing.T) {
 		assert.Contains(t, page, `id="kc-gate-error"`)
 		assert.Contains(t, page, "18 or older")
 		v := gateState(t, page)
-		assert.Equal(t, "gate_error_adult", v.Error)
-		assert.True(t, v.Optional[0].Granted, "the person's own tick survives the error")
-		assert.False(t, v.Optional[1].Granted)
+		assert.Contains(t, v.Error, "18 or older")
+		assert.Equal(t, []string{"push"}, v.Ticked, "the person's own tick survives the error")
 	})
 
 	t.Run("AgreeGrantsExactlyTicked", func(t *testing.T) {
@@ -272,8 +359,9 @@ func TestGate(t *testing.T) {
 			var m components.BridgeMessage
 			require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-bridge")), &m))
 			assert.Equal(t, components.BridgeMessage{
-				Type: "consent", Decision: "agreed", PolicyVersion: "2022-10", ReceiptID: d.ReceiptID,
+				V: 2, Type: "consent", Decision: "agreed", PolicyVersion: "2022-10", ReceiptID: d.ReceiptID,
 				Purposes: map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false},
+				At:       d.At.UTC().Format("2006-01-02T15:04:05.000Z"),
 			}, m)
 			again := do(t, s, req{method: "GET", target: "/consent/done?lang=en", cookie: c.Value})
 			assert.Empty(t, scriptJSON(t, bodyOf(t, again), "kc-bridge"), "without ?r= no message")
@@ -423,10 +511,9 @@ func TestGatePolicyChange(t *testing.T) {
 		assert.Equal(t, "2026-12", v.PolicyVersion)
 		// location changed and was granted; sensors is new; push is
 		// unchanged and keeps its answer.
-		assert.Equal(t, []string{"location", "sensors"}, optionalIDs(v.Optional))
-		assert.True(t, v.Optional[0].Changed)
-		assert.False(t, v.Optional[0].New)
-		assert.True(t, v.Optional[1].New)
+		assert.Equal(t, []string{"location", "sensors"}, v.Boxes)
+		assert.Equal(t, []string{"location", "sensors"}, v.Changed)
+		assert.Equal(t, []string{"sensors"}, v.New)
 		for _, in := range inputs(t, page) {
 			_, checked := in["checked"]
 			assert.False(t, checked, "re-asked purpose %s pre-ticked", in["id"])
@@ -479,9 +566,7 @@ func TestGateHostState(t *testing.T) {
 		v := gateState(t, bodyOf(t, res))
 		assert.Equal(t, components.GateCurrent, v.Mode)
 		assert.Equal(t, st, v.HostState)
-		for _, p := range v.Optional {
-			assert.Equal(t, p.ID == "wechat-share", p.Granted, p.ID)
-		}
+		assert.Equal(t, []string{"wechat-share"}, v.Granted)
 	})
 	bad := func(k string, val any) map[string]any {
 		m := map[string]any{}

@@ -596,6 +596,7 @@ func TestGateScreenshots(t *testing.T) {
 		for _, scheme := range []string{"light", "dark"} {
 			ctx := hostTab(t, "android")
 			shoot := func(name string) {
+				time.Sleep(400 * time.Millisecond) // switches and disclosures animate
 				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				require.NoError(t, err)
 				require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", fmt.Sprintf("gate-%s-%s-%s.png", name, l, scheme)), png, 0o644))
@@ -607,7 +608,7 @@ func TestGateScreenshots(t *testing.T) {
 				chromedp.WaitVisible(chromedp.ID("kc-agree")),
 			)
 			shoot("ask")
-			do(t, ctx, chromedp.Click(chromedp.ID("kc-gate-choices-summary")), chromedp.Click(chromedp.ID("kc-p-location")),
+			do(t, ctx, chromedp.Click(chromedp.ID("kc-gate-choices-summary")), chromedp.Evaluate[chromedp.Void](`document.getElementById('kc-p-location').click()`),
 				chromedp.Evaluate[chromedp.Void](`document.getElementById('kc-p-location-facts').open = true; document.getElementById('kc-gate-choices').scrollIntoView()`))
 			shoot("choices")
 			do(t, ctx, chromedp.Evaluate[chromedp.Void](`scrollTo(0, 0); document.getElementById('kc-agree').click()`), chromedp.WaitVisible(chromedp.ID("kc-gate-error")))

@@ -774,7 +774,7 @@ func TestGateReaskAnswers(t *testing.T) {
 		wantPage string
 	}{
 		{"DisagreeKeepsOtherAnswers", []string{"push", "location"}, url.Values{"action": {"decline"}}, consent.KindWithdrawn, []consent.PurposeID{"push"}, "Staying as they are: Push notifications."},
-		{"DisagreeWithNothingOnDeclines", nil, url.Values{"action": {"decline"}}, consent.KindDeclined, nil, "You had turned on no optional service"},
+		{"DisagreeWithNothingOnDeclines", nil, url.Values{"action": {"decline"}}, consent.KindDeclined, nil, "Every other service stays off"},
 		{"AgreeWithout18PlusAgain", []string{"push", "location"}, url.Values{"action": {"agree"}, "purpose": {"location"}}, consent.KindAgreed, []consent.PurposeID{"location", "push"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -581,8 +581,8 @@ func TestGateDonePageTargets(t *testing.T) {
 }
 
 // TestGateScreenshots writes the gate's screenshots at 360×740, in both
-// languages and both colour schemes (go test ./e2e -run GateScreenshots
-// -screenshots, or make screenshots).
+// languages and both colour schemes: go test ./e2e -run GateScreenshots
+// -screenshots (make screenshots runs only the console's so far).
 func TestGateScreenshots(t *testing.T) {
 	if !*screenshots {
 		t.Skip("run with -screenshots to write docs/screenshots/gate-*.png")

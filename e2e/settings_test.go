@@ -165,10 +165,39 @@ func TestSettingsWithdrawAllShowsStoredState(t *testing.T) {
 				openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
 				require.True(t, shownStates(t, ctx)["push"].Checked)
 
-				do(t, ctx, chromedp.Click(chromedp.ID("kc-withdraw-all")), chromedp.WaitVisible(chromedp.CSS(`#kc-saved[data-kind="withdrawn"]`)))
-				got := messages(t, ctx)
-				require.Len(t, got, 1)
-				for id, on := range got[0].Purposes {
+				// act does steps, waits until the page shows their outcome and
+				// returns the last message the host received. Without the
+				// wasm the outcome is a new page, which loads the wasm: the
+				// test opens the plain page again before the next step, so
+				// each step is taken on the page it names.
+				act := func(wait string, steps ...chromedp.Action[chromedp.Void]) bridgeMessage {
+					t.Helper()
+					do(t, ctx, steps...)
+					// Without the wasm a new page comes; the one acted on
+					// (opened afresh) had no notice.
+					do(t, ctx, chromedp.WaitVisible(chromedp.ID("kc-saved")))
+					waitFor(t, ctx, wait)
+					got := messages(t, ctx)
+					require.NotEmpty(t, got)
+					if !m.wasm {
+						openSettingsIn(t, ctx, srv, l, m.query, false)
+					}
+					return got[len(got)-1]
+				}
+
+				// A first change: the page now shows a notice, and the
+				// switches are updated in place from here on.
+				first := act(`document.querySelectorAll('#kc-history li').length === 2`,
+					chromedp.Click(chromedp.ID("kc-p-crash-reports")), chromedp.Click(chromedp.ID("kc-save")))
+				shown := shownStates(t, ctx)
+				assert.True(t, shown["push"].Checked)
+				assert.False(t, shown["crash-reports"].Checked)
+				assert.Equal(t, "off", shown["crash-reports"].State)
+				assert.Equal(t, "given", storedStates(t, ctx, srv, first.ReceiptID)["push"])
+
+				withdrawn := act(`document.querySelectorAll('#kc-history li').length === 3`, chromedp.Click(chromedp.ID("kc-withdraw-all")))
+				assert.Equal(t, "withdrawn", withdrawn.Decision)
+				for id, on := range withdrawn.Purposes {
 					assert.Equal(t, id == "basic", on, id)
 				}
 				check := func(when string) {
@@ -183,27 +212,30 @@ func TestSettingsWithdrawAllShowsStoredState(t *testing.T) {
 					assert.Equal(t, "withdrawn", eval[string](t, ctx, `document.getElementById('kc-summary').dataset.decision`), when)
 				}
 				check("after withdraw-all")
-				stored := storedStates(t, ctx, srv, got[0].ReceiptID)
+				stored := storedStates(t, ctx, srv, withdrawn.ReceiptID)
 				for id, state := range stored {
 					assert.Equal(t, id == "basic", state == "given", "stored receipt: %s is %s", id, state)
 				}
 				assert.Equal(t, "withdrawn", stored["push"])
-				// The page the server renders next shows the same.
-				openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
-				check("after reload")
-
 				// Save starts from what the boxes show.
-				do(t, ctx, chromedp.Click(chromedp.ID("kc-p-push")), chromedp.Click(chromedp.ID("kc-save")),
-					chromedp.WaitVisible(chromedp.CSS(`#kc-saved[data-kind="updated"]`)))
-				got = messages(t, ctx)
-				require.NotEmpty(t, got)
-				last := got[len(got)-1]
+				last := act(`document.querySelectorAll('#kc-history li').length === 4`,
+					chromedp.Click(chromedp.ID("kc-p-push")), chromedp.Click(chromedp.ID("kc-save")))
 				assert.Equal(t, "updated", last.Decision)
 				assert.True(t, last.Purposes["push"])
-				s := shownStates(t, ctx)["push"]
-				assert.True(t, s.Checked)
-				assert.True(t, strings.HasPrefix(s.Text, onSince), s.Text)
+				assert.False(t, last.Purposes["crash-reports"])
 				assert.Equal(t, "given", storedStates(t, ctx, srv, last.ReceiptID)["push"])
+				after := func(when string) {
+					for id, s := range shownStates(t, ctx) {
+						assert.Equal(t, id == "push", s.Checked, "%s: %s", when, id)
+					}
+					s := shownStates(t, ctx)["push"]
+					assert.Equal(t, "on", s.State, when)
+					assert.True(t, strings.HasPrefix(s.Text, onSince), "%s: %q", when, s.Text)
+				}
+				after("after save")
+				// The page the server renders next shows the same.
+				openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
+				after("after reload")
 			})
 		}
 	}

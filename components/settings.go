@@ -141,10 +141,12 @@ func (s *Settings) Render() app.UI {
 		app.Link().Rel("stylesheet").Href("/static/tokens.css"),
 		app.Link().Rel("stylesheet").Href("/static/settings.css"),
 		app.Main().ID("main").Class("kc-settings").Body(
-			app.P().Class("kc-settings__lang").Body(
-				app.A().Href("/settings/privacy?"+q.Encode()).Lang(lang.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
+			app.Header().Class("kc-settings__head").Body(
+				app.P().Class("kc-settings__lang").Body(
+					app.A().Href("/settings/privacy?"+q.Encode()).Lang(lang.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
+				),
+				app.H1().ID("kc-settings-title").Text(l.T("settings_title")),
 			),
-			app.H1().ID("kc-settings-title").Text(l.T("settings_title")),
 			s.renderStatic("kc-settings-nav"),
 			app.If(v.Saved != "", func() app.UI {
 				return app.P().Class("kc-notice").Role("status").ID("kc-saved").TabIndex(-1).DataSet("kind", v.Saved).Text(l.T("settings_saved_" + v.Saved))

@@ -493,7 +493,7 @@ func TestSettingsScreenshots(t *testing.T) {
 			do(t, ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
 				call(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}))
 			openSettingsIn(t, ctx, srv, l, "", true)
-			shots := []struct{ name, scrollTo string }{{"", ""}, {"-rights", "kc-rights-title"}, {"-shared", "kc-sharing-title"}}
+			shots := []struct{ name, scrollTo string }{{"", ""}, {"-choices", "kc-choices-title"}, {"-rights", "kc-rights-title"}, {"-shared", "kc-sharing-title"}}
 			for _, s := range shots {
 				if s.scrollTo != "" {
 					eval[bool](t, ctx, `document.getElementById(`+jsString(s.scrollTo)+`).scrollIntoView(); true`)

@@ -355,9 +355,7 @@ func TestSettingsRightsCentre(t *testing.T) {
 		t.Run(tc.host+"/"+tc.lang+"/"+m.name, func(t *testing.T) {
 			msgs := lang.DefaultBundle().Localizer(tc.lang)
 			ctx := hostTab(t, tc.host)
-			agreeTo(t, ctx, srv, "push")
-			openSettingsIn(t, ctx, srv, tc.lang, m.query, m.wasm)
-			eval[bool](t, ctx, `window.__kcMessages = []; true`)
+			openSettingsIn(t, ctx, srv, tc.lang, m.query+"&state="+appState(t, "push"), m.wasm)
 
 			type entry struct {
 				ID, Target string
@@ -444,10 +442,10 @@ func TestSettingsAtPhoneWidth(t *testing.T) {
 			for _, scheme := range []string{"light", "dark"} {
 				t.Run(m.name+"/"+l+"/"+scheme, func(t *testing.T) {
 					ctx := hostTab(t, "android")
-					agreeTo(t, ctx, srv, "push", "location")
 					do(t, ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
 						call(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}))
-					openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
+					// The host app hands over a decision, as in the app.
+					openSettingsIn(t, ctx, srv, l, m.query+"&state="+appState(t, "push", "location"), m.wasm)
 					assert.Empty(t, eval[[]string](t, ctx, undersized), "targets under 44 px")
 					assert.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 360, "no sideways scrolling")
 					assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('#main table').length`))

@@ -141,11 +141,15 @@ const (
 // Signals lists the Consent Mode v2 signals.
 var Signals = []string{SignalAdStorage, SignalAnalyticsStorage, SignalAdUserData, SignalAdPersonalization}
 
-// Catalogue is the validated list of purposes of one policy version.
+// Catalogue is the validated list of purposes of one policy version, with
+// its device permissions, rights centre, facts and minors rule.
 type Catalogue struct {
 	version     string
 	purposes    []Purpose    // in file order, which is display order
 	permissions []Permission // in file order
+	rights      []rightEntry // in file order, which is display order
+	facts       []factEntry
+	minors      *minorsEntry
 }
 
 // Version is the policy version, "YYYY-MM".
@@ -351,7 +355,10 @@ func (c *Catalogue) validate() error {
 	if seen := slices.ContainsFunc(c.purposes, func(p Purpose) bool { return p.Audience == audienceWeb }); seen && required[audienceWeb] != 1 {
 		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required web category, have %d", c.version, required[audienceWeb])
 	}
-	return c.validatePermissions(functions)
+	if err := c.validatePermissions(functions); err != nil {
+		return err
+	}
+	return c.validateRights()
 }
 
 // validateFunctions checks the form of a purpose's business functions; what

@@ -28,6 +28,12 @@ type Decision struct {
 	Lang          string    `json:"lang"` // language the choices were shown in
 	At            time.Time `json:"at"`   // UTC, millisecond precision
 	Choices       []Choice  `json:"choices"`
+	// Confirmed are the facts the person confirmed with the decision (the
+	// catalogue's [[fact]] ids, such as "age-18" on first launch); nil for
+	// none. Only an agreed decision confirms facts (CheckDecision), and its
+	// receipt records them (receipt.confirmed), not as purposes: there is
+	// nothing to withdraw.
+	Confirmed []string `json:"confirmed,omitempty"`
 }
 
 // Granted reports whether the decision grants the purpose; a purpose it
@@ -163,7 +169,8 @@ func Withdraw(cat *Catalogue, current Decision, surface Surface, lang string, no
 // CheckDecision validates a decision received from a device against the
 // catalogue of its policy version: known surface, kind and language, one
 // choice per purpose of the surface in id order, required processing
-// granted. It is what the server runs before it countersigns a receipt.
+// granted, confirmed facts declared for the surface and only with an
+// agreement. It is what the server runs before it countersigns a receipt.
 func (c *Catalogue) CheckDecision(d Decision) error {
 	if d.PolicyVersion != c.version {
 		return errs.New(errs.Unprocessable, "policy_version: %q is not this catalogue's version %q", d.PolicyVersion, c.version)
@@ -195,7 +202,7 @@ func (c *Catalogue) CheckDecision(d Decision) error {
 			return errs.New(errs.Unprocessable, "choices: purpose %q is required processing and cannot be refused", string(ch.Purpose))
 		}
 	}
-	return nil
+	return c.checkConfirmed(d)
 }
 
 // decide builds a decision on surface with grant answering for every

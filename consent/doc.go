@@ -2,6 +2,12 @@
 // about under each policy version, the decision they make on a surface, and
 // the rules that make that decision lawful.
 //
+// Each catalogue also holds, versioned with its policy, the rights centre
+// (how each right of the policy's section 5 is exercised and within which
+// deadline), the facts a person may confirm on a surface (the 18+
+// confirmation of section 6, recorded as a fact, never as a purpose) and
+// the minors sentence the gate shows word for word.
+//
 // The rules follow PIPL and the MIIT app rules: nothing optional is
 // pre-ticked, refusing optional purposes never blocks basic use, required
 // processing cannot be withdrawn, a new policy version re-asks only what

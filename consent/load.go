@@ -18,6 +18,9 @@ type catalogueFile struct {
 	Version    string       `toml:"version"`
 	Purpose    []Purpose    `toml:"purpose"`
 	Permission []Permission `toml:"permission"`
+	Right      []rightEntry `toml:"right"`
+	Fact       []factEntry  `toml:"fact"`
+	Minors     *minorsEntry `toml:"minors"`
 }
 
 // LoadCatalogue reads and validates <version>.toml from fsys. Every failure
@@ -44,7 +47,7 @@ func LoadCatalogue(fsys fs.FS, version string) (*Catalogue, error) {
 	if f.Version != version {
 		return nil, errs.New(errs.Invalid, "catalogue %s: version: file says %q", version, f.Version)
 	}
-	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission}
+	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission, rights: f.Right, facts: f.Fact, minors: f.Minors}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

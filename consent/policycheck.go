@@ -51,7 +51,9 @@ func LoadCatalogueFor(fsys fs.FS, v *policy.Version) (*Catalogue, error) {
 //   - an SDK purpose's function or use text is not its row's, or its
 //     privacy URL is not the row's policy link;
 //   - a permission of the policy (s2-3-perms) is not mapped, or the
-//     catalogue maps one the policy does not list.
+//     catalogue maps one the policy does not list;
+//   - the rights centre, the facts or the minors rule cite, quote or
+//     promise other than the policy states (checkRights).
 func (c *Catalogue) CheckPolicy(v *policy.Version) error {
 	if v == nil || v.ID != c.version {
 		return errs.New(errs.Invalid, "catalogue %s: checked against another policy version", c.version)
@@ -76,7 +78,10 @@ func (c *Catalogue) CheckPolicy(v *policy.Version) error {
 			return errs.New(errs.Invalid, "catalogue %s: SDK table row %q (%s): no business function names it; every SDK the policy lists needs one", c.version, r.ID, r.Name)
 		}
 	}
-	return c.checkPermissions(docs)
+	if err := c.checkPermissions(docs); err != nil {
+		return err
+	}
+	return c.checkRights(v, docs)
 }
 
 // checkPurpose compares one purpose with the policy; rows collects which

@@ -3,6 +3,7 @@ package consentreceipt
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kaiconn/consent/consent"
@@ -62,8 +63,12 @@ func (h *Head) gave(surface consent.Surface, id string) bool {
 //   - kaiconn-receipt/2: the notice is the catalogue's shown notice of the
 //     surface's audience in the receipt's language (notice.For), which
 //     names the controller, withdrawal and purpose notices in turn;
-//   - no confirmed fact: no catalogue asks one yet (issue 10 will declare
-//     them there).
+//   - confirmed facts (kaiconn-receipt/2 only) are facts the catalogue
+//     declares for the receipt's surface, in id order, and only on an
+//     agreed decision: a person who declines confirms nothing. The shown
+//     notice the receipt names lists the statement of each (notice.Shown.
+//     Confirmations), so the receipt proves what was confirmed. A receipt
+//     need not confirm anything: a surface may be taken without one.
 //
 // The policy text hash is the Validator's to check, against the policy
 // library.
@@ -102,8 +107,8 @@ func Check(cat *consent.Catalogue, r *receipt.Receipt, head *Head, now time.Time
 	} else if r.Controller != receipt.Kaiconn {
 		return unprocessable("receipt.controller", "not this controller")
 	}
-	if len(r.Confirmed) > 0 {
-		return unprocessable("receipt.confirmed[0]", "policy %s asks no fact %q to be confirmed", cat.Version(), r.Confirmed[0])
+	if err := checkConfirmed(cat, r, surface, v2); err != nil {
+		return err
 	}
 
 	if err := checkPurposeIDs(cat, surface, r.Purposes); err != nil {
@@ -134,6 +139,43 @@ func Check(cat *consent.Catalogue, r *receipt.Receipt, head *Head, now time.Time
 		}
 	}
 	return nil
+}
+
+// checkConfirmed holds the receipt's confirmed facts to the catalogue's
+// facts of its surface; it names the first fact that is undeclared,
+// declared for another surface, out of order or on a decision other than an
+// agreement.
+func checkConfirmed(cat *consent.Catalogue, r *receipt.Receipt, surface consent.Surface, v2 bool) error {
+	if len(r.Confirmed) == 0 {
+		return nil
+	}
+	if !v2 {
+		return unprocessable("receipt.confirmed", "only a kaiconn-receipt/2 receipt records confirmed facts")
+	}
+	if r.Decision != receipt.DecisionAgreed {
+		return unprocessable("receipt.confirmed", "a %s decision confirms no fact; facts are confirmed only by agreeing", r.Decision)
+	}
+	for i, id := range r.Confirmed {
+		at := fmt.Sprintf("receipt.confirmed[%d]", i)
+		if _, ok := cat.Fact(surface, id, r.Language); !ok {
+			if on := cat.FactSurfaces(id); len(on) > 0 {
+				return unprocessable(at, "fact %q is confirmed on %s under policy %s, not on %s", id, joinSurfaces(on), cat.Version(), surface)
+			}
+			return unprocessable(at, "policy %s declares no fact %q", cat.Version(), id)
+		}
+		if i > 0 && r.Confirmed[i-1] >= id {
+			return unprocessable(at, "out of order: facts are listed in id order, each once")
+		}
+	}
+	return nil
+}
+
+func joinSurfaces(ss []consent.Surface) string {
+	names := make([]string, len(ss))
+	for i, s := range ss {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }
 
 // checkPurposeIDs checks that ps are the purposes of surface, each once, in

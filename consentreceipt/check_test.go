@@ -89,6 +89,20 @@ func TestCheckValid(t *testing.T) {
 			})
 		}
 	}
+	t.Run("FirstLaunchAgreedConfirmsAge18/v2", func(t *testing.T) {
+		for _, lang := range consent.Languages {
+			d := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, lang, decided))
+			d.Confirmed = []string{"age-18"}
+			r := build(t, cat, d, nil, true)
+			assert.Equal(t, []string{"age-18"}, r.Confirmed)
+			require.NoError(t, consentreceipt.Check(cat, r, nil, checkNow))
+			// The notice the receipt names states what was confirmed.
+			shown := notice.NewShown(cat, consent.SurfaceFirstLaunch, lang)
+			require.Equal(t, notice.Ref(shown), r.Notice)
+			f, _ := cat.Fact(consent.SurfaceFirstLaunch, "age-18", lang)
+			assert.Equal(t, []notice.ShownConfirmation{{ID: "age-18", Statement: f.Statement}}, shown.Confirmations)
+		}
+	})
 	t.Run("FixtureCatalogue", func(t *testing.T) {
 		// The check follows the catalogue it is given: the fixture's new
 		// purpose belongs to its first-launch receipts.
@@ -118,6 +132,10 @@ func TestCheckForgeries(t *testing.T) {
 	withdrawnWeb := must(consent.Withdraw(cat, agreedWeb, consent.SurfaceWebBanner, consent.LangEn, later, "analytics"))
 	// The app's "analytics" given: not the website's, which shares the id.
 	appAnalytics := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"analytics"}, consent.LangEn, decided))
+	agreedSettings := must(consent.Agree(cat, consent.SurfaceSettings, []consent.PurposeID{"push"}, consent.LangEn, decided))
+	declined := must(consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangEn, decided))
+	confirmed := agreed
+	confirmed.Confirmed = []string{"age-18"}
 
 	for _, tt := range []struct {
 		name     string
@@ -227,8 +245,24 @@ func TestCheckForgeries(t *testing.T) {
 			want: "receipt.purposes[4].state: withdrawn, but the subject's previous receipt on this audience did not give it"},
 		{name: "WithdrawnHeadOfOtherAudience", v2: true, decision: withdrawnWeb, previous: &agreedWeb, head: &appAnalytics, forge: func(*receipt.Receipt) {},
 			want: "receipt.purposes[0].state: withdrawn, but the subject's previous receipt on this audience did not give it"},
-		{name: "ConfirmedFact", v2: true, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
-			want: `receipt.confirmed[0]: policy 2022-10 asks no fact "age-18" to be confirmed`},
+		// Facts: only those the catalogue declares for the surface, only on
+		// an agreement, in id order, each once; never in v1.
+		{name: "UndeclaredFact", v2: true, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-16"} },
+			want: `receipt.confirmed[0]: policy 2022-10 declares no fact "age-16"`},
+		{name: "FactOnSettings", v2: true, decision: agreedSettings, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
+			want: `receipt.confirmed[0]: fact "age-18" is confirmed on first-launch under policy 2022-10, not on settings`},
+		{name: "FactOnWebBanner", v2: true, decision: agreedWeb, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
+			want: `receipt.confirmed[0]: fact "age-18" is confirmed on first-launch under policy 2022-10, not on web-banner`},
+		{name: "FactOnDecline", v2: true, decision: declined, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
+			want: `receipt.confirmed: a declined decision confirms no fact`},
+		{name: "FactOnWithdrawal", v2: true, decision: withdrawal, previous: &agreed, head: &agreed, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
+			want: `receipt.confirmed: a withdrawn decision confirms no fact`},
+		{name: "FactTwice", v2: true, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18", "age-18"} },
+			want: `receipt.confirmed[1]: out of order: facts are listed in id order, each once`},
+		{name: "FactOfAnotherPolicy", v2: true, decision: confirmed, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18", "sensors-ok"} },
+			want: `receipt.confirmed[1]: policy 2022-10 declares no fact "sensors-ok"`},
+		{name: "FactInV1", forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-18"} },
+			want: `receipt.confirmed: only a kaiconn-receipt/2 receipt records confirmed facts`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := tt.decision

@@ -50,8 +50,10 @@ type Meta struct {
 	// showed, notice.For of the decision's catalogue, surface and language
 	// (v2).
 	Notice string `json:"notice,omitempty"`
-	// Confirmed are the facts the person confirmed on the surface, such as
-	// "age-18" (v2 only).
+	// Confirmed are facts the person confirmed on the surface, such as
+	// "age-18" (v2 only), beside the decision's own (consent.Decision.
+	// Confirmed, where the server and the gate put them); the receipt
+	// records both, each once, in id order.
 	Confirmed []string `json:"confirmed,omitempty"`
 	// Ticket is the server-minted ticket the surface was rendered with,
 	// carried to the server beside the receipt; it is not part of the
@@ -99,7 +101,8 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 		return receipt.Params{}, errs.New(errs.Invalid, "decision.choices: empty")
 	}
 	v2 := m.Notice != ""
-	if !v2 && len(m.Confirmed) > 0 {
+	confirmed := slices.Concat(d.Confirmed, m.Confirmed)
+	if !v2 && len(confirmed) > 0 {
 		return receipt.Params{}, errs.New(errs.Invalid, "meta.confirmed: only a kaiconn-receipt/2 receipt records confirmed facts; give meta.notice")
 	}
 	at := d.At.UTC().Truncate(time.Millisecond)
@@ -118,8 +121,8 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 	if v2 {
 		p.Schema = receipt.SchemaV2
 		p.Notice = m.Notice
-		if len(m.Confirmed) > 0 {
-			p.Confirmed = slices.Sorted(slices.Values(m.Confirmed))
+		if len(confirmed) > 0 {
+			p.Confirmed = slices.Compact(slices.Sorted(slices.Values(confirmed)))
 		}
 	}
 	for _, c := range d.Choices {

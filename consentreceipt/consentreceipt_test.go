@@ -153,6 +153,30 @@ func TestParams(t *testing.T) {
 		assert.Equal(t, receipt.StateRefused, state(p, "analytics"))
 	})
 
+	t.Run("V2DecisionConfirmed", func(t *testing.T) {
+		// The server and the gate put the facts on the decision; a client
+		// that still names them in meta gets the same receipt, each once.
+		d := agreed
+		d.Confirmed = []string{"age-18"}
+		m := meta
+		m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		p, err := consentreceipt.Params(d, m, subject, "")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"age-18"}, p.Confirmed)
+		m.Confirmed = []string{"age-18"}
+		p, err = consentreceipt.Params(d, m, subject, "")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"age-18"}, p.Confirmed)
+	})
+
+	t.Run("ErrDecisionConfirmedInV1", func(t *testing.T) {
+		d := agreed
+		d.Confirmed = []string{"age-18"}
+		_, err := consentreceipt.Params(d, meta, subject, "")
+		assert.Equal(t, errs.Invalid, errs.Code(err))
+		assert.Contains(t, errs.Message(err), "meta.confirmed")
+	})
+
 	t.Run("ErrConfirmedInV1", func(t *testing.T) {
 		m := meta
 		m.Confirmed = []string{"age-18"}

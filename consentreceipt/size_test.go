@@ -40,6 +40,9 @@ func BenchmarkReceiptSize(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// As the gate records an agreement: with the 18+ fact.
+	adult := agreed
+	adult.Confirmed = []string{consent.FactAge18}
 	for _, tt := range []struct {
 		name     string
 		decision consent.Decision
@@ -48,6 +51,7 @@ func BenchmarkReceiptSize(b *testing.B) {
 	}{
 		{"v2/allGiven/ES256", agreed, false, receipt.GenerateES256Signer()},
 		{"v2/allGiven/Ed25519", agreed, false, receipt.GenerateEd25519Signer()},
+		{"v2/allGivenAge18/ES256", adult, false, receipt.GenerateES256Signer()},
 		{"v2/declined/ES256", declined, false, receipt.GenerateES256Signer()},
 		{"v2/declined/Ed25519", declined, false, receipt.GenerateEd25519Signer()},
 		{"v1/allGiven/ES256", agreed, true, receipt.GenerateES256Signer()},

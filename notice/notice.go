@@ -43,11 +43,15 @@ type Notice interface {
 	NoticeKind() string
 }
 
-// Shown is the notice of everything the surfaces of one audience show in
-// one language under one policy version: the controller, how to withdraw,
-// and every purpose, each named by the reference of its own notice. It is
-// the one notice a kaiconn-receipt/2 receipt names. The app's first-launch
-// dialog and its settings show the same purposes, so they share it.
+// Shown is the notice of everything a surface shows in one language under
+// one policy version: the controller, how to withdraw, every purpose of its
+// audience, each named by the reference of its own notice, and the
+// statements a person may confirm there. It is the one notice a
+// kaiconn-receipt/2 receipt names, so a receipt's confirmed facts are
+// proven by the statements it lists. The app's first-launch dialog and its
+// settings show the same purposes; settings asks no confirmation, so its
+// notice lists none and is the very notice both shared before facts were
+// declared.
 type Shown struct {
 	Kind       string         `json:"kind"` // KindShown
 	Version    string         `json:"version"`
@@ -56,12 +60,32 @@ type Shown struct {
 	Controller string         `json:"controller"` // reference of the Controller notice
 	Withdrawal string         `json:"withdrawal"` // reference of the Withdrawal notice in Language
 	Purposes   []ShownPurpose `json:"purposes"`   // every purpose of the audience, in id order
+	// Confirmations are the facts the surface asks the person to confirm,
+	// in id order, each with its statement in Language; omitted for none.
+	Confirmations []ShownConfirmation `json:"confirmations,omitempty"`
 }
 
 // ShownPurpose is one purpose of a Shown notice.
 type ShownPurpose struct {
 	ID     string `json:"id"`
 	Notice string `json:"notice"` // reference of the Purpose notice
+}
+
+// ShownConfirmation is one fact of a Shown notice: the id a receipt lists
+// in "confirmed" and the statement the person was shown beside it.
+type ShownConfirmation struct {
+	ID        string `json:"id"`
+	Statement string `json:"statement"`
+}
+
+// Confirms reports whether the notice lists fact id.
+func (n Shown) Confirms(id string) bool {
+	for _, c := range n.Confirmations {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Withdraw is how a purpose is withdrawn, as a kaiconn-receipt/1 receipt
@@ -156,7 +180,7 @@ func NewController(c receipt.Controller) Controller {
 
 // NewShown returns the notice of everything surface shows in lang under
 // cat: its purposes in id order, the order of a receipt's purposes
-// (consent.Decision.Choices).
+// (consent.Decision.Choices), and the facts it asks to be confirmed.
 func NewShown(cat *consent.Catalogue, surface consent.Surface, lang string) Shown {
 	ps := cat.Purposes(surface)
 	slices.SortFunc(ps, func(a, b consent.Purpose) int { return strings.Compare(string(a.ID), string(b.ID)) })
@@ -171,6 +195,9 @@ func NewShown(cat *consent.Catalogue, surface consent.Surface, lang string) Show
 	}
 	for _, p := range ps {
 		n.Purposes = append(n.Purposes, ShownPurpose{ID: string(p.ID), Notice: PurposeRef(cat.Version(), p, lang)})
+	}
+	for _, f := range cat.Facts(surface, lang) {
+		n.Confirmations = append(n.Confirmations, ShownConfirmation{ID: f.ID, Statement: f.Statement})
 	}
 	return n
 }
@@ -199,27 +226,36 @@ func HashBytes(canonical []byte) string {
 }
 
 // All returns every notice that receipts under catalogue cat can name: the
-// shown notice of each audience in each language and every notice it lists
+// shown notice of each surface in each language and every notice it lists
 // (each purpose of each audience in each language, the withdrawal notice in
-// each language and the controller notice), sorted by reference.
+// each language and the controller notice), each once, sorted by reference.
 func All(cat *consent.Catalogue) []Notice {
 	var ns []Notice
-	for _, surface := range []consent.Surface{consent.SurfaceFirstLaunch, consent.SurfaceWebBanner} {
+	seen := map[string]bool{}
+	add := func(n Notice) {
+		// The app's surfaces list the same purpose notices, and two
+		// surfaces asking the same facts share their shown notice.
+		if ref := Ref(n); !seen[ref] {
+			seen[ref] = true
+			ns = append(ns, n)
+		}
+	}
+	for _, surface := range consent.Surfaces {
 		ps := cat.Purposes(surface)
 		if len(ps) == 0 {
 			continue // a catalogue without web purposes shows no banner
 		}
 		for _, lang := range consent.Languages {
-			ns = append(ns, NewShown(cat, surface, lang))
+			add(NewShown(cat, surface, lang))
 			for _, p := range ps {
-				ns = append(ns, NewPurpose(cat.Version(), p, lang))
+				add(NewPurpose(cat.Version(), p, lang))
 			}
 		}
 	}
 	for _, lang := range consent.Languages {
-		ns = append(ns, NewWithdrawal(lang))
+		add(NewWithdrawal(lang))
 	}
-	ns = append(ns, NewController(receipt.Kaiconn))
+	add(NewController(receipt.Kaiconn))
 	slices.SortFunc(ns, func(a, b Notice) int { return strings.Compare(Ref(a), Ref(b)) })
 	return ns
 }
@@ -231,10 +267,14 @@ func All(cat *consent.Catalogue) []Notice {
 // every receipt against them.
 func For(cat *consent.Catalogue, surface consent.Surface, lang string) string {
 	// The key names the catalogue content the notice is built from: the
-	// version, the audience, the language and each purpose's content hash.
+	// version, the audience, the language, the surface's facts and each
+	// purpose's content hash.
 	// A purpose built by hand has none, and its notice is not remembered.
 	var key strings.Builder
 	key.WriteString(cat.Version() + "\x00" + Audience(surface) + "\x00" + lang)
+	for _, f := range cat.Facts(surface, lang) {
+		key.WriteString("\x00fact\x00" + f.ID + "\x00" + f.Statement)
+	}
 	for _, p := range cat.Purposes(surface) {
 		if p.Hash == "" {
 			return Ref(NewShown(cat, surface, lang))

@@ -131,8 +131,24 @@ func TestNewShown(t *testing.T) {
 			})
 		}
 	}
-	t.Run("SettingsShowsWhatFirstLaunchShows", func(t *testing.T) {
-		assert.Equal(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(cat, consent.SurfaceSettings, consent.LangEn))
+	t.Run("SettingsShowsTheSamePurposesButAsksNoFact", func(t *testing.T) {
+		first := notice.NewShown(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		settings := notice.NewShown(cat, consent.SurfaceSettings, consent.LangEn)
+		assert.Equal(t, first.Purposes, settings.Purposes)
+		assert.Empty(t, settings.Confirmations)
+		assert.NotContains(t, string(notice.Canonical(settings)), "confirmations", "no facts, no member: the notice settings receipts named before facts existed")
+		assert.NotEqual(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(cat, consent.SurfaceSettings, consent.LangEn))
+	})
+	t.Run("FirstLaunchListsTheStatementConfirmed", func(t *testing.T) {
+		for _, lang := range consent.Languages {
+			n := notice.NewShown(cat, consent.SurfaceFirstLaunch, lang)
+			f, ok := cat.Fact(consent.SurfaceFirstLaunch, "age-18", lang)
+			require.True(t, ok)
+			assert.Equal(t, []notice.ShownConfirmation{{ID: "age-18", Statement: f.Statement}}, n.Confirmations)
+			assert.True(t, n.Confirms("age-18"))
+			assert.False(t, n.Confirms("age-16"))
+		}
+		assert.Equal(t, "我确认我已年满18周岁", notice.NewShown(cat, consent.SurfaceFirstLaunch, consent.LangZhHans).Confirmations[0].Statement)
 	})
 	t.Run("AudiencesDiffer", func(t *testing.T) {
 		assert.NotEqual(t, notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn), notice.For(cat, consent.SurfaceWebBanner, consent.LangEn))
@@ -151,11 +167,12 @@ func TestNewShown(t *testing.T) {
 func TestAll(t *testing.T) {
 	cat := latest(t)
 	ns := notice.All(cat)
-	// The shown notice of both audiences in each language, each purpose of
-	// both audiences in each language, a withdrawal notice per language and
-	// the controller.
+	// The shown notice of each surface in each language (first launch
+	// lists the age-18 statement, settings none, so they differ), each
+	// purpose of both audiences in each language, a withdrawal notice per
+	// language and the controller.
 	purposes := len(cat.Purposes(consent.SurfaceFirstLaunch)) + len(cat.Purposes(consent.SurfaceWebBanner))
-	assert.Len(t, ns, (2+purposes)*len(consent.Languages)+len(consent.Languages)+1)
+	assert.Len(t, ns, (3+purposes)*len(consent.Languages)+len(consent.Languages)+1)
 	seen := map[string]bool{}
 	for _, n := range ns {
 		ref := notice.Ref(n)
@@ -177,5 +194,5 @@ func TestAll(t *testing.T) {
 			assert.True(t, seen[p.Notice], "purpose %s of %s", p.ID, notice.Ref(s))
 		}
 	}
-	assert.Equal(t, 2*len(consent.Languages), shown)
+	assert.Equal(t, 3*len(consent.Languages), shown)
 }

@@ -143,6 +143,15 @@ func (src Sources) checkNotices(r *receipt.Receipt, t Texts) (Texts, error) {
 	t.Shown = shown
 	t.Checked++
 
+	// A confirmed fact is proven by the statement the notice lists for it:
+	// a fact the notice does not list would be a confirmation of nothing
+	// the person was shown.
+	for i, id := range r.Confirmed {
+		if !shown.Confirms(id) {
+			return t, failf(fmt.Sprintf("receipt.confirmed[%d]", i), "fact %q, but the notice lists no statement for it", id)
+		}
+	}
+
 	c, err := src.Notices.Controller(shown.Controller)
 	if err != nil {
 		return t, failf("receipt.notice", "controller: %s", errs.Message(err))

@@ -337,7 +337,11 @@ func TestAttackContentForgeries(t *testing.T) {
 			l := purpose(pp.Purposes, "location")
 			l.State = receipt.StateWithdrawn
 		}, "receipt.purposes[3].state"},
-		{"V2ConfirmedFactNobodyAsked", false, func(pp *receipt.Params) { pp.Confirmed = []string{"age-18"} }, "receipt.confirmed[0]"},
+		{"V2ConfirmedFactNobodyAsked", false, func(pp *receipt.Params) { pp.Confirmed = []string{"age-16"} }, "receipt.confirmed[0]"},
+		{"V2AgeConfirmedOnDecline", false, func(pp *receipt.Params) {
+			pp.Decision = receipt.DecisionDeclined
+			pp.Confirmed = []string{"age-18"}
+		}, "receipt.confirmed"},
 		{"V2IssuedLongAgo", false, func(pp *receipt.Params) {
 			pp.IssuedAt = pp.IssuedAt.Add(-40 * 24 * time.Hour)
 			for i := range pp.Purposes {

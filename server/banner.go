@@ -9,13 +9,16 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
 	"github.com/kaiconn/consent/web"
 )
@@ -51,7 +54,10 @@ func (s *Server) mountBanner(r chi.Router) {
 	r.Get("/banner", b.handlePage)
 	r.Get("/banner/config", b.handleConfig)
 	r.Get("/banner/state", b.handleState)
-	r.Method(http.MethodPost, "/banner/consent", s.forms.protect(true, b.handleDecide))
+	r.Get("/banner/ticket", b.handleTicket)
+	// CORS outside the guard, so that the site's pages can read a refusal
+	// (429, 400) as well as an acknowledgement.
+	r.Method(http.MethodPost, "/banner/consent", b.cors(s.forms.protect(true, b.handleDecide)))
 	r.Get("/demo", b.handleDemo)
 	r.Get("/demo/frame", b.handleDemoFrame)
 }
@@ -61,7 +67,7 @@ func (s *Server) mountBanner(r chi.Router) {
 func (s *Server) newBanner() (*banner, error) {
 	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID], key: s.cookieKey}
 	var err error
-	if b.config, err = embedConfig(b.cat, s.msgs); err != nil {
+	if b.config, err = b.embedConfig(s.msgs); err != nil {
 		return nil, err
 	}
 	src, err := web.Static.ReadFile("static/embed.js")
@@ -71,10 +77,35 @@ func (s *Server) newBanner() (*banner, error) {
 	if !bytes.Contains(src, []byte(embedConfigMarker)) {
 		return nil, fmt.Errorf("embed.js: the config marker %q is missing", embedConfigMarker)
 	}
-	b.embed = bytes.Replace(src, []byte(embedConfigMarker), b.config, 1)
+	b.embed = compactJS(bytes.Replace(src, []byte(embedConfigMarker), b.config, 1))
 	sum := sha256.Sum256(b.embed)
 	b.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 	return b, nil
+}
+
+// compactJS drops what a browser does not need from embed.js: indentation
+// and the lines that are only a comment (a quarter of the gzipped bytes).
+// Nothing else changes, so the script is still the one in web/static, and
+// line breaks stay where automatic semicolon insertion may need them.
+func compactJS(src []byte) []byte {
+	var out bytes.Buffer
+	inHeader := false
+	for line := range bytes.Lines(src) {
+		t := bytes.TrimSpace(line)
+		switch {
+		case inHeader:
+			inHeader = !bytes.HasSuffix(t, []byte("*/"))
+			continue
+		case bytes.HasPrefix(t, []byte("/*")) && !bytes.Contains(t, []byte("*/")):
+			inHeader = true
+			continue
+		case len(t) == 0 || bytes.HasPrefix(t, []byte("//")) || bytes.HasPrefix(t, []byte("/*")) && bytes.HasSuffix(t, []byte("*/")):
+			continue
+		}
+		out.Write(t)
+		out.WriteByte('\n')
+	}
+	return out.Bytes()
 }
 
 // embedCategory is one web category as embed.js sees it; short keys keep
@@ -86,22 +117,54 @@ type embedCategory struct {
 	ConsentMode []string          `json:"m,omitempty"`
 }
 
-type embedConfigJSON struct {
-	Version    string            `json:"v"`
-	Categories []embedCategory   `json:"c"`
-	Signals    []string          `json:"s"`
-	FrameTitle map[string]string `json:"t"`
+// embedText is the first layer's text in one language, rendered by
+// embed.js itself so that the banner needs no request of its own.
+type embedText struct {
+	Label     string `json:"label"` // the region's name, and the second layer frame's title
+	Title     string `json:"title"`
+	Intro     string `json:"intro"`
+	Policy    string `json:"policy"`
+	PolicyURL string `json:"policyURL"` // path on the consent host
+	GPC       string `json:"gpc"`
+	Accept    string `json:"accept"`
+	Reject    string `json:"reject"`
+	Customise string `json:"customise"`
 }
 
-func embedConfig(cat *consent.Catalogue, msgs *lang.Bundle) ([]byte, error) {
-	c := embedConfigJSON{Version: cat.Version(), Signals: consent.Signals, FrameTitle: map[string]string{}}
-	for _, p := range cat.Purposes(consent.SurfaceWebBanner) {
+// embedConfigJSON is what embed.js carries and /banner/config serves. The
+// keys are the script's, not a public contract (docs/banner.md).
+type embedConfigJSON struct {
+	Version    string               `json:"v"`
+	Categories []embedCategory      `json:"c"`
+	Signals    []string             `json:"s"`
+	Text       map[string]embedText `json:"l"`
+	// MaxAge is the cookie's lifetime in seconds: after granting every
+	// optional category, and after refusing any.
+	MaxAge [2]int `json:"a"`
+	Domain string `json:"d,omitempty"` // Config.CookieDomain
+}
+
+func (b *banner) embedConfig(msgs *lang.Bundle) ([]byte, error) {
+	c := embedConfigJSON{Version: b.cat.Version(), Signals: consent.Signals, Text: map[string]embedText{}, Domain: b.s.cfg.CookieDomain}
+	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
 		c.Categories = append(c.Categories, embedCategory{ID: p.ID, Required: p.Required, Cookies: p.Cookies, ConsentMode: p.ConsentMode})
 	}
+	accept, reject := b.lifetimes()
+	c.MaxAge = [2]int{int(accept / time.Second), int(reject / time.Second)}
 	for _, l := range lang.All {
-		c.FrameTitle[l] = msgs.Localizer(l).T("banner_frame_title")
+		loc := msgs.Localizer(l)
+		c.Text[l] = embedText{
+			Label: loc.T("banner_frame_title"), Title: loc.T("banner_title"), Intro: loc.T("banner_intro"),
+			Policy: loc.T("banner_policy_link"), PolicyURL: policyURL(l), GPC: loc.T("banner_gpc_notice"),
+			Accept: loc.T("banner_accept_all"), Reject: loc.T("banner_reject_all"), Customise: loc.T("banner_customise"),
+		}
 	}
 	return json.Marshal(c)
+}
+
+// policyURL is the part of the policy that explains cookies.
+func policyURL(l string) string {
+	return "/privacy?" + url.Values{"lang": {l}}.Encode() + "#s2-1"
 }
 
 // handleEmbed serves embed.js to any site. It is public and cacheable: an
@@ -236,14 +299,21 @@ func (b *banner) current(r *http.Request, l string) (d consent.Decision, c conse
 	return d, c, true, true
 }
 
-func (b *banner) maxAge(d consent.Decision) time.Duration {
-	accept, reject := b.s.cfg.ConsentMaxAgeAccept, b.s.cfg.ConsentMaxAgeReject
+// lifetimes are the consent cookie's lifetimes after granting every
+// optional category and after refusing any.
+func (b *banner) lifetimes() (accept, reject time.Duration) {
+	accept, reject = b.s.cfg.ConsentMaxAgeAccept, b.s.cfg.ConsentMaxAgeReject
 	if accept <= 0 {
 		accept = defaultConsentMaxAgeAccept
 	}
 	if reject <= 0 {
 		reject = defaultConsentMaxAgeReject
 	}
+	return accept, reject
+}
+
+func (b *banner) maxAge(d consent.Decision) time.Duration {
+	accept, reject := b.lifetimes()
 	// A decision that refuses anything lives as long as a refusal, so the
 	// refused categories are asked again no later than after Reject all.
 	if d.Refused() {
@@ -323,39 +393,54 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool, ticket s
 		GPC:          p.GPC && !decided,
 		Decided:      decided,
 		Hidden:       p.hidden(),
-		PolicyURL:    "/privacy?" + url.Values{"lang": {p.Lang}}.Encode() + "#s2-1",
+		PolicyURL:    policyURL(p.Lang),
 		ChoicesURL:   "/banner?" + p.query("layer", "2"),
 		FirstURL:     "/banner?" + p.query("open", "1"),
 		Ticket:       ticket,
-		State:        map[string]any{"lang": p.Lang, "hidden": p.hidden(), "ticket": ticket, "gpc": p.GPC && !decided, "granted": map[string]bool{}},
 	}
-	granted := v.State.(map[string]any)["granted"].(map[string]bool)
 	for _, c := range b.cat.Purposes(consent.SurfaceWebBanner) {
 		on := c.Required || (decided && d.Granted(c.ID))
 		v.Categories = append(v.Categories, views.BannerCategory{
 			ID: string(c.ID), Title: c.Title.In(p.Lang), Description: c.Description.In(p.Lang),
 			Required: c.Required, Checked: on,
 		})
-		granted[string(c.ID)] = on
 	}
 	return v
 }
 
-// handleDecide records a choice made with the banner's forms, sets the
-// consent cookie and sends the browser to the confirmation (303), so the
-// forms work with no script and no wasm at all. The form guard has checked
-// where the post came from and its rate (s.forms.protect).
+// handleDecide records a choice made with the banner's forms and sets the
+// consent cookie. A form (the frame, no script) is sent to the confirmation
+// (303), so it works with no script at all. embed.js posts in the
+// background with Accept: application/json and gets the outcome as JSON
+// (bannerOutcome); it retries until acknowledged, so a retry of a stored
+// choice is answered as the first post was, and stores nothing. The form
+// guard has checked where the post came from and its rate
+// (s.forms.protect).
 func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "form: unreadable", http.StatusBadRequest)
+		b.fail(w, r, errs.New(errs.Invalid, "form: unreadable"))
 		return
 	}
 	p := b.params(r, r.PostForm)
 	d, err := b.decision(r.PostForm, p.Lang, time.Now())
 	if err != nil {
-		http.Error(w, errs.Message(err), errStatus(err))
+		b.fail(w, r, err)
 		return
+	}
+	if wantsJSON(r) {
+		rec, ok, err := b.stored(r, d)
+		if err != nil {
+			b.fail(w, r, err)
+			return
+		}
+		if ok {
+			c := b.cookieFromRecord(rec)
+			value := c.encode(b.key)
+			http.SetCookie(w, b.consentCookie(r, value, b.maxAgeOf(c)))
+			writeJSON(w, http.StatusOK, bannerOutcome{Receipt: rec.ID, Cookie: value, MaxAge: int(b.maxAgeOf(c) / time.Second), At: c.At})
+			return
+		}
 	}
 	// A visitor is known by the subject credential the server gave their
 	// browser with their first choice (kc_sub): a new choice joins that
@@ -363,20 +448,234 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 	// choice starts a new pseudonymous subject.
 	c, err := b.s.postCredential(r.Context(), r)
 	if err != nil {
-		http.Error(w, errs.Message(err), errStatus(err))
+		b.fail(w, r, err)
 		return
+	}
+	if !c.ShownAt.IsZero() {
+		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
 	receiptID, kind, err := b.s.recordDecision(r.Context(), d, c, true)
 	if err != nil {
 		b.s.log.Error("record banner decision", "err", err)
-		http.Error(w, "your choice could not be recorded; please try again", http.StatusInternalServerError)
+		b.fail(w, r, errs.New(errs.Internal, "your choice could not be recorded; please try again"))
 		return
 	}
 	d.Kind = kind
 	b.s.setSubject(w, r, c.Subject)
-	value := cookieFromDecision(b.cat, d, receiptID).encode(b.key)
+	ck := cookieFromDecision(b.cat, d, receiptID)
+	if !c.ShownAt.IsZero() && receiptID == c.ReceiptID {
+		// The time in the cookie is when the banner was shown, the ticket's
+		// mint time: the value embed.js wrote from the pre-signed cookies
+		// of GET /banner/ticket is then exactly this one.
+		ck.At = c.ShownAt.Truncate(time.Second)
+	}
+	value := ck.encode(b.key)
 	http.SetCookie(w, b.consentCookie(r, value, b.maxAge(d)))
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusCreated, bannerOutcome{Receipt: receiptID, Cookie: value, MaxAge: int(b.maxAge(d) / time.Second), At: ck.At})
+		return
+	}
 	http.Redirect(w, r, "/banner?"+p.query("layer", "done", "c", value), http.StatusSeeOther)
+}
+
+// bannerOutcome answers a choice embed.js posted: the receipt it is
+// recorded under and the signed cookie that names it. embed.js writes the
+// cookie when it differs from the one it wrote at the click (the ticket
+// could not be used, or the click came before the ticket).
+type bannerOutcome struct {
+	Receipt string    `json:"receipt"`
+	Cookie  string    `json:"cookie"`
+	MaxAge  int       `json:"maxAge"` // seconds
+	At      time.Time `json:"at"`     // the time in the cookie
+}
+
+// fail answers a refused or failed choice: JSON to embed.js, text to a form.
+func (b *banner) fail(w http.ResponseWriter, r *http.Request, err error) {
+	b.s.failForm(w, r, errStatus(err), err)
+}
+
+// decidedAt is when the person chose, as embed.js reports it (Unix
+// milliseconds, field "at"), for a choice queued while offline and posted
+// later. The browser's clock is not trusted beyond the window the server
+// knows to be true: after the banner was shown (the ticket's mint time) and
+// not after the post (now, the decision's own time). Without it, the
+// choice is dated now.
+func decidedAt(field string, shown, now time.Time) time.Time {
+	ms, err := strconv.ParseInt(field, 10, 64)
+	if err != nil {
+		return now
+	}
+	at := time.UnixMilli(ms).UTC()
+	switch {
+	case at.Before(shown):
+		return shown
+	case at.After(now):
+		return now
+	}
+	return at
+}
+
+// stored finds the receipt of a choice embed.js posted before: the
+// posted ticket's id is stored, for the ticket's subject or the browser's,
+// with the same choice. Such a post is a retry whose acknowledgement was
+// lost (the network dropped, the page was closed), and it is answered as
+// the first was. It sets no kc_sub: a ticket read by another script on the
+// site must not hand out the subject credential. A different choice under
+// a used ticket is a new decision, recorded under a fresh id.
+func (b *banner) stored(r *http.Request, d consent.Decision) (receipt.Record, bool, error) {
+	v := r.PostForm.Get("ticket")
+	if v == "" {
+		return receipt.Record{}, false, nil
+	}
+	tk, err := b.s.creds.ParseTicket(v, time.Now())
+	if err != nil {
+		return receipt.Record{}, false, nil // postCredential says why, or counts it as none
+	}
+	rec, err := b.s.store.Get(r.Context(), tk.ReceiptID)
+	switch errs.Code(err) {
+	case "":
+	case errs.NotFound:
+		return receipt.Record{}, false, nil
+	default:
+		return receipt.Record{}, false, err
+	}
+	if rec.Surface != string(consent.SurfaceWebBanner) || (rec.Subject != tk.Subject && rec.Subject != b.s.cookieSubject(r)) {
+		return receipt.Record{}, false, nil
+	}
+	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
+		if (rec.States[string(p.ID)] == receipt.StateGiven) != d.Granted(p.ID) {
+			return receipt.Record{}, false, nil
+		}
+	}
+	return rec, true, nil
+}
+
+// cookieFromRecord is the cookie of a stored banner receipt, as the post
+// that stored it answered.
+func (b *banner) cookieFromRecord(rec receipt.Record) consentCookie {
+	c := consentCookie{PolicyVersion: rec.PolicyVersion, At: rec.IssuedAt.Truncate(time.Second), ReceiptID: rec.ID}
+	if !rec.ShownAt.IsZero() {
+		c.At = rec.ShownAt.Truncate(time.Second)
+	}
+	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
+		if rec.States[string(p.ID)] == receipt.StateGiven {
+			c.Granted = append(c.Granted, p.ID)
+		}
+	}
+	return c
+}
+
+// maxAgeOf is the lifetime of a cookie: the accepting one when it grants
+// every category, the refusing one otherwise.
+func (b *banner) maxAgeOf(c consentCookie) time.Duration {
+	accept, reject := b.lifetimes()
+	if len(c.Granted) == len(b.cat.Purposes(consent.SurfaceWebBanner)) {
+		return accept
+	}
+	return reject
+}
+
+// maxPresigned is the most optional categories GET /banner/ticket signs
+// every combination of (2^k cookies); beyond it embed.js writes the
+// cookie from the post's answer instead.
+const maxPresigned = 6
+
+// bannerTicket answers GET /banner/ticket: a ticket for the choice about
+// to be made, and the kc_consent value of every possible choice signed for
+// its receipt id and mint time, keyed by the granted ids joined by "_". So
+// embed.js writes a valid cookie the moment the person chooses, without
+// holding the key and without waiting for the post.
+type bannerTicket struct {
+	Ticket  string            `json:"ticket"`
+	Receipt string            `json:"receipt"`
+	At      time.Time         `json:"at"`
+	Cookies map[string]string `json:"cookies,omitempty"`
+}
+
+// handleTicket mints a ticket for the browser's subject (kc_sub) or a
+// fresh one. Only our own pages and Config.BannerOrigins may read it
+// (credentialed CORS); a page of another origin is refused outright.
+func (b *banner) handleTicket(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Vary", "Cookie, Origin")
+	if o := r.Header.Get("Origin"); o != "" && !b.allowedParent(r, o) {
+		// The refusal itself is readable, so that embed.js on that page
+		// stops asking instead of retrying as if offline; it holds nothing.
+		if o != "null" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+		}
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{"code": errs.Forbidden, "message": "cross-origin ticket refused: only the site's own pages may ask"}})
+		return
+	}
+	b.allowCredentialed(w, r)
+	subject := b.s.cookieSubject(r)
+	if subject == "" {
+		subject = receipt.NewSubject()
+	}
+	tk := credential.MintTicket(subject, time.Now())
+	out := bannerTicket{Ticket: b.s.creds.TicketValue(tk), Receipt: tk.ReceiptID, At: tk.MintedAt}
+	var required, optional []consent.PurposeID
+	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
+		if p.Required {
+			required = append(required, p.ID)
+		} else {
+			optional = append(optional, p.ID)
+		}
+	}
+	if len(optional) <= maxPresigned {
+		out.Cookies = map[string]string{}
+		for mask := 0; mask < 1<<len(optional); mask++ {
+			granted := slices.Clone(required)
+			for i, id := range optional {
+				if mask&(1<<i) != 0 {
+					granted = append(granted, id)
+				}
+			}
+			c := cookieFromGranted(b.cat, granted, tk)
+			out.Cookies[strings.Join(purposeStrings(c.Granted), "_")] = c.encode(b.key)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// cookieFromGranted is the cookie of a choice that grants the ids, made
+// under ticket tk; the ids are put in catalogue order.
+func cookieFromGranted(cat *consent.Catalogue, granted []consent.PurposeID, tk credential.Ticket) consentCookie {
+	c := consentCookie{PolicyVersion: cat.Version(), At: tk.MintedAt.Truncate(time.Second), ReceiptID: tk.ReceiptID}
+	for _, p := range cat.Purposes(consent.SurfaceWebBanner) {
+		if slices.Contains(granted, p.ID) {
+			c.Granted = append(c.Granted, p.ID)
+		}
+	}
+	return c
+}
+
+func purposeStrings(ids []consent.PurposeID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
+}
+
+// allowCredentialed lets the page of an allowed origin (ours,
+// Config.BannerOrigins) read the answer of a credentialed request.
+func (b *banner) allowCredentialed(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && b.allowedParent(r, o) {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+	}
+}
+
+// cors answers the credentialed CORS requests of the site's pages: the
+// choice embed.js posts in the background is a simple request (a form
+// body, Accept: application/json), so no preflight precedes it.
+func (b *banner) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Origin")
+		b.allowCredentialed(w, r)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // laterKind names a decision that follows an earlier one: withdrawn when it
@@ -457,10 +756,7 @@ func (b *banner) handleState(w http.ResponseWriter, r *http.Request) {
 		st.Categories[string(ch.Purpose)] = ch.Granted
 	}
 	st.ConsentMode = b.cat.ConsentModeSignals(d)
-	if o := r.Header.Get("Origin"); o != "" && b.allowedParent(r, o) {
-		w.Header().Set("Access-Control-Allow-Origin", o)
-		w.Header().Set("Access-Control-Allow-Credentials", "true")
-	}
+	b.allowCredentialed(w, r)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Add("Vary", "Cookie, Origin")

@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
+	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,6 +91,7 @@ func TestBannerPage(t *testing.T) {
 		assert.Contains(t, body, `href="/privacy?lang=en#s2-1"`)
 		assert.NotContains(t, body, `id="kc-gpc"`)
 		assert.Empty(t, w.Result().Cookies(), "showing the banner stores nothing, not even the language")
+		assert.NotContains(t, body, "boot.js", "the banner never loads the wasm")
 	})
 	t.Run("Chinese", func(t *testing.T) {
 		body := get(t, s, "/banner?lang=zh-CN", nil).Body.String()
@@ -102,6 +105,9 @@ func TestBannerPage(t *testing.T) {
 		assert.Contains(t, body, `<input type="checkbox" name="cat" value="preferences" id="kc-cat-preferences">`)
 		assert.Contains(t, body, `<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics">`)
 		assert.Contains(t, body, `value="save"`)
+		assert.NotContains(t, body, "boot.js", "the second layer is server-rendered, without the wasm")
+		// The first layer's order, Save where Customise was.
+		assert.Regexp(t, `(?s)id="kc-accept".*id="kc-reject".*id="kc-save"`, body)
 	})
 	t.Run("GPCHeader", func(t *testing.T) {
 		w := get(t, s, "/banner?lang=en", map[string]string{"Sec-GPC": "1"})
@@ -264,6 +270,11 @@ func TestEmbedJS(t *testing.T) {
 	assert.Equal(t, []string{"necessary", "preferences", "analytics"}, []string{string(c.Categories[0].ID), string(c.Categories[1].ID), string(c.Categories[2].ID)})
 	assert.Contains(t, c.Categories[2].Cookies, "_ga")
 	assert.Equal(t, []string{"analytics_storage"}, c.Categories[2].ConsentMode)
+	assert.Equal(t, "Accept all", c.Text["en"].Accept)
+	assert.Equal(t, "全部拒绝", c.Text["zh-Hans"].Reject, "both languages, so the first layer needs no request")
+	assert.Equal(t, "/privacy?lang=zh-Hans#s2-1", c.Text["zh-Hans"].PolicyURL)
+	assert.Equal(t, [2]int{365 * 24 * 3600, 182 * 24 * 3600}, c.MaxAge)
+	assert.NotContains(t, body, "\n  ", "served without indentation")
 
 	t.Run("SmallerThan10KBGzip", func(t *testing.T) {
 		var buf bytes.Buffer
@@ -346,13 +357,224 @@ func TestBannerSubject(t *testing.T) {
 	})
 	t.Run("OKTicketFromThePage", func(t *testing.T) {
 		page := get(t, s, "/banner?lang=en", nil)
-		var st struct{ Ticket string }
-		require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page.Body.String(), "kc-state")), &st))
-		tk, err := s.creds.ParseTicket(st.Ticket, time.Now())
+		m := regexp.MustCompile(`name="ticket" value="([^"]+)"`).FindStringSubmatch(page.Body.String())
+		require.Len(t, m, 2, "the forms carry the page's ticket")
+		tk, err := s.creds.ParseTicket(m[1], time.Now())
 		require.NoError(t, err)
-		assert.Contains(t, page.Body.String(), `name="ticket" value="`+st.Ticket+`"`)
-		assert.NotContains(t, page.Body.String(), "ticket="+st.Ticket, "never in a URL")
-		rec := stored(t, postAs(url.Values{"action": {"accept"}, "lang": {"en"}, "ticket": {st.Ticket}}))
+		assert.NotContains(t, page.Body.String(), "ticket="+m[1], "never in a URL")
+		rec := stored(t, postAs(url.Values{"action": {"accept"}, "lang": {"en"}, "ticket": {m[1]}}))
 		assert.Equal(t, tk.ReceiptID, rec.ID)
 	})
+}
+
+// bannerJSON posts a choice as embed.js does in the background: a form
+// body, Accept: application/json, with the browser's cookies.
+func bannerJSON(t *testing.T, s *Server, form url.Values, origin string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/banner/consent", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Accept", "application/json")
+	if origin != "" {
+		r.Header.Set("Origin", origin)
+	}
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	return w
+}
+
+func bannerTicketOf(t *testing.T, s *Server, origin string, cookies ...*http.Cookie) (bannerTicket, *httptest.ResponseRecorder) {
+	t.Helper()
+	h := map[string]string{}
+	if origin != "" {
+		h["Origin"] = origin
+	}
+	w := get(t, s, "/banner/ticket", h, cookies...)
+	var tk bannerTicket
+	if w.Code == http.StatusOK {
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &tk))
+	}
+	return tk, w
+}
+
+// GET /banner/ticket: a ticket and the signed cookie of every possible
+// choice under it, for our own pages and the site's origins only.
+func TestBannerTicket(t *testing.T) {
+	const site = "https://www.kaiconn.com"
+	s := newBannerServer(t, func(c *Config) { c.BannerOrigins = []string{site} })
+	key := bannerKey(t, s)
+
+	t.Run("OKPresignsEveryChoice", func(t *testing.T) {
+		tk, w := bannerTicketOf(t, s, site)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		assert.Equal(t, site, w.Header().Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "true", w.Header().Get("Access-Control-Allow-Credentials"))
+		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+		assert.Empty(t, w.Result().Cookies(), "asking for a ticket stores nothing")
+		parsed, err := s.creds.ParseTicket(tk.Ticket, time.Now())
+		require.NoError(t, err)
+		assert.Equal(t, parsed.ReceiptID, tk.Receipt)
+		assert.True(t, parsed.MintedAt.Equal(tk.At))
+		keys := make([]string, 0, len(tk.Cookies))
+		for k, v := range tk.Cookies {
+			keys = append(keys, k)
+			c, err := parseConsentCookie(v, key)
+			require.NoError(t, err, k)
+			assert.Equal(t, k, strings.Join(purposeStrings(c.Granted), "_"))
+			assert.Equal(t, tk.Receipt, c.ReceiptID)
+			assert.Equal(t, tk.At.Unix(), c.At.Unix(), "the cookie's time is when the banner was shown")
+			_, err = decisionFromCookie(s.banner.cat, c, "en")
+			assert.NoError(t, err, k)
+		}
+		assert.ElementsMatch(t, []string{"necessary", "necessary_preferences", "necessary_analytics", "necessary_preferences_analytics"}, keys)
+	})
+	t.Run("OKSameOriginWithoutOrigin", func(t *testing.T) {
+		_, w := bannerTicketOf(t, s, "")
+		assert.Equal(t, http.StatusOK, w.Code)
+		assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
+	})
+	t.Run("OKForTheBrowsersSubject", func(t *testing.T) {
+		first := post(t, s, url.Values{"action": {"accept"}}, nil)
+		sub := responseCookie(t, first, credential.SubjectCookie)
+		tk, _ := bannerTicketOf(t, s, site, sub)
+		parsed, err := s.creds.ParseTicket(tk.Ticket, time.Now())
+		require.NoError(t, err)
+		subject, err := s.creds.ParseSubject(sub.Value)
+		require.NoError(t, err)
+		assert.Equal(t, subject, parsed.Subject)
+	})
+	t.Run("ErrForeignOrigin", func(t *testing.T) {
+		_, w := bannerTicketOf(t, s, "https://evil.example")
+		assert.Equal(t, http.StatusForbidden, w.Code)
+		assert.Equal(t, "https://evil.example", w.Header().Get("Access-Control-Allow-Origin"), "embed.js there reads the refusal and stops asking")
+		assert.Contains(t, w.Body.String(), `"code":"forbidden"`)
+		assert.NotContains(t, w.Body.String(), "t1.", "no ticket")
+		assert.NotContains(t, w.Body.String(), "v1.", "no cookie")
+	})
+}
+
+// A choice embed.js posts in the background: recorded under the ticket's
+// id with the very cookie the ticket pre-signed, answered as JSON to the
+// site's origins, and idempotent, because embed.js retries until it is
+// acknowledged.
+func TestBannerBackgroundPost(t *testing.T) {
+	const site = "https://www.kaiconn.com"
+	s := newBannerServer(t, func(c *Config) { c.BannerOrigins = []string{site} })
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	outcome := func(t *testing.T, w *httptest.ResponseRecorder) bannerOutcome {
+		t.Helper()
+		var o bannerOutcome
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &o), w.Body.String())
+		return o
+	}
+	count := func(t *testing.T, subject string) int {
+		t.Helper()
+		h, err := s.store.Subject(ctx, subject)
+		require.NoError(t, err)
+		return len(h)
+	}
+
+	tk, _ := bannerTicketOf(t, s, site)
+	ticket, err := s.creds.ParseTicket(tk.Ticket, time.Now())
+	require.NoError(t, err)
+	choice := url.Values{"action": {"save"}, "cat": {"analytics"}, "lang": {"en"}, "ticket": {tk.Ticket}}
+	first := bannerJSON(t, s, choice, site)
+
+	t.Run("OKRecordedUnderTheTicket", func(t *testing.T) {
+		require.Equal(t, http.StatusCreated, first.Code, first.Body.String())
+		assert.Equal(t, site, first.Header().Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "true", first.Header().Get("Access-Control-Allow-Credentials"))
+		o := outcome(t, first)
+		assert.Equal(t, tk.Receipt, o.Receipt)
+		assert.Equal(t, tk.Cookies["necessary_analytics"], o.Cookie, "the cookie embed.js wrote at the click is the server's")
+		assert.Equal(t, int((182 * 24 * time.Hour).Seconds()), o.MaxAge)
+		assert.Equal(t, o.Cookie, responseCookie(t, first, consentCookieName).Value)
+		rec, err := s.store.Get(ctx, tk.Receipt)
+		require.NoError(t, err)
+		assert.Equal(t, ticket.Subject, rec.Subject)
+		assert.True(t, ticket.MintedAt.Equal(rec.ShownAt))
+		assert.Equal(t, receipt.StateGiven, rec.States["analytics"])
+		assert.Equal(t, receipt.StateRefused, rec.States["preferences"])
+	})
+	t.Run("OKRetryIsAnsweredTheSame", func(t *testing.T) {
+		again := bannerJSON(t, s, choice, site)
+		require.Equal(t, http.StatusOK, again.Code, again.Body.String())
+		assert.Equal(t, outcome(t, first), outcome(t, again))
+		assert.Equal(t, 1, count(t, ticket.Subject), "one receipt")
+		for _, c := range again.Result().Cookies() {
+			assert.NotEqual(t, credential.SubjectCookie, c.Name, "a retry hands out no subject credential")
+		}
+	})
+	t.Run("OKAnotherChoiceUnderAUsedTicketIsANewDecision", func(t *testing.T) {
+		sub := responseCookie(t, first, credential.SubjectCookie)
+		w := bannerJSON(t, s, with(choice, "action", "accept"), site, sub)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		o := outcome(t, w)
+		assert.NotEqual(t, tk.Receipt, o.Receipt, "a ticket is good once")
+		assert.Equal(t, "necessary_preferences_analytics", strings.Split(o.Cookie, ".")[2])
+		assert.Equal(t, 2, count(t, ticket.Subject))
+	})
+	t.Run("OKDatedWhenChosenWithinTheTicket", func(t *testing.T) {
+		// A banner shown an hour ago, chosen ten minutes after, posted now
+		// (the choice waited in the queue while the browser was offline).
+		tk := credential.MintTicket(receipt.NewSubject(), time.Now().Add(-time.Hour))
+		chosen := tk.MintedAt.Add(10 * time.Minute)
+		w := bannerJSON(t, s, with(choice, "ticket", s.creds.TicketValue(tk), "at", strconv.FormatInt(chosen.UnixMilli(), 10)), site)
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		rec, err := s.store.Get(ctx, tk.ReceiptID)
+		require.NoError(t, err)
+		assert.True(t, chosen.Equal(rec.IssuedAt), "issued %v, chosen %v", rec.IssuedAt, chosen)
+	})
+	t.Run("ErrForeignOrigin", func(t *testing.T) {
+		tk, _ := bannerTicketOf(t, s, site)
+		w := bannerJSON(t, s, with(choice, "ticket", tk.Ticket), "https://evil.example")
+		assert.Equal(t, http.StatusForbidden, w.Code)
+		assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		_, err := s.store.Get(ctx, tk.Receipt)
+		assert.Equal(t, errs.NotFound, errs.Code(err))
+	})
+	t.Run("ErrActionAsJSON", func(t *testing.T) {
+		w := bannerJSON(t, s, with(choice, "action", "maybe"), site)
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		assert.Equal(t, site, w.Header().Get("Access-Control-Allow-Origin"), "the site's page can read why")
+		assert.Contains(t, w.Body.String(), `"code":"invalid"`)
+	})
+}
+
+func TestDecidedAt(t *testing.T) {
+	shown := time.Date(2026, 11, 29, 4, 0, 0, 0, time.UTC)
+	now := shown.Add(time.Hour)
+	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+	for _, tt := range []struct {
+		name, field string
+		want        time.Time
+	}{
+		{"OKWithin", ms(shown.Add(time.Minute)), shown.Add(time.Minute)},
+		{"BeforeShownIsShown", ms(shown.Add(-time.Hour)), shown},
+		{"AfterNowIsNow", ms(now.Add(time.Hour)), now},
+		{"MissingIsNow", "", now},
+		{"GarbageIsNow", "yesterday", now},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.True(t, tt.want.Equal(decidedAt(tt.field, shown, now)), "%v", decidedAt(tt.field, shown, now))
+		})
+	}
+}
+
+func TestCompactJS(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"OKIndentationGoes", "  var a = 1;\n    a++;\n", "var a = 1;\na++;\n"},
+		{"OKCommentLinesGo", "// why\nvar a;\n  // more\n", "var a;\n"},
+		{"OKBlockCommentsGo", "/* header\n * more\n */\nvar a;\n/* one line */\n", "var a;\n"},
+		{"OKCodeWithCommentsStays", "var u = \"https://x\"; // trailing\ntry {} catch (e) { /* none */ }\n", "var u = \"https://x\"; // trailing\ntry {} catch (e) { /* none */ }\n"},
+		{"OKLineBreaksStay", "a\n(b)\n", "a\n(b)\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, string(compactJS([]byte(tt.in))))
+		})
+	}
 }

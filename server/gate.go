@@ -348,6 +348,7 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 		} else {
 			d, err = consent.Agree(g.latest, consent.SurfaceFirstLaunch, ticked, l, now)
 		}
+		d.Confirmed = []string{consent.FactAge18} // adult=1, required above: the person confirmed policy §6's fact
 	default:
 		fail("gate_error_action")
 		return

@@ -114,7 +114,9 @@ func v2Fixtures(t *testing.T) map[string]any {
 		return d
 	}
 
+	// As the gate takes it: an agreement with the 18+ box ticked.
 	agreed := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, decided))
+	agreed.Confirmed = []string{consent.FactAge18}
 	single := b.countersign(b.receipt(cat, policyDir, agreed, nil, "3f2b8c1e-7d4a-4b9e-8f6a-2c5d9e0a1b7c", "", false), false, false)
 
 	web := must(consent.Agree(cat, consent.SurfaceWebBanner, []consent.PurposeID{"analytics"}, consent.LangZhHans, decided))
@@ -123,7 +125,9 @@ func v2Fixtures(t *testing.T) map[string]any {
 	// A subject's chain across the format change: a first-launch form
 	// decision stored as v1 with a full countersignature, then v2 receipts
 	// from the app's settings.
-	first := b.countersign(b.receipt(cat, policyDir, agreed, nil, "5c8d2e4f-9a1b-4c7e-8d3f-6b0a2e9c1d58", "", true), true, true)
+	agreedV1 := agreed
+	agreedV1.Confirmed = nil // v1 records no facts
+	first := b.countersign(b.receipt(cat, policyDir, agreedV1, nil, "5c8d2e4f-9a1b-4c7e-8d3f-6b0a2e9c1d58", "", true), true, true)
 	updated := must(consent.Update(cat, agreed, consent.SurfaceSettings, map[consent.PurposeID]bool{"analytics": true}, consent.LangEn, decided.Add(24*time.Hour)))
 	second := b.countersign(b.receipt(cat, policyDir, updated, &agreed, "8e1f3a5c-2d7b-4f9e-a6c8-0b4d2e7f1a93", first.Hash, false), false, false)
 	withdrawn := must(consent.Withdraw(cat, updated, consent.SurfaceSettings, consent.LangEn, decided.Add(48*time.Hour), "push"))
@@ -156,6 +160,7 @@ func v2Fixtures(t *testing.T) map[string]any {
 	later, err := consent.LoadCatalogue(fixtureCats, "2026-12")
 	require.NoError(t, err)
 	sensors := must(consent.Agree(later, consent.SurfaceFirstLaunch, []consent.PurposeID{"sensors"}, consent.LangZhHans, decided))
+	sensors.Confirmed = []string{consent.FactAge18}
 	fixturePolicy := b.countersign(b.receipt(later, filepath.Join("..", "..", "testdata", "policy"), sensors, nil, "0d4f7b2a-3e9c-4c1a-8b6e-9a2d5f0c7e83", "", false), false, false)
 
 	// The proof bundle of that chain, as the console makes it: canonical

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kaiconn/consent/errs"
@@ -205,6 +206,11 @@ func printReceipt(w io.Writer, v proof.Texts, s *receipt.Signed) {
 	fmt.Fprintf(w, "  policy:     %s, sha256 %s (%s)\n", r.Policy.Version, r.Policy.SHA256, policy)
 	if len(r.Confirmed) > 0 {
 		fmt.Fprintf(w, "  confirmed:  %s\n", strings.Join(r.Confirmed, ", "))
+		for _, c := range v.Shown.Confirmations {
+			if slices.Contains(r.Confirmed, c.ID) {
+				fmt.Fprintf(w, "    %-11s %s\n", c.ID+":", c.Statement)
+			}
+		}
 	}
 	for _, p := range v.Purposes {
 		state := p.State

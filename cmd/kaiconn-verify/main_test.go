@@ -132,6 +132,7 @@ func TestShow(t *testing.T) {
 			"purpose wechat-share: refused",
 			"withdrawal: You can withdraw this consent at any time in Privacy settings",
 			"notice " + notice.WithdrawalRef(consent.LangEn),
+			"confirmed:  age-18\n    age-18:     I confirm that I am 18 years of age or older\n",
 		} {
 			assert.Contains(t, out, want)
 		}
@@ -160,6 +161,7 @@ func TestThroughTheNotice(t *testing.T) {
 	policyDir := filepath.Join("..", "..", "locales", "policy")
 	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, decided)
 	require.NoError(t, err)
+	agreed.Confirmed = []string{consent.FactAge18}
 	push, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
 	web, _ := cat.Purpose(consent.SurfaceWebBanner, "analytics")
 	registry, err := filepath.Glob(filepath.Join("..", "..", "locales", "notices", "*.json"))
@@ -194,6 +196,8 @@ func TestThroughTheNotice(t *testing.T) {
 			"receipt.notice: withdrawal: the notice is in zh-Hans, the receipt in en"},
 		{"ErrControllerIsWithdrawal", func(n *notice.Shown) { n.Controller = n.Withdrawal },
 			`receipt.notice: controller: notice ` + notice.WithdrawalRef(consent.LangEn) + `: is a "withdrawal" notice, not a controller notice`},
+		{"ErrConfirmationLeftOut", func(n *notice.Shown) { n.Confirmations = nil },
+			`receipt.confirmed[0]: fact "age-18", but the notice lists no statement for it`},
 		{"ErrOtherPolicyVersion", func(n *notice.Shown) { n.Version = "2026-12" },
 			"receipt.notice: the notice shown to the app audience in en under policy 2026-12, not to the app audience in en under policy 2022-10"},
 	} {

@@ -1,13 +1,31 @@
 /* Kaiconn consent banner: the one script a site embeds, and the messenger
- * inside the banner frame. Contract: README, "The kaiconn.com cookie banner". No dependencies, no
- * wasm; it must stay under 10 KB gzip (a Go test checks). */
+ * inside the banner frame. On the site it draws the first layer itself (a
+ * shadow root, no request of its own), applies a choice at once and records
+ * it in the background. Contract: docs/banner.md. ES2017, no dependencies,
+ * no wasm; a Go test keeps it under 10 KB gzip. */
 (function () {
   "use strict";
-  // The server replaces the marker with the catalogue's web categories.
+  // The server replaces the marker with the catalogue's web categories, the
+  // first layer's text in both languages and the cookie's lifetimes.
   var CONFIG = /*KC_CONFIG*/null;
   var NAME = "kc_consent";
+  // Choices not yet acknowledged by the server, across page loads.
+  var QUEUE = "kc_consent_queue";
   // v1.<policy version>.<granted ids joined by _>.<unix s>.<receipt uuid>.<mac>
   var FORMAT = /^v1\.(\d{4}-(?:0[1-9]|1[0-2]))\.([a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)\.([1-9][0-9]{0,10})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
+  // The first layer's style: every colour, the font, the radius and the
+  // width come from custom properties the site may set on <kaiconn-banner>.
+  var CSS = ":host{all:initial;display:block;position:fixed;left:0;right:0;bottom:0;z-index:2147483647;" +
+    "--_bg:var(--kc-bg,#fff);--_fg:var(--kc-fg,#1b1b1f);--_mu:var(--kc-muted,#55565c);--_ln:var(--kc-line,#c9cad1);--_bb:var(--kc-btn-bg,#1f4fa3);--_bf:var(--kc-btn-fg,#fff);--_fo:var(--kc-focus,#f0a500)}" +
+    "@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--_bg:var(--kc-bg,#1c1d21);--_fg:var(--kc-fg,#ececf1);--_mu:var(--kc-muted,#b4b5bd);--_ln:var(--kc-line,#45464d);--_bb:var(--kc-btn-bg,#8fb3ff);--_bf:var(--kc-btn-fg,#10131a)}}" +
+    ":host([data-theme=dark]){--_bg:var(--kc-bg,#1c1d21);--_fg:var(--kc-fg,#ececf1);--_mu:var(--kc-muted,#b4b5bd);--_ln:var(--kc-line,#45464d);--_bb:var(--kc-btn-bg,#8fb3ff);--_bf:var(--kc-btn-fg,#10131a)}" +
+    ".kc{box-sizing:border-box;max-height:90vh;overflow:auto;background:var(--_bg);color:var(--_fg);border-top:1px solid var(--_ln);box-shadow:0 -2px 12px rgb(0 0 0/.12);" +
+    "font:var(--kc-font-size,15px)/1.5 var(--kc-font,system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif)}" +
+    ".in{max-width:var(--kc-max-width,60em);margin:0 auto;padding:1em 1.25em}" +
+    "h2{font-size:1.1em;margin:0 0 .4em}p{margin:0 0 .6em}a{color:inherit;text-decoration:underline}" +
+    ".g{padding:.4em .6em;border-left:3px solid var(--_bb);color:var(--_mu)}.a{display:flex;flex-wrap:wrap;gap:.6em}" +
+    "button{flex:1 1 10em;min-height:44px;padding:.55em 1em;font:inherit;font-weight:600;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--kc-radius,.4em)}" +
+    "button:focus-visible,a:focus-visible{outline:3px solid var(--_fo);outline-offset:2px}";
   var w = window, doc = document, root = doc.documentElement;
 
   if (root.getAttribute("data-surface") === "banner") {
@@ -21,9 +39,10 @@
   }
   host(doc.currentScript);
 
-  // frame runs inside the banner page when embed.js framed it: it tells the
-  // host page the banner's height and, on the done layer, the decision. It
-  // posts only to the origin the server checked (data-kc-parent-origin).
+  // frame runs inside the banner page (the second layer, or the first
+  // where the page cannot draw it): it tells the host page the banner's
+  // height and, on the done layer, the decision. It posts only to the
+  // origin the server checked (data-kc-parent-origin).
   function frame() {
     var parent = root.getAttribute("data-kc-parent-origin");
     if (w.parent === w || !parent) return;
@@ -53,9 +72,24 @@
     var cats = CONFIG.c;
     var gpc = navigator.globalPrivacyControl === true;
     var lang = norm(data.lang || root.lang || navigator.language);
+    var text = CONFIG.l[lang];
     var listeners = [];
-    var frameEl = null;
+    var layer = null; // <kaiconn-banner>, the first layer drawn here
+    var frameEl = null; // the banner frame: second layer, or fallback
+    var shown = null; // {p: the ticket's promise, tk: the ticket once here}
+    var back = null; // where focus returns when the banner closes
+    var sheet = null;
+    var mem = []; // the queue when localStorage is unavailable
+    var busy = {}, timer = 0, tries = 0;
     var state = parse(readCookies());
+    // A choice made on an earlier page whose ticket never came (offline)
+    // has no cookie yet, but it is the person's decision all the same.
+    var last = queue().slice(-1)[0];
+    if (!state.decided && last && last.v === CONFIG.v) {
+      state = (last.c && parseOne(last.c)) || chosen(last.g);
+      state.q = last.id;
+      if (last.c) writeCookie(last.c);
+    }
 
     // Consent Mode v2: everything denied before any tag can run, then the
     // stored decision, if there is one.
@@ -71,6 +105,8 @@
       if (!state.decided) show(false);
     });
     w.addEventListener("message", onMessage);
+    w.addEventListener("online", flush);
+    flush();
 
     w.KaiconnConsent = {
       version: CONFIG.v,
@@ -99,7 +135,7 @@
     // parse returns the state the newest well-formed kc_consent value of
     // the current policy version records. Anything else (garbage, another
     // version, an unknown category, the required one missing) is no
-    // decision. The mac is the server's to check; see the README.
+    // decision. The mac is the server's to check; see docs/banner.md.
     function parse(values) {
       var best = null;
       values.forEach(function (v) {
@@ -129,6 +165,13 @@
     function cat(id) {
       for (var i = 0; i < cats.length; i++) if (cats[i].id === id) return cats[i];
       return null;
+    }
+
+    function chosen(ids) {
+      var st = blank();
+      st.decided = true;
+      ids.forEach(function (id) { st.categories[id] = true; });
+      return st;
     }
 
     function blank() {
@@ -232,6 +275,22 @@
       });
     }
 
+    // writeCookie stores a signed value the server made (pre-signed by
+    // GET /banner/ticket, or answered to a post) and returns its state.
+    // It goes on the server's cookie domain when this page is inside it,
+    // so the consent host reads the same decision.
+    function writeCookie(v, maxAge) {
+      var st = parseOne(v);
+      if (!st) return null;
+      var all = cats.every(function (k) { return st.categories[k.id]; });
+      var c = NAME + "=" + v + "; path=/; max-age=" + (maxAge || CONFIG.a[all ? 0 : 1]) + "; samesite=lax";
+      var d = CONFIG.d, h = location.hostname;
+      if (d && (h === d || h.slice(-d.length - 1) === "." + d)) c += "; domain=" + d;
+      if (location.protocol === "https:") c += "; secure";
+      doc.cookie = c;
+      return st;
+    }
+
     function change(next) {
       var prev = state, revoked = [];
       state = next;
@@ -251,14 +310,235 @@
     }
 
     function show(open) {
-      if (frameEl) return;
-      var q = "embed=1&lang=" + lang + "&origin=" + encodeURIComponent(location.origin);
+      if (layer || frameEl) return;
+      // Without shadow DOM the server-rendered banner does the job.
+      if (!doc.body.attachShadow || !w.fetch || !w.URLSearchParams) return showFrame(open ? "&open=1" : "");
+      var s = shown = { p: ticket(), id: Math.random().toString(36).slice(2) };
+      s.p.then(function (tk) {
+        s.tk = tk;
+        // A choice now writes its cookie at once (docs/banner.md).
+        if (layer) layer.setAttribute("data-kc-ready", "");
+        queue(function (q) {
+          q.forEach(function (e) { if (e.s === s.id) attach(e, tk); });
+        });
+        flush();
+      }, function () {
+        s.failed = true;
+        flush();
+      });
+      draw(open);
+    }
+
+    function el(parent, tag, attrs, txt) {
+      var e = doc.createElement(tag);
+      for (var k in attrs) e.setAttribute(k, attrs[k]);
+      if (txt) e.textContent = txt;
+      if (parent) parent.appendChild(e);
+      return e;
+    }
+
+    // draw renders the first layer: a labelled region with the title, the
+    // notice, a link to the policy and three buttons of one kind, size and
+    // style, in the order of the second layer.
+    function draw(focus) {
+      layer = doc.createElement("kaiconn-banner");
+      if (data.theme === "light" || data.theme === "dark") layer.setAttribute("data-theme", data.theme);
+      var sr = layer.attachShadow({ mode: "open" });
+      try {
+        if (!sheet) {
+          sheet = new CSSStyleSheet();
+          sheet.replaceSync(CSS);
+        }
+        sr.adoptedStyleSheets = [sheet];
+      } catch (e) {
+        el(sr, "style", {}, CSS);
+      }
+      var box = el(el(sr, "div", { "class": "kc", role: "region", "aria-labelledby": "kc-title", lang: lang }), "div", { "class": "in" });
+      el(box, "h2", { id: "kc-title" }, text.title);
+      var p = el(box, "p", {}, text.intro + " ");
+      el(p, "a", { href: base + text.policyURL, target: "_blank", rel: "noopener" }, text.policy);
+      if (gpc && !state.decided) el(box, "p", { id: "kc-gpc", "class": "g", role: "status" }, text.gpc);
+      var acts = el(box, "div", { "class": "a" });
+      var accept = button(acts, "kc-accept", text.accept, function () {
+        choose("accept", cats.map(function (k) { return k.id; }));
+      });
+      button(acts, "kc-reject", text.reject, function () {
+        choose("reject", cats.filter(function (k) { return k.r; }).map(function (k) { return k.id; }));
+      });
+      button(acts, "kc-customise", text.customise, function () {
+        close();
+        showFrame("&layer=2", true);
+      });
+      // First in the tab order, whatever the site's layout; fixed at the
+      // bottom of the viewport.
+      doc.body.insertBefore(layer, doc.body.firstChild);
+      if (focus) {
+        back = doc.activeElement;
+        accept.focus();
+      }
+    }
+
+    function button(parent, id, label, fn) {
+      var b = el(parent, "button", { type: "button", id: id }, label);
+      b.addEventListener("click", fn);
+      return b;
+    }
+
+    // choose applies a choice at once: the cookie (when the ticket is
+    // here), Consent Mode, held scripts and cookies, the event; then it
+    // removes the layer and records the choice in the background.
+    function choose(action, ids) {
+      var s = shown || {};
+      var e = { id: Math.random().toString(36).slice(2) + Date.now().toString(36), v: CONFIG.v, a: action, g: ids, l: lang, at: Date.now(), s: s.id };
+      var next = chosen(ids);
+      next.q = e.id;
+      if (s.tk) {
+        attach(e, s.tk);
+        next = writeCookie(e.c) || next;
+        next.q = e.id;
+      }
+      change(next);
+      close();
+      queue(function (q) { q.push(e); });
+      flush();
+    }
+
+    // attach gives a queued choice its ticket and, when it is the page's
+    // current choice, writes the pre-signed cookie.
+    function attach(e, tk) {
+      if (e.t) return;
+      e.t = tk.ticket;
+      e.c = tk.cookies && tk.cookies[e.g.join("_")];
+      if (e.c && state.q === e.id) {
+        var st = writeCookie(e.c);
+        if (st) {
+          st.q = e.id;
+          state = st;
+        }
+      }
+    }
+
+    function ticket() {
+      return fetch(base + "/banner/ticket", { credentials: "include" }).then(function (r) {
+        if (r.ok) return r.json();
+        var err = new Error("ticket: " + r.status);
+        err.refused = final(r.status);
+        throw err;
+      });
+    }
+
+    // final tells a refusal that will never change (a page of an origin
+    // the server does not serve, a choice it does not know) from one that
+    // may (408, 429, 5xx).
+    function final(status) {
+      return status < 500 && status !== 408 && status !== 429;
+    }
+
+    // queue reads the choices not yet acknowledged and, with fn, changes
+    // them. It reads localStorage each time, so that two tabs of the site
+    // do not undo each other's changes.
+    function queue(fn) {
+      var q = mem;
+      try {
+        q = JSON.parse(localStorage.getItem(QUEUE)) || [];
+      } catch (e) { /* no storage: this page's memory */ }
+      if (!Array.isArray(q)) q = [];
+      if (fn) {
+        fn(q);
+        mem = q;
+        try {
+          if (q.length) localStorage.setItem(QUEUE, JSON.stringify(q));
+          else localStorage.removeItem(QUEUE);
+        } catch (e) { /* kept in memory */ }
+      }
+      return q;
+    }
+
+    // flush posts every queued choice: with its ticket, or after fetching
+    // one when it has none (chosen offline, or before the ticket came).
+    function flush() {
+      clearTimeout(timer);
+      timer = 0;
+      queue().forEach(function (e) {
+        if (busy[e.id]) return;
+        if (!e.t) {
+          // The banner's own ticket is still on its way.
+          if (shown && shown.id === e.s && !shown.tk && !shown.failed) return;
+          busy[e.id] = 1;
+          ticket().then(function (tk) {
+            queue(function (q) {
+              q.forEach(function (x) { if (x.id === e.id) attach(x, tk); });
+            });
+            busy[e.id] = 0;
+            flush();
+          }, function (err) {
+            busy[e.id] = 0;
+            if (!err.refused) return retry();
+            console.warn("kaiconn: " + err.message + "; the choice is not recorded");
+            forget(e);
+          });
+          return;
+        }
+        busy[e.id] = 1;
+        post(e).then(function (ok) {
+          busy[e.id] = 0;
+          if (!ok) retry();
+        });
+      });
+    }
+
+    // post records one choice. Its answer, 2xx, ends the retries, as does a
+    // refusal that will never change (4xx but 408 and 429); anything else,
+    // and no answer at all, is tried again. The server stores a choice once
+    // per ticket, so a retry after a lost answer stores nothing more.
+    function post(e) {
+      var body = new URLSearchParams({ action: e.a, lang: e.l, ticket: e.t, at: e.at });
+      e.g.forEach(function (id) { body.append("cat", id); });
+      return fetch(base + "/banner/consent", {
+        method: "POST", body: body, credentials: "include", keepalive: true, headers: { Accept: "application/json" }
+      }).then(function (r) {
+        if (r.ok) return r.json().then(function (o) { acknowledged(e, o); return true; });
+        if (final(r.status)) {
+          console.warn("kaiconn: the choice was refused (" + r.status + ")");
+          forget(e);
+          return true;
+        }
+        return false;
+      }, function () { return false; });
+    }
+
+    function forget(e) {
+      queue(function (q) {
+        for (var i = q.length - 1; i >= 0; i--) if (q[i].id === e.id) q.splice(i, 1);
+      });
+    }
+
+    // acknowledged drops a recorded choice from the queue and, when the
+    // server's cookie differs from the one written at the click (the ticket
+    // came too late, or could not be used), writes the server's.
+    function acknowledged(e, o) {
+      forget(e);
+      tries = 0;
+      if (o.cookie && o.cookie !== e.c && (state.q === e.id || (e.c && state.value === e.c))) {
+        var st = writeCookie(o.cookie, o.maxAge);
+        if (st) state = st;
+      }
+    }
+
+    function retry() {
+      if (timer) return;
+      timer = setTimeout(flush, Math.min(60000, 1000 * Math.pow(2, tries++)) * (0.5 + Math.random() / 2));
+    }
+
+    // showFrame opens the server-rendered banner in a frame: the second
+    // layer (Customise), or the first where this page cannot draw it.
+    function showFrame(extra, focus) {
+      var q = "embed=1&lang=" + lang + "&origin=" + encodeURIComponent(location.origin) + extra;
       if (data.theme === "light" || data.theme === "dark") q += "&theme=" + data.theme;
       if (gpc) q += "&gpc=1";
-      if (open) q += "&open=1";
       frameEl = doc.createElement("iframe");
       frameEl.src = base + "/banner?" + q;
-      frameEl.title = CONFIG.t[lang] || "";
+      frameEl.title = text.label;
       frameEl.setAttribute("data-kc-banner", "");
       // Style properties, not a style attribute: CSPs that forbid inline
       // styles allow the CSSOM.
@@ -270,12 +550,16 @@
       st.border = "0";
       st.zIndex = "2147483647";
       st.colorScheme = "normal";
+      if (focus) frameEl.addEventListener("load", function () { frameEl && frameEl.focus(); });
       doc.body.appendChild(frameEl);
     }
 
     function close() {
+      var a = doc.activeElement, inside = a && (a === layer || a === frameEl);
+      if (layer) layer.remove();
       if (frameEl) frameEl.remove();
-      frameEl = null;
+      layer = frameEl = null;
+      if (inside && back && back.focus) back.focus();
     }
 
     function onMessage(e) {
@@ -289,9 +573,7 @@
         if (!next) return;
         // The server set the cookie for its Domain; a site outside that
         // domain keeps its own first-party copy.
-        if (readCookies().indexOf(next.value) < 0) {
-          doc.cookie = NAME + "=" + next.value + "; path=/; max-age=" + (m.maxAge | 0) + "; samesite=lax" + (location.protocol === "https:" ? "; secure" : "");
-        }
+        if (readCookies().indexOf(next.value) < 0) writeCookie(next.value, m.maxAge | 0);
         close();
         change(next);
       }

@@ -2,12 +2,12 @@ package components
 
 import "errors"
 
-// The types below are the state the server hands to the first-launch gate
-// and the privacy settings: the server renders them with templ and puts them
-// in #kc-state, and the wasm renders the same state with go-app. They hold
-// texts already in the reader's language, so the wasm needs neither the
-// catalogue nor the policy (which a server may load from elsewhere than the
-// embedded files).
+// The types below are the state the server renders the first-launch gate
+// and the privacy settings from. The gate's is also its page data for
+// gate.js (#kc-gate); the settings' is handed to the wasm (#kc-state), which
+// renders the same state with go-app. They hold texts already in the
+// reader's language, so the wasm needs neither the catalogue nor the
+// policy (which a server may load from elsewhere than the embedded files).
 
 // Gate modes: what the gate shows.
 const (
@@ -74,6 +74,18 @@ type GateView struct {
 	// Ticket is the server-minted receipt id of the next decision, posted
 	// with it (form field "ticket").
 	Ticket string `json:"ticket,omitempty"`
+	// ReceiptID is the id Ticket names: the receiptId of the bridge
+	// message gate.js sends on a decision, before the server has it.
+	ReceiptID string `json:"receiptId,omitempty"`
+	// Kept are the answers a re-ask does not ask again, by purpose id:
+	// what the accepted decision said of every optional purpose not in
+	// Optional. gate.js puts them in the bridge message beside the
+	// person's answers, so that it names every purpose.
+	Kept map[string]bool `json:"kept,omitempty"`
+	// Done lists every optional purpose of PolicyVersion, for the result
+	// gate.js shows in place (a re-ask's result names kept grants too).
+	// It is rendered into the page's templates, not into #kc-gate.
+	Done []PurposeView `json:"-"`
 }
 
 // SettingsView is the state of /settings/privacy.
@@ -93,7 +105,17 @@ type SettingsView struct {
 	// Ticket is the server-minted receipt id of the next change, posted
 	// with it (form field "ticket").
 	Ticket string `json:"ticket,omitempty"`
+	// Strings are the page's UI messages in Lang, unfilled
+	// (SettingsMessages), in the page's state only: the wasm renders with
+	// them and carries no message files.
+	Strings map[string]string `json:"strings,omitempty"`
 }
+
+// SettingsMessages are the prefixes of the message ids the settings
+// component shows: its own, and the few of the gate's it shares.
+var SettingsMessages = []string{"settings_", "lang_switch", "skip_to_content",
+	"gate_collects", "gate_error_network", "gate_receipt", "gate_recipient",
+	"gate_required_note", "gate_sdk_policy", "gate_separate", "gate_use"}
 
 // HistoryView is one past decision.
 type HistoryView struct {
@@ -120,3 +142,6 @@ const BridgeType = "consent"
 
 // errNoResponse is the failure of a post that got no answer at all.
 var errNoResponse = errors.New("no response")
+
+// errUnknownList is a list page whose kind the server does not know.
+var errUnknownList = errors.New("unknown list")

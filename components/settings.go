@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -14,7 +14,10 @@ import (
 type Settings struct {
 	app.Compo
 
-	view    SettingsView
+	view SettingsView
+	// strings are the UI messages of the page's state; an answer to a post
+	// carries none and keeps them.
+	strings map[string]string
 	on      []string
 	busy    bool
 	loaded  bool
@@ -29,6 +32,7 @@ func (s *Settings) OnInit() {
 		return
 	}
 	s.loaded = true
+	s.strings = s.view.Strings
 	s.resetSwitches()
 	if ticked, _, ok := web.formState("kc-settings-form"); ok {
 		s.on = ticked
@@ -127,8 +131,8 @@ func (s *Settings) Render() app.UI {
 		return app.Div().ID(RootID).Class("kc-root")
 	}
 	v := s.view
-	l := lang.DefaultBundle().Localizer(v.Lang)
-	q := url.Values{"lang": {lang.Other(v.Lang)}, "setlang": {"1"}} // the person chose it
+	l := texts.New(v.Lang, s.strings)
+	q := url.Values{"lang": {texts.Other(v.Lang)}, "setlang": {"1"}} // the person chose it
 	if v.HostState != "" {
 		q.Set("state", v.HostState)
 	}
@@ -137,7 +141,7 @@ func (s *Settings) Render() app.UI {
 		app.Link().Rel("stylesheet").Href("/static/gate.css"),
 		app.Main().ID("main").Class("kc-settings").Body(
 			app.P().Class("kc-gate__lang").Body(
-				app.A().Href("/settings/privacy?"+q.Encode()).Lang(lang.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
+				app.A().Href("/settings/privacy?"+q.Encode()).Lang(texts.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
 			),
 			app.H1().ID("kc-settings-title").Text(l.T("settings_title")),
 			app.P().Class("kc-settings__links").Body(
@@ -202,7 +206,7 @@ func (s *Settings) Render() app.UI {
 	)
 }
 
-func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
+func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 	id := "kc-p-" + p.ID
 	in := app.Input().Type("checkbox").Name("purpose").Value(p.ID).ID(id).Aria("describedby", id+"-since").
 		OnChange(func(ctx app.Context, e app.Event) { s.Toggle(p.ID, ctx.JSSrc().Get("checked").Bool()) })
@@ -230,7 +234,7 @@ func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
 // renderDownload offers the receipts: the server's copy of this browser's
 // chain, as without the wasm, and the device's own outbox, which also holds
 // receipts not yet sent.
-func (s *Settings) renderDownload(l *lang.Localizer) app.UI {
+func (s *Settings) renderDownload(l *texts.Localizer) app.UI {
 	return app.P().Class("kc-settings__links").Body(
 		app.A().ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
 		app.Text(" "),
@@ -249,7 +253,7 @@ func (s *Settings) renderDownload(l *lang.Localizer) app.UI {
 	)
 }
 
-func (s *Settings) renderHistory(l *lang.Localizer) app.UI {
+func (s *Settings) renderHistory(l *texts.Localizer) app.UI {
 	if len(s.view.History) == 0 {
 		return app.P().Text(l.T("settings_history_empty"))
 	}

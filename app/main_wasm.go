@@ -9,12 +9,9 @@ import (
 
 func main() {
 	if !components.Enhances(app.Window().URL().Path) {
-		// A page that is whole without the wasm (the gate): go-app must not
-		// take it over, but the browser's outbox still sends what an
-		// earlier visit left, and the wasm is in the cache for the pages
-		// that need it.
-		components.SendOutbox()
-		select {}
+		// Only the pages a component takes over load boot.js; on any
+		// other, go-app would replace the page with its "not found".
+		return
 	}
 	components.Register()
 	app.RunWhenOnBrowser()

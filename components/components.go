@@ -8,6 +8,8 @@ import (
 
 // route is a page the wasm enhances, and the component that takes it over.
 type route struct {
+	// surface is the server's name for the page (views.Page.Surface).
+	surface string
 	pattern *regexp.Regexp
 	new     func() app.Composer
 }
@@ -17,9 +19,9 @@ type route struct {
 // decisions run in small scripts of their own, and the wasm, when a page
 // loads it at all, only sends what the browser's outbox holds.
 var routes = []route{
-	{regexp.MustCompile(`^/privacy$`), func() app.Composer { return &Privacy{} }},
-	{regexp.MustCompile(`^/privacy/(collected|shared)$`), func() app.Composer { return &Lists{} }},
-	{regexp.MustCompile(`^/settings/privacy$`), func() app.Composer { return &Settings{} }},
+	{"privacy", regexp.MustCompile(`^/privacy$`), func() app.Composer { return &Privacy{} }},
+	{"lists", regexp.MustCompile(`^/privacy/(collected|shared)$`), func() app.Composer { return &Lists{} }},
+	{"settings", regexp.MustCompile(`^/settings/privacy$`), func() app.Composer { return &Settings{} }},
 }
 
 // Register tells go-app which component enhances which server-rendered page.
@@ -35,6 +37,17 @@ func Register() {
 func Enhances(path string) bool {
 	for _, r := range routes {
 		if r.pattern.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// EnhancesSurface reports whether a component takes over the pages of a
+// surface: only those load the wasm (boot.js).
+func EnhancesSurface(surface string) bool {
+	for _, r := range routes {
+		if r.surface == surface {
 			return true
 		}
 	}

@@ -116,18 +116,3 @@ func downloadReceipts(ctx app.Context, done func(ctx app.Context, history []byte
 		ctx.Dispatch(func(ctx app.Context) { done(ctx, b, err) })
 	})
 }
-
-// SendOutbox opens this browser's outbox in the background when it has one,
-// as startOutbox does, on a page no component takes over, and marks the
-// page as having the wasm running (html[data-wasm=ready]).
-func SendOutbox() {
-	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-wasm", "ready")
-	go func() {
-		if !outbox.Exists(context.Background()) {
-			return
-		}
-		if _, err := outbox.Browser(context.Background()); err != nil {
-			app.Log("outbox unavailable:", err)
-		}
-	}()
-}

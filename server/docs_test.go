@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -85,5 +86,28 @@ func fetchFrom(t *testing.T, h http.Handler) func(string, any) error {
 			return errors.New(path + ": " + http.StatusText(w.Code))
 		}
 		return json.Unmarshal(w.Body.Bytes(), v)
+	}
+}
+
+// Only the pages a component takes over load the wasm; the others never
+// download boot.js, wasm_exec.js or app.wasm.
+func TestBootOnlyWhereAComponentEnhances(t *testing.T) {
+	h := newTestServer(t).Handler()
+	for _, tt := range []struct {
+		target string
+		boots  bool
+	}{
+		{"/privacy?lang=en", true},
+		{"/privacy/shared?lang=en", true},
+		{"/settings/privacy?lang=en", true},
+		{"/consent?lang=en", false},
+		{"/banner?lang=en", false},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			w := getPage(t, h, tt.target)
+			require.Equal(t, http.StatusOK, w.Code)
+			assert.Equal(t, tt.boots, strings.Contains(w.Body.String(), "boot."), "boot.js")
+			assert.NotContains(t, w.Body.String(), "app.wasm")
+		})
 	}
 }

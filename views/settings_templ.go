@@ -248,7 +248,7 @@ func Settings(v components.SettingsView, l *lang.Localizer) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</h2><form method=\"post\" action=\"/settings/privacy\" id=\"kc-settings-form\" aria-labelledby=\"kc-choices-title\"><input type=\"hidden\" name=\"lang\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</h2><form method=\"post\" action=\"/settings/privacy\" id=\"kc-settings-form\" aria-labelledby=\"kc-choices-title\" data-kc-enhance><input type=\"hidden\" name=\"lang\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

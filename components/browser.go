@@ -93,4 +93,9 @@ type browser interface {
 	// deviceReceipts reports whether this browser can sign and keep its
 	// own receipts (outbox.Supported).
 	deviceReceipts() bool
+	// stylesheet is the URL the server's page loads the stylesheet name
+	// from (content-hashed, views.Asset), so that the component's root,
+	// which replaces the server's, names the same file and the browser
+	// does not fetch it again.
+	stylesheet(name string) string
 }

@@ -34,3 +34,5 @@ func (f *fakeBrowser) saveFile(name, _ string, data []byte) {
 }
 
 func (f *fakeBrowser) deviceReceipts() bool { return !f.noOutbox }
+
+func (f *fakeBrowser) stylesheet(name string) string { return "/static/" + name }

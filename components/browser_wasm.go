@@ -5,6 +5,7 @@ package components
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 	"syscall/js"
 
 	"github.com/kaiconn/consent/outbox"
@@ -120,3 +121,15 @@ func (jsBrowser) saveFile(name, mime string, data []byte) {
 }
 
 func (jsBrowser) deviceReceipts() bool { return outbox.Supported() }
+
+func (jsBrowser) stylesheet(name string) string {
+	base := strings.TrimSuffix(name, ".css")
+	links := app.Window().Get("document").Call("querySelectorAll", `link[rel="stylesheet"]`)
+	for i := 0; i < links.Length(); i++ {
+		href := links.Index(i).Call("getAttribute", "href").String()
+		if href == "/static/"+name || strings.HasPrefix(href, "/static/"+base+".") && strings.HasSuffix(href, ".css") {
+			return href
+		}
+	}
+	return "/static/" + name
+}

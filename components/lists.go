@@ -124,7 +124,7 @@ func (c *Lists) Render() app.UI {
 	}
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
-		app.Link().Rel("stylesheet").Href("/static/lists.css"),
+		app.Link().Rel("stylesheet").Href(web.stylesheet("lists.css")),
 		app.Div().Class("kc-privacy kc-listpage").DataSet("list", string(p.Kind)).Body(
 			app.Header().Class("kc-bar").Body(
 				app.A().Class("kc-brand").Href(lists.URL(p.Kind, p.Lang, "")).Text(l.T("site_name")+" · "+p.Title),

@@ -138,7 +138,7 @@ func (s *Settings) Render() app.UI {
 	}
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
-		app.Link().Rel("stylesheet").Href("/static/gate.css"),
+		app.Link().Rel("stylesheet").Href(web.stylesheet("gate.css")),
 		app.Main().ID("main").Class("kc-settings").Body(
 			app.P().Class("kc-gate__lang").Body(
 				app.A().Href("/settings/privacy?"+q.Encode()).Lang(texts.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),

@@ -106,8 +106,10 @@ func TestBootOnlyWhereAComponentEnhances(t *testing.T) {
 		t.Run(tt.target, func(t *testing.T) {
 			w := getPage(t, h, tt.target)
 			require.Equal(t, http.StatusOK, w.Code)
-			assert.Equal(t, tt.boots, strings.Contains(w.Body.String(), "boot."), "boot.js")
-			assert.NotContains(t, w.Body.String(), "app.wasm")
+			assert.Equal(t, tt.boots, strings.Contains(w.Body.String(), "/static/boot."), "boot.js")
+			if !tt.boots {
+				assert.NotContains(t, w.Body.String(), "wasm")
+			}
 		})
 	}
 }

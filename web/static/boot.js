@@ -18,9 +18,12 @@
     html.setAttribute("data-wasm", "off");
     return;
   }
-  // The page names the built files (content-hashed, cached for good).
-  var wasmURL = html.getAttribute("data-kc-wasm") || "/app.wasm";
-  var execURL = html.getAttribute("data-kc-wasm-exec") || "/wasm_exec.js";
+  // The page names the built files, at content-hashed URLs cached for good
+  // (docs/assets.md).
+  var me = document.currentScript || {};
+  var data = me.dataset || {};
+  var wasmURL = data.wasm || "/app.wasm";
+  var execURL = data.wasmExec || "/wasm_exec.js";
   var started = false;
 
   function start() {

@@ -15,7 +15,7 @@ BROTLI_QUALITY ?= 6
 BIN       := bin/kaiconn-consent
 
 .DEFAULT_GOAL := run
-.PHONY: help run wasm release generate deps vet test test-short fuzz bench screenshots clean FORCE
+.PHONY: help run wasm wasm-size release generate deps vet test test-short fuzz bench screenshots clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -31,6 +31,14 @@ run: wasm ## build and serve everything on http://localhost:8080 (ADDR=host:port
 # committed, and served precompressed when the client accepts it.
 wasm: web/app.wasm.br web/app.wasm.gz web/wasm_exec.js ## build web/app.wasm, precompressed, and copy wasm_exec.js
 
+# The size report is made from a build of its own: the served wasm is
+# stripped, and only an unstripped build names its functions.
+wasm-size: ## write docs/wasm-size.md: app.wasm's size served (raw, gzip, brotli 11) and by package
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -o tmp/app-unstripped.wasm ./app
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o tmp/app-stripped.wasm ./app
+	$(GO) run ./cmd/wasmsize -unstripped tmp/app-unstripped.wasm -stripped tmp/app-stripped.wasm -quality 11 > docs/wasm-size.md.tmp
+	mv docs/wasm-size.md.tmp docs/wasm-size.md
+
 release: ## build the wasm with brotli at quality 11, and the server in bin/
 	$(MAKE) wasm BROTLI_QUALITY=11
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./app
@@ -45,7 +53,7 @@ release: ## build the wasm with brotli at quality 11, and the server in bin/
 # wasm.
 WASM_SRCS :=
 WASM_DIRS :=
-NO_WASM_GOALS := help clean vet test-short fuzz bench generate deps screenshots
+NO_WASM_GOALS := help wasm-size clean vet test-short fuzz bench generate deps screenshots
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NO_WASM_GOALS),$(MAKECMDGOALS)),)
 SKIP_WASM_DEPS := 1

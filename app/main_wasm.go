@@ -8,6 +8,11 @@ import (
 )
 
 func main() {
+	if !components.Enhances(app.Window().URL().Path) {
+		// Only the pages a component takes over load boot.js; on any
+		// other, go-app would replace the page with its "not found".
+		return
+	}
 	components.Register()
 	app.RunWhenOnBrowser()
 }

@@ -24,6 +24,8 @@ type Browser interface {
 	ScrollTo(id string)
 	// SetPage sets <html lang> and the document title.
 	SetPage(lang, title string)
+	// Navigate loads u as a link would.
+	Navigate(u string)
 	Print()
 }
 
@@ -67,4 +69,33 @@ func (domBrowser) SetPage(lang, title string) {
 	doc.Set("title", title)
 }
 
+func (domBrowser) Navigate(u string) { app.Window().Get("location").Set("href", u) }
+
 func (domBrowser) Print() { app.Window().Call("print") }
+
+// browser is what the settings need from the page beyond rendering:
+// posting a form, handing a message to the host app, reading what the
+// person did before the wasm arrived. browser_wasm.go implements it; on
+// the host it is a fake, so the logic around it runs in tests.
+type browser interface {
+	// postForm posts form to path asking for JSON, and calls done on the UI
+	// goroutine with the status and body (or err when nothing came back).
+	postForm(path string, form url.Values, done func(status int, body []byte, err error))
+	// deliver hands a decision to the host app once (bridge.js).
+	deliver(m BridgeMessage)
+	// formState reads the server-rendered form as the person left it.
+	formState(formID string) (ticked []string, adult bool, ok bool)
+	focus(id string)
+	// activeID is the id of the focused element, "" when none has one.
+	activeID() string
+	// saveFile offers data to the person as a download named name.
+	saveFile(name, mime string, data []byte)
+	// deviceReceipts reports whether this browser can sign and keep its
+	// own receipts (outbox.Supported).
+	deviceReceipts() bool
+	// stylesheet is the URL the server's page loads the stylesheet name
+	// from (content-hashed, views.Asset), so that the component's root,
+	// which replaces the server's, names the same file and the browser
+	// does not fetch it again.
+	stylesheet(name string) string
+}

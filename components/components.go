@@ -1,10 +1,55 @@
 package components
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"regexp"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// route is a page the wasm enhances, and the component that takes it over.
+type route struct {
+	// surface is the server's name for the page (views.Page.Surface).
+	surface string
+	pattern *regexp.Regexp
+	new     func() app.Composer
+}
+
+// routes lists every page the wasm takes over. The others (the gate, the
+// banner, the permission page, the console) are whole without it: their
+// decisions run in small scripts of their own, and the wasm, when a page
+// loads it at all, only sends what the browser's outbox holds.
+var routes = []route{
+	{"privacy", regexp.MustCompile(`^/privacy$`), func() app.Composer { return &Privacy{} }},
+	{"lists", regexp.MustCompile(`^/privacy/(collected|shared)$`), func() app.Composer { return &Lists{} }},
+	{"settings", regexp.MustCompile(`^/settings/privacy$`), func() app.Composer { return &Settings{} }},
+}
 
 // Register tells go-app which component enhances which server-rendered page.
 func Register() {
-	app.Route("/privacy", func() app.Composer { return &Privacy{} })
-	app.RouteWithRegexp(`^/privacy/(collected|shared)$`, func() app.Composer { return &Lists{} })
-	app.Route("/settings/privacy", func() app.Composer { return &Settings{} })
+	for _, r := range routes {
+		app.RouteWithRegexp(r.pattern.String(), r.new)
+	}
+}
+
+// Enhances reports whether a component takes over the page at path. On any
+// other page go-app must not start: it would replace the page with its own
+// "not found".
+func Enhances(path string) bool {
+	for _, r := range routes {
+		if r.pattern.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// EnhancesSurface reports whether a component takes over the pages of a
+// surface: only those load the wasm (boot.js).
+func EnhancesSurface(surface string) bool {
+	for _, r := range routes {
+		if r.surface == surface {
+			return true
+		}
+	}
+	return false
 }

@@ -1,16 +1,13 @@
 package components
 
-import (
-	"errors"
-	"net/url"
-)
+import "errors"
 
-// The types below are the state the server hands to the first-launch gate
-// and the privacy settings: the server renders them with templ and puts them
-// in #kc-state, and the wasm renders the same state with go-app. They hold
-// texts already in the reader's language, so the wasm needs neither the
-// catalogue nor the policy (which a server may load from elsewhere than the
-// embedded files).
+// The types below are the state the server renders the first-launch gate
+// and the privacy settings from. The gate's is also its page data for
+// gate.js (#kc-gate); the settings' is handed to the wasm (#kc-state), which
+// renders the same state with go-app. They hold texts already in the
+// reader's language, so the wasm needs neither the catalogue nor the
+// policy (which a server may load from elsewhere than the embedded files).
 
 // Gate modes: what the gate shows.
 const (
@@ -167,7 +164,17 @@ type SettingsView struct {
 	// RFC 3339 in UTC; both "" without a decision.
 	Decision  string `json:"decision,omitempty"`
 	DecidedAt string `json:"decidedAt,omitempty"`
+	// Strings are the page's UI messages in Lang, unfilled
+	// (SettingsMessages), in the page's state only: the wasm renders with
+	// them and carries no message files.
+	Strings map[string]string `json:"strings,omitempty"`
 }
+
+// SettingsMessages are the prefixes of the message ids the settings
+// component shows: its own, and the few of the gate's it shares.
+var SettingsMessages = []string{"settings_", "lang_switch", "skip_to_content",
+	"gate_collects", "gate_error_network", "gate_receipt", "gate_recipient",
+	"gate_required_note", "gate_sdk_policy", "gate_separate", "gate_use"}
 
 // HistoryView is one past decision.
 type HistoryView struct {
@@ -208,31 +215,5 @@ const BridgeTime = "2006-01-02T15:04:05.000Z07:00"
 // errNoResponse is the failure of a post that got no answer at all.
 var errNoResponse = errors.New("no response")
 
-// browser is what the privacy settings need from the page beyond
-// rendering: posting a form, handing a message to the host app, reading
-// what the person did before the wasm arrived, keeping focus in place.
-// gate_wasm.go implements it; on the host it is a fake, so the logic
-// around it runs in tests. (The gate itself has no component any more:
-// web/static/gate.js handles its decisions without the wasm.)
-type browser interface {
-	// postForm posts form to path asking for JSON, and calls done on the UI
-	// goroutine with the status and body (or err when nothing came back).
-	postForm(path string, form url.Values, done func(status int, body []byte, err error))
-	// deliver hands a decision to the host app once (bridge.js).
-	deliver(m BridgeMessage)
-	// formState reads the server-rendered form as the person left it.
-	formState(formID string) (ticked []string, adult bool, ok bool)
-	// trapFocus keeps Tab and Shift+Tab inside the element with id until
-	// release is called.
-	trapFocus(id string) (release func())
-	focus(id string)
-	// activeID is the id of the focused element, "" when none has one.
-	activeID() string
-	// detailsOpen reports whether the <details> with id is open.
-	detailsOpen(id string) bool
-	// saveFile offers data to the person as a download named name.
-	saveFile(name, mime string, data []byte)
-	// deviceReceipts reports whether this browser can sign and keep its
-	// own receipts (outbox.Supported).
-	deviceReceipts() bool
-}
+// errUnknownList is a list page whose kind the server does not know.
+var errUnknownList = errors.New("unknown list")

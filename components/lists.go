@@ -1,18 +1,33 @@
 package components
 
 import (
-	"github.com/kaiconn/consent/consent"
-	"github.com/kaiconn/consent/lang"
+	"net/url"
+
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/lists"
-	"github.com/kaiconn/consent/locales/catalogue"
-	"github.com/kaiconn/consent/policy"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
+// ListDoc is what /privacy/collected.json and /privacy/shared.json answer:
+// the whole list in one language, unfiltered, and the page's UI messages
+// in that language (ListMessages, unfilled).
+type ListDoc struct {
+	List    lists.Data        `json:"list"`
+	Strings map[string]string `json:"strings"`
+}
+
+// ListMessages are the prefixes of the message ids a list page shows.
+var ListMessages = []string{"lists_", "privacy_version", "privacy_updated", "privacy_effective", "lang_switch", "site_name", "skip_to_content"}
+
+// ListURL is the address of a ListDoc.
+func ListURL(kind lists.Kind, lang string) string {
+	return "/privacy/" + string(kind) + ".json?" + url.Values{"lang": {lang}}.Encode()
+}
+
 // Lists takes over /privacy/collected and /privacy/shared: the same page,
 // whose filter narrows the list as the reader types instead of on submit.
-// The list is built from the catalogue and policy the wasm carries, the
-// same files the server renders from.
+// It filters the whole list the server hands it (ListDoc) with lists'
+// own filter, the one the server's page is made with.
 type Lists struct {
 	app.Compo
 
@@ -20,14 +35,14 @@ type Lists struct {
 	Kind  string
 	Query string
 
-	// Library, Catalogue and Browser default to the embedded policy, its
-	// catalogue and the real DOM; tests set their own.
-	Library   *policy.Library
-	Catalogue *consent.Catalogue
-	Browser   Browser
+	// Fetch and Browser default to the browser's fetch and the real DOM;
+	// tests set their own.
+	Fetch   func(path string, v any) error
+	Browser Browser
 
+	doc  *ListDoc
 	page lists.Page
-	loc  *lang.Localizer
+	loc  *texts.Localizer
 	err  error
 }
 
@@ -43,35 +58,37 @@ func (c *Lists) OnInit() {
 		}
 		c.Lang, c.Kind, c.Query = st.Lang, st.Kind, st.Query
 	}
-	if c.Library == nil {
-		c.Library, c.err = embeddedPolicies()
-	}
-	if c.Catalogue == nil && c.Library != nil {
-		c.Catalogue, c.err = consent.LoadCatalogueFor(catalogue.FS, c.Library.Latest())
+	if c.Fetch == nil {
+		c.Fetch = getJSON
 	}
 	if c.Browser == nil {
 		c.Browser = domBrowser{}
 	}
+	if !texts.Valid(c.Lang) {
+		c.Lang = texts.Default
+	}
+	// As Privacy: wait for the list before go-app mounts the page.
+	d := &ListDoc{}
+	if err := c.Fetch(ListURL(lists.Kind(c.Kind), c.Lang), d); err != nil {
+		c.err = err
+		return
+	}
+	if d.List.Kind != lists.Kind(c.Kind) {
+		c.err = errUnknownList
+		return
+	}
+	c.doc = d
+	c.loc = texts.New(c.Lang, d.Strings)
 	c.rebuild()
 }
 
 func (c *Lists) OnMount(ctx app.Context) { enhanced() }
 
-// rebuild derives what Render shows from the reader's state.
+// rebuild derives what Render shows from the reader's filter.
 func (c *Lists) rebuild() {
-	if c.Library == nil || c.Catalogue == nil {
-		return
+	if c.doc != nil {
+		c.page = c.doc.List.Page(c.Query)
 	}
-	if !lang.Valid(c.Lang) {
-		c.Lang = lang.Default
-	}
-	c.loc = lang.DefaultBundle().Localizer(c.Lang)
-	page, err := lists.Build(lists.Kind(c.Kind), c.Catalogue, c.Library.Latest(), c.loc, c.Query)
-	if err != nil {
-		c.err, c.loc = err, nil
-		return
-	}
-	c.page = page
 }
 
 // filter shows the entries that hold q and writes it into the address, so
@@ -91,12 +108,12 @@ func (c *Lists) onSubmit(ctx app.Context, e app.Event) { e.PreventDefault() }
 
 // Render is views.List, element for element.
 func (c *Lists) Render() app.UI {
-	if c.loc == nil {
-		// Without its catalogue the wasm leaves the server's page alone.
+	if c.doc == nil {
+		// Without its list the wasm leaves the server's page alone.
 		return app.Div().ID(RootID).Class("kc-root").Text(c.err)
 	}
 	l, p := c.loc, c.page
-	other := lang.Other(p.Lang)
+	other := texts.Other(p.Lang)
 	otherKind := lists.Collected
 	if p.Kind == lists.Collected {
 		otherKind = lists.Shared
@@ -107,7 +124,7 @@ func (c *Lists) Render() app.UI {
 	}
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
-		app.Link().Rel("stylesheet").Href("/static/lists.css"),
+		app.Link().Rel("stylesheet").Href(web.stylesheet("lists.css")),
 		app.Div().Class("kc-privacy kc-listpage").DataSet("list", string(p.Kind)).Body(
 			app.Header().Class("kc-bar").Body(
 				app.A().Class("kc-brand").Href(lists.URL(p.Kind, p.Lang, "")).Text(l.T("site_name")+" · "+p.Title),
@@ -129,9 +146,9 @@ func (c *Lists) Render() app.UI {
 			app.Main().ID("main").Class("kc-main kc-lists-main").TabIndex(-1).Body(
 				app.H1().Class("kc-title").Text(p.Title),
 				app.P().Class("kc-meta").Body(
-					app.Span().Text(l.T("privacy_version", map[string]any{"Version": p.Version.ID})),
-					app.Span().Text(l.T("privacy_updated", map[string]any{"Date": p.Version.Updated})),
-					app.Span().Text(l.T("privacy_effective", map[string]any{"Date": p.Version.Effective})),
+					app.Span().Text(l.T("privacy_version", map[string]any{"Version": p.Version})),
+					app.Span().Text(l.T("privacy_updated", map[string]any{"Date": p.Updated})),
+					app.Span().Text(l.T("privacy_effective", map[string]any{"Date": p.Effective})),
 				),
 				app.P().Class("kc-intro").Text(l.T("lists_"+string(p.Kind)+"_intro")),
 				policyTree(p.Body, 0),
@@ -146,7 +163,7 @@ func (c *Lists) Render() app.UI {
 
 // ListFilterStatus is what the status line above a list says: how many
 // entries the filter shows. The server's view says the same.
-func ListFilterStatus(p lists.Page, l *lang.Localizer) string {
+func ListFilterStatus(p lists.Page, l *texts.Localizer) string {
 	if p.Shown == 0 {
 		return l.T("lists_filter_none", map[string]any{"Total": p.Total})
 	}

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lists"
 	"github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
@@ -21,7 +25,20 @@ func loadLists(t *testing.T, c *Lists) *fakePage {
 	cat, err := consent.LoadCatalogueFor(catalogue.FS, lib.Latest())
 	require.NoError(t, err)
 	fb := &fakePage{}
-	c.Library, c.Catalogue, c.Browser = lib, cat, fb
+	c.Browser = fb
+	c.Fetch = func(path string, v any) error {
+		fb.fetched = append(fb.fetched, path)
+		u, err := url.Parse(path)
+		require.NoError(t, err)
+		kind := strings.TrimSuffix(strings.TrimPrefix(u.Path, "/privacy/"), ".json")
+		doc, err := NewListDoc(lists.Kind(kind), cat, lib.Latest(), lang.DefaultBundle().Localizer(u.Query().Get("lang")))
+		if err != nil {
+			return err // the server answers 404 for a list it does not have
+		}
+		b, err := json.Marshal(doc)
+		require.NoError(t, err)
+		return json.Unmarshal(b, v)
+	}
 	require.NoError(t, app.NewTestEngine().Load(c))
 	return fb
 }

@@ -1,34 +1,47 @@
 package components
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/lists"
-	"github.com/kaiconn/consent/locales/policy"
-	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/policyview"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-var (
-	policiesOnce sync.Once
-	policies     *policy.Library
-	policiesErr  error
-)
+// PrivacyDoc is what /privacy/doc.json answers: the policy page of one
+// version in one language and view, without a search, and the page's UI
+// messages in that language (PrivacyMessages, unfilled).
+type PrivacyDoc struct {
+	Page    policyview.Tree   `json:"page"`
+	Strings map[string]string `json:"strings"`
+}
 
-// embeddedPolicies is the policy library the wasm carries: the same files
-// the server renders from.
-func embeddedPolicies() (*policy.Library, error) {
-	policiesOnce.Do(func() { policies, policiesErr = policy.Load(policydata.FS) })
-	return policies, policiesErr
+// PrivacyMessages are the prefixes of the message ids /privacy shows.
+var PrivacyMessages = []string{"privacy_", "lists_link_", "lang_switch", "site_name", "skip_to_content"}
+
+// DocURL is the address of a PrivacyDoc. The wasm fetches the page it
+// takes over at start, and the other language or view when the reader
+// switches.
+func DocURL(version, lang, view string) string {
+	q := url.Values{"lang": {lang}}
+	if version != "" { // the latest
+		q.Set("version", version)
+	}
+	if view == policyview.Bilingual {
+		q.Set("view", view)
+	}
+	return "/privacy/doc.json?" + q.Encode()
 }
 
 // Privacy takes over /privacy: the same page, with search that marks hits as
 // the reader types, a language switch and a side-by-side view that change
-// in place and keep the reader on the same section.
+// in place and keep the reader on the same section. It renders the trees
+// the server hands it (/privacy/doc.json) and marks searches in them
+// itself; it carries no policy.
 type Privacy struct {
 	app.Compo
 
@@ -39,14 +52,18 @@ type Privacy struct {
 	// Current is the search hit the reader stepped to, 1-based; 0 is none.
 	Current int
 
-	// Library and Browser default to the embedded policy and the real DOM;
+	// Fetch and Browser default to the browser's fetch and the real DOM;
 	// tests set their own.
-	Library *policy.Library
+	Fetch   func(path string, v any) error
 	Browser Browser
 
-	page policyview.Page
-	loc  *lang.Localizer
-	err  error
+	mu   sync.Mutex
+	docs map[string]*PrivacyDoc // by DocURL
+
+	tree   *policyview.Tree
+	marked policyview.Marked
+	loc    *texts.Localizer
+	err    error
 }
 
 func (p *Privacy) OnInit() {
@@ -62,39 +79,72 @@ func (p *Privacy) OnInit() {
 		}
 		p.Lang, p.View, p.Query, p.Version = st.Lang, st.View, st.Query, st.Version
 	}
-	if p.Library == nil {
-		p.Library, p.err = embeddedPolicies()
+	if p.Fetch == nil {
+		p.Fetch = getJSON
 	}
 	if p.Browser == nil {
 		p.Browser = domBrowser{}
 	}
+	if !texts.Valid(p.Lang) {
+		p.Lang = texts.Default
+	}
+	// OnInit runs before go-app mounts the page: waiting here for the
+	// page's tree keeps the server's markup until the same markup can
+	// replace it.
+	if _, err := p.doc(p.Lang, p.View); err != nil {
+		p.err = err
+		return
+	}
 	p.rebuild()
+}
+
+// doc returns the tree of lang and view, fetching it the first time. It
+// blocks until the answer is in: off the UI goroutine once mounted.
+func (p *Privacy) doc(lang, view string) (*PrivacyDoc, error) {
+	u := DocURL(p.Version, lang, view)
+	p.mu.Lock()
+	d := p.docs[u]
+	p.mu.Unlock()
+	if d != nil {
+		return d, nil
+	}
+	d = &PrivacyDoc{}
+	if err := p.Fetch(u, d); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.docs == nil {
+		p.docs = map[string]*PrivacyDoc{}
+	}
+	// Also under the version it names: a page state without a version
+	// means the latest, which the answer names.
+	p.docs[u] = d
+	p.docs[DocURL(d.Page.Version, lang, d.Page.View)] = d
+	p.mu.Unlock()
+	return d, nil
+}
+
+// cached is the tree of lang and view when it has been fetched.
+func (p *Privacy) cached(lang, view string) *PrivacyDoc {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.docs[DocURL(p.Version, lang, view)]
 }
 
 func (p *Privacy) OnMount(ctx app.Context) { enhanced() }
 
-// rebuild derives what Render shows from the reader's state.
+// rebuild derives what Render shows from the reader's state and the tree
+// fetched for it.
 func (p *Privacy) rebuild() {
-	if p.Library == nil {
+	d := p.cached(p.Lang, p.View)
+	if d == nil {
 		return
 	}
-	if !lang.Valid(p.Lang) {
-		p.Lang = lang.Default
-	}
-	v, ok := p.Library.Version(p.Version)
-	if !ok {
-		v = p.Library.Latest()
-		p.Version = v.ID
-	}
-	p.loc = lang.DefaultBundle().Localizer(p.Lang)
-	p.page = policyview.Build(v, p.Lang, p.View, p.Query, func(only string) string {
-		if only == lang.ZhHans {
-			return p.loc.T("privacy_only_in_zh")
-		}
-		return p.loc.T("privacy_only_in")
-	})
-	p.View = p.page.View
-	if p.Current > p.page.Hits {
+	p.tree = &d.Page
+	p.Version, p.View = d.Page.Version, d.Page.View
+	p.loc = texts.New(p.Lang, d.Strings)
+	p.marked = p.tree.Mark(p.Query)
+	if p.Current > p.marked.Hits {
 		p.Current = 0
 	}
 }
@@ -120,10 +170,11 @@ func (p *Privacy) url(place string) string {
 // The event handlers below only take the event's part; the state changes
 // are plain methods a host test can call.
 
-// toggleLang shows the other language and returns the reader's place.
+// toggleLang shows the other language and returns the reader's place. Its
+// tree must have been fetched (doc).
 func (p *Privacy) toggleLang() string {
 	place := p.place()
-	p.Lang = lang.Other(p.Lang)
+	p.Lang = texts.Other(p.Lang)
 	p.rebuild()
 	p.Browser.SetCookie("kc_lang", p.Lang, 365*24*3600)
 	p.Browser.SetPage(p.Lang, p.loc.T("privacy_title")+" · "+p.loc.T("site_name"))
@@ -132,7 +183,7 @@ func (p *Privacy) toggleLang() string {
 }
 
 // toggleView switches between one language and side by side and returns
-// the reader's place.
+// the reader's place. Its tree must have been fetched (doc).
 func (p *Privacy) toggleView() string {
 	place := p.place()
 	p.View = policyview.OtherView(p.View)
@@ -152,23 +203,50 @@ func (p *Privacy) search(q string) {
 // step moves to the next (+1) or previous (-1) hit, wrapping around, and
 // returns the id of the hit to show; "" when there is none.
 func (p *Privacy) step(delta int) string {
-	if p.page.Hits == 0 {
+	if p.marked.Hits == 0 {
 		return ""
 	}
-	p.Current = (p.Current-1+delta+p.page.Hits)%p.page.Hits + 1
+	p.Current = (p.Current-1+delta+p.marked.Hits)%p.marked.Hits + 1
 	return "kc-hit-" + strconv.Itoa(p.Current)
 }
 
 func (p *Privacy) onSwitchLang(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	place := p.toggleLang()
-	ctx.Defer(func(app.Context) { p.Browser.ScrollTo(place) })
+	href := ctx.JSSrc().Get("href").String()
+	p.whenFetched(ctx, texts.Other(p.Lang), p.View, href, func() {
+		place := p.toggleLang()
+		ctx.Defer(func(app.Context) { p.Browser.ScrollTo(place) })
+	})
 }
 
 func (p *Privacy) onSwitchView(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	place := p.toggleView()
-	ctx.Defer(func(app.Context) { p.Browser.ScrollTo(place) })
+	href := ctx.JSSrc().Get("href").String()
+	p.whenFetched(ctx, p.Lang, policyview.OtherView(p.View), href, func() {
+		place := p.toggleView()
+		ctx.Defer(func(app.Context) { p.Browser.ScrollTo(place) })
+	})
+}
+
+// whenFetched runs apply on the UI goroutine once the tree of lang and view
+// is here: at once when it was fetched before, else after fetching it in
+// the background. When it cannot be fetched the link is followed instead,
+// so the switch still works, as a page load.
+func (p *Privacy) whenFetched(ctx app.Context, lang, view, href string, apply func()) {
+	if p.cached(lang, view) != nil {
+		apply()
+		return
+	}
+	ctx.Async(func() {
+		_, err := p.doc(lang, view)
+		ctx.Dispatch(func(app.Context) {
+			if err != nil {
+				p.Browser.Navigate(href)
+				return
+			}
+			apply()
+		})
+	})
 }
 
 func (p *Privacy) onSearch(ctx app.Context, e app.Event) {
@@ -186,11 +264,12 @@ func (p *Privacy) onStep(delta int) app.EventHandler {
 
 func (p *Privacy) Render() app.UI {
 	if p.loc == nil {
-		// Without its policy the wasm leaves the server's page alone.
+		// Without its tree the wasm leaves the server's page alone
+		// (main does not start go-app then; this is for tests).
 		return app.Div().ID(RootID).Class("kc-root").Text(p.err)
 	}
-	l, pg := p.loc, p.page
-	other := lang.Other(p.Lang)
+	l, pg := p.loc, p.tree
+	other := texts.Other(p.Lang)
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
 		app.Div().Class("kc-privacy").DataSet("view", pg.View).Body(
@@ -218,13 +297,13 @@ func (p *Privacy) Render() app.UI {
 				p.toc(),
 				app.Main().ID("main").Class("kc-main").TabIndex(-1).Body(
 					app.P().Class("kc-meta").Body(
-						app.Span().Text(l.T("privacy_version", map[string]any{"Version": pg.Version.ID})),
-						app.Span().Text(l.T("privacy_updated", map[string]any{"Date": pg.Version.Updated})),
-						app.Span().Text(l.T("privacy_effective", map[string]any{"Date": pg.Version.Effective})),
+						app.Span().Text(l.T("privacy_version", map[string]any{"Version": pg.Version})),
+						app.Span().Text(l.T("privacy_updated", map[string]any{"Date": pg.Updated})),
+						app.Span().Text(l.T("privacy_effective", map[string]any{"Date": pg.Effective})),
 					),
 					p.body(),
 					app.Footer().Class("kc-doc-foot").Body(
-						app.P().Body(app.Text(l.T("privacy_sha")+": "), app.Code().Class("kc-sha").Text(pg.Doc.SHA256)),
+						app.P().Body(app.Text(l.T("privacy_sha")+": "), app.Code().Class("kc-sha").Text(pg.SHA256)),
 					),
 				),
 			),
@@ -232,7 +311,7 @@ func (p *Privacy) Render() app.UI {
 	)
 }
 
-func viewLabel(l *lang.Localizer, view string) string {
+func viewLabel(l *texts.Localizer, view string) string {
 	if view == policyview.Bilingual {
 		return l.T("privacy_view_single")
 	}
@@ -240,7 +319,7 @@ func viewLabel(l *lang.Localizer, view string) string {
 }
 
 func (p *Privacy) results() app.UI {
-	l, hits := p.loc, p.page.Hits
+	l, hits := p.loc, p.marked.Hits
 	if hits == 0 {
 		return app.P().Class("kc-results").Role("status").DataSet("testid", "search-results").Text(l.T("privacy_search_none"))
 	}
@@ -259,8 +338,8 @@ func (p *Privacy) toc() app.UI {
 	}
 	return app.Nav().Class("kc-toc").Aria("labelledby", "kc-toc-h").Body(
 		app.H2().ID("kc-toc-h").Text(p.loc.T("privacy_contents")),
-		app.Ol().Body(app.Range(p.page.TOC).Slice(func(i int) app.UI {
-			e := p.page.TOC[i]
+		app.Ol().Body(app.Range(p.tree.TOC).Slice(func(i int) app.UI {
+			e := p.tree.TOC[i]
 			return app.Li().Body(
 				entry(e),
 				app.If(len(e.Children) > 0, func() app.UI {
@@ -274,11 +353,11 @@ func (p *Privacy) toc() app.UI {
 }
 
 func (p *Privacy) body() app.UI {
-	if p.page.Body != nil {
-		return policyTree(p.page.Body, p.Current)
+	if p.marked.Body != nil {
+		return policyTree(p.marked.Body, p.Current)
 	}
-	return app.Div().Class("kc-bi").Body(app.Range(p.page.Rows).Slice(func(i int) app.UI {
-		r := p.page.Rows[i]
+	return app.Div().Class("kc-bi").Body(app.Range(p.marked.Rows).Slice(func(i int) app.UI {
+		r := p.marked.Rows[i]
 		return app.Div().Class("kc-bi-row").DataSet("row", r.ID).Body(policyTree(r.Left, p.Current), policyTree(r.Right, p.Current))
 	}))
 }

@@ -1,10 +1,14 @@
 package components
 
 import (
+	"encoding/json"
+	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -15,7 +19,8 @@ import (
 // fakePage records what a component asked of the page.
 type fakePage struct {
 	url, cookie, pageLang, scrolled string
-	topmost                         string
+	topmost, navigated              string
+	fetched                         []string
 }
 
 func (f *fakePage) ReplaceURL(u string)                 { f.url = u }
@@ -25,12 +30,39 @@ func (f *fakePage) ScrollTo(id string)                  { f.scrolled = id }
 func (f *fakePage) SetPage(l, _ string)                 { f.pageLang = l }
 func (f *fakePage) Print()                              {}
 
-func loadPrivacy(t *testing.T, p *Privacy) *fakePage {
+func (f *fakePage) Navigate(u string) { f.navigated = u }
+
+// serveDocs answers the component's fetches as the server does, from the
+// embedded policy and message files, and counts them.
+func serveDocs(t *testing.T, fetched *[]string) func(string, any) error {
 	t.Helper()
 	lib, err := policy.Load(policydata.FS)
 	require.NoError(t, err)
+	return func(path string, v any) error {
+		*fetched = append(*fetched, path)
+		u, err := url.Parse(path)
+		require.NoError(t, err)
+		require.Equal(t, "/privacy/doc.json", u.Path)
+		q := u.Query()
+		ver := lib.Latest()
+		if id := q.Get("version"); id != "" {
+			var ok bool
+			ver, ok = lib.Version(id)
+			if !ok {
+				return errors.New("404")
+			}
+		}
+		// Through JSON, as the browser receives it.
+		b, err := json.Marshal(NewPrivacyDoc(ver, lang.DefaultBundle().Localizer(q.Get("lang")), q.Get("view")))
+		require.NoError(t, err)
+		return json.Unmarshal(b, v)
+	}
+}
+
+func loadPrivacy(t *testing.T, p *Privacy) *fakePage {
+	t.Helper()
 	fb := &fakePage{}
-	p.Library, p.Browser = lib, fb
+	p.Fetch, p.Browser = serveDocs(t, &fb.fetched), fb
 	require.NoError(t, app.NewTestEngine().Load(p))
 	return fb
 }
@@ -50,6 +82,9 @@ func TestPrivacyLanguageSwitchKeepsPlace(t *testing.T) {
 	fb := loadPrivacy(t, p)
 	fb.topmost = "en-s7" // the reader is at section 7, in the English column
 
+	_, err := p.doc("en", "bilingual") // as the switch's handler does first
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/privacy/doc.json?lang=zh-Hans&view=bilingual", "/privacy/doc.json?lang=en&version=2022-10&view=bilingual"}, fb.fetched)
 	place := p.toggleLang()
 
 	assert.Equal(t, "s7", place)
@@ -67,19 +102,19 @@ func TestPrivacySearchAndStep(t *testing.T) {
 	fb := loadPrivacy(t, p)
 
 	p.search("Bugly")
-	require.Greater(t, p.page.Hits, 1)
+	require.Greater(t, p.marked.Hits, 1)
 	assert.Equal(t, "/privacy?lang=en&q=Bugly", fb.url)
 	html := app.HTMLString(p.Render())
-	assert.Equal(t, p.page.Hits, strings.Count(html, `id="kc-hit-`), "every hit is marked (attribute order varies)")
+	assert.Equal(t, p.marked.Hits, strings.Count(html, `id="kc-hit-`), "every hit is marked (attribute order varies)")
 
 	assert.Equal(t, "kc-hit-1", p.step(1))
 	assert.Equal(t, "kc-hit-2", p.step(1))
 	assert.Equal(t, "kc-hit-1", p.step(-1))
-	assert.Equal(t, "kc-hit-"+strconv.Itoa(p.page.Hits), p.step(-1), "wraps around")
+	assert.Equal(t, "kc-hit-"+strconv.Itoa(p.marked.Hits), p.step(-1), "wraps around")
 	assert.Contains(t, app.HTMLString(p.Render()), "kc-current")
 
 	p.search("no such words in the policy")
-	assert.Zero(t, p.page.Hits)
+	assert.Zero(t, p.marked.Hits)
 	assert.Equal(t, "", p.step(1))
 }
 
@@ -87,8 +122,10 @@ func TestPrivacyViewSwitch(t *testing.T) {
 	p := &Privacy{Lang: "en"}
 	fb := loadPrivacy(t, p)
 	fb.topmost = "s3"
+	_, err := p.doc("en", "bilingual")
+	require.NoError(t, err)
 	assert.Equal(t, "s3", p.toggleView())
 	assert.Equal(t, "bilingual", p.View)
 	assert.Equal(t, "/privacy?lang=en&view=bilingual#s3", fb.url)
-	assert.Len(t, p.page.Rows, 11, "preamble and ten sections side by side")
+	assert.Len(t, p.marked.Rows, 11, "preamble and ten sections side by side")
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -16,7 +16,10 @@ import (
 type Settings struct {
 	app.Compo
 
-	view    SettingsView
+	view SettingsView
+	// strings are the UI messages of the page's state; an answer to a post
+	// carries none and keeps them.
+	strings map[string]string
 	on      []string
 	busy    bool
 	loaded  bool
@@ -32,6 +35,7 @@ func (s *Settings) OnInit() {
 		return
 	}
 	s.loaded = true
+	s.strings = s.view.Strings
 	s.keepStatic()
 	s.resetSwitches()
 	if ticked, _, ok := web.formState("kc-settings-form"); ok {
@@ -131,19 +135,19 @@ func (s *Settings) Render() app.UI {
 		return app.Div().ID(RootID).Class("kc-root")
 	}
 	v := s.view
-	l := lang.DefaultBundle().Localizer(v.Lang)
-	q := url.Values{"lang": {lang.Other(v.Lang)}, "setlang": {"1"}} // the person chose it
+	l := texts.New(v.Lang, s.strings)
+	q := url.Values{"lang": {texts.Other(v.Lang)}, "setlang": {"1"}} // the person chose it
 	if v.HostState != "" {
 		q.Set("state", v.HostState)
 	}
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
-		app.Link().Rel("stylesheet").Href("/static/tokens.css"),
-		app.Link().Rel("stylesheet").Href("/static/settings.css"),
+		app.Link().Rel("stylesheet").Href(web.stylesheet("tokens.css")),
+		app.Link().Rel("stylesheet").Href(web.stylesheet("settings.css")),
 		app.Main().ID("main").Class("kc-settings").Body(
 			app.Header().Class("kc-settings__head").Body(
 				app.P().Class("kc-settings__lang").Body(
-					app.A().Href("/settings/privacy?"+q.Encode()).Lang(lang.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
+					app.A().Href("/settings/privacy?"+q.Encode()).Lang(texts.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
 				),
 				app.H1().ID("kc-settings-title").Text(l.T("settings_title")),
 			),
@@ -215,7 +219,7 @@ func renderTime(at, l string) app.UI {
 }
 
 // renderSentence renders message id with a time where its {{.Date}} goes.
-func renderSentence(l *lang.Localizer, id, at string, data map[string]string) []app.UI {
+func renderSentence(l *texts.Localizer, id, at string, data map[string]string) []app.UI {
 	m := map[string]string{"Date": TimeMark}
 	for k, x := range data {
 		m[k] = x
@@ -225,7 +229,7 @@ func renderSentence(l *lang.Localizer, id, at string, data map[string]string) []
 }
 
 // renderSummary says the stored state in words, as views.Settings does.
-func (s *Settings) renderSummary(l *lang.Localizer) app.UI {
+func (s *Settings) renderSummary(l *texts.Localizer) app.UI {
 	v := s.view
 	var granted []string
 	for _, p := range v.Optional {
@@ -265,7 +269,7 @@ func (s *Settings) renderSummary(l *lang.Localizer) app.UI {
 		DataSet("decision", v.Decision).DataSet("version", v.PolicyVersion).DataSet("granted", len(granted)).Body(body...)
 }
 
-func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
+func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 	id := "kc-p-" + p.ID
 	// Checked is set either way: the DOM property, not the attribute, is
 	// what a tick box shows, and a box the person ticked keeps its tick
@@ -293,8 +297,8 @@ func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
 				app.If(p.Separate, func() app.UI {
 					return app.Span().Class("kc-badge").Body(
 						app.Text(l.T("settings_separate")),
-						app.If(l.Lang != lang.ZhHans, func() app.UI {
-							return app.Span().Body(app.Text(" ("), app.Span().Lang(lang.ZhHans).Text("单独同意"), app.Text(")"))
+						app.If(l.Lang != texts.ZhHans, func() app.UI {
+							return app.Span().Body(app.Text(" ("), app.Span().Lang(texts.ZhHans).Text("单独同意"), app.Text(")"))
 						}),
 					)
 				}),
@@ -307,7 +311,7 @@ func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
 // renderDownload offers the receipts: the server's copy of this browser's
 // chain, as without the wasm, and the device's own outbox, which also holds
 // receipts not yet sent.
-func (s *Settings) renderDownload(l *lang.Localizer) app.UI {
+func (s *Settings) renderDownload(l *texts.Localizer) app.UI {
 	return app.Div().Body(
 		app.P().Class("kc-settings__downloads").Body(
 			app.A().Class("kc-action").ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
@@ -326,7 +330,7 @@ func (s *Settings) renderDownload(l *lang.Localizer) app.UI {
 	)
 }
 
-func (s *Settings) renderHistory(l *lang.Localizer) app.UI {
+func (s *Settings) renderHistory(l *texts.Localizer) app.UI {
 	if len(s.view.History) == 0 {
 		return app.P().Text(l.T("settings_history_empty"))
 	}

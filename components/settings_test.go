@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
+
+	"github.com/kaiconn/consent/lang"
 )
 
 // testTicket has a ticket's shape; only the server checks its mac.
@@ -25,6 +27,8 @@ func settingsView() SettingsView {
 		Optional:   []PurposeView{{ID: "push", Title: "消息推送", Granted: true, Since: "2026-11-01T10:00:00Z"}, {ID: "location", Title: "位置服务", Since: "2026-11-01T10:00:00Z"}},
 		History:    []HistoryView{{Kind: "agreed", At: "2026-11-01T10:00:00Z", PolicyVersion: "2022-10", Granted: []string{"消息推送"}, ReceiptID: "r1"}},
 		PrivacyURL: "/privacy?lang=zh-Hans", Ticket: testTicket,
+		// As the server hands them: the wasm carries no message files.
+		Strings: lang.DefaultBundle().Localizer("zh-Hans").Messages(SettingsMessages...),
 	}
 }
 
@@ -64,7 +68,7 @@ func textOf(t *testing.T, page, id string) string {
 
 func TestSettings(t *testing.T) {
 	t.Run("RendersRealChoices", func(t *testing.T) {
-		s := &Settings{view: settingsView(), loaded: true}
+		s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true}
 		s.resetSwitches()
 		page := render(t, s)
 		assert.True(t, ticked(attrs(t, page, "kc-p-push")), "the person's own grant")
@@ -77,7 +81,7 @@ func TestSettings(t *testing.T) {
 	})
 	t.Run("Form", func(t *testing.T) {
 		f := fake(t)
-		s := &Settings{view: settingsView(), loaded: true}
+		s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true}
 		s.resetSwitches()
 		s.Toggle("push", false)
 		s.Toggle("location", true)
@@ -98,7 +102,7 @@ func TestSettings(t *testing.T) {
 		v.Saved, v.Decision, v.DecidedAt = "withdrawn", "withdrawn", "2026-11-02T10:00:00Z"
 		v.Bridge = &BridgeMessage{Type: BridgeType, Decision: "withdrawn", Purposes: map[string]bool{"basic": true, "push": false, "location": false}, ReceiptID: "r2"}
 		body, _ := json.Marshal(map[string]any{"view": v})
-		s := &Settings{view: settingsView(), loaded: true, busy: true}
+		s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true, busy: true}
 		s.resetSwitches()
 		s.Outcome(200, body, nil)
 		require.Len(t, f.delivered, 1)

@@ -5,13 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/kaiconn/consent/errs"
 )
@@ -241,15 +238,6 @@ func (c *Catalogue) Required(surface Surface) (Purpose, bool) {
 	return Purpose{}, false
 }
 
-type catalogueFile struct {
-	Version    string       `toml:"version"`
-	Purpose    []Purpose    `toml:"purpose"`
-	Permission []Permission `toml:"permission"`
-	Right      []rightEntry `toml:"right"`
-	Fact       []factEntry  `toml:"fact"`
-	Minors     *minorsEntry `toml:"minors"`
-}
-
 var (
 	versionRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 	idRE      = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
@@ -258,40 +246,6 @@ var (
 	// "pre-p1", "s2-3-perms-17", "s10-contact".
 	clauseRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 )
-
-// LoadCatalogue reads and validates <version>.toml from fsys. Every failure
-// is an errs.Invalid naming the version, the purpose id and the field,
-// because a catalogue is reviewed by people who do not read Go.
-func LoadCatalogue(fsys fs.FS, version string) (*Catalogue, error) {
-	if !versionRE.MatchString(version) {
-		return nil, errs.New(errs.Invalid, "version: %q is not a policy version (YYYY-MM)", version)
-	}
-	b, err := fs.ReadFile(fsys, version+".toml")
-	if err != nil {
-		return nil, errs.New(errs.NotFound, "catalogue %s: no catalogue for this policy version", version)
-	}
-	var f catalogueFile
-	md, err := toml.Decode(string(b), &f)
-	if err != nil {
-		return nil, errs.New(errs.Invalid, "catalogue %s: %v", version, err)
-	}
-	// An unknown key is most often a misspelt field whose text would
-	// silently be missing from the dialog.
-	if un := md.Undecoded(); len(un) > 0 {
-		return nil, errs.New(errs.Invalid, "catalogue %s: unknown key %q", version, un[0].String())
-	}
-	if f.Version != version {
-		return nil, errs.New(errs.Invalid, "catalogue %s: version: file says %q", version, f.Version)
-	}
-	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission, rights: f.Right, facts: f.Fact, minors: f.Minors}
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
-	for i := range c.purposes {
-		c.purposes[i].Hash = contentHash(c.purposes[i])
-	}
-	return c, nil
-}
 
 func (c *Catalogue) validate() error {
 	fail := func(id PurposeID, format string, args ...any) error {

@@ -1,3 +1,8 @@
+//go:build !wasm
+
+// Holding a catalogue to its policy happens where the policy is parsed:
+// on the server, never in the wasm.
+
 package consent
 
 import (

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/server"
@@ -164,6 +165,23 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 }
 
 // await evaluates a promise-valued expression and returns its string value.
+// recordCall is the page's call that records an agreement to ticked under
+// receiptID: the decision and its metadata are made here, on the host, as
+// the server makes them for the settings page.
+func recordCall(t *testing.T, ticked []consent.PurposeID, receiptID string) string {
+	t.Helper()
+	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	require.NoError(t, err)
+	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, ticked, consent.LangEn, time.Now())
+	require.NoError(t, err)
+	dj, err := json.Marshal(d)
+	require.NoError(t, err)
+	mj, err := json.Marshal(consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: outboxPolicySHA,
+		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn)})
+	require.NoError(t, err)
+	return "outboxRecord(" + jsString(string(dj)) + ", " + jsString(string(mj)) + ")"
+}
+
 func await(t *testing.T, ctx context.Context, expr string) string {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
@@ -217,7 +235,7 @@ func TestOutboxOffline(t *testing.T) {
 	setOffline(t, tab1, true)
 	srv.setDown(true)
 	first := uuid.NewString()
-	got := await(t, tab1, `outboxRecord(["push"], "`+first+`", "`+outboxPolicySHA+`")`)
+	got := await(t, tab1, recordCall(t, []consent.PurposeID{"push"}, first))
 	require.Equal(t, first, got)
 	st := waitState(t, tab1, "a failed attempt", func(st outboxState) bool {
 		return len(st.Entries) == 1 && st.Entries[0].Attempts >= 1
@@ -246,7 +264,7 @@ func TestOutboxOffline(t *testing.T) {
 
 	setOffline(t, tab2, true)
 	second := uuid.NewString()
-	await(t, tab2, `outboxRecord([], "`+second+`", "`+outboxPolicySHA+`")`)
+	await(t, tab2, recordCall(t, nil, second))
 	waitState(t, tab2, "a failed attempt", func(st outboxState) bool {
 		return len(st.Entries) == 2 && st.Entries[1].Attempts >= 1
 	})

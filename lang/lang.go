@@ -3,12 +3,11 @@ package lang
 import (
 	"fmt"
 	"io/fs"
-	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/locales/messages"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -18,18 +17,18 @@ import (
 // these two; Traditional Chinese readers get Simplified Chinese until a
 // traditional version exists.
 const (
-	ZhHans = "zh-Hans"
-	En     = "en"
+	ZhHans = texts.ZhHans
+	En     = texts.En
 )
 
 // All lists the languages in the order the policy's seed gives them.
 var All = []string{ZhHans, En}
 
 // Default is the language for readers whose preferences name neither.
-const Default = En
+const Default = texts.Default
 
 // Valid reports whether tag is exactly one of the product's languages.
-func Valid(tag string) bool { return tag == ZhHans || tag == En }
+func Valid(tag string) bool { return texts.Valid(tag) }
 
 // Normalize maps any BCP 47 tag to one of the product's languages: every
 // Chinese variant (zh, zh-CN, zh-Hans, zh-SG, zh-TW, zh-HK) to zh-Hans, English
@@ -83,8 +82,6 @@ type Bundle struct {
 	msgs map[string]map[string]string
 }
 
-var placeholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z][A-Za-z0-9]*)\s*\}\}`)
-
 // Load reads every *.toml message file in fsys.
 func Load(fsys fs.FS) (*Bundle, error) {
 	out := &Bundle{msgs: map[string]map[string]string{}}
@@ -116,7 +113,7 @@ func Load(fsys fs.FS) (*Bundle, error) {
 			if m.Zero+m.One+m.Two+m.Few+m.Many != "" {
 				return nil, fmt.Errorf("%s: message %q: plural forms are not used; write one text", name, m.ID)
 			}
-			if rest := placeholder.ReplaceAllString(m.Other, ""); strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
+			if !texts.Placeholders(m.Other) {
 				return nil, fmt.Errorf("%s: message %q: only {{.Name}} placeholders are allowed", name, m.ID)
 			}
 			out.msgs[l][m.ID] = m.Other
@@ -152,44 +149,12 @@ func (b *Bundle) IDs(l string) map[string]bool {
 
 // Localizer returns the strings of language l.
 func (b *Bundle) Localizer(l string) *Localizer {
-	return &Localizer{Lang: l, msgs: b.msgs[l]}
+	return texts.New(l, b.msgs[l])
 }
 
-// Localizer gives the UI strings of one language.
-type Localizer struct {
-	Lang string
-	msgs map[string]string
-}
-
-// T returns message id with its placeholders filled from data, a map with
-// string keys (map[string]any, map[string]int, …). A missing message is a
-// defect the tests catch; at run time it shows the id rather than failing
-// the page.
-func (l *Localizer) T(id string, data ...any) string {
-	s, ok := l.msgs[id]
-	if !ok {
-		return id
-	}
-	if len(data) == 0 || !strings.Contains(s, "{{") {
-		return s
-	}
-	m := reflect.ValueOf(data[0])
-	if m.Kind() != reflect.Map || m.Type().Key().Kind() != reflect.String {
-		return s
-	}
-	return placeholder.ReplaceAllStringFunc(s, func(ph string) string {
-		name := placeholder.FindStringSubmatch(ph)[1]
-		if v := m.MapIndex(reflect.ValueOf(name).Convert(m.Type().Key())); v.IsValid() {
-			return fmt.Sprint(v.Interface())
-		}
-		return ph
-	})
-}
+// Localizer gives the UI strings of one language (package texts, which the
+// wasm uses with the strings a page hands it).
+type Localizer = texts.Localizer
 
 // Other returns the product's other language, for the language switch.
-func Other(l string) string {
-	if l == ZhHans {
-		return En
-	}
-	return ZhHans
-}
+func Other(l string) string { return texts.Other(l) }

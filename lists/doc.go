@@ -10,6 +10,10 @@
 // tree, so the server's templ page and the wasm's go-app component render
 // the same markup, and its hash is computed over the text it shows.
 //
+// Building a list from the catalogue and the policy is the server's (build
+// tag !wasm); the wasm receives the whole list as Data and filters it with
+// Data.Page, as the server does.
+//
 // Must not import: server, api, store, outbox, receipt, components, views,
 // net/http, github.com/a-h/templ, github.com/maxence-charriere/go-app,
 // modernc.org/sqlite, github.com/jackc/pgx.

@@ -1,3 +1,5 @@
+//go:build !wasm
+
 package lists
 
 import (
@@ -14,119 +16,56 @@ import (
 	"github.com/kaiconn/consent/policyview"
 )
 
-// Kind is one of the two lists.
-type Kind string
-
-const (
-	// Collected is the list of personal information collected, at
-	// /privacy/collected.
-	Collected Kind = "collected"
-	// Shared is the list of third parties personal information is shared
-	// with, at /privacy/shared.
-	Shared Kind = "shared"
-)
-
-// Kinds lists both, in the order the pages link them.
-var Kinds = []Kind{Collected, Shared}
-
-// Page is one list, in one language, of one policy version.
-type Page struct {
-	Kind    Kind
-	Lang    string
-	Version *policy.Version
-	Title   string
-	// Query filters the entries: an entry is shown when its text, or the
-	// text of the purpose it belongs to, holds the query regardless of
-	// case. Body holds the entries shown.
-	Query string
-	Body  *policyview.Node
-	Shown int
-	Total int
-	// SHA256 is the hex SHA-256 of the whole list's text (Text), whatever
-	// the filter: what the list says, in the words it says it.
-	SHA256 string
-	// Text is the whole list as plain text, one line per heading, term,
-	// description or item: its title, version and dates, then every entry.
-	Text string
+// Build renders list kind from cat and the policy version v it belongs to,
+// in the language of loc, filtered by query (Data.Page). It fails as
+// BuildData does.
+func Build(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.Localizer, query string) (Page, error) {
+	d, err := BuildData(kind, cat, v, loc)
+	if err != nil {
+		return Page{}, err
+	}
+	return d.Page(query), nil
 }
 
-// Build renders list kind from cat and the policy version v it belongs to,
-// in the language of loc. It fails with errs.Invalid for an unknown kind
-// or a catalogue of another version; a catalogue that consent.CheckPolicy
-// accepted renders.
-func Build(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.Localizer, query string) (Page, error) {
+// BuildData renders the whole of list kind, unfiltered, from cat and the
+// policy version v it belongs to, in the language of loc. It fails with
+// errs.Invalid for an unknown kind or a catalogue of another version; a
+// catalogue that consent.CheckPolicy accepted renders.
+func BuildData(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.Localizer) (*Data, error) {
 	if !slices.Contains(Kinds, kind) {
-		return Page{}, errs.New(errs.Invalid, "list %q: unknown; the lists are %v", string(kind), Kinds)
+		return nil, errs.New(errs.Invalid, "list %q: unknown; the lists are %v", string(kind), Kinds)
 	}
 	if cat == nil || v == nil || cat.Version() != v.ID {
-		return Page{}, errs.New(errs.Invalid, "list %s: the catalogue is not of the policy version", kind)
+		return nil, errs.New(errs.Invalid, "list %s: the catalogue is not of the policy version", kind)
 	}
 	doc, ok := v.Doc(loc.Lang)
 	if !ok {
-		return Page{}, errs.New(errs.Invalid, "list %s: policy %s has no %s text", kind, v.ID, loc.Lang)
+		return nil, errs.New(errs.Invalid, "list %s: policy %s has no %s text", kind, v.ID, loc.Lang)
 	}
 	b := &builder{cat: cat, doc: doc, loc: loc}
-	p := Page{Kind: kind, Lang: loc.Lang, Version: v, Query: strings.TrimSpace(query)}
-	var groups []group
+	d := &Data{Kind: kind, Lang: loc.Lang, Version: v.ID, Updated: v.Updated, Effective: v.Effective}
 	switch kind {
 	case Collected:
-		p.Title = loc.T("lists_collected_title")
-		groups = b.collected()
+		d.Title = loc.T("lists_collected_title")
+		d.Groups = b.collected()
 	case Shared:
-		p.Title = loc.T("lists_shared_title")
-		groups = b.shared()
+		d.Title = loc.T("lists_shared_title")
+		d.Groups = b.shared()
 	}
-	lines := []string{p.Title,
+	lines := []string{d.Title,
 		loc.T("privacy_version", map[string]any{"Version": v.ID}),
 		loc.T("privacy_updated", map[string]any{"Date": v.Updated}),
 		loc.T("privacy_effective", map[string]any{"Date": v.Effective})}
-	p.Body = &policyview.Node{Tag: "div", Class: "kc-lists kc-lists--" + string(kind), ID: "kc-list"}
-	q := strings.ToLower(p.Query)
-	for _, g := range groups {
-		lines = textLines(lines, g.head)
-		for _, e := range g.entries {
+	for _, g := range d.Groups {
+		lines = textLines(lines, g.Head)
+		for _, e := range g.Entries {
 			lines = textLines(lines, e)
 		}
-		p.Total += len(g.entries)
-		var shown []*policyview.Node
-		headHit := q != "" && g.head != nil && strings.Contains(strings.ToLower(nodeText(g.head)), q)
-		for _, e := range g.entries {
-			if q == "" || headHit || strings.Contains(strings.ToLower(nodeText(e)), q) {
-				shown = append(shown, e)
-			}
-		}
-		p.Shown += len(shown)
-		if len(shown) == 0 {
-			continue
-		}
-		if g.head == nil {
-			p.Body.Children = append(p.Body.Children, shown...)
-			continue
-		}
-		sec := &policyview.Node{Tag: "section", ID: g.id, Class: "kc-group", Children: []*policyview.Node{g.head}}
-		sec.Children = append(sec.Children, shown...)
-		p.Body.Children = append(p.Body.Children, sec)
 	}
-	p.Text = strings.Join(lines, "\n")
-	sum := sha256.Sum256([]byte(p.Text))
-	p.SHA256 = hex.EncodeToString(sum[:])
-	return p, nil
-}
-
-// URL is the address of a list in a language, with a filter.
-func URL(kind Kind, l, query string) string {
-	v := url.Values{"lang": {l}}
-	if query != "" {
-		v.Set("q", query)
-	}
-	return "/privacy/" + string(kind) + "?" + v.Encode()
-}
-
-// group is a purpose with its entries, or, with no head, entries alone.
-type group struct {
-	id      string
-	head    *policyview.Node
-	entries []*policyview.Node
+	d.Text = strings.Join(lines, "\n")
+	sum := sha256.Sum256([]byte(d.Text))
+	d.SHA256 = hex.EncodeToString(sum[:])
+	return d, nil
 }
 
 type builder struct {
@@ -136,12 +75,12 @@ type builder struct {
 }
 
 // collected is one group per app purpose, one entry per business function.
-func (b *builder) collected() []group {
-	var out []group
+func (b *builder) collected() []Group {
+	var out []Group
 	for _, p := range b.cat.Purposes(consent.SurfaceFirstLaunch) {
-		g := group{id: "p-" + string(p.ID), head: b.purposeHead(p)}
+		g := Group{ID: "p-" + string(p.ID), Head: b.purposeHead(p)}
 		for _, f := range p.Functions {
-			g.entries = append(g.entries, b.functionCard(p, f))
+			g.Entries = append(g.Entries, b.functionCard(p, f))
 		}
 		out = append(out, g)
 	}
@@ -235,8 +174,8 @@ func (b *builder) functionCard(p consent.Purpose, f consent.BusinessFunction) *p
 }
 
 // shared is one entry per third-party SDK, in the order of the purposes.
-func (b *builder) shared() []group {
-	g := group{}
+func (b *builder) shared() []Group {
+	g := Group{}
 	l := b.loc.Lang
 	for _, p := range b.cat.Purposes(consent.SurfaceFirstLaunch) {
 		for _, f := range p.Functions {
@@ -259,13 +198,13 @@ func (b *builder) shared() []group {
 			field(dl, b.loc.T("lists_sdk_policy"), []policyview.Span{{Text: row.PolicyURL, Href: row.PolicyURL}})
 			field(dl, b.loc.T("lists_purpose"), text(p.Title.In(l)+" · "+status))
 			fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(slices.Concat([]string{"sdk-" + row.ID}, p.Policy.Basis))...)
-			g.entries = append(g.entries, &policyview.Node{Tag: "article", ID: "sdk-" + row.ID, Class: "kc-card", Children: []*policyview.Node{
+			g.Entries = append(g.Entries, &policyview.Node{Tag: "article", ID: "sdk-" + row.ID, Class: "kc-card", Children: []*policyview.Node{
 				{Tag: "h2", Class: "kc-h", Spans: text(row.Name)},
 				dl,
 			}})
 		}
 	}
-	return []group{g}
+	return []Group{g}
 }
 
 func (b *builder) policyURL(id string) string {
@@ -448,28 +387,4 @@ func fieldNodes(dl *policyview.Node, term string, desc ...*policyview.Node) {
 		return
 	}
 	dl.Children = append(dl.Children, &policyview.Node{Tag: "dt", Spans: text(term)}, &policyview.Node{Tag: "dd", Children: desc})
-}
-
-// nodeText is the text of a node and everything under it, for the filter.
-func nodeText(n *policyview.Node) string {
-	return strings.Join(textLines(nil, n), "\n")
-}
-
-// textLines appends the lines of text of n: one per element that holds
-// text of its own, in document order.
-func textLines(lines []string, n *policyview.Node) []string {
-	if n == nil {
-		return lines
-	}
-	for _, c := range n.Children {
-		lines = textLines(lines, c)
-	}
-	if len(n.Spans) > 0 {
-		var sb strings.Builder
-		for _, s := range n.Spans {
-			sb.WriteString(s.Text)
-		}
-		lines = append(lines, sb.String())
-	}
-	return lines
 }

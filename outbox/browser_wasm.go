@@ -380,6 +380,7 @@ type webSigner struct {
 	alg  string
 	jwk  receipt.JWK
 	priv js.Value
+	pub  js.Value // the public CryptoKey, to verify what priv signed
 }
 
 func (w *webSigner) Alg() string            { return w.alg }
@@ -395,6 +396,16 @@ func (w *webSigner) Sign(msg []byte) ([]byte, error) {
 	buf, err := await(subtle().Call("sign", params, w.priv, data))
 	if err != nil {
 		return nil, err
+	}
+	// receipt.Sign checks a signature in Go on the server; in the wasm the
+	// browser checks its own, which links no curve arithmetic into
+	// app.wasm. A signature that does not verify is never stored.
+	ok, err := await(subtle().Call("verify", params, w.pub, buf, data))
+	if err != nil {
+		return nil, err
+	}
+	if !ok.Bool() {
+		return nil, errs.New(errs.Internal, "outbox: the device key's signature does not verify")
 	}
 	arr := js.Global().Get("Uint8Array").New(buf)
 	sig := make([]byte, arr.Length())
@@ -528,5 +539,5 @@ func loadKey(db js.Value, name string) (receipt.Signer, error) {
 	if err := json.Unmarshal([]byte(v.Get("jwk").String()), &jwk); err != nil {
 		return nil, errs.New(errs.Internal, "outbox: stored device key unreadable")
 	}
-	return &webSigner{alg: v.Get("alg").String(), jwk: jwk, priv: v.Get("privateKey")}, nil
+	return &webSigner{alg: v.Get("alg").String(), jwk: jwk, priv: v.Get("privateKey"), pub: v.Get("publicKey")}, nil
 }

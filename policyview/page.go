@@ -1,15 +1,9 @@
+//go:build !wasm
+
 package policyview
 
 import (
-	"net/url"
-
 	"github.com/kaiconn/consent/policy"
-)
-
-// Views of the policy page.
-const (
-	Single    = "single"
-	Bilingual = "bilingual"
 )
 
 // Page is everything the policy page shows of one version.
@@ -23,13 +17,6 @@ type Page struct {
 	Rows    []Row            // the side-by-side rows, or nil
 	Hits    int
 	TOC     []TOCEntry
-}
-
-// Row pairs one part of the policy in both languages; Chinese first, as
-// the policy is published.
-type Row struct {
-	ID          string
-	Left, Right *Node
 }
 
 // Build renders version v for a reader. note gives the text that marks a
@@ -73,24 +60,18 @@ func Build(v *policy.Version, lang, view, query string, note func(only string) s
 	return p
 }
 
-// URL is the address of the policy page in a language, view and search.
-// The server links to it and the wasm writes it into the address bar when it
-// changes them in place, so a reload shows the same thing.
-func URL(lang, view, query string) string {
-	v := url.Values{"lang": {lang}}
-	if view == Bilingual {
-		v.Set("view", view)
+// Tree is the page without its search: what the wasm receives and marks a
+// search in itself. Build the page without a query for it.
+func (p Page) Tree() Tree {
+	return Tree{
+		Version:   p.Version.ID,
+		Updated:   p.Version.Updated,
+		Effective: p.Version.Effective,
+		Lang:      p.Lang,
+		View:      p.View,
+		SHA256:    p.Doc.SHA256,
+		TOC:       p.TOC,
+		Body:      p.Body,
+		Rows:      p.Rows,
 	}
-	if query != "" {
-		v.Set("q", query)
-	}
-	return "/privacy?" + v.Encode()
-}
-
-// OtherView is the view the view switch leads to.
-func OtherView(view string) string {
-	if view == Bilingual {
-		return Single
-	}
-	return Bilingual
 }

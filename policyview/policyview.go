@@ -1,33 +1,12 @@
+//go:build !wasm
+
 package policyview
 
 import (
 	"strings"
-	"unicode"
 
 	"github.com/kaiconn/consent/policy"
 )
-
-// Node is one element. Tag is an HTML element name from a small fixed set
-// (see the renderers); a node has either Spans (inline text) or Children,
-// or both for a heading-led section.
-type Node struct {
-	Tag      string
-	ID       string
-	Class    string
-	Lang     string // set on a node whose language differs from the page's
-	Only     string // the language a clause exists in, when only one
-	Href     string // for Tag "a"
-	Spans    []Span
-	Children []*Node
-}
-
-// Span is a run of inline text.
-type Span struct {
-	Text   string
-	Strong bool   // sensitive personal information, bold as the policy promises
-	Href   string // a link
-	Hit    int    // 1-based search hit number; 0 when not a hit
-}
 
 // Options shape a rendering.
 type Options struct {
@@ -306,64 +285,6 @@ func (b *builder) spans(runs []policy.Inline) []Span {
 		}
 	}
 	return out
-}
-
-type piece struct {
-	text string
-	hit  bool
-}
-
-// split cuts text into pieces at every non-overlapping case-insensitive
-// occurrence of the folded query q.
-func split(text string, q []rune) []piece {
-	if len(q) == 0 {
-		return []piece{{text: text}}
-	}
-	runes := []rune(text)
-	folded := fold(text)
-	var out []piece
-	start := 0
-	for i := 0; i+len(q) <= len(folded); {
-		if equal(folded[i:i+len(q)], q) {
-			if i > start {
-				out = append(out, piece{text: string(runes[start:i])})
-			}
-			out = append(out, piece{text: string(runes[i : i+len(q)]), hit: true})
-			i += len(q)
-			start = i
-			continue
-		}
-		i++
-	}
-	if start < len(runes) {
-		out = append(out, piece{text: string(runes[start:])})
-	}
-	return out
-}
-
-// fold lower-cases rune by rune, so positions in the folded text are
-// positions in the original.
-func fold(s string) []rune {
-	r := []rune(s)
-	for i, c := range r {
-		r[i] = unicode.ToLower(c)
-	}
-	return r
-}
-
-func equal(a, b []rune) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// TOCEntry is one line of the table of contents.
-type TOCEntry struct {
-	ID, Number, Title string
-	Children          []TOCEntry
 }
 
 // TOC lists the top-level sections and their direct subsections.

@@ -479,7 +479,7 @@ func (d *Device) check() error {
 	default:
 		return invalid("device.alg", "must be EdDSA or ES256")
 	}
-	if _, err := d.JWK.publicKey(d.Alg, "device.jwk"); err != nil {
+	if err := d.JWK.checkDeviceKey(d.Alg, "device.jwk"); err != nil {
 		return err
 	}
 	sig, err := b64.DecodeString(d.Sig)

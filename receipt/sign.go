@@ -54,7 +54,7 @@ func Sign(r *Receipt, signer Signer) (*Signed, error) {
 	if err := s.Device.check(); err != nil {
 		return nil, err
 	}
-	if err := s.VerifyDevice(); err != nil {
+	if err := verifySigned(s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -134,40 +134,54 @@ func verifyES256(k *ecdsa.PublicKey, msg, sig []byte) bool {
 
 // publicKey parses the JWK for algorithm alg; field prefixes error messages.
 func (j JWK) publicKey(alg, field string) (crypto.PublicKey, error) {
-	x, err := b64.DecodeString(j.X)
+	x, y, err := j.shape(alg, field)
 	if err != nil {
-		return nil, invalid(field+".x", "must be base64url without padding")
+		return nil, err
+	}
+	if alg == AlgEdDSA {
+		return ed25519.PublicKey(x), nil
+	}
+	k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		return nil, invalid(field, "not a point on P-256")
+	}
+	return k, nil
+}
+
+// shape checks the JWK's members for algorithm alg, but not that an ES256
+// key is a point on the curve, and returns its coordinates (y only for
+// ES256).
+func (j JWK) shape(alg, field string) (x, y []byte, err error) {
+	x, err = b64.DecodeString(j.X)
+	if err != nil {
+		return nil, nil, invalid(field+".x", "must be base64url without padding")
 	}
 	switch alg {
 	case AlgEdDSA:
 		if j.Kty != "OKP" || j.Crv != "Ed25519" {
-			return nil, invalid(field, "must be an OKP key on Ed25519 for EdDSA")
+			return nil, nil, invalid(field, "must be an OKP key on Ed25519 for EdDSA")
 		}
 		if j.Y != "" {
-			return nil, invalid(field+".y", "unknown member for an OKP key")
+			return nil, nil, invalid(field+".y", "unknown member for an OKP key")
 		}
 		if len(x) != ed25519.PublicKeySize {
-			return nil, invalid(field+".x", "must be 32 bytes")
+			return nil, nil, invalid(field+".x", "must be 32 bytes")
 		}
-		return ed25519.PublicKey(x), nil
+		return x, nil, nil
 	case AlgES256:
 		if j.Kty != "EC" || j.Crv != "P-256" {
-			return nil, invalid(field, "must be an EC key on P-256 for ES256")
+			return nil, nil, invalid(field, "must be an EC key on P-256 for ES256")
 		}
 		y, err := b64.DecodeString(j.Y)
 		if err != nil || j.Y == "" {
-			return nil, invalid(field+".y", "must be base64url without padding")
+			return nil, nil, invalid(field+".y", "must be base64url without padding")
 		}
 		if len(x) != 32 || len(y) != 32 {
-			return nil, invalid(field, "x and y must be 32 bytes each")
+			return nil, nil, invalid(field, "x and y must be 32 bytes each")
 		}
-		k, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
-		if err != nil {
-			return nil, invalid(field, "not a point on P-256")
-		}
-		return k, nil
+		return x, y, nil
 	}
-	return nil, invalid("alg", "must be EdDSA or ES256")
+	return nil, nil, invalid("alg", "must be EdDSA or ES256")
 }
 
 // Ed25519Signer signs with an Ed25519 private key held in memory.

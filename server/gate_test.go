@@ -314,7 +314,7 @@ func TestGate(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tk.ReceiptID, v.ReceiptID, "the message names the ticket's receipt")
 			assert.Contains(t, page, `aria-labelledby="kc-gate-title"`)
-			assert.Contains(t, page, `<script src="/static/gate.js" defer></script>`)
+			assert.Regexp(t, `<script src="/static/gate\.[0-9a-f]{12}\.js" defer></script>`, page)
 			assert.NotContains(t, page, "boot.js", "the gate loads no wasm")
 			assert.NotContains(t, page, `id="kc-state"`)
 			assert.Contains(t, page, `href="/privacy?lang=`+l+`"`)

@@ -160,7 +160,7 @@ func TestListsComponentMatchesServer(t *testing.T) {
 				target += "&q=" + tt.query
 			}
 			server := getPage(t, s.Handler(), target).Body.String()
-			c := &components.Lists{Lang: tt.lang, Kind: tt.kind, Query: tt.query, Library: s.policies, Catalogue: s.catalogues[s.policies.Latest().ID]}
+			c := &components.Lists{Lang: tt.lang, Kind: tt.kind, Query: tt.query, Fetch: fetchFrom(t, s.Handler())}
 			require.NoError(t, app.NewTestEngine().Load(c))
 			wasm := app.HTMLString(c)
 			st, sx := tagsAndText(t, server)

@@ -15,7 +15,7 @@ func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	// Compress text only: the wasm is served precompressed.
 	compress := middleware.Compress(5, "text/html", "text/css", "text/javascript", "application/json", "application/x-ndjson", "image/svg+xml")
-	r.Use(middleware.Recoverer, s.logRequests, securityHeaders, varyOnce, exceptPosts(compress))
+	r.Use(middleware.Recoverer, s.logRequests, securityHeaders, varyOnce, exceptPosts(compress), s.withAssets)
 
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/privacy", http.StatusFound)

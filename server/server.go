@@ -85,6 +85,7 @@ type Config struct {
 
 // Server is the running program.
 type Server struct {
+	assets   *assetSet // the URL of every asset, content-hashed (static.go)
 	cfg      Config
 	log      *slog.Logger
 	msgs     *lang.Bundle

@@ -61,7 +61,10 @@ func TestPagesFillEveryPlaceholder(t *testing.T) {
 			t.Run(target, func(t *testing.T) {
 				w := getPage(t, h, target)
 				require.Equal(t, http.StatusOK, w.Code)
-				assert.NotContains(t, w.Body.String(), "{{")
+				// The wasm's state carries its messages unfilled, to fill
+				// them itself; what the page shows must be filled.
+				page, _, _ := strings.Cut(w.Body.String(), `<script id="kc-state"`)
+				assert.NotContains(t, page, "{{")
 			})
 		}
 	}

@@ -155,6 +155,7 @@ func (s *Server) handleSettings(g *appConsent, w http.ResponseWriter, r *http.Re
 
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status int, v components.SettingsView) {
 	loc := s.msgs.Localizer(v.Lang)
+	v.Strings = loc.Messages(components.SettingsMessages...) // the wasm carries no message files
 	page := views.Page{Lang: v.Lang, Title: loc.T("settings_title"), Surface: "settings", State: v}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

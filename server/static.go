@@ -1,25 +1,67 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"mime"
 	"net/http"
 	"os"
+	"path"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/views"
 	"github.com/kaiconn/consent/web"
 )
+
+// Assets are served twice (docs/assets.md):
+//   - at a content-hashed URL (/static/<name>.<hash>.<ext>, /app.<hash>.wasm,
+//     /wasm_exec.<hash>.js), cached for good: a release changes the URL,
+//     never what a URL answers. The pages name only these (views.Asset).
+//   - at the plain URL (/static/<name>, /app.wasm, /wasm_exec.js), with a
+//     short cache and revalidation, for anything already out there that
+//     names it, and /embed.js, whose URL is a public contract.
+
+// immutable is the Cache-Control of a content-hashed URL.
+const immutable = "public, max-age=31536000, immutable"
+
+// hashLen is how many hex digits of a file's SHA-256 its URL carries.
+const hashLen = 12
+
+// hashed is one file served at a content-hashed URL, with its compressed
+// forms where they pay.
+type hashed struct {
+	name, contentType string
+	raw, gz, br       []byte
+	// built is a build output (the wasm), served from WebDir with its
+	// precompressed siblings rather than from memory.
+	built bool
+}
+
+// assetSet is the asset map: the URL of every asset by name, and what each
+// hashed URL serves.
+type assetSet struct {
+	urls  map[string]string
+	files map[string]*hashed
+}
 
 func (s *Server) mountStatic(r chi.Router) {
 	static, _ := fs.Sub(web.Static, "static")
 	etags := contentETags(static)
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	s.assets = s.buildAssets(static)
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
-		// Assets are small and change with each release; a short max-age
-		// with revalidation keeps them fresh without a build-time hash.
+		if a, ok := s.assets.files[r.URL.Path]; ok {
+			serveHashed(w, r, a)
+			return
+		}
+		// An unhashed URL: short max-age with revalidation.
 		w.Header().Set("Cache-Control", "public, max-age=300, must-revalidate")
 		// Embedded files have no modification time, so without an ETag a
 		// revalidation would download them again. The file server answers
@@ -29,8 +71,114 @@ func (s *Server) mountStatic(r chi.Router) {
 		}
 		files.ServeHTTP(w, r)
 	})
-	r.Get("/app.wasm", s.serveBuilt("app.wasm", "application/wasm"))
-	r.Get("/wasm_exec.js", s.serveBuilt("wasm_exec.js", "text/javascript; charset=utf-8"))
+	r.Get("/app.wasm", s.serveBuilt("app.wasm", "application/wasm", "no-cache"))
+	r.Get("/wasm_exec.js", s.serveBuilt("wasm_exec.js", "text/javascript; charset=utf-8", "no-cache"))
+	for path, a := range s.assets.files {
+		if a.built {
+			r.Get(path, s.serveBuilt(a.name, a.contentType, immutable))
+		}
+	}
+}
+
+// withAssets hands every request the asset map, for the pages to name
+// assets by (views.Asset).
+func (s *Server) withAssets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(views.WithAssets(r.Context(), s.assets.urls)))
+	})
+}
+
+// buildAssets hashes every embedded static file, and the built wasm and
+// wasm_exec.js when WebDir holds them, once at start. A file is compressed
+// here, once, when that saves at least a tenth of it.
+func (s *Server) buildAssets(static fs.FS) *assetSet {
+	set := &assetSet{urls: map[string]string{}, files: map[string]*hashed{}}
+	fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			return err
+		}
+		a := &hashed{name: name, contentType: mime.TypeByExtension(path.Ext(name)), raw: data}
+		if compressible(a.contentType) {
+			a.gz, a.br = gzipBytes(data), brotliBytes(data)
+			if len(a.gz) > len(data)*9/10 {
+				a.gz, a.br = nil, nil
+			}
+		}
+		u := "/static/" + hashedName(name, data)
+		set.urls[name], set.files[u] = u, a
+		return nil
+	})
+	for _, b := range []struct{ name, contentType string }{
+		{"app.wasm", "application/wasm"},
+		{"wasm_exec.js", "text/javascript; charset=utf-8"},
+	} {
+		data, err := os.ReadFile(s.wasmFile(b.name))
+		if err != nil {
+			continue // not built: the pages name the plain URL, which says how to build it
+		}
+		u := "/" + hashedName(b.name, data)
+		set.urls[b.name], set.files[u] = u, &hashed{name: b.name, contentType: b.contentType, built: true}
+	}
+	return set
+}
+
+// hashedName puts the first hashLen hex digits of data's SHA-256 before
+// name's extension: app.css becomes app.3f9a1c2b7d04.css.
+func hashedName(name string, data []byte) string {
+	sum := sha256.Sum256(data)
+	ext := path.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:])[:hashLen] + ext
+}
+
+func compressible(contentType string) bool {
+	for _, p := range []string{"text/", "application/javascript", "application/json", "image/svg+xml"} {
+		if strings.HasPrefix(contentType, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func brotliBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w := brotli.NewWriterLevel(&buf, brotli.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// serveHashed answers a content-hashed static URL from memory, in the best
+// encoding the client accepts.
+func serveHashed(w http.ResponseWriter, r *http.Request, a *hashed) {
+	h := w.Header()
+	h.Set("Cache-Control", immutable)
+	h.Set("Content-Type", a.contentType)
+	body := a.raw
+	if a.gz != nil {
+		h.Add("Vary", "Accept-Encoding")
+		accept := r.Header.Get("Accept-Encoding")
+		switch {
+		case acceptsEncoding(accept, "br"):
+			h.Set("Content-Encoding", "br")
+			body = a.br
+		case acceptsEncoding(accept, "gzip"):
+			h.Set("Content-Encoding", "gzip")
+			body = a.gz
+		}
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 // contentETags computes, once at start, an ETag for every embedded file
@@ -123,11 +271,11 @@ func mergeVary(h http.Header) {
 // sibling (name.br, name.gz) the client accepts: the wasm is megabytes raw
 // and a fraction of that compressed, and compressing per request would cost
 // seconds of CPU.
-func (s *Server) serveBuilt(name, contentType string) http.HandlerFunc {
+func (s *Server) serveBuilt(name, contentType, cacheControl string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		path := s.wasmFile(name)
 		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("Cache-Control", cacheControl)
 		w.Header().Add("Vary", "Accept-Encoding")
 		accept := r.Header.Get("Accept-Encoding")
 		for _, enc := range []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {

@@ -1,27 +1,84 @@
 // boot.js starts the wasm that enhances a server-rendered page. Nothing here
 // is needed for the page to work: every control is a plain form or link
 // first. There is no service worker and no loader covering the page.
+//
+// The wasm is about 1.6 MB brotli, so it loads only where it pays (issue
+// 11): once the page is idle, or at once when the reader reaches for an
+// enhanced control (pointerdown or focus inside an element marked
+// data-kc-enhance); never under Save-Data or on a 2G connection, and on 3G
+// only on that intent. ?wasm=false turns it off (tests). html[data-wasm]
+// says where it stands: "idle" (waiting), "loading", "ready" (the
+// components took over), "off" (not loaded) or "failed".
 (function () {
   "use strict";
   var html = document.documentElement;
-  if (!("WebAssembly" in window) || new URLSearchParams(location.search).get("wasm") === "false") {
+  var conn = navigator.connection || {};
+  if (!("WebAssembly" in window) || new URLSearchParams(location.search).get("wasm") === "false" ||
+      conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g") {
     html.setAttribute("data-wasm", "off");
     return;
   }
-  var script = document.createElement("script");
-  script.src = "/wasm_exec.js";
-  script.onload = function () {
-    var go = new Go();
-    var resp = fetch("/app.wasm");
-    var started = WebAssembly.instantiateStreaming
-      ? WebAssembly.instantiateStreaming(resp, go.importObject)
-      : resp.then(function (r) { return r.arrayBuffer(); })
-          .then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
-    started.then(function (r) { go.run(r.instance); }).catch(function (err) {
-      html.setAttribute("data-wasm", "failed");
-      console.warn("kaiconn: enhancements unavailable; the page keeps working without them", err);
-    });
-  };
-  script.onerror = function () { html.setAttribute("data-wasm", "failed"); };
-  document.head.appendChild(script);
+  // The page names the built files, at content-hashed URLs cached for good
+  // (docs/assets.md).
+  var me = document.currentScript || {};
+  var data = me.dataset || {};
+  var wasmURL = data.wasm || "/app.wasm";
+  var execURL = data.wasmExec || "/wasm_exec.js";
+  var started = false;
+
+  function start() {
+    if (started) {
+      return;
+    }
+    started = true;
+    document.removeEventListener("pointerdown", onIntent, true);
+    document.removeEventListener("focusin", onIntent, true);
+    html.setAttribute("data-wasm", "loading");
+    var script = document.createElement("script");
+    script.src = execURL;
+    script.onload = function () {
+      var go = new Go();
+      var resp = fetch(wasmURL);
+      var run = WebAssembly.instantiateStreaming
+        ? WebAssembly.instantiateStreaming(resp, go.importObject)
+        : resp.then(function (r) { return r.arrayBuffer(); })
+            .then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
+      run.then(function (r) { go.run(r.instance); }).catch(function (err) {
+        html.setAttribute("data-wasm", "failed");
+        console.warn("kaiconn: enhancements unavailable; the page keeps working without them", err);
+      });
+    };
+    script.onerror = function () { html.setAttribute("data-wasm", "failed"); };
+    document.head.appendChild(script);
+  }
+
+  function onIntent(e) {
+    var t = e.target;
+    if (t && t.closest && t.closest("[data-kc-enhance]")) {
+      start();
+    }
+  }
+
+  html.setAttribute("data-wasm", "idle");
+  document.addEventListener("pointerdown", onIntent, true);
+  document.addEventListener("focusin", onIntent, true);
+  // A control focused before this script ran (autofocus, a fast reader).
+  if (document.activeElement && document.activeElement !== document.body) {
+    onIntent({ target: document.activeElement });
+  }
+  if (conn.effectiveType === "3g") {
+    return; // on intent only
+  }
+  function whenIdle() {
+    if ("requestIdleCallback" in window) {
+      window.requestIdleCallback(start, { timeout: 4000 });
+    } else {
+      setTimeout(start, 1500);
+    }
+  }
+  if (document.readyState === "complete") {
+    whenIdle();
+  } else {
+    window.addEventListener("load", whenIdle, { once: true });
+  }
 })();

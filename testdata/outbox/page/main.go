@@ -5,7 +5,11 @@
 // contains it. It exposes three functions to the page's script, each
 // returning a promise:
 //
-//	outboxRecord(ticked, receiptID, policySHA256) → receipt id
+//	outboxRecord(decisionJSON, metaJSON) → receipt id
+//
+// The test makes the decision and its receipt's metadata on the host, as
+// the server does for the settings page: the wasm carries no catalogue.
+//
 //	outboxState() → JSON {subject, alg, entries: [{id, state, attempts, prevHash, hash}]}
 //	outboxDownload() → the DownloadJSON history
 package main
@@ -14,38 +18,28 @@ import (
 	"context"
 	"encoding/json"
 	"syscall/js"
-	"time"
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/outbox"
 	"github.com/kaiconn/consent/receipt"
 )
 
 func main() {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
-	if err != nil {
-		panic(err)
-	}
 	js.Global().Set("outboxRecord", async(func(args []js.Value) (any, error) {
 		o, err := outbox.Browser(context.Background())
 		if err != nil {
 			return nil, err
 		}
-		var ticked []consent.PurposeID
-		for i := range args[0].Length() {
-			ticked = append(ticked, consent.PurposeID(args[0].Index(i).String()))
-		}
-		d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, ticked, consent.LangEn, time.Now())
-		if err != nil {
+		var d consent.Decision
+		if err := json.Unmarshal([]byte(args[0].String()), &d); err != nil {
 			return nil, err
 		}
-		return o.Record(context.Background(), d, consentreceipt.Meta{
-			ReceiptID:    args[1].String(),
-			PolicySHA256: args[2].String(),
-			Purposes:     consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn),
-		})
+		var meta consentreceipt.Meta
+		if err := json.Unmarshal([]byte(args[1].String()), &meta); err != nil {
+			return nil, err
+		}
+		return o.Record(context.Background(), d, meta)
 	}))
 	js.Global().Set("outboxState", async(func([]js.Value) (any, error) {
 		o, err := outbox.Browser(context.Background())

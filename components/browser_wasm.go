@@ -5,6 +5,7 @@ package components
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 	"syscall/js"
 
 	"github.com/kaiconn/consent/outbox"
@@ -79,51 +80,6 @@ func (jsBrowser) formState(formID string) ([]string, bool, bool) {
 	return ticked, adult.Truthy() && adult.Get("checked").Bool(), true
 }
 
-const focusable = `a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])`
-
-func (jsBrowser) trapFocus(id string) func() {
-	doc := app.Window().Get("document")
-	h := app.FuncOf(func(this app.Value, args []app.Value) any {
-		e := args[0]
-		if e.Get("key").String() != "Tab" {
-			return nil
-		}
-		box := doc.Call("getElementById", id)
-		if !box.Truthy() {
-			return nil
-		}
-		var items []app.Value
-		all := box.Call("querySelectorAll", focusable)
-		for i := 0; i < all.Length(); i++ {
-			el := all.Index(i)
-			// Controls inside a closed <details> are not reachable.
-			if el.Get("offsetParent").Truthy() || el.Get("tagName").String() == "SUMMARY" {
-				items = append(items, el)
-			}
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		first, last := items[0], items[len(items)-1]
-		active := doc.Get("activeElement")
-		inside := box.Call("contains", active).Bool()
-		switch {
-		case e.Get("shiftKey").Bool() && (!inside || active.Equal(first)):
-			e.Call("preventDefault")
-			last.Call("focus")
-		case !e.Get("shiftKey").Bool() && (!inside || active.Equal(last)):
-			e.Call("preventDefault")
-			first.Call("focus")
-		}
-		return nil
-	})
-	doc.Call("addEventListener", "keydown", h)
-	return func() {
-		doc.Call("removeEventListener", "keydown", h)
-		h.Release()
-	}
-}
-
 func (jsBrowser) focus(id string) {
 	// After the next render, so the element exists.
 	app.Window().Call("requestAnimationFrame", app.FuncOf(func(this app.Value, args []app.Value) any {
@@ -140,11 +96,6 @@ func (jsBrowser) activeID() string {
 		return ""
 	}
 	return el.Get("id").String()
-}
-
-func (jsBrowser) detailsOpen(id string) bool {
-	el := app.Window().Get("document").Call("getElementById", id)
-	return el.Truthy() && el.Get("open").Bool()
 }
 
 func (jsBrowser) saveFile(name, mime string, data []byte) {
@@ -170,3 +121,15 @@ func (jsBrowser) saveFile(name, mime string, data []byte) {
 }
 
 func (jsBrowser) deviceReceipts() bool { return outbox.Supported() }
+
+func (jsBrowser) stylesheet(name string) string {
+	base := strings.TrimSuffix(name, ".css")
+	links := app.Window().Get("document").Call("querySelectorAll", `link[rel="stylesheet"]`)
+	for i := 0; i < links.Length(); i++ {
+		href := links.Index(i).Call("getAttribute", "href").String()
+		if href == "/static/"+name || strings.HasPrefix(href, "/static/"+base+".") && strings.HasSuffix(href, ".css") {
+			return href
+		}
+	}
+	return "/static/" + name
+}

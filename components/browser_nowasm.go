@@ -26,13 +26,13 @@ func (f *fakeBrowser) deliver(m BridgeMessage) { f.delivered = append(f.delivere
 func (f *fakeBrowser) formState(string) ([]string, bool, bool) {
 	return nil, false, false
 }
-func (f *fakeBrowser) trapFocus(string) func() { return func() {} }
-func (f *fakeBrowser) focus(id string)         { f.focused = append(f.focused, id) }
-func (f *fakeBrowser) activeID() string        { return "" }
-func (f *fakeBrowser) detailsOpen(string) bool { return false }
+func (f *fakeBrowser) focus(id string)  { f.focused = append(f.focused, id) }
+func (f *fakeBrowser) activeID() string { return "" }
 
 func (f *fakeBrowser) saveFile(name, _ string, data []byte) {
 	f.saved = append(f.saved, name+":"+string(data))
 }
 
 func (f *fakeBrowser) deviceReceipts() bool { return !f.noOutbox }
+
+func (f *fakeBrowser) stylesheet(name string) string { return "/static/" + name }

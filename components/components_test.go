@@ -1,0 +1,34 @@
+package components
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// The wasm takes over exactly the pages a component renders; the others
+// (the gate, the banner, the permission pages, the console) never load it.
+func TestWhichPagesTheWasmEnhances(t *testing.T) {
+	for _, tt := range []struct {
+		path, surface string
+		enhanced      bool
+	}{
+		{"/privacy", "privacy", true},
+		{"/privacy/collected", "lists", true},
+		{"/privacy/shared", "lists", true},
+		{"/settings/privacy", "settings", true},
+		{"/consent", "gate", false},
+		{"/consent/done", "gate", false},
+		{"/banner", "banner", false},
+		{"/permission/camera", "permission", false},
+		{"/admin", "admin", false},
+		{"/privacy/cookies", "", false},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			assert.Equal(t, tt.enhanced, Enhances(tt.path))
+			if tt.surface != "" {
+				assert.Equal(t, tt.enhanced, EnhancesSurface(tt.surface))
+			}
+		})
+	}
+}

@@ -107,23 +107,24 @@ func (s *Server) newBanner() (*banner, error) {
 
 // bannerTokens are the properties of the first layer's shadow root: each
 // private property (--_xx, what embed.js's rules use) takes the first of
-// the public --kc-* properties the site set on <kaiconn-banner>
-// (docs/banner.md, "Theming"; the older names after the newer), else the
-// token's value in tokens.css, light or dark.
+// the public --kc-* properties set on <kaiconn-banner> or inherited from the
+// page (docs/banner.md, "Theming"), else the token's value in tokens.css,
+// light or dark. The banner's own older names come first: a site sets them
+// for the banner alone, so they win over a token its page may define.
 var bannerTokens = []struct {
 	private string
 	public  []string
 	token   string
 }{
 	{"--_bg", []string{"--kc-bg"}, "--kc-bg"},
-	{"--_fg", []string{"--kc-text", "--kc-fg"}, "--kc-text"},
-	{"--_mu", []string{"--kc-text-2", "--kc-muted"}, "--kc-text-2"},
+	{"--_fg", []string{"--kc-fg", "--kc-text"}, "--kc-text"},
+	{"--_mu", []string{"--kc-muted", "--kc-text-2"}, "--kc-text-2"},
 	{"--_sf", []string{"--kc-surface"}, "--kc-surface"},
-	{"--_ln", []string{"--kc-border", "--kc-line"}, "--kc-border"},
-	{"--_bb", []string{"--kc-accent", "--kc-btn-bg"}, "--kc-accent"},
-	// A site that sets only the accent keeps it on hover.
-	{"--_bh", []string{"--kc-accent-hover", "--kc-accent", "--kc-btn-bg"}, "--kc-accent-hover"},
-	{"--_bf", []string{"--kc-accent-text", "--kc-btn-fg"}, "--kc-accent-text"},
+	{"--_ln", []string{"--kc-line", "--kc-border"}, "--kc-border"},
+	{"--_bb", []string{"--kc-btn-bg", "--kc-accent"}, "--kc-accent"},
+	// A site that sets only the button colour keeps it on hover.
+	{"--_bh", []string{"--kc-btn-bg", "--kc-accent-hover", "--kc-accent"}, "--kc-accent-hover"},
+	{"--_bf", []string{"--kc-btn-fg", "--kc-accent-text"}, "--kc-accent-text"},
 	{"--_fo", []string{"--kc-focus"}, "--kc-focus"},
 	{"--_sh", []string{"--kc-shadow-sheet"}, "--kc-shadow-sheet"},
 }

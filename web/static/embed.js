@@ -24,11 +24,11 @@
     "font-size:var(--_fs);line-height:1.6;font-family:var(--_fc)}.kc:lang(en){font-family:var(--_fl)}" +
     ".in{max-width:var(--kc-max-width,60em);margin:0 auto;padding:1em 1em 0}" +
     "h2{font-size:1.125em;line-height:1.35;margin:0 0 .5em}p{margin:0 0 .75em}" +
-    "a{color:var(--_bb);text-decoration:underline;text-underline-offset:.18em;display:inline-flex;align-items:center;min-height:var(--_tg)}" +
+    "a{color:var(--_bb);text-decoration:underline;text-underline-offset:.18em;padding:.85em 0}" +
     ".g{padding:.5em .75em;border-left:3px solid var(--_bb);background:var(--_sf);color:var(--_mu)}" +
     ".a{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(9em,100%),1fr));gap:.5em;padding:.75em 0 1em}" +
     "@media (max-width:600px){.a{grid-template-columns:repeat(3,minmax(0,1fr))}}" +
-    "button{min-height:var(--_tg);min-width:var(--_tg);padding:.5em .75em;font:inherit;font-weight:600;line-height:1.35;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--_ra)}" +
+    "button{min-height:var(--_tg);min-width:var(--_tg);padding:.5em .25em;font:inherit;font-weight:600;line-height:1.35;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--_ra)}" +
     "button:hover{background:var(--_bh);border-color:var(--_bh)}" +
     "button:focus-visible,a:focus-visible{outline:3px solid var(--_fo);outline-offset:2px}";
   var w = window, doc = document, root = doc.documentElement;
@@ -572,7 +572,7 @@
       var m = e.data;
       if (!m || m.kc !== 1) return;
       if (m.type === "size") {
-        frameEl.style.height = Math.min(Math.max(m.height | 0, 48), Math.floor(w.innerHeight * 0.9)) + "px";
+        frameEl.style.height = Math.min(Math.max(m.height | 0, 48), Math.floor(w.innerHeight * 0.75)) + "px";
       } else if (m.type === "decision") {
         var next = parseOne(String(m.cookie));
         if (!next) return;

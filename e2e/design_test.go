@@ -206,3 +206,44 @@ func TestDesignScreenshots(t *testing.T) {
 		}
 	}
 }
+
+// foreignTextJS lists text in the other language than the one it is
+// marked with: Chinese characters whose nearest lang is not zh, or on a
+// Chinese page an English phrase (three words or more) whose nearest lang
+// is not en. Names and technical terms (SDK, IMEI, Bugly) and literals
+// quoted as such (「kaiconn admin add」, a command) are left alone, as WCAG
+// 3.1.2 allows.
+const foreignTextJS = `(() => {
+  const out = [];
+  const han = /\p{Script=Han}+/u, phrase = /[A-Za-z][a-z]+(?: [A-Za-z]?[a-z]+){2,}/;
+  const roots = [document.body];
+  const host = document.querySelector("kaiconn-banner");
+  if (host && host.shadowRoot) roots.push(host.shadowRoot);
+  for (const root of roots) {
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest("script, style, pre")) continue;
+      const marked = el.closest("[lang]");
+      const lang = marked ? marked.lang : (root.host ? "" : document.documentElement.lang);
+      const text = n.textContent;
+      if (!lang.startsWith("zh") && han.test(text)) out.push(lang + ": " + text.trim().slice(0, 40));
+      if (lang.startsWith("zh") && phrase.test(text.replace(/「[^」]*」/g, ""))) out.push(lang + ": " + text.trim().slice(0, 40));
+    }
+  }
+  return out;
+})()`
+
+// Every fragment in the other language carries its lang (WCAG 3.1.2), on
+// every surface, in both languages.
+func TestDesignLanguageOfParts(t *testing.T) {
+	site := startConsole(t)
+	for _, s := range designSurfaces() {
+		for _, l := range []string{"zh-Hans", "en"} {
+			t.Run(s.name+"/"+l, func(t *testing.T) {
+				ctx := openSurface(t, site, s, l, 1280, 800, "light", false)
+				assert.Empty(t, eval[[]string](t, ctx, foreignTextJS))
+			})
+		}
+	}
+}

@@ -127,6 +127,12 @@ func TestDesignTargets(t *testing.T) {
 				ctx := openSurface(t, site, s, l, 360, 740, "light", true)
 				assert.Empty(t, eval[[]string](t, ctx, targetsJS))
 				assert.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 360, "no sideways scrolling")
+				if s.name == "privacy" {
+					// The wasm's Print shares its row of the toolbar.
+					assert.True(t, eval[bool](t, ctx, `(() => { const p = document.querySelector(".kc-tools .kc-print"); if (!p) return false;
+						const r = p.getBoundingClientRect();
+						return [...p.parentElement.children].some(o => o !== p && Math.abs(o.getBoundingClientRect().top - r.top) < 1); })()`), "Print alone on a line")
+				}
 			})
 		}
 	}

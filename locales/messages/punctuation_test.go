@@ -16,15 +16,6 @@ import (
 // ones look cramped and break the line in the wrong places.
 var halfWidthByCJK = regexp.MustCompile(`[\p{Han}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}][,:;()!?]|[,:;()!?][\p{Han}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}]`)
 
-// notYetFixed are message files whose punctuation is fixed on another
-// branch.
-// TODO(i11-gatejs, i9-settings): drop both once those branches, which fix
-// these files, are merged; the test then covers every zh-Hans file.
-var notYetFixed = map[string]bool{
-	"gate.zh-Hans.toml":     true,
-	"settings.zh-Hans.toml": true,
-}
-
 // Every Chinese UI string uses full-width punctuation next to Chinese text.
 func TestChinesePunctuation(t *testing.T) {
 	files, err := fs.Glob(FS, "*.zh-Hans.toml")
@@ -32,9 +23,6 @@ func TestChinesePunctuation(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, name := range files {
 		t.Run(name, func(t *testing.T) {
-			if notYetFixed[name] {
-				t.Skip("fixed on its own branch (TODO above)")
-			}
 			var msgs map[string]any
 			data, err := fs.ReadFile(FS, name)
 			require.NoError(t, err)

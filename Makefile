@@ -167,8 +167,8 @@ bench: ## run the benchmarks (they report, never fail) and write docs/measuremen
 
 # The README's pictures of the console, taken by a browser test from a
 # seeded data set; Chinese needs a CJK font (Debian: fonts-noto-cjk).
-screenshots: ## write docs/screenshots/admin-*.png from the console (chromium, fonts-noto-cjk)
-	$(GO) test ./e2e -run '^TestAdminScreenshots$$' -screenshots -count=1
+screenshots: ## write docs/screenshots/*.png: the console and the design's surfaces (chromium, fonts-noto-cjk)
+	$(GO) test ./e2e -run '^(TestAdminScreenshots|TestDesignScreenshots)$$' -screenshots -count=1 -timeout 20m
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)
 	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.* .bench.txt

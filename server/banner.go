@@ -36,6 +36,12 @@ const (
 // second request before it can gate anything.
 const embedConfigMarker = "/*KC_CONFIG*/null"
 
+// embedTokensMarker is replaced in web/static/embed.js by the design
+// tokens the first layer uses (bannerTokenCSS): the shadow root cannot link
+// tokens.css across origins, and inlining them here keeps tokens.css their
+// one source.
+const embedTokensMarker = `/*KC_TOKENS*/""`
+
 // banner serves the website's cookie banner: /embed.js, the server-rendered
 // banner page that works without any script, its form posts and the demo
 // host page.
@@ -77,10 +83,156 @@ func (s *Server) newBanner() (*banner, error) {
 	if !bytes.Contains(src, []byte(embedConfigMarker)) {
 		return nil, fmt.Errorf("embed.js: the config marker %q is missing", embedConfigMarker)
 	}
+	if !bytes.Contains(src, []byte(embedTokensMarker)) {
+		return nil, fmt.Errorf("embed.js: the tokens marker %q is missing", embedTokensMarker)
+	}
+	tokens, err := web.Static.ReadFile("static/tokens.css")
+	if err != nil {
+		return nil, err
+	}
+	css, err := bannerTokenCSS(tokens)
+	if err != nil {
+		return nil, fmt.Errorf("tokens.css: %w", err)
+	}
+	quoted, err := json.Marshal(css)
+	if err != nil {
+		return nil, err
+	}
+	src = bytes.Replace(src, []byte(embedTokensMarker), quoted, 1)
 	b.embed = compactJS(bytes.Replace(src, []byte(embedConfigMarker), b.config, 1))
 	sum := sha256.Sum256(b.embed)
 	b.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 	return b, nil
+}
+
+// bannerTokens are the properties of the first layer's shadow root: each
+// private property (--_xx, what embed.js's rules use) takes the first of
+// the public --kc-* properties set on <kaiconn-banner> or inherited from the
+// page (docs/banner.md, "Theming"), else the token's value in tokens.css,
+// light or dark. The banner's own older names come first: a site sets them
+// for the banner alone, so they win over a token its page may define.
+var bannerTokens = []struct {
+	private string
+	public  []string
+	token   string
+}{
+	{"--_bg", []string{"--kc-bg"}, "--kc-bg"},
+	{"--_fg", []string{"--kc-fg", "--kc-text"}, "--kc-text"},
+	{"--_mu", []string{"--kc-muted", "--kc-text-2"}, "--kc-text-2"},
+	{"--_sf", []string{"--kc-surface"}, "--kc-surface"},
+	{"--_ln", []string{"--kc-line", "--kc-border"}, "--kc-border"},
+	{"--_bb", []string{"--kc-btn-bg", "--kc-accent"}, "--kc-accent"},
+	// A site that sets only the button colour keeps it on hover.
+	{"--_bh", []string{"--kc-btn-bg", "--kc-accent-hover", "--kc-accent"}, "--kc-accent-hover"},
+	{"--_bf", []string{"--kc-btn-fg", "--kc-accent-text"}, "--kc-accent-text"},
+	{"--_fo", []string{"--kc-focus"}, "--kc-focus"},
+	{"--_sh", []string{"--kc-shadow-sheet"}, "--kc-shadow-sheet"},
+}
+
+// bannerShapeTokens do not change with the scheme.
+var bannerShapeTokens = []struct {
+	private string
+	public  []string
+	value   func(t map[string]string) string
+}{
+	{"--_ra", []string{"--kc-radius"}, func(t map[string]string) string { return t["--kc-radius"] }},
+	{"--_rl", []string{"--kc-radius-lg"}, func(t map[string]string) string { return t["--kc-radius-lg"] }},
+	{"--_tg", []string{"--kc-target"}, func(t map[string]string) string { return t["--kc-target"] }},
+	// rem would follow the site's root size (often 10 px); the layer's
+	// text must not shrink below 16 px.
+	{"--_fs", []string{"--kc-font-size"}, func(map[string]string) string { return "16px" }},
+	{"--_fc", []string{"--kc-font"}, func(t map[string]string) string { return t["--kc-font-cjk"] }},
+	{"--_fl", []string{"--kc-font"}, func(t map[string]string) string { return t["--kc-font-latin"] + ", " + t["--kc-font-cjk"] }},
+}
+
+// bannerTokenCSS builds the custom-property defaults of the first layer's
+// shadow root from tokens.css: the light values on :host, the dark ones
+// under prefers-color-scheme (unless the host says data-theme=light) and
+// under data-theme=dark, as tokens.css does for :root.
+func bannerTokenCSS(tokensCSS []byte) (string, error) {
+	light, err := cssBlock(tokensCSS, ":root {")
+	if err != nil {
+		return "", err
+	}
+	dark, err := cssBlock(tokensCSS, `:root[data-theme="dark"] {`)
+	if err != nil {
+		return "", err
+	}
+	decls := func(vals map[string]string) (string, error) {
+		var b strings.Builder
+		for _, t := range bannerTokens {
+			v, ok := vals[t.token]
+			if !ok {
+				return "", fmt.Errorf("token %s is missing", t.token)
+			}
+			b.WriteString(t.private + ":" + varChain(t.public, v) + ";")
+		}
+		return b.String(), nil
+	}
+	l, err := decls(light)
+	if err != nil {
+		return "", err
+	}
+	d, err := decls(dark)
+	if err != nil {
+		return "", err
+	}
+	var shape strings.Builder
+	for _, t := range bannerShapeTokens {
+		v := t.value(light)
+		if strings.TrimSpace(v) == "" || strings.HasPrefix(v, ",") {
+			return "", fmt.Errorf("token for %s is missing", t.private)
+		}
+		shape.WriteString(t.private + ":" + varChain(t.public, v) + ";")
+	}
+	return ":host{" + l + shape.String() + "}" +
+		"@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){" + d + "}}" +
+		":host([data-theme=dark]){" + d + "}", nil
+}
+
+// varChain is var(--a,var(--b,fallback)).
+func varChain(names []string, fallback string) string {
+	out := fallback
+	for i := len(names) - 1; i >= 0; i-- {
+		out = "var(" + names[i] + "," + out + ")"
+	}
+	return out
+}
+
+// cssBlock reads the custom properties of the first rule of css whose
+// selector starts with sel: enough of CSS for tokens.css, which is only
+// such rules.
+func cssBlock(css []byte, sel string) (map[string]string, error) {
+	src := string(css)
+	for {
+		i := strings.Index(src, "/*")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(src[i+2:], "*/")
+		if j < 0 {
+			return nil, fmt.Errorf("an unclosed comment")
+		}
+		src = src[:i] + src[i+2+j+2:]
+	}
+	start := strings.Index(src, sel)
+	if start < 0 {
+		return nil, fmt.Errorf("no rule %q", sel)
+	}
+	body := src[start+len(sel):]
+	end := strings.Index(body, "}")
+	if end < 0 {
+		return nil, fmt.Errorf("rule %q is not closed", sel)
+	}
+	vals := map[string]string{}
+	for _, d := range strings.Split(body[:end], ";") {
+		name, value, ok := strings.Cut(strings.TrimSpace(d), ":")
+		if !ok || !strings.HasPrefix(name, "--kc-") {
+			continue
+		}
+		vals[strings.TrimSpace(name)] = strings.Join(strings.Fields(value), " ")
+	}
+	return vals, nil
 }
 
 // compactJS drops what a browser does not need from embed.js: indentation

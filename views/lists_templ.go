@@ -434,7 +434,7 @@ func List(p lists.Page, l *lang.Localizer) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = PolicyTree(p.Body).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = PolicyTree(p.Body, p.Lang).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -572,7 +572,7 @@ func Privacy(p policyview.Page, l *lang.Localizer) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Body != nil {
-			templ_7745c5c3_Err = PolicyTree(p.Body).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = PolicyTree(p.Body, p.Lang).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -599,11 +599,11 @@ func Privacy(p policyview.Page, l *lang.Localizer) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = PolicyTree(r.Left).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = PolicyTree(r.Left, p.Lang).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = PolicyTree(r.Right).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = PolicyTree(r.Right, p.Lang).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

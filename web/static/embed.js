@@ -13,18 +13,23 @@
   var QUEUE = "kc_consent_queue";
   // v1.<policy version>.<granted ids joined by _>.<unix s>.<receipt uuid>.<mac>
   var FORMAT = /^v1\.(\d{4}-(?:0[1-9]|1[0-2]))\.([a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)\.([1-9][0-9]{0,10})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
-  // The first layer's style: every colour, the font, the radius and the
-  // width come from custom properties the site may set on <kaiconn-banner>.
-  var CSS = ":host{all:initial;display:block;position:fixed;left:0;right:0;bottom:0;z-index:2147483647;" +
-    "--_bg:var(--kc-bg,#fff);--_fg:var(--kc-fg,#1b1b1f);--_mu:var(--kc-muted,#55565c);--_ln:var(--kc-line,#c9cad1);--_bb:var(--kc-btn-bg,#1f4fa3);--_bf:var(--kc-btn-fg,#fff);--_fo:var(--kc-focus,#f0a500)}" +
-    "@media (prefers-color-scheme:dark){:host(:not([data-theme=light])){--_bg:var(--kc-bg,#1c1d21);--_fg:var(--kc-fg,#ececf1);--_mu:var(--kc-muted,#b4b5bd);--_ln:var(--kc-line,#45464d);--_bb:var(--kc-btn-bg,#8fb3ff);--_bf:var(--kc-btn-fg,#10131a)}}" +
-    ":host([data-theme=dark]){--_bg:var(--kc-bg,#1c1d21);--_fg:var(--kc-fg,#ececf1);--_mu:var(--kc-muted,#b4b5bd);--_ln:var(--kc-line,#45464d);--_bb:var(--kc-btn-bg,#8fb3ff);--_bf:var(--kc-btn-fg,#10131a)}" +
-    ".kc{box-sizing:border-box;max-height:90vh;overflow:auto;background:var(--_bg);color:var(--_fg);border-top:1px solid var(--_ln);box-shadow:0 -2px 12px rgb(0 0 0/.12);" +
-    "font:var(--kc-font-size,15px)/1.5 var(--kc-font,system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif)}" +
-    ".in{max-width:var(--kc-max-width,60em);margin:0 auto;padding:1em 1.25em}" +
-    "h2{font-size:1.1em;margin:0 0 .4em}p{margin:0 0 .6em}a{color:inherit;text-decoration:underline}" +
-    ".g{padding:.4em .6em;border-left:3px solid var(--_bb);color:var(--_mu)}.a{display:flex;flex-wrap:wrap;gap:.6em}" +
-    "button{flex:1 1 10em;min-height:44px;padding:.55em 1em;font:inherit;font-weight:600;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--kc-radius,.4em)}" +
+  // The first layer's style. The server replaces the marker with the
+  // design tokens (tokens.css) as the defaults of private properties on
+  // :host, light and dark; each takes the --kc-* property the site set on
+  // <kaiconn-banner> first (docs/banner.md, "Theming"). The three buttons
+  // share one rule: one size, one colour, no choice nudged.
+  var CSS = /*KC_TOKENS*/"" +
+    ":host{all:initial;display:block;position:fixed;left:0;right:0;bottom:0;z-index:2147483647}" +
+    ".kc{box-sizing:border-box;max-height:90vh;overflow:auto;background:var(--_bg);color:var(--_fg);border-top:1px solid var(--_ln);border-radius:var(--_rl) var(--_rl) 0 0;box-shadow:var(--_sh);" +
+    "font-size:var(--_fs);line-height:1.6;font-family:var(--_fc)}.kc:lang(en){font-family:var(--_fl)}" +
+    ".in{max-width:var(--kc-max-width,60em);margin:0 auto;padding:1em 1em 0}" +
+    "h2{font-size:1.125em;line-height:1.35;margin:0 0 .5em}p{margin:0 0 .75em}" +
+    "a{color:var(--_bb);text-decoration:underline;text-underline-offset:.18em;padding:.85em 0}" +
+    ".g{padding:.5em .75em;border-left:3px solid var(--_bb);background:var(--_sf);color:var(--_mu)}" +
+    ".a{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(9em,100%),1fr));gap:.5em;padding:.75em 0 1em}" +
+    "@media (max-width:600px){.a{grid-template-columns:repeat(3,minmax(0,1fr))}}" +
+    "button{min-height:var(--_tg);min-width:var(--_tg);padding:.5em .25em;font:inherit;font-weight:600;line-height:1.35;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--_ra)}" +
+    "button:hover{background:var(--_bh);border-color:var(--_bh)}" +
     "button:focus-visible,a:focus-visible{outline:3px solid var(--_fo);outline-offset:2px}";
   var w = window, doc = document, root = doc.documentElement;
 
@@ -567,7 +572,7 @@
       var m = e.data;
       if (!m || m.kc !== 1) return;
       if (m.type === "size") {
-        frameEl.style.height = Math.min(Math.max(m.height | 0, 48), Math.floor(w.innerHeight * 0.9)) + "px";
+        frameEl.style.height = Math.min(Math.max(m.height | 0, 48), Math.floor(w.innerHeight * 0.75)) + "px";
       } else if (m.type === "decision") {
         var next = parseOne(String(m.cookie));
         if (!next) return;

@@ -145,10 +145,12 @@ fuzz: ## run each fuzz target for FUZZTIME (10s)
 bench: ## run the benchmarks (they report, never fail)
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 
-# The README's pictures of the console, taken by a browser test from a
-# seeded data set; Chinese needs a CJK font (Debian: fonts-noto-cjk).
-screenshots: ## write docs/screenshots/admin-*.png from the console (chromium, fonts-noto-cjk)
-	$(GO) test ./e2e -run '^TestAdminScreenshots$$' -screenshots -count=1
+# The gallery of every surface and state (docs/screenshots/README.md) and
+# the README's pictures of the console, taken by browser tests from a
+# seeded data set; Chinese needs a CJK font (Debian: fonts-noto-cjk). Not
+# part of make test: the pictures change with every run.
+screenshots: ## write the gallery docs/screenshots/*.png and its README.md (chromium, fonts-noto-cjk)
+	$(GO) test ./e2e -run '^(TestScreenshots|TestAdminScreenshots)$$' -screenshots -count=1 -timeout 20m
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)
 	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.*

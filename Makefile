@@ -104,9 +104,9 @@ web/.brotli-quality:
 web/wasm_exec.js: $(WASM_EXEC)
 	cp $< $@
 
-generate: ## regenerate templ code (*_templ.go) and the README's layout table
+generate: ## regenerate templ code (*_templ.go) and the generated parts of docs/development.md
 	$(GO) tool templ generate -path .
-	$(GO) test ./hygiene -run '^TestLayoutTable$$' -update
+	$(GO) test ./hygiene -run '^(TestLayoutTable|TestMakeHelp)$$' -update
 
 # deps installs what the tests need and a new machine lacks: Debian's
 # chromium for the browser tests and PostgreSQL for the store contract tests.

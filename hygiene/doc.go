@@ -13,7 +13,9 @@
 // against everything its code depends on, directly or not, in the server
 // build and in the wasm build; tests may import more, except in a package
 // that holds only tests, whose tests are its code. TestLayoutTable keeps the
-// README's layout table equal to the first sentence of each doc.
+// layout table of docs/development.md equal to the first sentence of each
+// doc, and TestLinks keeps every relative link of the docs pointing at a
+// file and heading that exist.
 //
 // It looks at the module from outside, through the go command.
 //

@@ -14,31 +14,51 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's layout table (make generate)")
+var update = flag.Bool("update", false, "rewrite the generated sections of docs/development.md (make generate)")
 
-const (
-	layoutBegin = "<!-- layout:begin -->"
-	layoutEnd   = "<!-- layout:end -->"
-)
+// developmentPage holds the sections generated from the code: the layout
+// table and the list of make targets.
+const developmentPage = "docs/development.md"
 
-// The README's layout table is the first sentence of each package's doc,
-// so the two cannot disagree; make generate rewrites it.
+// The layout table is the first sentence of each package's doc, so the two
+// cannot disagree; make generate rewrites it.
 func TestLayoutTable(t *testing.T) {
 	root := moduleRoot(t)
-	readme := filepath.Join(root, "README.md")
-	have, err := os.ReadFile(readme)
+	generatedSection(t, filepath.Join(root, developmentPage), "layout", layoutTable(t, root))
+}
+
+// The list of make targets is make help's output, so a target added to the
+// Makefile shows up in the docs.
+func TestMakeHelp(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	root := moduleRoot(t)
+	cmd := exec.Command("make", "--no-print-directory", "-s", "help")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	require.NoError(t, err, "make help")
+	generatedSection(t, filepath.Join(root, developmentPage), "make-help", "```\n"+string(out)+"```\n")
+}
+
+// generatedSection checks that file holds content between the markers
+// <!-- name:begin --> and <!-- name:end -->, or writes it there under
+// -update.
+func generatedSection(t *testing.T, file, name, content string) {
+	t.Helper()
+	begin, end := "<!-- "+name+":begin -->", "<!-- "+name+":end -->"
+	have, err := os.ReadFile(file)
 	require.NoError(t, err)
-	begin := bytes.Index(have, []byte(layoutBegin))
-	end := bytes.Index(have, []byte(layoutEnd))
-	require.True(t, begin >= 0 && end > begin, "README.md needs %s and %s around the layout table", layoutBegin, layoutEnd)
-	table := layoutTable(t, root)
-	want := slices.Concat(have[:begin+len(layoutBegin)], []byte("\n"+table), have[end:])
+	b := bytes.Index(have, []byte(begin))
+	e := bytes.Index(have, []byte(end))
+	require.True(t, b >= 0 && e > b, "%s needs %s and %s around its generated section", file, begin, end)
 	if *update {
-		require.NoError(t, os.WriteFile(readme, want, 0o644))
+		want := slices.Concat(have[:b+len(begin)], []byte("\n"+content), have[e:])
+		require.NoError(t, os.WriteFile(file, want, 0o644))
 		return
 	}
-	got := string(have[begin+len(layoutBegin) : end])
-	require.Equal(t, "\n"+table, got, "the README's layout table is stale: run make generate")
+	got := string(have[b+len(begin) : e])
+	require.Equal(t, "\n"+content, got, "%s: the %s section is stale: run make generate", file, name)
 }
 
 // layoutTable is a markdown table of every package and the first sentence

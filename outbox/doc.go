@@ -11,8 +11,8 @@
 //
 // The package builds for the browser (wasm: IndexedDB, WebCrypto, Web Locks,
 // fetch; see browser_wasm.go) and for the host, where tests run it with a
-// MemStore, an in-memory signer and net/http. See the README, "The browser
-// outbox". It speaks to the server only over the receipt API.
+// MemStore, an in-memory signer and net/http. Its contract is docs/outbox.md.
+// It speaks to the server only over the receipt API.
 //
 // Must not import: server, api, store, components, views,
 // modernc.org/sqlite, github.com/jackc/pgx, github.com/a-h/templ.

@@ -32,13 +32,15 @@ func Decode(data []byte) (*Signed, error) {
 // server hashes, stores and countersigns: Decode computes them anyway, and
 // canonicalising is the costliest step of taking a receipt in.
 func DecodeCanonical(data []byte) (*Signed, []byte, error) {
-	if !json.Valid(data) {
-		return nil, nil, errs.New(errs.Invalid, "body: not valid JSON")
-	}
 	// JCS refuses duplicate member names, which encoding/json would silently
 	// resolve to the last one: a signer and a verifier could then disagree.
+	// It also refuses what is not JSON at all; only then is the body parsed
+	// a second time, to say which of the two it is.
 	canon, err := jcs.Transform(data)
 	if err != nil {
+		if !json.Valid(data) {
+			return nil, nil, errs.New(errs.Invalid, "body: not valid JSON")
+		}
 		return nil, nil, errs.New(errs.Invalid, "body: cannot be canonicalised (RFC 8785): %s", jcsReason(err))
 	}
 	var tree any

@@ -38,6 +38,10 @@ const checkpointEvery = 200 * time.Millisecond
 // touches stay in memory instead of being read back from the WAL.
 const writerCache = 32 << 10
 
+// readerMmap is how much of the database file each reader maps, in bytes.
+// It is address space, not memory: pages are shared with the OS cache.
+const readerMmap = 256 << 20
+
 // readersIdle is how many reading connections stay open between reads.
 const readersIdle = 32
 
@@ -115,7 +119,10 @@ func Open(path string) (*DB, error) {
 
 	// query_only guards against a write slipping onto a reader, which
 	// would bypass the single writer that keeps chains linear.
-	read, err := sql.Open("sqlite", path+"?"+pragmas("query_only(1)"))
+	// Readers map the file rather than pread each page: the chain-head
+	// look-up that precedes every append is then a memory read, not a
+	// system call per page.
+	read, err := sql.Open("sqlite", path+"?"+pragmas("query_only(1)", "mmap_size("+strconv.Itoa(readerMmap)+")"))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

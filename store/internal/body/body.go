@@ -2,10 +2,11 @@ package body
 
 import (
 	"bytes"
-	"compress/flate"
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // Codecs a stored body may be encoded with.
@@ -38,7 +39,7 @@ const Dictionary1 = `"consentType":"separate-consent","dataCategories":["recipie
 var dict1 = []byte(Dictionary1)
 
 var writers = sync.Pool{New: func() any {
-	w, err := flate.NewWriterDict(nil, flate.DefaultCompression, dict1)
+	w, err := flate.NewWriterDict(nil, 5, dict1)
 	if err != nil {
 		panic(err) // Only an invalid level fails.
 	}

@@ -65,3 +65,24 @@ func TestUnpackErrors(t *testing.T) {
 		assert.ErrorContains(t, err, "unknown codec 7")
 	})
 }
+
+// Packing runs once per stored receipt, inside the request that stores it.
+func BenchmarkPack(b *testing.B) {
+	in := storetest.RealisticRecord(storetest.NewDevice(), receipt.NewSubject(), nil).Body
+	var n int
+	for b.Loop() {
+		stored, _ := body.Pack(in)
+		n = len(stored)
+	}
+	b.ReportMetric(float64(n), "bytes")
+	b.ReportMetric(float64(len(in)), "in-bytes")
+}
+
+func BenchmarkUnpack(b *testing.B) {
+	stored, codec := body.Pack(storetest.RealisticRecord(storetest.NewDevice(), receipt.NewSubject(), nil).Body)
+	for b.Loop() {
+		if _, err := body.Unpack(stored, codec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -137,4 +140,44 @@ func TestAccessibilityMatrix(t *testing.T) {
 			})
 		})
 	}
+}
+
+// faultyPage has one fault of each kind the matrix's checks look for: grey
+// text on grey, a button without a name, a small button, a link alone in
+// a list item; and what they must let pass: a link in a sentence, a
+// checkbox whose label is a finger's size, the off-page skip link.
+const faultyPage = `<!doctype html><html lang="en"><head><title>Faults</title></head><body>
+<a class="skip" href="#main" style="position:absolute;left:-999px">Skip</a>
+<main id="main"><h1>Faults</h1>
+<p id="grey" style="color:#777;background:#888">Grey on grey.</p>
+<button id="nameless"></button>
+<button id="small" style="width:30px;height:30px;padding:0">S</button>
+<p>Read the <a href="#p" id="inline">policy</a> first.</p>
+<ul><li><a href="#a" id="alone">Alone</a></li></ul>
+<label style="display:block;min-height:48px"><input type="checkbox" id="big"> Big label</label>
+</main></body></html>`
+
+func openFaultyPage(t *testing.T) context.Context {
+	t.Helper()
+	ctx := newTab(t)
+	do(t, ctx, chromedp.Navigate("data:text/html;charset=utf-8,"+url.PathEscape(faultyPage)), chromedp.WaitVisible(chromedp.ID("small")))
+	layout{360, 740, false}.apply(t, ctx)
+	return ctx
+}
+
+// The accessibility check can fail: on a page with known faults it
+// reports each, with its rule and selector.
+func TestAccessibilityCheckFinds(t *testing.T) {
+	ctx := openFaultyPage(t)
+	eval[bool](t, ctx, axeScript(t)+";true")
+	tags, err := json.Marshal(axeTags)
+	require.NoError(t, err)
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[axeReport](axeViolations+`(`+string(tags)+`)`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	var found []string
+	for _, f := range res.Violations {
+		found = append(found, f.Rule+" "+f.Target)
+	}
+	assert.Contains(t, found, "color-contrast #grey")
+	assert.Contains(t, found, "button-name #nameless")
 }

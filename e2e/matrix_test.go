@@ -53,8 +53,9 @@ func (v view) name() string { return v.Surface + "/" + v.State }
 // journey brings a fresh browser context through its views.
 type journey struct {
 	name string
-	// wasm journeys' pages load the wasm: they run twice, with
-	// ?wasm=false and after the wasm has taken over.
+	// wasm journeys have pages that may load the wasm: they run twice,
+	// with ?wasm=false and with the wasm allowed (waiting until it has
+	// taken over the pages that load it).
 	wasm bool
 	walk func(w *walker)
 }
@@ -102,13 +103,23 @@ func (w *walker) open(target, css string) {
 }
 
 // at waits for the wasm where it runs, then hands the view to the check.
-func (w *walker) at(v view, wasmPage bool) {
+// Whether a page loads the wasm is the page's to say (boot.js): the run
+// only allows it or not.
+func (w *walker) at(v view) {
 	w.t.Helper()
-	v.Wasm = w.wasm && wasmPage
-	if v.Wasm {
-		do(w.t, w.ctx, waitWasm())
-	}
+	v.Wasm = w.enhanced()
 	w.check(w, v)
+}
+
+// enhanced waits until the wasm has taken over the page where the run
+// allows it and the page loads it, and says whether it has.
+func (w *walker) enhanced() bool {
+	w.t.Helper()
+	if !w.wasm || !eval[bool](w.t, w.ctx, `!!document.querySelector('script[src*="boot.js"]')`) {
+		return false
+	}
+	do(w.t, w.ctx, waitWasm())
+	return true
 }
 
 // click clicks css and waits until then is visible.
@@ -137,72 +148,70 @@ var journeys = []journey{
 	{name: "gate", wasm: true, walk: func(w *walker) {
 		app := w.env.app
 		w.open(w.url(app, "/consent"), "#kc-disagree")
-		w.at(view{Surface: "gate", State: "first-ask", Path: "/consent"}, true)
+		w.at(view{Surface: "gate", State: "first-ask", Path: "/consent"})
 		// The checks may have opened it already: a click would close it.
 		if !eval[bool](w.t, w.ctx, `document.getElementById("kc-gate-choices").open`) {
 			w.click("#kc-gate-choices-summary", "#kc-p-push")
 		}
-		w.at(view{Surface: "gate", State: "choices-open", Path: "/consent", GalleryOnly: true, Scroll: "#kc-gate-choices"}, true)
+		w.at(view{Surface: "gate", State: "choices-open", Path: "/consent", GalleryOnly: true, Scroll: "#kc-gate-choices"})
 		do(w.t, w.ctx, chromedp.Click(chromedp.ID("kc-p-push"), chromedp.NodeVisible))
 		do(w.t, w.ctx, chromedp.Click(chromedp.ID("kc-adult"), chromedp.NodeVisible))
 		w.click("#kc-agree", `h1[data-decision="agreed"]`)
 		// Without the wasm this is the plain form's answer, /consent/done.
-		w.at(view{Surface: "gate", State: "done-agreed", Path: "/consent/done"}, true)
+		w.at(view{Surface: "gate", State: "done-agreed", Path: "/consent/done"})
 		w.open(w.url(app, "/consent"), "#kc-change-link")
-		w.at(view{Surface: "gate", State: "current", Path: "/consent"}, true)
+		w.at(view{Surface: "gate", State: "current", Path: "/consent"})
 		w.open(w.url(app, "/settings/privacy"), "#kc-save")
-		w.at(view{Surface: "settings", State: "agreed", Path: "/settings/privacy"}, true)
+		w.at(view{Surface: "settings", State: "agreed", Path: "/settings/privacy"})
 		w.click("#kc-withdraw-all", `#kc-saved[data-kind="withdrawn"]`)
-		w.at(view{Surface: "settings", State: "withdrawn-all", Path: "/settings/privacy"}, true)
+		w.at(view{Surface: "settings", State: "withdrawn-all", Path: "/settings/privacy"})
 	}},
 	{name: "declined", wasm: true, walk: func(w *walker) {
 		app := w.env.app
 		w.open(w.url(app, "/consent"), "#kc-disagree")
-		if w.wasm {
-			do(w.t, w.ctx, waitWasm())
-		}
+		w.enhanced()
 		w.click("#kc-disagree", `h1[data-decision="declined"]`)
-		w.at(view{Surface: "gate", State: "done-declined", Path: "/consent/done"}, true)
+		w.at(view{Surface: "gate", State: "done-declined", Path: "/consent/done"})
 		w.open(w.url(app, "/settings/privacy"), "#kc-save")
-		w.at(view{Surface: "settings", State: "declined", Path: "/settings/privacy"}, true)
+		w.at(view{Surface: "settings", State: "declined", Path: "/settings/privacy"})
 	}},
 	{name: "reask", wasm: true, walk: func(w *walker) {
 		w.open(w.url(w.env.console.srv, "/consent", "state", reaskState(w.t)), "#kc-agree")
-		w.at(view{Surface: "gate", State: "reask", Path: "/consent?state="}, true)
+		w.at(view{Surface: "gate", State: "reask", Path: "/consent?state="})
 	}},
 	{name: "pages", wasm: true, walk: func(w *walker) {
 		app := w.env.app
 		w.open(w.url(app, "/settings/privacy"), "#kc-no-decision")
-		w.at(view{Surface: "settings", State: "fresh", Path: "/settings/privacy"}, true)
+		w.at(view{Surface: "settings", State: "fresh", Path: "/settings/privacy"})
 		w.open(w.url(app, "/privacy"), "main")
-		w.at(view{Surface: "policy", State: "policy", Path: "/privacy", Wide: true}, true)
+		w.at(view{Surface: "policy", State: "policy", Path: "/privacy", Wide: true})
 		w.open(w.url(app, "/privacy/collected"), "main")
-		w.at(view{Surface: "policy", State: "collected", Path: "/privacy/collected", Wide: true}, true)
+		w.at(view{Surface: "policy", State: "collected", Path: "/privacy/collected", Wide: true})
 		w.open(w.url(app, "/privacy/shared"), "main")
-		w.at(view{Surface: "policy", State: "shared", Path: "/privacy/shared", Wide: true}, true)
+		w.at(view{Surface: "policy", State: "shared", Path: "/privacy/shared", Wide: true})
 	}},
 	{name: "permission", walk: func(w *walker) {
 		app := w.env.app
 		w.open(w.url(app, "/permission", "p", "s2-3-perms-17", "state", appState(w.t, optionalPurposes...)), "#kc-permission-later")
-		w.at(view{Surface: "permission", State: "ask", Path: "/permission?p=s2-3-perms-17"}, false)
+		w.at(view{Surface: "permission", State: "ask", Path: "/permission?p=s2-3-perms-17"})
 		w.open(w.url(app, "/permission", "p", "s2-3-perms-17", "state", appState(w.t)), "#kc-permission-later")
-		w.at(view{Surface: "permission", State: "refused", Path: "/permission?p=s2-3-perms-17"}, false)
+		w.at(view{Surface: "permission", State: "refused", Path: "/permission?p=s2-3-perms-17"})
 	}},
 	{name: "banner", walk: func(w *walker) {
 		app := w.env.app
 		w.open(w.url(app, "/banner"), "#kc-accept")
-		w.at(view{Surface: "banner", State: "first-layer", Path: "/banner"}, false)
+		w.at(view{Surface: "banner", State: "first-layer", Path: "/banner"})
 		w.open(w.url(app, "/banner", "layer", "2"), "#kc-save")
-		w.at(view{Surface: "banner", State: "second-layer", Path: "/banner?layer=2"}, false)
+		w.at(view{Surface: "banner", State: "second-layer", Path: "/banner?layer=2"})
 		// The first layer embed.js draws on a site, in a shadow root.
 		do(w.t, w.ctx, chromedp.Navigate(w.url(app, "/demo")))
 		waitFor(w.t, w.ctx, bannerShown)
-		w.at(view{Surface: "demo", State: "banner", Path: "/demo", Wide: true}, false)
+		w.at(view{Surface: "demo", State: "banner", Path: "/demo", Wide: true})
 	}},
 	{name: "console", walk: func(w *walker) {
 		site := w.env.console
 		w.open(w.url(site.srv, "/admin/login"), "#kc-password")
-		w.at(view{Surface: "console", State: "sign-in", Path: "/admin/login", Wide: true}, false)
+		w.at(view{Surface: "console", State: "sign-in", Path: "/admin/login", Wide: true})
 		signIn(w.t, w.ctx, site, w.lang, officer, adminPassword)
 		for _, p := range []struct{ state, path, wait string }{
 			{"insights", "/admin/insights", "#chart-decisions-title"},
@@ -212,7 +221,7 @@ var journeys = []journey{
 			{"audit", "/admin/audit", "main"},
 		} {
 			w.open(w.url(site.srv, p.path), p.wait)
-			w.at(view{Surface: "console", State: p.state, Path: p.path, Wide: true}, false)
+			w.at(view{Surface: "console", State: p.state, Path: p.path, Wide: true})
 		}
 	}},
 }
@@ -279,7 +288,7 @@ func (r matrixRun) walk(t *testing.T, env *matrixEnv, pool matrixContexts, check
 	defer func() { pool <- parent }()
 	ctx, cancel := chromedp.NewContext(parent)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancelT()
 	do(t, ctx)
 	_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})

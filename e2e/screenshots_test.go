@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -23,6 +24,9 @@ import (
 // picture is the first screen a person sees, not the whole page: what is
 // above the fold is the point of most of them. A view that names a Scroll
 // target is pictured scrolled to it.
+
+// galleryLink finds the pictures an index links.
+var galleryLink = regexp.MustCompile(`<a href="([^"/]+\.png)"[^>]*>`)
 
 // galleryShot is one picture of the gallery.
 type galleryShot struct {
@@ -102,20 +106,29 @@ func TestScreenshots(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	// Pictures of views that are no longer in the matrix go; the
-	// console's README pictures (TestAdminScreenshots) stay.
+	// Pictures of views no longer in the matrix go: those the last
+	// index linked and this run did not write. Other tests' pictures
+	// stay, listed at the end of the index.
 	written := map[string]bool{}
 	for _, s := range shots {
 		written[s.file] = true
 	}
-	old, err := filepath.Glob(filepath.Join(dir, "*.png"))
-	require.NoError(t, err)
-	for _, f := range old {
-		if base := filepath.Base(f); !written[base] && !strings.HasPrefix(base, "admin-") {
-			require.NoError(t, os.Remove(f))
+	if prev, err := os.ReadFile(filepath.Join(dir, "README.md")); err == nil {
+		for _, m := range galleryLink.FindAllStringSubmatch(string(prev), -1) {
+			if !written[m[1]] && !strings.Contains(m[0], "data-other") {
+				require.NoError(t, os.Remove(filepath.Join(dir, m[1])))
+			}
 		}
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "README.md"), galleryIndex(shots), 0o644))
+	var others []string
+	all, err := filepath.Glob(filepath.Join(dir, "*.png"))
+	require.NoError(t, err)
+	for _, f := range all {
+		if !written[filepath.Base(f)] {
+			others = append(others, filepath.Base(f))
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "README.md"), galleryIndex(shots, others), 0o644))
 }
 
 // smallerPNG recompresses chromium's PNG at the best compression, which
@@ -135,7 +148,7 @@ func smallerPNG(t *testing.T, b []byte) []byte {
 // galleryIndex is docs/screenshots/README.md: per surface, one row per
 // state and language, a thumbnail per scheme and width, each linking to
 // its picture.
-func galleryIndex(shots []galleryShot) []byte {
+func galleryIndex(shots []galleryShot, others []string) []byte {
 	slices.SortFunc(shots, func(a, b galleryShot) int {
 		for _, c := range []int{a.journey - b.journey, a.position - b.position, strings.Compare(a.lang, b.lang),
 			strings.Compare(b.theme, a.theme), int(a.width - b.width)} {
@@ -162,7 +175,7 @@ func galleryIndex(shots []galleryShot) []byte {
 	b.WriteString("Every surface of Kaiconn Consent in every state the browser tests walk (`e2e/matrix_test.go`), " +
 		"with the wasm, in English and Simplified Chinese, light and dark: the first screen at 360×740 " +
 		"and, for the policy, the console and the demo, at 1280×800. Select a thumbnail for the full picture. " +
-		"Regenerate with `make screenshots`; `admin-*.png` are the README's console pictures.\n")
+		"Regenerate with `make screenshots`.\n")
 	columns := []string{"light-360", "dark-360", "light-1280", "dark-1280"}
 	surface := ""
 	for _, r := range rows {
@@ -184,6 +197,12 @@ func galleryIndex(shots []galleryShot) []byte {
 			fmt.Fprintf(&b, ` <a href="%s"><img src="%s" width="%d" alt="%s, %s, %s, %s, %d px"></a> |`, s.file, s.file, width, s.surface, s.state, s.lang, s.theme, s.width)
 		}
 		b.WriteString("\n")
+	}
+	if len(others) > 0 {
+		b.WriteString("\n## Other pictures\n\nWritten by the surfaces' own tests (`make screenshots` runs them too).\n\n")
+		for _, f := range others {
+			fmt.Fprintf(&b, `<a href="%s" data-other><img src="%s" width="90" alt="%s"></a>`+"\n", f, f, strings.TrimSuffix(f, ".png"))
+		}
 	}
 	return []byte(b.String())
 }

@@ -3,7 +3,10 @@ package e2e
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // minTarget is the least hit area, in CSS pixels, of anything a person taps
@@ -129,4 +132,17 @@ func TestTargetSize(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The target check can fail: on a page with known faults it reports the
+// small button and the link alone in a list item, and lets pass the link
+// in a sentence, the checkbox with a large label and the off-page skip
+// link.
+func TestTargetSizeCheckFinds(t *testing.T) {
+	ctx := openFaultyPage(t)
+	var found []string
+	for _, s := range eval[[]string](t, ctx, smallTargets+`(`+fmt.Sprint(minTarget)+`)`) {
+		found = append(found, strings.Fields(s)[0])
+	}
+	assert.ElementsMatch(t, []string{"button#small", "button#nameless", "a#alone"}, found)
 }

@@ -142,8 +142,20 @@ fuzz: ## run each fuzz target for FUZZTIME (10s)
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
 
-bench: ## run the benchmarks (they report, never fail)
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+# The Go benchmarks' results go to docs/measurements.md through
+# cmd/benchdoc, with the machine and its load (key: value lines that
+# go test's own output format allows); the browser benchmarks in e2e write
+# their own sections there.
+BENCHTIME ?= 2s
+bench: ## run the benchmarks (they report, never fail) and write docs/measurements.md
+	@{ echo "date: $$(date -u +%F)"; echo "cores: $$(getconf _NPROCESSORS_ONLN)"; \
+	  echo "load: $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"; echo "go: $$($(GO) env GOVERSION)"; \
+	  echo "benchtime: $(BENCHTIME)"; } > .bench.txt
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $$($(GO) list ./... | grep -v '/e2e$$') >> .bench.txt 2>&1 \
+		|| { cat .bench.txt; exit 1; }
+	@cat .bench.txt
+	$(GO) run ./cmd/benchdoc -in .bench.txt -doc docs/measurements.md
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./e2e
 
 # The gallery of every surface and state (docs/screenshots/README.md) and
 # the README's pictures of the console, taken by browser tests from a
@@ -153,5 +165,5 @@ screenshots: ## write the gallery docs/screenshots/*.png and its README.md (chro
 	$(GO) test ./e2e -run '^(TestScreenshots|TestAdminScreenshots)$$' -screenshots -count=1 -timeout 20m
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)
-	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.*
+	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.* .bench.txt
 	rm -rf bin

@@ -14,8 +14,10 @@
 // build and in the wasm build; tests may import more, except in a package
 // that holds only tests, whose tests are its code. TestLayoutTable keeps the
 // layout table of docs/development.md equal to the first sentence of each
-// doc, and TestLinks keeps every relative link of the docs pointing at a
-// file and heading that exist.
+// doc, TestFiguresAreMeasured keeps every measured figure the docs
+// quote in the generated docs/measurements.md, TestLinks keeps every
+// relative link of the docs pointing at a file and heading that exist, and
+// TestConfigurationTable keeps the README's flags equal to the program's.
 //
 // It looks at the module from outside, through the go command.
 //

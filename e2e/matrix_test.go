@@ -128,6 +128,13 @@ func (w *walker) click(css, then string) {
 	do(w.t, w.ctx, chromedp.Click(chromedp.CSS(css), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(then)))
 }
 
+// recorded waits until the gate's script has posted the decision it
+// queued (localStorage kc_gate_queue), so that the next page sees it.
+func (w *walker) recorded() {
+	w.t.Helper()
+	waitFor(w.t, w.ctx, `localStorage.getItem("kc_gate_queue") === null`)
+}
+
 // reaskState is what a host app hands the gate after a full agreement to
 // policy 2022-10 a month ago: on a server with 2026-12 the gate asks
 // again, at once (only a refusal waits 48 hours).
@@ -157,6 +164,7 @@ var journeys = []journey{
 		do(w.t, w.ctx, chromedp.Click(chromedp.ID("kc-p-push"), chromedp.NodeVisible))
 		do(w.t, w.ctx, chromedp.Click(chromedp.ID("kc-adult"), chromedp.NodeVisible))
 		w.click("#kc-agree", `h1[data-decision="agreed"]`)
+		w.recorded()
 		// Without the wasm this is the plain form's answer, /consent/done.
 		w.at(view{Surface: "gate", State: "done-agreed", Path: "/consent/done"})
 		w.open(w.url(app, "/consent"), "#kc-change-link")
@@ -171,6 +179,7 @@ var journeys = []journey{
 		w.open(w.url(app, "/consent"), "#kc-disagree")
 		w.enhanced()
 		w.click("#kc-disagree", `h1[data-decision="declined"]`)
+		w.recorded()
 		w.at(view{Surface: "gate", State: "done-declined", Path: "/consent/done"})
 		w.open(w.url(app, "/settings/privacy"), "#kc-save")
 		w.at(view{Surface: "settings", State: "declined", Path: "/settings/privacy"})
@@ -226,7 +235,10 @@ var journeys = []journey{
 	}},
 }
 
-// matrixRun is one journey in one language, before or with the wasm.
+// matrixRun is one journey in one language, before or with the wasm:
+// no-wasm runs pass ?wasm=false and block the gate's script, so they walk
+// the pages as a browser without script would; wasm runs let every page
+// load what it loads and wait until the wasm has taken over where it does.
 type matrixRun struct {
 	journey journey
 	lang    string
@@ -294,6 +306,16 @@ func (r matrixRun) walk(t *testing.T, env *matrixEnv, pool matrixContexts, check
 	_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
 	require.NoError(t, err)
 	layout{360, 740, false}.apply(t, ctx)
+	// Without the wasm, without any script of the gate's either: the
+	// no-wasm run walks the plain forms (/consent posts, /consent/done
+	// answers).
+	if !r.wasm {
+		_, err = chromedp.Call(ctx, network.Enable, network.EnableParams{})
+		require.NoError(t, err)
+		_, err = chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+			URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/static/gate.js", Block: true}}})
+		require.NoError(t, err)
+	}
 	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]})
 	require.NoError(t, err)
 	w := &walker{t: t, ctx: ctx, env: env, lang: r.lang, wasm: r.wasm, check: check}

@@ -14,7 +14,7 @@ import (
 // tokens.css names it --kc-target).
 const minTarget = 44
 
-// smallTargets lists the visible targets of the page, in the document and
+// undersizedTargets lists the visible targets of the page, in the document and
 // in its open shadow roots, whose hit area is under the minimum:
 //
 //   - buttons (button, input type button/submit/reset, role=button), links
@@ -37,7 +37,7 @@ const minTarget = 44
 //
 // Sizes are compared to 44 less half a pixel, since layout rounds
 // fractional boxes.
-const smallTargets = `(function (min) {
+const undersizedTargets = `(function (min) {
   function roots(root, out) {
     out.push(root);
     root.querySelectorAll("*").forEach(function (e) { if (e.shadowRoot) roots(e.shadowRoot, out); });
@@ -112,7 +112,7 @@ const smallTargets = `(function (min) {
 // Every target on every page of the matrix is at least 44×44 px on a
 // 360-px touch layout, in both languages, before and with the wasm,
 // with the disclosures open; links in running text excepted (see
-// smallTargets). Each small target is printed with where it was found.
+// undersizedTargets). Each small target is printed with where it was found.
 func TestTargetSize(t *testing.T) {
 	env := startMatrix(t)
 	pool := newMatrixContexts(t, runtime.GOMAXPROCS(0))
@@ -126,7 +126,7 @@ func TestTargetSize(t *testing.T) {
 				}
 				phone.apply(t, w.ctx)
 				eval[bool](t, w.ctx, openDetails)
-				for _, small := range eval[[]string](t, w.ctx, smallTargets+`(`+fmt.Sprint(minTarget)+`)`) {
+				for _, small := range eval[[]string](t, w.ctx, undersizedTargets+`(`+fmt.Sprint(minTarget)+`)`) {
 					t.Errorf("target: %s %s lang=%s wasm=%t: %s", v.name(), v.Path, w.lang, v.Wasm, small)
 				}
 			})
@@ -141,7 +141,7 @@ func TestTargetSize(t *testing.T) {
 func TestTargetSizeCheckFinds(t *testing.T) {
 	ctx := openFaultyPage(t)
 	var found []string
-	for _, s := range eval[[]string](t, ctx, smallTargets+`(`+fmt.Sprint(minTarget)+`)`) {
+	for _, s := range eval[[]string](t, ctx, undersizedTargets+`(`+fmt.Sprint(minTarget)+`)`) {
 		found = append(found, strings.Fields(s)[0])
 	}
 	assert.ElementsMatch(t, []string{"button#small", "button#nameless", "a#alone"}, found)

@@ -6,6 +6,5 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 func Register() {
 	app.Route("/privacy", func() app.Composer { return &Privacy{} })
 	app.RouteWithRegexp(`^/privacy/(collected|shared)$`, func() app.Composer { return &Lists{} })
-	app.RouteWithRegexp(`^/consent(/done)?$`, func() app.Composer { return &Gate{} })
 	app.Route("/settings/privacy", func() app.Composer { return &Settings{} })
 }

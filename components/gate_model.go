@@ -1,6 +1,9 @@
 package components
 
-import "errors"
+import (
+	"errors"
+	"net/url"
+)
 
 // The types below are the state the server hands to the first-launch gate
 // and the privacy settings: the server renders them with templ and puts them
@@ -42,9 +45,32 @@ type PurposeView struct {
 	// one that did not exist in the version the person accepted.
 	Changed bool `json:"changed,omitempty"`
 	New     bool `json:"new,omitempty"`
+	// Was holds, on a re-ask, the facts of a changed purpose as the version
+	// the person decided under stated them; only the facts that differ are
+	// set, so the gate marks exactly those.
+	Was *PurposeFacts `json:"was,omitempty"`
 }
 
-// GateView is the state of /consent.
+// PurposeFacts are the facts of a purpose a re-ask compares: the data it
+// collects, who receives it, and what for.
+type PurposeFacts struct {
+	Collects  string `json:"collects,omitempty"`
+	Use       string `json:"use,omitempty"`
+	Recipient string `json:"recipient,omitempty"`
+}
+
+// ContactView is the contact of the people in charge of personal
+// information, as the policy's contact block states it.
+type ContactView struct {
+	Email   string `json:"email"`
+	Phone   string `json:"phone"`
+	Address string `json:"address"`
+	Reply   string `json:"reply,omitempty"`
+	URL     string `json:"url"` // the block in the policy
+}
+
+// GateView is the state of /consent, rendered by the server only: the gate
+// has no wasm component, and web/static/gate.js reads GateScript.
 type GateView struct {
 	Lang          string `json:"lang"`
 	Mode          string `json:"mode"`
@@ -74,6 +100,47 @@ type GateView struct {
 	// Ticket is the server-minted receipt id of the next decision, posted
 	// with it (form field "ticket").
 	Ticket string `json:"ticket,omitempty"`
+	// ReceiptID is the ticket's receipt id: the id of the bridge message
+	// gate.js sends at the tap.
+	ReceiptID string `json:"receiptId,omitempty"`
+	// Minors is policy section 6's sentence on minors, word for word.
+	Minors string `json:"minors,omitempty"`
+	// Contact is the contact block of the policy version asked about.
+	Contact *ContactView `json:"contact,omitempty"`
+	// Purposes is every purpose id of the version asked about, required
+	// processing included, in display order.
+	Purposes []string `json:"purposes,omitempty"`
+	// Current is, on a re-ask, the answer that stays for every purpose not
+	// asked again.
+	Current map[string]bool `json:"current,omitempty"`
+	// Kept are the titles of the optional purposes a re-ask keeps on
+	// whatever the answer, so the screen can say so.
+	Kept []string `json:"kept,omitempty"`
+	// Off are the optional purposes that stay off, on the done page.
+	Off []PurposeView `json:"off,omitempty"`
+	// AllOptional is every optional purpose of the version, for the result
+	// gate.js shows in place.
+	AllOptional []PurposeView `json:"-"`
+}
+
+// GateScript is what the gate page hands web/static/gate.js
+// (<script type="application/json" id="kc-gate">): enough to build the
+// bridge message at the tap, without the server and without the wasm.
+type GateScript struct {
+	V             int    `json:"v"` // the bridge contract version the page speaks
+	Mode          string `json:"mode"`
+	Lang          string `json:"lang"`
+	PolicyVersion string `json:"policyVersion"`
+	// AcceptedVersion is the version of the decision a re-ask starts from.
+	AcceptedVersion string `json:"acceptedVersion,omitempty"`
+	Required        string `json:"required"`
+	// Purposes is every purpose of the version; Asked the optional ones
+	// with a box on the page; Current the answers that stay on a re-ask.
+	Purposes  []string        `json:"purposes"`
+	Asked     []string        `json:"asked"`
+	Current   map[string]bool `json:"current,omitempty"`
+	Ticket    string          `json:"ticket,omitempty"`
+	ReceiptID string          `json:"receiptId,omitempty"`
 }
 
 // SettingsView is the state of /settings/privacy.
@@ -105,18 +172,60 @@ type HistoryView struct {
 }
 
 // BridgeMessage is the one message the host app receives after every
-// decision (README: "First-launch gate, settings and the native bridge"). Purposes holds every purpose of the app,
+// decision (docs/bridge.md). Purposes holds every purpose of the app,
 // required processing included, so the host needs no catalogue.
 type BridgeMessage struct {
+	// V is the contract version, BridgeVersion; version 1 had no field.
+	V             int             `json:"v"`
 	Type          string          `json:"type"` // always "consent"
 	Decision      string          `json:"decision"`
 	PolicyVersion string          `json:"policyVersion"`
 	Purposes      map[string]bool `json:"purposes"`
 	ReceiptID     string          `json:"receiptId"`
+	// At is when the person decided, RFC 3339 in UTC with milliseconds.
+	// The host hands it back in ?state=, which lets the gate keep the
+	// 48-hour quiet period after a refusal.
+	At string `json:"at"`
 }
 
 // BridgeType is BridgeMessage.Type.
 const BridgeType = "consent"
 
+// BridgeVersion is the version of the bridge contract pages speak now
+// (docs/bridge.md): 2 added "v" and "at".
+const BridgeVersion = 2
+
+// BridgeTime formats a decision time as BridgeMessage.At does.
+const BridgeTime = "2006-01-02T15:04:05.000Z07:00"
+
 // errNoResponse is the failure of a post that got no answer at all.
 var errNoResponse = errors.New("no response")
+
+// browser is what the privacy settings need from the page beyond
+// rendering: posting a form, handing a message to the host app, reading
+// what the person did before the wasm arrived, keeping focus in place.
+// gate_wasm.go implements it; on the host it is a fake, so the logic
+// around it runs in tests. (The gate itself has no component any more:
+// web/static/gate.js handles its decisions without the wasm.)
+type browser interface {
+	// postForm posts form to path asking for JSON, and calls done on the UI
+	// goroutine with the status and body (or err when nothing came back).
+	postForm(path string, form url.Values, done func(status int, body []byte, err error))
+	// deliver hands a decision to the host app once (bridge.js).
+	deliver(m BridgeMessage)
+	// formState reads the server-rendered form as the person left it.
+	formState(formID string) (ticked []string, adult bool, ok bool)
+	// trapFocus keeps Tab and Shift+Tab inside the element with id until
+	// release is called.
+	trapFocus(id string) (release func())
+	focus(id string)
+	// activeID is the id of the focused element, "" when none has one.
+	activeID() string
+	// detailsOpen reports whether the <details> with id is open.
+	detailsOpen(id string) bool
+	// saveFile offers data to the person as a download named name.
+	saveFile(name, mime string, data []byte)
+	// deviceReceipts reports whether this browser can sign and keep its
+	// own receipts (outbox.Supported).
+	deviceReceipts() bool
+}

@@ -270,6 +270,7 @@ func TestOutboxOffline(t *testing.T) {
 // TestOutboxGate is the same journey through the product's own surface: the
 // first-launch gate at /consent records the decision through the outbox.
 func TestOutboxGate(t *testing.T) {
+	t.Skip("the gate has no wasm since gate.js (issue 11): its receipts are server-attested, posted in the background (TestGateReceiptOnceOffline); this journey belongs on /settings/privacy")
 	const token = "test-admin-token"
 	srv := startServer(t, func(c *server.Config) { c.AdminToken = token })
 
@@ -374,6 +375,7 @@ func TestOutboxGate(t *testing.T) {
 // head with a nonce proof, signs the receipt again on it and is
 // acknowledged. The chain the server then holds verifies.
 func TestOutboxRecoversADivergedChain(t *testing.T) {
+	t.Skip("built on the gate's wasm outbox, which gate.js replaced (issue 11); to be ported to /settings/privacy")
 	srv := startServer(t)
 	ctx := hostTab(t, "android")
 

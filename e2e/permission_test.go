@@ -128,6 +128,7 @@ func TestPermissionOfARefusedPurpose(t *testing.T) {
 				// A decision on the gate, remembered in kc_app_consent.
 				do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=en&wasm=false"), chromedp.WaitVisible(chromedp.ID("kc-disagree")),
 					chromedp.Click(chromedp.ID("kc-disagree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="declined"]`)))
+				waitRecorded(t, ctx) // gate.js records it in the background
 				eval[bool](t, ctx, `window.__kcMessages = []; true`)
 			}
 			openPermission(t, ctx, srv, "s2-3-perms-17", tc.lang, state)

@@ -22,6 +22,7 @@ func agreeTo(t *testing.T, ctx context.Context, srv *server.Server, ids ...strin
 	}
 	do(t, ctx, chromedp.Click(chromedp.ID("kc-adult")), chromedp.Click(chromedp.ID("kc-agree")),
 		chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="agreed"]`)))
+	waitRecorded(t, ctx) // gate.js records it in the background
 }
 
 func openSettings(t *testing.T, ctx context.Context, srv *server.Server, query string, wasm bool) {

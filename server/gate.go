@@ -9,15 +9,18 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -33,17 +36,22 @@ type appConsent struct {
 	key    []byte // signs the decision cookie
 	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
 	secure func(*http.Request) bool
+	// tickets serialises the posts of one ticket: gate.js resends a
+	// decision until it is acknowledged, and a resend may overlap a post
+	// whose answer is still on its way.
+	tickets *keyedMutex
 }
 
 func (s *Server) newAppConsent() *appConsent {
 	return &appConsent{
-		log:    s.log,
-		cfg:    s.cfg,
-		cats:   s.catalogues,
-		latest: s.catalogues[s.policies.Latest().ID],
-		policy: s.policies,
-		key:    s.cookieKey,
-		secure: s.isHTTPS,
+		log:     s.log,
+		cfg:     s.cfg,
+		cats:    s.catalogues,
+		latest:  s.catalogues[s.policies.Latest().ID],
+		policy:  s.policies,
+		key:     s.cookieKey,
+		secure:  s.isHTTPS,
+		tickets: &keyedMutex{held: map[string]*keyedEntry{}},
 	}
 }
 
@@ -72,6 +80,7 @@ func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWri
 // hostState is what the host app hands the page in ?state= (README: "First-launch gate, settings and the native bridge"):
 // the last bridge message it received, plus when the decision was made.
 type hostState struct {
+	V             int             `json:"v,omitempty"` // 2; absent in version 1
 	Type          string          `json:"type"`
 	Decision      consent.Kind    `json:"decision"`
 	PolicyVersion string          `json:"policyVersion"`
@@ -96,6 +105,9 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	var st hostState
 	if err := dec.Decode(&st); err != nil || dec.More() {
 		return nil, errs.New(errs.Invalid, "state: not a consent state object")
+	}
+	if st.V < 0 || st.V > components.BridgeVersion {
+		return nil, errs.New(errs.Invalid, "state: version %d", st.V)
 	}
 	if st.Type != "" && st.Type != components.BridgeType {
 		return nil, errs.New(errs.Invalid, "state: type %q", st.Type)
@@ -181,8 +193,44 @@ func purposeView(p consent.Purpose, l string) components.PurposeView {
 
 func privacyURL(l string) string { return "/privacy?lang=" + url.QueryEscape(l) }
 
-// gateView builds the view of /consent for the person's history; ticked and
-// adult are what they sent in a form that is shown again with an error.
+// contactView is the policy's contact block in l; nil when the version
+// has none in l (policy.Load refuses such a policy, so only a library
+// built in code lacks it).
+func (g *appConsent) contactView(version, l string) *components.ContactView {
+	v, ok := g.policy.Version(version)
+	if !ok {
+		return nil
+	}
+	c, err := v.Contact(l)
+	if err != nil {
+		g.log.Error("policy contact block", "err", err)
+		return nil
+	}
+	return &components.ContactView{Email: c.Email, Phone: c.Phone, Address: c.Address, Reply: c.Reply,
+		URL: "/privacy?lang=" + url.QueryEscape(l) + "#" + c.Clause}
+}
+
+// changedFacts returns the facts of p that differ from those of was, the
+// same purpose in the version the person decided under, as was stated
+// them; nil when none of them differ.
+func changedFacts(p, was consent.Purpose, l string) *components.PurposeFacts {
+	var f components.PurposeFacts
+	if a := was.Collects.In(l); a != p.Collects.In(l) {
+		f.Collects = a
+	}
+	if a := was.Use.In(l); a != p.Use.In(l) {
+		f.Use = a
+	}
+	if a := was.Recipient.In(l); a != p.Recipient.In(l) {
+		f.Recipient = a
+	}
+	if f == (components.PurposeFacts{}) {
+		return nil
+	}
+	return &f
+}
+
+// gateView builds the view of /consent for the person's history.
 func (g *appConsent) gateView(l string, history []appDecision, open bool, now time.Time) components.GateView {
 	v := components.GateView{
 		Lang:          l,
@@ -191,6 +239,10 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 		PrivacyURL:    privacyURL(l),
 		AgreementURL:  g.cfg.UserAgreementURL,
 		SettingsURL:   "/settings/privacy?lang=" + url.QueryEscape(l),
+		Contact:       g.contactView(g.latest.Version(), l),
+	}
+	if m, ok := g.latest.Minors(l); ok {
+		v.Minors = m.Text
 	}
 	req, _ := g.latest.Required(consent.SurfaceFirstLaunch)
 	v.Required = purposeView(req, l)
@@ -208,6 +260,7 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 	case prompt && len(asked) > 0:
 		v.Mode = components.GateReask
 		v.AcceptedVersion = cur.PolicyVersion
+		v.Current = map[string]bool{}
 	case prompt && open:
 	default:
 		v.Mode = components.GateCurrent
@@ -216,17 +269,30 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 	if cur != nil {
 		acceptedCat = g.cats[cur.PolicyVersion]
 		v.Decision = string(cur.Kind)
-		v.DecidedAt = formatTime(cur.At)
+		v.DecidedAt = gateTime(cur.At, l)
 	}
 	for _, p := range g.latest.Purposes(consent.SurfaceFirstLaunch) {
+		v.Purposes = append(v.Purposes, string(p.ID))
 		pv := purposeView(p, l)
+		if !p.Required {
+			v.AllOptional = append(v.AllOptional, pv)
+		}
 		if v.Mode == components.GateReask {
 			if !slices.Contains(asked, p.ID) {
+				if !p.Required {
+					v.Current[string(p.ID)] = cur.Granted(p.ID)
+					if cur.Granted(p.ID) {
+						v.Kept = append(v.Kept, pv.Title)
+					}
+				}
 				continue
 			}
 			pv.Changed = true
-			_, existed := acceptedCat.Purpose(cur.Surface, p.ID)
+			was, existed := acceptedCat.Purpose(cur.Surface, p.ID)
 			pv.New = !existed
+			if existed {
+				pv.Was = changedFacts(p, was, l)
+			}
 			if p.Required {
 				v.Required = pv
 				continue
@@ -243,11 +309,32 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 	return v
 }
 
+// shanghai is the zone a Chinese reader's times are shown in when their
+// own is unknown: the server cannot know the reader's zone.
+var shanghai = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.UTC().Format("2006-01-02 15:04") + " UTC"
+}
+
+// gateTime shows a decision time to a reader of l: Chinese readers in
+// Beijing time, as 2026年11月29日 20:30; others in UTC.
+func gateTime(t time.Time, l string) string {
+	if t.IsZero() {
+		return ""
+	}
+	if l == lang.ZhHans {
+		return t.In(shanghai).Format("2006年1月2日 15:04") + "（北京时间）"
+	}
+	return t.UTC().Format("2 January 2006, 15:04") + " UTC"
 }
 
 func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Request) {
@@ -256,17 +343,34 @@ func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Reques
 	history, host := g.current(r, now)
 	v := g.gateView(l, history, r.URL.Query().Get("open") == "1", now)
 	v.HostState = host
-	v.Ticket = s.pageTicket(r)
+	s.withTicket(r, &v)
 	s.renderGate(w, r, http.StatusOK, v)
+}
+
+// withTicket gives an asking page the ticket its decision is recorded
+// under, and its receipt id, which gate.js names in the bridge message.
+func (s *Server) withTicket(r *http.Request, v *components.GateView) {
+	if v.Mode != components.GateAsk && v.Mode != components.GateReask {
+		return
+	}
+	v.Ticket = s.pageTicket(r)
+	if tk, err := credential.PeekTicket(v.Ticket); err == nil {
+		v.ReceiptID = tk.ReceiptID
+	}
 }
 
 func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, v components.GateView) {
 	loc := s.msgs.Localizer(v.Lang)
 	title := loc.T("gate_title")
-	if v.Mode == components.GateReask {
+	switch v.Mode {
+	case components.GateReask:
 		title = loc.T("gate_reask_title")
+	case components.GateDone:
+		title = loc.T("gate_done_" + v.Decision)
 	}
-	page := views.Page{Lang: v.Lang, Title: title, Surface: "gate", State: v}
+	// The gate loads no wasm: gate.js takes a decision without it, so
+	// the page carries no #kc-state either.
+	page := views.Page{Lang: v.Lang, Title: title, Surface: "gate", NoWasm: true}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -275,13 +379,14 @@ func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, 
 	}
 }
 
-// wantsJSON reports whether the wasm posted the form and wants the outcome
-// as JSON, to show it in place and post the bridge message itself.
+// wantsJSON reports whether a script posted the form and wants the
+// outcome as JSON: gate.js and embed.js, which post in the background, and
+// the settings' wasm.
 func wantsJSON(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
-// gateOutcome is the JSON answer to a decision posted by the wasm.
+// gateOutcome is the JSON answer to a decision posted by a script.
 type gateOutcome = components.Outcome[components.GateView]
 
 // failRecord answers a decision whose receipt could not be made. Nothing
@@ -300,6 +405,69 @@ func (s *Server) failRecord(w http.ResponseWriter, r *http.Request, err error) {
 	http.Error(w, errs.Message(err), status)
 }
 
+// gateDecision is the decision a gate form asks for, under the person's
+// history: on a re-ask (mode=reask, and the newest decision is under an
+// older version) only the purposes asked again change, whichever button
+// was pressed; otherwise Agree grants exactly the ticked purposes and
+// Disagree refuses every optional one. A re-ask does not ask 18+ again:
+// the person confirmed it when they first agreed.
+func (g *appConsent) gateDecision(form url.Values, history []appDecision, l string, now time.Time) (consent.Decision, string) {
+	var ticked []consent.PurposeID
+	for _, id := range form["purpose"] {
+		if !slices.Contains(ticked, consent.PurposeID(id)) {
+			ticked = append(ticked, consent.PurposeID(id))
+		}
+	}
+	adult := form.Get("adult") == "1"
+	var prev *appDecision
+	var prevCat *consent.Catalogue
+	if form.Get("mode") == components.GateReask && len(history) > 0 {
+		if c, ok := g.cats[history[0].PolicyVersion]; ok && history[0].PolicyVersion < g.latest.Version() {
+			prev, prevCat = &history[0], c
+		}
+	}
+	var d consent.Decision
+	var err error
+	switch action := form.Get("action"); {
+	case action == "decline" && prev != nil:
+		// Disagree refuses what is asked again and keeps every other
+		// answer, as the re-ask says. It turns nothing on, so it is a
+		// withdrawal when something stays on, a decline otherwise.
+		if d, err = consent.Reagree(prevCat, g.latest, prev.Decision, consent.SurfaceFirstLaunch, nil, l, now); err == nil {
+			d.Kind = refusalKind(d)
+		}
+	case action == "decline":
+		d, err = consent.Decline(g.latest, consent.SurfaceFirstLaunch, l, now)
+	case action == "agree" && prev != nil:
+		d, err = consent.Reagree(prevCat, g.latest, prev.Decision, consent.SurfaceFirstLaunch, ticked, l, now)
+	case action == "agree":
+		if !adult {
+			return d, "gate_error_adult"
+		}
+		d, err = consent.Agree(g.latest, consent.SurfaceFirstLaunch, ticked, l, now)
+		d.Confirmed = []string{consent.FactAge18} // adult=1, required above: the person confirmed policy §6's fact
+	default:
+		return d, "gate_error_action"
+	}
+	if err != nil {
+		g.log.Debug("gate decision refused", "err", errs.Code(err))
+		return d, "gate_error_purpose"
+	}
+	return d, ""
+}
+
+// refusalKind is the kind of a Disagree that leaves d's grants: declined
+// when no optional purpose stays on, withdrawn otherwise (a receipt of a
+// decline gives no optional purpose).
+func refusalKind(d consent.Decision) consent.Kind {
+	for _, c := range d.Choices {
+		if c.Granted && !c.Required {
+			return consent.KindWithdrawn
+		}
+	}
+	return consent.KindDeclined
+}
+
 func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	l := s.readerLang(w, r)
@@ -307,56 +475,43 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 		l = fl
 	}
 	history, host := g.current(r, now)
-	var ticked []consent.PurposeID
-	for _, id := range r.PostForm["purpose"] {
-		if !slices.Contains(ticked, consent.PurposeID(id)) {
-			ticked = append(ticked, consent.PurposeID(id))
-		}
-	}
-	adult := r.PostForm.Get("adult") == "1"
-	reask := r.PostForm.Get("mode") == components.GateReask
-
-	fail := func(msgID string) {
+	d, failure := g.gateDecision(r.PostForm, history, l, now)
+	if failure != "" {
+		reask := r.PostForm.Get("mode") == components.GateReask
 		v := g.gateView(l, history, true, now)
 		if !reask && v.Mode == components.GateReask {
 			v = g.gateView(l, nil, true, now)
 		}
-		v.HostState, v.Adult, v.Error = host, adult, msgID
-		v.Ticket = s.pageTicket(r)
+		v.HostState, v.Adult, v.Error = host, r.PostForm.Get("adult") == "1", failure
+		s.withTicket(r, &v)
 		for i := range v.Optional {
-			v.Optional[i].Granted = slices.Contains(ticked, consent.PurposeID(v.Optional[i].ID))
+			v.Optional[i].Granted = slices.Contains(r.PostForm["purpose"], v.Optional[i].ID)
 		}
 		if wantsJSON(r) {
-			writeJSON(w, http.StatusUnprocessableEntity, gateOutcome{View: v, Error: msgID})
+			writeJSON(w, http.StatusUnprocessableEntity, gateOutcome{View: v, Error: failure})
 			return
 		}
 		s.renderGate(w, r, http.StatusUnprocessableEntity, v)
+		return
 	}
-
-	var d consent.Decision
-	var err error
-	switch r.PostForm.Get("action") {
-	case "decline":
-		d, err = consent.Decline(g.latest, consent.SurfaceFirstLaunch, l, now)
-	case "agree":
-		if !adult {
-			fail("gate_error_adult")
+	if wantsJSON(r) && r.PostForm.Get("ticket") != "" {
+		// gate.js resends a decision until it is acknowledged: one ticket
+		// at a time, and a decision already stored under it is answered as
+		// the first post was.
+		unlock := g.tickets.lock(r.PostForm.Get("ticket"))
+		defer unlock()
+		if rec, ok, err := s.gateStored(r, d); err != nil {
+			s.failRecord(w, r, err)
+			return
+		} else if ok {
+			d.Kind, d.At = consent.Kind(rec.Decision), rec.IssuedAt.UTC()
+			stored := appDecision{Decision: d, ReceiptID: rec.ID}
+			if h := g.history(r, now); len(h) == 0 || h[0].ReceiptID != rec.ID {
+				g.setHistory(w, r, append([]appDecision{stored}, h...))
+			}
+			writeJSON(w, http.StatusOK, gateOutcome{View: g.doneView(l, stored)})
 			return
 		}
-		if reask && len(history) > 0 && g.cats[history[0].PolicyVersion] != nil && history[0].PolicyVersion < g.latest.Version() {
-			d, err = consent.Reagree(g.cats[history[0].PolicyVersion], g.latest, history[0].Decision, consent.SurfaceFirstLaunch, ticked, l, now)
-		} else {
-			d, err = consent.Agree(g.latest, consent.SurfaceFirstLaunch, ticked, l, now)
-		}
-		d.Confirmed = []string{consent.FactAge18} // adult=1, required above: the person confirmed policy §6's fact
-	default:
-		fail("gate_error_action")
-		return
-	}
-	if err != nil {
-		g.log.Debug("gate decision refused", "err", errs.Code(err))
-		fail("gate_error_purpose")
-		return
 	}
 	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
@@ -372,21 +527,90 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 	http.Redirect(w, r, "/consent/done?lang="+url.QueryEscape(l)+"&r="+rec.ReceiptID, http.StatusSeeOther)
 }
 
+// gateStored finds the receipt of a decision gate.js posted before: the
+// posted ticket's id is stored, on the first launch, for the ticket's
+// subject or the browser's, with the same answers. Such a post is a resend
+// whose acknowledgement was lost (the network dropped, the page was
+// closed). It sets no kc_sub: the ticket is in the page, where another
+// script could read it, and must not hand out the subject credential.
+func (s *Server) gateStored(r *http.Request, d consent.Decision) (receipt.Record, bool, error) {
+	tk, err := s.creds.ParseTicket(r.PostForm.Get("ticket"), time.Now())
+	if err != nil {
+		return receipt.Record{}, false, nil // postCredential says why, or counts it as none
+	}
+	rec, err := s.store.Get(r.Context(), tk.ReceiptID)
+	switch errs.Code(err) {
+	case "":
+	case errs.NotFound:
+		return receipt.Record{}, false, nil
+	default:
+		return receipt.Record{}, false, err
+	}
+	if rec.Surface != string(consent.SurfaceFirstLaunch) || rec.PolicyVersion != d.PolicyVersion ||
+		(rec.Subject != tk.Subject && rec.Subject != s.cookieSubject(r)) {
+		return receipt.Record{}, false, nil
+	}
+	for _, c := range d.Choices {
+		if (rec.States[string(c.Purpose)] == receipt.StateGiven) != c.Granted {
+			return receipt.Record{}, false, nil
+		}
+	}
+	return rec, true, nil
+}
+
+// keyedMutex holds one lock per key, kept only while someone holds or
+// waits for it.
+type keyedMutex struct {
+	mu   sync.Mutex
+	held map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	e := k.held[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.held[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.Lock()
+	return func() {
+		e.Unlock()
+		k.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(k.held, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
 // record makes the receipt of a decision and remembers the decision in the
 // cookie, newest first, whether or not a host app holds the state too: the
 // next page the webview loads reads it from there. It gives the browser its
 // subject credential (kc_sub) with the decision.
 //
 // The receipt is stored under the id of the ticket the page was rendered
-// with, for the browser's subject (postCredential). When the wasm posted
-// the decision and its device will sign the receipt (form field device=1),
-// the server only remembers the id, and the answer carries what the outbox
-// needs to build that receipt; otherwise the server attests it now.
+// with, for the browser's subject (postCredential). When the page posted
+// the decision's time (field "at", Unix ms: gate.js, which may post long
+// after the tap), the decision is dated then, within what the server
+// knows to be true (decidedAt). When the wasm posted the decision and its
+// device will sign the receipt (form field device=1), the server only
+// remembers the id, and the answer carries what the outbox needs to build
+// that receipt; otherwise the server attests it now.
 func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *components.ReceiptOrder, postCredential, error) {
 	history := g.history(r, d.At)
 	c, err := s.postCredential(r.Context(), r)
 	if err != nil {
 		return appDecision{}, nil, c, err
+	}
+	if !c.ShownAt.IsZero() {
+		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
 	rec := appDecision{Decision: d, ReceiptID: c.ReceiptID}
 	var order *components.ReceiptOrder
@@ -411,14 +635,17 @@ func deviceSigns(r *http.Request) bool {
 	return wantsJSON(r) && r.PostForm.Get("device") == "1"
 }
 
-// bridgeMessage is the message for the host app about decision d.
+// bridgeMessage is the message for the host app about decision d
+// (docs/bridge.md, version 2).
 func bridgeMessage(d appDecision) *components.BridgeMessage {
 	m := &components.BridgeMessage{
+		V:             components.BridgeVersion,
 		Type:          components.BridgeType,
 		Decision:      string(d.Kind),
 		PolicyVersion: d.PolicyVersion,
 		Purposes:      map[string]bool{},
 		ReceiptID:     d.ReceiptID,
+		At:            d.At.UTC().Format(components.BridgeTime),
 	}
 	for _, c := range d.Choices {
 		m.Purposes[string(c.Purpose)] = c.Granted
@@ -426,14 +653,27 @@ func bridgeMessage(d appDecision) *components.BridgeMessage {
 	return m
 }
 
+// doneView is the result of decision d: what is on, what stays off.
 func (g *appConsent) doneView(l string, d appDecision) components.GateView {
 	v := g.gateView(l, []appDecision{d}, false, d.At)
 	v.Mode = components.GateDone
 	v.Bridge = bridgeMessage(d)
+	v.Optional, v.Off = nil, nil
+	for _, p := range g.latest.Purposes(consent.SurfaceFirstLaunch) {
+		if p.Required {
+			continue
+		}
+		pv := purposeView(p, l)
+		if pv.Granted = d.Granted(p.ID); pv.Granted {
+			v.Optional = append(v.Optional, pv)
+		} else {
+			v.Off = append(v.Off, pv)
+		}
+	}
 	return v
 }
 
-// handleGateDone is the page after a decision posted without the wasm. It
+// handleGateDone is the page after a decision posted without script. It
 // carries the bridge message only when ?r= names the newest decision, and
 // bridge.js drops ?r= from the address once it has posted it, so a reload
 // shows the result without sending the message again.
@@ -448,6 +688,9 @@ func (s *Server) handleGateDone(g *appConsent, w http.ResponseWriter, r *http.Re
 	v := g.doneView(l, history[0])
 	if r.URL.Query().Get("r") != history[0].ReceiptID {
 		v.Bridge = nil
+		v.ReceiptID = history[0].ReceiptID
+	} else {
+		v.ReceiptID = v.Bridge.ReceiptID
 	}
 	s.renderGate(w, r, http.StatusOK, v)
 }

@@ -183,7 +183,7 @@ func TestPostSubjectRules(t *testing.T) {
 		// A ticket of the victim's subject (XSS, a shared screen) posted by
 		// another browser joins nothing: that subject has receipts, and the
 		// post has no kc_sub for it.
-		ticket := pageTicket(t, s, "/consent?lang=en", victim)
+		ticket := pageTicket(t, s, "/consent?lang=en&open=1", victim)
 		tk, _ := s.creds.ParseTicket(ticket, time.Now())
 		require.Equal(t, victimRec.Subject, tk.Subject)
 		b := decide(t, s, "/consent", browser{}, with(agree, "ticket", ticket))

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -10,7 +12,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -135,11 +139,97 @@ func inputs(t *testing.T, page string) []map[string]string {
 	return out
 }
 
-// gateState decodes the page's #kc-state.
-func gateState(t *testing.T, page string) components.GateView {
+// gatePage is what a test reads of a rendered gate: the data gate.js
+// reads (#kc-gate) and what the markup shows.
+type gatePage struct {
+	components.GateScript
+	Mode      string   // <main data-mode>
+	Decision  string   // <main data-decision>: the decision shown, if any
+	HostState string   // carried in the form, or in the "change" link
+	Error     string   // text of #kc-gate-error
+	Boxes     []string // purpose boxes, in page order
+	Ticked    []string // the ticked ones
+	Granted   []string // current choice: purposes listed as allowed
+	Changed   []string // purposes marked changed or new
+	New       []string // purposes marked new
+}
+
+// gateState reads a rendered gate.
+func gateState(t *testing.T, page string) gatePage {
 	t.Helper()
-	var v components.GateView
-	require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-state")), &v))
+	var v gatePage
+	if raw := scriptJSON(t, page, "kc-gate"); raw != "" {
+		require.NoError(t, json.Unmarshal([]byte(raw), &v.GateScript))
+	}
+	doc, err := html.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	attr := func(n *html.Node, k string) (string, bool) {
+		for _, a := range n.Attr {
+			if a.Key == k {
+				return a.Val, true
+			}
+		}
+		return "", false
+	}
+	var text func(*html.Node) string
+	text = func(n *html.Node) string {
+		if n.Type == html.TextNode {
+			return n.Data
+		}
+		var b strings.Builder
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			b.WriteString(text(c))
+		}
+		return b.String()
+	}
+	var walk func(n *html.Node, purpose string, granted bool)
+	walk = func(n *html.Node, purpose string, granted bool) {
+		if n.Type == html.ElementNode {
+			id, _ := attr(n, "id")
+			class, _ := attr(n, "class")
+			name, _ := attr(n, "name")
+			switch {
+			case n.Data == "main":
+				v.Mode, _ = attr(n, "data-mode")
+				v.Decision, _ = attr(n, "data-decision")
+			case n.Data == "input" && name == "state":
+				v.HostState, _ = attr(n, "value")
+			case n.Data == "input" && name == "purpose":
+				val, _ := attr(n, "value")
+				v.Boxes = append(v.Boxes, val)
+				if _, on := attr(n, "checked"); on {
+					v.Ticked = append(v.Ticked, val)
+				}
+			case id == "kc-gate-error":
+				v.Error = strings.TrimSpace(text(n))
+			case id == "kc-change-link" && v.HostState == "":
+				href, _ := attr(n, "href")
+				if u, err := url.Parse(href); err == nil {
+					v.HostState = u.Query().Get("state")
+				}
+			case id == "kc-granted":
+				granted = true
+			case n.Data == "li" && granted:
+				if p, ok := attr(n, "data-purpose"); ok {
+					v.Granted = append(v.Granted, p)
+				}
+			case strings.Contains(class, "kc-badge--changed") && purpose != "":
+				if !slices.Contains(v.Changed, purpose) {
+					v.Changed = append(v.Changed, purpose)
+				}
+				if strings.TrimSpace(text(n)) == "New" && !slices.Contains(v.New, purpose) {
+					v.New = append(v.New, purpose)
+				}
+			}
+			if p, ok := attr(n, "data-purpose"); ok && strings.Contains(class, "kc-purpose") {
+				purpose = p
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, purpose, granted)
+		}
+	}
+	walk(doc, "", false)
 	return v
 }
 
@@ -194,14 +284,6 @@ func decoded(t *testing.T, s *Server, value string) []appDecision {
 	return h
 }
 
-func optionalIDs(v []components.PurposeView) []string {
-	var ids []string
-	for _, p := range v {
-		ids = append(ids, p.ID)
-	}
-	return ids
-}
-
 func TestGate(t *testing.T) {
 	s := testServer(t)
 
@@ -222,10 +304,19 @@ func TestGate(t *testing.T) {
 			assert.Equal(t, 6, boxes, "five SDK purposes and the 18+ confirmation")
 			v := gateState(t, page)
 			assert.Equal(t, components.GateAsk, v.Mode)
-			assert.Equal(t, []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, optionalIDs(v.Optional))
-			assert.Contains(t, page, `role="dialog"`)
-			assert.Contains(t, page, `aria-modal="true"`)
+			optional := []string{"push", "wechat-share", "location", "crash-reports", "analytics"}
+			assert.Equal(t, optional, v.Boxes)
+			assert.Equal(t, optional, v.Asked, "gate.js asks what the page shows")
+			assert.Equal(t, append([]string{"basic"}, optional...), v.Purposes)
+			assert.Equal(t, "basic", v.Required)
+			assert.Equal(t, components.BridgeVersion, v.V)
+			tk, err := credential.PeekTicket(v.Ticket)
+			require.NoError(t, err)
+			assert.Equal(t, tk.ReceiptID, v.ReceiptID, "the message names the ticket's receipt")
 			assert.Contains(t, page, `aria-labelledby="kc-gate-title"`)
+			assert.Contains(t, page, `<script src="/static/gate.js" defer></script>`)
+			assert.NotContains(t, page, "boot.js", "the gate loads no wasm")
+			assert.NotContains(t, page, `id="kc-state"`)
 			assert.Contains(t, page, `href="/privacy?lang=`+l+`"`)
 			assert.Contains(t, page, `href="https://example.com/agreement"`)
 			assert.Nil(t, appCookie(res), "reading the gate records nothing")
@@ -240,9 +331,8 @@ func TestGate(t *testing.T) {
 		assert.Contains(t, page, `id="kc-gate-error"`)
 		assert.Contains(t, page, "18 or older")
 		v := gateState(t, page)
-		assert.Equal(t, "gate_error_adult", v.Error)
-		assert.True(t, v.Optional[0].Granted, "the person's own tick survives the error")
-		assert.False(t, v.Optional[1].Granted)
+		assert.Contains(t, v.Error, "18 or older")
+		assert.Equal(t, []string{"push"}, v.Ticked, "the person's own tick survives the error")
 	})
 
 	t.Run("AgreeGrantsExactlyTicked", func(t *testing.T) {
@@ -272,8 +362,9 @@ func TestGate(t *testing.T) {
 			var m components.BridgeMessage
 			require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-bridge")), &m))
 			assert.Equal(t, components.BridgeMessage{
-				Type: "consent", Decision: "agreed", PolicyVersion: "2022-10", ReceiptID: d.ReceiptID,
+				V: 2, Type: "consent", Decision: "agreed", PolicyVersion: "2022-10", ReceiptID: d.ReceiptID,
 				Purposes: map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false},
+				At:       d.At.UTC().Format("2006-01-02T15:04:05.000Z"),
 			}, m)
 			again := do(t, s, req{method: "GET", target: "/consent/done?lang=en", cookie: c.Value})
 			assert.Empty(t, scriptJSON(t, bodyOf(t, again), "kc-bridge"), "without ?r= no message")
@@ -423,10 +514,9 @@ func TestGatePolicyChange(t *testing.T) {
 		assert.Equal(t, "2026-12", v.PolicyVersion)
 		// location changed and was granted; sensors is new; push is
 		// unchanged and keeps its answer.
-		assert.Equal(t, []string{"location", "sensors"}, optionalIDs(v.Optional))
-		assert.True(t, v.Optional[0].Changed)
-		assert.False(t, v.Optional[0].New)
-		assert.True(t, v.Optional[1].New)
+		assert.Equal(t, []string{"location", "sensors"}, v.Boxes)
+		assert.Equal(t, []string{"location", "sensors"}, v.Changed)
+		assert.Equal(t, []string{"sensors"}, v.New)
 		for _, in := range inputs(t, page) {
 			_, checked := in["checked"]
 			assert.False(t, checked, "re-asked purpose %s pre-ticked", in["id"])
@@ -479,9 +569,7 @@ func TestGateHostState(t *testing.T) {
 		v := gateState(t, bodyOf(t, res))
 		assert.Equal(t, components.GateCurrent, v.Mode)
 		assert.Equal(t, st, v.HostState)
-		for _, p := range v.Optional {
-			assert.Equal(t, p.ID == "wechat-share", p.Granted, p.ID)
-		}
+		assert.Equal(t, []string{"wechat-share"}, v.Granted)
 	})
 	bad := func(k string, val any) map[string]any {
 		m := map[string]any{}
@@ -504,6 +592,225 @@ func TestGateHostState(t *testing.T) {
 			v := gateState(t, bodyOf(t, res))
 			assert.Equal(t, components.GateAsk, v.Mode)
 			assert.Empty(t, v.HostState)
+		})
+	}
+}
+
+// The bridge contract, version 2, end to end on the server: the message
+// carries the decision time, the host hands it back, and the 48-hour quiet
+// period after a refusal holds under a later policy version; a version 1
+// state (no "at") is still read, as an old refusal.
+func TestGateBridgeV2QuietPeriod(t *testing.T) {
+	s := testServer(t, withLaterPolicy(t))
+	now := time.Now()
+	declined := func(at time.Time, v int) map[string]any {
+		m := map[string]any{
+			"type": "consent", "decision": "declined", "policyVersion": "2022-10", "receiptId": uuid.NewString(),
+			"purposes": map[string]bool{"basic": true, "push": false, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false},
+		}
+		if v > 0 {
+			m["v"] = v
+		}
+		if !at.IsZero() {
+			m["at"] = at.UTC().Format(components.BridgeTime)
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name  string
+		state map[string]any
+		mode  string
+	}{
+		{"V2Within48Hours", declined(now.Add(-47*time.Hour), 2), components.GateCurrent},
+		{"V2After48Hours", declined(now.Add(-49*time.Hour), 2), components.GateReask},
+		{"V2ExactlyAt48Hours", declined(now.Add(-consent.QuietPeriod-time.Second), 2), components.GateReask},
+		{"V1WithoutAtIsAnOldRefusal", declined(time.Time{}, 0), components.GateReask},
+		{"V1WithAt", declined(now.Add(-time.Hour), 0), components.GateCurrent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := do(t, s, req{method: "GET", target: "/consent?lang=en&state=" + hostStateParam(t, tc.state)})
+			assert.Equal(t, tc.mode, gateState(t, bodyOf(t, res)).Mode)
+		})
+	}
+	t.Run("ErrFutureVersion", func(t *testing.T) {
+		res := do(t, s, req{method: "GET", target: "/consent?lang=en&state=" + hostStateParam(t, declined(now.Add(-time.Hour), 3))})
+		v := gateState(t, bodyOf(t, res))
+		assert.Equal(t, components.GateAsk, v.Mode, "a state of an unknown version is ignored whole")
+		assert.Empty(t, v.HostState)
+	})
+	t.Run("TheMessageRoundTrips", func(t *testing.T) {
+		// Decline on the old version's page, hand the done page's message
+		// back as the state: the gate under 2026-12 shows the choice.
+		old := testServer(t)
+		res := do(t, old, req{method: "POST", target: "/consent", form: url.Values{"lang": {"en"}, "action": {"decline"}}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		done := do(t, old, req{method: "GET", target: res.Header.Get("Location"), cookie: appCookie(res).Value})
+		raw := scriptJSON(t, bodyOf(t, done), "kc-bridge")
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &m))
+		assert.EqualValues(t, 2, m["v"])
+		assert.NotEmpty(t, m["at"])
+		st := base64.RawURLEncoding.EncodeToString([]byte(raw))
+		page := do(t, s, req{method: "GET", target: "/consent?lang=en&state=" + st})
+		assert.Equal(t, components.GateCurrent, gateState(t, bodyOf(t, page)).Mode)
+	})
+}
+
+// gate.js posts in the background and resends until acknowledged: a resend
+// of a stored decision is answered as the first post and stores nothing,
+// and the decision is dated at the tap, within what the server knows.
+func TestGateBackgroundPost(t *testing.T) {
+	s := testServer(t)
+	ctx := context.Background()
+	jsonPost := func(t *testing.T, b browser, form url.Values) (*http.Response, gateOutcome) {
+		t.Helper()
+		res := do(t, s, req{method: "POST", target: "/consent", form: form, cookie: b.cookie, sub: b.sub, header: map[string]string{"Accept": "application/json"}})
+		var out gateOutcome
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
+		return res, out
+	}
+
+	t.Run("ResendIsAnsweredAsTheFirst", func(t *testing.T) {
+		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+		tk, err := s.creds.ParseTicket(ticket, time.Now())
+		require.NoError(t, err)
+		time.Sleep(5 * time.Millisecond)
+		at := time.Now().Truncate(time.Millisecond) // the tap: after the page, before the post
+		form := url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}, "ticket": {ticket}, "at": {fmt.Sprint(at.UnixMilli())}}
+		first, out := jsonPost(t, browser{}, form)
+		require.Equal(t, http.StatusOK, first.StatusCode)
+		assert.Equal(t, tk.ReceiptID, out.View.Bridge.ReceiptID)
+		assert.Equal(t, at.UTC().Format(components.BridgeTime), out.View.Bridge.At, "dated at the tap")
+		rec, err := s.store.Get(ctx, tk.ReceiptID)
+		require.NoError(t, err)
+		assert.True(t, at.Equal(rec.IssuedAt), "the receipt too: %v", rec.IssuedAt)
+
+		// The answer was lost: the browser holds no cookie and resends.
+		again, out2 := jsonPost(t, browser{}, form)
+		require.Equal(t, http.StatusOK, again.StatusCode)
+		assert.Equal(t, tk.ReceiptID, out2.View.Bridge.ReceiptID)
+		assert.Nil(t, subCookie(again), "a resend hands out no subject credential")
+		require.NotNil(t, appCookie(again), "but the decision is remembered")
+		assert.Equal(t, tk.ReceiptID, decoded(t, s, appCookie(again).Value)[0].ReceiptID)
+		tip, err := s.store.Tip(ctx, tk.Subject)
+		require.NoError(t, err)
+		assert.Equal(t, tk.ReceiptID, tip.ID, "stored once: the chain's head is the first post's")
+		assert.Empty(t, tip.PrevHash, "and it is the only receipt")
+
+		// A different choice under a used ticket is a new decision.
+		changed := with(form, "action", "decline")
+		changed.Del("purpose")
+		res, out3 := jsonPost(t, browser{cookie: appCookie(first).Value, sub: subCookie(first).Value}, changed)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.NotEqual(t, tk.ReceiptID, out3.View.Bridge.ReceiptID)
+	})
+
+	t.Run("ConcurrentResendsStoreOnce", func(t *testing.T) {
+		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+		tk, err := s.creds.ParseTicket(ticket, time.Now())
+		require.NoError(t, err)
+		form := url.Values{"lang": {"en"}, "action": {"decline"}, "ticket": {ticket}}
+		var wg sync.WaitGroup
+		ids := make([]string, 4)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, out := jsonPost(t, browser{}, form)
+				if out.View.Bridge != nil {
+					ids[i] = out.View.Bridge.ReceiptID
+				}
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			assert.Equal(t, tk.ReceiptID, id)
+		}
+		tip, err := s.store.Tip(ctx, tk.Subject)
+		require.NoError(t, err)
+		assert.Empty(t, tip.PrevHash, "one receipt")
+	})
+
+	t.Run("TimeWithinWhatTheServerKnows", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			at   func(minted time.Time) time.Time
+		}{
+			{"BeforeThePageIsThePage", func(m time.Time) time.Time { return m.Add(-time.Hour) }},
+			{"FutureIsNow", func(m time.Time) time.Time { return m.Add(time.Hour) }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ticket := pageTicket(t, s, "/consent?lang=en", browser{})
+				tk, err := s.creds.ParseTicket(ticket, time.Now())
+				require.NoError(t, err)
+				before := time.Now().Add(-time.Millisecond)
+				_, out := jsonPost(t, browser{}, url.Values{"lang": {"en"}, "action": {"decline"}, "ticket": {ticket}, "at": {fmt.Sprint(tc.at(tk.MintedAt).UnixMilli())}})
+				after := time.Now().Add(time.Millisecond)
+				got, err := time.Parse(time.RFC3339, out.View.Bridge.At)
+				require.NoError(t, err)
+				assert.False(t, got.Before(tk.MintedAt), "not before the page was rendered")
+				assert.False(t, got.After(after), "not after the post")
+				if tc.name == "BeforeThePageIsThePage" {
+					assert.True(t, got.Equal(tk.MintedAt))
+				} else {
+					assert.True(t, !got.Before(before), "now")
+				}
+			})
+		}
+	})
+}
+
+// A re-ask after a policy change: Disagree refuses only what changed and
+// keeps every other answer, as the screen says; Agree needs no 18+ again.
+func TestGateReaskAnswers(t *testing.T) {
+	s := testServer(t, withLaterPolicy(t))
+	now := time.Now()
+	for _, tc := range []struct {
+		name     string
+		granted  []string
+		form     url.Values
+		kind     consent.Kind
+		grants   []consent.PurposeID
+		wantPage string
+	}{
+		{"DisagreeKeepsOtherAnswers", []string{"push", "location"}, url.Values{"action": {"decline"}}, consent.KindWithdrawn, []consent.PurposeID{"push"}, "Staying as they are: Push notifications."},
+		{"DisagreeWithNothingOnDeclines", nil, url.Values{"action": {"decline"}}, consent.KindDeclined, nil, "Every other service stays off"},
+		{"AgreeWithout18PlusAgain", []string{"push", "location"}, url.Values{"action": {"agree"}, "purpose": {"location"}}, consent.KindAgreed, []consent.PurposeID{"location", "push"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-30*24*time.Hour), tc.granted...)}})
+			page := bodyOf(t, do(t, s, req{method: "GET", target: "/consent?lang=en&open=1", cookie: cookie}))
+			v := gateState(t, page)
+			require.Equal(t, components.GateReask, v.Mode)
+			assert.NotContains(t, page, `id="kc-adult"`, "18+ is not asked again")
+			assert.Contains(t, page, tc.wantPage)
+			if len(tc.granted) > 0 {
+				assert.Equal(t, map[string]bool{"push": true, "wechat-share": false, "crash-reports": false, "analytics": false}, v.Current, "gate.js keeps these")
+				assert.Contains(t, page, `class="kc-fact kc-fact--changed" data-changed`, "the changed facts are marked")
+			}
+			form := with(tc.form, "lang", "en", "mode", "reask", "ticket", v.Ticket)
+			form["purpose"] = tc.form["purpose"]
+			res := do(t, s, req{method: "POST", target: "/consent", form: form, cookie: cookie})
+			require.Equal(t, http.StatusSeeOther, res.StatusCode, bodyOf(t, res))
+			d := decoded(t, s, appCookie(res).Value)[0]
+			if tc.kind == consent.KindWithdrawn {
+				// The cookie here is written by the test, so this browser's
+				// chain holds no grant of push: its receipt cannot withdraw
+				// and says updated (consentreceipt.ConsistentKind). With a
+				// real chain it is withdrawn (e2e TestGatePolicyChange).
+				assert.Contains(t, []consent.Kind{consent.KindWithdrawn, consent.KindUpdated}, d.Kind)
+			} else {
+				assert.Equal(t, tc.kind, d.Kind)
+			}
+			assert.Equal(t, "2026-12", d.PolicyVersion)
+			var on []consent.PurposeID
+			for _, c := range d.Choices {
+				if c.Granted && !c.Required {
+					on = append(on, c.Purpose)
+				}
+			}
+			assert.Equal(t, tc.grants, on)
+			assert.Nil(t, d.Confirmed, "nothing confirmed that was not asked")
 		})
 	}
 }

@@ -95,7 +95,14 @@ func TestGateRecordsAgeConfirmation(t *testing.T) {
 		for _, lang := range consent.Languages {
 			page := bodyOf(t, do(t, s, req{method: "GET", target: "/consent?lang=" + lang}))
 			f, _ := cat.Fact(consent.SurfaceFirstLaunch, consent.FactAge18, lang)
-			assert.Contains(t, page, `<label for="kc-adult">`+f.Statement+`</label>`, lang)
+			assert.Regexp(t, `<label class="kc-check kc-check--fact" for="kc-adult"><input type="checkbox" name="adult" value="1" id="kc-adult"[^>]*> <span>`+f.Statement+`</span></label>`, page, lang)
+			// The sentence of policy section 6 stands beside it, word for
+			// word, and nothing suggests a minor may go on with a guardian.
+			m, ok := cat.Minors(lang)
+			require.True(t, ok)
+			assert.Contains(t, page, `<p class="kc-gate__minors" id="kc-minors">`+m.Text+`</p>`, lang)
+			assert.NotContains(t, page, "监护人", lang)
+			assert.NotContains(t, page, "guardian", lang)
 		}
 	})
 }

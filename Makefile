@@ -158,11 +158,11 @@ bench: ## run the benchmarks (they report, never fail) and write docs/measuremen
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./e2e
 
 # The gallery of every surface and state (docs/screenshots/README.md) and
-# the README's pictures of the console, taken by browser tests from a
-# seeded data set; Chinese needs a CJK font (Debian: fonts-noto-cjk). Not
-# part of make test: the pictures change with every run.
-screenshots: ## write the gallery docs/screenshots/*.png and its README.md (chromium, fonts-noto-cjk)
-	$(GO) test ./e2e -run '^(TestScreenshots|TestAdminScreenshots)$$' -screenshots -count=1 -timeout 20m
+# the pictures the docs show, taken by the browser tests named
+# *Screenshots from seeded data; Chinese needs a CJK font (Debian:
+# fonts-noto-cjk). Not part of make test: the pictures change every run.
+screenshots: ## write docs/screenshots: the gallery, its README.md and the docs' pictures (chromium, fonts-noto-cjk)
+	$(GO) test ./e2e -run 'Screenshots$$' -screenshots -count=1 -timeout 20m
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)
 	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.* .bench.txt

@@ -38,8 +38,8 @@ type PurposeView struct {
 	// ever true when the person ticked it themselves in a form that came
 	// back with an error, never as a default.
 	Granted bool `json:"granted,omitempty"`
-	// Since is when the current answer was given, as YYYY-MM-DD HH:MM UTC;
-	// empty when there is no decision.
+	// Since is when the current answer was given, RFC 3339 in UTC (settings
+	// show it with LocalTime); empty when there is no decision.
 	Since string `json:"since,omitempty"`
 	// Changed marks a purpose re-asked under a later policy version; New
 	// one that did not exist in the version the person accepted.
@@ -160,12 +160,19 @@ type SettingsView struct {
 	// Ticket is the server-minted receipt id of the next change, posted
 	// with it (form field "ticket").
 	Ticket string `json:"ticket,omitempty"`
+	// PolicyVersion above is the version the current decision was made
+	// under, "" without a decision; LatestVersion is the version in force.
+	LatestVersion string `json:"latestVersion"`
+	// Decision is the current decision's kind and DecidedAt its time,
+	// RFC 3339 in UTC; both "" without a decision.
+	Decision  string `json:"decision,omitempty"`
+	DecidedAt string `json:"decidedAt,omitempty"`
 }
 
 // HistoryView is one past decision.
 type HistoryView struct {
 	Kind          string   `json:"kind"`
-	At            string   `json:"at"`
+	At            string   `json:"at"` // RFC 3339 in UTC
 	PolicyVersion string   `json:"policyVersion"`
 	Granted       []string `json:"granted"` // titles of the optional purposes granted
 	ReceiptID     string   `json:"receiptId"`

@@ -3,6 +3,8 @@ package components
 import (
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/kaiconn/consent/lang"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -19,6 +21,7 @@ type Settings struct {
 	busy    bool
 	loaded  bool
 	focused string
+	static  map[string]string // settingsStatic's markup, by id
 }
 
 func (s *Settings) OnInit() {
@@ -29,6 +32,7 @@ func (s *Settings) OnInit() {
 		return
 	}
 	s.loaded = true
+	s.keepStatic()
 	s.resetSwitches()
 	if ticked, _, ok := web.formState("kc-settings-form"); ok {
 		s.on = ticked
@@ -134,96 +138,169 @@ func (s *Settings) Render() app.UI {
 	}
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
-		app.Link().Rel("stylesheet").Href("/static/gate.css"),
+		app.Link().Rel("stylesheet").Href("/static/tokens.css"),
+		app.Link().Rel("stylesheet").Href("/static/settings.css"),
 		app.Main().ID("main").Class("kc-settings").Body(
-			app.P().Class("kc-gate__lang").Body(
-				app.A().Href("/settings/privacy?"+q.Encode()).Lang(lang.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
+			app.Header().Class("kc-settings__head").Body(
+				app.P().Class("kc-settings__lang").Body(
+					app.A().Href("/settings/privacy?"+q.Encode()).Lang(lang.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
+				),
+				app.H1().ID("kc-settings-title").Text(l.T("settings_title")),
 			),
-			app.H1().ID("kc-settings-title").Text(l.T("settings_title")),
-			app.P().Class("kc-settings__links").Body(
-				app.A().Href(v.PrivacyURL).ID("kc-policy-link").Text(l.T("settings_read_policy")),
-			),
+			s.renderStatic("kc-settings-nav"),
 			app.If(v.Saved != "", func() app.UI {
 				return app.P().Class("kc-notice").Role("status").ID("kc-saved").TabIndex(-1).DataSet("kind", v.Saved).Text(l.T("settings_saved_" + v.Saved))
 			}),
 			app.If(v.Error != "", func() app.UI {
 				return app.P().Class("kc-error").Role("alert").ID("kc-settings-error").Text(l.T(v.Error))
 			}),
-			app.If(!v.HasDecision, func() app.UI {
-				return app.P().ID("kc-no-decision").Body(app.Text(l.T("settings_no_decision")+" "), app.A().Href(v.GateURL).Text(l.T("settings_open_gate")))
-			}),
-			app.H2().ID("kc-choices-title").Text(l.T("settings_choices")),
-			app.Form().Method("post").Action("/settings/privacy").ID("kc-settings-form").Aria("labelledby", "kc-choices-title").Body(
-				app.Section().Class("kc-purpose", "kc-purpose--required").Aria("labelledby", "kc-p-required-title").Body(
-					app.H3().ID("kc-p-required-title").Text(v.Required.Title),
-					app.P().Class("kc-purpose__state").Text(l.T("gate_required_note")),
-				),
-				app.FieldSet().Body(
-					app.Legend().Text(l.T("settings_optional_legend")),
-					app.Range(v.Optional).Slice(func(i int) app.UI { return s.renderSwitch(v.Optional[i], l) }),
-				),
-				app.Div().Class("kc-settings__actions").Body(
-					app.Button().Type("submit").Class("kc-btn").ID("kc-save").
-						OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); s.Save(ctx, "save") }).Text(l.T("settings_save")),
-					app.Button().Type("submit").Class("kc-btn").ID("kc-withdraw-all").
-						OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); s.Save(ctx, "withdraw-all") }).Text(l.T("settings_withdraw_all")),
-				),
-			),
-			app.H2().ID("kc-history-title").Text(l.T("settings_history")),
-			s.renderHistory(l),
-			app.If(len(v.History) > 0, func() app.UI { return s.renderDownload(l) }),
-			app.H2().ID("kc-sharing-title").Text(l.T("settings_sharing")),
-			app.P().Text(l.T("settings_sharing_intro")),
-			app.Div().Class("kc-table-wrap").Role("region").Aria("labelledby", "kc-sharing-title").TabIndex(0).Body(
-				app.Table().ID("kc-sharing").Body(
-					app.THead().Body(app.Tr().Body(
-						app.Th().Scope("col").Text(l.T("settings_col_sdk")),
-						app.Th().Scope("col").Text(l.T("gate_recipient")),
-						app.Th().Scope("col").Text(l.T("gate_collects")),
-						app.Th().Scope("col").Text(l.T("gate_use")),
-					)),
-					app.TBody().Body(app.Range(v.Optional).Slice(func(i int) app.UI {
-						p := v.Optional[i]
-						return app.Tr().Body(
-							app.Th().Scope("row").Body(
-								app.Text(p.SDK),
-								app.If(p.PrivacyURL != "", func() app.UI {
-									return app.Span().Body(app.Br(), app.A().Href(p.PrivacyURL).Rel("noopener").Text(l.T("gate_sdk_policy")))
-								}),
-							),
-							app.Td().Text(p.Recipient),
-							app.Td().Text(p.Collects),
-							app.Td().Text(p.Use),
-						)
-					})),
+			s.renderSummary(l),
+			app.Section().Aria("labelledby", "kc-choices-title").Body(
+				app.H2().ID("kc-choices-title").Text(l.T("settings_choices")),
+				app.Form().Method("post").Action("/settings/privacy").ID("kc-settings-form").Aria("labelledby", "kc-choices-title").AutoComplete(false).Body(
+					app.Div().Class("kc-switch", "kc-switch--required").ID("kc-p-required").Body(
+						app.P().Class("kc-switch__title").ID("kc-p-required-title").Text(v.Required.Title),
+						app.P().Class("kc-switch__state").DataSet("state", "on").Text(l.T("settings_required_note")),
+					),
+					app.FieldSet().Class("kc-switches").Body(
+						app.Legend().Text(l.T("settings_optional_legend")),
+						app.Range(v.Optional).Slice(func(i int) app.UI { return s.renderSwitch(v.Optional[i], l) }),
+					),
+					app.Div().Class("kc-settings__actions").Body(
+						app.Button().Type("submit").Class("kc-choice").ID("kc-save").
+							OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); s.Save(ctx, "save") }).Text(l.T("settings_save")),
+						app.Button().Type("submit").Class("kc-choice").ID("kc-withdraw-all").
+							OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); s.Save(ctx, "withdraw-all") }).Text(l.T("settings_withdraw_all")),
+					),
 				),
 			),
+			s.renderStatic("kc-rights"),
+			s.renderStatic("kc-contact"),
+			app.Section().Aria("labelledby", "kc-history-title").Body(
+				app.H2().ID("kc-history-title").Text(l.T("settings_history")),
+				s.renderHistory(l),
+				app.If(len(v.History) > 0, func() app.UI { return s.renderDownload(l) }),
+			),
+			s.renderStatic("kc-shared"),
 		),
 	)
 }
 
+// settingsStatic are the ids of the parts of the server's page that no
+// choice changes: the links, the rights centre, the contact block and the
+// third parties. The component keeps their markup as the server wrote it
+// (views.Settings) instead of writing it a second time; settings.js, which
+// listens on the document, keeps serving their buttons.
+var settingsStatic = []string{"kc-settings-nav", "kc-rights", "kc-contact", "kc-shared"}
+
+// keepStatic reads those parts from the server's page before go-app
+// replaces it.
+func (s *Settings) keepStatic() {
+	s.static = map[string]string{}
+	for _, id := range settingsStatic {
+		if el := app.Window().GetElementByID(id); el.Truthy() {
+			s.static[id] = el.Get("outerHTML").String()
+		}
+	}
+}
+
+func (s *Settings) renderStatic(id string) app.UI {
+	return app.If(s.static[id] != "", func() app.UI { return app.Raw(s.static[id]) })
+}
+
+// renderTime is an instant in the reader's zone (LocalTime); settings.js
+// shows it in the browser's zone, in place.
+func renderTime(at, l string) app.UI {
+	return app.Time().Class("kc-time").DateTime(at).Text(LocalTime(at, l))
+}
+
+// renderSentence renders message id with a time where its {{.Date}} goes.
+func renderSentence(l *lang.Localizer, id, at string, data map[string]string) []app.UI {
+	m := map[string]string{"Date": TimeMark}
+	for k, x := range data {
+		m[k] = x
+	}
+	before, after := SplitAtTime(l.T(id, m))
+	return []app.UI{app.Text(before), renderTime(at, l.Lang), app.Text(after)}
+}
+
+// renderSummary says the stored state in words, as views.Settings does.
+func (s *Settings) renderSummary(l *lang.Localizer) app.UI {
+	v := s.view
+	var granted []string
+	for _, p := range v.Optional {
+		if p.Granted {
+			granted = append(granted, p.Title)
+		}
+	}
+	state := l.T("settings_summary_some", map[string]string{"Count": strconv.Itoa(len(granted)), "Total": strconv.Itoa(len(v.Optional)), "Titles": strings.Join(granted, l.T("settings_list_sep"))})
+	switch {
+	case len(granted) == 0:
+		state = l.T("settings_summary_none")
+	case len(granted) == len(v.Optional):
+		state = l.T("settings_summary_all", map[string]string{"Total": strconv.Itoa(len(v.Optional))})
+	}
+	var body []app.UI
+	body = append(body, app.H2().ID("kc-summary-title").Text(l.T("settings_summary_title")))
+	if !v.HasDecision {
+		body = append(body,
+			app.P().ID("kc-no-decision").Class("kc-summary__state").Text(l.T("settings_no_decision")),
+			app.P().Body(app.A().Class("kc-action").Href(v.GateURL).Text(l.T("settings_open_gate"))))
+	} else {
+		decided := []app.UI{app.Text(l.T("settings_summary_undated", map[string]string{"Version": v.PolicyVersion}))}
+		if v.DecidedAt != "" {
+			decided = renderSentence(l, "settings_summary_"+v.Decision, v.DecidedAt, map[string]string{"Version": v.PolicyVersion})
+		}
+		body = append(body,
+			app.P().Class("kc-summary__state").ID("kc-summary-state").Text(state),
+			app.P().Class("kc-summary__meta").ID("kc-summary-decided").Body(decided...))
+		if v.PolicyVersion != v.LatestVersion {
+			body = append(body, app.P().Class("kc-summary__meta").ID("kc-summary-newer").Body(
+				app.Text(l.T("settings_summary_newer", map[string]string{"Version": v.LatestVersion})),
+				app.A().Class("kc-action").Href(v.GateURL).Text(l.T("settings_summary_review"))))
+		}
+	}
+	body = append(body, app.P().Class("kc-summary__meta").Text(l.T("settings_summary_basic")))
+	return app.Section().Class("kc-summary").ID("kc-summary").Aria("labelledby", "kc-summary-title").
+		DataSet("decision", v.Decision).DataSet("version", v.PolicyVersion).DataSet("granted", len(granted)).Body(body...)
+}
+
 func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
 	id := "kc-p-" + p.ID
+	// Checked is set either way: the DOM property, not the attribute, is
+	// what a tick box shows, and a box the person ticked keeps its tick
+	// when the attribute is only removed.
 	in := app.Input().Type("checkbox").Name("purpose").Value(p.ID).ID(id).Aria("describedby", id+"-since").
+		Checked(slices.Contains(s.on, p.ID)).
 		OnChange(func(ctx app.Context, e app.Event) { s.Toggle(p.ID, ctx.JSSrc().Get("checked").Bool()) })
-	if slices.Contains(s.on, p.ID) {
-		in = in.Checked(true)
-	}
-	since := l.T("settings_not_asked")
+	state := []app.UI{app.Text(l.T("settings_not_asked"))}
 	switch {
 	case p.Since != "" && p.Granted:
-		since = l.T("settings_granted_since", map[string]string{"Date": p.Since})
+		state = renderSentence(l, "settings_granted_since", p.Since, nil)
 	case p.Since != "":
-		since = l.T("settings_refused_since", map[string]string{"Date": p.Since})
+		state = renderSentence(l, "settings_refused_since", p.Since, nil)
 	}
-	return app.Div().Class("kc-purpose").Body(
-		in,
-		app.Label().For(id).Body(
-			app.Span().Class("kc-purpose__title").Text(p.Title),
-			app.Span().Class("kc-purpose__sdk").Text(p.SDK),
-			app.If(p.Separate, func() app.UI { return app.Span().Class("kc-badge", "kc-badge--separate").Text(l.T("gate_separate")) }),
+	onOff := "off"
+	if p.Granted {
+		onOff = "on"
+	}
+	return app.Div().Class("kc-switch").DataSet("purpose", p.ID).Body(
+		app.Label().Class("kc-switch__row").For(id).Body(
+			in,
+			app.Span().Class("kc-switch__text").Body(
+				app.Span().Class("kc-switch__title").Text(p.Title),
+				app.Span().Class("kc-switch__sdk").Text(p.SDK),
+				app.If(p.Separate, func() app.UI {
+					return app.Span().Class("kc-badge").Body(
+						app.Text(l.T("settings_separate")),
+						app.If(l.Lang != lang.ZhHans, func() app.UI {
+							return app.Span().Body(app.Text(" ("), app.Span().Lang(lang.ZhHans).Text("单独同意"), app.Text(")"))
+						}),
+					)
+				}),
+			),
 		),
-		app.P().Class("kc-hint", "kc-purpose__facts").ID(id+"-since").Text(since),
+		app.P().Class("kc-switch__state").ID(id+"-since").DataSet("state", onOff).Body(state...),
 	)
 }
 
@@ -231,21 +308,21 @@ func (s *Settings) renderSwitch(p PurposeView, l *lang.Localizer) app.UI {
 // chain, as without the wasm, and the device's own outbox, which also holds
 // receipts not yet sent.
 func (s *Settings) renderDownload(l *lang.Localizer) app.UI {
-	return app.P().Class("kc-settings__links").Body(
-		app.A().ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
-		app.Text(" "),
-		app.Button().Type("button").Class("kc-btn").ID("kc-download-device").Text(l.T("settings_download_device")).
-			OnClick(func(ctx app.Context, e app.Event) {
-				downloadReceipts(ctx, func(ctx app.Context, history []byte, err error) {
-					if err != nil {
-						s.view.Error = "settings_download_error"
-						return
-					}
-					web.saveFile("kaiconn-device-receipts.json", "application/json", history)
-				})
-			}),
-		app.Br(),
-		app.Span().Class("kc-hint").Text(l.T("settings_download_hint")),
+	return app.Div().Body(
+		app.P().Class("kc-settings__downloads").Body(
+			app.A().Class("kc-action").ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
+			app.Button().Type("button").Class("kc-action").ID("kc-download-device").Text(l.T("settings_download_device")).
+				OnClick(func(ctx app.Context, e app.Event) {
+					downloadReceipts(ctx, func(ctx app.Context, history []byte, err error) {
+						if err != nil {
+							s.view.Error = "settings_download_error"
+							return
+						}
+						web.saveFile("kaiconn-device-receipts.json", "application/json", history)
+					})
+				}),
+		),
+		app.P().Class("kc-hint").Text(l.T("settings_download_hint")),
 	)
 }
 
@@ -253,26 +330,26 @@ func (s *Settings) renderHistory(l *lang.Localizer) app.UI {
 	if len(s.view.History) == 0 {
 		return app.P().Text(l.T("settings_history_empty"))
 	}
-	return app.Ol().Class("kc-history").ID("kc-history").Aria("labelledby", "kc-history-title").Body(
+	return app.Ol().Class("kc-history").ID("kc-history").Body(
 		app.Range(s.view.History).Slice(func(i int) app.UI {
 			h := s.view.History[i]
 			granted := l.T("settings_history_none")
 			if len(h.Granted) > 0 {
-				granted = ""
-				for j, t := range h.Granted {
-					if j > 0 {
-						granted += "; "
-					}
-					granted += t
-				}
+				granted = strings.Join(h.Granted, l.T("settings_list_sep"))
 			}
 			return app.Li().DataSet("kind", h.Kind).Body(
-				app.Strong().Text(h.At),
-				app.Text(" · "+l.T("settings_kind_"+h.Kind)+" · "+l.T("settings_history_version", map[string]string{"Version": h.PolicyVersion})),
-				app.Br(),
-				app.Text(l.T("settings_history_granted")+granted),
-				app.Br(),
-				app.Span().Class("kc-hint").Body(app.Text(l.T("gate_receipt")+" "), app.Code().Text(h.ReceiptID)),
+				app.P().Class("kc-history__head").Body(
+					app.Strong().Text(l.T("settings_kind_"+h.Kind)),
+					app.Span().Class("kc-history__meta").Body(
+						renderTime(h.At, l.Lang),
+						app.Text(" · "+l.T("settings_history_version", map[string]string{"Version": h.PolicyVersion})),
+					),
+				),
+				app.P().Text(l.T("settings_history_granted")+granted),
+				app.Details().Class("kc-history__receipt").Body(
+					app.Summary().Text(l.T("settings_history_receipt")),
+					app.Code().Text(h.ReceiptID),
+				),
 			)
 		}),
 	)

@@ -64,8 +64,7 @@ func since(history []appDecision, id consent.PurposeID) time.Time {
 	want := history[0].Granted(id)
 	at := history[0].At
 	for _, d := range history[1:] {
-		known := slices.ContainsFunc(d.Choices, func(c consent.Choice) bool { return c.Purpose == id })
-		if !known || d.Granted(id) != want {
+		if !mentions(d.Decision, id) || d.Granted(id) != want {
 			break
 		}
 		at = d.At
@@ -73,20 +72,42 @@ func since(history []appDecision, id consent.PurposeID) time.Time {
 	return at
 }
 
+// mentions reports whether d answered purpose id at all.
+func mentions(d consent.Decision, id consent.PurposeID) bool {
+	return slices.ContainsFunc(d.Choices, func(c consent.Choice) bool { return c.Purpose == id })
+}
+
+// settingsView builds the state of /settings/privacy from the person's
+// history, newest first. Everything it shows about the current choice comes
+// from history[0], the decision stored (the cookie's or the host's): its
+// answers, its kind, its time and the policy version it was made under,
+// which is not the latest when the person has not decided since a new
+// version came into force. Times are RFC 3339; the page shows them in the
+// reader's zone.
 func (g *appConsent) settingsView(l string, history []appDecision) components.SettingsView {
 	v := components.SettingsView{
 		Lang:          l,
-		PolicyVersion: g.latest.Version(),
+		LatestVersion: g.latest.Version(),
 		HasDecision:   len(history) > 0,
 		PrivacyURL:    privacyURL(l),
 		GateURL:       "/consent?open=1&lang=" + url.QueryEscape(l),
 		History:       []components.HistoryView{},
 	}
+	if len(history) > 0 {
+		cur := history[0]
+		v.PolicyVersion = cur.PolicyVersion
+		v.Decision = string(cur.Kind)
+		v.DecidedAt = components.Instant(cur.At)
+	}
 	for _, p := range g.latest.Purposes(consent.SurfaceSettings) {
 		pv := purposeView(p, l)
 		if len(history) > 0 {
 			pv.Granted = p.Required || history[0].Granted(p.ID)
-			pv.Since = formatTime(since(history, p.ID))
+			// A purpose the decision does not mention (new in a later
+			// version) was never asked: it is off, but not "since" anything.
+			if mentions(history[0].Decision, p.ID) {
+				pv.Since = components.Instant(since(history, p.ID))
+			}
 		}
 		if p.Required {
 			v.Required = pv
@@ -95,7 +116,7 @@ func (g *appConsent) settingsView(l string, history []appDecision) components.Se
 		v.Optional = append(v.Optional, pv)
 	}
 	for _, d := range history {
-		hv := components.HistoryView{Kind: string(d.Kind), At: formatTime(d.At), PolicyVersion: d.PolicyVersion, ReceiptID: d.ReceiptID, Granted: []string{}}
+		hv := components.HistoryView{Kind: string(d.Kind), At: components.Instant(d.At), PolicyVersion: d.PolicyVersion, ReceiptID: d.ReceiptID, Granted: []string{}}
 		for _, c := range d.Choices {
 			if !c.Granted || c.Required {
 				continue
@@ -103,6 +124,10 @@ func (g *appConsent) settingsView(l string, history []appDecision) components.Se
 			title := string(c.Purpose)
 			if p, ok := g.latest.Purpose(consent.SurfaceSettings, c.Purpose); ok {
 				title = p.Title.In(l)
+			} else if cat, ok := g.cats[d.PolicyVersion]; ok {
+				if p, ok := cat.Purpose(d.Surface, c.Purpose); ok {
+					title = p.Title.In(l)
+				}
 			}
 			hv.Granted = append(hv.Granted, title)
 		}
@@ -134,7 +159,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := views.Layout(page, loc).Render(templ.WithChildren(r.Context(), views.Settings(v, loc)), w); err != nil {
+	if err := views.Layout(page, loc).Render(templ.WithChildren(r.Context(), views.Settings(v, s.app.settingsCentre(v.Lang), loc)), w); err != nil {
 		s.log.Error("render settings", "err", err)
 	}
 }

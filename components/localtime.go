@@ -1,0 +1,68 @@
+package components
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Times on /settings/privacy travel as RFC 3339 instants and are shown in
+// the reader's zone. The server cannot know that zone, so it picks one by
+// language, names it, and puts the instant in <time datetime>;
+// /static/settings.js then shows the same instant in the browser's own zone
+// when the browser names one. The server's choice and the script's output
+// have the same shape, so the swap changes only the numbers and the zone.
+
+// chinaTime is Asia/Shanghai. China has kept UTC+8 without daylight saving
+// since 1991, so a fixed zone is exact for every decision this product can
+// hold, and neither the server nor the wasm needs a zone database.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// ReaderZone is the zone the server shows times in for a reader of l when
+// it knows nothing better: Beijing time for Chinese readers, UTC otherwise.
+func ReaderZone(l string) *time.Location {
+	if l == "zh-Hans" {
+		return chinaTime
+	}
+	return time.UTC
+}
+
+var shortMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// LocalTime shows the RFC 3339 instant at to a reader of l, in ReaderZone(l)
+// and naming it: "2026年11月29日 20:30（北京时间）" or "29 Nov 2026, 12:30 UTC".
+// It returns "" when at is not RFC 3339.
+func LocalTime(at, l string) string {
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return ""
+	}
+	t = t.In(ReaderZone(l))
+	hm := t.Format("15:04")
+	if l == "zh-Hans" {
+		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日 " + hm + "（北京时间）"
+	}
+	return strconv.Itoa(t.Day()) + " " + shortMonths[t.Month()-1] + " " + strconv.Itoa(t.Year()) + ", " + hm + " UTC"
+}
+
+// Instant is t as the settings view carries it: RFC 3339 in UTC, to the
+// second; "" for the zero time.
+func Instant(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
+}
+
+// TimeMark stands for a time inside a translated sentence: a message is
+// rendered with TimeMark in place of its date, and SplitAtTime cuts it
+// there, so the time can be its own <time> element in either word order
+// ("Allowed since …", "自…起允许").
+const TimeMark = "\x1f"
+
+// SplitAtTime returns the parts of sentence before and after TimeMark; after
+// is "" when the sentence has no mark.
+func SplitAtTime(sentence string) (before, after string) {
+	before, after, _ = strings.Cut(sentence, TimeMark)
+	return before, after
+}

@@ -1,0 +1,133 @@
+//go:build !wasm
+
+package components
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/net/html"
+)
+
+// testTicket has a ticket's shape; only the server checks its mac.
+const testTicket = "t1.6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b.sub_abcdefghijklmnopqrstuvwxyz.1764390000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+func settingsView() SettingsView {
+	return SettingsView{
+		Lang: "zh-Hans", PolicyVersion: "2022-10", LatestVersion: "2022-10", HasDecision: true,
+		Decision: "agreed", DecidedAt: "2026-11-01T10:00:00Z",
+		Required:   PurposeView{ID: "basic", Title: "基本功能(必需)", Required: true, Granted: true},
+		Optional:   []PurposeView{{ID: "push", Title: "消息推送", Granted: true, Since: "2026-11-01T10:00:00Z"}, {ID: "location", Title: "位置服务", Since: "2026-11-01T10:00:00Z"}},
+		History:    []HistoryView{{Kind: "agreed", At: "2026-11-01T10:00:00Z", PolicyVersion: "2022-10", Granted: []string{"消息推送"}, ReceiptID: "r1"}},
+		PrivacyURL: "/privacy?lang=zh-Hans", Ticket: testTicket,
+	}
+}
+
+// ticked reads a tick box as the browser shows it: go-app sets the DOM
+// property from checked="false" as well, so the attribute's value counts.
+func ticked(a map[string]string) bool {
+	v, ok := a["checked"]
+	return ok && v != "false"
+}
+
+// textOf returns the text of the element with id in a rendered page, each
+// text node trimmed of the test encoder's indentation.
+func textOf(t *testing.T, page, id string) string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	var b strings.Builder
+	var walk func(n *html.Node, in bool)
+	walk = func(n *html.Node, in bool) {
+		if n.Type == html.ElementNode {
+			for _, a := range n.Attr {
+				if a.Key == "id" && a.Val == id {
+					in = true
+				}
+			}
+		}
+		if in && n.Type == html.TextNode {
+			b.WriteString(strings.TrimSpace(n.Data))
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, in)
+		}
+	}
+	walk(doc, false)
+	return b.String()
+}
+
+func TestSettings(t *testing.T) {
+	t.Run("RendersRealChoices", func(t *testing.T) {
+		s := &Settings{view: settingsView(), loaded: true}
+		s.resetSwitches()
+		page := render(t, s)
+		assert.True(t, ticked(attrs(t, page, "kc-p-push")), "the person's own grant")
+		assert.False(t, ticked(attrs(t, page, "kc-p-location")))
+		assert.Equal(t, "false", attrs(t, page, "kc-p-location")["checked"], "the property is set either way")
+		assert.Equal(t, "自2026年11月1日 18:00（北京时间）起允许", textOf(t, page, "kc-p-push-since"), "Beijing time for a Chinese reader")
+		assert.Contains(t, page, `datetime="2026-11-01T10:00:00Z"`)
+		assert.Contains(t, page, "您允许了2项可选服务中的1项：消息推送。")
+		assert.Contains(t, page, "依据隐私政策2022-10版")
+	})
+	t.Run("Form", func(t *testing.T) {
+		f := fake(t)
+		s := &Settings{view: settingsView(), loaded: true}
+		s.resetSwitches()
+		s.Toggle("push", false)
+		s.Toggle("location", true)
+		s.Save(app.Context{}, "save")
+		require.Len(t, f.posted, 1)
+		assert.Equal(t, "/settings/privacy", f.paths[0])
+		assert.Equal(t, url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location"}, "ticket": {testTicket}, "device": {"1"}}, f.posted[0])
+	})
+	// After "withdraw all", every box shows the stored refusal, the text
+	// says so, and a Save that follows starts from that state.
+	t.Run("WithdrawAllUnticks", func(t *testing.T) {
+		f := fake(t)
+		v := settingsView()
+		for i := range v.Optional {
+			v.Optional[i].Granted = false
+			v.Optional[i].Since = "2026-11-02T10:00:00Z"
+		}
+		v.Saved, v.Decision, v.DecidedAt = "withdrawn", "withdrawn", "2026-11-02T10:00:00Z"
+		v.Bridge = &BridgeMessage{Type: BridgeType, Decision: "withdrawn", Purposes: map[string]bool{"basic": true, "push": false, "location": false}, ReceiptID: "r2"}
+		body, _ := json.Marshal(map[string]any{"view": v})
+		s := &Settings{view: settingsView(), loaded: true, busy: true}
+		s.resetSwitches()
+		s.Outcome(200, body, nil)
+		require.Len(t, f.delivered, 1)
+		assert.Equal(t, "withdrawn", f.delivered[0].Decision)
+		assert.Empty(t, s.on, "switches follow the saved decision")
+		page := render(t, s)
+		assert.Contains(t, page, `data-kind="withdrawn"`)
+		for _, id := range []string{"kc-p-push", "kc-p-location"} {
+			assert.False(t, ticked(attrs(t, page, id)), id)
+			assert.Equal(t, "off", attrs(t, page, id+"-since")["data-state"])
+		}
+		assert.Contains(t, page, "所有可选服务均已关闭")
+		assert.Equal(t, "0", attrs(t, page, "kc-summary")["data-granted"])
+		s.Toggle("location", true)
+		s.Save(app.Context{}, "save")
+		assert.Equal(t, []string{"location"}, f.posted[0]["purpose"], "Save sends what the boxes show")
+	})
+}
+
+func TestLocalTime(t *testing.T) {
+	for _, tc := range []struct{ name, at, lang, want string }{
+		{"ChineseReaderBeijingTime", "2026-11-29T12:30:00Z", "zh-Hans", "2026年11月29日 20:30（北京时间）"},
+		{"ChineseReaderNextDay", "2026-11-29T18:05:00Z", "zh-Hans", "2026年11月30日 02:05（北京时间）"},
+		{"EnglishReaderUTC", "2026-11-29T12:30:00Z", "en", "29 Nov 2026, 12:30 UTC"},
+		{"OffsetInput", "2026-11-29T20:30:00+08:00", "en", "29 Nov 2026, 12:30 UTC"},
+		{"NotRFC3339", "2026-11-29 12:30 UTC", "en", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, LocalTime(tc.at, tc.lang))
+		})
+	}
+}

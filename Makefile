@@ -141,7 +141,7 @@ test-short: vet ## the fast tests: no browser, no fuzzing (go test -short)
 
 # A short run of each fuzz target (package:Func); longer runs:
 # make fuzz FUZZTIME=5m.
-FUZZ_TARGETS ?= ./receipt:FuzzDecode ./policy:FuzzParse ./server:FuzzParseConsentCookie \
+FUZZ_TARGETS ?= ./receipt:FuzzDecode ./receipt:FuzzDecodeFast ./policy:FuzzParse ./server:FuzzParseConsentCookie \
 	./credential:FuzzParseSubject ./credential:FuzzParseTicket
 
 fuzz: ## run each fuzz target for FUZZTIME (10s)

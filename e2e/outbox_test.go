@@ -418,7 +418,11 @@ func waitEntry(t *testing.T, ctx context.Context, id, what string, ok func(outbo
 			}
 		}
 		if time.Now().After(deadline) {
-			require.FailNow(t, "timed out waiting: "+what, "receipt %s in the outbox: %+v", id, last)
+			if last == nil {
+				require.FailNow(t, "timed out waiting: "+what, "receipt %s is not in the outbox", id)
+			}
+			require.FailNow(t, "timed out waiting: "+what, "receipt %s in the outbox: %s after %d attempts and %d rebuilds; last error %q; rejected: %q",
+				id, last.State, last.Attempts, last.Rebuilds, last.LastError, last.RejectMessage)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -459,10 +463,10 @@ func states(s *receipt.Signed) map[string]string {
 	return out
 }
 
-// decode decodes a countersigned receipt's envelope.
-func decode(t *testing.T, c receipt.Countersigned) *receipt.Signed {
+// decode decodes a receipt's envelope (the device's or the server's copy).
+func decode(t *testing.T, envelope []byte) *receipt.Signed {
 	t.Helper()
-	s, err := receipt.Decode(c.Envelope)
+	s, err := receipt.Decode(envelope)
 	require.NoError(t, err)
 	return s
 }
@@ -496,18 +500,18 @@ func TestOutboxSettings(t *testing.T) {
 		agreeTo(t, ctx, srv, "push")
 		openSettings(t, ctx, srv, "", true)
 		gate := waitHistory(t, ctx, "the gate's receipt", func(h receipt.History) bool { return len(h.Receipts) == 1 })
-		assert.Equal(t, receipt.AttestationServer, decode(t, gate.Receipts[0]).Attestation, "gate.js's receipts are server-attested")
+		assert.Equal(t, receipt.AttestationServer, decode(t, gate.Receipts[0].Envelope).Attestation, "gate.js's receipts are server-attested")
 
 		msg := saveSettings(t, ctx, "kc-save", "updated", "location")
 		assert.Equal(t, map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false}, msg.Purposes)
 		e := waitEntry(t, ctx, msg.ReceiptID, "the device's receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
-		assert.Equal(t, gate.Receipts[0].Hash, decode(t, receipt.Countersigned{Envelope: e.Envelope}).Receipt.PrevHash, "the device chains to the server's head")
+		assert.Equal(t, gate.Receipts[0].Hash, decode(t, e.Envelope).Receipt.PrevHash, "the device chains to the server's head")
 
 		h := serverHistory(t, ctx)
 		require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")), "one chain, countersigned throughout")
 		require.Len(t, h.Receipts, 2)
 		assert.Equal(t, msg.ReceiptID, h.Receipts[1].ID)
-		s := decode(t, h.Receipts[1])
+		s := decode(t, h.Receipts[1].Envelope)
 		assert.Equal(t, receipt.AttestationDevice, s.Attestation, "signed by this browser's device key")
 		assert.Equal(t, "settings", s.Receipt.Surface)
 		assert.Equal(t, "updated", s.Receipt.Decision)
@@ -553,7 +557,7 @@ func TestOutboxSettings(t *testing.T) {
 		require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")))
 		require.Len(t, h.Receipts, 2, "the gate's receipt and the withdrawal, once")
 		assert.Equal(t, id, h.Receipts[1].ID)
-		s := decode(t, h.Receipts[1])
+		s := decode(t, h.Receipts[1].Envelope)
 		assert.Equal(t, receipt.AttestationDevice, s.Attestation)
 		assert.Equal(t, gate.Receipts[0].Hash, s.Receipt.PrevHash)
 		assert.Equal(t, "withdrawn", s.Receipt.Decision)
@@ -611,8 +615,8 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	status := await(t, other, `fetch('/settings/privacy', {method: 'POST', body: new URLSearchParams({lang: 'en', action: 'save', purpose: 'push'})}).then(r => String(r.status))`)
 	require.Equal(t, "200", status, "the form post is recorded and redirected to the settings page")
 	attested := waitHistory(t, other, "the form's receipt", func(h receipt.History) bool { return len(h.Receipts) == 3 })
-	require.Equal(t, receipt.AttestationServer, decode(t, attested.Receipts[2]).Attestation)
-	assert.Equal(t, receipt.StateGiven, states(decode(t, attested.Receipts[2]))["push"])
+	require.Equal(t, receipt.AttestationServer, decode(t, attested.Receipts[2].Envelope).Attestation)
+	assert.Equal(t, receipt.StateGiven, states(decode(t, attested.Receipts[2].Envelope))["push"])
 	assert.Zero(t, wire.answeredFor(queued), "nothing of the device's reached the server while offline")
 
 	// The network returns: the outbox sends, is refused, rebuilds on the
@@ -627,7 +631,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")), "one chain, countersigned throughout")
 	assert.Equal(t, first, h.Receipts[1].ID)
 	assert.Equal(t, attested.Receipts[2].ID, h.Receipts[2].ID)
-	s := decode(t, h.Receipts[3])
+	s := decode(t, h.Receipts[3].Envelope)
 	assert.Equal(t, receipt.AttestationDevice, s.Attestation)
 	assert.Equal(t, h.Receipts[2].Hash, s.Receipt.PrevHash, "signed again on the server's head")
 	assert.Equal(t, "withdrawn", s.Receipt.Decision)

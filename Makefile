@@ -33,11 +33,11 @@ wasm: web/app.wasm.br web/app.wasm.gz web/wasm_exec.js ## build web/app.wasm, pr
 
 # The size report is made from a build of its own: the served wasm is
 # stripped, and only an unstripped build names its functions.
-wasm-size: ## write docs/wasm-size.md: app.wasm's size served (raw, gzip, brotli 11) and by package
+wasm-size: ## write app.wasm's size served (raw, gzip, brotli 11) and by package into docs/measurements.md
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -o tmp/app-unstripped.wasm ./app
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o tmp/app-stripped.wasm ./app
-	$(GO) run ./cmd/wasmsize -unstripped tmp/app-unstripped.wasm -stripped tmp/app-stripped.wasm -quality 11 > docs/wasm-size.md.tmp
-	mv docs/wasm-size.md.tmp docs/wasm-size.md
+	$(GO) run ./cmd/wasmsize -unstripped tmp/app-unstripped.wasm -stripped tmp/app-stripped.wasm -quality 11 > tmp/wasm-size.md
+	$(GO) run ./cmd/benchdoc -markdown -section wasm -in tmp/wasm-size.md -doc docs/measurements.md
 
 release: ## build the wasm with brotli at quality 11, and the server in bin/
 	$(MAKE) wasm BROTLI_QUALITY=11
@@ -164,6 +164,7 @@ bench: ## run the benchmarks (they report, never fail) and write docs/measuremen
 	@cat .bench.txt
 	$(GO) run ./cmd/benchdoc -in .bench.txt -doc docs/measurements.md
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./e2e
+	$(MAKE) wasm-size
 
 # The gallery of every surface and state (docs/screenshots/README.md) and
 # the pictures the docs show, taken by the browser tests named

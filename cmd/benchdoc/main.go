@@ -31,6 +31,7 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	doc := fs.String("doc", "docs/measurements.md", "markdown page whose section to rewrite")
 	name := fs.String("section", "go", "name of the section: <!-- bench:NAME:begin --> … <!-- bench:NAME:end -->")
 	exclude := fs.String("exclude", "e2e", "comma-separated packages (relative to the module) left out: they write sections of their own")
+	markdown := fs.Bool("markdown", false, "the input is a report in Markdown (make wasm-size), put in the section as it is, its headings two levels down")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +45,12 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *markdown {
+		if len(bytes.TrimSpace(src)) == 0 {
+			return errors.New(*in + ": empty report")
+		}
+		return rewrite(*doc, *name, demote(string(src)))
+	}
 	run, err := parse(src, *in)
 	if err != nil {
 		return err
@@ -52,14 +59,36 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	if len(run.pkgs) == 0 {
 		return errors.New(*in + ": no benchmark result")
 	}
-	old, err := os.ReadFile(*doc)
+	return rewrite(*doc, *name, run.markdown())
+}
+
+// rewrite replaces section name of the page at doc, creating the page when
+// it does not exist.
+func rewrite(doc, name, section string) error {
+	old, err := os.ReadFile(doc)
 	if errors.Is(err, os.ErrNotExist) {
 		old, err = []byte("# Measurements\n"), nil
 	}
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(*doc, replaceSection(old, *name, run.markdown()), 0o644)
+	return os.WriteFile(doc, replaceSection(old, name, section), 0o644)
+}
+
+// demote moves every Markdown heading of a report two levels down, so that
+// its title sits under the page's sections as the benchmarks' do.
+func demote(report string) string {
+	lines := strings.Split(report, "\n")
+	fence := false
+	for i, l := range lines {
+		if strings.HasPrefix(l, "```") {
+			fence = !fence
+		}
+		if !fence && strings.HasPrefix(l, "#") {
+			lines[i] = "##" + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // A benchRun is one go test -bench run: the machine it ran on and its

@@ -75,3 +75,21 @@ func TestNumber(t *testing.T) {
 	assert.Equal(t, "90 s", duration(90e9))
 	assert.Equal(t, "512 ns", duration(512))
 }
+
+// A report already in Markdown (make wasm-size) becomes a section of its
+// own, its headings under the page's, the other sections kept.
+func TestMarkdownSection(t *testing.T) {
+	doc := filepath.Join(t.TempDir(), "measurements.md")
+	other := "# Measurements\n\n<!-- bench:go:begin -->\ngo tables\n<!-- bench:go:end -->\n"
+	require.NoError(t, os.WriteFile(doc, []byte(other), 0o644))
+	report := "# What app.wasm is made of\n\n## Served\n\n| raw |\n|---:|\n| 8450.0 |\n\n```\n# not a heading\n```\n"
+	for range 2 { // the second run replaces the section
+		require.NoError(t, run([]string{"-markdown", "-section", "wasm", "-doc", doc}, strings.NewReader(report), &bytes.Buffer{}))
+	}
+	got, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	assert.Equal(t, other+"\n<!-- bench:wasm:begin -->\n### What app.wasm is made of\n\n#### Served\n\n| raw |\n|---:|\n| 8450.0 |\n\n```\n# not a heading\n```\n<!-- bench:wasm:end -->\n", string(got))
+
+	err = run([]string{"-markdown", "-section", "wasm", "-doc", doc}, strings.NewReader("\n"), &bytes.Buffer{})
+	assert.ErrorContains(t, err, "empty report")
+}

@@ -1,5 +1,5 @@
 // Command wasmsize reports what app.wasm is made of, package by package,
-// as the Markdown of docs/wasm-size.md (make wasm-size).
+// as Markdown for the wasm section of docs/measurements.md (make wasm-size).
 //
 //	wasmsize -unstripped app-unstripped.wasm [-stripped app.wasm] [-quality 11]
 //

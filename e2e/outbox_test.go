@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
@@ -24,8 +25,8 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/outbox"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/server"
 	"github.com/kaiconn/consent/store/memstore"
 )
 
@@ -285,185 +286,357 @@ func TestOutboxOffline(t *testing.T) {
 	assert.Len(t, h.Receipts, 2)
 }
 
-// TestOutboxGate is the same journey through the product's own surface: the
-// first-launch gate at /consent records the decision through the outbox.
-func TestOutboxGate(t *testing.T) {
-	t.Skip("the gate has no wasm since gate.js (issue 11): its receipts are server-attested, posted in the background (TestGateReceiptOnceOffline); this journey belongs on /settings/privacy")
-	const token = "test-admin-token"
-	srv := startServer(t, func(c *server.Config) { c.AdminToken = token })
+// receiptWire stands between a tab and the receipt API's POST
+// /api/v1/receipts. It counts, per receipt id, the posts the server
+// answered, and while cut it fails them as a dropped connection would. The
+// settings page cannot decide offline: the server takes the decision and
+// answers with what the device is to sign. Cutting this one request after
+// that answer is how a device-signed receipt comes to wait in the outbox.
+type receiptWire struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	cut      bool
+	ids      map[network.RequestID]string // the receipt each post carried
+	answered map[string]int               // posts the server answered, by receipt id
+	failed   map[string]int               // posts failed while cut, by receipt id
+}
 
-	// receipts lists what the server stores, through the admin export.
-	receipts := func(t *testing.T) []receipt.Countersigned {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, srv.URL()+"/api/v1/export", nil)
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		require.Equal(t, http.StatusOK, res.StatusCode)
-		var out []receipt.Countersigned
-		dec := json.NewDecoder(res.Body)
-		for dec.More() {
-			var c receipt.Countersigned
-			require.NoError(t, dec.Decode(&c))
-			out = append(out, c)
+func wireReceipts(t *testing.T, ctx context.Context) *receiptWire {
+	t.Helper()
+	w := &receiptWire{ctx: ctx, ids: map[network.RequestID]string{}, answered: map[string]int{}, failed: map[string]int{}}
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *fetch.EventRequestPaused:
+			cut := w.paused(e)
+			// Commands cannot run inside the listener.
+			go func() {
+				if cut {
+					_, _ = chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: e.RequestID, ErrorReason: network.ErrorReasonInternetDisconnected})
+					return
+				}
+				_, _ = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+			}()
+		case *network.EventResponseReceived:
+			w.mu.Lock()
+			if id, ok := w.ids[e.RequestID]; ok {
+				w.answered[id]++
+			}
+			w.mu.Unlock()
 		}
-		return out
+	}))
+	do(t, ctx,
+		call(network.Enable, network.EnableParams{}),
+		call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*" + outbox.ReceiptsPath, RequestStage: fetch.RequestStageRequest}}}))
+	return w
+}
+
+// paused notes the receipt a paused post carries and tells whether to fail
+// it.
+func (w *receiptWire) paused(e *fetch.EventRequestPaused) (cut bool) {
+	if e.Request.Method != http.MethodPost {
+		return false
 	}
-	waitReceipt := func(t *testing.T, id string) receipt.Countersigned {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			for _, c := range receipts(t) {
-				if c.ID == id {
-					return c
+	var body []byte
+	for _, p := range e.Request.PostDataEntries {
+		body = append(body, p.Bytes...)
+	}
+	var env struct {
+		Receipt struct {
+			ID string `json:"id"`
+		} `json:"receipt"`
+	}
+	_ = json.Unmarshal(body, &env)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cut {
+		w.failed[env.Receipt.ID]++
+		return true
+	}
+	w.ids[e.NetworkID] = env.Receipt.ID
+	return false
+}
+
+func (w *receiptWire) setCut(cut bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cut = cut
+}
+
+func (w *receiptWire) answeredFor(id string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.answered[id]
+}
+
+func (w *receiptWire) failedFor(id string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed[id]
+}
+
+// deviceEntries reads the receipts the page's outbox keeps, from its
+// IndexedDB database (outbox/browser_wasm.go), without creating it.
+func deviceEntries(t *testing.T, ctx context.Context) []outbox.Entry {
+	t.Helper()
+	raw := await(t, ctx, `(async () => {
+		const dbs = await indexedDB.databases();
+		if (!dbs.some(d => d.name === "kaiconn-outbox")) return "[]";
+		const db = await new Promise((ok, fail) => {
+			const r = indexedDB.open("kaiconn-outbox");
+			r.onsuccess = () => ok(r.result);
+			r.onerror = () => fail(r.error);
+		});
+		try {
+			const rows = await new Promise((ok, fail) => {
+				const q = db.transaction("entries").objectStore("entries").getAll();
+				q.onsuccess = () => ok(q.result);
+				q.onerror = () => fail(q.error);
+			});
+			return "[" + rows.map(r => r.json).join(",") + "]";
+		} finally {
+			db.close();
+		}
+	})()`)
+	var out []outbox.Entry
+	require.NoError(t, json.Unmarshal([]byte(raw), &out), raw)
+	return out
+}
+
+// waitEntry polls the device's outbox until its receipt id satisfies ok:
+// the outbox signs and sends in the background, with no event to wait for.
+func waitEntry(t *testing.T, ctx context.Context, id, what string, ok func(outbox.Entry) bool) outbox.Entry {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var last *outbox.Entry
+		for _, e := range deviceEntries(t, ctx) {
+			if e.ID == id {
+				last = &e
+				if ok(e) {
+					return e
 				}
 			}
-			time.Sleep(100 * time.Millisecond)
 		}
-		require.FailNow(t, "receipt "+id+" never reached the server")
-		return receipt.Countersigned{}
+		if time.Now().After(deadline) {
+			if last == nil {
+				require.FailNow(t, "timed out waiting: "+what, "receipt %s is not in the outbox", id)
+			}
+			require.FailNow(t, "timed out waiting: "+what, "receipt %s in the outbox: %s after %d attempts and %d rebuilds; last error %q; rejected: %q",
+				id, last.State, last.Attempts, last.Rebuilds, last.LastError, last.RejectMessage)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	jwks := func(t *testing.T) []byte {
-		res, err := http.Get(srv.URL() + "/.well-known/jwks.json")
-		require.NoError(t, err)
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		require.NoError(t, err)
-		return b
-	}
+}
 
+// serverHistory is the chain the server holds of the browser's subject
+// (/settings/privacy/receipts.json, which kc_sub unlocks), read from a page
+// of ctx on the server's origin.
+func serverHistory(t *testing.T, ctx context.Context) receipt.History {
+	t.Helper()
+	raw := await(t, ctx, `fetch('/settings/privacy/receipts.json').then(r => r.ok ? r.text() : '{"receipts":[]}')`)
+	var h receipt.History
+	require.NoError(t, json.Unmarshal([]byte(raw), &h), raw)
+	return h
+}
+
+func waitHistory(t *testing.T, ctx context.Context, what string, ok func(receipt.History) bool) receipt.History {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		h := serverHistory(t, ctx)
+		if ok(h) {
+			return h
+		}
+		if time.Now().After(deadline) {
+			require.FailNow(t, "timed out waiting: "+what, "%d receipts", len(h.Receipts))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// states are the states of a receipt's purposes, by purpose id.
+func states(s *receipt.Signed) map[string]string {
+	out := map[string]string{}
+	for _, p := range s.Receipt.Purposes {
+		out[p.ID] = p.State
+	}
+	return out
+}
+
+// decode decodes a receipt's envelope (the device's or the server's copy).
+func decode(t *testing.T, envelope []byte) *receipt.Signed {
+	t.Helper()
+	s, err := receipt.Decode(envelope)
+	require.NoError(t, err)
+	return s
+}
+
+// saveSettings flips the switches of ids on the wasm-enhanced settings
+// page, presses button and returns the message the host app got, once the
+// page shows the change saved as kind.
+func saveSettings(t *testing.T, ctx context.Context, button, kind string, ids ...string) bridgeMessage {
+	t.Helper()
+	before := len(messages(t, ctx))
+	for _, id := range ids {
+		do(t, ctx, chromedp.Click(chromedp.ID("kc-p-"+id)))
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID(button)), chromedp.WaitVisible(chromedp.CSS(`#kc-saved[data-kind="`+kind+`"]`)))
+	msgs := messages(t, ctx)
+	require.Len(t, msgs, before+1, "the wasm hands the decision to the host app")
+	return msgs[before]
+}
+
+// TestOutboxSettings (formerly TestOutboxGate, which ran on the gate's
+// wasm before gate.js) is the outbox's journey through the product's own
+// surface: a first decision on the gate (gate.js, server-attested, which
+// gives the browser its kc_sub), then a change on /settings/privacy, where
+// the wasm has this browser's device key sign the receipt and the outbox
+// send it.
+func TestOutboxSettings(t *testing.T) {
 	t.Run("Online", func(t *testing.T) {
+		srv := startServer(t) // a fresh origin: a fresh device outbox
 		ctx := hostTab(t, "android")
-		openGate(t, ctx, srv, "", true)
-		confirmAdult(t, ctx, true)
-		do(t, ctx, chromedp.Click(chromedp.ID("kc-agree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="agreed"]`)))
-		msgs := messages(t, ctx)
-		require.Len(t, msgs, 1)
-		c := waitReceipt(t, msgs[0].ReceiptID)
-		s, err := c.Verify(jwks(t))
-		require.NoError(t, err, "countersigned by the server, verifiable offline")
+		wire := wireReceipts(t, ctx)
+		agreeTo(t, ctx, srv, "push")
+		openSettings(t, ctx, srv, "", true)
+		gate := waitHistory(t, ctx, "the gate's receipt", func(h receipt.History) bool { return len(h.Receipts) == 1 })
+		assert.Equal(t, receipt.AttestationServer, decode(t, gate.Receipts[0].Envelope).Attestation, "gate.js's receipts are server-attested")
+
+		msg := saveSettings(t, ctx, "kc-save", "updated", "location")
+		assert.Equal(t, map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false}, msg.Purposes)
+		e := waitEntry(t, ctx, msg.ReceiptID, "the device's receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+		assert.Equal(t, gate.Receipts[0].Hash, decode(t, e.Envelope).Receipt.PrevHash, "the device chains to the server's head")
+
+		h := serverHistory(t, ctx)
+		require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")), "one chain, countersigned throughout")
+		require.Len(t, h.Receipts, 2)
+		assert.Equal(t, msg.ReceiptID, h.Receipts[1].ID)
+		s := decode(t, h.Receipts[1].Envelope)
 		assert.Equal(t, receipt.AttestationDevice, s.Attestation, "signed by this browser's device key")
-		assert.Equal(t, "first-launch", s.Receipt.Surface)
+		assert.Equal(t, "settings", s.Receipt.Surface)
+		assert.Equal(t, "updated", s.Receipt.Decision)
+		assert.Equal(t, receipt.StateGiven, states(s)["location"])
+		assert.Equal(t, receipt.StateGiven, states(s)["push"])
+		assert.Equal(t, 1, wire.answeredFor(msg.ReceiptID), "sent exactly once")
 	})
 
 	t.Run("OfflineThenReload", func(t *testing.T) {
-		before := len(receipts(t))
+		srv := startServer(t)
 		ctx := hostTab(t, "ios")
-		openGate(t, ctx, srv, "", true)
-		confirmAdult(t, ctx, true)
-		setOffline(t, ctx, true)
-		do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="declined"]`)))
-		msgs := messages(t, ctx)
-		require.Len(t, msgs, 1, "the host app hears of the decision offline too")
-		id := msgs[0].ReceiptID
-		for p, granted := range msgs[0].Purposes {
+		wire := wireReceipts(t, ctx)
+		agreeTo(t, ctx, srv, "push", "location")
+		openSettings(t, ctx, srv, "", true)
+		gate := waitHistory(t, ctx, "the gate's receipt", func(h receipt.History) bool { return len(h.Receipts) == 1 })
+
+		// The server takes the withdrawal and answers; the device signs
+		// it; its post is lost: the receipt waits in the outbox.
+		wire.setCut(true)
+		msg := saveSettings(t, ctx, "kc-withdraw-all", "withdrawn")
+		assert.Equal(t, "withdrawn", msg.Decision)
+		for p, granted := range msg.Purposes {
 			assert.Equal(t, p == "basic", granted, p)
 		}
-		// Give the outbox time to try (and fail) while offline.
-		time.Sleep(1500 * time.Millisecond)
-		assert.Len(t, receipts(t), before, "nothing reached the server while offline")
+		id := msg.ReceiptID
+		e := waitEntry(t, ctx, id, "a failed attempt", func(e outbox.Entry) bool { return e.Attempts >= 1 })
+		assert.Equal(t, outbox.StatePending, e.State)
+		assert.NotEmpty(t, e.LastError)
+		assert.GreaterOrEqual(t, wire.failedFor(id), 1)
+		assert.Zero(t, wire.answeredFor(id), "nothing reached the server")
+		assert.Equal(t, http.StatusNotFound, receiptKnown(t, srv.URL(), id))
 
 		// The app is closed offline and opened again once the network is
-		// back: loading the gate sends what was queued.
+		// back: loading the settings page sends what was queued.
+		setOffline(t, ctx, true)
 		do(t, ctx, chromedp.Navigate("about:blank"))
 		setOffline(t, ctx, false)
-		openGate(t, ctx, srv, "", true)
-		c := waitReceipt(t, id)
-		s, err := c.Verify(jwks(t))
-		require.NoError(t, err)
-		assert.Equal(t, "declined", s.Receipt.Decision)
-		time.Sleep(1500 * time.Millisecond) // a duplicate would arrive now
-		n := 0
-		for _, r := range receipts(t) {
-			if r.ID == id {
-				n++
+		wire.setCut(false)
+		openSettings(t, ctx, srv, "", true)
+		waitEntry(t, ctx, id, "the queued receipt acknowledged after a reload", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+
+		h := serverHistory(t, ctx)
+		require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")))
+		require.Len(t, h.Receipts, 2, "the gate's receipt and the withdrawal, once")
+		assert.Equal(t, id, h.Receipts[1].ID)
+		s := decode(t, h.Receipts[1].Envelope)
+		assert.Equal(t, receipt.AttestationDevice, s.Attestation)
+		assert.Equal(t, gate.Receipts[0].Hash, s.Receipt.PrevHash)
+		assert.Equal(t, "withdrawn", s.Receipt.Decision)
+		for p, state := range states(s) {
+			switch p {
+			case "basic":
+				assert.Equal(t, receipt.StateGiven, state, p)
+			case "push", "location":
+				assert.Equal(t, receipt.StateWithdrawn, state, "%s, given on the gate, is withdrawn", p)
+			default:
+				assert.Equal(t, receipt.StateRefused, state, p)
 			}
 		}
-		assert.Equal(t, 1, n, "exactly once")
-		assert.Len(t, receipts(t), before+1)
+		assert.Equal(t, 1, wire.answeredFor(id), "sent exactly once")
+		assert.Empty(t, messages(t, ctx), "the message was the decision's, not the flush's")
 	})
 }
 
-// TestOutboxRecoversADivergedChain: the device queues a receipt offline
-// while a decision of the same subject lands through a plain form post in
-// the same browser; when the network returns, the server refuses the
-// device's receipt (its chain moved), and the outbox reads the server's
-// head with a nonce proof, signs the receipt again on it and is
-// acknowledged. The chain the server then holds verifies.
+// TestOutboxRecoversADivergedChain: the device queues a receipt it signed
+// on the settings page while a decision of the same subject lands through
+// a plain form post in the same browser; when the network returns, the
+// server refuses the device's receipt (its chain moved), and the outbox
+// reads the server's head with a nonce proof, signs the receipt again on
+// it and is acknowledged. The chain the server then holds verifies.
 func TestOutboxRecoversADivergedChain(t *testing.T) {
-	t.Skip("built on the gate's wasm outbox, which gate.js replaced (issue 11); to be ported to /settings/privacy")
 	srv := startServer(t)
 	ctx := hostTab(t, "android")
+	wire := wireReceipts(t, ctx)
 
-	// An online decision: the wasm posts it with the page's ticket, the
-	// server answers with the order and kc_sub, and the device adopts the
-	// subject and signs the receipt, enrolling its key.
-	openGate(t, ctx, srv, "", true)
-	confirmAdult(t, ctx, true)
-	do(t, ctx, chromedp.Click(chromedp.ID("kc-agree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="agreed"]`)))
-	first := messages(t, ctx)[0].ReceiptID
+	// The first launch: gate.js records it, server-attested, and the
+	// browser gets its kc_sub. Then a change in settings: the device
+	// adopts the subject and signs the receipt, enrolling its key.
+	agreeTo(t, ctx, srv)
+	openSettings(t, ctx, srv, "", true)
+	first := saveSettings(t, ctx, "kc-save", "updated", "location").ReceiptID
+	waitEntry(t, ctx, first, "the device's first receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
 	// Another tab of the same browser (its cookies), on a page without the
 	// wasm, reads what the server holds of this browser's subject.
 	other := newTab(t)
 	do(t, other, chromedp.Navigate(srv.URL()+"/healthz"))
-	history := func() receipt.History {
-		t.Helper()
-		raw := await(t, other, `fetch('/settings/privacy/receipts.json').then(r => r.ok ? r.text() : '{"receipts":[]}')`)
-		var h receipt.History
-		require.NoError(t, json.Unmarshal([]byte(raw), &h))
-		return h
-	}
-	waitChain := func(what string, ok func(receipt.History) bool) receipt.History {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			h := history()
-			if ok(h) {
-				return h
-			}
-			if time.Now().After(deadline) {
-				require.FailNow(t, "timed out waiting: "+what, "%d receipts", len(h.Receipts))
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	waitChain("the device's first receipt", func(h receipt.History) bool { return len(h.Receipts) == 1 })
+	enrolled := waitHistory(t, other, "the device's first receipt", func(h receipt.History) bool { return len(h.Receipts) == 2 })
+	require.Equal(t, first, enrolled.Receipts[1].ID)
 
-	// Offline, the person declines on the gate: the device takes the
-	// decision and queues its receipt.
-	openGate(t, ctx, srv, "&open=1", true)
+	// The person withdraws everything; the server answers, the device
+	// signs the receipt, and then the network goes: it waits in the outbox.
+	wire.setCut(true)
+	queued := saveSettings(t, ctx, "kc-withdraw-all", "withdrawn").ReceiptID
+	waitEntry(t, ctx, queued, "a failed attempt", func(e outbox.Entry) bool { return e.Attempts >= 1 })
 	setOffline(t, ctx, true)
-	do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")), chromedp.WaitVisible(chromedp.CSS(`h1[data-decision="declined"]`)))
-	msgs := messages(t, ctx)
-	require.Len(t, msgs, 1)
-	queued := msgs[0].ReceiptID
-	require.NotEqual(t, first, queued)
+	wire.setCut(false) // offline now: the emulation fails the posts
 
 	// Meanwhile, in the other tab, a settings form grants push: the
-	// server attests it on the same subject, chained to the first receipt.
+	// server attests it on the same subject, chained to the device's
+	// first receipt.
 	status := await(t, other, `fetch('/settings/privacy', {method: 'POST', body: new URLSearchParams({lang: 'en', action: 'save', purpose: 'push'})}).then(r => String(r.status))`)
 	require.Equal(t, "200", status, "the form post is recorded and redirected to the settings page")
-	attested := waitChain("the form's receipt", func(h receipt.History) bool { return len(h.Receipts) == 2 })
+	attested := waitHistory(t, other, "the form's receipt", func(h receipt.History) bool { return len(h.Receipts) == 3 })
+	require.Equal(t, receipt.AttestationServer, decode(t, attested.Receipts[2].Envelope).Attestation)
+	assert.Equal(t, receipt.StateGiven, states(decode(t, attested.Receipts[2].Envelope))["push"])
+	assert.Zero(t, wire.answeredFor(queued), "nothing of the device's reached the server while offline")
 
 	// The network returns: the outbox sends, is refused, rebuilds on the
 	// server's head and is acknowledged.
 	setOffline(t, ctx, false)
-	h := waitChain("the queued receipt, rebuilt", func(h receipt.History) bool {
-		return len(h.Receipts) == 3 && h.Receipts[2].ID == queued
+	e := waitEntry(t, ctx, queued, "the queued receipt, rebuilt and acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+	assert.Equal(t, 1, e.Rebuilds, "signed again once")
+	assert.Equal(t, 2, wire.answeredFor(queued), "refused once, then acknowledged")
+	h := waitHistory(t, other, "the queued receipt, rebuilt", func(h receipt.History) bool {
+		return len(h.Receipts) == 4 && h.Receipts[3].ID == queued
 	})
-	jwks := get(t, srv.URL()+"/.well-known/jwks.json")
-	require.NoError(t, receipt.VerifyChain(h, jwks), "one chain, countersigned throughout")
-	assert.Equal(t, first, h.Receipts[0].ID)
-	assert.Equal(t, attested.Receipts[1].ID, h.Receipts[1].ID)
-	s, err := receipt.Decode(h.Receipts[2].Envelope)
-	require.NoError(t, err)
+	require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")), "one chain, countersigned throughout")
+	assert.Equal(t, first, h.Receipts[1].ID)
+	assert.Equal(t, attested.Receipts[2].ID, h.Receipts[2].ID)
+	s := decode(t, h.Receipts[3].Envelope)
 	assert.Equal(t, receipt.AttestationDevice, s.Attestation)
-	assert.Equal(t, h.Receipts[1].Hash, s.Receipt.PrevHash, "signed again on the server's head")
-	for _, p := range s.Receipt.Purposes {
-		if p.ID == "push" {
-			assert.Equal(t, receipt.StateWithdrawn, p.State, "push, given by the form, is withdrawn by the decline")
-		}
+	assert.Equal(t, h.Receipts[2].Hash, s.Receipt.PrevHash, "signed again on the server's head")
+	assert.Equal(t, "withdrawn", s.Receipt.Decision)
+	assert.Equal(t, receipt.StateWithdrawn, states(s)["push"], "push, given by the form, is withdrawn by the withdrawal")
+	for p, state := range states(s) {
+		assert.Equal(t, p == "basic", state == receipt.StateGiven, "%s is %s", p, state)
 	}
 }

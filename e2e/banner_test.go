@@ -360,7 +360,7 @@ const clickAndLook = `(() => {
     receipt: d.receipt || "",
     update: dataLayer.filter(a => a[0] === "consent").map(a => a[1] + ":" + a[2].analytics_storage).pop(),
     inline: window.__demoInlineRuns || 0,
-    external: !!document.querySelector('script[src$="/static/demo-analytics.js"]'),
+    external: !!document.querySelector('script[src*="/static/demo-analytics."]'),
     frame: document.querySelector(".demo-frame").getAttribute("src") || "",
     cookie: (document.cookie.split(/;\s*/).find(c => c.startsWith("kc_consent=")) || "").slice(11),
     banner: !!` + bannerHost + `,

@@ -130,7 +130,7 @@ func gateTab(t *testing.T, host string, script bool) context.Context {
 	ctx := hostTab(t, host)
 	if !script {
 		do(t, ctx, call(network.Enable, network.EnableParams{}), call(network.SetBlockedURLs, network.SetBlockedURLsParams{
-			URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/static/gate.js", Block: true}},
+			URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/static/gate.*js", Block: true}},
 		}))
 	}
 	return ctx

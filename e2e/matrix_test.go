@@ -313,7 +313,7 @@ func (r matrixRun) walk(t *testing.T, env *matrixEnv, pool matrixContexts, check
 		_, err = chromedp.Call(ctx, network.Enable, network.EnableParams{})
 		require.NoError(t, err)
 		_, err = chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-			URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/static/gate.js", Block: true}}})
+			URLPatterns: []*network.BlockPattern{{URLPattern: "*://*:*/static/gate.*js", Block: true}}})
 		require.NoError(t, err)
 	}
 	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]})

@@ -1,6 +1,3 @@
-// Package chaintest holds a store's one-look-up ChainFacts to what Tip
-// and KeySubject answer one after the other, for every store that offers
-// it (receipt.ChainFactsReader).
 package chaintest
 
 import (

@@ -353,40 +353,6 @@ func TestAdminCrossSitePost(t *testing.T) {
 	assert.Equal(t, officer+" officer", textOf(t, ctx, `[data-testid="operator"]`), "still signed in: the post did nothing")
 }
 
-// axe-core finds no serious or critical violation on the console's pages,
-// in both languages, at 1280 px and at 360 px, where nothing scrolls
-// sideways but the tables that say so.
-func TestAdminAccessibility(t *testing.T) {
-	axe := axeScript(t)
-	site := startConsole(t)
-	subject := site.seeded.Subjects["app-zh"]
-	for _, width := range []int64{1280, 360} {
-		for _, l := range []string{"en", "zh-Hans"} {
-			ctx := adminTab(t)
-			do(t, ctx, chromedp.EmulateViewport(width, 800))
-			signIn(t, ctx, site, l, officer, adminPassword)
-			for _, path := range []string{"/admin/insights", "/admin/lookup", "/admin/subjects/" + subject, "/admin/operations", "/admin/audit", "/admin/login"} {
-				t.Run(fmt.Sprintf("%d/%s%s", width, l, path), func(t *testing.T) {
-					if path == "/admin/login" {
-						ctx = adminTab(t)
-						do(t, ctx, chromedp.EmulateViewport(width, 800))
-					}
-					do(t, ctx, chromedp.Navigate(site.srv.URL()+path+"?lang="+l), chromedp.WaitVisible(chromedp.CSS("main")))
-					// Open every disclosure, so that the tables and texts in
-					// them are checked too.
-					eval[bool](t, ctx, `document.querySelectorAll('details').forEach(function (d) { d.open = true; }); true`)
-					eval[bool](t, ctx, axe+";true")
-					res, err := chromedp.Run(ctx, chromedp.Evaluate[axeResult](axeSerious, chromedp.EvalAwaitPromise))
-					require.NoError(t, err)
-					require.Greater(t, res.Passes, 10, "axe ran its rules")
-					assert.Empty(t, res.Violations)
-					assert.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), int(width), "no sideways scrolling")
-				})
-			}
-		}
-	}
-}
-
 // TestAdminScreenshots writes the README's pictures of the console (go
 // test ./e2e -run AdminScreenshots -screenshots, or make screenshots).
 func TestAdminScreenshots(t *testing.T) {

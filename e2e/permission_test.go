@@ -167,53 +167,6 @@ func TestPermissionWithoutHost(t *testing.T) {
 	assert.Contains(t, eval[string](t, ctx, `document.getElementById("kc-permission-status").textContent`), "Kaiconn app")
 }
 
-// The new pages pass axe-core with no violation of any impact, in both
-// languages, and fit a 360-px screen without scrolling sideways; the lists
-// before and with the wasm.
-func TestPrivacyCentreAccessibility(t *testing.T) {
-	axe := axeScript(t)
-	srv := startServer(t)
-	type page struct{ name, path, query string }
-	var pages []page
-	for _, m := range modes {
-		pages = append(pages,
-			page{"Collected" + m.name, "/privacy/collected", m.query},
-			page{"Shared" + m.name, "/privacy/shared", m.query},
-			page{"CollectedFiltered" + m.name, "/privacy/collected", "&q=camera" + m.query})
-	}
-	pages = append(pages,
-		page{"PermissionAsk", "/permission", "&p=s2-3-perms-17&state=" + appState(t, optionalPurposes...)},
-		page{"PermissionRefused", "/permission", "&p=s2-3-perms-17&state=" + appState(t)},
-		page{"PermissionUnknown", "/permission", "&p=s2-3-perms-99"})
-	const axeAll = `axe.run(document).then(function (r) {
-  return {
-    passes: r.passes.length,
-    violations: r.violations.map(function (v) { return v.impact + " " + v.id + ": " + v.nodes.map(function (n) { return n.target.join(" "); }).join(", "); })
-  };
-})`
-	for _, p := range pages {
-		for _, l := range []string{"en", "zh-Hans"} {
-			t.Run(p.name+"/"+l, func(t *testing.T) {
-				ctx := hostTab(t, "android")
-				do(t, ctx,
-					chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
-					chromedp.Navigate(srv.URL()+p.path+"?lang="+l+p.query),
-					chromedp.WaitVisible(chromedp.CSS("main")),
-				)
-				if p.path != "/permission" && !strings.Contains(p.query, "wasm=false") {
-					do(t, ctx, waitWasm())
-				}
-				eval[bool](t, ctx, axe+";true")
-				res, err := chromedp.Run(ctx, chromedp.Evaluate[axeResult](axeAll, chromedp.EvalAwaitPromise))
-				require.NoError(t, err)
-				require.Greater(t, res.Passes, 10, "axe ran its rules")
-				assert.Empty(t, res.Violations)
-				assert.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 360, "no sideways scrolling at 360 px")
-			})
-		}
-	}
-}
-
 // optionalPurposes are the optional app purposes of the policy in force.
 var optionalPurposes = []string{"push", "wechat-share", "location", "crash-reports", "analytics"}
 

@@ -115,29 +115,6 @@ const targetsJS = `(() => {
   return small;
 })()`
 
-// Every button, link and checkbox of the policy, the lists, the
-// permission page, the console and the banner (both layers, drawn in place
-// and as a frame) offers a hit area of at least 44×44 px on a 360-px touch
-// screen, in both languages.
-func TestDesignTargets(t *testing.T) {
-	site := startConsole(t)
-	for _, s := range designSurfaces() {
-		for _, l := range []string{"zh-Hans", "en"} {
-			t.Run(s.name+"/"+l, func(t *testing.T) {
-				ctx := openSurface(t, site, s, l, 360, 740, "light", true)
-				assert.Empty(t, eval[[]string](t, ctx, targetsJS))
-				assert.LessOrEqual(t, eval[int](t, ctx, `document.documentElement.scrollWidth`), 360, "no sideways scrolling")
-				if s.name == "privacy" {
-					// The wasm's Print shares its row of the toolbar.
-					assert.True(t, eval[bool](t, ctx, `(() => { const p = document.querySelector(".kc-tools .kc-print"); if (!p) return false;
-						const r = p.getBoundingClientRect();
-						return [...p.parentElement.children].some(o => o !== p && Math.abs(o.getBoundingClientRect().top - r.top) < 1); })()`), "Print alone on a line")
-				}
-			})
-		}
-	}
-}
-
 // The banner's second layer, opened from the first on a 360×740 phone:
 // the frame leaves most of the page in view, its buttons show without
 // scrolling inside it, in the first layer's order, one size and colour.

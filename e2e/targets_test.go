@@ -110,7 +110,7 @@ const undersizedTargets = `(function (min) {
 })`
 
 // Every target on every page of the matrix is at least 44×44 px on a
-// 360-px touch layout, in both languages, before and with the wasm,
+// 360-px touch layout, and no page is wider than the screen, in both languages, before and with the wasm,
 // with the disclosures open; links in running text excepted (see
 // undersizedTargets). Each small target is printed with where it was found.
 func TestTargetSize(t *testing.T) {
@@ -128,6 +128,11 @@ func TestTargetSize(t *testing.T) {
 				eval[bool](t, w.ctx, openDetails)
 				for _, small := range eval[[]string](t, w.ctx, undersizedTargets+`(`+fmt.Sprint(minTarget)+`)`) {
 					t.Errorf("target: %s %s lang=%s wasm=%t: %s", v.name(), v.Path, w.lang, v.Wasm, small)
+				}
+				// Nothing scrolls the whole page sideways on a phone; a
+				// table may scroll inside its own region.
+				if wide := eval[int64](t, w.ctx, `document.documentElement.scrollWidth`); wide > phone.Width {
+					t.Errorf("sideways: %s %s lang=%s wasm=%t: the page is %d px wide", v.name(), v.Path, w.lang, v.Wasm, wide)
 				}
 			})
 		})

@@ -32,6 +32,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	quality := fs.Int("quality", 11, "brotli quality of the served size")
 	pkg := fs.String("pkg", "./app", "the package the wasm was built from: go list names its GOOS=js dependencies")
 	min := fs.Int("min", 4096, "packages with less code are folded into one line")
+	funcs := fs.String("funcs", "", "instead of the report, list the functions whose names start with this prefix, largest first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,6 +49,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(m.names) == 0 {
 		return fmt.Errorf("%s has no name section: build it without -ldflags=-s", *unstripped)
+	}
+	if *funcs != "" {
+		return listFuncs(stdout, m, *funcs)
 	}
 	var served *sizes
 	if *stripped != "" {
@@ -236,4 +240,34 @@ func report(w io.Writer, m *module, deps *packages, served *sizes, embeds []embe
 		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// listFuncs prints the functions whose names start with prefix, largest
+// first: what to look at when a package's share of the code grows.
+func listFuncs(w io.Writer, m *module, prefix string) error {
+	type fn struct {
+		name string
+		size int
+	}
+	var fns []fn
+	total := 0
+	for idx, size := range m.funcs {
+		if name := m.names[idx]; strings.HasPrefix(name, prefix) {
+			fns = append(fns, fn{name, size})
+			total += size
+		}
+	}
+	sort.Slice(fns, func(i, j int) bool {
+		if fns[i].size != fns[j].size {
+			return fns[i].size > fns[j].size
+		}
+		return fns[i].name < fns[j].name
+	})
+	for _, f := range fns {
+		if _, err := fmt.Fprintf(w, "%8d %s\n", f.size, f.name); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "%8d in %d functions\n", total, len(fns))
+	return err
 }

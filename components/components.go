@@ -14,13 +14,12 @@ type route struct {
 	new     func() app.Composer
 }
 
-// routes lists every page the wasm takes over. The others (the gate, the
-// banner, the permission page, the console) are whole without it: their
-// decisions run in small scripts of their own, and the wasm, when a page
-// loads it at all, only sends what the browser's outbox holds.
+// routes lists every page the wasm takes over. The others are whole
+// without it: the gate, the banner and the permission page take decisions
+// in small scripts of their own; the policy and its lists are documents,
+// searched as one types by web/static/reader.js (issue 11: the wasm only
+// where it pays); the console has no script.
 var routes = []route{
-	{"privacy", regexp.MustCompile(`^/privacy$`), func() app.Composer { return &Privacy{} }},
-	{"lists", regexp.MustCompile(`^/privacy/(collected|shared)$`), func() app.Composer { return &Lists{} }},
 	{"settings", regexp.MustCompile(`^/settings/privacy$`), func() app.Composer { return &Settings{} }},
 }
 

@@ -7,15 +7,16 @@ import (
 )
 
 // The wasm takes over exactly the pages a component renders; the others
-// (the gate, the banner, the permission pages, the console) never load it.
+// (the gate, the banner, the permission pages, the policy and its lists,
+// the console) never load it.
 func TestWhichPagesTheWasmEnhances(t *testing.T) {
 	for _, tt := range []struct {
 		path, surface string
 		enhanced      bool
 	}{
-		{"/privacy", "privacy", true},
-		{"/privacy/collected", "lists", true},
-		{"/privacy/shared", "lists", true},
+		{"/privacy", "privacy", false},
+		{"/privacy/collected", "lists", false},
+		{"/privacy/shared", "lists", false},
 		{"/settings/privacy", "settings", true},
 		{"/consent", "gate", false},
 		{"/consent/done", "gate", false},

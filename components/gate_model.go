@@ -214,6 +214,3 @@ const BridgeTime = "2006-01-02T15:04:05.000Z07:00"
 
 // errNoResponse is the failure of a post that got no answer at all.
 var errNoResponse = errors.New("no response")
-
-// errUnknownList is a list page whose kind the server does not know.
-var errUnknownList = errors.New("unknown list")

@@ -23,8 +23,6 @@ func TestComponentsAreHandedEveryMessageTheyShow(t *testing.T) {
 		files    []string
 		prefixes []string
 	}{
-		{"Privacy", []string{"privacy.go", "policytree.go"}, PrivacyMessages},
-		{"Lists", []string{"lists.go"}, ListMessages},
 		{"Settings", []string{"settings.go", "outbox.go"}, SettingsMessages},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

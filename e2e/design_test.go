@@ -34,10 +34,10 @@ type designSurface struct {
 
 func designSurfaces() []designSurface {
 	return []designSurface{
-		{name: "privacy", path: "/privacy?lang={lang}", ready: `!!document.querySelector(".kc-doc")`, wasm: true},
-		{name: "privacy-bilingual", path: "/privacy?lang={lang}&view=bilingual", ready: `!!document.querySelector(".kc-bi")`, wasm: true},
-		{name: "collected", path: "/privacy/collected?lang={lang}", ready: `!!document.querySelector(".kc-card")`, wasm: true},
-		{name: "shared", path: "/privacy/shared?lang={lang}", ready: `!!document.querySelector(".kc-card")`, wasm: true},
+		{name: "privacy", path: "/privacy?lang={lang}", ready: `!!document.querySelector(".kc-doc")` + readerReady},
+		{name: "privacy-bilingual", path: "/privacy?lang={lang}&view=bilingual", ready: `!!document.querySelector(".kc-bi")` + readerReady},
+		{name: "collected", path: "/privacy/collected?lang={lang}", ready: `!!document.querySelector(".kc-card")` + readerReady},
+		{name: "shared", path: "/privacy/shared?lang={lang}", ready: `!!document.querySelector(".kc-card")` + readerReady},
 		{name: "permission", path: "/permission?p=s2-3-perms-1&lang={lang}", ready: `!!document.getElementById("kc-permission-continue")`},
 		{name: "permission-refused", path: "/permission?p=s2-3-perms-17&lang={lang}", ready: `!!document.getElementById("kc-permission-settings")`},
 		{name: "admin-login", path: "/admin/login?lang={lang}", ready: `!!document.getElementById("kc-name")`},
@@ -48,6 +48,9 @@ func designSurfaces() []designSurface {
 		{name: "banner-fallback-layer2", path: "/banner?lang={lang}&layer=2", ready: `!!document.getElementById("kc-save")`},
 	}
 }
+
+// readerReady is true once reader.js has taken the policy or a list.
+const readerReady = ` && document.documentElement.dataset.reader === "ready"`
 
 // frameDocJS is the banner frame's document (same origin in the tests).
 const frameDocJS = `document.querySelector("iframe[data-kc-banner]").contentDocument`
@@ -173,8 +176,7 @@ func TestDesignScreenshots(t *testing.T) {
 						continue
 					}
 					t.Run(name, func(t *testing.T) {
-						// The wasm changes the policy's toolbar only (Print).
-						ctx := openSurface(t, site, s, l, size[0], size[1], scheme, s.name == "privacy")
+						ctx := openSurface(t, site, s, l, size[0], size[1], scheme, s.wasm)
 						png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 						require.NoError(t, err)
 						if *shotsDir != "" {
@@ -219,10 +221,6 @@ const foreignTextJS = `(() => {
 
 // Every fragment in the other language carries its lang (WCAG 3.1.2), on
 // every surface, in both languages, as the server renders it.
-// TODO(issue 9 item 8): the wasm's policy renderer (components) does not
-// mark runs yet (views.ForeignRuns is server-side only): the side-by-side
-// view's "only in English" note loses its lang once the wasm takes over.
-// Drop wasm=false here when both render from one source.
 func TestDesignLanguageOfParts(t *testing.T) {
 	site := startConsole(t)
 	for _, s := range designSurfaces() {

@@ -23,26 +23,38 @@ func latestPolicy(t *testing.T) *policy.Version {
 	return lib.Latest()
 }
 
-func openList(t *testing.T, srv *server.Server, path, query string, wasm bool) context.Context {
+func openList(t *testing.T, srv *server.Server, path, query string, script bool) context.Context {
 	t.Helper()
 	ctx := newTab(t)
+	if !script {
+		noScript(t, ctx)
+	}
 	do(t, ctx, chromedp.Navigate(srv.URL()+path+query), chromedp.WaitVisible(chromedp.ID("main")))
-	if wasm {
-		do(t, ctx, waitWasm())
+	if script {
+		do(t, ctx, waitReader())
 	}
 	return ctx
 }
 
+// scriptModes are a browser without JavaScript and one with it.
+var scriptModes = []struct {
+	name   string
+	script bool
+}{
+	{"WithoutScript", false},
+	{"WithScript", true},
+}
+
 // The two lists show every SDK and every permission of the policy, in both
-// languages, before and with the wasm.
+// languages, with and without script.
 func TestListsShowEverySDKAndPermission(t *testing.T) {
 	srv := startServer(t)
 	v := latestPolicy(t)
-	for _, m := range modes {
+	for _, m := range scriptModes {
 		for _, l := range []string{"zh-Hans", "en"} {
 			doc, _ := v.Doc(l)
 			t.Run(m.name+"/"+l, func(t *testing.T) {
-				ctx := openList(t, srv, "/privacy/shared", "?lang="+l+m.query, m.wasm)
+				ctx := openList(t, srv, "/privacy/shared", "?lang="+l, m.script)
 				assert.Equal(t, l, eval[string](t, ctx, `document.documentElement.lang`))
 				var want []string
 				for _, row := range doc.SDKs() {
@@ -56,7 +68,7 @@ func TestListsShowEverySDKAndPermission(t *testing.T) {
 				}
 				assert.Equal(t, want, eval[[]string](t, ctx, `Array.from(document.querySelectorAll("article.kc-card")).map(function (a) { return a.id; })`))
 
-				ctx = openList(t, srv, "/privacy/collected", "?lang="+l+m.query, m.wasm)
+				ctx = openList(t, srv, "/privacy/collected", "?lang="+l, m.script)
 				var perms, names []string
 				for _, b := range doc.Permissions() {
 					perms = append(perms, "perm-"+b.ID)
@@ -74,45 +86,138 @@ func TestListsShowEverySDKAndPermission(t *testing.T) {
 	}
 }
 
-// The filter works without script (a GET form the server answers) and, with
-// the wasm, as one types, writing the filter into the address.
+// The filter works without script (a GET form the server answers) and,
+// with it, as one types, writing the filter into the address.
 func TestListsFilter(t *testing.T) {
 	srv := startServer(t)
-	cards := `Array.from(document.querySelectorAll("article.kc-card")).map(function (a) { return a.id; })`
+	cards := `Array.from(document.querySelectorAll("article.kc-card")).filter(function (a) { return a.getClientRects().length; }).map(function (a) { return a.id; })`
 
-	t.Run("BeforeWasm", func(t *testing.T) {
-		ctx := openList(t, srv, "/privacy/collected", "?lang=en&wasm=false", false)
+	t.Run("WithoutScript", func(t *testing.T) {
+		ctx := openList(t, srv, "/privacy/collected", "?lang=en", false)
 		do(t, ctx,
 			chromedp.SendKeys(chromedp.ID("kc-q"), "camera"),
 			chromedp.Submit(chromedp.ID("kc-q")),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=filter-clear]`)),
 		)
 		assert.Equal(t, []string{"fn-crash-reports"}, eval[[]string](t, ctx, cards))
+		assert.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll("article.kc-card").length`), "the server sends the entries shown")
 		u, err := url.Parse(eval[string](t, ctx, `location.href`))
 		require.NoError(t, err)
 		assert.Equal(t, "camera", u.Query().Get("q"))
 	})
 
-	t.Run("Wasm", func(t *testing.T) {
+	t.Run("WithScript", func(t *testing.T) {
 		ctx := openList(t, srv, "/privacy/shared", "?lang=zh-Hans", true)
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.__kcSamePage = true`))
 		do(t, ctx, chromedp.SendKeys(chromedp.ID("kc-q"), "音视频"))
-		waitFor(t, ctx, `document.querySelectorAll("article.kc-card").length === 1`)
+		waitFor(t, ctx, cards+`.length === 1`)
 		assert.Equal(t, []string{"sdk-bugly"}, eval[[]string](t, ctx, cards))
 		assert.Contains(t, eval[string](t, ctx, `document.querySelector("[data-testid=filter-results]").textContent`), "显示 1 项，共 5 项")
 		assert.True(t, strings.HasSuffix(eval[string](t, ctx, `location.search`), "q=%E9%9F%B3%E8%A7%86%E9%A2%91"))
-		assert.Equal(t, "ready", eval[string](t, ctx, `document.documentElement.getAttribute("data-wasm")`), "filtered in place, no navigation")
+		// Enter keeps the reader on the page: the list is filtered.
+		do(t, ctx, chromedp.SendKeys(chromedp.ID("kc-q"), "\r"))
+		assert.True(t, eval[bool](t, ctx, `window.__kcSamePage === true`), "filtered in place, no navigation")
+		// "Show all" clears the filter in place too.
+		do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=filter-clear]`)))
+		waitFor(t, ctx, cards+`.length === 5`)
+		assert.Equal(t, "?lang=zh-Hans", eval[string](t, ctx, `location.search`))
+		assert.True(t, eval[bool](t, ctx, `window.__kcSamePage === true`))
 	})
 }
 
-// The policy links both lists from its toolbar.
+// listView is what a reader sees of a filtered list.
+type listView struct {
+	Shown  []string `json:"shown"` // the ids of the groups and entries shown
+	Status string   `json:"status"`
+}
+
+const listViewJS = `({
+	shown: Array.from(document.querySelectorAll("#kc-list [id]")).filter(function (e) { return e.getClientRects().length; }).map(function (e) { return e.id; }),
+	status: document.querySelector("[data-testid=filter-results] span").textContent,
+})`
+
+// The script shows, as one types, the entries the server's ?q= shows, in
+// both languages, and writes into the address the very ?q= whose page
+// shows them; a page the server filtered is filtered again as one types.
+func TestListsFilterIsTheServers(t *testing.T) {
+	srv := startServer(t)
+	for _, tt := range []struct {
+		page    string
+		queries []string
+	}{
+		{"/privacy/collected?lang=en", []string{"camera", "CAMERA", "location", "mobile phone number in Chinese", "Required; cannot", "PurposeRequired", "Bugly", "p", "zz-none", " IP address "}},
+		{"/privacy/collected?lang=zh-Hans&q=相机", []string{"位置", "手机号码", "必要", "没有这个词", ""}},
+		{"/privacy/shared?lang=en", []string{"Bugly", "crash", "https://", "Tencent"}},
+		{"/privacy/shared?lang=zh-Hans", []string{"音视频", "个推", "SDK"}},
+	} {
+		t.Run(tt.page, func(t *testing.T) {
+			ctx := openList(t, srv, "", tt.page, true)
+			plain := newTab(t)
+			noScript(t, plain)
+			for _, q := range tt.queries {
+				t.Run(q, func(t *testing.T) {
+					do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+						const i = document.getElementById("kc-q");
+						i.value = `+jsString(q)+`;
+						i.dispatchEvent(new Event("input", {bubbles: true}));
+					})()`))
+					// The first change on a filtered page waits for the whole list.
+					waitFor(t, ctx, `new URLSearchParams(location.search).get("q") === `+jsString(strings.TrimSpace(q))+
+						` || (`+jsString(strings.TrimSpace(q))+` === "" && !new URLSearchParams(location.search).has("q"))`)
+					got := eval[listView](t, ctx, listViewJS)
+					address := eval[string](t, ctx, `location.pathname + location.search`)
+					do(t, plain, chromedp.Navigate(srv.URL()+address), chromedp.WaitVisible(chromedp.ID("main")))
+					want := eval[listView](t, plain, listViewJS)
+					assert.Equal(t, want, got)
+					assert.NotEmpty(t, got.Status)
+				})
+			}
+		})
+	}
+}
+
+// The language switch carries the filter and the entry the reader is at.
+func TestListsLanguageSwitchKeepsPlace(t *testing.T) {
+	srv := startServer(t)
+	ctx := openList(t, srv, "/privacy/collected", "?lang=en", true)
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("kc-q"), "location"))
+	waitFor(t, ctx, `new URLSearchParams(location.search).get("q") === "location"`)
+	switchURL := func() *url.URL {
+		u, err := url.Parse(eval[string](t, ctx, `document.querySelector('[data-testid="lang-switch"]').href`))
+		require.NoError(t, err)
+		return u
+	}
+	assert.Equal(t, "location", switchURL().Query().Get("q"), "the switch carries the filter")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=filter-clear]`)))
+	waitFor(t, ctx, `!new URLSearchParams(location.search).has("q")`)
+	assert.False(t, switchURL().Query().Has("q"))
+
+	id := eval[string](t, ctx, `(() => {
+		const card = document.querySelectorAll("#kc-list article[id]")[4];
+		card.scrollIntoView();
+		return card.id;
+	})()`)
+	require.NotEmpty(t, id)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="lang-switch"]').click()`))
+	do(t, ctx, chromedp.WaitReady(chromedp.CSS(`html[lang="zh-Hans"]`)), waitReader())
+	u, err := url.Parse(eval[string](t, ctx, `location.href`))
+	require.NoError(t, err)
+	assert.Equal(t, "zh-Hans", u.Query().Get("lang"))
+	assert.Equal(t, id, u.Fragment)
+	assert.InDelta(t, 40, eval[float64](t, ctx, `document.getElementById(`+jsString(id)+`).getBoundingClientRect().top`), 80, "the reader is at the same entry")
+}
+
 func TestListsLinkedFromThePolicy(t *testing.T) {
 	srv := startServer(t)
-	for _, m := range modes {
+	for _, m := range scriptModes {
 		t.Run(m.name, func(t *testing.T) {
 			ctx := newTab(t)
-			do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=zh-Hans"+m.query), chromedp.WaitVisible(chromedp.ID("main")))
-			if m.wasm {
-				do(t, ctx, waitWasm())
+			if !m.script {
+				noScript(t, ctx)
+			}
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("main")))
+			if m.script {
+				do(t, ctx, waitReader())
 			}
 			do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=list-shared]`)), chromedp.WaitVisible(chromedp.ID("sdk-getui")))
 			assert.Equal(t, "/privacy/shared", eval[string](t, ctx, `location.pathname`))

@@ -13,7 +13,7 @@ import (
 
 // No storage before consent: ?lang= stores nothing; the language switch
 // remembers the choice (kc_lang, strictly necessary), except under Global
-// Privacy Control, which the wasm reads from navigator.globalPrivacyControl.
+// Privacy Control, which reader.js reads from navigator.globalPrivacyControl.
 func TestLanguageCookieOnlyByChoice(t *testing.T) {
 	srv := startServer(t)
 	for _, tt := range []struct {
@@ -33,7 +33,7 @@ func TestLanguageCookieOnlyByChoice(t *testing.T) {
 					Source: `Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => true})`})
 				require.NoError(t, err)
 			}
-			do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=zh-Hans"), waitWasm())
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=zh-Hans"), waitReader())
 			assert.Empty(t, eval[string](t, ctx, `document.cookie`), "?lang= is no choice: nothing stored")
 			do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="lang-switch"]').click()`))
 			do(t, ctx, chromedp.WaitReady(chromedp.CSS(`html[lang="en"]`)))

@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The wasm loads where it pays (issue 11): after the page is idle, at once
-// on the intent to use an enhanced control, never under Save-Data or on
-// 2G, on 3G only on intent, and once per release per browser.
+// The wasm loads where it pays (issue 11): only on the settings, after the
+// page is idle, at once on the intent to use an enhanced control, never
+// under Save-Data or on 2G, on 3G only on intent, and once per release per
+// browser. The policy and its lists never load it: reader.js enhances them.
 
 // connection makes navigator.connection say what a slow or metered
 // connection says, before any script of the page runs.
@@ -58,8 +59,24 @@ func TestWasmLoadsWhereItPays(t *testing.T) {
 
 	t.Run("IdleLoadsIt", func(t *testing.T) {
 		ctx, log := freshTab(t)
-		do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=en"), waitWasm())
+		do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=en"), waitWasm())
 		assert.Len(t, wasmFetches(log), 1)
+	})
+
+	t.Run("DocumentsNever", func(t *testing.T) {
+		for _, page := range []string{"/privacy?lang=en", "/privacy?lang=zh-Hans&view=bilingual", "/privacy/collected?lang=en", "/privacy/shared?lang=zh-Hans"} {
+			t.Run(page, func(t *testing.T) {
+				ctx, log := freshTab(t)
+				do(t, ctx, markIdle, chromedp.Navigate(srv.URL()+page), waitReader())
+				waitFor(t, ctx, idledTwice)
+				// Reaching for the search loads nothing either.
+				do(t, ctx, chromedp.Click(chromedp.CSS(`#kc-q`)), chromedp.SendKeys(chromedp.CSS(`#kc-q`), "SDK"))
+				waitFor(t, ctx, idledTwice)
+				assert.Empty(t, log.wasm(), "no wasm, no boot.js")
+				assert.False(t, eval[bool](t, ctx, `document.documentElement.hasAttribute("data-wasm")`))
+				assert.Equal(t, "SDK", eval[string](t, ctx, `new URLSearchParams(location.search).get("q")`), "the script searched")
+			})
+		}
 	})
 
 	t.Run("NeverUnderSaveData", func(t *testing.T) {
@@ -75,10 +92,10 @@ func TestWasmLoadsWhereItPays(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				ctx, log := freshTab(t)
 				do(t, ctx, connection(tt.saveData, tt.effType), markIdle)
-				do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy/collected?lang=en"))
+				do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=en"))
 				waitFor(t, ctx, idledTwice)
-				// Even reaching for the filter does not load it.
-				do(t, ctx, chromedp.Click(chromedp.CSS(`#kc-q`)))
+				// Even reaching for a choice does not load it.
+				do(t, ctx, chromedp.Click(chromedp.CSS(`#kc-p-required-title`)))
 				waitFor(t, ctx, idledTwice)
 				assert.Equal(t, "off", eval[string](t, ctx, `document.documentElement.getAttribute("data-wasm")`))
 				for _, u := range log.wasm() {
@@ -93,16 +110,16 @@ func TestWasmLoadsWhereItPays(t *testing.T) {
 		// pointerdown alone.
 		ctx, log := freshTab(t)
 		do(t, ctx, connection(false, "3g"), markIdle)
-		do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=en"))
+		do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=en"))
 		waitFor(t, ctx, idledTwice)
 		require.Empty(t, wasmFetches(log), "not before intent on 3G")
 		assert.Equal(t, "idle", eval[string](t, ctx, `document.documentElement.getAttribute("data-wasm")`))
 
 		// A click outside any enhanced control is no intent.
-		do(t, ctx, chromedp.Click(chromedp.CSS(`.kc-meta`)))
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#kc-settings-title`)))
 		require.Empty(t, wasmFetches(log))
 
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#kc-q`)), waitWasm())
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#kc-p-required-title`)), waitWasm())
 		assert.Len(t, wasmFetches(log), 1)
 	})
 
@@ -145,7 +162,7 @@ func TestWasmLoadsWhereItPays(t *testing.T) {
 		}))
 		do(t, ctx, call(network.Enable, network.EnableParams{}), call(network.ClearBrowserCache, cdp.Empty{}))
 		for range 2 {
-			do(t, ctx, chromedp.Navigate(srv.URL()+"/privacy?lang=en"), waitWasm())
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=en"), waitWasm())
 		}
 		require.Len(t, wasmFetches(log), 2, "the second page asks too, and the cache answers")
 		mu.Lock()

@@ -7,12 +7,13 @@
 // the policy's own text (an SDK table row or a clause the catalogue quotes),
 // and the catalogue, which consent.CheckPolicy holds to the policy, only
 // says which function or purpose it belongs to. A list is a policyview
-// tree, so the server's templ page and the wasm's go-app component render
-// the same markup, and its hash is computed over the text it shows.
+// tree, which the server's templ page writes, and its hash is computed over
+// the text it shows.
 //
 // Building a list from the catalogue and the policy is the server's (build
-// tag !wasm); the wasm receives the whole list as Data and filters it with
-// Data.Page, as the server does.
+// tag !wasm). Data.Page filters it; web/static/reader.js filters the
+// rendered list as one types by the same rule (an entry holds the query in
+// one of its lines of text, or its group's head does).
 //
 // Must not import: server, api, store, outbox, receipt, components, views,
 // net/http, github.com/a-h/templ, github.com/maxence-charriere/go-app,

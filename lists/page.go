@@ -7,10 +7,8 @@ import (
 	"github.com/kaiconn/consent/policyview"
 )
 
-// What follows builds for the server and for the wasm: a list's data and
-// its filter. Building the data from the catalogue and the policy is the
-// server's (lists.go); the wasm receives Data as JSON and filters it with
-// the same Page method the server's page is made with.
+// What follows is a list's data and its filter, apart from building the
+// data from the catalogue and the policy (lists.go).
 
 // Kind is one of the two lists.
 type Kind string
@@ -49,8 +47,7 @@ type Page struct {
 	Text string
 }
 
-// Data is a whole list, unfiltered, in one language: what the server hands
-// the wasm as JSON, which filters it as the reader types.
+// Data is a whole list, unfiltered, in one language, which Page filters.
 type Data struct {
 	Kind      Kind   `json:"kind"`
 	Lang      string `json:"lang"`

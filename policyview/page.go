@@ -59,19 +59,3 @@ func Build(v *policy.Version, lang, view, query string, note func(only string) s
 	p.Hits = hits
 	return p
 }
-
-// Tree is the page without its search: what the wasm receives and marks a
-// search in itself. Build the page without a query for it.
-func (p Page) Tree() Tree {
-	return Tree{
-		Version:   p.Version.ID,
-		Updated:   p.Version.Updated,
-		Effective: p.Version.Effective,
-		Lang:      p.Lang,
-		View:      p.View,
-		SHA256:    p.Doc.SHA256,
-		TOC:       p.TOC,
-		Body:      p.Body,
-		Rows:      p.Rows,
-	}
-}

@@ -174,31 +174,3 @@ func TestURL(t *testing.T) {
 		assert.Equal(t, tt.want, policyview.URL(tt.lang, tt.view, tt.q))
 	}
 }
-
-// The wasm marks a search in the tree the server handed it; the hits must
-// be exactly those Build marks for the same query, numbered alike, in
-// both languages and both views.
-func TestMarkIsBuild(t *testing.T) {
-	v := latest(t)
-	note := func(only string) string { return "only in " + only }
-	for _, l := range policy.Languages() {
-		for _, view := range []string{policyview.Single, policyview.Bilingual} {
-			tree := policyview.Build(v, l, view, "", note).Tree()
-			for _, q := range []string{"Bugly", "bugly", "友盟", " 个人信息 ", "s7", "1.", "only", "一、", "zzzz-none", ""} {
-				t.Run(l+"/"+view+"/"+q, func(t *testing.T) {
-					want := policyview.Build(v, l, view, q, note)
-					got := tree.Mark(q)
-					assert.Equal(t, want.Hits, got.Hits)
-					assert.Equal(t, want.Body, got.Body)
-					assert.Equal(t, want.Rows, got.Rows)
-				})
-			}
-		}
-	}
-	t.Run("TreeUnchanged", func(t *testing.T) {
-		tree := policyview.Build(v, policy.LangEN, policyview.Single, "", nil).Tree()
-		before := policyview.Build(v, policy.LangEN, policyview.Single, "", nil).Tree()
-		require.Positive(t, tree.Mark("Bugly").Hits)
-		assert.Equal(t, before, tree, "marking copies; the cached tree stays clean")
-	})
-}

@@ -2,14 +2,12 @@ package policyview
 
 import (
 	"net/url"
-	"strings"
 	"unicode"
 )
 
-// What follows builds for the server and for the wasm: the tree and its
-// search. Building a tree from a parsed policy (Build, Document) is the
-// server's; the wasm receives trees as JSON (Tree) and marks search hits
-// in them itself (Mark), exactly where Build would have marked them.
+// What follows is the tree and its search, apart from the policy parser.
+// web/static/reader.js marks a search in the rendered page by the same
+// rules (split, fold): the e2e tests hold its hits to the server's.
 
 // Views of the policy page.
 const (
@@ -127,84 +125,4 @@ func equal(a, b []rune) bool {
 		}
 	}
 	return true
-}
-
-// Tree is the policy page of one version in one language and view, with no
-// search: what the server hands the wasm as JSON (/privacy/doc.json), and
-// what the wasm marks a reader's search in (Mark).
-type Tree struct {
-	Version   string `json:"version"`
-	Updated   string `json:"updated"`
-	Effective string `json:"effective"`
-	Lang      string `json:"lang"` // the reader's language
-	View      string `json:"view"` // Single or Bilingual
-	// SHA256 is the hash of the reader's language's text.
-	SHA256 string     `json:"sha256"`
-	TOC    []TOCEntry `json:"toc"`
-	Body   *Node      `json:"body,omitempty"` // the single-language document, or nil
-	Rows   []Row      `json:"rows,omitempty"` // the side-by-side rows, or nil
-}
-
-// Marked is a tree's document with a search's hits marked.
-type Marked struct {
-	Body *Node
-	Rows []Row
-	Hits int
-}
-
-// Mark marks every case-insensitive occurrence of query in the tree's text
-// and numbers the hits in reading order (each row's Chinese column before
-// its English one), as Build does for the same query. The tree itself is
-// left as it is. Section and clause numbers and the notes that a clause
-// exists in one language only are not searched, as Build does not search
-// them.
-func (t *Tree) Mark(query string) Marked {
-	m := &marker{q: fold(strings.TrimSpace(query))}
-	out := Marked{Body: m.node(t.Body)}
-	for _, r := range t.Rows {
-		out.Rows = append(out.Rows, Row{ID: r.ID, Left: m.node(r.Left), Right: m.node(r.Right)})
-	}
-	out.Hits = m.hits
-	return out
-}
-
-type marker struct {
-	q    []rune
-	hits int
-}
-
-// unsearched are the classes of nodes whose text Build writes as it is,
-// without looking for hits.
-var unsearched = map[string]bool{"kc-num": true, "kc-only": true}
-
-func (m *marker) node(n *Node) *Node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	if unsearched[n.Class] || len(m.q) == 0 {
-		return &c
-	}
-	// Build numbers a heading's hits before the nodes under it; a
-	// heading's only child is its number, which holds none.
-	if len(n.Spans) > 0 {
-		c.Spans = nil
-		for _, s := range n.Spans {
-			for _, p := range split(s.Text, m.q) {
-				sp := Span{Text: p.text, Strong: s.Strong, Href: s.Href}
-				if p.hit {
-					m.hits++
-					sp.Hit = m.hits
-				}
-				c.Spans = append(c.Spans, sp)
-			}
-		}
-	}
-	if len(n.Children) > 0 {
-		c.Children = make([]*Node, len(n.Children))
-		for i, ch := range n.Children {
-			c.Children[i] = m.node(ch)
-		}
-	}
-	return &c
 }

@@ -37,7 +37,8 @@ func TestContentHashedAssets(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	h := s.Handler()
 
-	page := getPage(t, h, "/privacy?lang=en").Body.String()
+	// The settings load the wasm; the policy, its own script only.
+	page := getPage(t, h, "/settings/privacy?lang=en").Body.String() + getPage(t, h, "/privacy?lang=en").Body.String()
 	named := regexp.MustCompile(`(?:href|src|data-wasm|data-wasm-exec)="(/[^"]*\.(?:css|js|svg|wasm))"`).FindAllStringSubmatch(page, -1)
 	require.NotEmpty(t, named)
 	hashedURL := regexp.MustCompile(`^/(static/)?[a-z_-]+\.[0-9a-f]{12}\.(css|js|svg|wasm)$`)
@@ -46,12 +47,12 @@ func TestContentHashedAssets(t *testing.T) {
 		assert.Regexp(t, hashedURL, m[1], "the page names a hashed URL")
 		urls[m[1]] = true
 	}
-	for _, want := range []string{"/static/app.", "/static/boot.", "/app.", "/wasm_exec."} {
+	for _, want := range []string{"/static/app.", "/static/boot.", "/app.", "/wasm_exec.", "/static/reader."} {
 		found := false
 		for u := range urls {
 			found = found || strings.HasPrefix(u, want)
 		}
-		assert.True(t, found, "the privacy page names %s…", want)
+		assert.True(t, found, "the pages name %s…", want)
 	}
 
 	t.Run("Static", func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/lists"
 	"github.com/kaiconn/consent/views"
@@ -14,16 +13,7 @@ import (
 func (s *Server) mountLists(r chi.Router) {
 	for _, k := range lists.Kinds {
 		r.Get("/privacy/"+string(k), s.handleList(k))
-		r.Get("/privacy/"+string(k)+".json", s.handleListDoc(k))
 	}
-}
-
-// listState is what the wasm needs to take over a list where the server
-// left it.
-type listState struct {
-	Lang  string `json:"lang"`
-	Kind  string `json:"kind"`
-	Query string `json:"q"`
 }
 
 // pageLang chooses the reader's language as /privacy does (?lang=, the
@@ -55,28 +45,6 @@ func (s *Server) handleList(kind lists.Kind) http.HandlerFunc {
 			http.Error(w, "list unavailable", http.StatusInternalServerError)
 			return
 		}
-		state := listState{Lang: l, Kind: string(kind), Query: page.Query}
-		s.render(w, r, views.Page{Lang: l, Title: page.Title, Surface: "lists", State: state}, loc, views.List(page, loc))
-	}
-}
-
-// handleListDoc answers GET /privacy/collected.json and /privacy/shared.json
-// with ?lang=: the whole list of the policy in force, unfiltered, and its UI
-// strings (components.ListDoc). The wasm filters it as the reader types.
-func (s *Server) handleListDoc(kind lists.Kind) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		l := r.URL.Query().Get("lang")
-		if !lang.Valid(l) {
-			http.Error(w, "lang must be one of "+strings.Join(lang.All, ", "), http.StatusBadRequest)
-			return
-		}
-		v := s.policies.Latest()
-		doc, err := components.NewListDoc(kind, s.catalogues[v.ID], v, s.msgs.Localizer(l))
-		if err != nil {
-			s.log.Error("list", "kind", string(kind), "err", err)
-			http.Error(w, "list unavailable", http.StatusInternalServerError)
-			return
-		}
-		writeDocJSON(w, doc)
+		s.render(w, r, views.Page{Lang: l, Title: page.Title, Surface: "lists"}, loc, views.List(page, loc))
 	}
 }

@@ -9,11 +9,9 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
 )
@@ -111,64 +109,6 @@ func TestLists(t *testing.T) {
 	t.Run("UnknownList", func(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, getPage(t, h, "/privacy/cookies").Code)
 	})
-}
-
-// tagsAndText reduces a page to what a reader and the DOM see: the
-// sequence of element names, ids and classes, and the text. Attribute order
-// and self-closing syntax, which differ between templ and go-app, drop out.
-func tagsAndText(t *testing.T, page string) (tags []string, text string) {
-	t.Helper()
-	root := strings.Index(page, `<div id="kc-root"`)
-	if root < 0 {
-		root = strings.Index(page, `<div class="kc-root" id="kc-root"`)
-	}
-	require.GreaterOrEqual(t, root, 0)
-	page = page[root:]
-	// Page state and scripts follow the root; only the server sends them.
-	if end := strings.Index(page, `<script`); end > 0 {
-		page = page[:end]
-	}
-	tag := regexp.MustCompile(`<([a-z0-9]+)([^>]*)>`)
-	attr := regexp.MustCompile(`\b(id|class)="([^"]*)"`)
-	for _, m := range tag.FindAllStringSubmatch(page, -1) {
-		var id, class string
-		for _, a := range attr.FindAllStringSubmatch(m[2], -1) {
-			if a[1] == "id" {
-				id = " id=" + a[2]
-			} else {
-				class = " class=" + a[2]
-			}
-		}
-		tags = append(tags, m[1]+id+class)
-	}
-	text = regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, " ")
-	return tags, strings.Join(strings.Fields(html.UnescapeString(text)), " ")
-}
-
-// The wasm's Lists component takes over the server's page without changing
-// it: the same elements in the same order, with the same text.
-func TestListsComponentMatchesServer(t *testing.T) {
-	s := newTestServer(t)
-	for _, tt := range []struct{ lang, kind, query string }{
-		{"zh-Hans", "collected", ""},
-		{"en", "shared", ""},
-		{"en", "collected", "camera"},
-	} {
-		t.Run(tt.lang+"/"+tt.kind+"/"+tt.query, func(t *testing.T) {
-			target := "/privacy/" + tt.kind + "?lang=" + tt.lang
-			if tt.query != "" {
-				target += "&q=" + tt.query
-			}
-			server := getPage(t, s.Handler(), target).Body.String()
-			c := &components.Lists{Lang: tt.lang, Kind: tt.kind, Query: tt.query, Fetch: fetchFrom(t, s.Handler())}
-			require.NoError(t, app.NewTestEngine().Load(c))
-			wasm := app.HTMLString(c)
-			st, sx := tagsAndText(t, server)
-			wt, wx := tagsAndText(t, wasm)
-			assert.Equal(t, st, wt)
-			assert.Equal(t, sx, wx)
-		})
-	}
 }
 
 // A release whose catalogue says other than its policy does not start.

@@ -1,13 +1,10 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
-	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/policyview"
 	"github.com/kaiconn/consent/views"
@@ -26,7 +23,6 @@ const langChoiceParam = "setlang"
 
 func (s *Server) mountPrivacy(r chi.Router) {
 	r.Get("/privacy", s.handlePrivacy)
-	r.Get("/privacy/doc.json", s.handlePrivacyDoc)
 }
 
 // readerLang applies lang.Choose to a request and remembers a language
@@ -47,15 +43,6 @@ func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 	return l
 }
 
-// privacyState is what the wasm needs to take over /privacy where the
-// server left it.
-type privacyState struct {
-	Lang    string `json:"lang"`
-	View    string `json:"view"`
-	Query   string `json:"q"`
-	Version string `json:"version"`
-}
-
 func (s *Server) handlePrivacy(w http.ResponseWriter, r *http.Request) {
 	l := s.readerLang(w, r)
 	loc := s.msgs.Localizer(l)
@@ -72,41 +59,19 @@ func (s *Server) handlePrivacy(w http.ResponseWriter, r *http.Request) {
 	if len(query) > 200 {
 		query = query[:200]
 	}
-	page := policyview.Build(v, l, q.Get("view"), query, components.OnlyNote(loc))
-	state := privacyState{Lang: l, View: page.View, Query: query, Version: v.ID}
-	s.render(w, r, views.Page{Lang: l, Title: loc.T("privacy_title"), Surface: "privacy", State: state}, loc, views.Privacy(page, loc))
+	page := policyview.Build(v, l, q.Get("view"), query, onlyNote(loc))
+	s.render(w, r, views.Page{Lang: l, Title: loc.T("privacy_title"), Surface: "privacy"}, loc, views.Privacy(page, loc))
 }
 
-// handlePrivacyDoc answers GET /privacy/doc.json?lang=&version=&view=: the
-// policy page's tree and UI strings (components.PrivacyDoc), which the wasm
-// renders and searches instead of parsing the policy itself. lang must be
-// one of the product's languages; version defaults to the latest. A
-// version's text never changes, but the strings change with a release, so
-// the answer is cached briefly, like the page.
-func (s *Server) handlePrivacyDoc(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	l := q.Get("lang")
-	if !lang.Valid(l) {
-		http.Error(w, "lang must be one of "+strings.Join(lang.All, ", "), http.StatusBadRequest)
-		return
-	}
-	v := s.policies.Latest()
-	if id := q.Get("version"); id != "" {
-		var ok bool
-		if v, ok = s.policies.Version(id); !ok {
-			http.Error(w, "unknown policy version", http.StatusNotFound)
-			return
+// onlyNote says, in the language of loc, that a clause exists in one
+// language only.
+func onlyNote(loc *lang.Localizer) func(string) string {
+	return func(only string) string {
+		if only == lang.ZhHans {
+			return loc.T("privacy_only_in_zh")
 		}
+		return loc.T("privacy_only_in")
 	}
-	writeDocJSON(w, components.NewPrivacyDoc(v, s.msgs.Localizer(l), q.Get("view")))
-}
-
-// writeDocJSON answers a document the wasm fetches. It holds no personal
-// data and changes only with a release, so any cache may keep it briefly.
-func writeDocJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	json.NewEncoder(w).Encode(v)
 }
 
 // render writes a page in the layout.

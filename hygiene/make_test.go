@@ -48,9 +48,9 @@ func TestWasmRebuildsOnlyForItsOwnSources(t *testing.T) {
 		{"ServerMainBesideWasmMain", "app/main.go", false, false},
 		{"ServerStatic", "server/static.go", false, false},
 		{"ServerView", "views/gate.templ", false, false},
-		{"Test", "components/privacy_test.go", false, false},
+		{"Test", "components/components_test.go", false, false},
 		{"NewServerFile", "store/sqlite/zz_new.go", true, false},
-		{"WasmComponent", "components/privacy.go", false, true},
+		{"WasmComponent", "components/components.go", false, true},
 		// The server resolves the strings the wasm shows (issue 11).
 		{"ServerMessages", "locales/messages/gate.en.toml", false, false},
 		{"WasmMain", "app/main_wasm.go", false, true},

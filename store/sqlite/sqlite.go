@@ -164,7 +164,7 @@ func Open(path string) (*DB, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	db.ckpt = ckpt
-	db.writer = batch.New[*sql.Tx](txs{write, &db.commits}, batch.DefaultMax)
+	db.writer = batch.New[*sql.Tx](txs{write, &db.commits}, batch.DefaultMax, batch.DefaultLinger)
 	db.stopCkpt, db.ckptStopped = make(chan struct{}), make(chan struct{})
 	go db.checkpoints()
 	db.folder.start(db)

@@ -14,10 +14,10 @@ import (
 const DefaultMax = 64
 
 // DefaultLinger is how long a batch waits for more jobs: a commit costs
-// an fsync and the WAL pages it rewrites whatever the batch holds (here,
-// measured on the 2-core machine, an fsync alone takes about 320 µs and
-// half of that in CPU), so a batch of three that waited half a millisecond
-// for three more halves the commits. A lone job waits one Gap.
+// an fsync and the WAL pages it rewrites whatever the batch holds (on the
+// 2-core virtual machine an fsync alone is a few hundred microseconds,
+// half of them CPU), so a batch of three that waits half a millisecond for
+// three more halves the commits. A lone job waits one Gap.
 var DefaultLinger = Linger{Gap: 50 * time.Microsecond, Most: 500 * time.Microsecond}
 
 // Linger bounds how long a batch waits for more jobs before it runs: while

@@ -146,7 +146,7 @@ func TestListsFilterIsTheServers(t *testing.T) {
 		queries []string
 	}{
 		{"/privacy/collected?lang=en", []string{"camera", "CAMERA", "location", "mobile phone number in Chinese", "Required; cannot", "PurposeRequired", "Bugly", "p", "zz-none", " IP address "}},
-		{"/privacy/collected?lang=zh-Hans&q=相机", []string{"位置", "手机号码", "必要", "没有这个词", ""}},
+		{"/privacy/collected?lang=zh-Hans&q=相机", []string{"位置", "手机号码", "必要", "（", "(", "，", "没有这个词", ""}},
 		{"/privacy/shared?lang=en", []string{"Bugly", "crash", "https://", "Tencent"}},
 		{"/privacy/shared?lang=zh-Hans", []string{"音视频", "个推", "SDK"}},
 	} {

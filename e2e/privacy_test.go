@@ -213,7 +213,7 @@ func TestPrivacySearchIsTheServers(t *testing.T) {
 		queries []string
 	}{
 		{"/privacy?lang=en", []string{"Bugly", "personal information", "ID NUMBER", "birth, ID", "e", "(", "1.1.", "zz-none", " SDK "}},
-		{"/privacy?lang=zh-Hans", []string{"友盟", "个人信息", "sdk", "，", "的", "身份证件号码", "没有这个词"}},
+		{"/privacy?lang=zh-Hans", []string{"友盟", "个人信息", "sdk", "，", ",", "（IMEI", "的", "身份证件号码", "没有这个词"}},
 		{"/privacy?lang=en&view=bilingual", []string{"Bugly", "个人信息", "Policy"}},
 		{"/privacy?lang=zh-Hans&view=bilingual", []string{"友盟", "information", "only"}},
 	} {

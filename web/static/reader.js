@@ -58,10 +58,14 @@
     return out.replace(trimRE, "");
   }
 
-  // foldChar lower-cases one character as Go's unicode.ToLower does: one
+  // The policy shows Chinese punctuation in full width and its search
+  // takes either width (cjk.Fold); the lists' filter does not.
+  var halfWidth = { "\uff0c": ",", "\uff1a": ":", "\uff1b": ";", "\uff08": "(", "\uff09": ")", "\uff01": "!", "\uff1f": "?" };
+
+  // lower lower-cases one character as Go's unicode.ToLower does: one
   // character for one, so that positions in the folded text are positions
   // in the text.
-  function foldChar(c) {
+  function lower(c) {
     var l = c.toLowerCase();
     if (l === c) {
       return c;
@@ -70,8 +74,18 @@
     return cs.length === 1 ? l : cs[0];
   }
 
+  // foldChar is policyview's fold of one character: widths, then case.
+  function foldChar(c) {
+    return lower(halfWidth[c] || c);
+  }
+
   function fold(s) {
     return Array.from(s).map(foldChar);
+  }
+
+  // lowerAll is strings.ToLower, the lists' fold.
+  function lowerAll(s) {
+    return Array.from(s).map(lower).join("");
   }
 
   // find returns the [start, end) UTF-16 offsets of every non-overlapping
@@ -438,7 +452,7 @@
         }
       }
       if (own) {
-        out.push(fold(own).join(""));
+        out.push(lowerAll(own));
       }
       return out;
     }
@@ -473,7 +487,7 @@
 
     function filter(q) {
       filtered = q;
-      var fq = fold(q).join("");
+      var fq = lowerAll(q);
       var shown = 0;
       var total = 0;
       entries.forEach(function (g) {

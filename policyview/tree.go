@@ -130,6 +130,7 @@ func equal(a, b []rune) bool {
 	}
 	return true
 }
+
 // Punctuate shows the Chinese text of n and its descendants with full-width
 // punctuation (package cjk), each node's spans judged together so that a
 // comma after a bold phrase sees the phrase. A node marked in another

@@ -14,6 +14,7 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
@@ -196,6 +197,15 @@ func privacyURL(l string) string { return "/privacy?lang=" + url.QueryEscape(l) 
 // contactView is the policy's contact block in l; nil when the version
 // has none in l (policy.Load refuses such a policy, so only a library
 // built in code lacks it).
+// shownContact is the policy's contact block as a page in language l shows
+// it: Chinese with full-width punctuation.
+func shownContact(c policy.ContactDetails, l string) policy.ContactDetails {
+	if strings.HasPrefix(l, "zh") {
+		c.Address, c.Reply = cjk.Punctuate(c.Address), cjk.Punctuate(c.Reply)
+	}
+	return c
+}
+
 func (g *appConsent) contactView(version, l string) *components.ContactView {
 	v, ok := g.policy.Version(version)
 	if !ok {
@@ -206,6 +216,7 @@ func (g *appConsent) contactView(version, l string) *components.ContactView {
 		g.log.Error("policy contact block", "err", err)
 		return nil
 	}
+	c = shownContact(c, l)
 	return &components.ContactView{Email: c.Email, Phone: c.Phone, Address: c.Address, Reply: c.Reply,
 		URL: "/privacy?lang=" + url.QueryEscape(l) + "#" + c.Clause}
 }

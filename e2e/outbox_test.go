@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -25,7 +23,6 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
-	"github.com/kaiconn/consent/outbox"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/store/memstore"
 )
@@ -33,18 +30,39 @@ import (
 // outboxPolicySHA is the policy hash the outbox test server accepts.
 const outboxPolicySHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// outboxState is what testdata/outbox/page reports of the device's outbox.
-type outboxState struct {
-	Subject string
-	Entries []struct {
-		ID, State, PrevHash, Hash, Alg string
-		Attempts                       int
-	}
+// receiptsPath is where outbox.js posts receipts.
+const receiptsPath = "/api/v1/receipts"
+
+// deviceEntry is a receipt as outbox.js keeps it in IndexedDB (the JSON of
+// a row of the "entries" store; docs/outbox.md).
+type deviceEntry struct {
+	ID, Hash, State    string
+	Envelope           json.RawMessage
+	Attempts, Rebuilds int
+	LastError          string
+	RejectMessage      string
 }
 
-// outboxServer serves testdata/outbox/page (the real outbox package built
-// for wasm, driven by the page's script) and the real receipt API on an
-// in-memory store, counting the posts of each receipt that reach it.
+// Receipt states of a device entry.
+const (
+	statePending      = "pending"
+	stateAcknowledged = "acknowledged"
+	stateRejected     = "rejected"
+)
+
+// outboxState is the device's outbox: its subject and its entries.
+type outboxState struct {
+	Subject string
+	Entries []deviceEntry
+}
+
+// prevHash is the prevHash of e's receipt; alg the algorithm of its key.
+func (e deviceEntry) prevHash(t *testing.T) string { return decode(t, e.Envelope).Receipt.PrevHash }
+func (e deviceEntry) alg(t *testing.T) string      { return decode(t, e.Envelope).Device.Alg }
+
+// outboxServer serves testdata/outbox/page (which loads the real
+// web/static/outbox.js) and the real receipt API on an in-memory store,
+// counting the posts of each receipt that reach it.
 type outboxServer struct {
 	URL   string
 	jwks  []byte
@@ -72,27 +90,11 @@ func (s *outboxServer) postsOf(id string) int {
 	return s.posts[id]
 }
 
-var (
-	outboxWasmOnce sync.Once
-	outboxWasmErr  error
-)
-
 func startOutboxServer(t *testing.T) *outboxServer {
 	t.Helper()
 	root, err := moduleRoot()
 	require.NoError(t, err)
 	page := filepath.Join(root, "testdata", "outbox", "page")
-	wasm := filepath.Join(webDir, "outbox-page.wasm")
-	outboxWasmOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", wasm, "./testdata/outbox/page")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			outboxWasmErr = err
-			t.Logf("%s", out)
-		}
-	})
-	require.NoError(t, outboxWasmErr, "building testdata/outbox/page")
 
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
@@ -134,13 +136,8 @@ func startOutboxServer(t *testing.T) *outboxServer {
 		apiHandler.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, filepath.Join(page, "index.html")) })
-	mux.HandleFunc("/load.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, filepath.Join(page, "load.js")) })
-	mux.HandleFunc("/wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(webDir, "wasm_exec.js"))
-	})
-	mux.HandleFunc("/page.wasm", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/wasm")
-		http.ServeFile(w, r, wasm)
+	mux.HandleFunc("/outbox.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(root, "web", "static", "outbox.js"))
 	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
@@ -165,24 +162,24 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 	require.NoError(t, err)
 }
 
-// await evaluates a promise-valued expression and returns its string value.
-// recordCall is the page's call that records an agreement to ticked under
-// receiptID: the decision and its metadata are made here, on the host, as
-// the server makes them for the settings page.
-func recordCall(t *testing.T, ticked []consent.PurposeID, receiptID string) string {
+// recordCall is the page's call that records an agreement to ticked
+// under receiptID by subject, after prevHash: the order is made here, on
+// the host, as the server makes it for the settings page.
+func recordCall(t *testing.T, ticked []consent.PurposeID, receiptID, subject, prevHash string) string {
 	t.Helper()
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, ticked, consent.LangEn, time.Now())
 	require.NoError(t, err)
-	dj, err := json.Marshal(d)
+	o, err := consentreceipt.NewOrder(d, consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: outboxPolicySHA,
+		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn)}, subject, prevHash)
 	require.NoError(t, err)
-	mj, err := json.Marshal(consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: outboxPolicySHA,
-		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn)})
+	oj, err := json.Marshal(o)
 	require.NoError(t, err)
-	return "outboxRecord(" + jsString(string(dj)) + ", " + jsString(string(mj)) + ")"
+	return "kaiconnOutbox.record(" + string(oj) + ")"
 }
 
+// await evaluates a promise-valued expression and returns its string value.
 func await(t *testing.T, ctx context.Context, expr string) string {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
@@ -190,9 +187,28 @@ func await(t *testing.T, ctx context.Context, expr string) string {
 	return v
 }
 
+// readState reads the device's outbox from its IndexedDB database.
 func readState(t *testing.T, ctx context.Context) outboxState {
 	t.Helper()
-	raw := await(t, ctx, `outboxState()`)
+	raw := await(t, ctx, `(async () => {
+		const db = await new Promise((ok, fail) => {
+			const r = indexedDB.open("kaiconn-outbox");
+			r.onsuccess = () => ok(r.result);
+			r.onerror = () => fail(r.error);
+		});
+		try {
+			const get = (store, q) => new Promise((ok, fail) => {
+				const r = db.transaction(store).objectStore(store)[q[0]](...q.slice(1));
+				r.onsuccess = () => ok(r.result);
+				r.onerror = () => fail(r.error);
+			});
+			const dev = JSON.parse((await get("device", ["get", "device"])) || "{}");
+			const rows = (await get("entries", ["getAll"])).map(r => JSON.parse(r.json)).sort((a, b) => a.seq - b.seq);
+			return JSON.stringify({subject: dev.subject || "", entries: rows});
+		} finally {
+			db.close();
+		}
+	})()`)
 	var st outboxState
 	require.NoError(t, json.Unmarshal([]byte(raw), &st))
 	return st
@@ -218,13 +234,11 @@ func waitState(t *testing.T, ctx context.Context, what string, ok func(outboxSta
 func openOutboxPage(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	do(t, ctx, chromedp.Navigate(url))
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.outboxReady === true || (window.outboxError && false)`))
-	if err != nil {
-		require.NoError(t, err, "outbox did not open: %s", eval[string](t, ctx, `String(window.outboxError)`))
-	}
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.kaiconnOutbox !== undefined && window.kaiconnOutbox.supported()`))
+	require.NoError(t, err, "outbox.js did not load")
 }
 
-// TestOutboxOffline records a decision through the real wasm outbox while the
+// TestOutboxOffline records a decision through the real outbox.js while the
 // network is cut, closes the page (an app restart), opens it again online and
 // checks the receipt arrives exactly once; then records a second decision
 // offline and checks the "online" event alone sends it, chained to the first.
@@ -236,16 +250,17 @@ func TestOutboxOffline(t *testing.T) {
 	setOffline(t, tab1, true)
 	srv.setDown(true)
 	first := uuid.NewString()
-	got := await(t, tab1, recordCall(t, []consent.PurposeID{"push"}, first))
+	subject := receipt.NewSubject()
+	got := await(t, tab1, recordCall(t, []consent.PurposeID{"push"}, first, subject, ""))
 	require.Equal(t, first, got)
 	st := waitState(t, tab1, "a failed attempt", func(st outboxState) bool {
 		return len(st.Entries) == 1 && st.Entries[0].Attempts >= 1
 	})
 	assert.Equal(t, "pending", st.Entries[0].State)
-	assert.Empty(t, st.Entries[0].PrevHash)
-	assert.Contains(t, []string{receipt.AlgEdDSA, receipt.AlgES256}, st.Entries[0].Alg)
+	assert.Empty(t, st.Entries[0].prevHash(t))
+	assert.Contains(t, []string{receipt.AlgEdDSA, receipt.AlgES256}, st.Entries[0].alg(t))
 	assert.Zero(t, srv.postsOf(first), "nothing reached the server while offline")
-	subject := st.Subject
+	assert.Equal(t, subject, st.Subject, "the device takes the order's subject")
 
 	// The page goes away while offline (the app is closed), then comes
 	// back once the network is restored: the load alone sends what was
@@ -265,7 +280,7 @@ func TestOutboxOffline(t *testing.T) {
 
 	setOffline(t, tab2, true)
 	second := uuid.NewString()
-	await(t, tab2, recordCall(t, nil, second))
+	await(t, tab2, recordCall(t, nil, second, subject, st.Entries[0].Hash))
 	waitState(t, tab2, "a failed attempt", func(st outboxState) bool {
 		return len(st.Entries) == 2 && st.Entries[1].Attempts >= 1
 	})
@@ -273,12 +288,13 @@ func TestOutboxOffline(t *testing.T) {
 	st = waitState(t, tab2, "the online event sends the second receipt", func(st outboxState) bool {
 		return len(st.Entries) == 2 && st.Entries[1].State == "acknowledged"
 	})
-	assert.Equal(t, st.Entries[0].Hash, st.Entries[1].PrevHash, "the receipt made offline chains to the one before")
+	assert.Equal(t, st.Entries[0].Hash, st.Entries[1].prevHash(t), "the receipt made offline chains to the one before")
+	assert.Zero(t, st.Entries[1].Rebuilds, "signed once, as ordered")
 	assert.Equal(t, 1, srv.postsOf(second))
 	assert.Equal(t, 1, srv.postsOf(first))
 
 	// "Download my receipts" is what kaiconn-verify -chain accepts.
-	download := await(t, tab2, `outboxDownload()`)
+	download := await(t, tab2, `kaiconnOutbox.download()`)
 	var h receipt.History
 	require.NoError(t, json.Unmarshal([]byte(download), &h))
 	require.NoError(t, receipt.VerifyChain(h, srv.jwks))
@@ -326,7 +342,7 @@ func wireReceipts(t *testing.T, ctx context.Context) *receiptWire {
 	}))
 	do(t, ctx,
 		call(network.Enable, network.EnableParams{}),
-		call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*" + outbox.ReceiptsPath, RequestStage: fetch.RequestStageRequest}}}))
+		call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*" + receiptsPath, RequestStage: fetch.RequestStageRequest}}}))
 	return w
 }
 
@@ -375,8 +391,8 @@ func (w *receiptWire) failedFor(id string) int {
 }
 
 // deviceEntries reads the receipts the page's outbox keeps, from its
-// IndexedDB database (outbox/browser_wasm.go), without creating it.
-func deviceEntries(t *testing.T, ctx context.Context) []outbox.Entry {
+// IndexedDB database (web/static/outbox.js), without creating it.
+func deviceEntries(t *testing.T, ctx context.Context) []deviceEntry {
 	t.Helper()
 	raw := await(t, ctx, `(async () => {
 		const dbs = await indexedDB.databases();
@@ -397,18 +413,18 @@ func deviceEntries(t *testing.T, ctx context.Context) []outbox.Entry {
 			db.close();
 		}
 	})()`)
-	var out []outbox.Entry
+	var out []deviceEntry
 	require.NoError(t, json.Unmarshal([]byte(raw), &out), raw)
 	return out
 }
 
 // waitEntry polls the device's outbox until its receipt id satisfies ok:
 // the outbox signs and sends in the background, with no event to wait for.
-func waitEntry(t *testing.T, ctx context.Context, id, what string, ok func(outbox.Entry) bool) outbox.Entry {
+func waitEntry(t *testing.T, ctx context.Context, id, what string, ok func(deviceEntry) bool) deviceEntry {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var last *outbox.Entry
+		var last *deviceEntry
 		for _, e := range deviceEntries(t, ctx) {
 			if e.ID == id {
 				last = &e
@@ -504,7 +520,7 @@ func TestOutboxSettings(t *testing.T) {
 
 		msg := saveSettings(t, ctx, "kc-save", "updated", "location")
 		assert.Equal(t, map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false}, msg.Purposes)
-		e := waitEntry(t, ctx, msg.ReceiptID, "the device's receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+		e := waitEntry(t, ctx, msg.ReceiptID, "the device's receipt acknowledged", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 		assert.Equal(t, gate.Receipts[0].Hash, decode(t, e.Envelope).Receipt.PrevHash, "the device chains to the server's head")
 
 		h := serverHistory(t, ctx)
@@ -537,8 +553,8 @@ func TestOutboxSettings(t *testing.T) {
 			assert.Equal(t, p == "basic", granted, p)
 		}
 		id := msg.ReceiptID
-		e := waitEntry(t, ctx, id, "a failed attempt", func(e outbox.Entry) bool { return e.Attempts >= 1 })
-		assert.Equal(t, outbox.StatePending, e.State)
+		e := waitEntry(t, ctx, id, "a failed attempt", func(e deviceEntry) bool { return e.Attempts >= 1 })
+		assert.Equal(t, statePending, e.State)
 		assert.NotEmpty(t, e.LastError)
 		assert.GreaterOrEqual(t, wire.failedFor(id), 1)
 		assert.Zero(t, wire.answeredFor(id), "nothing reached the server")
@@ -551,7 +567,7 @@ func TestOutboxSettings(t *testing.T) {
 		setOffline(t, ctx, false)
 		wire.setCut(false)
 		openSettings(t, ctx, srv, "", true)
-		waitEntry(t, ctx, id, "the queued receipt acknowledged after a reload", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+		waitEntry(t, ctx, id, "the queued receipt acknowledged after a reload", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 
 		h := serverHistory(t, ctx)
 		require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")))
@@ -593,7 +609,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	agreeTo(t, ctx, srv)
 	openSettings(t, ctx, srv, "", true)
 	first := saveSettings(t, ctx, "kc-save", "updated", "location").ReceiptID
-	waitEntry(t, ctx, first, "the device's first receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+	waitEntry(t, ctx, first, "the device's first receipt acknowledged", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 	// Another tab of the same browser (its cookies), on a page without the
 	// wasm, reads what the server holds of this browser's subject.
 	other := newTab(t)
@@ -605,7 +621,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	// signs the receipt, and then the network goes: it waits in the outbox.
 	wire.setCut(true)
 	queued := saveSettings(t, ctx, "kc-withdraw-all", "withdrawn").ReceiptID
-	waitEntry(t, ctx, queued, "a failed attempt", func(e outbox.Entry) bool { return e.Attempts >= 1 })
+	waitEntry(t, ctx, queued, "a failed attempt", func(e deviceEntry) bool { return e.Attempts >= 1 })
 	setOffline(t, ctx, true)
 	wire.setCut(false) // offline now: the emulation fails the posts
 
@@ -622,7 +638,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	// The network returns: the outbox sends, is refused, rebuilds on the
 	// server's head and is acknowledged.
 	setOffline(t, ctx, false)
-	e := waitEntry(t, ctx, queued, "the queued receipt, rebuilt and acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+	e := waitEntry(t, ctx, queued, "the queued receipt, rebuilt and acknowledged", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 	assert.Equal(t, 1, e.Rebuilds, "signed again once")
 	assert.Equal(t, 2, wire.answeredFor(queued), "refused once, then acknowledged")
 	h := waitHistory(t, other, "the queued receipt, rebuilt", func(h receipt.History) bool {

@@ -100,4 +100,3 @@ func TestGateRecordsAgeConfirmation(t *testing.T) {
 		}
 	})
 }
-

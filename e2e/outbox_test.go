@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +71,15 @@ type outboxServer struct {
 	mu    sync.Mutex
 	posts map[string]int
 	down  bool // the API drops every connection
+	// busy, when set, is the status the API answers every post with, with
+	// Retry-After: 1, as an overloaded server does.
+	busy int
+}
+
+func (s *outboxServer) setBusy(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = status
 }
 
 func (s *outboxServer) setDown(down bool) {
@@ -130,7 +140,13 @@ func startOutboxServer(t *testing.T) *outboxServer {
 			_ = json.Unmarshal(body, &env)
 			s.mu.Lock()
 			s.posts[env.Receipt.ID]++
+			busy := s.busy
 			s.mu.Unlock()
+			if busy != 0 {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, `{"error":{"code":"unavailable","message":"try again later"}}`, busy)
+				return
+			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		apiHandler.ServeHTTP(w, r)
@@ -167,16 +183,30 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 // the host, as the server makes it for the settings page.
 func recordCall(t *testing.T, ticked []consent.PurposeID, receiptID, subject, prevHash string) string {
 	t.Helper()
+	return "kaiconnOutbox.record(" + orderJSON(t, ticked, receiptID, subject, prevHash, outboxPolicySHA) + ")"
+}
+
+// orderJSON is the order of an agreement to ticked on the first launch,
+// with the policy hash sha.
+func orderJSON(t *testing.T, ticked []consent.PurposeID, receiptID, subject, prevHash, sha string) string {
+	t.Helper()
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, ticked, consent.LangEn, time.Now())
 	require.NoError(t, err)
-	o, err := consentreceipt.NewOrder(d, consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: outboxPolicySHA,
+	o, err := consentreceipt.NewOrder(d, consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: sha,
 		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn)}, subject, prevHash)
 	require.NoError(t, err)
 	oj, err := json.Marshal(o)
 	require.NoError(t, err)
-	return "kaiconnOutbox.record(" + string(oj) + ")"
+	return string(oj)
+}
+
+// settled evaluates a promise-valued expression and returns "ok: <value>"
+// or "error: <message>".
+func settled(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	return await(t, ctx, `(`+expr+`).then(v => "ok: " + v, e => "error: " + e.message)`)
 }
 
 // await evaluates a promise-valued expression and returns its string value.
@@ -655,4 +685,205 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	for p, state := range states(s) {
 		assert.Equal(t, p == "basic", state == receipt.StateGiven, "%s is %s", p, state)
 	}
+}
+
+// outboxExists tells whether the page's origin has an outbox database.
+func outboxExists(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	return await(t, ctx, `indexedDB.databases().then(l => String(l.some(d => d.name === "kaiconn-outbox")))`) == "true"
+}
+
+// TestOutboxScript holds outbox.js to the rules of docs/outbox.md, against
+// the real receipt API: the cases the Go outbox's unit tests checked.
+func TestOutboxScript(t *testing.T) {
+	t.Run("NoKeyBeforeTheFirstDecision", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		assert.Equal(t, "ok: 0", settled(t, ctx, `kaiconnOutbox.pending()`))
+		assert.Equal(t, "ok: "+`{
+  "subject": "",
+  "receipts": []
+}`, settled(t, ctx, `kaiconnOutbox.download()`))
+		assert.False(t, outboxExists(t, ctx), "a page load creates no database, and so no key")
+
+		got := settled(t, ctx, `kaiconnOutbox.record({decision: {}, meta: {receiptId: "`+uuid.NewString()+`"}})`)
+		assert.Equal(t, "error: outbox: not a receipt order of version 2", got, "an order of version 1 is refused")
+		assert.False(t, outboxExists(t, ctx), "a refused order creates no key")
+	})
+
+	t.Run("SameIDOnce", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		id, subject := uuid.NewString(), receipt.NewSubject()
+		order := orderJSON(t, []consent.PurposeID{"push"}, id, subject, "", outboxPolicySHA)
+		assert.Equal(t, "ok: "+id, settled(t, ctx, `kaiconnOutbox.record(`+order+`)`))
+		assert.Equal(t, "ok: "+id, settled(t, ctx, `kaiconnOutbox.record(`+order+`)`), "a double click")
+		other := orderJSON(t, []consent.PurposeID{"location"}, id, subject, "", outboxPolicySHA)
+		assert.Equal(t, "error: outbox: receipt "+id+" already records another decision", settled(t, ctx, `kaiconnOutbox.record(`+other+`)`))
+		st := waitState(t, ctx, "the receipt acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 1 && st.Entries[0].State == stateAcknowledged
+		})
+		assert.Equal(t, receipt.StateGiven, states(decode(t, st.Entries[0].Envelope))["push"], "the first decision stands")
+		assert.Equal(t, 1, srv.postsOf(id))
+	})
+
+	t.Run("RetryAfter", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.setBusy(http.StatusServiceUnavailable)
+		id := uuid.NewString()
+		await(t, ctx, recordCall(t, nil, id, receipt.NewSubject(), ""))
+		st := waitState(t, ctx, "a refused attempt", func(st outboxState) bool {
+			return len(st.Entries) == 1 && st.Entries[0].Attempts >= 1
+		})
+		e := st.Entries[0]
+		assert.Equal(t, statePending, e.State, "kept, to be sent again")
+		assert.Equal(t, "status 503: try again later", e.LastError)
+		srv.setBusy(0)
+		waitState(t, ctx, "sent again on schedule, without a reload or an online event", func(st outboxState) bool {
+			return st.Entries[0].State == stateAcknowledged
+		})
+		assert.GreaterOrEqual(t, srv.postsOf(id), 2)
+	})
+
+	t.Run("RejectedKeptAndChainRelinked", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.setDown(true)
+		subject := receipt.NewSubject()
+		bad, good := uuid.NewString(), uuid.NewString()
+		wrongText := strings.Repeat("f", 64)
+		await(t, ctx, `kaiconnOutbox.record(`+orderJSON(t, []consent.PurposeID{"push"}, bad, subject, "", wrongText)+`)`)
+		// The server's order names the head it knows (none); the device
+		// chains the new receipt after the one still waiting.
+		await(t, ctx, recordCall(t, nil, good, subject, ""))
+		st := readState(t, ctx)
+		require.Len(t, st.Entries, 2)
+		assert.Equal(t, st.Entries[0].Hash, st.Entries[1].prevHash(t), "chained after the pending receipt")
+		assert.Equal(t, receipt.StateWithdrawn, states(decode(t, st.Entries[1].Envelope))["push"], "push, given by the receipt before, is withdrawn")
+
+		srv.setDown(false)
+		do(t, ctx, chromedp.Reload())
+		st = waitState(t, ctx, "the second receipt acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 2 && st.Entries[1].State == stateAcknowledged
+		})
+		assert.Equal(t, stateRejected, st.Entries[0].State, "kept, with the server's message")
+		assert.Contains(t, st.Entries[0].RejectMessage, "status 422: ")
+		assert.Empty(t, st.Entries[1].prevHash(t), "relinked around the rejected receipt")
+		assert.Equal(t, receipt.StateRefused, states(decode(t, st.Entries[1].Envelope))["push"], "nothing was given before it any more")
+		assert.Equal(t, 1, srv.postsOf(bad), "a rejected receipt is never sent again")
+		assert.Equal(t, 1, srv.postsOf(good))
+	})
+
+	t.Run("TwoTabs", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		tab1 := newTab(t)
+		openOutboxPage(t, tab1, srv.URL+"/")
+		tab2, cancel := chromedp.NewContext(tab1) // the same browser, another tab
+		t.Cleanup(cancel)
+		openOutboxPage(t, tab2, srv.URL+"/")
+		subject := receipt.NewSubject()
+		ids := []string{uuid.NewString(), uuid.NewString()}
+		var wg sync.WaitGroup
+		for i, ctx := range []context.Context{tab1, tab2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = chromedp.Run(ctx, chromedp.Evaluate[string](recordCall(t, []consent.PurposeID{"push"}, ids[i], subject, ""), chromedp.EvalAwaitPromise))
+			}()
+		}
+		wg.Wait()
+		st := waitState(t, tab1, "both receipts acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 2 && st.Entries[0].State == stateAcknowledged && st.Entries[1].State == stateAcknowledged
+		})
+		assert.ElementsMatch(t, ids, []string{st.Entries[0].ID, st.Entries[1].ID})
+		assert.Equal(t, st.Entries[0].Hash, st.Entries[1].prevHash(t), "one chain")
+		for _, id := range ids {
+			assert.Equal(t, 1, srv.postsOf(id), "sent once")
+		}
+	})
+
+	t.Run("AdoptsAnotherSubjectWithANewKey", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		first, second := receipt.NewSubject(), receipt.NewSubject()
+		await(t, ctx, recordCall(t, []consent.PurposeID{"push"}, uuid.NewString(), first, ""))
+		await(t, ctx, recordCall(t, nil, uuid.NewString(), second, ""))
+		st := waitState(t, ctx, "both acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 2 && st.Entries[1].State == stateAcknowledged
+		})
+		assert.Equal(t, second, st.Subject, "the server's credential decides the subject")
+		k1, k2 := decode(t, st.Entries[0].Envelope).Device.JWK, decode(t, st.Entries[1].Envelope).Device.JWK
+		assert.NotEqual(t, k1, k2, "a key signs for one subject only")
+		assert.Equal(t, receipt.StateRefused, states(decode(t, st.Entries[1].Envelope))["push"], "another subject's grant is not withdrawn here")
+		var h receipt.History
+		require.NoError(t, json.Unmarshal([]byte(await(t, ctx, `kaiconnOutbox.download()`)), &h))
+		require.NoError(t, receipt.VerifyChain(h, srv.jwks))
+		assert.Equal(t, second, h.Subject)
+		require.Len(t, h.Receipts, 1, "only the current subject's receipts")
+		assert.Equal(t, st.Entries[1].ID, h.Receipts[0].ID)
+	})
+
+	t.Run("ReadsTheGoOutboxRecords", func(t *testing.T) {
+		// A browser that queued a receipt with the Go outbox (app.wasm
+		// before outbox.js) keeps its key and sends the receipt.
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.setDown(true)
+		id := uuid.NewString()
+		await(t, ctx, recordCall(t, []consent.PurposeID{"push"}, id, receipt.NewSubject(), ""))
+		waitState(t, ctx, "a failed attempt", func(st outboxState) bool { return st.Entries[0].Attempts >= 1 })
+		readRow := `(async () => {
+			const db = await new Promise(ok => { const r = indexedDB.open("kaiconn-outbox"); r.onsuccess = () => ok(r.result); });
+			const row = await new Promise(ok => { const r = db.transaction("entries").objectStore("entries").get(` + jsString(id) + `); r.onsuccess = () => ok(r.result); });
+			db.close();
+			return row.json;
+		})()`
+		raw := await(t, ctx, readRow)
+		var e map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &e))
+		// The Go outbox's Entry: the decision and meta it built the
+		// receipt from, Go's zero time, none of outbox.js's members.
+		cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+		require.NoError(t, err)
+		d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, time.Now())
+		require.NoError(t, err)
+		e["decision"] = d
+		e["meta"] = consentreceipt.Meta{ReceiptID: id, PolicySHA256: outboxPolicySHA}
+		e["nextAttempt"] = "0001-01-01T00:00:00Z"
+		delete(e, "v")
+		delete(e, "ticket")
+		delete(e, "required")
+		old, err := json.Marshal(e)
+		require.NoError(t, err)
+		// Under the outbox's lock, so that its sender does not write the
+		// entry back meanwhile.
+		await(t, ctx, `navigator.locks.request("kaiconn-outbox", async () => {
+			const db = await new Promise(ok => { const r = indexedDB.open("kaiconn-outbox"); r.onsuccess = () => ok(r.result); });
+			const tx = db.transaction("entries", "readwrite");
+			tx.objectStore("entries").put({id: `+jsString(id)+`, seq: 1, json: `+jsString(string(old))+`});
+			await new Promise(ok => { tx.oncomplete = ok; });
+			db.close();
+			return "";
+		})`)
+
+		var now map[string]any
+		require.NoError(t, json.Unmarshal([]byte(await(t, ctx, readRow)), &now))
+		require.NotContains(t, now, "v", "the page holds the Go outbox's record")
+		require.Contains(t, now, "decision")
+
+		srv.setDown(false)
+		do(t, ctx, chromedp.Reload())
+		st := waitState(t, ctx, "the Go outbox's receipt acknowledged", func(st outboxState) bool {
+			return st.Entries[0].State == stateAcknowledged
+		})
+		assert.Equal(t, id, st.Entries[0].ID)
+		assert.Equal(t, 1, srv.postsOf(id))
+	})
 }

@@ -48,7 +48,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	db.writer = batch.New[*wtx](txs{pool}, batch.DefaultMax)
+	db.writer = batch.New[*wtx](txs{pool}, batch.DefaultMax, batch.DefaultLinger)
 	return db, nil
 }
 

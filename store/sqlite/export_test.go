@@ -45,3 +45,7 @@ func Sequence(t *testing.T, db *DB) int64 {
 
 // Commits is how many transactions the writer committed.
 func Commits(db *DB) uint64 { return db.commits.Load() }
+
+// ForgetTips makes the store forget the tips it remembers, so that the next
+// look-ups read the file.
+func ForgetTips(db *DB) { db.tips.forget() }

@@ -58,6 +58,7 @@ type DB struct {
 	get, head, tip, keySubject, chainFacts *sql.Stmt
 
 	commits     atomic.Uint64 // transactions the writer committed
+	tips        *tips         // the newest receipts written (tips.go)
 	stopCkpt    chan struct{}
 	ckptStopped chan struct{}
 	folder      folder // counts the insights (fold.go)
@@ -106,7 +107,7 @@ func Open(path string) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	db := &DB{write: write}
+	db := &DB{write: write, tips: newTips()}
 	if err := db.migrate(context.Background()); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -163,7 +164,7 @@ func Open(path string) (*DB, error) {
 	}
 	ckpt.SetMaxOpenConns(1)
 	db.ckpt = ckpt
-	db.writer = batch.New[*sql.Tx](txs{write, &db.commits}, batch.DefaultMax)
+	db.writer = batch.New[*sql.Tx](txs{write, &db.commits}, batch.DefaultMax, batch.DefaultLinger)
 	db.stopCkpt, db.ckptStopped = make(chan struct{}), make(chan struct{})
 	go db.checkpoints()
 	db.folder.start(db)
@@ -216,6 +217,9 @@ const tipColumns = `id, subject, prev_hash, hash, policy_version, surface, issue
 
 // Tip implements receipt.Store.
 func (db *DB) Tip(ctx context.Context, subject string) (receipt.Record, error) {
+	if r, ok := db.tips.head(subject); ok {
+		return r, nil
+	}
 	return scan(db.tip.QueryRowContext(ctx, subject))
 }
 
@@ -264,6 +268,9 @@ func (db *DB) KeySubject(ctx context.Context, thumbprint string) (string, error)
 
 // ChainFacts implements receipt.ChainFactsReader.
 func (db *DB) ChainFacts(ctx context.Context, subject, thumbprint string) (receipt.ChainFacts, error) {
+	if f, ok := db.tips.facts(subject, thumbprint); ok {
+		return f, nil
+	}
 	var (
 		f          receipt.ChainFacts
 		surface    sql.NullString

@@ -93,9 +93,10 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 	}
 
 	var stored receipt.Record
-	var created bool
+	var created, enrolled bool
+	var place int64
 	err = db.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		stored, created = receipt.Record{}, false
+		stored, created, enrolled = receipt.Record{}, false, false
 		var (
 			exists, n               sql.NullInt64
 			head                    string
@@ -119,11 +120,12 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 			return err
 		}
 
+		place = next(n)
 		_, err = tx.StmtContext(ctx, db.stmt.insert).ExecContext(ctx,
 			r.ID, r.Subject, hashValue(r.PrevHash), hashValue(r.Hash), r.PolicyVersion, r.Surface,
 			r.IssuedAt.UnixMicro(), r.ReceivedAt.UnixMicro(), packed, r.Countersig, r.KeyID,
 			r.Schema, r.Language, r.Decision, r.DeviceKey, states, shown, r.Reask, codec,
-			next(n))
+			place)
 		if isUnique(err) {
 			// Unreachable while this process is the only writer; another
 			// process writing the same file without the lock would land
@@ -139,11 +141,18 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 				return fmt.Errorf("put: enroll: %w", err)
 			}
 		}
-		stored, created = r, true
+		stored, created, enrolled = r, true, enroll
 		return nil
 	})
 	if err != nil {
+		// Whatever this store remembered of the subject may be what the
+		// put was refused against; the file has the truth.
+		db.tips.forgetSubject(r.Subject)
 		return receipt.Record{}, false, err
+	}
+	if created {
+		// Committed: remembered before anyone can learn of it.
+		db.tips.wrote(stored, place, enrolled)
 	}
 	return stored, created, nil
 }
@@ -162,7 +171,7 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 	if err := put.CheckEnrollArgs(subject, thumbprint, by); err != nil {
 		return err
 	}
-	return db.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := db.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var has bool
 		if err := tx.StmtContext(ctx, db.stmt.hasRecords).QueryRowContext(ctx, subject).Scan(&has); err != nil {
 			return fmt.Errorf("enroll: %w", err)
@@ -182,6 +191,10 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 		}
 		return nil
 	})
+	if err == nil {
+		db.tips.enrolledKey(thumbprint, subject)
+	}
+	return err
 }
 
 // UseNonce implements receipt.Store.

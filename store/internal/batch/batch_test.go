@@ -3,9 +3,11 @@ package batch_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,7 +97,7 @@ func TestWriter(t *testing.T) {
 	t.Run("OneJobAtOnce", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			require.NoError(t, w.Do(context.Background(), write("a")))
 			assert.Equal(t, [][]string{{"a"}}, d.committed())
@@ -106,7 +108,7 @@ func TestWriter(t *testing.T) {
 		// What queues while the writer is busy shares one commit.
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			release := busy(t, w)
 			var answered []error
@@ -129,7 +131,7 @@ func TestWriter(t *testing.T) {
 	t.Run("MaxJobsPerBatch", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{}
-			w := batch.New[*tx](d, 2)
+			w := batch.New[*tx](d, 2, batch.Linger{})
 			defer w.Close()
 			release := busy(t, w)
 			waiting := make(chan struct{})
@@ -152,7 +154,7 @@ func TestWriter(t *testing.T) {
 		// A refused job (a coded error) does not roll back its neighbours.
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			release := busy(t, w)
 			refusal := errs.New(errs.Conflict, "prev_hash: stale")
@@ -178,7 +180,7 @@ func TestWriter(t *testing.T) {
 		// are run again, each alone, and commit.
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			release := busy(t, w)
 			broken := errors.New("constraint failed")
@@ -209,7 +211,7 @@ func TestWriter(t *testing.T) {
 	t.Run("CommitFailureRetriedAlone", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{failBatches: true}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			release := busy(t, w)
 			var answered []error
@@ -229,7 +231,7 @@ func TestWriter(t *testing.T) {
 	t.Run("ErrSoleJobCommit", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{failCommit: 1}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			err := w.Do(context.Background(), write("a"))
 			assert.EqualError(t, err, "disk full")
@@ -241,7 +243,7 @@ func TestWriter(t *testing.T) {
 		// A caller that gives up before its job started gets no write.
 		synctest.Test(t, func(t *testing.T) {
 			d := &db{}
-			w := batch.New[*tx](d, 0)
+			w := batch.New[*tx](d, 0, batch.Linger{})
 			defer w.Close()
 			release := busy(t, w)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -257,9 +259,71 @@ func TestWriter(t *testing.T) {
 
 	t.Run("ErrClosed", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			w := batch.New[*tx](&db{}, 0)
+			w := batch.New[*tx](&db{}, 0, batch.Linger{})
 			w.Close()
 			assert.ErrorIs(t, w.Do(context.Background(), write("a")), batch.ErrClosed)
+		})
+	})
+}
+
+func TestLinger(t *testing.T) {
+	linger := batch.Linger{Gap: 10 * time.Millisecond, Most: 25 * time.Millisecond}
+	// arrive hands each job to w at its offset from the start, from its own
+	// goroutine, and waits for every answer.
+	arrive := func(t *testing.T, w *batch.Writer[*tx], at map[string]time.Duration) {
+		var wg sync.WaitGroup
+		for name, d := range at {
+			wg.Go(func() {
+				time.Sleep(d)
+				assert.NoError(t, w.Do(context.Background(), write(name)))
+			})
+		}
+		wg.Wait()
+	}
+	for _, tt := range []struct {
+		name   string
+		linger batch.Linger
+		at     map[string]time.Duration
+		want   [][]string
+	}{
+		{"JobsCloserThanGapShareACommit", linger,
+			map[string]time.Duration{"a": 0, "b": 5 * time.Millisecond, "c": 12 * time.Millisecond},
+			[][]string{{"a", "b", "c"}}},
+		{"AGapLongerEndsTheBatch", linger,
+			map[string]time.Duration{"a": 0, "b": 15 * time.Millisecond},
+			[][]string{{"a"}, {"b"}}},
+		{"NoLongerThanMost", linger,
+			map[string]time.Duration{"a": 0, "b": 8 * time.Millisecond, "c": 16 * time.Millisecond, "d": 24 * time.Millisecond, "e": 32 * time.Millisecond},
+			[][]string{{"a", "b", "c", "d"}, {"e"}}},
+		{"ZeroLingerRunsAtOnce", batch.Linger{},
+			map[string]time.Duration{"a": 0, "b": 5 * time.Millisecond},
+			[][]string{{"a"}, {"b"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := &db{}
+				w := batch.New[*tx](d, 0, tt.linger)
+				defer w.Close()
+				arrive(t, w, tt.at)
+				got := d.committed()
+				for _, c := range got {
+					slices.Sort(c)
+				}
+				assert.Equal(t, tt.want, got)
+			})
+		})
+	}
+
+	t.Run("CloseRunsWhatWasTaken", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			d := &db{}
+			w := batch.New[*tx](d, 0, batch.Linger{Gap: time.Hour, Most: time.Hour})
+			done := make(chan error, 1)
+			go func() { done <- w.Do(context.Background(), write("a")) }()
+			synctest.Wait() // the writer lingers with "a"
+			w.Close()
+			assert.NoError(t, <-done)
+			assert.Equal(t, [][]string{{"a"}}, d.committed())
 		})
 	})
 }

@@ -1,8 +1,10 @@
 // Package batch is the group commit of the stores: one writer goroutine
 // takes every job queued while it was busy and runs them in one
 // transaction, so that many concurrent writes share one commit, and so one
-// fsync. When idle it starts on the first job at once: batching adds no
-// latency, it only lets the jobs that would have waited share the wait.
+// fsync. A batch lingers for more jobs while they keep arriving a short gap
+// apart, never longer than a bound (Linger): a commit costs an fsync
+// whatever it holds, and over HTTP the work before each write spreads
+// arrivals too thin for the jobs queued during one commit to fill the next.
 //
 // A job that is refused (it returns an error coded by package errs, which
 // it must do before writing anything) fails alone and its neighbours

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -564,6 +565,21 @@ func TestOutboxSettings(t *testing.T) {
 		assert.Equal(t, receipt.StateGiven, states(s)["location"])
 		assert.Equal(t, receipt.StateGiven, states(s)["push"])
 		assert.Equal(t, 1, wire.answeredFor(msg.ReceiptID), "sent exactly once")
+
+		// "Download this device's receipts": the wasm asks outbox.js for the
+		// receipts this device signed, countersigned, and offers them as a
+		// file. The gate's receipt before them is the server's to give.
+		b, err := os.ReadFile(download(t, ctx, "#kc-download-device"))
+		require.NoError(t, err)
+		var device receipt.History
+		require.NoError(t, json.Unmarshal(b, &device), "%s", b)
+		assert.Equal(t, h.Subject, device.Subject, "the browser's subject")
+		require.Len(t, device.Receipts, 1, "the one receipt this device signed")
+		assert.Equal(t, h.Receipts[1].ID, device.Receipts[0].ID)
+		assert.Equal(t, h.Receipts[1].Hash, device.Receipts[0].Hash)
+		signed, err := device.Receipts[0].Verify(get(t, srv.URL()+"/.well-known/jwks.json"))
+		require.NoError(t, err, "countersigned by the server")
+		assert.Equal(t, gate.Receipts[0].Hash, signed.Receipt.PrevHash)
 	})
 
 	t.Run("OfflineThenReload", func(t *testing.T) {

@@ -19,7 +19,7 @@
 // Public surface, window.kaiconnOutbox:
 //   supported()      → whether this browser can keep a device key at all
 //   record(order)    → Promise<receipt id>, once the receipt is durable
-//   download()       → Promise<string>, the countersigned history (kaiconn-verify -chain)
+//   download()       → Promise<string>, the receipts this device signed, countersigned (receipt.History)
 //   pending()        → Promise<number> of receipts not yet acknowledged
 // and the window event "kaiconn-outbox" ({detail: {id, state}}) when the
 // server acknowledges or refuses a receipt.
@@ -685,10 +685,11 @@
 
   // --- reading ---------------------------------------------------------
   // download is the device's acknowledged receipts of its subject as a
-  // receipt.History, the file `kaiconn-verify -chain` checks. Pending and
-  // rejected receipts are left out, and so are those of a subject the
-  // device had before; receipts another browser recorded are the server's
-  // to give (/settings/privacy/receipts.json).
+  // receipt.History, which `kaiconn-verify -chain` checks whole when this
+  // device made the subject's whole chain. Pending and rejected receipts
+  // are left out, and so are those of a subject the device had before;
+  // receipts the server attested or another browser signed are the
+  // server's to give (/settings/privacy/receipts.json).
   async function download() {
     if (!(await exists())) {
       return JSON.stringify({ subject: "", receipts: [] }, null, 2);

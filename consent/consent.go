@@ -2,7 +2,9 @@ package consent
 
 import (
 	"slices"
+	"strings"
 
+	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/errs"
 )
 
@@ -98,4 +100,15 @@ func (t Text) In(lang string) string {
 		return s
 	}
 	return t[LangZhHans]
+}
+
+// Show returns the text in lang as a page shows it: Chinese with its
+// punctuation in full width (package cjk). In is the text as published,
+// which notices hash and checks compare.
+func (t Text) Show(lang string) string {
+	s := t.In(lang)
+	if _, ok := t[lang]; !ok || strings.HasPrefix(lang, "zh") {
+		return cjk.Punctuate(s)
+	}
+	return s
 }

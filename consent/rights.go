@@ -173,17 +173,17 @@ func (c *Catalogue) Rights(lang string) []Right {
 	out := make([]Right, 0, len(c.rights))
 	for _, e := range c.rights {
 		r := Right{
-			ID: e.ID, Title: e.Title.In(lang), Description: e.Description.In(lang), Sections: slices.Clone(e.Sections),
+			ID: e.ID, Title: e.Title.Show(lang), Description: e.Description.Show(lang), Sections: slices.Clone(e.Sections),
 			Target: e.Target, Contact: e.Contact, Withdraw: e.Withdraw,
 		}
 		if e.Deadline != nil {
 			r.DeadlineDays, r.DeadlineClauses = e.Deadline.Days, slices.Clone(e.Deadline.Clauses)
 		}
 		if e.Path != nil {
-			r.Path, r.PathClause = e.Path.Quote.In(lang), e.Path.Clause
+			r.Path, r.PathClause = e.Path.Quote.Show(lang), e.Path.Clause
 		}
 		if e.Effect != nil {
-			r.Effect, r.EffectClause, r.EffectDays = e.Effect.Quote.In(lang), e.Effect.Clause, e.Effect.Days
+			r.Effect, r.EffectClause, r.EffectDays = e.Effect.Quote.Show(lang), e.Effect.Clause, e.Effect.Days
 		}
 		out = append(out, r)
 	}
@@ -207,7 +207,7 @@ func (c *Catalogue) Facts(surface Surface, lang string) []Fact {
 	var out []Fact
 	for _, f := range c.facts {
 		if slices.Contains(f.Surfaces, surface) {
-			out = append(out, Fact{ID: f.ID, Clause: f.Clause, Statement: f.Statement.In(lang)})
+			out = append(out, Fact{ID: f.ID, Clause: f.Clause, Statement: f.Statement.Show(lang)})
 		}
 	}
 	slices.SortFunc(out, func(a, b Fact) int { return strings.Compare(a.ID, b.ID) })
@@ -241,10 +241,10 @@ func (c *Catalogue) Minors(lang string) (Minors, bool) {
 	if c.minors == nil {
 		return Minors{}, false
 	}
-	m := Minors{Clause: c.minors.Clause, Text: c.minors.Text.In(lang)}
+	m := Minors{Clause: c.minors.Clause, Text: c.minors.Text.Show(lang)}
 	for _, f := range c.facts {
 		if f.ID == c.minors.Fact {
-			m.Fact = Fact{ID: f.ID, Clause: f.Clause, Statement: f.Statement.In(lang)}
+			m.Fact = Fact{ID: f.ID, Clause: f.Clause, Statement: f.Statement.Show(lang)}
 		}
 	}
 	return m, true

@@ -487,7 +487,7 @@ func loadBannerText(b testing.TB, base, l string) bannerText {
 	out := bannerText{Title: tx.Title, Intro: tx.Intro, Policy: tx.Policy, PolicyURL: base + tx.PolicyURL, Label: tx.Label,
 		Accept: tx.Accept, Reject: tx.Reject, Customise: tx.Customise, Save: lang.DefaultBundle().Localizer(l).T("banner_save")}
 	for _, p := range cat.Purposes(consent.SurfaceWebBanner) {
-		out.Categories = append(out.Categories, bannerCategory{ID: string(p.ID), Title: p.Title.In(l), Description: p.Description.In(l), Required: p.Required})
+		out.Categories = append(out.Categories, bannerCategory{ID: string(p.ID), Title: p.Title.Show(l), Description: p.Description.Show(l), Required: p.Required})
 	}
 	return out
 }

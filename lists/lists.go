@@ -52,6 +52,14 @@ func BuildData(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.L
 		d.Title = loc.T("lists_shared_title")
 		d.Groups = b.shared()
 	}
+	if strings.HasPrefix(loc.Lang, "zh") {
+		for _, g := range d.Groups {
+			policyview.Punctuate(g.Head)
+			for _, e := range g.Entries {
+				policyview.Punctuate(e)
+			}
+		}
+	}
 	lines := []string{d.Title,
 		loc.T("privacy_version", map[string]any{"Version": v.ID}),
 		loc.T("privacy_updated", map[string]any{"Date": v.Updated}),
@@ -99,7 +107,7 @@ func (b *builder) purposeHead(p consent.Purpose) *policyview.Node {
 	dl := &policyview.Node{Tag: "dl", Class: "kc-facts"}
 	field(dl, b.loc.T("lists_purpose"), text(status))
 	field(dl, b.loc.T("lists_consent"), text(b.consentType(p)))
-	field(dl, b.loc.T("lists_recipient"), text(p.Recipient.In(l)))
+	field(dl, b.loc.T("lists_recipient"), text(p.Recipient.Show(l)))
 	var retention []*policyview.Node
 	for _, id := range p.Policy.Retention {
 		retention = append(retention, &policyview.Node{Tag: "p", Spans: b.clauseSpans(id)})
@@ -107,7 +115,7 @@ func (b *builder) purposeHead(p consent.Purpose) *policyview.Node {
 	fieldNodes(dl, b.loc.T("lists_retention"), retention...)
 	fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(slices.Concat(p.Policy.Basis, p.Policy.Recipients, p.Policy.Scope, p.Policy.Retention))...)
 	return &policyview.Node{Tag: "div", Class: "kc-group-head", Children: []*policyview.Node{
-		{Tag: "h2", Class: "kc-h", Spans: text(p.Title.In(l))},
+		{Tag: "h2", Class: "kc-h", Spans: text(p.Title.Show(l))},
 		dl,
 	}}
 }
@@ -122,7 +130,7 @@ func (b *builder) consentType(p consent.Purpose) string {
 // functionCard is one business function: its data, use and method.
 func (b *builder) functionCard(p consent.Purpose, f consent.BusinessFunction) *policyview.Node {
 	l := b.loc.Lang
-	title, use := f.Title.In(l), f.Use.In(l)
+	title, use := f.Title.Show(l), f.Use.Show(l)
 	var items []*policyview.Node
 	var sources []string
 	method := &policyview.Node{Tag: "p", Spans: text(b.loc.T("lists_method_app"))}
@@ -141,7 +149,7 @@ func (b *builder) functionCard(p consent.Purpose, f consent.BusinessFunction) *p
 		var all []string
 		var strong []string
 		for _, q := range f.Data {
-			all = append(all, consent.SplitItems(q.Quote.In(l))...)
+			all = append(all, consent.SplitItems(q.Quote.Show(l))...)
 			if blk, ok := b.findBlock(q.Clause); ok {
 				strong = append(strong, strongTexts(blockRuns(blk))...)
 			}
@@ -188,7 +196,7 @@ func (b *builder) shared() []Group {
 				status = b.loc.T("lists_required")
 			}
 			dl := &policyview.Node{Tag: "dl"}
-			field(dl, b.loc.T("lists_recipient"), text(p.Recipient.In(l)))
+			field(dl, b.loc.T("lists_recipient"), text(p.Recipient.Show(l)))
 			field(dl, b.loc.T("lists_sdk_function"), text(row.Function))
 			field(dl, b.loc.T("lists_use"), text(row.Purpose))
 			fieldNodes(dl, b.loc.T("lists_data_shared"), &policyview.Node{Tag: "ul", Class: "kc-items",
@@ -196,7 +204,7 @@ func (b *builder) shared() []Group {
 			field(dl, b.loc.T("lists_sdk_method"), text(b.loc.T("lists_sdk_method_text", map[string]any{"Consent": b.consentType(p)})))
 			field(dl, b.loc.T("lists_sdk_scope"), text(row.Scope))
 			field(dl, b.loc.T("lists_sdk_policy"), []policyview.Span{{Text: row.PolicyURL, Href: row.PolicyURL}})
-			field(dl, b.loc.T("lists_purpose"), text(p.Title.In(l)+" · "+status))
+			field(dl, b.loc.T("lists_purpose"), text(p.Title.Show(l)+" · "+status))
 			fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(slices.Concat([]string{"sdk-" + row.ID}, p.Policy.Basis))...)
 			g.Entries = append(g.Entries, &policyview.Node{Tag: "article", ID: "sdk-" + row.ID, Class: "kc-card", Children: []*policyview.Node{
 				{Tag: "h2", Class: "kc-h", Spans: text(row.Name)},

@@ -1,6 +1,7 @@
 package lists_test
 
 import (
+	"github.com/kaiconn/consent/cjk"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,10 +105,10 @@ func TestCollected(t *testing.T) {
 						var want []string
 						if f.SDK != "" {
 							row, _ := doc.SDK(f.SDK)
-							want = consent.SplitItems(row.Collected)
+							want = consent.SplitItems(shown(l, row.Collected))
 						} else {
 							for _, q := range f.Data {
-								for _, it := range consent.SplitItems(q.Quote[l]) {
+								for _, it := range consent.SplitItems(shown(l, q.Quote[l])) {
 									if !contains(want, it) {
 										want = append(want, it)
 									}
@@ -139,9 +140,9 @@ func TestCollected(t *testing.T) {
 				push := allText(find(p.Body, "fn-push"))
 				getui, _ := doc.SDK("getui")
 				assert.Contains(t, push, loc.T("lists_method_sdk", map[string]any{"SDK": getui.Name}))
-				assert.Contains(t, push, getui.Purpose, "an SDK function's use is its row's")
+				assert.Contains(t, push, shown(l, getui.Purpose), "an SDK function's use is its row's")
 				basic := allText(find(p.Body, "p-basic"))
-				assert.Contains(t, basic, doc.PlainText("s7-2"), "retention in the policy's words")
+				assert.Contains(t, basic, shown(l, doc.PlainText("s7-2")), "retention in the policy's words")
 				assert.Contains(t, basic, loc.T("lists_required"))
 				assert.Contains(t, allText(find(p.Body, "p-location")), loc.T("lists_consent_separate"))
 			})
@@ -186,9 +187,9 @@ func TestShared(t *testing.T) {
 				card := find(p.Body, "sdk-"+row.ID)
 				require.NotNil(t, card, row.ID)
 				text := allText(card)
-				assert.Contains(t, text, row.Name)
-				assert.Contains(t, text, row.Scope)
-				assert.Contains(t, text, row.Purpose)
+				assert.Contains(t, text, shown(l, row.Name))
+				assert.Contains(t, text, shown(l, row.Scope))
+				assert.Contains(t, text, shown(l, row.Purpose))
 				var links []string
 				for _, dd := range all(card, "dd", "") {
 					for _, s := range dd.Spans {
@@ -201,7 +202,7 @@ func TestShared(t *testing.T) {
 			}
 			// The legal name is the catalogue's: the policy only links it.
 			push, _ := cat.Purpose(consent.SurfaceFirstLaunch, "push")
-			assert.Contains(t, allText(find(p.Body, "sdk-getui")), push.Recipient[l])
+			assert.Contains(t, allText(find(p.Body, "sdk-getui")), shown(l, push.Recipient[l]))
 		})
 	}
 }
@@ -291,11 +292,11 @@ func TestClauseLinks(t *testing.T) {
 		want             []string
 	}{
 		{lang.ZhHans, "collected", "fn-usage-logs", []string{
-			"一、(四)2.(4)(1) 注册每开平台账号", "一、(四)2.(4)(2) 注册每开平台账号", "一、(四)2.(4)(3) 注册每开平台账号"}},
+			"一、（四）2.(4)(1) 注册每开平台账号", "一、（四）2.(4)(2) 注册每开平台账号", "一、（四）2.(4)(3) 注册每开平台账号"}},
 		{lang.En, "collected", "fn-usage-logs", []string{
 			"1.4.2.4.1. Register Kaiconn platform account.", "1.4.2.4.2. Register Kaiconn platform account.", "1.4.2.4.3. Register Kaiconn platform account."}},
-		{lang.ZhHans, "collected", "p-basic", []string{"一、(三) 注册、登录、访问和使用每开平台服务", "一、(四)1. 保障每开平台正常运行",
-			"隐私保护政策", "三、(一)3. 如何共享个人信息", "一、(二) 收集和使用个人信息的目的", "四、(三) 我们如何保护个人信息", "七、2. 我们如何存储个人信息"}},
+		{lang.ZhHans, "collected", "p-basic", []string{"一、（三） 注册、登录、访问和使用每开平台服务", "一、（四）1. 保障每开平台正常运行",
+			"隐私保护政策", "三、（一）3. 如何共享个人信息", "一、（二） 收集和使用个人信息的目的", "四、（三） 我们如何保护个人信息", "七、2. 我们如何存储个人信息"}},
 		{lang.En, "shared", "sdk-bugly", []string{"2.3.4. Tencent SDK Bugly", "3.1.1. How do we deal with personal information?"}},
 	} {
 		t.Run(tc.lang+"/"+tc.card, func(t *testing.T) {
@@ -315,4 +316,13 @@ func TestClauseLinks(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// shown is s as a page in language l shows it: Chinese with full-width
+// punctuation.
+func shown(l, s string) string {
+	if strings.HasPrefix(l, "zh") {
+		return cjk.Punctuate(s)
+	}
+	return s
 }

@@ -4,6 +4,9 @@ package policyview
 
 import (
 	"strings"
+	"unicode/utf8"
+
+	"github.com/kaiconn/consent/cjk"
 
 	"github.com/kaiconn/consent/policy"
 )
@@ -33,11 +36,14 @@ type builder struct {
 	opt  Options
 	hits int
 	q    []rune
+	// zh is set for Chinese text, whose ASCII punctuation is shown in
+	// full width (package cjk).
+	zh bool
 }
 
 // Document renders the title, the preamble and every section of d.
 func Document(d *policy.Document, opt Options) Result {
-	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query))}
+	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), zh: strings.HasPrefix(d.Lang, "zh")}
 	root := &Node{Tag: "article", Class: "kc-doc", Lang: opt.Lang, ID: b.id("doc-" + d.Lang)}
 	root.Children = append(root.Children, &Node{Tag: "h1", Class: "kc-title", Spans: b.spans([]policy.Inline{{Text: d.Title}})})
 	root.Children = append(root.Children, b.preamble(d))
@@ -49,7 +55,7 @@ func Document(d *policy.Document, opt Options) Result {
 
 // Section renders one top-level section alone, for a side-by-side row.
 func Section(s *policy.Section, opt Options, firstHit int) Result {
-	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), hits: firstHit}
+	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), hits: firstHit, zh: strings.HasPrefix(opt.Lang, "zh")}
 	n := b.section(s, 2)
 	n.Lang = opt.Lang
 	return Result{Root: n, Hits: b.hits - firstHit}
@@ -58,7 +64,7 @@ func Section(s *policy.Section, opt Options, firstHit int) Result {
 // Preamble renders the text before section one alone, for a side-by-side
 // row.
 func Preamble(d *policy.Document, opt Options, firstHit int) Result {
-	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), hits: firstHit}
+	b := &builder{opt: opt, q: fold(strings.TrimSpace(opt.Query)), hits: firstHit, zh: strings.HasPrefix(d.Lang, "zh")}
 	n := b.preamble(d)
 	n.Lang = opt.Lang
 	return Result{Root: n, Hits: b.hits - firstHit}
@@ -270,6 +276,9 @@ func linkify(runs []policy.Inline, value, href string) []policy.Inline {
 
 // spans splits inline runs at search hits.
 func (b *builder) spans(runs []policy.Inline) []Span {
+	if b.zh {
+		runs = punctuate(runs)
+	}
 	var out []Span
 	for _, r := range runs {
 		if r.Text == "" {
@@ -289,13 +298,38 @@ func (b *builder) spans(runs []policy.Inline) []Span {
 
 // TOC lists the top-level sections and their direct subsections.
 func TOC(d *policy.Document) []TOCEntry {
+	show := func(s string) string { return s }
+	if strings.HasPrefix(d.Lang, "zh") {
+		show = cjk.Punctuate
+	}
 	var out []TOCEntry
 	for _, s := range d.Sections {
-		e := TOCEntry{ID: s.ID, Number: s.Number, Title: s.Title}
+		e := TOCEntry{ID: s.ID, Number: s.Number, Title: show(s.Title)}
 		for _, c := range s.Children {
-			e.Children = append(e.Children, TOCEntry{ID: c.ID, Number: c.Number, Title: c.Title})
+			e.Children = append(e.Children, TOCEntry{ID: c.ID, Number: c.Number, Title: show(c.Title)})
 		}
 		out = append(out, e)
+	}
+	return out
+}
+
+// punctuate returns Chinese runs with their punctuation in full width,
+// judged on the whole text so that a comma after a bold phrase sees the
+// phrase. Punctuate maps rune for rune, so the text is cut back at the same
+// places.
+func punctuate(runs []policy.Inline) []policy.Inline {
+	var all strings.Builder
+	for _, r := range runs {
+		all.WriteString(r.Text)
+	}
+	text := []rune(cjk.Punctuate(all.String()))
+	out := make([]policy.Inline, len(runs))
+	at := 0
+	for i, r := range runs {
+		n := utf8.RuneCountInString(r.Text)
+		out[i] = r
+		out[i].Text = string(text[at : at+n])
+		at += n
 	}
 	return out
 }

@@ -4,6 +4,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/kaiconn/consent/cjk"
 )
 
 // What follows builds for the server and for the wasm: the tree and its
@@ -115,7 +118,7 @@ func split(text string, q []rune) []piece {
 func fold(s string) []rune {
 	r := []rune(s)
 	for i, c := range r {
-		r[i] = unicode.ToLower(c)
+		r[i] = unicode.ToLower(cjk.Fold(c))
 	}
 	return r
 }
@@ -207,4 +210,30 @@ func (m *marker) node(n *Node) *Node {
 		}
 	}
 	return &c
+}
+
+// Punctuate shows the Chinese text of n and its descendants with full-width
+// punctuation (package cjk), each node's spans judged together so that a
+// comma after a bold phrase sees the phrase. A node marked in another
+// language is left as it is.
+func Punctuate(n *Node) {
+	if n == nil || (n.Lang != "" && !strings.HasPrefix(n.Lang, "zh")) {
+		return
+	}
+	if len(n.Spans) > 0 {
+		var all strings.Builder
+		for _, s := range n.Spans {
+			all.WriteString(s.Text)
+		}
+		text := []rune(cjk.Punctuate(all.String()))
+		at := 0
+		for i, s := range n.Spans {
+			k := utf8.RuneCountInString(s.Text)
+			n.Spans[i].Text = string(text[at : at+k])
+			at += k
+		}
+	}
+	for _, c := range n.Children {
+		Punctuate(c)
+	}
 }

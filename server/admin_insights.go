@@ -199,7 +199,7 @@ func (a *admin) purposeTitle(l *lang.Localizer, k purposeKey) string {
 	versions := a.s.policies.Versions()
 	for i := len(versions) - 1; i >= 0; i-- {
 		if p, ok := a.s.catalogues[versions[i].ID].Purpose(surface, consent.PurposeID(k.id)); ok {
-			return p.Title.In(l.Lang) + " (" + k.id + ", " + l.T("admin_audience_"+k.audience) + ")"
+			return p.Title.Show(l.Lang) + " (" + k.id + ", " + l.T("admin_audience_"+k.audience) + ")"
 		}
 	}
 	return k.id + " (" + l.T("admin_audience_"+k.audience) + ")"

@@ -553,7 +553,7 @@ func (b *banner) view(p bannerParams, d consent.Decision, decided bool, ticket s
 	for _, c := range b.cat.Purposes(consent.SurfaceWebBanner) {
 		on := c.Required || (decided && d.Granted(c.ID))
 		v.Categories = append(v.Categories, views.BannerCategory{
-			ID: string(c.ID), Title: c.Title.In(p.Lang), Description: c.Description.In(p.Lang),
+			ID: string(c.ID), Title: c.Title.Show(p.Lang), Description: c.Description.Show(p.Lang),
 			Required: c.Required, Checked: on,
 		})
 	}

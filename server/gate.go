@@ -179,12 +179,12 @@ func decisions(h []appDecision) []consent.Decision {
 func purposeView(p consent.Purpose, l string) components.PurposeView {
 	return components.PurposeView{
 		ID:          string(p.ID),
-		Title:       p.Title.In(l),
-		Description: p.Description.In(l),
-		SDK:         p.SDK.In(l),
-		Collects:    p.Collects.In(l),
-		Use:         p.Use.In(l),
-		Recipient:   p.Recipient.In(l),
+		Title:       p.Title.Show(l),
+		Description: p.Description.Show(l),
+		SDK:         p.SDK.Show(l),
+		Collects:    p.Collects.Show(l),
+		Use:         p.Use.Show(l),
+		Recipient:   p.Recipient.Show(l),
 		PrivacyURL:  p.PrivacyURL,
 		Clause:      p.Clause,
 		Separate:    p.ConsentType == consent.SeparateConsent,

@@ -50,10 +50,10 @@ func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
 	}
 	// The app's own functions are named by the catalogue; an SDK's by its
 	// purpose, as the person chose it, and the SDK as the policy names it.
-	function, sdk := fn.Title.In(l), ""
+	function, sdk := fn.Title.Show(l), ""
 	if fn.SDK != "" {
 		row, _ := doc.SDK(fn.SDK)
-		function, sdk = purpose.Title.In(l), row.Name
+		function, sdk = purpose.Title.Show(l), row.Name
 	}
 	settings := url.Values{"lang": {l}}
 	other := url.Values{"p": {id}, "lang": {lang.Other(l)}}
@@ -65,11 +65,11 @@ func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
 		Lang:        l,
 		ID:          perm.ID,
 		Name:        name,
-		Use:         perm.Use.In(l),
-		Without:     perm.Without.In(l),
+		Use:         perm.Use.Show(l),
+		Without:     perm.Without.Show(l),
 		Function:    function,
 		SDK:         sdk,
-		Purpose:     purpose.Title.In(l),
+		Purpose:     purpose.Title.Show(l),
 		Required:    purpose.Required,
 		State:       state,
 		SwitchURL:   "/permission?" + other.Encode(),

@@ -123,10 +123,10 @@ func (g *appConsent) settingsView(l string, history []appDecision) components.Se
 			}
 			title := string(c.Purpose)
 			if p, ok := g.latest.Purpose(consent.SurfaceSettings, c.Purpose); ok {
-				title = p.Title.In(l)
+				title = p.Title.Show(l)
 			} else if cat, ok := g.cats[d.PolicyVersion]; ok {
 				if p, ok := cat.Purpose(d.Surface, c.Purpose); ok {
-					title = p.Title.In(l)
+					title = p.Title.Show(l)
 				}
 			}
 			hv.Granted = append(hv.Granted, title)

@@ -1,0 +1,42 @@
+package cjk_test
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kaiconn/consent/cjk"
+)
+
+func TestPunctuate(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"CommaBetweenHan", "设备标识符,位置信息,MAC地址", "设备标识符，位置信息，MAC地址"},
+		{"BracketPairChangesTogether", "国际移动设备识别码(IMEI)、网络", "国际移动设备识别码（IMEI）、网络"},
+		{"BracketInsideHan", "设备加速器(如重力感应设备)", "设备加速器（如重力感应设备）"},
+		{"Nested", "友盟同欣(北京(总部))科技", "友盟同欣（北京（总部））科技"},
+		{"ColonAndSemicolon", "更新日期:2022年10月;生效", "更新日期：2022年10月；生效"},
+		{"QuestionAndBang", "您同意吗?好!", "您同意吗？好！"},
+		{"NextToCJKPunctuation", "、IDFA,。", "、IDFA，。"},
+		{"LatinAlone", "Bugly, Umeng (Tencent): 10:30!", "Bugly, Umeng (Tencent): 10:30!"},
+		{"LatinPairInChinese", "客服热线(0755 - 86965862)", "客服热线（0755 - 86965862）"},
+		{"UnmatchedClose", "见上文)。", "见上文）。"},
+		{"UnmatchedOpen", "见(下文", "见（下文"},
+		{"Empty", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := cjk.Punctuate(tt.in)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, utf8.RuneCountInString(tt.in), utf8.RuneCountInString(got), "one rune for one")
+		})
+	}
+}
+
+func TestFoldUndoesPunctuate(t *testing.T) {
+	in := "设备标识符,位置信息(IMEI):好吗?是!对;"
+	var folded []rune
+	for _, r := range cjk.Punctuate(in) {
+		folded = append(folded, cjk.Fold(r))
+	}
+	assert.Equal(t, in, string(folded))
+}

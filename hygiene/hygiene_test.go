@@ -59,6 +59,15 @@ func TestWasmCarriesNoServerCode(t *testing.T) {
 		"github.com/kaiconn/consent/lang",
 		"github.com/kaiconn/consent/policy/...",
 		"github.com/kaiconn/consent/locales/...",
+		// The device outbox is web/static/outbox.js (docs/outbox.md): the
+		// wasm hands the server's orders to it and signs nothing itself,
+		// so the receipt format, its canonical JSON and the mapping from
+		// decisions stay on the server.
+		"github.com/kaiconn/consent/outbox",
+		"github.com/kaiconn/consent/receipt/...",
+		"github.com/kaiconn/consent/consentreceipt",
+		"github.com/kaiconn/consent/notice",
+		"github.com/gowebpki/jcs",
 	}
 	for _, d := range deps {
 		for _, f := range forbidden {

@@ -14,7 +14,7 @@
 // tag !wasm); the wasm receives the whole list as Data and filters it with
 // Data.Page, as the server does.
 //
-// Must not import: server, api, store, outbox, receipt, components, views,
+// Must not import: server, api, store, receipt, components, views,
 // net/http, github.com/a-h/templ, github.com/maxence-charriere/go-app,
 // modernc.org/sqlite, github.com/jackc/pgx.
 package lists

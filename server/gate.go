@@ -17,6 +17,7 @@ import (
 	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
@@ -532,7 +533,7 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 	if wantsJSON(r) {
 		v := g.doneView(l, rec)
 		v.Ticket = s.ticketFor(c.Subject)
-		writeJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: order})
+		writeJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: orderJSON(order)})
 		return
 	}
 	http.Redirect(w, r, "/consent/done?lang="+url.QueryEscape(l)+"&r="+rec.ReceiptID, http.StatusSeeOther)
@@ -614,7 +615,7 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 // device will sign the receipt (form field device=1), the server only
 // remembers the id, and the answer carries what the outbox needs to build
 // that receipt; otherwise the server attests it now.
-func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *components.ReceiptOrder, postCredential, error) {
+func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, postCredential, error) {
 	history := g.history(r, d.At)
 	c, err := s.postCredential(r.Context(), r)
 	if err != nil {
@@ -624,12 +625,11 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
 	rec := appDecision{Decision: d, ReceiptID: c.ReceiptID}
-	var order *components.ReceiptOrder
+	var order *consentreceipt.Order
 	if deviceSigns(r) {
-		if order, err = s.order(r.Context(), d, c); err != nil {
+		if order, rec.Kind, err = s.order(r.Context(), d, c); err != nil {
 			return rec, nil, c, err
 		}
-		rec.Kind = order.Decision.Kind
 	} else {
 		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, c, false); err != nil {
 			return rec, nil, c, err

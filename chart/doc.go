@@ -10,7 +10,7 @@
 // graphics stack (gonum/plot), or are no longer maintained
 // (wcharczuk/go-chart).
 //
-// Must not import: server, api, store, outbox, components, views, net/http,
+// Must not import: server, api, store, components, views, net/http,
 // modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package chart

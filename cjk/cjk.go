@@ -22,6 +22,13 @@ func isCJK(r rune) bool {
 // Punctuation between Latin letters or digits ("10:30", "Bugly, Umeng")
 // is left alone.
 func Punctuate(s string) string {
+	// A mark can touch Chinese text only through a neighbour this makes
+	// full-width ("电话(0755);": the bracket pair, then the semicolon), so
+	// a second pass settles it.
+	return punctuate(punctuate(s))
+}
+
+func punctuate(s string) string {
 	r := []rune(s)
 	touches := func(i int) bool {
 		return (i > 0 && isCJK(r[i-1])) || (i+1 < len(r) && isCJK(r[i+1]))

@@ -22,6 +22,7 @@ func TestPunctuate(t *testing.T) {
 		{"LatinPairInChinese", "客服热线(0755 - 86965862)", "客服热线（0755 - 86965862）"},
 		{"UnmatchedClose", "见上文)。", "见上文）。"},
 		{"UnmatchedOpen", "见(下文", "见（下文"},
+		{"AfterAConvertedBracket", "客服电话(0755 - 86965862);", "客服电话（0755 - 86965862）；"},
 		{"Empty", "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

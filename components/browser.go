@@ -20,8 +20,16 @@ type browser interface {
 	// saveFile offers data to the person as a download named name.
 	saveFile(name, mime string, data []byte)
 	// deviceReceipts reports whether this browser can sign and keep its
-	// own receipts (outbox.Supported).
+	// own receipts: outbox.js is loaded and finds IndexedDB and WebCrypto
+	// (kaiconnOutbox.supported()).
 	deviceReceipts() bool
+	// recordReceipt hands a receipt order to outbox.js
+	// (kaiconnOutbox.record) and calls done with the receipt id once the
+	// receipt is durable in this browser, or with what went wrong.
+	recordReceipt(order []byte, done func(receiptID string, err error))
+	// deviceHistory asks outbox.js for the device's countersigned receipts
+	// (kaiconnOutbox.download), the file kaiconn-verify -chain checks.
+	deviceHistory(done func(history []byte, err error))
 	// stylesheet is the URL the server's page loads the stylesheet name
 	// from (content-hashed, views.Asset), so that the component's root,
 	// which replaces the server's, names the same file and the browser

@@ -16,6 +16,10 @@ type fakeBrowser struct {
 	saved     []string
 	// noOutbox plays a browser without IndexedDB or WebCrypto.
 	noOutbox bool
+	// orders are the receipt orders handed to the device outbox.
+	orders []string
+	// history is what the device outbox answers a download with.
+	history []byte
 }
 
 func (f *fakeBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
@@ -34,5 +38,12 @@ func (f *fakeBrowser) saveFile(name, _ string, data []byte) {
 }
 
 func (f *fakeBrowser) deviceReceipts() bool { return !f.noOutbox }
+
+func (f *fakeBrowser) recordReceipt(order []byte, done func(string, error)) {
+	f.orders = append(f.orders, string(order))
+	done("", nil)
+}
+
+func (f *fakeBrowser) deviceHistory(done func([]byte, error)) { done(f.history, nil) }
 
 func (f *fakeBrowser) stylesheet(name string) string { return "/static/" + name }

@@ -4,11 +4,11 @@ package components
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 	"syscall/js"
 
-	"github.com/kaiconn/consent/outbox"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -120,7 +120,65 @@ func (jsBrowser) saveFile(name, mime string, data []byte) {
 	js.Global().Call("setTimeout", revoke, 10000)
 }
 
-func (jsBrowser) deviceReceipts() bool { return outbox.Supported() }
+// outboxJS is outbox.js's public surface, undefined when the script is not
+// on the page.
+func outboxJS() js.Value { return js.Global().Get("kaiconnOutbox") }
+
+func (jsBrowser) deviceReceipts() bool {
+	o := outboxJS()
+	return o.Truthy() && o.Call("supported").Truthy()
+}
+
+func (jsBrowser) recordReceipt(order []byte, done func(string, error)) {
+	outboxCall(func(o js.Value) js.Value {
+		return o.Call("record", js.Global().Get("JSON").Call("parse", string(order)))
+	},
+		func(v js.Value, err error) {
+			if err != nil {
+				done("", err)
+				return
+			}
+			done(v.String(), nil)
+		})
+}
+
+func (jsBrowser) deviceHistory(done func([]byte, error)) {
+	outboxCall(func(o js.Value) js.Value { return o.Call("download") },
+		func(v js.Value, err error) {
+			if err != nil {
+				done(nil, err)
+				return
+			}
+			done([]byte(v.String()), nil)
+		})
+}
+
+// outboxCall calls outbox.js and hands the promise's outcome to done, from
+// the promise's callback: nothing waits on the UI goroutine.
+func outboxCall(call func(o js.Value) js.Value, done func(js.Value, error)) {
+	o := outboxJS()
+	if !o.Truthy() {
+		done(js.Undefined(), errors.New("outbox.js is not on the page"))
+		return
+	}
+	var then, catch js.Func
+	release := func() { then.Release(); catch.Release() }
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		release()
+		done(args[0], nil)
+		return nil
+	})
+	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		release()
+		msg := "outbox.js failed"
+		if len(args) > 0 && args[0].Type() == js.TypeObject && args[0].Get("message").Type() == js.TypeString {
+			msg = args[0].Get("message").String()
+		}
+		done(js.Undefined(), errors.New(msg))
+		return nil
+	})
+	call(o).Call("then", then, catch)
+}
 
 func (jsBrowser) stylesheet(name string) string {
 	base := strings.TrimSuffix(name, ".css")

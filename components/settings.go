@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
@@ -46,7 +47,6 @@ func (s *Settings) OnInit() {
 
 func (s *Settings) OnMount(ctx app.Context) {
 	enhanced()
-	startOutbox(ctx)
 	if s.focused != "" {
 		web.focus(s.focused)
 	}
@@ -100,13 +100,13 @@ func (s *Settings) Save(ctx app.Context, action string) {
 	s.busy = true
 	form := s.Form(action)
 	web.postForm("/settings/privacy", form, func(status int, body []byte, err error) {
-		ctx.Dispatch(func(ctx app.Context) { recordOrder(ctx, s.Outcome(status, body, err)) })
+		ctx.Dispatch(func(ctx app.Context) { recordOrder(s.Outcome(status, body, err)) })
 	})
 }
 
 // Outcome applies the server's answer to a posted change and returns the
-// receipt the device is to sign, nil when there is none.
-func (s *Settings) Outcome(status int, body []byte, err error) *ReceiptOrder {
+// order of the receipt the device is to sign, nil when there is none.
+func (s *Settings) Outcome(status int, body []byte, err error) json.RawMessage {
 	s.busy = false
 	out, ok := readOutcome[SettingsView](status, body, err)
 	if !ok {
@@ -316,12 +316,14 @@ func (s *Settings) renderDownload(l *texts.Localizer) app.UI {
 			app.A().Class("kc-action").ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
 			app.Button().Type("button").Class("kc-action").ID("kc-download-device").Text(l.T("settings_download_device")).
 				OnClick(func(ctx app.Context, e app.Event) {
-					downloadReceipts(ctx, func(ctx app.Context, history []byte, err error) {
-						if err != nil {
-							s.view.Error = "settings_download_error"
-							return
-						}
-						web.saveFile("kaiconn-device-receipts.json", "application/json", history)
+					web.deviceHistory(func(history []byte, err error) {
+						ctx.Dispatch(func(ctx app.Context) {
+							if err != nil {
+								s.view.Error = "settings_download_error"
+								return
+							}
+							web.saveFile("kaiconn-device-receipts.json", "application/json", history)
+						})
 					})
 				}),
 		),

@@ -90,6 +90,31 @@ func TestSettings(t *testing.T) {
 		assert.Equal(t, "/settings/privacy", f.paths[0])
 		assert.Equal(t, url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"location"}, "ticket": {testTicket}, "device": {"1"}}, f.posted[0])
 	})
+	// The server's order reaches outbox.js as it came: the wasm neither
+	// reads nor rebuilds it.
+	t.Run("OrderGoesToTheOutboxAsItCame", func(t *testing.T) {
+		f := fake(t)
+		order := `{"v":2,"receipt":{"id":"0d6f9c4e-5b7a-4c1e-9f3a-2b8d7e6c5a41","prevHash":""},"ticket":"t1.x","required":["basic"]}`
+		for _, tc := range []struct {
+			name   string
+			status int
+			body   string
+			want   []string
+		}{
+			{"Saved", 200, `{"view":` + mustJSON(t, settingsView()) + `,"receipt":` + order + `}`, []string{order}},
+			{"ServerAttested", 200, `{"view":` + mustJSON(t, settingsView()) + `}`, nil},
+			{"ErrRefused", 422, `{"view":` + mustJSON(t, settingsView()) + `,"error":"settings_error_purpose","receipt":` + order + `}`, nil},
+			{"ErrNoAnswer", 0, ``, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f.orders = nil
+				s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true, busy: true}
+				recordOrder(s.Outcome(tc.status, []byte(tc.body), nil))
+				assert.Equal(t, tc.want, f.orders)
+				assert.False(t, s.busy)
+			})
+		}
+	})
 	// After "withdraw all", every box shows the stored refusal, the text
 	// says so, and a Save that follows starts from that state.
 	t.Run("WithdrawAllUnticks", func(t *testing.T) {
@@ -134,4 +159,11 @@ func TestLocalTime(t *testing.T) {
 			assert.Equal(t, tc.want, LocalTime(tc.at, tc.lang))
 		})
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
 }

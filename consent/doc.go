@@ -21,7 +21,7 @@
 // clauses it cites, so that the gate, the receipts and the lists of data
 // collected and shared say what the policy says.
 //
-// Must not import: server, api, store, outbox, receipt, consentreceipt,
+// Must not import: server, api, store, receipt, consentreceipt,
 // components, views, net/http, modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package consent

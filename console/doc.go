@@ -10,7 +10,7 @@
 // one table answers it. The package knows nothing of HTTP or SQL: the
 // server's handlers and the stores (sqlite, postgres, memstore) adapt it.
 //
-// Must not import: server, api, store, outbox, components, views, net/http,
+// Must not import: server, api, store, components, views, net/http,
 // modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package console

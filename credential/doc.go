@@ -18,7 +18,7 @@
 // already, or a nonce consumed, is the store's business. It builds for wasm,
 // where PeekTicket reads a ticket without its key.
 //
-// Must not import: server, api, store, outbox, components, views, net/http,
+// Must not import: server, api, store, components, views, net/http,
 // modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package credential

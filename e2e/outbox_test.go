@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +25,6 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
-	"github.com/kaiconn/consent/outbox"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/store/memstore"
 )
@@ -33,18 +32,39 @@ import (
 // outboxPolicySHA is the policy hash the outbox test server accepts.
 const outboxPolicySHA = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// outboxState is what testdata/outbox/page reports of the device's outbox.
-type outboxState struct {
-	Subject string
-	Entries []struct {
-		ID, State, PrevHash, Hash, Alg string
-		Attempts                       int
-	}
+// receiptsPath is where outbox.js posts receipts.
+const receiptsPath = "/api/v1/receipts"
+
+// deviceEntry is a receipt as outbox.js keeps it in IndexedDB (the JSON of
+// a row of the "entries" store; docs/outbox.md).
+type deviceEntry struct {
+	ID, Hash, State    string
+	Envelope           json.RawMessage
+	Attempts, Rebuilds int
+	LastError          string
+	RejectMessage      string
 }
 
-// outboxServer serves testdata/outbox/page (the real outbox package built
-// for wasm, driven by the page's script) and the real receipt API on an
-// in-memory store, counting the posts of each receipt that reach it.
+// Receipt states of a device entry.
+const (
+	statePending      = "pending"
+	stateAcknowledged = "acknowledged"
+	stateRejected     = "rejected"
+)
+
+// outboxState is the device's outbox: its subject and its entries.
+type outboxState struct {
+	Subject string
+	Entries []deviceEntry
+}
+
+// prevHash is the prevHash of e's receipt; alg the algorithm of its key.
+func (e deviceEntry) prevHash(t *testing.T) string { return decode(t, e.Envelope).Receipt.PrevHash }
+func (e deviceEntry) alg(t *testing.T) string      { return decode(t, e.Envelope).Device.Alg }
+
+// outboxServer serves testdata/outbox/page (which loads the real
+// web/static/outbox.js) and the real receipt API on an in-memory store,
+// counting the posts of each receipt that reach it.
 type outboxServer struct {
 	URL   string
 	jwks  []byte
@@ -52,6 +72,15 @@ type outboxServer struct {
 	mu    sync.Mutex
 	posts map[string]int
 	down  bool // the API drops every connection
+	// busy, when set, is the status the API answers every post with, with
+	// Retry-After: 1, as an overloaded server does.
+	busy int
+}
+
+func (s *outboxServer) setBusy(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = status
 }
 
 func (s *outboxServer) setDown(down bool) {
@@ -72,27 +101,11 @@ func (s *outboxServer) postsOf(id string) int {
 	return s.posts[id]
 }
 
-var (
-	outboxWasmOnce sync.Once
-	outboxWasmErr  error
-)
-
 func startOutboxServer(t *testing.T) *outboxServer {
 	t.Helper()
 	root, err := moduleRoot()
 	require.NoError(t, err)
 	page := filepath.Join(root, "testdata", "outbox", "page")
-	wasm := filepath.Join(webDir, "outbox-page.wasm")
-	outboxWasmOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-trimpath", "-o", wasm, "./testdata/outbox/page")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			outboxWasmErr = err
-			t.Logf("%s", out)
-		}
-	})
-	require.NoError(t, outboxWasmErr, "building testdata/outbox/page")
 
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
@@ -128,19 +141,20 @@ func startOutboxServer(t *testing.T) *outboxServer {
 			_ = json.Unmarshal(body, &env)
 			s.mu.Lock()
 			s.posts[env.Receipt.ID]++
+			busy := s.busy
 			s.mu.Unlock()
+			if busy != 0 {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, `{"error":{"code":"unavailable","message":"try again later"}}`, busy)
+				return
+			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		apiHandler.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, filepath.Join(page, "index.html")) })
-	mux.HandleFunc("/load.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, filepath.Join(page, "load.js")) })
-	mux.HandleFunc("/wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(webDir, "wasm_exec.js"))
-	})
-	mux.HandleFunc("/page.wasm", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/wasm")
-		http.ServeFile(w, r, wasm)
+	mux.HandleFunc("/outbox.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(root, "web", "static", "outbox.js"))
 	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
@@ -165,24 +179,38 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 	require.NoError(t, err)
 }
 
-// await evaluates a promise-valued expression and returns its string value.
-// recordCall is the page's call that records an agreement to ticked under
-// receiptID: the decision and its metadata are made here, on the host, as
-// the server makes them for the settings page.
-func recordCall(t *testing.T, ticked []consent.PurposeID, receiptID string) string {
+// recordCall is the page's call that records an agreement to ticked
+// under receiptID by subject, after prevHash: the order is made here, on
+// the host, as the server makes it for the settings page.
+func recordCall(t *testing.T, ticked []consent.PurposeID, receiptID, subject, prevHash string) string {
+	t.Helper()
+	return "kaiconnOutbox.record(" + orderJSON(t, ticked, receiptID, subject, prevHash, outboxPolicySHA) + ")"
+}
+
+// orderJSON is the order of an agreement to ticked on the first launch,
+// with the policy hash sha.
+func orderJSON(t *testing.T, ticked []consent.PurposeID, receiptID, subject, prevHash, sha string) string {
 	t.Helper()
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, ticked, consent.LangEn, time.Now())
 	require.NoError(t, err)
-	dj, err := json.Marshal(d)
+	o, err := consentreceipt.NewOrder(d, consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: sha,
+		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn)}, subject, prevHash)
 	require.NoError(t, err)
-	mj, err := json.Marshal(consentreceipt.Meta{ReceiptID: receiptID, PolicySHA256: outboxPolicySHA,
-		Purposes: consentreceipt.Purposes(cat, consent.SurfaceFirstLaunch, consent.LangEn)})
+	oj, err := json.Marshal(o)
 	require.NoError(t, err)
-	return "outboxRecord(" + jsString(string(dj)) + ", " + jsString(string(mj)) + ")"
+	return string(oj)
 }
 
+// settled evaluates a promise-valued expression and returns "ok: <value>"
+// or "error: <message>".
+func settled(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	return await(t, ctx, `(`+expr+`).then(v => "ok: " + v, e => "error: " + e.message)`)
+}
+
+// await evaluates a promise-valued expression and returns its string value.
 func await(t *testing.T, ctx context.Context, expr string) string {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
@@ -190,9 +218,28 @@ func await(t *testing.T, ctx context.Context, expr string) string {
 	return v
 }
 
+// readState reads the device's outbox from its IndexedDB database.
 func readState(t *testing.T, ctx context.Context) outboxState {
 	t.Helper()
-	raw := await(t, ctx, `outboxState()`)
+	raw := await(t, ctx, `(async () => {
+		const db = await new Promise((ok, fail) => {
+			const r = indexedDB.open("kaiconn-outbox");
+			r.onsuccess = () => ok(r.result);
+			r.onerror = () => fail(r.error);
+		});
+		try {
+			const get = (store, q) => new Promise((ok, fail) => {
+				const r = db.transaction(store).objectStore(store)[q[0]](...q.slice(1));
+				r.onsuccess = () => ok(r.result);
+				r.onerror = () => fail(r.error);
+			});
+			const dev = JSON.parse((await get("device", ["get", "device"])) || "{}");
+			const rows = (await get("entries", ["getAll"])).map(r => JSON.parse(r.json)).sort((a, b) => a.seq - b.seq);
+			return JSON.stringify({subject: dev.subject || "", entries: rows});
+		} finally {
+			db.close();
+		}
+	})()`)
 	var st outboxState
 	require.NoError(t, json.Unmarshal([]byte(raw), &st))
 	return st
@@ -218,13 +265,11 @@ func waitState(t *testing.T, ctx context.Context, what string, ok func(outboxSta
 func openOutboxPage(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	do(t, ctx, chromedp.Navigate(url))
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.outboxReady === true || (window.outboxError && false)`))
-	if err != nil {
-		require.NoError(t, err, "outbox did not open: %s", eval[string](t, ctx, `String(window.outboxError)`))
-	}
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.kaiconnOutbox !== undefined && window.kaiconnOutbox.supported()`))
+	require.NoError(t, err, "outbox.js did not load")
 }
 
-// TestOutboxOffline records a decision through the real wasm outbox while the
+// TestOutboxOffline records a decision through the real outbox.js while the
 // network is cut, closes the page (an app restart), opens it again online and
 // checks the receipt arrives exactly once; then records a second decision
 // offline and checks the "online" event alone sends it, chained to the first.
@@ -236,16 +281,17 @@ func TestOutboxOffline(t *testing.T) {
 	setOffline(t, tab1, true)
 	srv.setDown(true)
 	first := uuid.NewString()
-	got := await(t, tab1, recordCall(t, []consent.PurposeID{"push"}, first))
+	subject := receipt.NewSubject()
+	got := await(t, tab1, recordCall(t, []consent.PurposeID{"push"}, first, subject, ""))
 	require.Equal(t, first, got)
 	st := waitState(t, tab1, "a failed attempt", func(st outboxState) bool {
 		return len(st.Entries) == 1 && st.Entries[0].Attempts >= 1
 	})
 	assert.Equal(t, "pending", st.Entries[0].State)
-	assert.Empty(t, st.Entries[0].PrevHash)
-	assert.Contains(t, []string{receipt.AlgEdDSA, receipt.AlgES256}, st.Entries[0].Alg)
+	assert.Empty(t, st.Entries[0].prevHash(t))
+	assert.Contains(t, []string{receipt.AlgEdDSA, receipt.AlgES256}, st.Entries[0].alg(t))
 	assert.Zero(t, srv.postsOf(first), "nothing reached the server while offline")
-	subject := st.Subject
+	assert.Equal(t, subject, st.Subject, "the device takes the order's subject")
 
 	// The page goes away while offline (the app is closed), then comes
 	// back once the network is restored: the load alone sends what was
@@ -265,7 +311,7 @@ func TestOutboxOffline(t *testing.T) {
 
 	setOffline(t, tab2, true)
 	second := uuid.NewString()
-	await(t, tab2, recordCall(t, nil, second))
+	await(t, tab2, recordCall(t, nil, second, subject, st.Entries[0].Hash))
 	waitState(t, tab2, "a failed attempt", func(st outboxState) bool {
 		return len(st.Entries) == 2 && st.Entries[1].Attempts >= 1
 	})
@@ -273,12 +319,13 @@ func TestOutboxOffline(t *testing.T) {
 	st = waitState(t, tab2, "the online event sends the second receipt", func(st outboxState) bool {
 		return len(st.Entries) == 2 && st.Entries[1].State == "acknowledged"
 	})
-	assert.Equal(t, st.Entries[0].Hash, st.Entries[1].PrevHash, "the receipt made offline chains to the one before")
+	assert.Equal(t, st.Entries[0].Hash, st.Entries[1].prevHash(t), "the receipt made offline chains to the one before")
+	assert.Zero(t, st.Entries[1].Rebuilds, "signed once, as ordered")
 	assert.Equal(t, 1, srv.postsOf(second))
 	assert.Equal(t, 1, srv.postsOf(first))
 
 	// "Download my receipts" is what kaiconn-verify -chain accepts.
-	download := await(t, tab2, `outboxDownload()`)
+	download := await(t, tab2, `kaiconnOutbox.download()`)
 	var h receipt.History
 	require.NoError(t, json.Unmarshal([]byte(download), &h))
 	require.NoError(t, receipt.VerifyChain(h, srv.jwks))
@@ -326,7 +373,7 @@ func wireReceipts(t *testing.T, ctx context.Context) *receiptWire {
 	}))
 	do(t, ctx,
 		call(network.Enable, network.EnableParams{}),
-		call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*" + outbox.ReceiptsPath, RequestStage: fetch.RequestStageRequest}}}))
+		call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*" + receiptsPath, RequestStage: fetch.RequestStageRequest}}}))
 	return w
 }
 
@@ -375,8 +422,8 @@ func (w *receiptWire) failedFor(id string) int {
 }
 
 // deviceEntries reads the receipts the page's outbox keeps, from its
-// IndexedDB database (outbox/browser_wasm.go), without creating it.
-func deviceEntries(t *testing.T, ctx context.Context) []outbox.Entry {
+// IndexedDB database (web/static/outbox.js), without creating it.
+func deviceEntries(t *testing.T, ctx context.Context) []deviceEntry {
 	t.Helper()
 	raw := await(t, ctx, `(async () => {
 		const dbs = await indexedDB.databases();
@@ -397,18 +444,18 @@ func deviceEntries(t *testing.T, ctx context.Context) []outbox.Entry {
 			db.close();
 		}
 	})()`)
-	var out []outbox.Entry
+	var out []deviceEntry
 	require.NoError(t, json.Unmarshal([]byte(raw), &out), raw)
 	return out
 }
 
 // waitEntry polls the device's outbox until its receipt id satisfies ok:
 // the outbox signs and sends in the background, with no event to wait for.
-func waitEntry(t *testing.T, ctx context.Context, id, what string, ok func(outbox.Entry) bool) outbox.Entry {
+func waitEntry(t *testing.T, ctx context.Context, id, what string, ok func(deviceEntry) bool) deviceEntry {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var last *outbox.Entry
+		var last *deviceEntry
 		for _, e := range deviceEntries(t, ctx) {
 			if e.ID == id {
 				last = &e
@@ -504,7 +551,7 @@ func TestOutboxSettings(t *testing.T) {
 
 		msg := saveSettings(t, ctx, "kc-save", "updated", "location")
 		assert.Equal(t, map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false}, msg.Purposes)
-		e := waitEntry(t, ctx, msg.ReceiptID, "the device's receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+		e := waitEntry(t, ctx, msg.ReceiptID, "the device's receipt acknowledged", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 		assert.Equal(t, gate.Receipts[0].Hash, decode(t, e.Envelope).Receipt.PrevHash, "the device chains to the server's head")
 
 		h := serverHistory(t, ctx)
@@ -518,6 +565,21 @@ func TestOutboxSettings(t *testing.T) {
 		assert.Equal(t, receipt.StateGiven, states(s)["location"])
 		assert.Equal(t, receipt.StateGiven, states(s)["push"])
 		assert.Equal(t, 1, wire.answeredFor(msg.ReceiptID), "sent exactly once")
+
+		// "Download this device's receipts": the wasm asks outbox.js for the
+		// receipts this device signed, countersigned, and offers them as a
+		// file. The gate's receipt before them is the server's to give.
+		b, err := os.ReadFile(download(t, ctx, "#kc-download-device"))
+		require.NoError(t, err)
+		var device receipt.History
+		require.NoError(t, json.Unmarshal(b, &device), "%s", b)
+		assert.Equal(t, h.Subject, device.Subject, "the browser's subject")
+		require.Len(t, device.Receipts, 1, "the one receipt this device signed")
+		assert.Equal(t, h.Receipts[1].ID, device.Receipts[0].ID)
+		assert.Equal(t, h.Receipts[1].Hash, device.Receipts[0].Hash)
+		signed, err := device.Receipts[0].Verify(get(t, srv.URL()+"/.well-known/jwks.json"))
+		require.NoError(t, err, "countersigned by the server")
+		assert.Equal(t, gate.Receipts[0].Hash, signed.Receipt.PrevHash)
 	})
 
 	t.Run("OfflineThenReload", func(t *testing.T) {
@@ -537,8 +599,8 @@ func TestOutboxSettings(t *testing.T) {
 			assert.Equal(t, p == "basic", granted, p)
 		}
 		id := msg.ReceiptID
-		e := waitEntry(t, ctx, id, "a failed attempt", func(e outbox.Entry) bool { return e.Attempts >= 1 })
-		assert.Equal(t, outbox.StatePending, e.State)
+		e := waitEntry(t, ctx, id, "a failed attempt", func(e deviceEntry) bool { return e.Attempts >= 1 })
+		assert.Equal(t, statePending, e.State)
 		assert.NotEmpty(t, e.LastError)
 		assert.GreaterOrEqual(t, wire.failedFor(id), 1)
 		assert.Zero(t, wire.answeredFor(id), "nothing reached the server")
@@ -551,7 +613,7 @@ func TestOutboxSettings(t *testing.T) {
 		setOffline(t, ctx, false)
 		wire.setCut(false)
 		openSettings(t, ctx, srv, "", true)
-		waitEntry(t, ctx, id, "the queued receipt acknowledged after a reload", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+		waitEntry(t, ctx, id, "the queued receipt acknowledged after a reload", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 
 		h := serverHistory(t, ctx)
 		require.NoError(t, receipt.VerifyChain(h, get(t, srv.URL()+"/.well-known/jwks.json")))
@@ -593,7 +655,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	agreeTo(t, ctx, srv)
 	openSettings(t, ctx, srv, "", true)
 	first := saveSettings(t, ctx, "kc-save", "updated", "location").ReceiptID
-	waitEntry(t, ctx, first, "the device's first receipt acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+	waitEntry(t, ctx, first, "the device's first receipt acknowledged", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 	// Another tab of the same browser (its cookies), on a page without the
 	// wasm, reads what the server holds of this browser's subject.
 	other := newTab(t)
@@ -605,7 +667,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	// signs the receipt, and then the network goes: it waits in the outbox.
 	wire.setCut(true)
 	queued := saveSettings(t, ctx, "kc-withdraw-all", "withdrawn").ReceiptID
-	waitEntry(t, ctx, queued, "a failed attempt", func(e outbox.Entry) bool { return e.Attempts >= 1 })
+	waitEntry(t, ctx, queued, "a failed attempt", func(e deviceEntry) bool { return e.Attempts >= 1 })
 	setOffline(t, ctx, true)
 	wire.setCut(false) // offline now: the emulation fails the posts
 
@@ -622,7 +684,7 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	// The network returns: the outbox sends, is refused, rebuilds on the
 	// server's head and is acknowledged.
 	setOffline(t, ctx, false)
-	e := waitEntry(t, ctx, queued, "the queued receipt, rebuilt and acknowledged", func(e outbox.Entry) bool { return e.State == outbox.StateAcknowledged })
+	e := waitEntry(t, ctx, queued, "the queued receipt, rebuilt and acknowledged", func(e deviceEntry) bool { return e.State == stateAcknowledged })
 	assert.Equal(t, 1, e.Rebuilds, "signed again once")
 	assert.Equal(t, 2, wire.answeredFor(queued), "refused once, then acknowledged")
 	h := waitHistory(t, other, "the queued receipt, rebuilt", func(h receipt.History) bool {
@@ -639,4 +701,205 @@ func TestOutboxRecoversADivergedChain(t *testing.T) {
 	for p, state := range states(s) {
 		assert.Equal(t, p == "basic", state == receipt.StateGiven, "%s is %s", p, state)
 	}
+}
+
+// outboxExists tells whether the page's origin has an outbox database.
+func outboxExists(t *testing.T, ctx context.Context) bool {
+	t.Helper()
+	return await(t, ctx, `indexedDB.databases().then(l => String(l.some(d => d.name === "kaiconn-outbox")))`) == "true"
+}
+
+// TestOutboxScript holds outbox.js to the rules of docs/outbox.md, against
+// the real receipt API: the cases the Go outbox's unit tests checked.
+func TestOutboxScript(t *testing.T) {
+	t.Run("NoKeyBeforeTheFirstDecision", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		assert.Equal(t, "ok: 0", settled(t, ctx, `kaiconnOutbox.pending()`))
+		assert.Equal(t, "ok: "+`{
+  "subject": "",
+  "receipts": []
+}`, settled(t, ctx, `kaiconnOutbox.download()`))
+		assert.False(t, outboxExists(t, ctx), "a page load creates no database, and so no key")
+
+		got := settled(t, ctx, `kaiconnOutbox.record({decision: {}, meta: {receiptId: "`+uuid.NewString()+`"}})`)
+		assert.Equal(t, "error: outbox: not a receipt order of version 2", got, "an order of version 1 is refused")
+		assert.False(t, outboxExists(t, ctx), "a refused order creates no key")
+	})
+
+	t.Run("SameIDOnce", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		id, subject := uuid.NewString(), receipt.NewSubject()
+		order := orderJSON(t, []consent.PurposeID{"push"}, id, subject, "", outboxPolicySHA)
+		assert.Equal(t, "ok: "+id, settled(t, ctx, `kaiconnOutbox.record(`+order+`)`))
+		assert.Equal(t, "ok: "+id, settled(t, ctx, `kaiconnOutbox.record(`+order+`)`), "a double click")
+		other := orderJSON(t, []consent.PurposeID{"location"}, id, subject, "", outboxPolicySHA)
+		assert.Equal(t, "error: outbox: receipt "+id+" already records another decision", settled(t, ctx, `kaiconnOutbox.record(`+other+`)`))
+		st := waitState(t, ctx, "the receipt acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 1 && st.Entries[0].State == stateAcknowledged
+		})
+		assert.Equal(t, receipt.StateGiven, states(decode(t, st.Entries[0].Envelope))["push"], "the first decision stands")
+		assert.Equal(t, 1, srv.postsOf(id))
+	})
+
+	t.Run("RetryAfter", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.setBusy(http.StatusServiceUnavailable)
+		id := uuid.NewString()
+		await(t, ctx, recordCall(t, nil, id, receipt.NewSubject(), ""))
+		st := waitState(t, ctx, "a refused attempt", func(st outboxState) bool {
+			return len(st.Entries) == 1 && st.Entries[0].Attempts >= 1
+		})
+		e := st.Entries[0]
+		assert.Equal(t, statePending, e.State, "kept, to be sent again")
+		assert.Equal(t, "status 503: try again later", e.LastError)
+		srv.setBusy(0)
+		waitState(t, ctx, "sent again on schedule, without a reload or an online event", func(st outboxState) bool {
+			return st.Entries[0].State == stateAcknowledged
+		})
+		assert.GreaterOrEqual(t, srv.postsOf(id), 2)
+	})
+
+	t.Run("RejectedKeptAndChainRelinked", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.setDown(true)
+		subject := receipt.NewSubject()
+		bad, good := uuid.NewString(), uuid.NewString()
+		wrongText := strings.Repeat("f", 64)
+		await(t, ctx, `kaiconnOutbox.record(`+orderJSON(t, []consent.PurposeID{"push"}, bad, subject, "", wrongText)+`)`)
+		// The server's order names the head it knows (none); the device
+		// chains the new receipt after the one still waiting.
+		await(t, ctx, recordCall(t, nil, good, subject, ""))
+		st := readState(t, ctx)
+		require.Len(t, st.Entries, 2)
+		assert.Equal(t, st.Entries[0].Hash, st.Entries[1].prevHash(t), "chained after the pending receipt")
+		assert.Equal(t, receipt.StateWithdrawn, states(decode(t, st.Entries[1].Envelope))["push"], "push, given by the receipt before, is withdrawn")
+
+		srv.setDown(false)
+		do(t, ctx, chromedp.Reload())
+		st = waitState(t, ctx, "the second receipt acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 2 && st.Entries[1].State == stateAcknowledged
+		})
+		assert.Equal(t, stateRejected, st.Entries[0].State, "kept, with the server's message")
+		assert.Contains(t, st.Entries[0].RejectMessage, "status 422: ")
+		assert.Empty(t, st.Entries[1].prevHash(t), "relinked around the rejected receipt")
+		assert.Equal(t, receipt.StateRefused, states(decode(t, st.Entries[1].Envelope))["push"], "nothing was given before it any more")
+		assert.Equal(t, 1, srv.postsOf(bad), "a rejected receipt is never sent again")
+		assert.Equal(t, 1, srv.postsOf(good))
+	})
+
+	t.Run("TwoTabs", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		tab1 := newTab(t)
+		openOutboxPage(t, tab1, srv.URL+"/")
+		tab2, cancel := chromedp.NewContext(tab1) // the same browser, another tab
+		t.Cleanup(cancel)
+		openOutboxPage(t, tab2, srv.URL+"/")
+		subject := receipt.NewSubject()
+		ids := []string{uuid.NewString(), uuid.NewString()}
+		var wg sync.WaitGroup
+		for i, ctx := range []context.Context{tab1, tab2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = chromedp.Run(ctx, chromedp.Evaluate[string](recordCall(t, []consent.PurposeID{"push"}, ids[i], subject, ""), chromedp.EvalAwaitPromise))
+			}()
+		}
+		wg.Wait()
+		st := waitState(t, tab1, "both receipts acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 2 && st.Entries[0].State == stateAcknowledged && st.Entries[1].State == stateAcknowledged
+		})
+		assert.ElementsMatch(t, ids, []string{st.Entries[0].ID, st.Entries[1].ID})
+		assert.Equal(t, st.Entries[0].Hash, st.Entries[1].prevHash(t), "one chain")
+		for _, id := range ids {
+			assert.Equal(t, 1, srv.postsOf(id), "sent once")
+		}
+	})
+
+	t.Run("AdoptsAnotherSubjectWithANewKey", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		first, second := receipt.NewSubject(), receipt.NewSubject()
+		await(t, ctx, recordCall(t, []consent.PurposeID{"push"}, uuid.NewString(), first, ""))
+		await(t, ctx, recordCall(t, nil, uuid.NewString(), second, ""))
+		st := waitState(t, ctx, "both acknowledged", func(st outboxState) bool {
+			return len(st.Entries) == 2 && st.Entries[1].State == stateAcknowledged
+		})
+		assert.Equal(t, second, st.Subject, "the server's credential decides the subject")
+		k1, k2 := decode(t, st.Entries[0].Envelope).Device.JWK, decode(t, st.Entries[1].Envelope).Device.JWK
+		assert.NotEqual(t, k1, k2, "a key signs for one subject only")
+		assert.Equal(t, receipt.StateRefused, states(decode(t, st.Entries[1].Envelope))["push"], "another subject's grant is not withdrawn here")
+		var h receipt.History
+		require.NoError(t, json.Unmarshal([]byte(await(t, ctx, `kaiconnOutbox.download()`)), &h))
+		require.NoError(t, receipt.VerifyChain(h, srv.jwks))
+		assert.Equal(t, second, h.Subject)
+		require.Len(t, h.Receipts, 1, "only the current subject's receipts")
+		assert.Equal(t, st.Entries[1].ID, h.Receipts[0].ID)
+	})
+
+	t.Run("ReadsTheGoOutboxRecords", func(t *testing.T) {
+		// A browser that queued a receipt with the Go outbox (app.wasm
+		// before outbox.js) keeps its key and sends the receipt.
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.setDown(true)
+		id := uuid.NewString()
+		await(t, ctx, recordCall(t, []consent.PurposeID{"push"}, id, receipt.NewSubject(), ""))
+		waitState(t, ctx, "a failed attempt", func(st outboxState) bool { return st.Entries[0].Attempts >= 1 })
+		readRow := `(async () => {
+			const db = await new Promise(ok => { const r = indexedDB.open("kaiconn-outbox"); r.onsuccess = () => ok(r.result); });
+			const row = await new Promise(ok => { const r = db.transaction("entries").objectStore("entries").get(` + jsString(id) + `); r.onsuccess = () => ok(r.result); });
+			db.close();
+			return row.json;
+		})()`
+		raw := await(t, ctx, readRow)
+		var e map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &e))
+		// The Go outbox's Entry: the decision and meta it built the
+		// receipt from, Go's zero time, none of outbox.js's members.
+		cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+		require.NoError(t, err)
+		d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, time.Now())
+		require.NoError(t, err)
+		e["decision"] = d
+		e["meta"] = consentreceipt.Meta{ReceiptID: id, PolicySHA256: outboxPolicySHA}
+		e["nextAttempt"] = "0001-01-01T00:00:00Z"
+		delete(e, "v")
+		delete(e, "ticket")
+		delete(e, "required")
+		old, err := json.Marshal(e)
+		require.NoError(t, err)
+		// Under the outbox's lock, so that its sender does not write the
+		// entry back meanwhile.
+		await(t, ctx, `navigator.locks.request("kaiconn-outbox", async () => {
+			const db = await new Promise(ok => { const r = indexedDB.open("kaiconn-outbox"); r.onsuccess = () => ok(r.result); });
+			const tx = db.transaction("entries", "readwrite");
+			tx.objectStore("entries").put({id: `+jsString(id)+`, seq: 1, json: `+jsString(string(old))+`});
+			await new Promise(ok => { tx.oncomplete = ok; });
+			db.close();
+			return "";
+		})`)
+
+		var now map[string]any
+		require.NoError(t, json.Unmarshal([]byte(await(t, ctx, readRow)), &now))
+		require.NotContains(t, now, "v", "the page holds the Go outbox's record")
+		require.Contains(t, now, "decision")
+
+		srv.setDown(false)
+		do(t, ctx, chromedp.Reload())
+		st := waitState(t, ctx, "the Go outbox's receipt acknowledged", func(st outboxState) bool {
+			return st.Entries[0].State == stateAcknowledged
+		})
+		assert.Equal(t, id, st.Entries[0].ID)
+		assert.Equal(t, 1, srv.postsOf(id))
+	})
 }

@@ -15,7 +15,7 @@
 // rendered list as one types by the same rule (an entry holds the query in
 // one of its lines of text, or its group's head does).
 //
-// Must not import: server, api, store, outbox, receipt, components, views,
+// Must not import: server, api, store, receipt, components, views,
 // net/http, github.com/a-h/templ, github.com/maxence-charriere/go-app,
 // modernc.org/sqlite, github.com/jackc/pgx.
 package lists

@@ -22,7 +22,7 @@
 // The package is domain code: it knows nothing of HTTP, SQL or the DOM, and
 // builds for wasm.
 //
-// Must not import: server, api, store, outbox, components, views, net/http,
+// Must not import: server, api, store, components, views, net/http,
 // modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package notice

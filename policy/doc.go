@@ -9,7 +9,7 @@
 // The package reads an fs.FS and nothing else, so the server and the
 // WebAssembly UI load the same embedded files.
 //
-// Must not import: server, api, store, outbox, consent, receipt, components,
+// Must not import: server, api, store, consent, receipt, components,
 // views, net/http, modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package policy

@@ -92,7 +92,7 @@ func (b *builder) section(s *policy.Section, level int) *Node {
 	n := &Node{Tag: "section", ID: b.id(s.ID), Class: "kc-sec kc-l" + string(rune('0'+level)), Only: s.OnlyIn}
 	h := &Node{Tag: "h" + string(rune('0'+level)), Class: "kc-h"}
 	if s.Number != "" {
-		h.Children = append(h.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: s.Number}}})
+		h.Children = append(h.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: b.number(s.Number)}}})
 	}
 	h.Spans = b.spans([]policy.Inline{{Text: s.Title}})
 	n.Children = append(n.Children, h)
@@ -153,7 +153,7 @@ func (b *builder) item(it *policy.Block) *Node {
 	}
 	li := &Node{Tag: "li", ID: b.id(it.ID), Only: it.OnlyIn}
 	if it.Number != "" {
-		li.Children = append(li.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: it.Number}}})
+		li.Children = append(li.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: b.number(it.Number)}}})
 	}
 	li.Children = append(li.Children, &Node{Tag: "span", Class: "kc-text", Spans: b.spans(it.Text)})
 	b.onlyNote(li, it.OnlyIn)
@@ -175,7 +175,7 @@ func (b *builder) sdks(bl *policy.Block) *Node {
 		card := &Node{Tag: "article", ID: b.id("sdk-" + s.ID), Class: "kc-sdk"}
 		h := &Node{Tag: "h4", Class: "kc-h"}
 		if s.Number != "" {
-			h.Children = append(h.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: s.Number}}})
+			h.Children = append(h.Children, &Node{Tag: "span", Class: "kc-num", Spans: []Span{{Text: b.number(s.Number)}}})
 		}
 		h.Spans = b.spans([]policy.Inline{{Text: s.Name}})
 		dl := &Node{Tag: "dl"}
@@ -304,13 +304,21 @@ func TOC(d *policy.Document) []TOCEntry {
 	}
 	var out []TOCEntry
 	for _, s := range d.Sections {
-		e := TOCEntry{ID: s.ID, Number: s.Number, Title: show(s.Title)}
+		e := TOCEntry{ID: s.ID, Number: show(s.Number), Title: show(s.Title)}
 		for _, c := range s.Children {
-			e.Children = append(e.Children, TOCEntry{ID: c.ID, Number: c.Number, Title: show(c.Title)})
+			e.Children = append(e.Children, TOCEntry{ID: c.ID, Number: show(c.Number), Title: show(c.Title)})
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+// number is a clause number as shown: "（一）" in Chinese.
+func (b *builder) number(n string) string {
+	if b.zh {
+		return cjk.Punctuate(n)
+	}
+	return n
 }
 
 // punctuate returns Chinese runs with their punctuation in full width,

@@ -15,7 +15,7 @@
 // kaiconn-verify and the console share this code, so that what an officer
 // sees verified is what an auditor verifies.
 //
-// Must not import: server, api, store, outbox, components, views, net/http,
+// Must not import: server, api, store, components, views, net/http,
 // modernc.org/sqlite, github.com/jackc/pgx,
 // github.com/maxence-charriere/go-app.
 package proof

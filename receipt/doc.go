@@ -6,6 +6,6 @@
 // knows nothing of HTTP or SQL, and nothing of the consent domain, which
 // consentreceipt joins to it.
 //
-// Must not import: server, api, store, outbox, consent, consentreceipt,
+// Must not import: server, api, store, consent, consentreceipt,
 // components, views, net/http, modernc.org/sqlite, github.com/jackc/pgx.
 package receipt

@@ -14,8 +14,10 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
@@ -196,6 +198,15 @@ func privacyURL(l string) string { return "/privacy?lang=" + url.QueryEscape(l) 
 // contactView is the policy's contact block in l; nil when the version
 // has none in l (policy.Load refuses such a policy, so only a library
 // built in code lacks it).
+// shownContact is the policy's contact block as a page in language l shows
+// it: Chinese with full-width punctuation.
+func shownContact(c policy.ContactDetails, l string) policy.ContactDetails {
+	if strings.HasPrefix(l, "zh") {
+		c.Address, c.Reply = cjk.Punctuate(c.Address), cjk.Punctuate(c.Reply)
+	}
+	return c
+}
+
 func (g *appConsent) contactView(version, l string) *components.ContactView {
 	v, ok := g.policy.Version(version)
 	if !ok {
@@ -206,6 +217,7 @@ func (g *appConsent) contactView(version, l string) *components.ContactView {
 		g.log.Error("policy contact block", "err", err)
 		return nil
 	}
+	c = shownContact(c, l)
 	return &components.ContactView{Email: c.Email, Phone: c.Phone, Address: c.Address, Reply: c.Reply,
 		URL: "/privacy?lang=" + url.QueryEscape(l) + "#" + c.Clause}
 }
@@ -521,7 +533,7 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 	if wantsJSON(r) {
 		v := g.doneView(l, rec)
 		v.Ticket = s.ticketFor(c.Subject)
-		writeJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: order})
+		writeJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: orderJSON(order)})
 		return
 	}
 	http.Redirect(w, r, "/consent/done?lang="+url.QueryEscape(l)+"&r="+rec.ReceiptID, http.StatusSeeOther)
@@ -603,7 +615,7 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 // device will sign the receipt (form field device=1), the server only
 // remembers the id, and the answer carries what the outbox needs to build
 // that receipt; otherwise the server attests it now.
-func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *components.ReceiptOrder, postCredential, error) {
+func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, postCredential, error) {
 	history := g.history(r, d.At)
 	c, err := s.postCredential(r.Context(), r)
 	if err != nil {
@@ -613,12 +625,11 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
 	rec := appDecision{Decision: d, ReceiptID: c.ReceiptID}
-	var order *components.ReceiptOrder
+	var order *consentreceipt.Order
 	if deviceSigns(r) {
-		if order, err = s.order(r.Context(), d, c); err != nil {
+		if order, rec.Kind, err = s.order(r.Context(), d, c); err != nil {
 			return rec, nil, c, err
 		}
-		rec.Kind = order.Decision.Kind
 	} else {
 		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, c, false); err != nil {
 			return rec, nil, c, err

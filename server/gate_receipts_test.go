@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/catalogue"
@@ -87,13 +86,14 @@ func TestAppDecisionReceipts(t *testing.T) {
 		require.NotNil(t, subCookie(res), "the browser gets its subject with the decision")
 		var out gateOutcome
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
-		require.NotNil(t, out.Receipt)
-		o := out.Receipt
+		o := readOrder(t, out.Receipt)
+		r, err := o.Unsigned()
+		require.NoError(t, err)
 		assert.Equal(t, tk.ReceiptID, out.View.Bridge.ReceiptID)
-		assert.Equal(t, tk.ReceiptID, o.Meta.ReceiptID)
-		assert.Equal(t, tk.Subject, o.Subject)
-		assert.Equal(t, ticket, o.Meta.Ticket, "the device sends it, so its key may join the subject")
-		assert.Empty(t, o.PrevHash, "a new subject")
+		assert.Equal(t, tk.ReceiptID, r.ID)
+		assert.Equal(t, tk.Subject, r.Subject)
+		assert.Equal(t, ticket, o.Ticket, "the device sends it, so its key may join the subject")
+		assert.Empty(t, r.PrevHash, "a new subject")
 		assert.NotEmpty(t, out.View.Ticket)
 		assert.NotEqual(t, ticket, out.View.Ticket, "the next decision gets a new ticket")
 		_, err = s.store.Get(ctx, tk.ReceiptID)
@@ -101,13 +101,9 @@ func TestAppDecisionReceipts(t *testing.T) {
 
 		// What the server hands the device is exactly what the server's
 		// rules accept once signed.
-		params, err := consentreceipt.Params(o.Decision, o.Meta, o.Subject, o.PrevHash)
-		require.NoError(t, err)
-		signed, err := receipt.Sign(receipt.New(params), receipt.GenerateEd25519Signer())
-		require.NoError(t, err)
+		signed := signOrder(t, s, o, receipt.GenerateEd25519Signer(), nil, "")
 		assert.Equal(t, receipt.SchemaV2, signed.Receipt.Schema)
-		assert.NoError(t, s.validator.Validate(signed, ""))
-		assert.NoError(t, consentreceipt.Check(s.catalogues[catalogue.Latest], &signed.Receipt, nil, time.Now()))
+		assert.Equal(t, catalogue.Latest, signed.Receipt.Policy.Version)
 	})
 
 	t.Run("ErrClientNamedReceiptID", func(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kaiconn/consent/api"
-	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
@@ -384,38 +383,48 @@ type PurposeInfo struct {
 }
 
 // order is what a device needs to sign the receipt of d itself, under the
-// subject and receipt id of c: the decision as the server took it (its kind
-// true to the subject's head), the policy hash of the language shown, the
-// shown notice, the ticket that lets the device's key join the subject, and
-// the subject's head as it is now.
-func (s *Server) order(ctx context.Context, d consent.Decision, c postCredential) (*components.ReceiptOrder, error) {
+// subject and receipt id of c: the receipt as the server would build it
+// (its kind true to the subject's head, the policy hash of the language
+// shown, the shown notice), chained to the subject's head as it is now,
+// and the ticket that lets the device's key join the subject. The device
+// signs it as it is (consentreceipt.Order, docs/outbox.md).
+func (s *Server) order(ctx context.Context, d consent.Decision, c postCredential) (*consentreceipt.Order, consent.Kind, error) {
 	cat, ok := s.catalogues[d.PolicyVersion]
 	if !ok {
-		return nil, errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
+		return nil, "", errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
 	}
 	if err := cat.CheckDecision(d); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	sha, ok := s.policyHash(d.PolicyVersion, d.Lang)
 	if !ok {
-		return nil, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
+		return nil, "", errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", d.PolicyVersion, d.Lang)
 	}
 	head, err := s.head(ctx, c.Subject)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	previous := head.decision(d.Surface)
 	d.Kind = consentreceipt.ConsistentKind(d, previous)
-	return &components.ReceiptOrder{
-		Decision: d,
-		Meta: consentreceipt.Meta{
-			ReceiptID:    c.ReceiptID,
-			PolicySHA256: sha,
-			Notice:       notice.For(cat, d.Surface, d.Lang),
-			Previous:     previous,
-			Ticket:       c.Ticket,
-		},
-		Subject:  c.Subject,
-		PrevHash: head.Hash,
-	}, nil
+	o, err := consentreceipt.NewOrder(d, consentreceipt.Meta{
+		ReceiptID:    c.ReceiptID,
+		PolicySHA256: sha,
+		Notice:       notice.For(cat, d.Surface, d.Lang),
+		Previous:     previous,
+		Ticket:       c.Ticket,
+	}, c.Subject, head.Hash)
+	return o, d.Kind, err
+}
+
+// orderJSON is o as the JSON answer to a post carries it (Outcome.Receipt),
+// nil for none.
+func orderJSON(o *consentreceipt.Order) json.RawMessage {
+	if o == nil {
+		return nil
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil // an Order is strings and JCS bytes: it always marshals
+	}
+	return b
 }

@@ -266,7 +266,7 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 		v := g.settingsView(l, h[:min(len(h), historyLen)])
 		v.Saved, v.Bridge = string(rec.Kind), bridgeMessage(rec)
 		v.Ticket = s.ticketFor(c.Subject)
-		writeJSON(w, http.StatusOK, settingsOutcome{View: v, Receipt: order})
+		writeJSON(w, http.StatusOK, settingsOutcome{View: v, Receipt: orderJSON(order)})
 		return
 	}
 	http.Redirect(w, r, back+"&r="+rec.ReceiptID, http.StatusSeeOther)

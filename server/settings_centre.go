@@ -38,6 +38,7 @@ func (g *appConsent) settingsCentre(l string) views.SettingsCentre {
 	// the contact block; should it be missing all the same, the page links
 	// to the policy's section instead of showing half a block.
 	if contact, err := v.Contact(l); err == nil {
+		contact = shownContact(contact, l)
 		c.Contact = &contact
 	} else {
 		g.log.Error("settings: contact block", "version", v.ID, "err", err)

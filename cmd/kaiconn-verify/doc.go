@@ -40,5 +40,5 @@
 // the receipt format and the checks of package proof, which the console
 // runs too.
 //
-// Must not import: server, api, store, outbox, components, views, net/http.
+// Must not import: server, api, store, components, views, net/http.
 package main

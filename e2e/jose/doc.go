@@ -5,5 +5,5 @@
 // countersigns receipts with the receipt package, as the server does, and
 // hands them to node. It needs nothing of the running program.
 //
-// Must not import: server, api, store, outbox, components, views.
+// Must not import: server, api, store, components, views.
 package jose

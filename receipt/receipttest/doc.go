@@ -4,5 +4,5 @@
 // Each test builds receipts the same way the browser does: receipt.New then
 // receipt.Sign.
 //
-// Must not import: server, api, store, outbox, components, views.
+// Must not import: server, api, store, components, views.
 package receipttest

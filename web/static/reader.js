@@ -189,8 +189,11 @@
       var u = new URL(link.getAttribute("href"), location.href);
       if (choice && navigator.globalPrivacyControl !== true) {
         // The reader chose a language: the server remembers it (kc_lang),
-        // except under Global Privacy Control.
+        // except under Global Privacy Control, which the server also reads
+        // from Sec-GPC.
         u.searchParams.set("setlang", "1");
+      } else {
+        u.searchParams.delete("setlang");
       }
       var id = place(selector);
       u.hash = id ? "#" + id : "";

@@ -1,5 +1,3 @@
-//go:build !wasm
-
 package receipt
 
 // checkDeviceKey checks a device's public key when a receipt is decoded:

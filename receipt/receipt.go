@@ -337,8 +337,9 @@ type PurposeParams struct {
 	WithdrawText   string
 }
 
-// Params is a consent decision in plain Go values, so that the browser (wasm)
-// and tests can build a receipt without depending on the consent package.
+// Params is a consent decision in plain Go values, so that the server's
+// order to a device and tests can build a receipt without depending on the
+// consent package.
 type Params struct {
 	// Schema is SchemaV2 for the compact format; "" or SchemaV1 builds
 	// kaiconn-receipt/1, which callers that predate v2 still produce.

@@ -1,11 +1,6 @@
-//go:build !wasm
-
 package receipt
 
 import "github.com/kaiconn/consent/errs"
-
-// Statements stay out of the wasm with the thumbprints they name (see
-// thumbprint.go): the browser's outbox never enrolls a second key.
 
 // KeySignature is one key's signature over a statement.
 type KeySignature struct {

@@ -1,5 +1,3 @@
-//go:build !wasm
-
 package receipt
 
 import (
@@ -7,9 +5,6 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 )
-
-// The JOSE library stays out of the wasm: it is the server's, and it would
-// bring its key types into app.wasm.
 
 // Thumbprint returns the RFC 7638 SHA-256 thumbprint of the key, base64url.
 func (j JWK) Thumbprint() (string, error) {

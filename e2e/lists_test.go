@@ -156,11 +156,7 @@ func TestListsFilterIsTheServers(t *testing.T) {
 			noScript(t, plain)
 			for _, q := range tt.queries {
 				t.Run(q, func(t *testing.T) {
-					do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
-						const i = document.getElementById("kc-q");
-						i.value = `+jsString(q)+`;
-						i.dispatchEvent(new Event("input", {bubbles: true}));
-					})()`))
+					typeSearch(t, ctx, q)
 					// The first change on a filtered page waits for the whole list.
 					waitFor(t, ctx, `new URLSearchParams(location.search).get("q") === `+jsString(strings.TrimSpace(q))+
 						` || (`+jsString(strings.TrimSpace(q))+` === "" && !new URLSearchParams(location.search).has("q"))`)

@@ -225,11 +225,7 @@ func TestPrivacySearchIsTheServers(t *testing.T) {
 			unmarked := eval[searchView](t, ctx, searchViewJS)
 			for _, q := range append(tt.queries, "") {
 				t.Run(q, func(t *testing.T) {
-					do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
-						const i = document.getElementById("kc-q");
-						i.value = `+jsString(q)+`;
-						i.dispatchEvent(new Event("input", {bubbles: true}));
-					})()`))
+					typeSearch(t, ctx, q)
 					got := eval[searchView](t, ctx, searchViewJS)
 					address := eval[string](t, ctx, `location.pathname + location.search`)
 					do(t, plain, chromedp.Navigate(srv.URL()+address))
@@ -244,4 +240,15 @@ func TestPrivacySearchIsTheServers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// typeSearch puts q in the page's search box (#kc-q) and fires the input
+// event that a person typing fires, for reader.js.
+func typeSearch(t *testing.T, ctx context.Context, q string) {
+	t.Helper()
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const i = document.getElementById("kc-q");
+		i.value = `+jsString(q)+`;
+		i.dispatchEvent(new Event("input", {bubbles: true}));
+	})()`))
 }

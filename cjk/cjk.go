@@ -1,6 +1,10 @@
 package cjk
 
-import "unicode"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // fullWidth maps the ASCII punctuation Chinese text takes in full width.
 var fullWidth = map[rune]rune{',': '，', ':': '：', ';': '；', '(': '（', ')': '）', '!': '！', '?': '？'}
@@ -64,6 +68,25 @@ func punctuate(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// PunctuatePieces punctuates a text cut into pieces (bold runs, links, search
+// hits), judging it whole, so that a comma after a bold phrase sees the
+// phrase; it returns the pieces cut at the same places.
+func PunctuatePieces(pieces []string) []string {
+	var all strings.Builder
+	for _, p := range pieces {
+		all.WriteString(p)
+	}
+	text := []rune(Punctuate(all.String()))
+	out := make([]string, len(pieces))
+	at := 0
+	for i, p := range pieces {
+		n := utf8.RuneCountInString(p)
+		out[i] = string(text[at : at+n])
+		at += n
+	}
+	return out
 }
 
 // Fold returns r with full-width punctuation in its ASCII form, so that a

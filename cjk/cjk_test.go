@@ -41,3 +41,11 @@ func TestFoldUndoesPunctuate(t *testing.T) {
 	}
 	assert.Equal(t, in, string(folded))
 }
+
+func TestPunctuatePiecesJudgesTheWhole(t *testing.T) {
+	// The comma follows a bold phrase: alone it touches no Chinese.
+	got := cjk.PunctuatePieces([]string{"我们收集", "手机号码", ", IMEI"})
+	assert.Equal(t, []string{"我们收集", "手机号码", "， IMEI"}, got)
+	assert.Equal(t, ", IMEI", cjk.Punctuate(", IMEI"), "alone it stays")
+	assert.Equal(t, []string{",x"}, cjk.PunctuatePieces([]string{",x"}))
+}

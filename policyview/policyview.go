@@ -3,11 +3,10 @@
 package policyview
 
 import (
+	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kaiconn/consent/cjk"
-
 	"github.com/kaiconn/consent/policy"
 )
 
@@ -321,23 +320,15 @@ func (b *builder) number(n string) string {
 	return n
 }
 
-// punctuate returns Chinese runs with their punctuation in full width,
-// judged on the whole text so that a comma after a bold phrase sees the
-// phrase. Punctuate maps rune for rune, so the text is cut back at the same
-// places.
+// punctuate returns Chinese runs with their punctuation in full width.
 func punctuate(runs []policy.Inline) []policy.Inline {
-	var all strings.Builder
-	for _, r := range runs {
-		all.WriteString(r.Text)
-	}
-	text := []rune(cjk.Punctuate(all.String()))
-	out := make([]policy.Inline, len(runs))
-	at := 0
+	texts := make([]string, len(runs))
 	for i, r := range runs {
-		n := utf8.RuneCountInString(r.Text)
-		out[i] = r
-		out[i].Text = string(text[at : at+n])
-		at += n
+		texts[i] = r.Text
+	}
+	out := slices.Clone(runs)
+	for i, t := range cjk.PunctuatePieces(texts) {
+		out[i].Text = t
 	}
 	return out
 }

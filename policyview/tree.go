@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/kaiconn/consent/cjk"
 )
@@ -139,18 +138,12 @@ func Punctuate(n *Node) {
 	if n == nil || (n.Lang != "" && !strings.HasPrefix(n.Lang, "zh")) {
 		return
 	}
-	if len(n.Spans) > 0 {
-		var all strings.Builder
-		for _, s := range n.Spans {
-			all.WriteString(s.Text)
-		}
-		text := []rune(cjk.Punctuate(all.String()))
-		at := 0
-		for i, s := range n.Spans {
-			k := utf8.RuneCountInString(s.Text)
-			n.Spans[i].Text = string(text[at : at+k])
-			at += k
-		}
+	texts := make([]string, len(n.Spans))
+	for i, sp := range n.Spans {
+		texts[i] = sp.Text
+	}
+	for i, t := range cjk.PunctuatePieces(texts) {
+		n.Spans[i].Text = t
 	}
 	for _, c := range n.Children {
 		Punctuate(c)

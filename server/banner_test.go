@@ -30,6 +30,9 @@ func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
 	}
 	s, err := Open(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
+	// Closed before t.TempDir removes the data directory: an open store
+	// may still write its WAL there and fail the removal.
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 

@@ -22,9 +22,9 @@ import (
 
 // The surface matrix: every page of the product in every state worth
 // checking, reached the way a person reaches it. The accessibility
-// check (axe_test.go), the target-size check (targets_test.go) and the
-// screenshot gallery (screenshots_test.go) all walk it, so that a page
-// added here is checked and pictured at once.
+// check (axe_test.go, with the target sizes of targets_test.go) and the
+// screenshot gallery (screenshots_test.go) walk it, so that a page added
+// here is checked and pictured at once.
 //
 // A journey is a sequence of views in one fresh browser context (its own
 // cookie jar, so journeys can run side by side): the gate's first ask,
@@ -188,10 +188,14 @@ var journeys = []journey{
 		w.open(w.url(w.env.console.srv, "/consent", "state", reaskState(w.t)), "#kc-agree")
 		w.at(view{Surface: "gate", State: "reask", Path: "/consent?state="})
 	}},
-	{name: "pages", wasm: true, walk: func(w *walker) {
-		app := w.env.app
-		w.open(w.url(app, "/settings/privacy"), "#kc-no-decision")
+	{name: "settings", wasm: true, walk: func(w *walker) {
+		w.open(w.url(w.env.app, "/settings/privacy"), "#kc-no-decision")
 		w.at(view{Surface: "settings", State: "fresh", Path: "/settings/privacy"})
+	}},
+	// The documents load no wasm (reader.js enhances them), so they are
+	// walked once.
+	{name: "documents", walk: func(w *walker) {
+		app := w.env.app
 		w.open(w.url(app, "/privacy"), "main")
 		w.at(view{Surface: "policy", State: "policy", Path: "/privacy", Wide: true})
 		w.open(w.url(app, "/privacy/collected"), "main")

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -109,33 +108,16 @@ const undersizedTargets = `(function (min) {
   return out;
 })`
 
-// Every target on every page of the matrix is at least 44×44 px on a
-// 360-px touch layout, and no page is wider than the screen, in both languages, before and with the wasm,
-// with the disclosures open; links in running text excepted (see
-// undersizedTargets). Each small target is printed with where it was found.
-func TestTargetSize(t *testing.T) {
-	env := startMatrix(t)
-	pool := newMatrixContexts(t, runtime.GOMAXPROCS(0))
-	phone := layout{360, 740, false}
-	for _, r := range matrixRuns() {
-		t.Run(r.name(), func(t *testing.T) {
-			t.Parallel()
-			r.walk(t, env, pool, func(w *walker, v view) {
-				if v.GalleryOnly {
-					return
-				}
-				phone.apply(t, w.ctx)
-				eval[bool](t, w.ctx, openDetails)
-				for _, small := range eval[[]string](t, w.ctx, undersizedTargets+`(`+fmt.Sprint(minTarget)+`)`) {
-					t.Errorf("target: %s %s lang=%s wasm=%t: %s", v.name(), v.Path, w.lang, v.Wasm, small)
-				}
-				// Nothing scrolls the whole page sideways on a phone; a
-				// table may scroll inside its own region.
-				if wide := eval[int64](t, w.ctx, `document.documentElement.scrollWidth`); wide > phone.Width {
-					t.Errorf("sideways: %s %s lang=%s wasm=%t: the page is %d px wide", v.name(), v.Path, w.lang, v.Wasm, wide)
-				}
-			})
-		})
+// checkTargets reports, on the page at the phone layout l, every target
+// under 44×44 px and a page wider than the screen (a table may scroll
+// inside its own region).
+func checkTargets(t *testing.T, w *walker, v view, phone layout) {
+	t.Helper()
+	for _, small := range eval[[]string](t, w.ctx, undersizedTargets+`(`+fmt.Sprint(minTarget)+`)`) {
+		t.Errorf("target: %s %s lang=%s wasm=%t: %s", v.name(), v.Path, w.lang, v.Wasm, small)
+	}
+	if wide := eval[int64](t, w.ctx, `document.documentElement.scrollWidth`); wide > phone.Width {
+		t.Errorf("sideways: %s %s lang=%s wasm=%t: the page is %d px wide", v.name(), v.Path, w.lang, v.Wasm, wide)
 	}
 }
 

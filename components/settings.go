@@ -143,7 +143,7 @@ func (s *Settings) Render() app.UI {
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
 		app.Link().Rel("stylesheet").Href(web.stylesheet("settings.css")),
-		app.Main().ID("main").Class("kc-settings").Body(
+		app.Main().ID("main").Class("kc-settings").DataSet("decided", Decided(v.HasDecision)).Body(
 			app.Header().Class("kc-settings__head").Body(
 				app.P().Class("kc-settings__lang").Body(
 					app.A().Href("/settings/privacy?"+q.Encode()).Lang(texts.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
@@ -209,6 +209,16 @@ func (s *Settings) keepStatic() {
 
 func (s *Settings) renderStatic(id string) app.UI {
 	return app.If(s.static[id] != "", func() app.UI { return app.Raw(s.static[id]) })
+}
+
+// Decided is main's data-decided, which shows the parts that need a
+// decision (the rights centre's download) in markup no choice rewrites.
+// Not "true": go-app writes that as a bare attribute.
+func Decided(has bool) string {
+	if has {
+		return "yes"
+	}
+	return "no"
 }
 
 // renderTime is an instant in the reader's zone (LocalTime); settings.js

@@ -407,6 +407,21 @@ func TestSettingsRightsCentre(t *testing.T) {
 			assert.Equal(t, "mailto:privacy@kaiconn.com", eval[string](t, ctx, `document.getElementById('kc-contact-email').getAttribute('href')`))
 		})
 	}
+	// The right of access offers the download of one's receipts once there
+	// are any: after the first decision, whether the wasm saved it in
+	// place or the form's answer is a new page.
+	for _, m := range modes {
+		t.Run("DownloadOnceDecided/"+m.name, func(t *testing.T) {
+			ctx := hostTab(t, "android")
+			openSettingsIn(t, ctx, srv, lang.En, m.query, m.wasm)
+			shown := `(function () { var a = document.getElementById("kc-right-access-download"); return !!a && a.getClientRects().length > 0; })()`
+			assert.False(t, eval[bool](t, ctx, shown), "nothing to download before a decision")
+			do(t, ctx, chromedp.Click(chromedp.ID("kc-p-push"), chromedp.NodeVisible),
+				chromedp.Click(chromedp.ID("kc-save"), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#kc-saved[data-kind="updated"]`)))
+			assert.True(t, eval[bool](t, ctx, shown), "the decision's receipts, at once")
+			assert.Equal(t, "/settings/privacy/receipts.json", eval[string](t, ctx, `document.getElementById("kc-right-access-download").getAttribute("href")`))
+		})
+	}
 	t.Run("WithoutHost", func(t *testing.T) {
 		ctx := newTab(t)
 		openSettingsIn(t, ctx, srv, lang.ZhHans, "&wasm=false", false)

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/andybalholm/brotli"
@@ -103,10 +104,7 @@ func (s *Server) buildAssets(static fs.FS) *assetSet {
 		}
 		a := &hashed{name: name, contentType: mime.TypeByExtension(path.Ext(name)), raw: data}
 		if compressible(a.contentType) {
-			a.gz, a.br = gzipBytes(data), brotliBytes(data)
-			if len(a.gz) > len(data)*9/10 {
-				a.gz, a.br = nil, nil
-			}
+			a.gz, a.br = compressed(data)
 		}
 		u := "/static/" + hashedName(name, data)
 		set.urls[name], set.files[u] = u, a
@@ -141,6 +139,28 @@ func compressible(contentType string) bool {
 		}
 	}
 	return false
+}
+
+// compressedForms holds, by the SHA-256 of the content, the gzip and
+// brotli forms of every asset this process has compressed (nil when
+// compression saves less than a tenth). Brotli at its best quality is most
+// of what Open costs, and a process that opens many servers, as the tests
+// do, would otherwise compress the same bytes each time. Keyed by content,
+// an entry can never be stale.
+var compressedForms sync.Map // [sha256.Size]byte → [2][]byte
+
+func compressed(data []byte) (gz, br []byte) {
+	key := sha256.Sum256(data)
+	if f, ok := compressedForms.Load(key); ok {
+		forms := f.([2][]byte)
+		return forms[0], forms[1]
+	}
+	gz, br = gzipBytes(data), brotliBytes(data)
+	if len(gz) > len(data)*9/10 {
+		gz, br = nil, nil
+	}
+	compressedForms.Store(key, [2][]byte{gz, br})
+	return gz, br
 }
 
 func gzipBytes(b []byte) []byte {

@@ -8,7 +8,7 @@ GO        ?= go
 ADDR      ?=
 GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/wasm_exec.js
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 5s
 # Quality 11 makes the wasm's brotli 12% smaller but takes about half a
 # minute; everyday builds use 6 and make release asks for 11.
 BROTLI_QUALITY ?= 6
@@ -151,7 +151,7 @@ FUZZ_TARGETS ?= ./receipt:FuzzDecode ./receipt:FuzzDecodeFast ./policy:FuzzParse
 # writes its input to testdata/fuzz/<Func>, so a run that fails with that
 # message and writes none is the race: it is run once more, and fails the
 # second time.
-fuzz: ## run each fuzz target for FUZZTIME (10s)
+fuzz: ## run each fuzz target for FUZZTIME (5s)
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; corpus=$$pkg/testdata/fuzz/$$fn; \
 		for try in 1 2; do \

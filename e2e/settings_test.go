@@ -152,93 +152,94 @@ func TestSettings(t *testing.T) {
 // After "withdraw all", with and without the wasm and in both languages,
 // every box is unticked, every state line and the summary say so, the
 // receipts the server stores say the same, and a Save that follows records
-// exactly what the boxes then show.
+// exactly what the boxes then show. Each mode runs in one language and the
+// other mode in the other: the languages differ in words, which both
+// modes take from the same messages, not in steps.
 func TestSettingsWithdrawAllShowsStoredState(t *testing.T) {
 	srv := startServer(t)
-	for _, m := range modes {
-		for _, l := range lang.All {
-			t.Run(m.name+"/"+l, func(t *testing.T) {
-				msgs := lang.DefaultBundle().Localizer(l)
-				offSince, _ := components.SplitAtTime(msgs.T("settings_refused_since", map[string]string{"Date": components.TimeMark}))
-				onSince, _ := components.SplitAtTime(msgs.T("settings_granted_since", map[string]string{"Date": components.TimeMark}))
-				ctx := hostTab(t, "android")
-				agreeTo(t, ctx, srv, "push", "crash-reports")
-				openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
-				require.True(t, shownStates(t, ctx)["push"].Checked)
+	for i, m := range modes {
+		l := lang.All[i%len(lang.All)]
+		t.Run(m.name+"/"+l, func(t *testing.T) {
+			msgs := lang.DefaultBundle().Localizer(l)
+			offSince, _ := components.SplitAtTime(msgs.T("settings_refused_since", map[string]string{"Date": components.TimeMark}))
+			onSince, _ := components.SplitAtTime(msgs.T("settings_granted_since", map[string]string{"Date": components.TimeMark}))
+			ctx := hostTab(t, "android")
+			agreeTo(t, ctx, srv, "push", "crash-reports")
+			openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
+			require.True(t, shownStates(t, ctx)["push"].Checked)
 
-				// act does steps, waits until the page shows their outcome and
-				// returns the last message the host received. Without the
-				// wasm the outcome is a new page, which loads the wasm: the
-				// test opens the plain page again before the next step, so
-				// each step is taken on the page it names.
-				act := func(wait string, steps ...chromedp.Action[chromedp.Void]) bridgeMessage {
-					t.Helper()
-					do(t, ctx, steps...)
-					// Without the wasm a new page comes; the one acted on
-					// (opened afresh) had no notice.
-					do(t, ctx, chromedp.WaitVisible(chromedp.ID("kc-saved")))
-					waitFor(t, ctx, wait)
-					got := messages(t, ctx)
-					require.NotEmpty(t, got)
-					if !m.wasm {
-						openSettingsIn(t, ctx, srv, l, m.query, false)
-					}
-					return got[len(got)-1]
+			// act does steps, waits until the page shows their outcome and
+			// returns the last message the host received. Without the
+			// wasm the outcome is a new page, which loads the wasm: the
+			// test opens the plain page again before the next step, so
+			// each step is taken on the page it names.
+			act := func(wait string, steps ...chromedp.Action[chromedp.Void]) bridgeMessage {
+				t.Helper()
+				do(t, ctx, steps...)
+				// Without the wasm a new page comes; the one acted on
+				// (opened afresh) had no notice.
+				do(t, ctx, chromedp.WaitVisible(chromedp.ID("kc-saved")))
+				waitFor(t, ctx, wait)
+				got := messages(t, ctx)
+				require.NotEmpty(t, got)
+				if !m.wasm {
+					openSettingsIn(t, ctx, srv, l, m.query, false)
 				}
+				return got[len(got)-1]
+			}
 
-				// A first change: the page now shows a notice, and the
-				// switches are updated in place from here on.
-				first := act(`document.querySelectorAll('#kc-history li').length === 2`,
-					chromedp.Click(chromedp.ID("kc-p-crash-reports")), chromedp.Click(chromedp.ID("kc-save")))
-				shown := shownStates(t, ctx)
-				assert.True(t, shown["push"].Checked)
-				assert.False(t, shown["crash-reports"].Checked)
-				assert.Equal(t, "off", shown["crash-reports"].State)
-				assert.Equal(t, "given", storedStates(t, ctx, srv, first.ReceiptID)["push"])
+			// A first change: the page now shows a notice, and the
+			// switches are updated in place from here on.
+			first := act(`document.querySelectorAll('#kc-history li').length === 2`,
+				chromedp.Click(chromedp.ID("kc-p-crash-reports")), chromedp.Click(chromedp.ID("kc-save")))
+			shown := shownStates(t, ctx)
+			assert.True(t, shown["push"].Checked)
+			assert.False(t, shown["crash-reports"].Checked)
+			assert.Equal(t, "off", shown["crash-reports"].State)
+			assert.Equal(t, "given", storedStates(t, ctx, srv, first.ReceiptID)["push"])
 
-				withdrawn := act(`document.querySelectorAll('#kc-history li').length === 3`, chromedp.Click(chromedp.ID("kc-withdraw-all")))
-				assert.Equal(t, "withdrawn", withdrawn.Decision)
-				for id, on := range withdrawn.Purposes {
-					assert.Equal(t, id == "basic", on, id)
-				}
-				check := func(when string) {
-					for id, s := range shownStates(t, ctx) {
-						assert.False(t, s.Checked, "%s: %s is unticked", when, id)
-						assert.Equal(t, "off", s.State, "%s: %s", when, id)
-						if id == "push" || id == "crash-reports" {
-							assert.True(t, strings.HasPrefix(s.Text, offSince), "%s: %s says %q", when, id, s.Text)
-						}
+			withdrawn := act(`document.querySelectorAll('#kc-history li').length === 3`, chromedp.Click(chromedp.ID("kc-withdraw-all")))
+			assert.Equal(t, "withdrawn", withdrawn.Decision)
+			for id, on := range withdrawn.Purposes {
+				assert.Equal(t, id == "basic", on, id)
+			}
+			check := func(when string) {
+				for id, s := range shownStates(t, ctx) {
+					assert.False(t, s.Checked, "%s: %s is unticked", when, id)
+					assert.Equal(t, "off", s.State, "%s: %s", when, id)
+					if id == "push" || id == "crash-reports" {
+						assert.True(t, strings.HasPrefix(s.Text, offSince), "%s: %s says %q", when, id, s.Text)
 					}
-					assert.Equal(t, msgs.T("settings_summary_none"), textByID(t, ctx, "kc-summary-state"), when)
-					assert.Equal(t, "withdrawn", eval[string](t, ctx, `document.getElementById('kc-summary').dataset.decision`), when)
 				}
-				check("after withdraw-all")
-				stored := storedStates(t, ctx, srv, withdrawn.ReceiptID)
-				for id, state := range stored {
-					assert.Equal(t, id == "basic", state == "given", "stored receipt: %s is %s", id, state)
+				assert.Equal(t, msgs.T("settings_summary_none"), textByID(t, ctx, "kc-summary-state"), when)
+				assert.Equal(t, "withdrawn", eval[string](t, ctx, `document.getElementById('kc-summary').dataset.decision`), when)
+			}
+			check("after withdraw-all")
+			stored := storedStates(t, ctx, srv, withdrawn.ReceiptID)
+			for id, state := range stored {
+				assert.Equal(t, id == "basic", state == "given", "stored receipt: %s is %s", id, state)
+			}
+			assert.Equal(t, "withdrawn", stored["push"])
+			// Save starts from what the boxes show.
+			last := act(`document.querySelectorAll('#kc-history li').length === 4`,
+				chromedp.Click(chromedp.ID("kc-p-push")), chromedp.Click(chromedp.ID("kc-save")))
+			assert.Equal(t, "updated", last.Decision)
+			assert.True(t, last.Purposes["push"])
+			assert.False(t, last.Purposes["crash-reports"])
+			assert.Equal(t, "given", storedStates(t, ctx, srv, last.ReceiptID)["push"])
+			after := func(when string) {
+				for id, s := range shownStates(t, ctx) {
+					assert.Equal(t, id == "push", s.Checked, "%s: %s", when, id)
 				}
-				assert.Equal(t, "withdrawn", stored["push"])
-				// Save starts from what the boxes show.
-				last := act(`document.querySelectorAll('#kc-history li').length === 4`,
-					chromedp.Click(chromedp.ID("kc-p-push")), chromedp.Click(chromedp.ID("kc-save")))
-				assert.Equal(t, "updated", last.Decision)
-				assert.True(t, last.Purposes["push"])
-				assert.False(t, last.Purposes["crash-reports"])
-				assert.Equal(t, "given", storedStates(t, ctx, srv, last.ReceiptID)["push"])
-				after := func(when string) {
-					for id, s := range shownStates(t, ctx) {
-						assert.Equal(t, id == "push", s.Checked, "%s: %s", when, id)
-					}
-					s := shownStates(t, ctx)["push"]
-					assert.Equal(t, "on", s.State, when)
-					assert.True(t, strings.HasPrefix(s.Text, onSince), "%s: %q", when, s.Text)
-				}
-				after("after save")
-				// The page the server renders next shows the same.
-				openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
-				after("after reload")
-			})
-		}
+				s := shownStates(t, ctx)["push"]
+				assert.Equal(t, "on", s.State, when)
+				assert.True(t, strings.HasPrefix(s.Text, onSince), "%s: %q", when, s.Text)
+			}
+			after("after save")
+			// The page the server renders next shows the same.
+			openSettingsIn(t, ctx, srv, l, m.query, m.wasm)
+			after("after reload")
+		})
 	}
 }
 

@@ -75,6 +75,25 @@ type outboxServer struct {
 	// busy, when set, is the status the API answers every post with, with
 	// Retry-After: 1, as an overloaded server does.
 	busy int
+	// moved makes the API refuse every post as not extending its subject's
+	// chain, and answer each read of the head with a new head: a chain that
+	// keeps moving.
+	moved bool
+	// headDown drops every read of a subject's head.
+	headDown bool
+	heads    int // reads of a head that reached the server
+}
+
+func (s *outboxServer) set(f func(s *outboxServer)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s)
+}
+
+func (s *outboxServer) headsRead() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heads
 }
 
 func (s *outboxServer) setBusy(status int) {
@@ -133,6 +152,24 @@ func startOutboxServer(t *testing.T) *outboxServer {
 			}
 			return
 		}
+		if subject, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/api/v1/subjects/"), "/head"); ok && r.Method == http.MethodGet {
+			s.mu.Lock()
+			s.heads++
+			moved, headDown := s.moved, s.headDown
+			s.mu.Unlock()
+			if headDown {
+				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			}
+			if moved {
+				w.Header().Set("Content-Type", "application/json")
+				json.NewEncoder(w).Encode(map[string]any{"subject": subject, "hash": strings.ReplaceAll(uuid.NewString()+uuid.NewString(), "-", ""),
+					"surface": string(consent.SurfaceFirstLaunch), "states": map[string]string{}})
+				return
+			}
+		}
 		if r.Method == http.MethodPost {
 			body, _ := io.ReadAll(r.Body)
 			var env struct {
@@ -141,8 +178,14 @@ func startOutboxServer(t *testing.T) *outboxServer {
 			_ = json.Unmarshal(body, &env)
 			s.mu.Lock()
 			s.posts[env.Receipt.ID]++
-			busy := s.busy
+			busy, moved := s.busy, s.moved
 			s.mu.Unlock()
+			if moved {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				io.WriteString(w, `{"error":{"code":"unprocessable","message":"receipt.prevHash: not the head of this subject's chain for this key"}}`)
+				return
+			}
 			if busy != 0 {
 				w.Header().Set("Retry-After", "1")
 				http.Error(w, `{"error":{"code":"unavailable","message":"try again later"}}`, busy)
@@ -793,6 +836,48 @@ func TestOutboxScript(t *testing.T) {
 		assert.Equal(t, receipt.StateRefused, states(decode(t, st.Entries[1].Envelope))["push"], "nothing was given before it any more")
 		assert.Equal(t, 1, srv.postsOf(bad), "a rejected receipt is never sent again")
 		assert.Equal(t, 1, srv.postsOf(good))
+	})
+
+	// A chain that keeps moving is not something signing again fixes: a
+	// receipt is rebuilt on the server's head at most three times, then
+	// kept as rejected with the server's message, and never posted again.
+	t.Run("RebuildsABoundedNumberOfTimes", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.set(func(s *outboxServer) { s.moved = true })
+		id := uuid.NewString()
+		await(t, ctx, recordCall(t, nil, id, receipt.NewSubject(), ""))
+		st := waitState(t, ctx, "rejected after its rebuilds", func(st outboxState) bool {
+			return len(st.Entries) == 1 && st.Entries[0].State == stateRejected
+		})
+		e := st.Entries[0]
+		assert.Equal(t, 3, e.Rebuilds)
+		assert.Equal(t, "status 422: receipt.prevHash: not the head of this subject's chain for this key", e.RejectMessage)
+		assert.Equal(t, 4, srv.postsOf(id), "the first post and one after each rebuild")
+		assert.Equal(t, 3, srv.headsRead(), "one read of the head per rebuild")
+		assert.Equal(t, "ok: 0", settled(t, ctx, `kaiconnOutbox.pending()`))
+	})
+
+	// When the server says the chain moved and its head cannot be read,
+	// the receipt waits to be sent again: neither rejected nor rebuilt on
+	// a head the outbox does not know.
+	t.Run("HeadUnreachable", func(t *testing.T) {
+		srv := startOutboxServer(t)
+		ctx := newTab(t)
+		openOutboxPage(t, ctx, srv.URL+"/")
+		srv.set(func(s *outboxServer) { s.moved, s.headDown = true, true })
+		id := uuid.NewString()
+		await(t, ctx, recordCall(t, nil, id, receipt.NewSubject(), ""))
+		st := waitState(t, ctx, "a failed read of the head", func(st outboxState) bool {
+			return len(st.Entries) == 1 && st.Entries[0].Attempts >= 1
+		})
+		e := st.Entries[0]
+		assert.Equal(t, statePending, e.State)
+		assert.Zero(t, e.Rebuilds)
+		assert.Equal(t, "network: no answer from the receipt service while reading the subject's head", e.LastError)
+		srv.set(func(s *outboxServer) { s.moved, s.headDown = false, false })
+		waitState(t, ctx, "sent again on schedule", func(st outboxState) bool { return st.Entries[0].State == stateAcknowledged })
 	})
 
 	t.Run("TwoTabs", func(t *testing.T) {

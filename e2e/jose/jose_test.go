@@ -20,9 +20,14 @@ import (
 )
 
 // node returns the node binary, skipping the test on a developer machine
-// without node; in CI a missing node is a failure, not a skip.
+// without node; in CI a missing node is a failure, not a skip. Under -short
+// it skips in any case: the short run must need no node, and npm ci alone
+// can take longer than the whole run.
 func node(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("node and npm are not run under -short")
+	}
 	path, err := exec.LookPath("node")
 	if err != nil {
 		if os.Getenv("CI") != "" {

@@ -21,6 +21,7 @@ type Store struct {
 	nonces  map[string]time.Time
 	records []receipt.Record
 	cons    *consoleState // the console's operators, sessions and audit log
+	now     put.Clock     // nil: the system's
 	// FailPut, when set, makes Put fail with its error before storing
 	// anything, as a broken disk would.
 	FailPut error
@@ -53,7 +54,7 @@ func (s *Store) Put(_ context.Context, r receipt.Record, opt receipt.PutOptions)
 	if s.FailPut != nil {
 		return receipt.Record{}, false, s.FailPut
 	}
-	r, err := put.Prepare(r, time.Now())
+	r, err := put.Prepare(r, s.now.Now())
 	if err != nil {
 		return receipt.Record{}, false, err
 	}
@@ -160,7 +161,7 @@ func (s *Store) KeySubject(_ context.Context, thumbprint string) (string, error)
 
 // UseNonce records a nonce as used until it expires.
 func (s *Store) UseNonce(_ context.Context, nonce string, expires time.Time) error {
-	now := time.Now()
+	now := s.now.Now()
 	if err := put.CheckNonce(nonce, expires, now); err != nil {
 		return err
 	}

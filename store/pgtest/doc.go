@@ -18,7 +18,9 @@
 // Without pgtest.Main, DSN starts a server for the calling test alone and
 // stops it when the test ends. When the binaries are missing, DSN skips the
 // test, or fails it when the CI environment variable is set, so that CI
-// never passes by skipping. It hands out DSNs and knows no store.
+// never passes by skipping. Under go test -short it starts no server and
+// skips the test, CI or not: the short run must need no PostgreSQL. It
+// hands out DSNs and knows no store.
 //
 // Must not import: server, api, components, views, store/postgres.
 package pgtest

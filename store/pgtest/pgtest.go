@@ -327,8 +327,13 @@ func SchemaDSN(t testing.TB) string {
 }
 
 // server returns the shared server, or under no Main one for t alone.
+// Under -short it starts none and skips t: the short run must need no
+// PostgreSQL, and starting one costs seconds.
 func server(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("pgtest: no PostgreSQL under -short")
+	}
 	if !shared.enabled {
 		s, err := Start()
 		missing(t, err)

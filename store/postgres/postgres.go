@@ -23,6 +23,7 @@ type DB struct {
 	pool      *pgxpool.Pool
 	writer    *batch.Writer[*wtx]
 	closeOnce sync.Once
+	now       put.Clock // nil: the system's
 }
 
 var _ receipt.Store = (*DB)(nil)
@@ -68,7 +69,7 @@ const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_a
 
 // Put implements receipt.Store.
 func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions) (receipt.Record, bool, error) {
-	r, err := put.Prepare(r, time.Now())
+	r, err := put.Prepare(r, db.now.Now())
 	if err != nil {
 		return receipt.Record{}, false, err
 	}
@@ -167,7 +168,7 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 			return err
 		}
 		tx.queue(`INSERT INTO subject_keys (thumbprint, subject, enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4)`,
-			thumbprint, subject, put.Time(time.Now()), by)
+			thumbprint, subject, put.Time(db.now.Now()), by)
 		return nil
 	}
 	err := db.writer.Do(ctx, job)
@@ -181,7 +182,7 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 
 // UseNonce implements receipt.Store.
 func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) error {
-	if err := put.CheckNonce(nonce, expires, time.Now()); err != nil {
+	if err := put.CheckNonce(nonce, expires, db.now.Now()); err != nil {
 		return err
 	}
 	err := db.writer.Do(ctx, func(ctx context.Context, tx *wtx) error {
@@ -191,7 +192,7 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 		if err != nil {
 			return fmt.Errorf("postgres: nonce: %w", err)
 		}
-		now := time.Now()
+		now := db.now.Now()
 		if used || !expires.After(now) {
 			return put.ErrNonce()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -36,6 +37,8 @@ func (r reopenable) NonceCount(t *testing.T) int {
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM nonces`).Scan(&n))
 	return n
 }
+
+func (r reopenable) SetClock(now func() time.Time) { postgres.SetClock(r.DB, now) }
 
 func open(t *testing.T, dsn string) *postgres.DB {
 	t.Helper()

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -49,3 +50,6 @@ func Commits(db *DB) uint64 { return db.commits.Load() }
 // ForgetTips makes the store forget the tips it remembers, so that the next
 // look-ups read the file.
 func ForgetTips(db *DB) { db.tips.forget() }
+
+// SetClock makes db read now instead of the system's clock.
+func SetClock(db *DB, now func() time.Time) { db.now = now }

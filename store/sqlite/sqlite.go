@@ -61,7 +61,8 @@ type DB struct {
 	tips        *tips         // the newest receipts written (tips.go)
 	stopCkpt    chan struct{}
 	ckptStopped chan struct{}
-	folder      folder // counts the insights (fold.go)
+	folder      folder    // counts the insights (fold.go)
+	now         put.Clock // nil: the system's
 
 	closeOnce sync.Once
 	closeErr  error

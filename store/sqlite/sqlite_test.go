@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,6 +26,8 @@ type reopenable struct {
 func (r reopenable) Reopen(t *testing.T) receipt.Store { return open(t, r.path) }
 
 func (r reopenable) NonceCount(t *testing.T) int { return sqlite.CountRows(t, r.DB, "nonces") }
+
+func (r reopenable) SetClock(now func() time.Time) { sqlite.SetClock(r.DB, now) }
 
 func open(t *testing.T, path string) *sqlite.DB {
 	t.Helper()

@@ -79,7 +79,7 @@ func (s *statements) close() error {
 
 // Put implements receipt.Store.
 func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions) (receipt.Record, bool, error) {
-	r, err := put.Prepare(r, time.Now())
+	r, err := put.Prepare(r, db.now.Now())
 	if err != nil {
 		return receipt.Record{}, false, err
 	}
@@ -185,7 +185,7 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 		if err != nil || !write {
 			return err
 		}
-		_, err = tx.StmtContext(ctx, db.stmt.enroll).ExecContext(ctx, thumbprint, subject, put.Time(time.Now()).UnixMicro(), by)
+		_, err = tx.StmtContext(ctx, db.stmt.enroll).ExecContext(ctx, thumbprint, subject, put.Time(db.now.Now()).UnixMicro(), by)
 		if err != nil {
 			return fmt.Errorf("enroll: %w", err)
 		}
@@ -199,7 +199,7 @@ func (db *DB) Enroll(ctx context.Context, subject, thumbprint, by string) error 
 
 // UseNonce implements receipt.Store.
 func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) error {
-	if err := put.CheckNonce(nonce, expires, time.Now()); err != nil {
+	if err := put.CheckNonce(nonce, expires, db.now.Now()); err != nil {
 		return err
 	}
 	return db.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -207,7 +207,7 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 		if err := tx.StmtContext(ctx, db.stmt.nonceUsed).QueryRowContext(ctx, nonce).Scan(&used); err != nil {
 			return fmt.Errorf("nonce: %w", err)
 		}
-		now := time.Now()
+		now := db.now.Now()
 		if used || !expires.After(now) {
 			return put.ErrNonce()
 		}

@@ -93,10 +93,14 @@ func startConsole(t *testing.T) *consoleSite {
 		loaded[v], err = consent.LoadCatalogue(cats, v)
 		require.NoError(t, err)
 	}
-	seeded, err := consoletest.Seed(ctx, db, keys, consoletest.Sources{Catalogues: loaded, Policy: pols}, time.Now())
+	// The console reads a stopped clock, the one the data set is seeded
+	// at: a seeded "today" read a moment later could be another day in
+	// Beijing.
+	noon := consoletest.Noon(time.Now())
+	seeded, err := consoletest.Seed(ctx, db, keys, consoletest.Sources{Catalogues: loaded, Policy: pols}, noon)
 	require.NoError(t, err)
 	for name, role := range map[string]console.Role{officer: console.Officer, viewer: console.Viewer} {
-		op, err := console.NewOperator(name, role, adminPassword, time.Now())
+		op, err := console.NewOperator(name, role, adminPassword, noon)
 		require.NoError(t, err)
 		require.NoError(t, db.AddOperator(ctx, op))
 	}
@@ -104,6 +108,7 @@ func startConsole(t *testing.T) *consoleSite {
 	srv := startServer(t, func(c *server.Config) {
 		c.DataDir, c.CatalogueFS, c.PolicyFS = dir, cats, pols
 		c.Admin.LockoutAttempts = lockoutAfter
+		c.Admin.Now = func() time.Time { return noon }
 	})
 	return &consoleSite{srv: srv, seeded: seeded}
 }

@@ -35,15 +35,21 @@ type consoleServer struct {
 
 type consoleSeeded = consoletest.Seeded
 
+// Its console reads a clock stopped at consoletest.Noon unless a mutation
+// sets another, and the data set is seeded at that clock's reading, so
+// that the seeded "today" is the console's whatever the time of day.
 func newConsoleServer(t *testing.T, mutate ...func(*Config)) *consoleServer {
 	t.Helper()
-	s := testServer(t, append([]func(*Config){withLaterPolicy(t)}, mutate...)...)
+	noon := consoletest.Noon(time.Now())
+	stopped := func(c *Config) { c.Admin.Now = func() time.Time { return noon } }
+	s := testServer(t, append([]func(*Config){withLaterPolicy(t), stopped}, mutate...)...)
 	ctx := context.Background()
-	seeded, err := consoletest.Seed(ctx, s.store, s.keys, consoletest.Sources{Catalogues: s.catalogues, Policy: s.cfg.PolicyFS}, time.Now())
+	now := s.cfg.Admin.Now()
+	seeded, err := consoletest.Seed(ctx, s.store, s.keys, consoletest.Sources{Catalogues: s.catalogues, Policy: s.cfg.PolicyFS}, now)
 	require.NoError(t, err)
 	store := s.store.(console.Store)
 	for name, role := range map[string]console.Role{"li.na": console.Officer, "zhang.wei": console.Viewer} {
-		op, err := console.NewOperator(name, role, testPassword, time.Now())
+		op, err := console.NewOperator(name, role, testPassword, now)
 		require.NoError(t, err)
 		require.NoError(t, store.AddOperator(ctx, op))
 	}
@@ -484,6 +490,42 @@ func TestAdminOperations(t *testing.T) {
 	assert.Contains(t, page, `data-testid="build-go">go`)
 	perDay := tableRows(t, page, "per-day")
 	assert.Equal(t, []string{cs.seeded.Today.String(), "3"}, perDay[len(perDay)-1])
+}
+
+// The per-day rows end on the console's today, in Beijing, and count the
+// receipts of each Beijing day: a second before midnight there (15:59:59
+// UTC) today holds the three receipts of the day; at midnight (16:00:00
+// UTC) a new day begins with none, and the data set, seeded at that
+// instant, dates the receipts it would have dated later that day just
+// before midnight, on the day before.
+func TestAdminOperationsAtBeijingMidnight(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		at         time.Time
+		today      string
+		perDayTail [][]string // the last three rows: the day before yesterday, yesterday, today
+	}{
+		{"SecondBefore", time.Date(2026, 11, 29, 15, 59, 59, 0, time.UTC), "2026-11-29",
+			[][]string{{"2026-11-27", "1"}, {"2026-11-28", "2"}, {"2026-11-29", "3"}}},
+		{"Midnight", time.Date(2026, 11, 29, 16, 0, 0, 0, time.UTC), "2026-11-30",
+			[][]string{{"2026-11-28", "1"}, {"2026-11-29", "5"}, {"2026-11-30", "0"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := newConsoleServer(t, func(c *Config) { c.Admin.Now = func() time.Time { return tc.at } })
+			require.Equal(t, tc.today, cs.seeded.Today.String())
+			b := cs.browser(t)
+			b.mustSignIn("zhang.wei")
+			_, page := b.do(http.MethodGet, "/admin/operations?lang=en", nil)
+			perDay := tableRows(t, page, "per-day")
+			require.Len(t, perDay, 1+opsDays, "a header and a row per day")
+			assert.Equal(t, tc.perDayTail, perDay[len(perDay)-3:])
+			var total int64
+			for _, n := range cs.seeded.Decisions[cs.seeded.Today] {
+				total += n
+			}
+			assert.Equal(t, strconv.FormatInt(total, 10), perDay[len(perDay)-1][1], "what the data set says of today")
+		})
+	}
 }
 
 // The export's bearer token keeps working beside the console, and the

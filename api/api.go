@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -39,10 +40,10 @@ type Config struct {
 	// 120 when 0, unlimited when negative. RateWindow is 1 minute when 0.
 	RateLimit  int
 	RateWindow time.Duration
-	// TrustedProxies lists the address prefixes (CIDR) of reverse proxies
-	// whose X-Forwarded-For is believed; with none, the client IP is the
+	// TrustedProxies lists the address prefixes of reverse proxies whose
+	// X-Forwarded-For is believed; with none, the client IP is the
 	// connection's remote address.
-	TrustedProxies []string
+	TrustedProxies []netip.Prefix
 	// ProofMaxSkew is how far a history proof's ts may be from the clock; 5
 	// minutes when 0.
 	ProofMaxSkew time.Duration
@@ -151,11 +152,7 @@ func New(cfg Config, d Deps) http.Handler {
 	r.Use(h.recoverer)
 	// CORS comes before the rate limit so that a browser can read a 429.
 	r.Use(cors(cfg.AllowedOrigins))
-	if len(cfg.TrustedProxies) > 0 {
-		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
-	} else {
-		r.Use(middleware.ClientIPFromRemoteAddr)
-	}
+	r.Use(ClientIP(cfg.TrustedProxies))
 	if cfg.RateLimit > 0 {
 		r.Use(httprate.LimitBy(cfg.RateLimit, cfg.RateWindow,
 			func(r *http.Request) (string, error) {

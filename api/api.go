@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -197,18 +195,8 @@ func ackOf(r receipt.Record) Ack {
 
 func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		h.fail(w, r, errs.New(errs.TooLarge, "body: larger than %d bytes", h.cfg.MaxBodyBytes))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			h.fail(w, r, errs.New(errs.TooLarge, "body: larger than %d bytes", h.cfg.MaxBodyBytes))
-			return
-		}
-		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
+	body, ok := h.readBody(w, r, h.cfg.MaxBodyBytes)
+	if !ok {
 		return
 	}
 	// Decoding canonicalises the body anyway: the canonical bytes come
@@ -574,14 +562,13 @@ type Enrolled struct {
 // key already enrolled for it, and by the new key (receipt.KeyStatement).
 func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
 	subject := chi.URLParam(r, "subject")
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
-	if err != nil {
-		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
+	b, ok := h.readBody(w, r, maxStatementBytes)
+	if !ok {
 		return
 	}
-	var st receipt.KeyStatement
-	if err := json.Unmarshal(b, &st); err != nil {
-		h.fail(w, r, errs.New(errs.Invalid, "body: not a key statement"))
+	st, err := receipt.DecodeKeyStatement(b)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	if st.Subject != subject {

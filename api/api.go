@@ -6,10 +6,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -39,10 +38,10 @@ type Config struct {
 	// 120 when 0, unlimited when negative. RateWindow is 1 minute when 0.
 	RateLimit  int
 	RateWindow time.Duration
-	// TrustedProxies lists the address prefixes (CIDR) of reverse proxies
-	// whose X-Forwarded-For is believed; with none, the client IP is the
+	// TrustedProxies lists the address prefixes of reverse proxies whose
+	// X-Forwarded-For is believed; with none, the client IP is the
 	// connection's remote address.
-	TrustedProxies []string
+	TrustedProxies []netip.Prefix
 	// ProofMaxSkew is how far a history proof's ts may be from the clock; 5
 	// minutes when 0.
 	ProofMaxSkew time.Duration
@@ -151,11 +150,7 @@ func New(cfg Config, d Deps) http.Handler {
 	r.Use(h.recoverer)
 	// CORS comes before the rate limit so that a browser can read a 429.
 	r.Use(cors(cfg.AllowedOrigins))
-	if len(cfg.TrustedProxies) > 0 {
-		r.Use(middleware.ClientIPFromXFF(cfg.TrustedProxies...))
-	} else {
-		r.Use(middleware.ClientIPFromRemoteAddr)
-	}
+	r.Use(ClientIP(cfg.TrustedProxies))
 	if cfg.RateLimit > 0 {
 		r.Use(httprate.LimitBy(cfg.RateLimit, cfg.RateWindow,
 			func(r *http.Request) (string, error) {
@@ -200,18 +195,8 @@ func ackOf(r receipt.Record) Ack {
 
 func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		h.fail(w, r, errs.New(errs.TooLarge, "body: larger than %d bytes", h.cfg.MaxBodyBytes))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			h.fail(w, r, errs.New(errs.TooLarge, "body: larger than %d bytes", h.cfg.MaxBodyBytes))
-			return
-		}
-		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
+	body, ok := h.readBody(w, r, h.cfg.MaxBodyBytes)
+	if !ok {
 		return
 	}
 	// Decoding canonicalises the body anyway: the canonical bytes come
@@ -577,14 +562,13 @@ type Enrolled struct {
 // key already enrolled for it, and by the new key (receipt.KeyStatement).
 func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
 	subject := chi.URLParam(r, "subject")
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
-	if err != nil {
-		h.fail(w, r, errs.New(errs.Invalid, "body: could not be read"))
+	b, ok := h.readBody(w, r, maxStatementBytes)
+	if !ok {
 		return
 	}
-	var st receipt.KeyStatement
-	if err := json.Unmarshal(b, &st); err != nil {
-		h.fail(w, r, errs.New(errs.Invalid, "body: not a key statement"))
+	st, err := receipt.DecodeKeyStatement(b)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	if st.Subject != subject {

@@ -858,12 +858,12 @@ func TestPostKey(t *testing.T) {
 	phone := receipt.GenerateES256Signer()
 
 	t.Run("ErrVoucherNotEnrolled", func(t *testing.T) {
-		rec := e.do(http.MethodPost, path, statement(phone, receipt.GenerateEd25519Signer(), e.subject, e.nonce()))
+		rec := e.do(http.MethodPost, path, statement(phone, receipt.GenerateEd25519Signer(), e.subject, e.nonce()), "Content-Type", "application/json")
 		require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 	})
 	nonce := e.nonce()
 	t.Run("OKEnrolled", func(t *testing.T) {
-		rec := e.do(http.MethodPost, path, statement(phone, e.device, e.subject, nonce))
+		rec := e.do(http.MethodPost, path, statement(phone, e.device, e.subject, nonce), "Content-Type", "application/json")
 		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 		var got api.Enrolled
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
@@ -871,19 +871,19 @@ func TestPostKey(t *testing.T) {
 		assert.Equal(t, http.StatusCreated, e.post(body(t, e.signBy(phone, e.subject, first.Hash, nil))).Code, "the new key appends")
 	})
 	t.Run("ErrReplayed", func(t *testing.T) {
-		rec := e.do(http.MethodPost, path, statement(receipt.GenerateEd25519Signer(), e.device, e.subject, nonce))
+		rec := e.do(http.MethodPost, path, statement(receipt.GenerateEd25519Signer(), e.device, e.subject, nonce), "Content-Type", "application/json")
 		require.Equal(t, http.StatusUnauthorized, rec.Code)
 		assert.Contains(t, decodeError(t, rec).Error.Message, "used before")
 	})
 	t.Run("ErrKeyOfAnotherSubject", func(t *testing.T) {
 		theirs := receipt.GenerateEd25519Signer()
 		require.Equal(t, http.StatusCreated, e.post(body(t, e.signBy(theirs, receipt.NewSubject(), "", nil))).Code)
-		rec := e.do(http.MethodPost, path, statement(theirs, e.device, e.subject, e.nonce()))
+		rec := e.do(http.MethodPost, path, statement(theirs, e.device, e.subject, e.nonce()), "Content-Type", "application/json")
 		require.Equal(t, http.StatusForbidden, rec.Code)
 		assert.Contains(t, decodeError(t, rec).Error.Message, "another subject")
 	})
 	t.Run("ErrPathNamesOtherSubject", func(t *testing.T) {
-		rec := e.do(http.MethodPost, "/api/v1/subjects/"+receipt.NewSubject()+"/keys", statement(receipt.GenerateEd25519Signer(), e.device, e.subject, e.nonce()))
+		rec := e.do(http.MethodPost, "/api/v1/subjects/"+receipt.NewSubject()+"/keys", statement(receipt.GenerateEd25519Signer(), e.device, e.subject, e.nonce()), "Content-Type", "application/json")
 		require.Equal(t, http.StatusBadRequest, rec.Code)
 	})
 }

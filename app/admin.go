@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -21,29 +20,6 @@ import (
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/server"
 )
-
-// adminFlags registers the console's settings on the program's flags.
-func adminFlags(fs *flag.FlagSet, env func(k, def string) string, cfg *server.AdminConfig) error {
-	attempts, err := strconv.Atoi(env("KAICONN_ADMIN_LOCKOUT_ATTEMPTS", "5"))
-	if err != nil {
-		return fmt.Errorf("KAICONN_ADMIN_LOCKOUT_ATTEMPTS: %w", err)
-	}
-	fs.IntVar(&cfg.LockoutAttempts, "admin-lockout-attempts", attempts, "failed console sign-ins in a row that lock an operator out (env KAICONN_ADMIN_LOCKOUT_ATTEMPTS)")
-	for _, d := range []struct {
-		dst                   *time.Duration
-		flag, env, def, usage string
-	}{
-		{&cfg.LockoutDuration, "admin-lockout-duration", "KAICONN_ADMIN_LOCKOUT_DURATION", "15m", "how long a console lock-out lasts"},
-		{&cfg.SessionLifetime, "admin-session", "KAICONN_ADMIN_SESSION", "8h", "how long a console sign-in lasts"},
-	} {
-		v, err := time.ParseDuration(env(d.env, d.def))
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.env, err)
-		}
-		fs.DurationVar(d.dst, d.flag, v, d.usage+" (env "+d.env+")")
-	}
-	return nil
-}
 
 const adminUsage = `usage: kaiconn-consent admin <command> [-data DIR | -dsn DSN] [flags]
 
@@ -71,17 +47,12 @@ func runAdmin(args []string, getenv func(string) string, stdin io.Reader, stdout
 		return nil
 	}
 	cmd, args := args[0], args[1:]
-	env := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
 	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg server.Config
-	fs.StringVar(&cfg.DataDir, "data", env("KAICONN_DATA", "data"), "data directory of the SQLite store (env KAICONN_DATA)")
-	fs.StringVar(&cfg.DSN, "dsn", env("KAICONN_DSN", ""), "PostgreSQL DSN; empty uses SQLite in the data directory (env KAICONN_DSN)")
+	if err := register(fs, &cfg, getenv, pick("data", "dsn")); err != nil {
+		return err
+	}
 	name := fs.String("name", "", "the operator's name: lowercase letters, digits, '.', '_', '-'")
 	role := fs.String("role", "", "viewer (insights and operations) or officer (also look-ups, proof bundles, the audit log)")
 	if err := fs.Parse(args); err != nil {

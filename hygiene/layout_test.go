@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite the generated sections of docs/development.md (make generate)")
+var update = flag.Bool("update", false, "rewrite the generated sections of docs/development.md and README.md (make generate)")
 
 // developmentPage holds the sections generated from the code: the layout
 // table and the list of make targets.

@@ -1,6 +1,12 @@
 package receipt
 
-import "github.com/kaiconn/consent/errs"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/kaiconn/consent/errs"
+)
 
 // KeySignature is one key's signature over a statement.
 type KeySignature struct {
@@ -85,4 +91,75 @@ func (st KeyStatement) Verify() (newThumb, byThumb string, err error) {
 		}
 	}
 	return newThumb, byThumb, nil
+}
+
+// DecodeKeyStatement reads the body of POST /api/v1/subjects/{subject}/keys
+// as strictly as Decode reads a receipt: a duplicate member name, an
+// unknown or differently cased member, a missing, null or mistyped one are
+// refused with code errs.Invalid and a message naming the member.
+// encoding/json alone would take the last of two duplicates and match
+// names without regard to case, so that what the signer meant and what the
+// server read could differ.
+func DecodeKeyStatement(data []byte) (KeyStatement, error) {
+	var st KeyStatement
+	if path, ok := duplicateMember(data); ok {
+		return st, errs.New(errs.Invalid, "%s: duplicate member name", path)
+	}
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil || dec.More() {
+		return st, errs.New(errs.Invalid, "body: not valid JSON")
+	}
+	if err := decodeShape(data, tree, &st); err != nil {
+		return KeyStatement{}, err
+	}
+	return st, nil
+}
+
+// duplicateMember finds the first object member whose name repeats one
+// before it in the same object, and returns its path (new.jwk.x); ok is
+// false when there is none or data is not JSON (which the caller reports).
+func duplicateMember(data []byte) (path string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var walk func(prefix string) (string, bool, error)
+	walk = func(prefix string) (string, bool, error) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false, err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				t, err := dec.Token()
+				if err != nil {
+					return "", false, err
+				}
+				name, _ := t.(string)
+				p := join(prefix, name)
+				if seen[name] {
+					return p, true, nil
+				}
+				seen[name] = true
+				if p, found, err := walk(p); found || err != nil {
+					return p, found, err
+				}
+			}
+			_, err = dec.Token() // '}'
+			return "", false, err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if p, found, err := walk(fmt.Sprintf("%s[%d]", prefix, i)); found || err != nil {
+					return p, found, err
+				}
+			}
+			_, err = dec.Token() // ']'
+			return "", false, err
+		}
+		return "", false, nil
+	}
+	p, found, err := walk("")
+	return p, found && err == nil
 }

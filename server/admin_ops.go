@@ -78,7 +78,7 @@ func (a *admin) operations(w http.ResponseWriter, r *http.Request) {
 	attempts, lockFor := lockoutValues(lock)
 	v.Limits = []views.Fact{
 		{ID: "limit-api", Label: l.T("admin_limit_api"), Value: rate},
-		{ID: "limit-proxies", Label: l.T("admin_limit_proxies"), Value: listOrNone(l, cfg.TrustedProxies)},
+		{ID: "limit-proxies", Label: l.T("admin_limit_proxies"), Value: listOrNone(l, cfg.proxyList())},
 		{ID: "limit-origins", Label: l.T("admin_limit_origins"), Value: listOrNone(l, cfg.AllowedOrigins)},
 		{ID: "limit-lockout", Label: l.T("admin_limit_lockout"), Value: l.T("admin_lockout", map[string]any{"N": attempts, "For": lockFor})},
 		{ID: "limit-session", Label: l.T("admin_limit_session"), Value: cfg.Admin.sessionLifetime().String()},

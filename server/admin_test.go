@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -194,7 +195,9 @@ func TestAdminSignIn(t *testing.T) {
 	t.Run("SecureBehindTLS", func(t *testing.T) {
 		// X-Forwarded-Proto is believed from a trusted proxy only: here the
 		// test client on loopback stands for it.
-		behind := newConsoleServer(t, func(c *Config) { c.TrustedProxies = []string{"127.0.0.0/8", "::1/128"} })
+		behind := newConsoleServer(t, func(c *Config) {
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+		})
 		tls := behind.browser(t)
 		tls.header["X-Forwarded-Proto"] = "https"
 		tls.header["Origin"] = strings.Replace(tls.base, "http://", "https://", 1)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -162,7 +163,7 @@ func TestBannerDecide(t *testing.T) {
 		// httptest's peer is 192.0.2.1.
 		w := post(t, s, url.Values{"action": {"accept"}}, map[string]string{"X-Forwarded-Proto": "https"})
 		assert.False(t, responseCookie(t, w, consentCookieName).Secure, "a client is no proxy: its X-Forwarded-Proto is not believed")
-		behind := newBannerServer(t, func(c *Config) { c.TrustedProxies = []string{"192.0.2.0/24"} })
+		behind := newBannerServer(t, func(c *Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")} })
 		w = post(t, behind, url.Values{"action": {"accept"}}, map[string]string{"X-Forwarded-Proto": "https", "Origin": "https://example.com"})
 		assert.True(t, responseCookie(t, w, consentCookieName).Secure)
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
+	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/errs"
 )
 
@@ -35,27 +36,21 @@ type formGuard struct {
 	limit func(http.Handler) http.Handler // the rate limits
 }
 
-// parseProxies reads Config.TrustedProxies, refusing a bad one at start.
-func parseProxies(cidrs []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, c := range cidrs {
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			if a, aerr := netip.ParseAddr(c); aerr == nil {
-				p = netip.PrefixFrom(a, a.BitLen())
-			} else {
-				return nil, fmt.Errorf("trusted proxies: %q is not a CIDR prefix or an address", c)
-			}
+// checkProxies refuses, at start, a prefix that is not one: the zero
+// netip.Prefix a caller left unset would otherwise trust nobody silently.
+func checkProxies(prefixes []netip.Prefix) error {
+	for i, p := range prefixes {
+		if !p.IsValid() {
+			return fmt.Errorf("trusted proxies: entry %d is not a valid prefix", i+1)
 		}
-		out = append(out, p.Masked())
 	}
-	return out, nil
+	return nil
 }
 
 // fromTrustedProxy tells whether the request's peer is one of
 // Config.TrustedProxies: only then are its X-Forwarded-* headers believed.
 func (s *Server) fromTrustedProxy(r *http.Request) bool {
-	if len(s.proxies) == 0 {
+	if len(s.cfg.TrustedProxies) == 0 {
 		return false
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -67,7 +62,7 @@ func (s *Server) fromTrustedProxy(r *http.Request) bool {
 		return false
 	}
 	a = a.Unmap().WithZone("")
-	return slices.ContainsFunc(s.proxies, func(p netip.Prefix) bool { return p.Contains(a) })
+	return slices.ContainsFunc(s.cfg.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 // isHTTPS tells whether the browser reached us over TLS: directly, or
@@ -109,11 +104,7 @@ func (s *Server) newFormGuard() *formGuard {
 		s.failForm(w, r, http.StatusTooManyRequests, errs.New(errs.RateLimited, "too many decisions in a short time; please wait a minute and try again"))
 	})
 	var chain []func(http.Handler) http.Handler
-	if len(s.cfg.TrustedProxies) > 0 {
-		chain = append(chain, middleware.ClientIPFromXFF(s.cfg.TrustedProxies...))
-	} else {
-		chain = append(chain, middleware.ClientIPFromRemoteAddr)
-	}
+	chain = append(chain, api.ClientIP(s.cfg.TrustedProxies))
 	if perIP > 0 {
 		chain = append(chain, httprate.LimitBy(perIP, window, func(r *http.Request) (string, error) {
 			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
@@ -187,3 +178,7 @@ func (s *Server) failForm(w http.ResponseWriter, r *http.Request, status int, er
 	}
 	http.Error(w, errs.Message(err), status)
 }
+
+// proxyList is Config.TrustedProxies as text, for the console's page of
+// settings.
+func (c Config) proxyList() []string { return api.PrefixStrings(c.TrustedProxies) }

@@ -48,11 +48,13 @@ type Config struct {
 	// RateWindow: 120 per minute when zero, unlimited when negative.
 	RateLimit  int
 	RateWindow time.Duration
-	// TrustedProxies are the CIDR prefixes (or addresses) of reverse
-	// proxies whose X-Forwarded-For names the client for the rate limits
-	// and whose X-Forwarded-Proto says whether the browser used TLS (then
-	// every cookie is Secure). From any other peer both are ignored.
-	TrustedProxies []string
+	// TrustedProxies are the address prefixes of reverse proxies whose
+	// X-Forwarded-For names the client for the rate limits and whose
+	// X-Forwarded-Proto says whether the browser used TLS (then every
+	// cookie is Secure). From any other peer both are ignored. They are
+	// parsed once, where the configuration is read (a single address is
+	// its /32 or /128), and every user takes these values.
+	TrustedProxies []netip.Prefix
 	// FormRateLimit is how many decisions (POST /consent,
 	// /settings/privacy, /banner/consent) one client IP may post per
 	// FormRateWindow, and FormSubjectRateLimit how many one subject (its
@@ -101,7 +103,6 @@ type Server struct {
 
 	cookieKey []byte           // signs the consent cookies (kc_consent, kc_app_consent)
 	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
-	proxies   []netip.Prefix   // Config.TrustedProxies
 	forms     *formGuard       // origin check and rate limits of the decision posts
 	app       *appConsent      // the first-launch gate and settings
 	banner    *banner          // the website's cookie banner
@@ -140,7 +141,7 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
-	if s.proxies, err = parseProxies(cfg.TrustedProxies); err != nil {
+	if err := checkProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
 	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {

@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/lang"
@@ -40,13 +42,31 @@ import (
 
 // AdminConfig tunes the console.
 type AdminConfig struct {
-	// LockoutAttempts failed sign-ins in a row lock an operator out for
-	// LockoutDuration: 5 and 15 minutes when zero.
+	// LockoutAttempts failed sign-ins in a row lock a name out for one
+	// client address for LockoutDuration, each next lock of the same pair
+	// twice as long (console.Lockout): 5 and 15 minutes when zero.
 	LockoutAttempts int
 	LockoutDuration time.Duration
 	// SessionLifetime is how long a sign-in lasts: 8 hours when zero.
 	SessionLifetime time.Duration
+	// SignInRateLimit is how many sign-ins one client address may post
+	// per SignInRateWindow: 10 per minute when zero, unlimited when
+	// negative.
+	SignInRateLimit  int
+	SignInRateWindow time.Duration
+	// PasswordChecks is how many password checks (argon2id) may run at
+	// once, and PasswordWait how long a sign-in waits for its turn before
+	// 503: half the CPUs (at least one) and 2 seconds when zero.
+	PasswordChecks int
+	PasswordWait   time.Duration
 }
+
+// Defaults of the sign-in's rate limit: an operator signs in a few times a
+// day, so ten posts a minute from one address is already a script.
+const (
+	defaultSignInRateLimit  = 10
+	defaultSignInRateWindow = time.Minute
+)
 
 func (c AdminConfig) sessionLifetime() time.Duration {
 	if c.SessionLifetime <= 0 {
@@ -91,14 +111,15 @@ func (s *Server) mountAdmin(r chi.Router) {
 	a := &admin{s: s, store: store, loginKey: mac.Sum(nil), now: time.Now}
 	a.signIn = &console.SignIn{Store: store, Now: a.now, Lockout: console.Lockout{
 		MaxFailures: s.cfg.Admin.LockoutAttempts, Duration: s.cfg.Admin.LockoutDuration,
-	}}
+	}, Checks: s.cfg.Admin.PasswordChecks, Wait: s.cfg.Admin.PasswordWait}
+	s.console = a
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(noStore, a.sameOrigin)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/admin/insights", http.StatusSeeOther)
 		})
 		r.Get("/login", a.loginPage)
-		r.Post("/login", a.login)
+		r.With(s.clientIP(), a.signInLimit()).Post("/login", a.login)
 		r.Group(func(r chi.Router) {
 			r.Use(a.signedIn)
 			r.Post("/logout", a.logout)
@@ -112,6 +133,28 @@ func (s *Server) mountAdmin(r chi.Router) {
 			r.With(a.may(console.ReadAudit)).Get("/audit.ndjson", a.auditExport)
 		})
 	})
+}
+
+// signInLimit bounds the sign-ins one client address may post per window
+// (AdminConfig.SignInRateLimit): past it, 429 before any password is
+// checked or anything logged.
+func (a *admin) signInLimit() func(http.Handler) http.Handler {
+	limit, window := a.s.cfg.Admin.SignInRateLimit, a.s.cfg.Admin.SignInRateWindow
+	if limit == 0 {
+		limit = defaultSignInRateLimit
+	}
+	if window <= 0 {
+		window = defaultSignInRateWindow
+	}
+	if limit < 0 {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	return httprate.LimitBy(limit, window, func(r *http.Request) (string, error) {
+		return "admin-login:" + clientKey(r), nil
+	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(window.Seconds())))
+		a.renderLogin(w, r, http.StatusTooManyRequests, a.s.readerLang(w, r), "", "admin_error_locked", r.PostFormValue("next"))
+	}))
 }
 
 // noStore keeps console pages out of caches: they show personal data.
@@ -352,14 +395,18 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 		a.renderLogin(w, r, http.StatusForbidden, l, name, "admin_error_form", next)
 		return
 	}
-	op, outcome, err := a.signIn.Check(r.Context(), name, r.PostFormValue("password"))
-	entry := console.Entry{Operator: name, Role: op.Role, Action: console.ActionSignIn, Outcome: outcome}
-	if outcome == console.OutcomeUnknown {
-		// Whatever was typed as a name may be a password typed in the
-		// wrong field: it does not go into the log.
-		entry.Operator = ""
-	}
+	op, outcome, err := a.signIn.Check(r.Context(), name, clientKey(r), r.PostFormValue("password"))
+	// Check names an operator only when the name is one: whatever else
+	// was typed as a name may be a password typed in the wrong field, and
+	// it does not go into the log, whatever the outcome.
+	entry := console.Entry{Operator: op.Name, Role: op.Role, Action: console.ActionSignIn, Outcome: outcome}
 	switch {
+	case err == console.ErrBusy:
+		// Nothing was checked: the client is told to come back, and the
+		// log is not written, since a flood is what this answers.
+		w.Header().Set("Retry-After", "1")
+		a.renderLogin(w, r, http.StatusServiceUnavailable, l, name, "admin_error_busy", next)
+		return
 	case err == console.ErrLockedOut:
 		a.audit(r.Context(), entry)
 		a.renderLogin(w, r, http.StatusTooManyRequests, l, name, "admin_error_locked", next)

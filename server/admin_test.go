@@ -224,7 +224,7 @@ func TestAdminLockout(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, "the third failure locks")
-		assert.Contains(t, page, "Too many failed sign-ins")
+		assert.Contains(t, page, "Too many sign-ins from here")
 	}
 	res, _ := b.signIn("li.na", testPassword)
 	assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, "locked: even the right password")

@@ -54,6 +54,22 @@ func TestPassword(t *testing.T) {
 			assert.False(t, console.PasswordMatches(h, "correct horse battery"), h)
 		}
 	})
+	// Twelve characters are not enough when they are the first a cracker
+	// tries.
+	t.Run("ErrEasyToGuess", func(t *testing.T) {
+		for _, p := range []string{"aaaaaaaaaaaa", "password1234", "qwertyuiopas", "123456789012", "iloveyou1234",
+			"kaiconn12345", "abcdefghijkl", "Password2026!", strings.Repeat("ab", 512)} {
+			t.Run(p[:min(len(p), 16)], func(t *testing.T) {
+				_, err := console.HashPassword(p)
+				assert.Equal(t, errs.Invalid, errs.Code(err))
+				assert.ErrorContains(t, err, "too easy to guess")
+			})
+		}
+	})
+	t.Run("ErrTheOperatorsOwnName", func(t *testing.T) {
+		_, err := console.NewOperator("zhou.xiaoming", console.Officer, "zhou.xiaoming.zhou", time.Now())
+		assert.ErrorContains(t, err, "too easy to guess")
+	})
 	t.Run("ErrTooShort", func(t *testing.T) {
 		_, err := console.HashPassword("short")
 		assert.Equal(t, errs.Invalid, errs.Code(err))

@@ -315,11 +315,11 @@ func TestAdminLockout(t *testing.T) {
 		if i < lockoutAfter {
 			assert.Equal(t, "Wrong name or password.", msg, "attempt %d", i)
 		} else {
-			assert.Contains(t, msg, "Too many failed sign-ins", "attempt %d locks", i)
+			assert.Contains(t, msg, "Too many sign-ins from here", "attempt %d locks", i)
 		}
 	}
 	signIn(t, ctx, site, "en", officer, adminPassword)
-	assert.Contains(t, textOf(t, ctx, "#kc-login-error"), "Too many failed sign-ins", "the right password, while locked")
+	assert.Contains(t, textOf(t, ctx, "#kc-login-error"), "Too many sign-ins from here", "the right password, while locked")
 	assert.Contains(t, eval[string](t, ctx, `location.pathname`), "/admin/login")
 }
 

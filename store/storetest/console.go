@@ -131,6 +131,22 @@ func runOperators(t *testing.T, s ConsoleStore) {
 		assert.False(t, o.Locked(now))
 		assert.True(t, console.PasswordMatches(o.PasswordHash, "another long passphrase"))
 	})
+	// A new password is often set because the old one leaked: a session
+	// opened with the old one ends with it, and only the operator's.
+	t.Run("SetPasswordEndsSessions", func(t *testing.T) {
+		now := time.Now()
+		mine, _ := console.NewSession("li.na", now, time.Hour)
+		theirs, _ := console.NewSession("zhang-wei", now, time.Hour)
+		require.NoError(t, s.CreateSession(ctx, mine))
+		require.NoError(t, s.CreateSession(ctx, theirs))
+		hash, err := console.HashPassword("a third long passphrase")
+		require.NoError(t, err)
+		require.NoError(t, s.SetPassword(ctx, "li.na", hash))
+		_, err = s.Session(ctx, mine.ID, now)
+		assert.Equal(t, errs.NotFound, errs.Code(err), "the old password's session")
+		_, err = s.Session(ctx, theirs.ID, now)
+		assert.NoError(t, err, "another operator's session")
+	})
 	t.Run("DisableEndsSessions", func(t *testing.T) {
 		now := time.Now()
 		sess, _ := console.NewSession("zhang-wei", now, time.Hour)

@@ -430,8 +430,12 @@ func TestAdminProofBundle(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, res.Header.Get("Content-Disposition"), ".html")
 	assert.Contains(t, html, "全部 3 份凭证均已验证")
-	assert.Contains(t, html, "kaiconn-verify -bundle kaiconn-proof-"+subject)
+	assert.NotContains(t, html, "kaiconn-verify -bundle", "no command that trusts the bundle's own keys")
+	assert.Contains(t, html, "curl -o jwks.json "+cs.http.URL+"/.well-known/jwks.json\nkaiconn-verify -jwks jwks.json -bundle kaiconn-proof-"+subject)
+	assert.Contains(t, html, "kaiconn-verify -kids KID1,KID2 -bundle kaiconn-proof-"+subject)
 	assert.Contains(t, html, cs.keys.KeyID())
+	assert.Contains(t, html, "RFC 7638 SHA-256 指纹", "the reader is told what the key ids are")
+	assert.Contains(t, html, "两处都没有的密钥并非来自每开", "and how to check them")
 	for _, external := range []string{"<script", " src=", "<link", "url(", "@import"} {
 		assert.NotContains(t, html, external, "the file loads nothing")
 	}

@@ -86,7 +86,8 @@ type admin struct {
 	s        *Server
 	store    console.Store
 	signIn   *console.SignIn
-	loginKey []byte // keys the sign-in form's CSRF token
+	loginKey []byte    // keys the sign-in form's CSRF token
+	refusals *refusals // the anonymous refusals, aggregated for the audit log
 	now      func() time.Time
 }
 
@@ -112,6 +113,11 @@ func (s *Server) mountAdmin(r chi.Router) {
 	a.signIn = &console.SignIn{Store: store, Now: a.now, Lockout: console.Lockout{
 		MaxFailures: s.cfg.Admin.LockoutAttempts, Duration: s.cfg.Admin.LockoutDuration,
 	}, Checks: s.cfg.Admin.PasswordChecks, Wait: s.cfg.Admin.PasswordWait}
+	a.refusals = &refusals{a: a}
+	s.closers = append(s.closers, func() error {
+		a.refusals.flush(context.Background())
+		return nil
+	})
 	s.console = a
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(noStore, a.sameOrigin)
@@ -189,7 +195,7 @@ func (a *admin) sameOrigin(next http.Handler) http.Handler {
 }
 
 func (a *admin) refuseCrossSite(w http.ResponseWriter, r *http.Request) {
-	a.audit(r.Context(), console.Entry{Action: "post " + routeName(r), Outcome: "cross-site"})
+	a.refusals.refuse(r.Context(), console.Entry{Action: "post " + routeName(r), Outcome: "cross-site"})
 	http.Error(w, "cross-site request refused", http.StatusForbidden)
 }
 
@@ -391,7 +397,7 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 	name, next := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("next")
 	c, err := r.Cookie(adminLoginCookie)
 	if err != nil || !hmac.Equal([]byte(a.loginToken(c.Value)), []byte(r.PostFormValue("csrf"))) {
-		a.audit(r.Context(), console.Entry{Action: console.ActionSignIn, Outcome: "csrf"})
+		a.refusals.refuse(r.Context(), console.Entry{Action: console.ActionSignIn, Outcome: "csrf"})
 		a.renderLogin(w, r, http.StatusForbidden, l, name, "admin_error_form", next)
 		return
 	}

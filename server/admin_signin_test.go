@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/console"
 )
@@ -212,4 +213,61 @@ func TestAdminSignInLogsNoTypedName(t *testing.T) {
 	b, csrf := cs.from(t, "203.0.113.67")
 	b.postSignIn(csrf, "li.na", "a wrong guess, again")
 	assert.True(t, hasEntry(auditLog(t, cs), "li.na", console.ActionSignIn, "", console.OutcomeWrongPassword), "a real operator's name is")
+}
+
+// Posts from another site are refused before anything reads them, and
+// anyone can send them as fast as they like: the audit log keeps the first
+// of each minute and one count of the rest, not an entry each.
+func TestAdminCrossSiteFloodIsAggregated(t *testing.T) {
+	cs := newConsoleServer(t)
+	clock := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	cs.console.now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	}
+	tick := func(d time.Duration) {
+		mu.Lock()
+		clock = clock.Add(d)
+		mu.Unlock()
+	}
+	attacker := cs.browser(t)
+	flood := func(n int) {
+		for range n {
+			res, _ := attacker.do(http.MethodPost, "/admin/logout", url.Values{"csrf": {"x"}}, "Origin", "https://evil.example")
+			assert.Equal(t, http.StatusForbidden, res.StatusCode)
+			tick(100 * time.Millisecond)
+		}
+	}
+	crossSite := func() (n int, repeated []string) {
+		for _, e := range auditLog(t, cs) {
+			if e.Outcome != "cross-site" {
+				continue
+			}
+			n++
+			if e.Action == ActionRepeated {
+				repeated = append(repeated, e.Target)
+			}
+		}
+		return n, repeated
+	}
+
+	flood(300)
+	n, _ := crossSite()
+	assert.Equal(t, 1, n, "300 posts, one entry so far")
+
+	tick(2 * time.Minute)
+	flood(1)
+	n, repeated := crossSite()
+	assert.Equal(t, 3, n, "the first, the count of the rest, the first of the next window")
+	assert.Equal(t, []string{"299 more from 2026-12-01T02:00:00Z to 2026-12-01T02:00:29Z"}, repeated)
+
+	// What is counted is logged before anyone reads the log.
+	flood(5)
+	officer := cs.browser(t)
+	officer.mustSignIn("li.na")
+	res, page := officer.do(http.MethodGet, "/admin/audit?lang=en", nil)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, page, "5 more from 2026-12-01T02:02:30Z to 2026-12-01T02:02:30Z")
 }

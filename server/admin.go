@@ -298,11 +298,40 @@ func (a *admin) audit(ctx context.Context, e console.Entry) bool {
 	if len(e.Target) > 200 {
 		e.Target = e.Target[:200]
 	}
-	if _, err := a.store.Append(ctx, e); err != nil {
+	stored, err := a.store.Append(ctx, e)
+	if err != nil {
 		a.s.log.Error("admin: audit log", "action", e.Action, "err", err)
 		return false
 	}
+	if stored.Seq%console.CheckpointEvery == 0 {
+		// The entry is logged either way; a checkpoint that fails is
+		// made good by the next one, which anchors everything before it.
+		if err := a.checkpoint(ctx, stored); err != nil {
+			a.s.log.Error("admin: audit checkpoint", "seq", stored.Seq, "err", err)
+		}
+	}
 	return true
+}
+
+// checkpoint appends an entry signed with the server's countersigning key
+// that anchors anchor (console.NewCheckpoint): from then on, deleting or
+// changing anchor or any entry before it and re-hashing the chain shows.
+func (a *admin) checkpoint(ctx context.Context, anchor console.Entry) error {
+	cp, err := console.NewCheckpoint(anchor, a.now(), a.s.keys)
+	if err != nil {
+		return err
+	}
+	_, err = a.store.Append(ctx, cp)
+	return err
+}
+
+// checkpointNewest anchors the newest entry of the log.
+func (a *admin) checkpointNewest(ctx context.Context) error {
+	newest, err := a.store.AuditPage(ctx, 0, 1)
+	if err != nil || len(newest) == 0 {
+		return err
+	}
+	return a.checkpoint(ctx, newest[0])
 }
 
 // logged appends an entry for a view and, when that fails, answers 500

@@ -211,6 +211,12 @@ func (a *admin) auditExport(w http.ResponseWriter, r *http.Request) {
 	if !a.logged(w, r, console.ActionExportAudit, "") {
 		return
 	}
+	// The export ends anchored: a checkpoint signs its newest entry, so
+	// that whoever keeps this file can later tell a re-hashed log.
+	if err := a.checkpointNewest(r.Context()); err != nil {
+		a.internal(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="kaiconn-audit-`+a.now().UTC().Format("20060102T150405Z")+`.ndjson"`)
 	enc := json.NewEncoder(w)

@@ -512,7 +512,34 @@ func TestAdminExports(t *testing.T) {
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
 		entries = append(entries, e)
 	}
-	require.NotEmpty(t, entries)
+	require.GreaterOrEqual(t, len(entries), 2)
 	assert.NoError(t, console.VerifyAudit(entries))
-	assert.Equal(t, console.ActionExportAudit, entries[len(entries)-1].Action, "logged before it was written")
+	assert.Equal(t, console.ActionExportAudit, entries[len(entries)-2].Action, "logged before it was written")
+	// The export ends anchored: a checkpoint signed with the server's key
+	// names the export's own entry.
+	cp := entries[len(entries)-1]
+	assert.Equal(t, console.ActionCheckpoint, cp.Action)
+	assert.Equal(t, console.Server, cp.Operator)
+	got, err := console.VerifyAnchored(entries, cs.keys.JWKS())
+	require.NoError(t, err)
+	assert.Equal(t, entries[len(entries)-2].Seq, got.Through)
+	assert.Equal(t, []string{cs.keys.KeyID()}, got.KeyIDs)
+}
+
+// Between exports, the server anchors the log every
+// console.CheckpointEvery entries.
+func TestAdminAuditCheckpoints(t *testing.T) {
+	cs := newConsoleServer(t)
+	b := cs.browser(t)
+	b.mustSignIn("li.na")
+	for range console.CheckpointEvery {
+		res, _ := b.do(http.MethodGet, "/admin/operations?lang=en", nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	log := auditLog(t, cs)
+	got, err := console.VerifyAnchored(log, cs.keys.JWKS())
+	require.NoError(t, err)
+	assert.Equal(t, 1, got.Checkpoints)
+	assert.Equal(t, int64(console.CheckpointEvery), got.Through)
+	assert.Equal(t, console.ActionCheckpoint, log[console.CheckpointEvery].Action, "right after the entry it anchors")
 }

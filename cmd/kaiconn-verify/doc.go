@@ -24,6 +24,7 @@
 //	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] receipt.json
 //	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] -chain history.json
 //	kaiconn-verify -jwks jwks.json | -kids KID,… [-show] -bundle bundle.json
+//	kaiconn-verify -jwks jwks.json -audit audit.ndjson
 //
 // receipt.json is what GET /api/v1/receipts/{id} returns ({"envelope": …,
 // "countersignature": …}); history.json is what GET
@@ -39,6 +40,12 @@
 // exits 0 when everything verifies, 1 when something does not, 2 on a
 // usage error, and 3 when a bundle checks but only against its own keys
 // (neither -jwks nor -kids).
+//
+// audit.ndjson is the console's export of its audit log: every entry must
+// be chained to the one before, and every checkpoint the server wrote into
+// it must be signed by a key of jwks.json over the entry it names, so that
+// entries deleted or changed in the database and the chain re-hashed fail
+// (console.VerifyAnchored).
 //
 // Offline means it opens no connection, and it shares with the server only
 // the receipt format and the checks of package proof, which the console

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/console"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/proof"
@@ -335,6 +337,72 @@ func TestBundleResealedByAnAttacker(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			assert.Equal(t, tt.code, run(tt.args, &stdout, &stderr))
 			assert.NotContains(t, stdout.String(), "OK")
+			assert.Contains(t, stderr.String(), tt.stderr)
+		})
+	}
+}
+
+// writeAudit writes entries as the console's NDJSON export.
+func writeAudit(t *testing.T, entries []console.Entry) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, e := range entries {
+		require.NoError(t, enc.Encode(e))
+	}
+	file := filepath.Join(t.TempDir(), "audit.ndjson")
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o600))
+	return file
+}
+
+// An exported audit log verifies against the published keys; the same
+// log with an entry deleted and the chain re-hashed does not.
+func TestAudit(t *testing.T) {
+	keys, err := receipt.NewKeyring(serverKey)
+	require.NoError(t, err)
+	at := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	chain := func(log []console.Entry, e console.Entry) []console.Entry {
+		if len(log) == 0 {
+			e.Chain(nil)
+		} else {
+			e.Chain(&log[len(log)-1])
+		}
+		return append(log, e)
+	}
+	var log []console.Entry
+	for i := range 6 {
+		log = chain(log, console.Entry{At: at.Add(time.Duration(i) * time.Minute), Operator: "li.na", Role: console.Officer,
+			Action: console.ActionViewSubject, Target: fmt.Sprintf("sub_%d", i), Outcome: console.OutcomeOK})
+	}
+	cp, err := console.NewCheckpoint(log[len(log)-1], at.Add(time.Hour), keys)
+	require.NoError(t, err)
+	log = chain(log, cp)
+	var rehashed []console.Entry
+	for i, e := range log {
+		if i != 2 {
+			rehashed = chain(rehashed, e)
+		}
+	}
+	jwks := fixture("jwks.json")
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"OK", []string{"-jwks", jwks, "-audit", writeAudit(t, log)}, 0,
+			"OK: audit log of 7 entries, each chained to the one before; 1 checkpoints signed by " + keys.KeyID() + " anchor it through entry 6; the last 1 entries", ""},
+		{"ErrDeletedAndRehashed", []string{"-jwks", jwks, "-audit", writeAudit(t, rehashed)}, 1, "",
+			"FAILED: audit[5]: checkpoint names entry 6, which is not before it"},
+		{"ErrAnotherServersKeys", []string{"-jwks", fixture("other-jwks.json"), "-audit", writeAudit(t, log)}, 1, "",
+			"FAILED: audit[6]: checkpoint of entry 6: countersignature: key"},
+		{"ErrNoKeys", []string{"-audit", writeAudit(t, log)}, 2, "", "usage:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, tt.code, run(tt.args, &stdout, &stderr), stderr.String())
+			assert.Contains(t, stdout.String(), tt.stdout)
 			assert.Contains(t, stderr.String(), tt.stderr)
 		})
 	}

@@ -32,7 +32,7 @@ commands:
   list                                  list the operators
   disable -name NAME                    stop an operator signing in, ending their sessions
   enable -name NAME                     let a disabled operator sign in again
-  passwd -name NAME                     set a new password, lifting any lock-out
+  passwd -name NAME                     set a new password, ending the operator's sessions
 
 Every change is recorded in the console's audit log.
 `
@@ -92,7 +92,7 @@ func runAdmin(args []string, getenv func(string) string, stdin io.Reader, stdout
 	var password string
 	if cmd == "add" || cmd == "passwd" {
 		var err error
-		if password, err = readPassword(stdin, stderr); err != nil {
+		if password, err = readPassword(stdin, stderr, *name); err != nil {
 			return fmt.Errorf("admin %s: %w", cmd, err)
 		}
 	}
@@ -122,7 +122,7 @@ func runAdmin(args []string, getenv func(string) string, stdin io.Reader, stdout
 		}
 		fmt.Fprintf(stdout, "added %s (%s)\n", op.Name, op.Role)
 	case "passwd":
-		hash, err := console.HashPassword(password)
+		hash, err := console.HashPassword(password, *name)
 		if err != nil {
 			return fmt.Errorf("admin passwd: %s", errs.Message(err))
 		}
@@ -171,11 +171,11 @@ func runAdmin(args []string, getenv func(string) string, stdin io.Reader, stdout
 	return nil
 }
 
-// readPassword reads a new password: from the terminal without echo, twice
-// so that a typo is caught, or as one line of stdin when stdin is not a
-// terminal (a script, a secret manager's pipe). It is never a flag, which
-// would show in ps and the shell's history.
-func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+// readPassword reads a new password for the operator name: from the
+// terminal without echo, twice so that a typo is caught, or as one line of
+// stdin when stdin is not a terminal (a script, a secret manager's pipe).
+// It is never a flag, which would show in ps and the shell's history.
+func readPassword(stdin io.Reader, stderr io.Writer, name string) (string, error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprintf(stderr, "Password (at least %d characters): ", console.MinPasswordLength)
 		first, err := term.ReadPassword(int(f.Fd()))
@@ -192,14 +192,14 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		if string(first) != string(second) {
 			return "", errors.New("the passwords differ")
 		}
-		return string(first), console.CheckPassword(string(first))
+		return string(first), console.CheckPassword(string(first), name)
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", errors.New("no password on stdin")
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if err := console.CheckPassword(password); err != nil {
+	if err := console.CheckPassword(password, name); err != nil {
 		return "", errors.New(errs.Message(err))
 	}
 	return password, nil

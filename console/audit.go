@@ -5,11 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gowebpki/jcs"
 
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/receipt"
 )
 
 // Actions an operator takes, as the audit log names them.
@@ -100,4 +102,120 @@ func VerifyAudit(entries []Entry) error {
 // String is e in one line, for people.
 func (e Entry) String() string {
 	return fmt.Sprintf("%d %s %s %s %s %s", e.Seq, e.At.Format(time.RFC3339), e.Operator, e.Action, e.Target, e.Outcome)
+}
+
+// Checkpoints anchor the audit log. The hash chain alone shows an entry
+// changed or removed only to someone who cannot re-hash: whoever can
+// write the database can delete an entry and recompute every hash after
+// it. A checkpoint is an entry of the log (operator Server, action
+// ActionCheckpoint) whose target carries the server's signature, with its
+// countersigning key, over the seq and hash of an earlier entry. Deleting
+// or changing any entry at or before that one changes the hash the
+// signature names, and a new signature needs the server's private key,
+// which is not in the database. The server writes one every
+// CheckpointEvery entries and before every export of the log, so an
+// export ends anchored; VerifyAnchored checks them.
+const (
+	ActionCheckpoint = "checkpoint"
+	// Server is the operator name of the entries the server writes itself.
+	Server = "(server)"
+	// CheckpointFormat names what a checkpoint signs.
+	CheckpointFormat = "kaiconn-audit-checkpoint/1"
+	// CheckpointEvery is how many entries the server lets pass between
+	// checkpoints.
+	CheckpointEvery = 64
+	// MaxUnanchored is how many entries VerifyAnchored accepts after the
+	// newest entry a checkpoint anchors: a few checkpoints' worth, since
+	// one may be lost to a crash between an entry and its checkpoint.
+	MaxUnanchored = 4 * CheckpointEvery
+)
+
+// Signer signs a checkpoint: *receipt.Keyring, the server's countersigning
+// keys, is one.
+type Signer interface {
+	Countersign(payload []byte) (jws, kid string, err error)
+}
+
+// checkpointStatement is what a checkpoint signs, in RFC 8785 form.
+func checkpointStatement(seq int64, hash string) []byte {
+	raw, err := json.Marshal(struct {
+		Format string `json:"format"`
+		Seq    int64  `json:"seq"`
+		Hash   string `json:"hash"`
+	}{CheckpointFormat, seq, hash})
+	if err != nil {
+		panic(err) // a string and a number always marshal
+	}
+	canon, err := jcs.Transform(raw)
+	if err != nil {
+		panic(err)
+	}
+	return canon
+}
+
+// NewCheckpoint returns the entry, to be appended at at, that anchors
+// anchor, an entry already in the log: its target is "<seq> <hash> <JWS>",
+// the JWS a detached EdDSA signature over the checkpoint statement
+// {"format","hash","seq"}.
+func NewCheckpoint(anchor Entry, at time.Time, signer Signer) (Entry, error) {
+	jws, _, err := signer.Countersign(checkpointStatement(anchor.Seq, anchor.Hash))
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{At: at, Operator: Server, Action: ActionCheckpoint,
+		Target: fmt.Sprintf("%d %s %s", anchor.Seq, anchor.Hash, jws), Outcome: OutcomeOK}, nil
+}
+
+// Anchored is what VerifyAnchored found.
+type Anchored struct {
+	Entries     int
+	Checkpoints int
+	// Through is the newest entry a checkpoint anchors; every entry up to
+	// it is as the server wrote it.
+	Through int64
+	// KeyIDs are the keys that signed the checkpoints.
+	KeyIDs []string
+}
+
+// VerifyAnchored checks a whole log as VerifyAudit does, then every
+// checkpoint in it against jwks (the server's published keys): its
+// signature, and that the entry it names has that seq and that hash. A log
+// whose entries were deleted or changed and then re-hashed fails at the
+// first checkpoint after the change; one whose checkpoints were deleted
+// too fails because more than MaxUnanchored entries follow the last
+// anchor.
+func VerifyAnchored(entries []Entry, jwks []byte) (Anchored, error) {
+	res := Anchored{Entries: len(entries)}
+	if err := VerifyAudit(entries); err != nil {
+		return res, err
+	}
+	for i, e := range entries {
+		if e.Action != ActionCheckpoint || e.Operator != Server {
+			continue
+		}
+		var seq int64
+		var hash, jws string
+		if n, err := fmt.Sscanf(e.Target, "%d %s %s", &seq, &hash, &jws); err != nil || n != 3 || seq < 1 {
+			return res, errs.New(errs.Unprocessable, "audit[%d]: checkpoint: target is not \"<seq> <hash> <signature>\"", i)
+		}
+		if seq >= e.Seq {
+			return res, errs.New(errs.Unprocessable, "audit[%d]: checkpoint names entry %d, which is not before it: entries before it were removed and the log renumbered", i, seq)
+		}
+		if anchor := entries[seq-1]; anchor.Hash != hash {
+			return res, errs.New(errs.Unprocessable, "audit[%d]: checkpoint: entry %d has another hash than the one the server signed: the log was changed at or before entry %d and re-hashed", i, seq, seq)
+		}
+		kid, err := receipt.VerifyCountersignature(checkpointStatement(seq, hash), jws, jwks)
+		if err != nil {
+			return res, errs.New(errs.Unprocessable, "audit[%d]: checkpoint of entry %d: %s", i, seq, errs.Message(err))
+		}
+		res.Checkpoints++
+		res.Through = max(res.Through, seq)
+		if !slices.Contains(res.KeyIDs, kid) {
+			res.KeyIDs = append(res.KeyIDs, kid)
+		}
+	}
+	if unanchored := int64(len(entries)) - res.Through; unanchored > MaxUnanchored {
+		return res, errs.New(errs.Unprocessable, "audit: %d entries after the last one a checkpoint anchors (entry %d), more than the %d the server lets pass: checkpoints were removed", unanchored, res.Through, MaxUnanchored)
+	}
+	return res, nil
 }

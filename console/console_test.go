@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +53,22 @@ func TestPassword(t *testing.T) {
 			strings.Replace(hash, "argon2id", "argon2i", 1), hash[:len(hash)-5]} {
 			assert.False(t, console.PasswordMatches(h, "correct horse battery"), h)
 		}
+	})
+	// Twelve characters are not enough when they are the first a cracker
+	// tries.
+	t.Run("ErrEasyToGuess", func(t *testing.T) {
+		for _, p := range []string{"aaaaaaaaaaaa", "password1234", "qwertyuiopas", "123456789012", "iloveyou1234",
+			"kaiconn12345", "abcdefghijkl", "Password2026!", strings.Repeat("ab", 512)} {
+			t.Run(p[:min(len(p), 16)], func(t *testing.T) {
+				_, err := console.HashPassword(p)
+				assert.Equal(t, errs.Invalid, errs.Code(err))
+				assert.ErrorContains(t, err, "too easy to guess")
+			})
+		}
+	})
+	t.Run("ErrTheOperatorsOwnName", func(t *testing.T) {
+		_, err := console.NewOperator("zhou.xiaoming", console.Officer, "zhou.xiaoming.zhou", time.Now())
+		assert.ErrorContains(t, err, "too easy to guess")
 	})
 	t.Run("ErrTooShort", func(t *testing.T) {
 		_, err := console.HashPassword("short")
@@ -213,21 +230,11 @@ func (f *fakeOperators) SignInSucceeded(_ context.Context, name string, _ time.T
 
 func TestSignIn(t *testing.T) {
 	ctx := context.Background()
-	newSignIn := func(t *testing.T, now *time.Time) *console.SignIn {
-		ops := &fakeOperators{ops: map[string]console.Operator{}}
-		o, err := console.NewOperator("li.na", console.Officer, "correct horse battery", *now)
-		require.NoError(t, err)
-		require.NoError(t, ops.AddOperator(ctx, o))
-		gone, err := console.NewOperator("old.hand", console.Viewer, "correct horse battery", *now)
-		require.NoError(t, err)
-		gone.Disabled = true
-		require.NoError(t, ops.AddOperator(ctx, gone))
-		return &console.SignIn{Store: ops, Lockout: console.Lockout{MaxFailures: 3, Duration: time.Minute}, Now: func() time.Time { return *now }}
-	}
+	const client = "192.0.2.1"
 	t.Run("OK", func(t *testing.T) {
 		now := time.Now()
 		s := newSignIn(t, &now)
-		o, outcome, err := s.Check(ctx, "li.na", "correct horse battery")
+		o, outcome, err := s.Check(ctx, "li.na", client, "correct horse battery")
 		require.NoError(t, err)
 		assert.Equal(t, console.OutcomeOK, outcome)
 		assert.Equal(t, console.Officer, o.Role)
@@ -236,18 +243,28 @@ func TestSignIn(t *testing.T) {
 		now := time.Now()
 		s := newSignIn(t, &now)
 		for name, want := range map[string]string{"nobody": console.OutcomeUnknown, "old.hand": console.OutcomeDisabled, "li.na": console.OutcomeWrongPassword} {
-			_, outcome, err := s.Check(ctx, name, "wrong password here")
+			_, outcome, err := s.Check(ctx, name, client, "wrong password here")
 			assert.Equal(t, console.ErrBadCredentials, err, name)
 			assert.Equal(t, want, outcome)
 		}
-		_, _, err := s.Check(ctx, "old.hand", "correct horse battery")
+		_, _, err := s.Check(ctx, "old.hand", client, "correct horse battery")
 		assert.Equal(t, console.ErrBadCredentials, err, "a disabled operator, right password")
+	})
+	t.Run("FailureNamesOnlyOperators", func(t *testing.T) {
+		now := time.Now()
+		s := newSignIn(t, &now)
+		op, _, _ := s.Check(ctx, "li.na", client, "wrong password here")
+		assert.Equal(t, console.Operator{Name: "li.na", Role: console.Officer}, op, "a real name, for the log")
+		for range 4 {
+			op, _, _ = s.Check(ctx, "my secret passphrase", client, "wrong password here")
+			assert.Equal(t, console.Operator{}, op, "whatever else was typed is not handed back, locked or not")
+		}
 	})
 	t.Run("LockOut", func(t *testing.T) {
 		now := time.Now()
 		s := newSignIn(t, &now)
 		for i := 1; i <= 3; i++ {
-			_, outcome, err := s.Check(ctx, "li.na", "wrong password here")
+			_, outcome, err := s.Check(ctx, "li.na", client, "wrong password here")
 			if i < 3 {
 				assert.Equal(t, console.ErrBadCredentials, err)
 				continue
@@ -255,10 +272,10 @@ func TestSignIn(t *testing.T) {
 			assert.Equal(t, console.ErrLockedOut, err, "the third failure locks")
 			assert.Equal(t, console.OutcomeLocked, outcome)
 		}
-		_, _, err := s.Check(ctx, "li.na", "correct horse battery")
+		_, _, err := s.Check(ctx, "li.na", client, "correct horse battery")
 		assert.Equal(t, console.ErrLockedOut, err, "even the right password")
 		now = now.Add(2 * time.Minute)
-		_, _, err = s.Check(ctx, "li.na", "correct horse battery")
+		_, _, err = s.Check(ctx, "li.na", client, "correct horse battery")
 		assert.NoError(t, err, "after the lock")
 	})
 	t.Run("LockOutUnknownNameAlike", func(t *testing.T) {
@@ -266,12 +283,197 @@ func TestSignIn(t *testing.T) {
 		s := newSignIn(t, &now)
 		var errsSeen []error
 		for range 4 {
-			_, _, err := s.Check(ctx, "nobody", "wrong password here")
+			_, _, err := s.Check(ctx, "nobody", client, "wrong password here")
 			errsSeen = append(errsSeen, err)
 		}
 		assert.Equal(t, []error{console.ErrBadCredentials, console.ErrBadCredentials, console.ErrLockedOut, console.ErrLockedOut}, errsSeen)
 		now = now.Add(2 * time.Minute)
-		_, _, err := s.Check(ctx, "nobody", "wrong password here")
+		_, _, err := s.Check(ctx, "nobody", client, "wrong password here")
 		assert.Equal(t, console.ErrBadCredentials, err)
 	})
+	// Locking a name out for every client would hand anyone a denial of
+	// service: the operator signs in from their own address meanwhile.
+	t.Run("LockHoldsTheClientOnly", func(t *testing.T) {
+		now := time.Now()
+		s := newSignIn(t, &now)
+		for range 10 {
+			_, _, _ = s.Check(ctx, "li.na", "203.0.113.66", "wrong password here")
+		}
+		_, _, err := s.Check(ctx, "li.na", "203.0.113.66", "correct horse battery")
+		assert.Equal(t, console.ErrLockedOut, err)
+		_, outcome, err := s.Check(ctx, "li.na", client, "correct horse battery")
+		require.NoError(t, err, "the operator's own address is not locked")
+		assert.Equal(t, console.OutcomeOK, outcome)
+	})
+	// Each lock of the same pair lasts twice the one before, up to the
+	// longest: guessing from one address gets slower and slower.
+	t.Run("GrowingDelays", func(t *testing.T) {
+		now := time.Now()
+		s := newSignIn(t, &now)
+		s.Lockout.MaxDuration = 5 * time.Minute
+		for _, lock := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 5 * time.Minute, 5 * time.Minute} {
+			for range 3 {
+				_, _, _ = s.Check(ctx, "li.na", client, "wrong password here")
+			}
+			now = now.Add(lock - time.Second)
+			_, _, err := s.Check(ctx, "li.na", client, "wrong password here")
+			assert.Equal(t, console.ErrLockedOut, err, "still locked just before %v", lock)
+			now = now.Add(time.Second)
+		}
+		_, _, err := s.Check(ctx, "li.na", client, "correct horse battery")
+		require.NoError(t, err, "the lock ran out")
+		for range 3 {
+			_, _, _ = s.Check(ctx, "li.na", client, "wrong password here")
+		}
+		now = now.Add(time.Minute)
+		_, _, err = s.Check(ctx, "li.na", client, "correct horse battery")
+		assert.NoError(t, err, "a success starts the delays again from the first")
+	})
+}
+
+func newSignIn(t *testing.T, now *time.Time) *console.SignIn {
+	t.Helper()
+	ctx := context.Background()
+	ops := &fakeOperators{ops: map[string]console.Operator{}}
+	o, err := console.NewOperator("li.na", console.Officer, "correct horse battery", *now)
+	require.NoError(t, err)
+	require.NoError(t, ops.AddOperator(ctx, o))
+	gone, err := console.NewOperator("old.hand", console.Viewer, "correct horse battery", *now)
+	require.NoError(t, err)
+	gone.Disabled = true
+	require.NoError(t, ops.AddOperator(ctx, gone))
+	return &console.SignIn{Store: ops, Lockout: console.Lockout{MaxFailures: 3, Duration: time.Minute}, Now: func() time.Time { return *now }}
+}
+
+// gatedMatch is a password check that counts the checks, and those running
+// at once, and waits for the gate to open before it answers.
+type gatedMatch struct {
+	gate             chan struct{}
+	mu               sync.Mutex
+	running, peak, n int
+	started          chan struct{}
+}
+
+func newGatedMatch() *gatedMatch {
+	return &gatedMatch{gate: make(chan struct{}), started: make(chan struct{}, 1000)}
+}
+
+func (g *gatedMatch) match(hash, password string) bool {
+	g.mu.Lock()
+	g.n++
+	g.running++
+	g.peak = max(g.peak, g.running)
+	g.mu.Unlock()
+	g.started <- struct{}{}
+	<-g.gate
+	g.mu.Lock()
+	g.running--
+	g.mu.Unlock()
+	return password == "correct horse battery" && hash != ""
+}
+
+func (g *gatedMatch) counts() (n, peak int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.n, g.peak
+}
+
+// Twenty wrong guesses and the right password at once: the pair gets no
+// more checks than the limit between them, and the right password, sent
+// while the limit's worth of guesses are being checked, is refused
+// unchecked; afterwards the pair is locked.
+func TestSignInLockOutUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	s := newSignIn(t, &now)
+	s.Lockout.MaxFailures = 4
+	s.Checks = 100
+	g := newGatedMatch()
+	s.Match = g.match
+	const client = "198.51.100.7"
+	results := make(chan error, 21)
+	for range 20 {
+		go func() {
+			_, _, err := s.Check(ctx, "li.na", client, "a wrong guess, again")
+			results <- err
+		}()
+	}
+	for range 4 {
+		<-g.started // four guesses are being checked
+	}
+	refused := 0
+	for range 16 {
+		if err := <-results; err == console.ErrLockedOut {
+			refused++
+		}
+	}
+	assert.Equal(t, 16, refused, "the other sixteen are refused unchecked")
+	_, outcome, err := s.Check(ctx, "li.na", client, "correct horse battery")
+	assert.Equal(t, console.ErrLockedOut, err, "the right password past the limit is not checked")
+	assert.Equal(t, console.OutcomeLocked, outcome)
+	close(g.gate)
+	for range 4 {
+		assert.Error(t, <-results)
+	}
+	n, _ := g.counts()
+	assert.Equal(t, 4, n, "checks, all told")
+	_, _, err = s.Check(ctx, "li.na", client, "correct horse battery")
+	assert.Equal(t, console.ErrLockedOut, err, "the four failures locked the pair")
+	n, _ = g.counts()
+	assert.Equal(t, 4, n)
+}
+
+// Sixty anonymous sign-ins at once run no more password checks at a time
+// than the bound, each under a name and address of its own (no lock-out
+// is involved), and every one is answered.
+func TestSignInBoundsConcurrentChecks(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	s := newSignIn(t, &now)
+	s.Checks, s.Wait = 2, time.Hour
+	g := newGatedMatch()
+	s.Match = g.match
+	results := make(chan error, 60)
+	for i := range 60 {
+		go func() {
+			_, _, err := s.Check(ctx, fmt.Sprintf("guess-%d", i), fmt.Sprintf("203.0.113.%d", i), "a wrong guess, again")
+			results <- err
+		}()
+	}
+	<-g.started
+	<-g.started
+	close(g.gate)
+	for range 60 {
+		assert.Equal(t, console.ErrBadCredentials, <-results)
+	}
+	n, peak := g.counts()
+	assert.Equal(t, 60, n)
+	assert.LessOrEqual(t, peak, 2, "password checks running at once")
+	assert.Equal(t, 2, peak, "the bound is used")
+}
+
+// A sign-in that finds every check taken for longer than Wait is answered
+// busy, and counts nothing against its pair.
+func TestSignInBusy(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	s := newSignIn(t, &now)
+	s.Checks, s.Wait = 1, time.Millisecond
+	g := newGatedMatch()
+	s.Match = g.match
+	done := make(chan error)
+	go func() {
+		_, _, err := s.Check(ctx, "li.na", "192.0.2.1", "a wrong guess, again")
+		done <- err
+	}()
+	<-g.started
+	for range 5 {
+		_, outcome, err := s.Check(ctx, "li.na", "192.0.2.2", "a wrong guess, again")
+		assert.Equal(t, console.ErrBusy, err)
+		assert.Equal(t, console.OutcomeBusy, outcome)
+	}
+	close(g.gate)
+	assert.Equal(t, console.ErrBadCredentials, <-done)
+	_, _, err := s.Check(ctx, "li.na", "192.0.2.2", "correct horse battery")
+	assert.NoError(t, err, "busy answers locked nothing")
 }

@@ -98,7 +98,7 @@ func NewOperator(name string, role Role, password string, now time.Time) (Operat
 	if _, err := ParseRole(string(role)); err != nil {
 		return Operator{}, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPassword(password, name)
 	if err != nil {
 		return Operator{}, err
 	}

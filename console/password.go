@@ -5,10 +5,12 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/kaiconn/consent/errs"
@@ -35,21 +37,49 @@ const maxPasswordBytes = 1024
 
 var b64 = base64.RawStdEncoding
 
-// CheckPassword refuses a password too short or too long to be set.
-func CheckPassword(password string) error {
+// MinPasswordScore is the least zxcvbn score a new password must reach:
+// 3 is "safely unguessable", about 10^8 guesses and more. Long is not
+// enough: "aaaaaaaaaaaa", "password1234" and "qwertyuiopas" are twelve
+// characters each and among the first guesses of any cracker.
+const MinPasswordScore = 3
+
+// estimatedRunes is how much of a password the estimator reads: its cost
+// grows faster than the length, and a password whose first 64 characters
+// are strong is strong.
+const estimatedRunes = 64
+
+// productWords are words anyone guessing at this console would try first.
+var productWords = []string{"kaiconn", "每开", "consent", "console", "admin", "privacy"}
+
+// CheckPassword refuses a password too short or too long to be set, or
+// too easy to guess: a common password, a repeat, a keyboard walk, a
+// sequence, a dictionary word with digits, or one built from the product's
+// name or from context (the operator's name, say). The estimate is
+// zxcvbn's (github.com/trustelem/zxcvbn, a port of Dropbox's), which
+// carries a list of 30,000 common passwords and the patterns crackers
+// try.
+func CheckPassword(password string, context ...string) error {
 	switch {
 	case utf8.RuneCountInString(password) < MinPasswordLength:
 		return errs.New(errs.Invalid, "password: must be at least %d characters", MinPasswordLength)
 	case len(password) > maxPasswordBytes:
 		return errs.New(errs.Invalid, "password: must be at most %d bytes", maxPasswordBytes)
 	}
+	head := password
+	if utf8.RuneCountInString(head) > estimatedRunes {
+		head = string([]rune(head)[:estimatedRunes])
+	}
+	if zxcvbn.PasswordStrength(head, append(slices.Clone(productWords), context...)).Score < MinPasswordScore {
+		return errs.New(errs.Invalid, "password: too easy to guess (a common password, a repeat, a sequence, a keyboard pattern or a word with digits); a few unrelated words make a good one")
+	}
 	return nil
 }
 
 // HashPassword returns the argon2id hash of password with a fresh salt, in
-// the PHC string format: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>.
-func HashPassword(password string) (string, error) {
-	if err := CheckPassword(password); err != nil {
+// the PHC string format: $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>. It
+// refuses a password CheckPassword refuses, given context.
+func HashPassword(password string, context ...string) (string, error) {
+	if err := CheckPassword(password, context...); err != nil {
 		return "", err
 	}
 	salt := make([]byte, argonSaltLen)

@@ -16,8 +16,9 @@ type Operators interface {
 	// SetDisabled disables or enables an operator; disabling ends the
 	// operator's sessions. errs.NotFound when none has the name.
 	SetDisabled(ctx context.Context, name string, disabled bool) error
-	// SetPassword replaces an operator's password hash and lifts any
-	// lock-out. errs.NotFound when none has the name.
+	// SetPassword replaces an operator's password hash, lifts any
+	// lock-out and ends the operator's sessions, at once. errs.NotFound
+	// when none has the name.
 	SetPassword(ctx context.Context, name, hash string) error
 	// SignInFailed counts a failed sign-in at now, atomically, and locks
 	// the operator until now+lockFor when it is the max-th in a row. It

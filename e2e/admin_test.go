@@ -256,9 +256,10 @@ func TestAdminConsole(t *testing.T) {
 		file := download(t, ctx, `[data-testid="download-json"]`)
 		verify := kaiconnVerify(t)
 		out, err := exec.Command(verify, "-bundle", file).CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		assert.Contains(t, string(out), "OK: bundle of subject "+seeded.Subjects["app-zh"])
-		assert.Contains(t, string(out), "3 receipts (3 device-signed, 0 server-attested)")
+		var unpinned *exec.ExitError
+		require.ErrorAs(t, err, &unpinned, "a bundle does not vouch for its own keys: %s", out)
+		assert.Equal(t, 3, unpinned.ExitCode())
+		assert.Contains(t, string(out), "KEYS UNVERIFIED: bundle of subject "+seeded.Subjects["app-zh"])
 
 		jwks := filepath.Join(t.TempDir(), "jwks.json")
 		res, err := http.Get(site.srv.URL() + "/.well-known/jwks.json")
@@ -269,6 +270,8 @@ func TestAdminConsole(t *testing.T) {
 		require.NoError(t, os.WriteFile(jwks, data, 0o644))
 		out, err = exec.Command(verify, "-jwks", jwks, "-bundle", file).CombinedOutput()
 		require.NoError(t, err, "with the keys the server publishes: %s", out)
+		assert.Contains(t, string(out), "OK: bundle of subject "+seeded.Subjects["app-zh"])
+		assert.Contains(t, string(out), "3 receipts (3 device-signed, 0 server-attested)")
 
 		bundle, err := os.ReadFile(file)
 		require.NoError(t, err)
@@ -277,7 +280,7 @@ func TestAdminConsole(t *testing.T) {
 			altered[at] ^= 0x02
 			bad := filepath.Join(t.TempDir(), "altered.json")
 			require.NoError(t, os.WriteFile(bad, altered, 0o644))
-			out, err := exec.Command(verify, "-bundle", bad).CombinedOutput()
+			out, err := exec.Command(verify, "-jwks", jwks, "-bundle", bad).CombinedOutput()
 			var exit *exec.ExitError
 			require.ErrorAs(t, err, &exit, "byte %d altered: %s", at, out)
 			assert.Equal(t, 1, exit.ExitCode())
@@ -320,11 +323,11 @@ func TestAdminLockout(t *testing.T) {
 		if i < lockoutAfter {
 			assert.Equal(t, "Wrong name or password.", msg, "attempt %d", i)
 		} else {
-			assert.Contains(t, msg, "Too many failed sign-ins", "attempt %d locks", i)
+			assert.Contains(t, msg, "Too many sign-ins from here", "attempt %d locks", i)
 		}
 	}
 	signIn(t, ctx, site, "en", officer, adminPassword)
-	assert.Contains(t, textOf(t, ctx, "#kc-login-error"), "Too many failed sign-ins", "the right password, while locked")
+	assert.Contains(t, textOf(t, ctx, "#kc-login-error"), "Too many sign-ins from here", "the right password, while locked")
 	assert.Contains(t, eval[string](t, ctx, `location.pathname`), "/admin/login")
 }
 

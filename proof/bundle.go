@@ -156,17 +156,43 @@ type Verified struct {
 	Texts int
 	// KeyIDs are the keys of the JWKS the bundle was verified with.
 	KeyIDs []string
+	// Pinned tells whether the bundle's keys were checked against keys
+	// from outside it (Trust). When false, everything was checked against
+	// the bundle's own keys, which anyone can replace with their own and
+	// re-seal: the bundle then proves nothing about who countersigned it.
+	Pinned bool
 }
 
-// Verify checks a bundle offline: that it is in its canonical form (so
-// that no byte changed), well formed, sealed by a key of the JWKS, and that
-// its chain verifies receipt by receipt (device signatures,
-// countersignatures, links) with every text hash matching the texts it
-// carries. With keys (the JWKS the server publishes, fetched on its own)
-// the bundle's keys must be among them, and they are what is trusted;
-// without, the bundle's own keys are, and the reader should compare
-// Verified.KeyIDs with the published ones.
+// Trust is what a bundle's keys are checked against, from outside the
+// bundle: a bundle must never vouch for itself.
+type Trust struct {
+	// JWKS is the key set the server publishes (/.well-known/jwks.json),
+	// fetched by the reader: every key of the bundle must be in it, and
+	// it is what the receipts and the seal are verified with.
+	JWKS []byte
+	// KeyIDs are key ids (RFC 7638 SHA-256 thumbprints, a key's kid) the
+	// reader holds from the operator's records: every key of the bundle
+	// must be one of them.
+	KeyIDs []string
+}
+
+// Verify checks a bundle as VerifyTrusting does, trusting keys (the JWKS
+// the server publishes) when not nil.
 func Verify(data []byte, keys []byte) (*Verified, error) {
+	return VerifyTrusting(data, Trust{JWKS: keys})
+}
+
+// VerifyTrusting checks a bundle offline: that it is in its canonical form
+// (so that no byte changed), well formed, sealed by a key of the JWKS, and
+// that its chain verifies receipt by receipt (device signatures,
+// countersignatures, links) with every text hash matching the texts it
+// carries. With trust.JWKS (the JWKS the server publishes, fetched on its
+// own) the bundle's keys must be among them, and they are what is
+// trusted; with trust.KeyIDs, every key of the bundle must be one of
+// them. With neither, the bundle's own keys are used and Verified.Pinned
+// is false: the caller must not call that verified.
+func VerifyTrusting(data []byte, trust Trust) (*Verified, error) {
+	keys := trust.JWKS
 	if !json.Valid(data) {
 		return nil, errs.New(errs.Invalid, "bundle: not valid JSON")
 	}
@@ -207,7 +233,15 @@ func Verify(data []byte, keys []byte) (*Verified, error) {
 				return nil, errs.New(errs.Unprocessable, "jwks: the bundle's key %s is not among the keys given", kid)
 			}
 		}
-		trusted, v.KeyIDs = keys, given
+		trusted, v.KeyIDs, v.Pinned = keys, given, true
+	}
+	if trust.KeyIDs != nil {
+		for _, kid := range own {
+			if !slices.Contains(trust.KeyIDs, kid) {
+				return nil, errs.New(errs.Unprocessable, "jwks: the bundle's key %s is not among the key ids given", kid)
+			}
+		}
+		v.Pinned = true
 	}
 
 	unsealed, err := canonical(Bundle{Format: b.Format, Subject: b.Subject, CreatedAt: b.CreatedAt, JWKS: b.JWKS,

@@ -156,8 +156,24 @@ func TestBundle(t *testing.T) {
 		assert.Equal(t, data, again)
 	})
 	t.Run("OKWithPublishedKeys", func(t *testing.T) {
-		_, err := proof.Verify(data, keys.JWKS())
+		v, err := proof.Verify(data, keys.JWKS())
 		require.NoError(t, err)
+		assert.True(t, v.Pinned)
+	})
+	t.Run("OKWithKeyIDsOnRecord", func(t *testing.T) {
+		v, err := proof.VerifyTrusting(data, proof.Trust{KeyIDs: []string{"another", keys.KeyID()}})
+		require.NoError(t, err)
+		assert.True(t, v.Pinned)
+	})
+	t.Run("UnpinnedSaysSo", func(t *testing.T) {
+		v, err := proof.Verify(data, nil)
+		require.NoError(t, err)
+		assert.False(t, v.Pinned, "checked against its own keys only")
+	})
+	t.Run("ErrKeyNotOnRecord", func(t *testing.T) {
+		_, err := proof.VerifyTrusting(data, proof.Trust{KeyIDs: []string{"another"}})
+		require.Error(t, err)
+		assert.Contains(t, errs.Message(err), "jwks: the bundle's key "+keys.KeyID()+" is not among the key ids given")
 	})
 	fails := func(t *testing.T, b []byte, keys []byte, want string) {
 		t.Helper()

@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/lang"
@@ -40,8 +42,9 @@ import (
 
 // AdminConfig tunes the console.
 type AdminConfig struct {
-	// LockoutAttempts failed sign-ins in a row lock an operator out for
-	// LockoutDuration: 5 and 15 minutes when zero.
+	// LockoutAttempts failed sign-ins in a row lock a name out for one
+	// client address for LockoutDuration, each next lock of the same pair
+	// twice as long (console.Lockout): 5 and 15 minutes when zero.
 	LockoutAttempts int
 	LockoutDuration time.Duration
 	// SessionLifetime is how long a sign-in lasts: 8 hours when zero.
@@ -51,7 +54,24 @@ type AdminConfig struct {
 	// the system's; tests set it, so that no verdict depends on the time
 	// of day a test runs at.
 	Now func() time.Time
+	// SignInRateLimit is how many sign-ins one client address may post
+	// per SignInRateWindow: 10 per minute when zero, unlimited when
+	// negative.
+	SignInRateLimit  int
+	SignInRateWindow time.Duration
+	// PasswordChecks is how many password checks (argon2id) may run at
+	// once, and PasswordWait how long a sign-in waits for its turn before
+	// 503: half the CPUs (at least one) and 2 seconds when zero.
+	PasswordChecks int
+	PasswordWait   time.Duration
 }
+
+// Defaults of the sign-in's rate limit: an operator signs in a few times a
+// day, so ten posts a minute from one address is already a script.
+const (
+	defaultSignInRateLimit  = 10
+	defaultSignInRateWindow = time.Minute
+)
 
 func (c AdminConfig) sessionLifetime() time.Duration {
 	if c.SessionLifetime <= 0 {
@@ -71,7 +91,8 @@ type admin struct {
 	s        *Server
 	store    console.Store
 	signIn   *console.SignIn
-	loginKey []byte // keys the sign-in form's CSRF token
+	loginKey []byte    // keys the sign-in form's CSRF token
+	refusals *refusals // the anonymous refusals, aggregated for the audit log
 	now      func() time.Time
 }
 
@@ -99,14 +120,20 @@ func (s *Server) mountAdmin(r chi.Router) {
 	}
 	a.signIn = &console.SignIn{Store: store, Now: a.now, Lockout: console.Lockout{
 		MaxFailures: s.cfg.Admin.LockoutAttempts, Duration: s.cfg.Admin.LockoutDuration,
-	}}
+	}, Checks: s.cfg.Admin.PasswordChecks, Wait: s.cfg.Admin.PasswordWait}
+	a.refusals = &refusals{a: a}
+	s.closers = append(s.closers, func() error {
+		a.refusals.flush(context.Background())
+		return nil
+	})
+	s.console = a
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(noStore, a.sameOrigin)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/admin/insights", http.StatusSeeOther)
 		})
 		r.Get("/login", a.loginPage)
-		r.Post("/login", a.login)
+		r.With(s.clientIP(), a.signInLimit()).Post("/login", a.login)
 		r.Group(func(r chi.Router) {
 			r.Use(a.signedIn)
 			r.Post("/logout", a.logout)
@@ -120,6 +147,28 @@ func (s *Server) mountAdmin(r chi.Router) {
 			r.With(a.may(console.ReadAudit)).Get("/audit.ndjson", a.auditExport)
 		})
 	})
+}
+
+// signInLimit bounds the sign-ins one client address may post per window
+// (AdminConfig.SignInRateLimit): past it, 429 before any password is
+// checked or anything logged.
+func (a *admin) signInLimit() func(http.Handler) http.Handler {
+	limit, window := a.s.cfg.Admin.SignInRateLimit, a.s.cfg.Admin.SignInRateWindow
+	if limit == 0 {
+		limit = defaultSignInRateLimit
+	}
+	if window <= 0 {
+		window = defaultSignInRateWindow
+	}
+	if limit < 0 {
+		return func(next http.Handler) http.Handler { return next }
+	}
+	return httprate.LimitBy(limit, window, func(r *http.Request) (string, error) {
+		return "admin-login:" + clientKey(r), nil
+	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(window.Seconds())))
+		a.renderLogin(w, r, http.StatusTooManyRequests, a.s.readerLang(w, r), "", "admin_error_locked", r.PostFormValue("next"))
+	}))
 }
 
 // noStore keeps console pages out of caches: they show personal data.
@@ -154,7 +203,7 @@ func (a *admin) sameOrigin(next http.Handler) http.Handler {
 }
 
 func (a *admin) refuseCrossSite(w http.ResponseWriter, r *http.Request) {
-	a.audit(r.Context(), console.Entry{Action: "post " + routeName(r), Outcome: "cross-site"})
+	a.refusals.refuse(r.Context(), console.Entry{Action: "post " + routeName(r), Outcome: "cross-site"})
 	http.Error(w, "cross-site request refused", http.StatusForbidden)
 }
 
@@ -257,11 +306,40 @@ func (a *admin) audit(ctx context.Context, e console.Entry) bool {
 	if len(e.Target) > 200 {
 		e.Target = e.Target[:200]
 	}
-	if _, err := a.store.Append(ctx, e); err != nil {
+	stored, err := a.store.Append(ctx, e)
+	if err != nil {
 		a.s.log.Error("admin: audit log", "action", e.Action, "err", err)
 		return false
 	}
+	if stored.Seq%console.CheckpointEvery == 0 {
+		// The entry is logged either way; a checkpoint that fails is
+		// made good by the next one, which anchors everything before it.
+		if err := a.checkpoint(ctx, stored); err != nil {
+			a.s.log.Error("admin: audit checkpoint", "seq", stored.Seq, "err", err)
+		}
+	}
 	return true
+}
+
+// checkpoint appends an entry signed with the server's countersigning key
+// that anchors anchor (console.NewCheckpoint): from then on, deleting or
+// changing anchor or any entry before it and re-hashing the chain shows.
+func (a *admin) checkpoint(ctx context.Context, anchor console.Entry) error {
+	cp, err := console.NewCheckpoint(anchor, a.now(), a.s.keys)
+	if err != nil {
+		return err
+	}
+	_, err = a.store.Append(ctx, cp)
+	return err
+}
+
+// checkpointNewest anchors the newest entry of the log.
+func (a *admin) checkpointNewest(ctx context.Context) error {
+	newest, err := a.store.AuditPage(ctx, 0, 1)
+	if err != nil || len(newest) == 0 {
+		return err
+	}
+	return a.checkpoint(ctx, newest[0])
 }
 
 // logged appends an entry for a view and, when that fails, answers 500
@@ -356,18 +434,22 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 	name, next := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("next")
 	c, err := r.Cookie(adminLoginCookie)
 	if err != nil || !hmac.Equal([]byte(a.loginToken(c.Value)), []byte(r.PostFormValue("csrf"))) {
-		a.audit(r.Context(), console.Entry{Action: console.ActionSignIn, Outcome: "csrf"})
+		a.refusals.refuse(r.Context(), console.Entry{Action: console.ActionSignIn, Outcome: "csrf"})
 		a.renderLogin(w, r, http.StatusForbidden, l, name, "admin_error_form", next)
 		return
 	}
-	op, outcome, err := a.signIn.Check(r.Context(), name, r.PostFormValue("password"))
-	entry := console.Entry{Operator: name, Role: op.Role, Action: console.ActionSignIn, Outcome: outcome}
-	if outcome == console.OutcomeUnknown {
-		// Whatever was typed as a name may be a password typed in the
-		// wrong field: it does not go into the log.
-		entry.Operator = ""
-	}
+	op, outcome, err := a.signIn.Check(r.Context(), name, clientKey(r), r.PostFormValue("password"))
+	// Check names an operator only when the name is one: whatever else
+	// was typed as a name may be a password typed in the wrong field, and
+	// it does not go into the log, whatever the outcome.
+	entry := console.Entry{Operator: op.Name, Role: op.Role, Action: console.ActionSignIn, Outcome: outcome}
 	switch {
+	case err == console.ErrBusy:
+		// Nothing was checked: the client is told to come back, and the
+		// log is not written, since a flood is what this answers.
+		w.Header().Set("Retry-After", "1")
+		a.renderLogin(w, r, http.StatusServiceUnavailable, l, name, "admin_error_busy", next)
+		return
 	case err == console.ErrLockedOut:
 		a.audit(r.Context(), entry)
 		a.renderLogin(w, r, http.StatusTooManyRequests, l, name, "admin_error_locked", next)

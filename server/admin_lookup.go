@@ -291,14 +291,15 @@ func (a *admin) proofHTML(w http.ResponseWriter, r *http.Request) {
 	}
 	// The page shows what the bundle holds, verified as its reader will
 	// verify it; a chain that fails is shown failing, check by check.
-	v, err := proof.Verify(data, nil)
+	v, err := proof.Verify(data, a.s.keys.JWKS())
 	rep := proof.Inspect(receipt.History{Subject: subject, Receipts: b.Receipts}, b.JWKS, a.s.sources())
 	if err == nil {
 		rep = v.Report
 	}
 	sv := subjectView(req.loc, rep, "")
 	doc := views.ProofHTML{Lang: req.lang, Subject: subject, CreatedAt: adminTime(req.loc, a.now()), Verified: sv.Verified,
-		Summary: sv.Summary, Receipts: sv.Receipts, BundleName: name + ".json", JWKS: indentJSON(b.JWKS)}
+		Summary: sv.Summary, Receipts: sv.Receipts, BundleName: name + ".json", JWKS: indentJSON(b.JWKS),
+		JWKSURL: a.s.selfOrigin(r) + "/.well-known/jwks.json"}
 	if v != nil {
 		doc.KeyIDs = v.KeyIDs
 	}

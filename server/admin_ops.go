@@ -179,6 +179,7 @@ func (a *admin) auditPage(w http.ResponseWriter, r *http.Request) {
 	req := requestOf(r)
 	l := req.loc
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	a.refusals.flush(r.Context())
 	entries, err := a.store.AuditPage(r.Context(), before, auditPageSize)
 	if err != nil {
 		a.internal(w, r, err)
@@ -206,7 +207,14 @@ func (a *admin) auditPage(w http.ResponseWriter, r *http.Request) {
 // auditExport streams the whole audit log as NDJSON, oldest first, each
 // entry with the hash that chains it (console.VerifyAudit checks them).
 func (a *admin) auditExport(w http.ResponseWriter, r *http.Request) {
+	a.refusals.flush(r.Context())
 	if !a.logged(w, r, console.ActionExportAudit, "") {
+		return
+	}
+	// The export ends anchored: a checkpoint signs its newest entry, so
+	// that whoever keeps this file can later tell a re-hashed log.
+	if err := a.checkpointNewest(r.Context()); err != nil {
+		a.internal(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")

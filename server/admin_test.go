@@ -233,7 +233,7 @@ func TestAdminLockout(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, "the third failure locks")
-		assert.Contains(t, page, "Too many failed sign-ins")
+		assert.Contains(t, page, "Too many sign-ins from here")
 	}
 	res, _ := b.signIn("li.na", testPassword)
 	assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, "locked: even the right password")
@@ -439,8 +439,12 @@ func TestAdminProofBundle(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, res.Header.Get("Content-Disposition"), ".html")
 	assert.Contains(t, html, "全部 3 份凭证均已验证")
-	assert.Contains(t, html, "kaiconn-verify -bundle kaiconn-proof-"+subject)
+	assert.NotContains(t, html, "kaiconn-verify -bundle", "no command that trusts the bundle's own keys")
+	assert.Contains(t, html, "curl -o jwks.json "+cs.http.URL+"/.well-known/jwks.json\nkaiconn-verify -jwks jwks.json -bundle kaiconn-proof-"+subject)
+	assert.Contains(t, html, "kaiconn-verify -kids KID1,KID2 -bundle kaiconn-proof-"+subject)
 	assert.Contains(t, html, cs.keys.KeyID())
+	assert.Contains(t, html, "RFC 7638 SHA-256 指纹", "the reader is told what the key ids are")
+	assert.Contains(t, html, "两处都没有的密钥并非来自每开", "and how to check them")
 	for _, external := range []string{"<script", " src=", "<link", "url(", "@import"} {
 		assert.NotContains(t, html, external, "the file loads nothing")
 	}
@@ -553,7 +557,34 @@ func TestAdminExports(t *testing.T) {
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
 		entries = append(entries, e)
 	}
-	require.NotEmpty(t, entries)
+	require.GreaterOrEqual(t, len(entries), 2)
 	assert.NoError(t, console.VerifyAudit(entries))
-	assert.Equal(t, console.ActionExportAudit, entries[len(entries)-1].Action, "logged before it was written")
+	assert.Equal(t, console.ActionExportAudit, entries[len(entries)-2].Action, "logged before it was written")
+	// The export ends anchored: a checkpoint signed with the server's key
+	// names the export's own entry.
+	cp := entries[len(entries)-1]
+	assert.Equal(t, console.ActionCheckpoint, cp.Action)
+	assert.Equal(t, console.Server, cp.Operator)
+	got, err := console.VerifyAnchored(entries, cs.keys.JWKS())
+	require.NoError(t, err)
+	assert.Equal(t, entries[len(entries)-2].Seq, got.Through)
+	assert.Equal(t, []string{cs.keys.KeyID()}, got.KeyIDs)
+}
+
+// Between exports, the server anchors the log every
+// console.CheckpointEvery entries.
+func TestAdminAuditCheckpoints(t *testing.T) {
+	cs := newConsoleServer(t)
+	b := cs.browser(t)
+	b.mustSignIn("li.na")
+	for range console.CheckpointEvery {
+		res, _ := b.do(http.MethodGet, "/admin/operations?lang=en", nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	log := auditLog(t, cs)
+	got, err := console.VerifyAnchored(log, cs.keys.JWKS())
+	require.NoError(t, err)
+	assert.Equal(t, 1, got.Checkpoints)
+	assert.Equal(t, int64(console.CheckpointEvery), got.Through)
+	assert.Equal(t, console.ActionCheckpoint, log[console.CheckpointEvery].Action, "right after the entry it anchors")
 }

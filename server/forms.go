@@ -85,6 +85,19 @@ func (s *Server) selfOrigin(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// clientIP puts the client's address in the request's context
+// (middleware.GetClientIP), as the rate limits key it: the connection's
+// peer, or the address a trusted proxy forwarded.
+func (s *Server) clientIP() func(http.Handler) http.Handler {
+	return api.ClientIP(s.cfg.TrustedProxies)
+}
+
+// clientKey is the client's address as the rate limits count it (an IPv6
+// address by its /64), once clientIP has run.
+func clientKey(r *http.Request) string {
+	return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
+}
+
 // newFormGuard builds the rate limits of Config.
 func (s *Server) newFormGuard() *formGuard {
 	g := &formGuard{s: s}
@@ -103,11 +116,10 @@ func (s *Server) newFormGuard() *formGuard {
 		w.Header().Set("Retry-After", strconv.Itoa(int(window.Seconds())))
 		s.failForm(w, r, http.StatusTooManyRequests, errs.New(errs.RateLimited, "too many decisions in a short time; please wait a minute and try again"))
 	})
-	var chain []func(http.Handler) http.Handler
-	chain = append(chain, api.ClientIP(s.cfg.TrustedProxies))
+	chain := []func(http.Handler) http.Handler{s.clientIP()}
 	if perIP > 0 {
 		chain = append(chain, httprate.LimitBy(perIP, window, func(r *http.Request) (string, error) {
-			return "ip:" + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+			return "ip:" + clientKey(r), nil
 		}, refuse))
 	}
 	if perSubject > 0 {

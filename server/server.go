@@ -106,6 +106,7 @@ type Server struct {
 	forms     *formGuard       // origin check and rate limits of the decision posts
 	app       *appConsent      // the first-launch gate and settings
 	banner    *banner          // the website's cookie banner
+	console   *admin           // the consent records console at /admin (admin.go)
 
 	http    *http.Server
 	ln      net.Listener

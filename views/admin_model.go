@@ -174,6 +174,7 @@ type ProofHTML struct {
 	Receipts   []ReceiptView
 	JWKS       string // pretty-printed
 	KeyIDs     []string
+	JWKSURL    string // where the server publishes its keys, for the reader to fetch them
 	BundleName string // the .json file's name
 	Policies   []PolicyText
 }

@@ -23,7 +23,8 @@
 //
 //	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] receipt.json
 //	kaiconn-verify -jwks jwks.json [-sources DIR] [-show] -chain history.json
-//	kaiconn-verify [-jwks jwks.json] [-show] -bundle bundle.json
+//	kaiconn-verify -jwks jwks.json | -kids KID,… [-show] -bundle bundle.json
+//	kaiconn-verify -jwks jwks.json -audit audit.ndjson
 //
 // receipt.json is what GET /api/v1/receipts/{id} returns ({"envelope": …,
 // "countersignature": …}); history.json is what GET
@@ -31,10 +32,20 @@
 // /.well-known/jwks.json. bundle.json is a proof bundle, the console's
 // machine-readable download (package proof): it carries its chain, the keys
 // and every text it names, and is checked whole, its canonical form and
-// the server's seal included, so that one altered byte fails it; with
-// -jwks, the keys given (the published ones) are trusted instead of the
-// bundle's own. It exits 0 when everything verifies, 1 when
-// something does not, 2 on a usage error.
+// the server's seal included, so that one altered byte fails it. A bundle
+// never vouches for its own keys (anyone can add a key and re-seal one):
+// with -jwks, the keys given (the published ones) are trusted instead of
+// the bundle's own; with -kids, every key of the bundle must be one of the
+// key ids (RFC 7638 thumbprints) given, from the operator's records. It
+// exits 0 when everything verifies, 1 when something does not, 2 on a
+// usage error, and 3 when a bundle checks but only against its own keys
+// (neither -jwks nor -kids).
+//
+// audit.ndjson is the console's export of its audit log: every entry must
+// be chained to the one before, and every checkpoint the server wrote into
+// it must be signed by a key of jwks.json over the entry it names, so that
+// entries deleted or changed in the database and the chain re-hashed fail
+// (console.VerifyAnchored).
 //
 // Offline means it opens no connection, and it shares with the server only
 // the receipt format and the checks of package proof, which the console

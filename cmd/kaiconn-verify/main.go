@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
@@ -24,25 +26,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jwksPath := fset.String("jwks", "", "the server's JSON Web Key Set (/.well-known/jwks.json)")
 	chainPath := fset.String("chain", "", "a subject's history to verify link by link, instead of one receipt")
 	sourcesDir := fset.String("sources", "", "a directory laid out like locales/ (policy/, notices/) to check hashes against, instead of the embedded texts")
-	bundlePath := fset.String("bundle", "", "a proof bundle (the console's .json download) to verify whole, with the keys and texts it carries")
+	bundlePath := fset.String("bundle", "", "a proof bundle (the console's .json download) to verify whole, with the texts it carries")
+	auditPath := fset.String("audit", "", "the console's audit log export (audit.ndjson) to verify: its hash chain and the server's signed checkpoints, with -jwks")
+	kids := fset.String("kids", "", "with -bundle: comma-separated key ids (RFC 7638 thumbprints) from the operator's records; every key of the bundle must be one")
 	show := fset.Bool("show", false, "print what each receipt says, with the texts reconstructed from the sources")
 	fset.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kaiconn-verify -jwks jwks.json [-sources DIR] [-show] receipt.json")
 		fmt.Fprintln(stderr, "       kaiconn-verify -jwks jwks.json [-sources DIR] [-show] -chain history.json")
-		fmt.Fprintln(stderr, "       kaiconn-verify [-jwks jwks.json] [-show] -bundle bundle.json")
+		fmt.Fprintln(stderr, "       kaiconn-verify -jwks jwks.json | -kids KID,… [-show] -bundle bundle.json")
+		fmt.Fprintln(stderr, "       kaiconn-verify -jwks jwks.json -audit audit.ndjson")
+		fmt.Fprintln(stderr, "exit status: 0 verified, 1 failed, 2 usage, 3 a bundle checked only against its own keys (unverified)")
 		fset.PrintDefaults()
 	}
 	if err := fset.Parse(args); err != nil {
 		return 2
+	}
+	if *auditPath != "" {
+		if *jwksPath == "" || *bundlePath != "" || *chainPath != "" || *sourcesDir != "" || *kids != "" || fset.NArg() != 0 {
+			fset.Usage()
+			return 2
+		}
+		return verifyAudit(*auditPath, *jwksPath, stdout, stderr)
 	}
 	if *bundlePath != "" {
 		if *chainPath != "" || *sourcesDir != "" || fset.NArg() != 0 {
 			fset.Usage()
 			return 2
 		}
-		return verifyBundle(*bundlePath, *jwksPath, *show, stdout, stderr)
+		return verifyBundle(*bundlePath, *jwksPath, *kids, *show, stdout, stderr)
 	}
-	if *jwksPath == "" || (*chainPath == "") == (fset.NArg() != 1) || (*chainPath != "" && fset.NArg() != 0) {
+	if *kids != "" || *jwksPath == "" || (*chainPath == "") == (fset.NArg() != 1) || (*chainPath != "" && fset.NArg() != 0) {
 		fset.Usage()
 		return 2
 	}
@@ -122,23 +135,37 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// exitUnverifiedKeys is the exit status of a bundle that checks, but only
+// against the keys it carries itself.
+const exitUnverifiedKeys = 3
+
 // verifyBundle checks a proof bundle whole: its canonical form, its seal,
 // its chain and every text hash against the texts it carries. With -jwks,
-// the keys given are trusted instead of the bundle's own.
-func verifyBundle(file, jwksPath string, show bool, stdout, stderr io.Writer) int {
+// the keys given are trusted instead of the bundle's own; with -kids, the
+// bundle's keys must be among the ids given. With neither, the bundle
+// would vouch for itself: anyone can add a key of their own to its jwks
+// and re-seal it, so the verdict is "keys unverified", never OK.
+func verifyBundle(file, jwksPath, kids string, show bool, stdout, stderr io.Writer) int {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		fmt.Fprintln(stderr, "kaiconn-verify:", err)
 		return 1
 	}
-	var keys []byte
+	var trust proof.Trust
 	if jwksPath != "" {
-		if keys, err = os.ReadFile(jwksPath); err != nil {
+		if trust.JWKS, err = os.ReadFile(jwksPath); err != nil {
 			fmt.Fprintln(stderr, "kaiconn-verify:", err)
 			return 1
 		}
 	}
-	v, err := proof.Verify(data, keys)
+	if kids != "" {
+		for _, kid := range strings.Split(kids, ",") {
+			if kid = strings.TrimSpace(kid); kid != "" {
+				trust.KeyIDs = append(trust.KeyIDs, kid)
+			}
+		}
+	}
+	v, err := proof.VerifyTrusting(data, trust)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaiconn-verify: %s: FAILED: %s\n", file, errs.Message(err))
 		return 1
@@ -153,14 +180,57 @@ func verifyBundle(file, jwksPath string, show bool, stdout, stderr io.Writer) in
 		}
 	}
 	n := len(v.Report.Items)
+	if !v.Pinned {
+		fmt.Fprintf(stdout, "KEYS UNVERIFIED: bundle of subject %s made %s, sealed by key %s: %d receipts (%d device-signed, %d server-attested) check against the bundle's own keys only; %s\n",
+			v.Bundle.Subject, v.Bundle.CreatedAt, v.SealKeyID, n, n-attested, attested, refsChecked(v.Texts))
+		fmt.Fprintf(stderr, "kaiconn-verify: %s: keys unverified: a bundle cannot vouch for its own keys (%s), since anyone can add one and re-seal it; "+
+			"pass the server's published /.well-known/jwks.json with -jwks, or the key ids from the operator's records with -kids\n",
+			file, strings.Join(v.KeyIDs, ", "))
+		return exitUnverifiedKeys
+	}
 	fmt.Fprintf(stdout, "OK: bundle of subject %s made %s, sealed by key %s: %d receipts (%d device-signed, %d server-attested), every device signature, countersignature and chain link verified; %s\n",
 		v.Bundle.Subject, v.Bundle.CreatedAt, v.SealKeyID, n, n-attested, attested, refsChecked(v.Texts))
-	if keys == nil {
-		// The bundle vouches for its own keys: say which, so that the
-		// reader compares them with the ones the server publishes.
-		fmt.Fprintf(stdout, "keys trusted from the bundle itself: %s; compare them with the kid values of the server's /.well-known/jwks.json, or pass that file with -jwks\n",
-			strings.Join(v.KeyIDs, ", "))
+	fmt.Fprintf(stdout, "keys: %s\n", strings.Join(v.KeyIDs, ", "))
+	return 0
+}
+
+// verifyAudit checks an export of the console's audit log: every entry
+// chained to the one before, and every checkpoint signed by a key of the
+// published JWKS over the entry it names, so that entries deleted or
+// changed and the chain re-hashed fail.
+func verifyAudit(file, jwksPath string, stdout, stderr io.Writer) int {
+	jwks, err := os.ReadFile(jwksPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "kaiconn-verify:", err)
+		return 1
 	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintln(stderr, "kaiconn-verify:", err)
+		return 1
+	}
+	var entries []console.Entry
+	for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var e console.Entry
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			fmt.Fprintf(stderr, "kaiconn-verify: %s: FAILED: line %d: not an audit entry: %v\n", file, i+1, err)
+			return 1
+		}
+		entries = append(entries, e)
+	}
+	got, err := console.VerifyAnchored(entries, jwks)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaiconn-verify: %s: FAILED: %s\n", file, errs.Message(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "OK: audit log of %d entries, each chained to the one before; %d checkpoints signed by %s anchor it through entry %d",
+		got.Entries, got.Checkpoints, strings.Join(got.KeyIDs, ", "), got.Through)
+	if rest := int64(got.Entries) - got.Through; rest > 0 {
+		fmt.Fprintf(stdout, "; the last %d entries are chained but not yet anchored", rest)
+	}
+	fmt.Fprintln(stdout)
 	return 0
 }
 

@@ -3,18 +3,23 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/console"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -80,14 +85,18 @@ func TestRun(t *testing.T) {
 			"no policy directory"},
 
 		// Proof bundles, as the console's .json download.
-		{"OKBundle", []string{"-bundle", fixture("v2-bundle.json")}, 0,
+		{"OKBundle", []string{"-jwks", jwks, "-bundle", fixture("v2-bundle.json")}, 0,
 			"OK: bundle of subject sub_abcdefghijklmnopqrstuvwxyz made 2026-12-02T04:30:00.000Z, sealed by key ", ""},
-		{"OKBundleCountsEverything", []string{"-bundle", fixture("v2-bundle.json")}, 0,
+		{"OKBundleCountsEverything", []string{"-jwks", jwks, "-bundle", fixture("v2-bundle.json")}, 0,
 			"3 receipts (2 device-signed, 1 server-attested), every device signature, countersignature and chain link verified; 21 text hashes match the sources", ""},
-		{"OKBundleNamesTheKeysItTrusted", []string{"-bundle", fixture("v2-bundle.json")}, 0, "keys trusted from the bundle itself: ", ""},
-		{"OKBundleWithPublishedKeys", []string{"-jwks", jwks, "-bundle", fixture("v2-bundle.json")}, 0, "OK: bundle of subject", ""},
+		{"OKBundleWithKeyIDsOnRecord", []string{"-kids", "someone-elses," + serverKID(t), "-bundle", fixture("v2-bundle.json")}, 0, "OK: bundle of subject", ""},
+		{"ErrBundleVouchingForItself", []string{"-bundle", fixture("v2-bundle.json")}, 3, "KEYS UNVERIFIED: bundle of subject",
+			"keys unverified: a bundle cannot vouch for its own keys (" + serverKID(t) + ")"},
 		{"ErrBundleKeyNotPublished", []string{"-jwks", fixture("other-jwks.json"), "-bundle", fixture("v2-bundle.json")}, 1, "",
 			"is not among the keys given"},
+		{"ErrBundleKeyNotOnRecord", []string{"-kids", "someone-elses", "-bundle", fixture("v2-bundle.json")}, 1, "",
+			"is not among the key ids given"},
+		{"ErrKeyIDsWithoutBundle", []string{"-jwks", jwks, "-kids", serverKID(t), fixture("receipt.json")}, 2, "", "usage:"},
 		{"ErrBundleIsAReceipt", []string{"-bundle", fixture("v2-receipt.json")}, 1, "", "FAILED: bundle: not in the canonical form"},
 		{"ErrBundleWithSources", []string{"-sources", "x", "-bundle", fixture("v2-bundle.json")}, 2, "", "usage:"},
 
@@ -246,7 +255,8 @@ func TestBundleAlteredByte(t *testing.T) {
 	data, err := os.ReadFile(fixture("v2-bundle.json"))
 	require.NoError(t, err)
 	var stdout, stderr bytes.Buffer
-	require.Equal(t, 0, run([]string{"-bundle", fixture("v2-bundle.json")}, &stdout, &stderr), stderr.String())
+	kids := serverKID(t)
+	require.Equal(t, 0, run([]string{"-kids", kids, "-bundle", fixture("v2-bundle.json")}, &stdout, &stderr), stderr.String())
 
 	seal := bytes.LastIndex(data, []byte(`"seal":"`))
 	require.Positive(t, seal)
@@ -265,8 +275,135 @@ func TestBundleAlteredByte(t *testing.T) {
 		require.NoError(t, os.WriteFile(file, altered, 0o644))
 		stdout.Reset()
 		stderr.Reset()
-		if code := run([]string{"-bundle", file}, &stdout, &stderr); code != 1 {
+		if code := run([]string{"-kids", kids, "-bundle", file}, &stdout, &stderr); code != 1 {
 			t.Errorf("byte %d (%q → %q) altered: exit %d, want 1; stdout: %s", i, data[i], altered[i], code, stdout.String())
 		}
+	}
+}
+
+// serverKID is the key id (RFC 7638 thumbprint) of the fixtures' server
+// key, as an operator's records hold it.
+func serverKID(t *testing.T) string {
+	t.Helper()
+	keys, err := receipt.NewKeyring(serverKey)
+	require.NoError(t, err)
+	return keys.KeyID()
+}
+
+// An attacker drops the newest receipt of a bundle (a withdrawal, say),
+// adds a key of their own to its jwks and re-seals it with that key: every
+// receipt still carries the server's genuine countersignature. The bundle
+// must not pass on its own say-so, and fails against the published keys
+// and against the key ids on record.
+func TestBundleResealedByAnAttacker(t *testing.T) {
+	data, err := os.ReadFile(fixture("v2-bundle.json"))
+	require.NoError(t, err)
+	var b proof.Bundle
+	require.NoError(t, json.Unmarshal(data, &b))
+	require.Greater(t, len(b.Receipts), 1)
+
+	attacker, err := receipt.NewKeyring()
+	require.NoError(t, err)
+	var own, theirs jose.JSONWebKeySet
+	require.NoError(t, json.Unmarshal(b.JWKS, &own))
+	require.NoError(t, json.Unmarshal(attacker.JWKS(), &theirs))
+	both, err := json.Marshal(jose.JSONWebKeySet{Keys: append(own.Keys, theirs.Keys...)})
+	require.NoError(t, err)
+	created, err := time.Parse(time.RFC3339, b.CreatedAt)
+	require.NoError(t, err)
+	forged, err := proof.Build(receipt.History{Subject: b.Subject, Receipts: b.Receipts[:len(b.Receipts)-1]}, both,
+		proof.Embedded(), attacker, created)
+	require.NoError(t, err)
+	file := filepath.Join(t.TempDir(), "resealed.json")
+	require.NoError(t, os.WriteFile(file, forged, 0o600))
+
+	// What passed before: the bundle, checked against the keys it carries,
+	// is internally consistent.
+	v, err := proof.Verify(forged, nil)
+	require.NoError(t, err, "the forgery is well made")
+	assert.False(t, v.Pinned)
+
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"ErrOnItsOwnSaySo", []string{"-bundle", file}, 3, "keys unverified"},
+		{"ErrAgainstThePublishedKeys", []string{"-jwks", fixture("jwks.json"), "-bundle", file}, 1, "is not among the keys given"},
+		{"ErrAgainstTheKeysOnRecord", []string{"-kids", serverKID(t), "-bundle", file}, 1, "is not among the key ids given"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, tt.code, run(tt.args, &stdout, &stderr))
+			assert.NotContains(t, stdout.String(), "OK")
+			assert.Contains(t, stderr.String(), tt.stderr)
+		})
+	}
+}
+
+// writeAudit writes entries as the console's NDJSON export.
+func writeAudit(t *testing.T, entries []console.Entry) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, e := range entries {
+		require.NoError(t, enc.Encode(e))
+	}
+	file := filepath.Join(t.TempDir(), "audit.ndjson")
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o600))
+	return file
+}
+
+// An exported audit log verifies against the published keys; the same
+// log with an entry deleted and the chain re-hashed does not.
+func TestAudit(t *testing.T) {
+	keys, err := receipt.NewKeyring(serverKey)
+	require.NoError(t, err)
+	at := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	chain := func(log []console.Entry, e console.Entry) []console.Entry {
+		if len(log) == 0 {
+			e.Chain(nil)
+		} else {
+			e.Chain(&log[len(log)-1])
+		}
+		return append(log, e)
+	}
+	var log []console.Entry
+	for i := range 6 {
+		log = chain(log, console.Entry{At: at.Add(time.Duration(i) * time.Minute), Operator: "li.na", Role: console.Officer,
+			Action: console.ActionViewSubject, Target: fmt.Sprintf("sub_%d", i), Outcome: console.OutcomeOK})
+	}
+	cp, err := console.NewCheckpoint(log[len(log)-1], at.Add(time.Hour), keys)
+	require.NoError(t, err)
+	log = chain(log, cp)
+	var rehashed []console.Entry
+	for i, e := range log {
+		if i != 2 {
+			rehashed = chain(rehashed, e)
+		}
+	}
+	jwks := fixture("jwks.json")
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"OK", []string{"-jwks", jwks, "-audit", writeAudit(t, log)}, 0,
+			"OK: audit log of 7 entries, each chained to the one before; 1 checkpoints signed by " + keys.KeyID() + " anchor it through entry 6; the last 1 entries", ""},
+		{"ErrDeletedAndRehashed", []string{"-jwks", jwks, "-audit", writeAudit(t, rehashed)}, 1, "",
+			"FAILED: audit[5]: checkpoint names entry 6, which is not before it"},
+		{"ErrAnotherServersKeys", []string{"-jwks", fixture("other-jwks.json"), "-audit", writeAudit(t, log)}, 1, "",
+			"FAILED: audit[6]: checkpoint of entry 6: countersignature: key"},
+		{"ErrNoKeys", []string{"-audit", writeAudit(t, log)}, 2, "", "usage:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, tt.code, run(tt.args, &stdout, &stderr), stderr.String())
+			assert.Contains(t, stdout.String(), tt.stdout)
+			assert.Contains(t, stderr.String(), tt.stderr)
+		})
 	}
 }

@@ -91,11 +91,17 @@ func (s *Store) SetDisabled(_ context.Context, name string, disabled bool) error
 	return err
 }
 
-// SetPassword implements console.Operators.
+// SetPassword implements console.Operators, ending the operator's
+// sessions.
 func (s *Store) SetPassword(_ context.Context, name, hash string) error {
 	_, err := s.update(name, func(o *console.Operator) {
 		o.PasswordHash, o.FailedAttempts, o.LockedUntil = hash, 0, time.Time{}
 	})
+	if err == nil {
+		s.mu.Lock()
+		maps.DeleteFunc(s.console().sessions, func(_ string, sess console.Session) bool { return sess.Operator == name })
+		s.mu.Unlock()
+	}
 	return err
 }
 

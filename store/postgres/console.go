@@ -103,13 +103,21 @@ func (db *DB) SetDisabled(ctx context.Context, name string, disabled bool) error
 	})
 }
 
-// SetPassword implements console.Operators.
+// SetPassword implements console.Operators. The operator's sessions end in
+// the same transaction: a new password is often set because the old one
+// leaked, and a session opened with it must not outlive it.
 func (db *DB) SetPassword(ctx context.Context, name, hash string) error {
-	tag, err := db.pool.Exec(ctx, `UPDATE operators SET password_hash = $1, failed_attempts = 0, locked_until = NULL WHERE name = $2`, hash, name)
-	if err == nil && tag.RowsAffected() == 0 {
-		return operatorNotFound(name)
-	}
-	return err
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE operators SET password_hash = $1, failed_attempts = 0, locked_until = NULL WHERE name = $2`, hash, name)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return operatorNotFound(name)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM operator_sessions WHERE operator = $1`, name)
+		return err
+	})
 }
 
 // SignInFailed implements console.Operators. One statement: concurrent

@@ -114,11 +114,17 @@ func (db *DB) SetDisabled(ctx context.Context, name string, disabled bool) error
 	})
 }
 
-// SetPassword implements console.Operators.
+// SetPassword implements console.Operators. The operator's sessions end in
+// the same transaction: a new password is often set because the old one
+// leaked, and a session opened with it must not outlive it.
 func (db *DB) SetPassword(ctx context.Context, name, hash string) error {
 	return db.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return updateOperator(ctx, tx, name,
-			`UPDATE operators SET password_hash = ?, failed_attempts = 0, locked_until = 0 WHERE name = ?`, hash, name)
+		if err := updateOperator(ctx, tx, name,
+			`UPDATE operators SET password_hash = ?, failed_attempts = 0, locked_until = 0 WHERE name = ?`, hash, name); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM operator_sessions WHERE operator = ?`, name)
+		return err
 	})
 }
 

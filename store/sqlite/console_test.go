@@ -45,6 +45,30 @@ func TestAuditAppendOnly(t *testing.T) {
 	}
 }
 
+// Someone with the database file drops the append-only triggers, deletes
+// an entry and re-hashes the rest: the server's signed checkpoint shows it.
+func TestAuditAnchoredAgainstRehash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kaiconn.db")
+	storetest.CheckAuditAnchored(t, open(t, path), func(t *testing.T, entries []console.Entry) {
+		ctx := context.Background()
+		raw, err := sql.Open("sqlite", path)
+		require.NoError(t, err)
+		defer raw.Close()
+		tx, err := raw.BeginTx(ctx, nil)
+		require.NoError(t, err)
+		for _, stmt := range []string{`DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`, `DELETE FROM audit_log`} {
+			_, err := tx.ExecContext(ctx, stmt)
+			require.NoError(t, err)
+		}
+		for _, e := range entries {
+			_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, operator, role, action, target, outcome, prev_hash, hash)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, e.At.UnixMicro(), e.Operator, string(e.Role), e.Action, e.Target, e.Outcome, e.PrevHash, e.Hash)
+			require.NoError(t, err)
+		}
+		require.NoError(t, tx.Commit())
+	})
+}
+
 // Migration 3 counts the receipts stored before it: a file of schema 1
 // opened now has insights that agree with its receipts.
 func TestMigrateCountsStoredReceipts(t *testing.T) {

@@ -131,6 +131,22 @@ func runOperators(t *testing.T, s ConsoleStore) {
 		assert.False(t, o.Locked(now))
 		assert.True(t, console.PasswordMatches(o.PasswordHash, "another long passphrase"))
 	})
+	// A new password is often set because the old one leaked: a session
+	// opened with the old one ends with it, and only the operator's.
+	t.Run("SetPasswordEndsSessions", func(t *testing.T) {
+		now := time.Now()
+		mine, _ := console.NewSession("li.na", now, time.Hour)
+		theirs, _ := console.NewSession("zhang-wei", now, time.Hour)
+		require.NoError(t, s.CreateSession(ctx, mine))
+		require.NoError(t, s.CreateSession(ctx, theirs))
+		hash, err := console.HashPassword("a third long passphrase")
+		require.NoError(t, err)
+		require.NoError(t, s.SetPassword(ctx, "li.na", hash))
+		_, err = s.Session(ctx, mine.ID, now)
+		assert.Equal(t, errs.NotFound, errs.Code(err), "the old password's session")
+		_, err = s.Session(ctx, theirs.ID, now)
+		assert.NoError(t, err, "another operator's session")
+	})
 	t.Run("DisableEndsSessions", func(t *testing.T) {
 		now := time.Now()
 		sess, _ := console.NewSession("zhang-wei", now, time.Hour)
@@ -425,4 +441,67 @@ func CheckMigratedInsights(t *testing.T, s console.Insights, f V1Fixture) {
 	require.NoError(t, err)
 	require.NotEmpty(t, want.reasks, "the fixture holds a re-ask")
 	assert.ElementsMatch(t, want.reasks, reasks)
+}
+
+// Rewrite replaces a store's whole audit log with entries, as someone who
+// can write the database can: its append-only triggers dropped or
+// disabled, rows deleted and inserted again.
+type Rewrite func(t *testing.T, entries []console.Entry)
+
+// CheckAuditAnchored is the attack the hash chain alone cannot show: an
+// entry deleted from the database and every hash after it recomputed. The
+// log, anchored by a checkpoint signed with the server's key, must then
+// fail console.VerifyAnchored, though console.VerifyAudit finds the chain
+// whole. rewrite does what a store's own SQL allows.
+func CheckAuditAnchored(t *testing.T, s ConsoleStore, rewrite Rewrite) {
+	ctx := context.Background()
+	keys, err := receipt.NewKeyring()
+	require.NoError(t, err)
+	var last console.Entry
+	for i := range 10 {
+		last, err = s.Append(ctx, auditEntry(i))
+		require.NoError(t, err)
+	}
+	cp, err := console.NewCheckpoint(last, time.Now(), keys)
+	require.NoError(t, err)
+	_, err = s.Append(ctx, cp)
+	require.NoError(t, err)
+	for i := 10; i < 12; i++ {
+		_, err = s.Append(ctx, auditEntry(i))
+		require.NoError(t, err)
+	}
+	export := func() []console.Entry {
+		var all []console.Entry
+		require.NoError(t, s.ExportAudit(ctx, func(e console.Entry) error {
+			all = append(all, e)
+			return nil
+		}))
+		return all
+	}
+	before := export()
+	got, err := console.VerifyAnchored(before, keys.JWKS())
+	require.NoError(t, err)
+	require.Equal(t, int64(10), got.Through)
+
+	// Entry 4 (someone's look-up, say) goes, and the chain is recomputed
+	// from there on, numbers included.
+	var forged []console.Entry
+	for _, e := range before {
+		if e.Seq == 4 {
+			continue
+		}
+		if len(forged) == 0 {
+			e.Chain(nil)
+		} else {
+			e.Chain(&forged[len(forged)-1])
+		}
+		forged = append(forged, e)
+	}
+	rewrite(t, forged)
+	after := export()
+	require.Len(t, after, len(before)-1, "the rewrite took")
+	require.NoError(t, console.VerifyAudit(after), "the hash chain alone sees nothing")
+	_, err = console.VerifyAnchored(after, keys.JWKS())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "audit[9]: checkpoint names entry 10, which is not before it")
 }

@@ -29,6 +29,9 @@ func run(args []string) error {
 	if len(args) > 0 && args[0] == "admin" {
 		return runAdmin(args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	}
+	if len(args) > 0 && args[0] == "purge" {
+		return runPurge(args[1:], os.Getenv, os.Stdout)
+	}
 	cfg, err := parseConfig(args, os.Getenv)
 	if err != nil {
 		return err
@@ -135,9 +138,16 @@ func parseConfig(args []string, getenv func(string) string) (server.Config, erro
 	if err := adminFlags(fs, env, &cfg.Admin); err != nil {
 		return cfg, err
 	}
+	fs.StringVar(&cfg.ServiceToken, "service-token", env("KAICONN_SERVICE_TOKEN", ""), "bearer token of the account service, which erases subjects (DELETE /api/v1/subjects/{subject}); empty lets only devices erase (env KAICONN_SERVICE_TOKEN; prefer the environment)")
+	retention := fs.String("retention", env("KAICONN_RETENTION", server.DefaultRetention.String()), "how long a subject's records are kept after its chain ended (erased, or everything withdrawn), a Go duration; 0 purges at once (env KAICONN_RETENTION)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	keep, err := parseRetention(*retention)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Retention = &keep
 	cfg.AllowedOrigins = splitList(*origins)
 	cfg.TrustedProxies = splitList(*proxies)
 	cfg.BannerOrigins = splitList(*bannerOrigins)

@@ -91,3 +91,12 @@ func TestPurgeCrashChild(t *testing.T) {
 	require.NoError(t, err)
 	storetest.PurgeBurst(t, db, purgeCrashBase)
 }
+
+// BenchmarkPurge: KAICONN_PURGE_N=1000000 go test ./store/postgres -run '^$' -bench Purge -benchtime 1x
+func BenchmarkPurge(b *testing.B) {
+	storetest.BenchmarkPurge(b, func(b *testing.B) storetest.RetentionStore {
+		db, err := postgres.Open(context.Background(), pgtest.SchemaDSN(b))
+		require.NoError(b, err)
+		return db
+	})
+}

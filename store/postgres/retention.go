@@ -186,7 +186,7 @@ func (db *DB) Release(ctx context.Context, subject string) error {
 }
 
 const tombstone = `UPDATE receipts SET body = ''::bytea, body_codec = 0, countersig = '', states = '{}'::jsonb, decision = '',
-	language = '', device_key = '', shown_at = NULL, ended = $1, purged_at = $2 WHERE subject = $3 AND ended = ''`
+	language = '', device_key = '', shown_at = NULL, ended = $1, purged_at = $2 WHERE subject = ANY($3) AND ended = ''`
 
 const (
 	dueErased = `SELECT subject, head_hash, ended_at, subject FROM subject_endings
@@ -298,8 +298,12 @@ func (b *purgeBatch) run(ctx context.Context, tx pgx.Tx, kind string, cursor any
 		return fmt.Errorf("postgres: purge: %w", err)
 	}
 	b.found = len(batch)
+	if len(batch) == 0 {
+		return nil
+	}
 	// Subjects are locked in one order, so that two transactions that
-	// lock several never wait for each other in a circle.
+	// lock several never wait for each other in a circle. The batch is
+	// handled set by set, a few round trips whatever its size.
 	slices.SortFunc(batch, func(x, y due) int {
 		switch {
 		case x.subject < y.subject:
@@ -309,57 +313,76 @@ func (b *purgeBatch) run(ctx context.Context, tx pgx.Tx, kind string, cursor any
 		}
 		return 0
 	})
-	at := put.Time(opt.Now)
-	for _, d := range batch {
-		if !opt.DryRun {
-			var one int
-			if err := tx.QueryRow(ctx, lockSubject, d.subject).Scan(&one); err != nil {
-				return fmt.Errorf("postgres: purge: %w", err)
-			}
-		}
-		// Looked at again under the lock: a hold, an append or another
-		// purge committed since the selection counts.
-		var held, still bool
+	subjects, heads, ends := make([]string, len(batch)), make([]string, len(batch)), make([]time.Time, len(batch))
+	for i, d := range batch {
+		subjects[i], heads[i], ends[i] = d.subject, d.head, d.ended
+	}
+	if !opt.DryRun {
 		var n int
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM legal_holds WHERE subject = $1),
-			CASE WHEN $2 = 'erased'
-				THEN EXISTS (SELECT 1 FROM subject_endings WHERE subject = $1 AND purged_at IS NULL)
-				ELSE NOT EXISTS (SELECT 1 FROM subject_endings WHERE subject = $1)
-					AND $3 = (SELECT hash FROM receipts WHERE subject = $1 ORDER BY seq DESC LIMIT 1)
-			END,
-			(SELECT count(*) FROM receipts WHERE subject = $1 AND ended = '')`, d.subject, kind, d.head).Scan(&held, &still, &n)
-		if err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT pg_advisory_xact_lock(kaiconn_subject_lock(o.s))
+				FROM (SELECT s FROM unnest($1::text[]) AS s ORDER BY s) AS o) AS l`, subjects).Scan(&n); err != nil {
 			return fmt.Errorf("postgres: purge: %w", err)
 		}
-		switch {
-		case !still:
-			continue
-		case held:
+	}
+	// Looked at again under the locks: a hold, an append or another
+	// purge committed since the selection counts.
+	rows, err = tx.Query(ctx, `SELECT d.subject, d.head, d.ended, EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject = d.subject)
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(subject, head, ended)
+		WHERE CASE WHEN $4 = 'erased'
+			THEN EXISTS (SELECT 1 FROM subject_endings e WHERE e.subject = d.subject AND e.purged_at IS NULL)
+			ELSE NOT EXISTS (SELECT 1 FROM subject_endings e WHERE e.subject = d.subject)
+				AND d.head = (SELECT hash FROM receipts r WHERE r.subject = d.subject ORDER BY seq DESC LIMIT 1)
+		END`, subjects, heads, ends, kind)
+	if err != nil {
+		return fmt.Errorf("postgres: purge: %w", err)
+	}
+	var ready []due
+	for rows.Next() {
+		var d due
+		var held bool
+		if err := rows.Scan(&d.subject, &d.head, &d.ended, &held); err != nil {
+			rows.Close()
+			return fmt.Errorf("postgres: purge: %w", err)
+		}
+		if held {
 			b.held++
 			continue
-		case opt.DryRun:
-			b.purged++
-			b.receipts += n
-			continue
 		}
-		if kind == receipt.EndWithdrawn {
-			_, err = tx.Exec(ctx, `INSERT INTO subject_endings (`+endingColumns+`) VALUES ($1, $2, $3, $4, ''::bytea, '', '', $5)`,
-				d.subject, kind, d.ended, d.head, at)
-		} else {
-			_, err = tx.Exec(ctx, `UPDATE subject_endings SET purged_at = $1 WHERE subject = $2`, at, d.subject)
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: purge: %w", err)
-		}
-		tag, err := tx.Exec(ctx, tombstone, kind, at, d.subject)
-		if err != nil {
-			return fmt.Errorf("postgres: purge: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM subject_keys WHERE subject = $1`, d.subject); err != nil {
-			return fmt.Errorf("postgres: purge: %w", err)
-		}
-		b.purged++
-		b.receipts += int(tag.RowsAffected())
+		ready = append(ready, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("postgres: purge: %w", err)
+	}
+	if len(ready) == 0 {
+		return nil
+	}
+	subjects, heads, ends = subjects[:0], heads[:0], ends[:0]
+	for _, d := range ready {
+		subjects, heads, ends = append(subjects, d.subject), append(heads, d.head), append(ends, d.ended)
+	}
+	b.purged = len(ready)
+	if opt.DryRun {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM receipts WHERE subject = ANY($1) AND ended = ''`, subjects).Scan(&b.receipts)
+	}
+	at := put.Time(opt.Now)
+	if kind == receipt.EndWithdrawn {
+		_, err = tx.Exec(ctx, `INSERT INTO subject_endings (`+endingColumns+`)
+			SELECT d.subject, 'withdrawn', d.ended, d.head, ''::bytea, '', '', $4
+			FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(subject, head, ended)`, subjects, heads, ends, at)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE subject_endings SET purged_at = $1 WHERE subject = ANY($2)`, at, subjects)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: purge: %w", err)
+	}
+	tag, err := tx.Exec(ctx, tombstone, kind, at, subjects)
+	if err != nil {
+		return fmt.Errorf("postgres: purge: %w", err)
+	}
+	b.receipts = int(tag.RowsAffected())
+	if _, err := tx.Exec(ctx, `DELETE FROM subject_keys WHERE subject = ANY($1)`, subjects); err != nil {
+		return fmt.Errorf("postgres: purge: %w", err)
 	}
 	return nil
 }

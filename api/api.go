@@ -29,6 +29,10 @@ import (
 type Config struct {
 	// AdminToken is the bearer token of GET /api/v1/export; "" disables it.
 	AdminToken string
+	// ServiceToken is the bearer token of Kaiconn's account service, which
+	// erases a cancelled account's subject (DELETE
+	// /api/v1/subjects/{subject}, erase.go); "" lets only devices erase.
+	ServiceToken string
 	// AllowedOrigins lists the origins (scheme://host[:port]) that browsers
 	// may call the API from. There is no wildcard.
 	AllowedOrigins []string
@@ -89,6 +93,9 @@ type Deps struct {
 	Credentials *credential.Keys
 	// Logger gets internal errors only; nil discards.
 	Logger *slog.Logger
+	// AuditErase records each erasure request in the console's audit log;
+	// nil records nothing.
+	AuditErase AuditFunc
 }
 
 type handler struct {
@@ -99,6 +106,8 @@ type handler struct {
 	cat    func(string) (*consent.Catalogue, bool)
 	creds  *credential.Keys
 	logger *slog.Logger
+
+	auditErase AuditFunc
 }
 
 // TicketHeader carries the ticket a receipt's id was minted with, so that
@@ -144,7 +153,7 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Catalogue == nil {
 		d.Catalogue = func(string) (*consent.Catalogue, bool) { return nil, false }
 	}
-	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger}
+	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger, auditErase: d.AuditErase}
 
 	r := chi.NewRouter()
 	r.Use(h.recoverer)
@@ -174,6 +183,7 @@ func New(cfg Config, d Deps) http.Handler {
 	r.Get("/api/v1/subjects/{subject}/receipts", h.getHistory)
 	r.Get("/api/v1/subjects/{subject}/head", h.getHead)
 	r.Post("/api/v1/subjects/{subject}/keys", h.postKey)
+	r.Delete("/api/v1/subjects/{subject}", h.eraseSubject)
 	r.Get("/api/v1/export", h.export)
 	r.Get("/.well-known/jwks.json", h.jwks)
 	return r

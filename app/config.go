@@ -79,6 +79,17 @@ var options = []option{
 		duration(func(c *server.Config) *time.Duration { return &c.Admin.LockoutDuration })},
 	{"admin-session", "KAICONN_ADMIN_SESSION", "8h", "how long a console sign-in lasts",
 		duration(func(c *server.Config) *time.Duration { return &c.Admin.SessionLifetime })},
+	{"service-token", "KAICONN_SERVICE_TOKEN", "", "bearer token of the account service, which erases a cancelled account's subject (`DELETE /api/v1/subjects/{subject}`); empty lets only the person's device erase. Prefer the environment",
+		optionalText(func(c *server.Config) *string { return &c.ServiceToken })},
+	{"retention", "KAICONN_RETENTION", "26280h", "how long a subject's records are kept after its chain ended (erased, or everything withdrawn): three years, the PRC Civil Code's limitation period; `0` deletes at once; then only tombstones remain ([operations.md](docs/operations.md#retention-and-purge))",
+		func(c *server.Config, v string) error {
+			d, err := parseRetention(v)
+			if err != nil {
+				return err
+			}
+			c.Retention = &d
+			return nil
+		}},
 }
 
 // parseConfig reads the settings named in options: each flag's default is

@@ -38,7 +38,19 @@ type Record struct {
 	// older policy version, so this decision answers a new question. The
 	// store sets it from the subject's head when it stores the record.
 	Reask bool
+
+	// Ended is set on a tombstone, a record whose body the retention's
+	// purge deleted: the kind of ending of its chain (EndErased or
+	// EndWithdrawn), and PurgedAt when. A tombstone keeps its id, subject,
+	// hashes, times, policy version, surface and key id; its Body is
+	// empty, and so are Countersig, States, Decision, Language and
+	// DeviceKey. "" for a record whose body is kept.
+	Ended    string
+	PurgedAt time.Time
 }
+
+// IsTombstone tells whether the purge deleted r's body.
+func (r Record) IsTombstone() bool { return r.Ended != "" }
 
 // SchemaNumber returns N of a "kaiconn-receipt/N" schema, as Record.Schema
 // keeps it; 0 for any other string.

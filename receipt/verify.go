@@ -69,6 +69,9 @@ func (c Countersigned) Verify(jwks []byte) (*Signed, error) {
 // VerifyChain checks a subject's whole history offline: every device
 // signature (server-attested receipts have none), every countersignature, and every link (the first receipt has
 // prevHash "", each next one the hash of the one before), all of one subject.
+// A tombstone is a link whose id and hash are taken as given: its body is
+// gone, so nothing of it can be checked but that it links (its prevHash is
+// the hash before it, and the next receipt names its hash).
 func VerifyChain(h History, jwks []byte) error {
 	if len(h.Receipts) == 0 {
 		return errs.New(errs.Invalid, "receipts: empty chain")
@@ -77,6 +80,21 @@ func VerifyChain(h History, jwks []byte) error {
 	seen := map[string]bool{}
 	for i, c := range h.Receipts {
 		at := fmt.Sprintf("receipts[%d]", i)
+		if c.Tombstone != nil {
+			switch {
+			case len(c.Envelope) != 0:
+				return errs.New(errs.Unprocessable, "%s: a tombstone has no envelope", at)
+			case c.ID == "" || c.Hash == "":
+				return errs.New(errs.Unprocessable, "%s: a tombstone keeps its id and hash", at)
+			case seen[c.ID]:
+				return errs.New(errs.Unprocessable, "%s: receipt id appears twice", at)
+			case c.PrevHash != prev:
+				return errs.New(errs.Unprocessable, "%s: chain broken: prevHash is not the hash of receipts[%d]", at, i-1)
+			}
+			seen[c.ID] = true
+			prev = c.Hash
+			continue
+		}
 		s, err := c.Verify(jwks)
 		if err != nil {
 			return errs.New(errs.Code(err), "%s: %s", at, errs.Message(err))

@@ -37,6 +37,7 @@ func (s *Server) mountReceipts(r chi.Router) {
 		RateLimit:      s.cfg.RateLimit,
 		RateWindow:     s.cfg.RateWindow,
 		TrustedProxies: s.cfg.TrustedProxies,
+		ServiceToken:   s.cfg.ServiceToken,
 	}, api.Deps{
 		Store:     s.store,
 		Keys:      s.keys,
@@ -47,6 +48,7 @@ func (s *Server) mountReceipts(r chi.Router) {
 		},
 		Credentials: s.creds,
 		Logger:      s.log,
+		AuditErase:  s.auditErase,
 	})
 	// The API is a router of its own with full paths; it must not see the
 	// outer router's half-consumed routing state.

@@ -83,6 +83,16 @@ type Config struct {
 	PolicyFS    fs.FS
 	// Admin tunes the consent records console at /admin.
 	Admin AdminConfig
+	// ServiceToken is the bearer token of Kaiconn's account service, which
+	// erases a cancelled account's subject (DELETE
+	// /api/v1/subjects/{subject}); "" lets only devices erase.
+	ServiceToken string
+	// Retention is how long a subject's records are kept after its chain
+	// ended; nil means DefaultRetention, 0 purges at once. PurgeEvery is
+	// how often the server purges: DefaultPurgeEvery when 0, never on a
+	// schedule when negative (retention.go).
+	Retention  *time.Duration
+	PurgeEvery time.Duration
 }
 
 // Server is the running program.
@@ -107,6 +117,7 @@ type Server struct {
 	app       *appConsent      // the first-launch gate and settings
 	banner    *banner          // the website's cookie banner
 	console   *admin           // the consent records console at /admin (admin.go)
+	purger    *purger          // the retention's purge (retention.go)
 
 	http    *http.Server
 	ln      net.Listener
@@ -164,6 +175,16 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, s.store.Close)
+	if s.purger = s.newPurger(); s.purger != nil {
+		var tick <-chan time.Time
+		if s.purger.every > 0 {
+			t := time.NewTicker(s.purger.every)
+			s.closers = append(s.closers, func() error { t.Stop(); return nil })
+			tick = t.C
+		}
+		s.purger.start(tick)
+		s.closers = append(s.closers, s.purger.stop)
+	}
 	if s.keys, err = openKeys(s.store, filepath.Join(cfg.DataDir, "keys")); err != nil {
 		s.store.Close()
 		return nil, err

@@ -34,7 +34,13 @@ func (s *Server) mountSettings(r chi.Router) {
 // offers its chain too, including receipts not yet sent.
 func (s *Server) handleReceiptsDownload(g *appConsent, w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	subject := s.cookieSubject(r)
+	subject := s.cookieSubjectAny(r)
+	if ret := s.retention(); ret != nil && subject != "" {
+		if st, err := ret.State(ctx, subject); err == nil && st.Ending != nil {
+			writeErased(w, st.Ending)
+			return
+		}
+	}
 	var recs []receipt.Record
 	if subject != "" {
 		var err error

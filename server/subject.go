@@ -18,8 +18,18 @@ import (
 // See docs/threat-model.md.
 
 // cookieSubject returns the subject of the request's kc_sub cookie, "" when
-// it has none or one this server did not sign.
+// it has none, one this server did not sign, or one whose chain ended (it
+// was erased): the browser then starts a new subject at its next decision.
 func (s *Server) cookieSubject(r *http.Request) string {
+	subject := s.cookieSubjectAny(r)
+	if s.subjectEnded(r.Context(), subject) {
+		return ""
+	}
+	return subject
+}
+
+// cookieSubjectAny is cookieSubject, ended or not.
+func (s *Server) cookieSubjectAny(r *http.Request) string {
 	c, err := r.Cookie(credential.SubjectCookie)
 	if err != nil {
 		return ""

@@ -204,7 +204,11 @@ func (s *Store) ExportAudit(_ context.Context, fn func(console.Entry) error) err
 func (s *Store) counted(f console.Filter, fn func(r receipt.Record, day console.Day)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range s.records {
+	for i, r := range s.records {
+		if counted, ok := s.ret.counted[i]; ok {
+			// A tombstone: the insights count what it was.
+			r = counted
+		}
 		day := console.DayOf(r.IssuedAt)
 		if day < f.From || day > f.To || (f.Surface != "" && r.Surface != f.Surface) || (f.Language != "" && r.Language != f.Language) {
 			continue

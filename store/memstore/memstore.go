@@ -22,6 +22,7 @@ type Store struct {
 	records []receipt.Record
 	cons    *consoleState // the console's operators, sessions and audit log
 	now     put.Clock     // nil: the system's
+	ret     retention     // endings, holds and purge runs (retention.go)
 	// FailPut, when set, makes Put fail with its error before storing
 	// anything, as a broken disk would.
 	FailPut error
@@ -57,6 +58,9 @@ func (s *Store) Put(_ context.Context, r receipt.Record, opt receipt.PutOptions)
 	r, err := put.Prepare(r, s.now.Now())
 	if err != nil {
 		return receipt.Record{}, false, err
+	}
+	if _, ended := s.ret.endings[r.Subject]; ended {
+		return receipt.Record{}, false, receipt.ErrEnded()
 	}
 	var f put.Facts
 	if i, ok := s.heads[r.Subject]; ok {

@@ -107,7 +107,7 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 			err = tx.queryRow(ctx, func(row pgx.Row) (err error) {
 				stored, err = scan(row)
 				return err
-			}, `SELECT `+columns+` FROM receipts WHERE id = $1`, r.ID)
+			}, `SELECT `+readColumns+` FROM receipts WHERE id = $1`, r.ID)
 			if err != nil {
 				return fmt.Errorf("postgres: put: %w", err)
 			}
@@ -141,6 +141,10 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 		if isUnique(err) {
 			err = put.ErrChain()
 		}
+	}
+	if isEnded(err) {
+		// The subject's chain ended (retention.go).
+		err = receipt.ErrEnded()
 	}
 	if err != nil {
 		return receipt.Record{}, false, err
@@ -211,7 +215,7 @@ func (db *DB) UseNonce(ctx context.Context, nonce string, expires time.Time) err
 
 // tipColumns are columns with an empty body and countersignature, for scan.
 const tipColumns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, ''::bytea, ''::text, key_id,
-	schema_version, language, decision, device_key, states, shown_at, reask, 0`
+	schema_version, language, decision, device_key, states, shown_at, reask, 0, ended, purged_at`
 
 // Tip implements receipt.Store.
 func (db *DB) Tip(ctx context.Context, subject string) (receipt.Record, error) {
@@ -226,13 +230,13 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Get implements receipt.Store.
 func (db *DB) Get(ctx context.Context, id string) (receipt.Record, error) {
-	return scan(db.pool.QueryRow(ctx, `SELECT `+columns+` FROM receipts WHERE id = $1`, id))
+	return scan(db.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM receipts WHERE id = $1`, id))
 }
 
 // Head implements receipt.Store.
 func (db *DB) Head(ctx context.Context, subject string) (receipt.Record, error) {
 	return scan(db.pool.QueryRow(ctx,
-		`SELECT `+columns+` FROM receipts WHERE subject = $1 ORDER BY seq DESC LIMIT 1`, subject))
+		`SELECT `+readColumns+` FROM receipts WHERE subject = $1 ORDER BY seq DESC LIMIT 1`, subject))
 }
 
 // Subject implements receipt.Store.
@@ -241,14 +245,14 @@ func (db *DB) Subject(ctx context.Context, subject string) ([]receipt.Record, er
 	err := db.each(ctx, func(r receipt.Record) error {
 		all = append(all, r)
 		return nil
-	}, `SELECT `+columns+` FROM receipts WHERE subject = $1 ORDER BY seq`, subject)
+	}, `SELECT `+readColumns+` FROM receipts WHERE subject = $1 ORDER BY seq`, subject)
 	return all, err
 }
 
 // Export implements receipt.Store. pgx reads rows off the connection as
 // they are scanned, so an export of any size holds one record in memory.
 func (db *DB) Export(ctx context.Context, fn func(receipt.Record) error) error {
-	return db.each(ctx, fn, `SELECT `+columns+` FROM receipts ORDER BY seq`)
+	return db.each(ctx, fn, `SELECT `+readColumns+` FROM receipts ORDER BY seq`)
 }
 
 // KeySubject implements receipt.Store.
@@ -316,13 +320,13 @@ func (db *DB) each(ctx context.Context, fn func(receipt.Record) error, query str
 func scan(row pgx.Row) (receipt.Record, error) {
 	var (
 		r              receipt.Record
-		shown          *time.Time
+		shown, purged  *time.Time
 		states, stored []byte
 		codec          int
 	)
 	err := row.Scan(&r.ID, &r.Subject, &r.PrevHash, &r.Hash, &r.PolicyVersion, &r.Surface,
 		&r.IssuedAt, &r.ReceivedAt, &stored, &r.Countersig, &r.KeyID,
-		&r.Schema, &r.Language, &r.Decision, &r.DeviceKey, &states, &shown, &r.Reask, &codec)
+		&r.Schema, &r.Language, &r.Decision, &r.DeviceKey, &states, &shown, &r.Reask, &codec, &r.Ended, &purged)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return receipt.Record{}, errs.New(errs.NotFound, "receipt: no such receipt")
 	}
@@ -333,6 +337,9 @@ func scan(row pgx.Row) (receipt.Record, error) {
 	r.ReceivedAt = r.ReceivedAt.UTC()
 	if shown != nil {
 		r.ShownAt = shown.UTC()
+	}
+	if purged != nil {
+		r.PurgedAt = purged.UTC()
 	}
 	if r.States, err = put.DecodeStates(states); err != nil {
 		return receipt.Record{}, fmt.Errorf("receipt %s: states: %w", r.ID, err)

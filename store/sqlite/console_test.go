@@ -104,5 +104,5 @@ func TestMigrateCountsStoredReceipts(t *testing.T) {
 	h, err := db.Health(ctx, console.DayOf(head.IssuedAt)-10)
 	require.NoError(t, err)
 	assert.Equal(t, int64(len(f.Want)+1), h.Receipts)
-	assert.Equal(t, 3, h.SchemaVersion)
+	assert.Equal(t, 4, h.SchemaVersion)
 }

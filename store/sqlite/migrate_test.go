@@ -45,7 +45,7 @@ func TestMigrateFromSchema1(t *testing.T) {
 	require.NoError(t, raw.Close())
 
 	db := open(t, path)
-	assert.Equal(t, "3", sqlite.Settings(t, db)["user_version"])
+	assert.Equal(t, "4", sqlite.Settings(t, db)["user_version"])
 	assert.Equal(t, gone, sqlite.Sequence(t, db))
 	storetest.CheckMigrated(t, db, f)
 	var ok string

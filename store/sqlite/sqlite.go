@@ -139,8 +139,8 @@ func Open(path string) (*DB, error) {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&db.get, `SELECT ` + columns + ` FROM receipts WHERE id = ?`},
-		{&db.head, `SELECT ` + columns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
+		{&db.get, `SELECT ` + readColumns + ` FROM receipts WHERE id = ?`},
+		{&db.head, `SELECT ` + readColumns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
 		{&db.tip, `SELECT ` + tipColumns + ` FROM receipts WHERE subject = ? ORDER BY n DESC LIMIT 1`},
 		{&db.keySubject, `SELECT subject FROM subject_keys WHERE thumbprint = ?`},
 		// Tip and KeySubject in one read transaction: each transaction
@@ -214,7 +214,7 @@ const columns = `id, subject, prev_hash, hash, policy_version, surface, issued_a
 
 // tipColumns are columns with an empty body and countersignature, for scan.
 const tipColumns = `id, subject, prev_hash, hash, policy_version, surface, issued_at, received_at, X'', '', key_id,
-	schema_version, language, decision, device_key, states, shown_at, reask, 0`
+	schema_version, language, decision, device_key, states, shown_at, reask, 0, ended, purged_at`
 
 // Tip implements receipt.Store.
 func (db *DB) Tip(ctx context.Context, subject string) (receipt.Record, error) {
@@ -247,14 +247,14 @@ func (db *DB) Subject(ctx context.Context, subject string) ([]receipt.Record, er
 	err := db.each(ctx, func(r receipt.Record) error {
 		all = append(all, r)
 		return nil
-	}, `SELECT `+columns+` FROM receipts WHERE subject = ? ORDER BY n`, subject)
+	}, `SELECT `+readColumns+` FROM receipts WHERE subject = ? ORDER BY n`, subject)
 	return all, err
 }
 
 // Export implements receipt.Store. Rows are read one at a time, so an
 // export of any size holds one record in memory.
 func (db *DB) Export(ctx context.Context, fn func(receipt.Record) error) error {
-	return db.each(ctx, fn, `SELECT `+columns+` FROM receipts ORDER BY seq`)
+	return db.each(ctx, fn, `SELECT `+readColumns+` FROM receipts ORDER BY seq`)
 }
 
 // KeySubject implements receipt.Store.
@@ -316,13 +316,13 @@ func scan(row scanner) (receipt.Record, error) {
 	var (
 		r                receipt.Record
 		issued, received int64
-		shown            sql.NullInt64
+		shown, purged    sql.NullInt64
 		states, stored   []byte
 		codec            int
 	)
 	err := row.Scan(&r.ID, &r.Subject, hashColumn{&r.PrevHash}, hashColumn{&r.Hash}, &r.PolicyVersion, &r.Surface,
 		&issued, &received, &stored, &r.Countersig, &r.KeyID,
-		&r.Schema, &r.Language, &r.Decision, &r.DeviceKey, &states, &shown, &r.Reask, &codec)
+		&r.Schema, &r.Language, &r.Decision, &r.DeviceKey, &states, &shown, &r.Reask, &codec, &r.Ended, &purged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return receipt.Record{}, errs.New(errs.NotFound, "receipt: no such receipt")
 	}
@@ -333,6 +333,9 @@ func scan(row scanner) (receipt.Record, error) {
 	r.ReceivedAt = time.UnixMicro(received).UTC()
 	if shown.Valid {
 		r.ShownAt = time.UnixMicro(shown.Int64).UTC()
+	}
+	if purged.Valid {
+		r.PurgedAt = time.UnixMicro(purged.Int64).UTC()
 	}
 	if r.States, err = put.DecodeStates(states); err != nil {
 		return receipt.Record{}, fmt.Errorf("receipt %s: states: %w", r.ID, err)

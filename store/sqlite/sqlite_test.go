@@ -85,7 +85,7 @@ func TestOpen(t *testing.T) {
 			"synchronous":  "2", // FULL
 			"foreign_keys": "1",
 			"busy_timeout": "10000",
-			"user_version": "3",
+			"user_version": "4",
 		}, got)
 	})
 

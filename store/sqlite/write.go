@@ -49,7 +49,7 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB) error {
 			(SELECT subject FROM subject_keys WHERE thumbprint = ?3)
 			FROM (SELECT 1) LEFT JOIN (SELECT hash, n, policy_version FROM receipts
 				WHERE subject = ?2 ORDER BY n DESC LIMIT 1) AS head`},
-		{&s.byID, `SELECT ` + columns + ` FROM receipts WHERE id = ?`},
+		{&s.byID, `SELECT ` + readColumns + ` FROM receipts WHERE id = ?`},
 		{&s.keySubject, `SELECT subject FROM subject_keys WHERE thumbprint = ?`},
 		{&s.hasRecords, `SELECT EXISTS (SELECT 1 FROM receipts WHERE subject = ?)`},
 		{&s.insert, `INSERT INTO receipts (` + columns + `, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -126,6 +126,11 @@ func (db *DB) Put(ctx context.Context, r receipt.Record, opt receipt.PutOptions)
 			r.IssuedAt.UnixMicro(), r.ReceivedAt.UnixMicro(), packed, r.Countersig, r.KeyID,
 			r.Schema, r.Language, r.Decision, r.DeviceKey, states, shown, r.Reask, codec,
 			place)
+		if isEnded(err) {
+			// The subject's chain ended (retention.go); the trigger's
+			// statement wrote nothing.
+			return receipt.ErrEnded()
+		}
 		if isUnique(err) {
 			// Unreachable while this process is the only writer; another
 			// process writing the same file without the lock would land

@@ -90,16 +90,22 @@ type Deps struct {
 	Credentials *credential.Keys
 	// Logger gets internal errors only; nil discards.
 	Logger *slog.Logger
+	// OnExport, when set, records a request for GET /api/v1/export before
+	// anything is sent: authorized tells whether it carried the admin
+	// token. An error refuses an authorized export (500): an export that
+	// cannot be recorded is not made.
+	OnExport func(ctx context.Context, authorized bool) error
 }
 
 type handler struct {
-	cfg    Config
-	store  receipt.Store
-	keys   *receipt.Keyring
-	v      *receipt.Validator
-	cat    func(string) (*consent.Catalogue, bool)
-	creds  *credential.Keys
-	logger *slog.Logger
+	cfg      Config
+	store    receipt.Store
+	keys     *receipt.Keyring
+	v        *receipt.Validator
+	cat      func(string) (*consent.Catalogue, bool)
+	creds    *credential.Keys
+	logger   *slog.Logger
+	onExport func(ctx context.Context, authorized bool) error
 }
 
 // TicketHeader carries the ticket a receipt's id was minted with, so that
@@ -145,7 +151,7 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Catalogue == nil {
 		d.Catalogue = func(string) (*consent.Catalogue, bool) { return nil, false }
 	}
-	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger}
+	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger, onExport: d.OnExport}
 
 	r := chi.NewRouter()
 	r.Use(h.recoverer)
@@ -631,7 +637,14 @@ func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) export(w http.ResponseWriter, r *http.Request) {
-	if !h.admin(r) {
+	authorized := h.admin(r)
+	if h.onExport != nil {
+		if err := h.onExport(r.Context(), authorized); err != nil && authorized {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if !authorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="export"`)
 		h.fail(w, r, errs.New(errs.Unauthorized, "authorization: admin bearer token required"))
 		return

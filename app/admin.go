@@ -28,12 +28,12 @@ func adminFlags(fs *flag.FlagSet, env func(k, def string) string, cfg *server.Ad
 	if err != nil {
 		return fmt.Errorf("KAICONN_ADMIN_LOCKOUT_ATTEMPTS: %w", err)
 	}
-	fs.IntVar(&cfg.LockoutAttempts, "admin-lockout-attempts", attempts, "failed console sign-ins in a row that lock an operator out (env KAICONN_ADMIN_LOCKOUT_ATTEMPTS)")
+	fs.IntVar(&cfg.LockoutAttempts, "admin-lockout-attempts", attempts, "failed console sign-ins in a row that lock a name out for one client address (env KAICONN_ADMIN_LOCKOUT_ATTEMPTS)")
 	for _, d := range []struct {
 		dst                   *time.Duration
 		flag, env, def, usage string
 	}{
-		{&cfg.LockoutDuration, "admin-lockout-duration", "KAICONN_ADMIN_LOCKOUT_DURATION", "15m", "how long a console lock-out lasts"},
+		{&cfg.LockoutDuration, "admin-lockout-duration", "KAICONN_ADMIN_LOCKOUT_DURATION", "15m", "how long a console lock-out first lasts; each next one of the same name and address lasts twice as long, up to a day"},
 		{&cfg.SessionLifetime, "admin-session", "KAICONN_ADMIN_SESSION", "8h", "how long a console sign-in lasts"},
 	} {
 		v, err := time.ParseDuration(env(d.env, d.def))

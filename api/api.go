@@ -93,19 +93,25 @@ type Deps struct {
 	Credentials *credential.Keys
 	// Logger gets internal errors only; nil discards.
 	Logger *slog.Logger
+	// OnExport, when set, records a request for GET /api/v1/export before
+	// anything is sent: authorized tells whether it carried the admin
+	// token. An error refuses an authorized export (500): an export that
+	// cannot be recorded is not made.
+	OnExport func(ctx context.Context, authorized bool) error
 	// AuditErase records each erasure request in the console's audit log;
 	// nil records nothing.
 	AuditErase AuditFunc
 }
 
 type handler struct {
-	cfg    Config
-	store  receipt.Store
-	keys   *receipt.Keyring
-	v      *receipt.Validator
-	cat    func(string) (*consent.Catalogue, bool)
-	creds  *credential.Keys
-	logger *slog.Logger
+	cfg      Config
+	store    receipt.Store
+	keys     *receipt.Keyring
+	v        *receipt.Validator
+	cat      func(string) (*consent.Catalogue, bool)
+	creds    *credential.Keys
+	logger   *slog.Logger
+	onExport func(ctx context.Context, authorized bool) error
 
 	auditErase AuditFunc
 }
@@ -153,7 +159,7 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Catalogue == nil {
 		d.Catalogue = func(string) (*consent.Catalogue, bool) { return nil, false }
 	}
-	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger, auditErase: d.AuditErase}
+	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger, onExport: d.OnExport, auditErase: d.AuditErase}
 
 	r := chi.NewRouter()
 	r.Use(h.recoverer)
@@ -625,7 +631,14 @@ func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) export(w http.ResponseWriter, r *http.Request) {
-	if !h.admin(r) {
+	authorized := h.admin(r)
+	if h.onExport != nil {
+		if err := h.onExport(r.Context(), authorized); err != nil && authorized {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if !authorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="export"`)
 		h.fail(w, r, errs.New(errs.Unauthorized, "authorization: admin bearer token required"))
 		return

@@ -30,7 +30,14 @@ const (
 	ActionDisable        = "disable-operator"
 	ActionEnable         = "enable-operator"
 	ActionSetPassword    = "set-password"
+	// ActionExportReceipts is GET /api/v1/export: every receipt, by the
+	// machines' bearer token (operator ExportToken).
+	ActionExportReceipts = "export-receipts"
 )
+
+// ExportToken is the operator name of what the export's bearer token
+// (-admin-token) does: it is no person's.
+const ExportToken = "(export token)"
 
 // CLI is the operator name of actions taken with the kaiconn admin
 // command, which runs on the server with the database's own rights.

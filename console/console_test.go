@@ -66,6 +66,14 @@ func TestPassword(t *testing.T) {
 			})
 		}
 	})
+	// A passphrase of common words is a good password: it is the
+	// password as a whole that must not be common.
+	t.Run("OKPassphrases", func(t *testing.T) {
+		for _, p := range []string{"correct horse battery", "another long passphrase", "十二个汉字的密码也是足够长的", "Tr0ub4dor&3-staple"} {
+			assert.NoError(t, console.CheckPassword(p, "zhou.xiaoming"), p)
+		}
+		assert.NoError(t, console.CheckPassword("zhou.xiaoming drinks tea at noon", "zhou.xiaoming"), "a name inside a long passphrase")
+	})
 	t.Run("ErrTheOperatorsOwnName", func(t *testing.T) {
 		_, err := console.NewOperator("zhou.xiaoming", console.Officer, "zhou.xiaoming.zhou", time.Now())
 		assert.ErrorContains(t, err, "too easy to guess")

@@ -5,12 +5,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/kaiconn/consent/errs"
@@ -37,27 +35,12 @@ const maxPasswordBytes = 1024
 
 var b64 = base64.RawStdEncoding
 
-// MinPasswordScore is the least zxcvbn score a new password must reach:
-// 3 is "safely unguessable", about 10^8 guesses and more. Long is not
-// enough: "aaaaaaaaaaaa", "password1234" and "qwertyuiopas" are twelve
-// characters each and among the first guesses of any cracker.
-const MinPasswordScore = 3
-
-// estimatedRunes is how much of a password the estimator reads: its cost
-// grows faster than the length, and a password whose first 64 characters
-// are strong is strong.
-const estimatedRunes = 64
-
-// productWords are words anyone guessing at this console would try first.
-var productWords = []string{"kaiconn", "每开", "consent", "console", "admin", "privacy"}
-
 // CheckPassword refuses a password too short or too long to be set, or
-// too easy to guess: a common password, a repeat, a keyboard walk, a
-// sequence, a dictionary word with digits, or one built from the product's
-// name or from context (the operator's name, say). The estimate is
-// zxcvbn's (github.com/trustelem/zxcvbn, a port of Dropbox's), which
-// carries a list of 30,000 common passwords and the patterns crackers
-// try.
+// among the first a cracker tries (guessable): one of the 10,000 most
+// common passwords, with or without digits and symbols around it, too few
+// different characters, a sequence or a keyboard walk, or little but the
+// product's name or context (the operator's name). Twelve characters
+// alone admitted "aaaaaaaaaaaa" and "password1234".
 func CheckPassword(password string, context ...string) error {
 	switch {
 	case utf8.RuneCountInString(password) < MinPasswordLength:
@@ -65,12 +48,8 @@ func CheckPassword(password string, context ...string) error {
 	case len(password) > maxPasswordBytes:
 		return errs.New(errs.Invalid, "password: must be at most %d bytes", maxPasswordBytes)
 	}
-	head := password
-	if utf8.RuneCountInString(head) > estimatedRunes {
-		head = string([]rune(head)[:estimatedRunes])
-	}
-	if zxcvbn.PasswordStrength(head, append(slices.Clone(productWords), context...)).Score < MinPasswordScore {
-		return errs.New(errs.Invalid, "password: too easy to guess (a common password, a repeat, a sequence, a keyboard pattern or a word with digits); a few unrelated words make a good one")
+	if why := guessable(password, context...); why != "" {
+		return errs.New(errs.Invalid, "password: too easy to guess (%s); a few unrelated words make a good one", why)
 	}
 	return nil
 }
@@ -82,11 +61,16 @@ func HashPassword(password string, context ...string) (string, error) {
 	if err := CheckPassword(password, context...); err != nil {
 		return "", err
 	}
+	return hash(password), nil
+}
+
+// hash is the argon2id hash of password with a fresh salt, unchecked.
+func hash(password string) string {
 	salt := make([]byte, argonSaltLen)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails since Go 1.24.
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // PasswordMatches reports whether password is the one hash was made from,
@@ -124,10 +108,6 @@ func PasswordMatches(hash, password string) bool {
 // dummyHash is compared against when no operator has the name given, so
 // that a wrong name takes as long as a wrong password and does not tell
 // which names exist.
-var dummyHash = sync.OnceValue(func() string {
-	h, err := HashPassword("no operator has this password")
-	if err != nil {
-		panic(err) // the password above is long enough
-	}
-	return h
-})
+// It is made without CheckPassword, whose estimator loads its word lists
+// on first use: a sign-in must not wait for them.
+var dummyHash = sync.OnceValue(func() string { return hash("no operator has this password") })

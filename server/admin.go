@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/console"
+	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/views"
 )
@@ -80,6 +82,10 @@ func (c AdminConfig) sessionLifetime() time.Duration {
 	return c.SessionLifetime
 }
 
+// minAdminToken is the shortest export token the server starts with
+// without a warning: 32 characters of base64 are 192 bits.
+const minAdminToken = 32
+
 // Cookies of the console, both HttpOnly, SameSite=Strict, Path=/admin.
 const (
 	adminSessionCookie = "kc_admin"       // the session token
@@ -121,6 +127,11 @@ func (s *Server) mountAdmin(r chi.Router) {
 	a.signIn = &console.SignIn{Store: store, Now: a.now, Lockout: console.Lockout{
 		MaxFailures: s.cfg.Admin.LockoutAttempts, Duration: s.cfg.Admin.LockoutDuration,
 	}, Checks: s.cfg.Admin.PasswordChecks, Wait: s.cfg.Admin.PasswordWait}
+	if t := s.cfg.AdminToken; t != "" && len(t) < minAdminToken {
+		// The token opens every receipt: one short enough to guess is
+		// worth a word at start. Its length and value stay out of the log.
+		s.log.Warn(fmt.Sprintf("the export token (KAICONN_ADMIN_TOKEN, -admin-token) is shorter than %d characters: anyone who guesses it reads every receipt; use a random one, e.g. openssl rand -base64 32", minAdminToken))
+	}
 	a.refusals = &refusals{a: a}
 	s.closers = append(s.closers, func() error {
 		a.refusals.flush(context.Background())
@@ -147,6 +158,25 @@ func (s *Server) mountAdmin(r chi.Router) {
 			r.With(a.may(console.ReadAudit)).Get("/audit.ndjson", a.auditExport)
 		})
 	})
+}
+
+// recordExport logs a request for GET /api/v1/export in the audit log:
+// with the token, before anything is sent, and refusing the export when
+// the log cannot take it; without, as an anonymous refusal (aggregated,
+// since anyone can send them).
+func (s *Server) recordExport(ctx context.Context, authorized bool) error {
+	a := s.console
+	if a == nil {
+		return nil
+	}
+	if !authorized {
+		a.refusals.refuse(ctx, console.Entry{Action: console.ActionExportReceipts, Outcome: "bad-token"})
+		return nil
+	}
+	if !a.audit(ctx, console.Entry{Operator: console.ExportToken, Action: console.ActionExportReceipts, Outcome: console.OutcomeOK}) {
+		return errs.New(errs.Internal, "audit log: the export could not be recorded")
+	}
+	return nil
 }
 
 // signInLimit bounds the sign-ins one client address may post per window

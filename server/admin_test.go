@@ -2,9 +2,11 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -545,6 +547,14 @@ func TestAdminExports(t *testing.T) {
 	cs.Handler().ServeHTTP(w, req)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Equal(t, int(cs.seeded.Total), strings.Count(w.Body.String(), "\n"))
+	assert.True(t, hasEntry(auditLog(t, cs), console.ExportToken, console.ActionExportReceipts, "", console.OutcomeOK),
+		"the machines' export of every receipt is in the audit log")
+	req = httptest.NewRequest(http.MethodGet, "/api/v1/export", nil)
+	req.Header.Set("Authorization", "Bearer a guess")
+	w = httptest.NewRecorder()
+	cs.Handler().ServeHTTP(w, req)
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.True(t, hasEntry(auditLog(t, cs), "", console.ActionExportReceipts, "", "bad-token"), "and so is a wrong token")
 
 	b := cs.browser(t)
 	b.mustSignIn("li.na")
@@ -587,4 +597,29 @@ func TestAdminAuditCheckpoints(t *testing.T) {
 	assert.Equal(t, 1, got.Checkpoints)
 	assert.Equal(t, int64(console.CheckpointEvery), got.Through)
 	assert.Equal(t, console.ActionCheckpoint, log[console.CheckpointEvery].Action, "right after the entry it anchors")
+}
+
+// A short export token starts the server with a warning that names the
+// setting, never the token.
+func TestAdminTokenTooShort(t *testing.T) {
+	for _, tt := range []struct {
+		name, token string
+		warned      bool
+	}{
+		{"ErrOneCharacter", "Q", true},
+		{"ErrShort", "Q123456789abcdef0123456789abcdZ", true},
+		{"OK", "0123456789abcdef0123456789abcdef", false},
+		{"OKNone", "", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			s, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), AdminToken: tt.token}, slog.New(slog.NewTextHandler(&buf, nil)))
+			require.NoError(t, err)
+			defer s.Close()
+			assert.Equal(t, tt.warned, strings.Contains(buf.String(), "KAICONN_ADMIN_TOKEN"), buf.String())
+			if tt.token != "" {
+				assert.NotContains(t, buf.String(), tt.token)
+			}
+		})
+	}
 }

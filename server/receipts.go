@@ -49,6 +49,7 @@ func (s *Server) mountReceipts(r chi.Router) {
 		Credentials: s.creds,
 		Logger:      s.log,
 		AuditErase:  s.auditErase,
+		OnExport:    s.recordExport,
 	})
 	// The API is a router of its own with full paths; it must not see the
 	// outer router's half-consumed routing state.

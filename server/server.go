@@ -127,6 +127,9 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	if err := tightenModes(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	polFS, catFS := cfg.PolicyFS, cfg.CatalogueFS
 	if polFS == nil {
 		polFS = policydata.FS

@@ -61,7 +61,8 @@ type DB struct {
 	tips        *tips         // the newest receipts written (tips.go)
 	stopCkpt    chan struct{}
 	ckptStopped chan struct{}
-	folder      folder // counts the insights (fold.go)
+	folder      folder    // counts the insights (fold.go)
+	health      integrity // the last integrity check (health.go)
 
 	closeOnce sync.Once
 	closeErr  error

@@ -187,7 +187,11 @@ func openStore(cfg Config) (receipt.Store, error) {
 		}
 		return db, nil
 	}
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "kaiconn.db"))
+	path := filepath.Join(cfg.DataDir, "kaiconn.db")
+	if err := checkNotLost(path, filepath.Join(cfg.DataDir, "keys")); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
 	}

@@ -2,11 +2,8 @@ package server
 
 import (
 	"context"
-	"encoding/binary"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -17,37 +14,6 @@ import (
 	"github.com/kaiconn/consent/store/sqlite"
 	"github.com/kaiconn/consent/store/storetest"
 )
-
-// spoilPages overwrites n pages in the middle of a closed SQLite file with
-// noise, as a failing disk or a bad restore would, leaving the header and
-// the schema (the first pages) intact so that the file still opens.
-func spoilPages(t *testing.T, path string, n int) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	require.NoError(t, err)
-	defer f.Close()
-	header := make([]byte, 100)
-	_, err = f.ReadAt(header, 0)
-	require.NoError(t, err)
-	pageSize := int64(binary.BigEndian.Uint16(header[16:18]))
-	if pageSize == 1 {
-		pageSize = 65536
-	}
-	fi, err := f.Stat()
-	require.NoError(t, err)
-	pages := fi.Size() / pageSize
-	require.Greater(t, pages, int64(4*n), "the file is too small to spoil its middle")
-	noise := make([]byte, pageSize)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range int64(n) {
-		for j := range noise {
-			noise[j] = byte(rng.Uint32())
-		}
-		_, err := f.WriteAt(noise, (pages/2+i)*pageSize)
-		require.NoError(t, err)
-	}
-	require.NoError(t, f.Sync())
-}
 
 // A database whose pages are damaged answers reads of the damaged receipts
 // with errors while Ping, which reads one row, still succeeds: /healthz
@@ -86,7 +52,7 @@ func TestHealthzNoticesDamagedDatabase(t *testing.T) {
 		require.NoError(t, s.Close())
 	})
 	t.Run("ErrDamaged", func(t *testing.T) {
-		spoilPages(t, path, 8)
+		storetest.SpoilPages(t, path, 8)
 		status, s := health(t)
 		assert.Equal(t, http.StatusServiceUnavailable, status)
 		assert.NoError(t, s.store.Ping(ctx), "Ping alone does not notice")

@@ -43,7 +43,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.checkStore(ctx); err != nil {
-		s.log.Error("healthz: the receipt store does not answer", "err", err)
+		s.log.Error("healthz: the receipt store cannot read or write", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		if r.Method != http.MethodHead {
 			w.Write([]byte("receipt store unavailable\n"))

@@ -125,3 +125,38 @@ func TestHealthz(t *testing.T) {
 		}
 	})
 }
+
+// The reverse of TestOpenRefusesLostKeys: keys without the SQLite file they
+// were made with mean the file was lost, and the server refuses to start
+// an empty store in its place.
+func TestOpenRefusesLostDatabase(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		spoil func(t *testing.T, dir string)
+	}{
+		{"ErrDeleted", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, "kaiconn.db")))
+		}},
+		{"ErrRenamed", func(t *testing.T, dir string) {
+			require.NoError(t, os.Rename(filepath.Join(dir, "kaiconn.db"), filepath.Join(dir, "kaiconn.db.old")))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := withReceipt(t)
+			tt.spoil(t, dir)
+			_, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), filepath.Join(dir, "kaiconn.db")+" is missing")
+			assert.Contains(t, err.Error(), "restore")
+			_, statErr := os.Stat(filepath.Join(dir, "kaiconn.db"))
+			assert.ErrorIs(t, statErr, os.ErrNotExist, "no empty store created")
+		})
+	}
+	t.Run("OKNoKeysYet", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, consentCookieKeyFile), make([]byte, 32), 0o600))
+		s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+		require.NoError(t, err, "a cookie key alone is no sign of a store")
+		require.NoError(t, s.Close())
+	})
+}

@@ -34,16 +34,16 @@ func (s *Server) routes() chi.Router {
 	return r
 }
 
-// healthz answers GET and HEAD /healthz: 200 when the store answers a read,
-// 503 when it does not, so a load balancer stops sending decisions to an
-// instance that cannot keep them.
+// healthz answers GET and HEAD /healthz: 200 when the store can read and
+// write (checkStore, health.go), 503 when it cannot, so a load balancer
+// stops sending decisions to an instance that cannot keep them.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := s.store.Ping(ctx); err != nil {
-		s.log.Error("healthz: the receipt store does not answer", "err", err)
+	if err := s.checkStore(ctx); err != nil {
+		s.log.Error("healthz: the receipt store cannot read or write", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		if r.Method != http.MethodHead {
 			w.Write([]byte("receipt store unavailable\n"))

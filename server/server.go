@@ -139,6 +139,9 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	if err := tightenModes(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	polFS, catFS := cfg.PolicyFS, cfg.CatalogueFS
 	if polFS == nil {
 		polFS = policydata.FS
@@ -206,7 +209,11 @@ func openStore(cfg Config) (receipt.Store, error) {
 		}
 		return db, nil
 	}
-	db, err := sqlite.Open(filepath.Join(cfg.DataDir, "kaiconn.db"))
+	path := filepath.Join(cfg.DataDir, "kaiconn.db")
+	if err := checkNotLost(path, filepath.Join(cfg.DataDir, "keys")); err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
 	}

@@ -63,6 +63,7 @@ type DB struct {
 	ckptStopped chan struct{}
 	folder      folder    // counts the insights (fold.go)
 	now         put.Clock // nil: the system's
+	health      integrity // the last integrity check (health.go)
 
 	closeOnce sync.Once
 	closeErr  error

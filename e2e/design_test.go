@@ -16,8 +16,8 @@ import (
 )
 
 // shotsDir, when set, receives every design screenshot (surface × language ×
-// width × scheme), for looking at them; -screenshots keeps the few the docs
-// show in docs/screenshots.
+// width × scheme), for looking at them; -screenshots writes a few to the
+// gallery.
 var shotsDir = flag.String("design-shots", "", "write every design screenshot to this directory")
 
 // designSurface is one page of the design system's surfaces (issue 9),
@@ -122,7 +122,7 @@ func TestDesignBannerSecondLayer(t *testing.T) {
 
 // TestDesignScreenshots photographs every surface in both languages, at
 // 360×740 and 1280×800, light and dark: into -design-shots (all of them)
-// and, with -screenshots, the few docs/screenshots keeps.
+// and, with -screenshots, a few to the gallery (writeShot).
 func TestDesignScreenshots(t *testing.T) {
 	if *shotsDir == "" && !*screenshots {
 		t.Skip("run with -design-shots DIR or -screenshots")
@@ -133,8 +133,6 @@ func TestDesignScreenshots(t *testing.T) {
 		"banner-en-light-360.png": true, "banner-layer2-zh-light-360.png": true,
 		"admin-zh-dark-1280.png": true,
 	}
-	root, err := moduleRoot()
-	require.NoError(t, err)
 	site := startConsole(t)
 	for _, s := range designSurfaces() {
 		for _, l := range []string{"zh-Hans", "en"} {
@@ -152,7 +150,7 @@ func TestDesignScreenshots(t *testing.T) {
 							require.NoError(t, os.WriteFile(filepath.Join(*shotsDir, name), png, 0o644))
 						}
 						if *screenshots && keep[name] {
-							require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", name), png, 0o644))
+							writeShot(t, name, png)
 						}
 					})
 				}

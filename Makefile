@@ -182,11 +182,12 @@ bench: ## run the benchmarks (they report, never fail) and write docs/measuremen
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./e2e
 	$(MAKE) wasm-size
 
-# The gallery of every surface and state (docs/screenshots/README.md) and
-# the pictures the docs show, taken by the browser tests named
-# *Screenshots from seeded data; Chinese needs a CJK font (Debian:
-# fonts-noto-cjk). Not part of make test: the pictures change every run.
-screenshots: ## write docs/screenshots: the gallery, its README.md and the docs' pictures (chromium, fonts-noto-cjk)
+# The gallery of every surface and state, with its index README.md, in
+# tmp/screenshots (outside git), and the few pictures the docs show in
+# docs/screenshots, taken by the browser tests named *Screenshots from
+# seeded data; Chinese needs a CJK font (Debian: fonts-noto-cjk). Not part
+# of make test: the pictures change every run.
+screenshots: ## write the gallery to tmp/screenshots (outside git) and the docs' pictures to docs/screenshots (chromium, fonts-noto-cjk)
 	$(GO) test ./e2e -run 'Screenshots$$' -screenshots -count=1 -timeout 20m
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)

@@ -72,6 +72,7 @@ func TestStopsQuietlyOnSignal(t *testing.T) {
 		{"SIGTERM", syscall.SIGTERM},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()       // each starts a program of its own, which takes seconds
 			web := t.TempDir() // empty: the wasm is not built
 			cmd := exec.Command(os.Args[0], "-addr", "127.0.0.1:0", "-data", t.TempDir(), "-web", web)
 			cmd.Env = append(os.Environ(), "KAICONN_TEST_MAIN=1")

@@ -15,6 +15,9 @@ import (
 // web is the real browser.
 var web browser = jsBrowser{}
 
+// errNoResponse is the failure of a post that got no answer at all.
+var errNoResponse = errors.New("no response")
+
 type jsBrowser struct{}
 
 func (jsBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {

@@ -1,7 +1,5 @@
 package components
 
-import "errors"
-
 // The types below are the state the server renders the first-launch gate
 // and the privacy settings from. The gate's is also its page data for
 // gate.js (#kc-gate); the settings' is handed to the wasm (#kc-state), which
@@ -211,6 +209,3 @@ const BridgeVersion = 2
 
 // BridgeTime formats a decision time as BridgeMessage.At does.
 const BridgeTime = "2006-01-02T15:04:05.000Z07:00"
-
-// errNoResponse is the failure of a post that got no answer at all.
-var errNoResponse = errors.New("no response")

@@ -186,10 +186,6 @@ func (c *Catalogue) Purpose(surface Surface, id PurposeID) (Purpose, bool) {
 	return Purpose{}, false
 }
 
-// Permissions returns the device permissions the catalogue maps, in file
-// order (which is the policy's order).
-func (c *Catalogue) Permissions() []Permission { return slices.Clone(c.permissions) }
-
 // Permission returns the permission with the policy's id, the business
 // function that needs it and that function's app purpose.
 func (c *Catalogue) Permission(id string) (Permission, BusinessFunction, Purpose, bool) {

@@ -35,7 +35,7 @@ import (
 	"github.com/kaiconn/consent/store/sqlite"
 )
 
-var screenshots = flag.Bool("screenshots", false, "write the console's screenshots to docs/screenshots (make screenshots)")
+var screenshots = flag.Bool("screenshots", false, "write the screenshots: the gallery to tmp/screenshots, the docs' pictures to docs/screenshots (make screenshots)")
 
 const (
 	officer, viewer = "li.na", "zhang.wei"
@@ -368,8 +368,6 @@ func TestAdminScreenshots(t *testing.T) {
 		t.Skip("run with -screenshots to write docs/screenshots/admin-*.png")
 	}
 	site := startConsole(t)
-	root, err := moduleRoot()
-	require.NoError(t, err)
 	for _, shot := range []struct {
 		file, lang, path, wait string
 	}{
@@ -382,6 +380,6 @@ func TestAdminScreenshots(t *testing.T) {
 		do(t, ctx, chromedp.Navigate(site.srv.URL()+shot.path+"?lang="+shot.lang), chromedp.WaitVisible(chromedp.ID(shot.wait)))
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", shot.file), png, 0o644))
+		writeShot(t, shot.file, png)
 	}
 }

@@ -16,8 +16,8 @@ import (
 )
 
 // shotsDir, when set, receives every design screenshot (surface × language ×
-// width × scheme), for looking at them; -screenshots keeps the few the docs
-// show in docs/screenshots.
+// width × scheme), for looking at them; -screenshots writes a few to the
+// gallery.
 var shotsDir = flag.String("design-shots", "", "write every design screenshot to this directory")
 
 // designSurface is one page of the design system's surfaces (issue 9),
@@ -87,37 +87,6 @@ func openSurface(t *testing.T, site *consoleSite, s designSurface, lang string, 
 	return ctx
 }
 
-// targetsJS lists every interactive element whose hit area is smaller
-// than 44×44 CSS px: links, buttons, inputs, summaries, in the page, the
-// banner's shadow root and the banner's frame. A checkbox's hit area is its
-// label. Hidden elements (no box) are skipped.
-const targetsJS = `(() => {
-  const small = [];
-  const roots = [document];
-  const host = document.querySelector("kaiconn-banner");
-  if (host && host.shadowRoot) roots.push(host.shadowRoot);
-  const frame = document.querySelector("iframe[data-kc-banner]");
-  if (frame && frame.contentDocument) roots.push(frame.contentDocument);
-  for (const root of roots) {
-    for (const e of root.querySelectorAll("a[href], button, input, select, summary, [role=button]")) {
-      if (e.type === "hidden") continue;
-      let box = e;
-      if (e.type === "checkbox" || e.type === "radio") box = e.closest("label") || (e.id && root.querySelector('label[for="' + e.id + '"]')) || e;
-      const r = box.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
-      if (e.classList.contains("kc-skip")) continue; // off screen until focused; measured below
-      if (r.width < 43.5 || r.height < 43.5) {
-        small.push((root === document ? "" : root === frame?.contentDocument ? "frame " : "shadow ") +
-          e.localName + (e.id ? "#" + e.id : "") + (e.className && typeof e.className === "string" ? "." + e.className.split(" ")[0] : "") +
-          " \"" + (e.textContent || e.value || "").trim().slice(0, 24) + "\" " + Math.round(r.width) + "x" + Math.round(r.height));
-      }
-    }
-  }
-  const skip = document.querySelector(".kc-skip");
-  if (skip) { skip.focus(); const r = skip.getBoundingClientRect(); if (r.height < 43.5) small.push("skip link " + Math.round(r.width) + "x" + Math.round(r.height)); skip.blur(); }
-  return small;
-})()`
-
 // The banner's second layer, opened from the first on a 360×740 phone:
 // the frame leaves most of the page in view, its buttons show without
 // scrolling inside it, in the first layer's order, one size and colour.
@@ -153,7 +122,7 @@ func TestDesignBannerSecondLayer(t *testing.T) {
 
 // TestDesignScreenshots photographs every surface in both languages, at
 // 360×740 and 1280×800, light and dark: into -design-shots (all of them)
-// and, with -screenshots, the few docs/screenshots keeps.
+// and, with -screenshots, a few to the gallery (writeShot).
 func TestDesignScreenshots(t *testing.T) {
 	if *shotsDir == "" && !*screenshots {
 		t.Skip("run with -design-shots DIR or -screenshots")
@@ -164,8 +133,6 @@ func TestDesignScreenshots(t *testing.T) {
 		"banner-en-light-360.png": true, "banner-layer2-zh-light-360.png": true,
 		"admin-zh-dark-1280.png": true,
 	}
-	root, err := moduleRoot()
-	require.NoError(t, err)
 	site := startConsole(t)
 	for _, s := range designSurfaces() {
 		for _, l := range []string{"zh-Hans", "en"} {
@@ -183,7 +150,7 @@ func TestDesignScreenshots(t *testing.T) {
 							require.NoError(t, os.WriteFile(filepath.Join(*shotsDir, name), png, 0o644))
 						}
 						if *screenshots && keep[name] {
-							require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", name), png, 0o644))
+							writeShot(t, name, png)
 						}
 					})
 				}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -582,13 +581,11 @@ func TestGateDonePageTargets(t *testing.T) {
 
 // TestGateScreenshots writes the gate's screenshots at 360×740, in both
 // languages and both colour schemes: go test ./e2e -run GateScreenshots
-// -screenshots (make screenshots runs only the console's so far).
+// -screenshots, or make screenshots.
 func TestGateScreenshots(t *testing.T) {
 	if !*screenshots {
-		t.Skip("run with -screenshots to write docs/screenshots/gate-*.png")
+		t.Skip("run with -screenshots to write the gate's screenshots")
 	}
-	root, err := moduleRoot()
-	require.NoError(t, err)
 	cat, pol := laterPolicy(t)
 	data := t.TempDir()
 	srv := startServer(t, func(c *server.Config) { c.DataDir = data })
@@ -599,7 +596,7 @@ func TestGateScreenshots(t *testing.T) {
 				time.Sleep(400 * time.Millisecond) // switches and disclosures animate
 				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				require.NoError(t, err)
-				require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", fmt.Sprintf("gate-%s-%s-%s.png", name, l, scheme)), png, 0o644))
+				writeShot(t, fmt.Sprintf("gate-%s-%s-%s.png", name, l, scheme), png)
 			}
 			do(t, ctx,
 				chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
@@ -638,5 +635,5 @@ func TestGateScreenshots(t *testing.T) {
 	)
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", "gate-desktop-zh-Hans-dark.png"), png, 0o644))
+	writeShot(t, "gate-desktop-zh-Hans-dark.png", png)
 }

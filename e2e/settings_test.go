@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -491,16 +489,14 @@ func TestSettingsAtPhoneWidth(t *testing.T) {
 	}
 }
 
-// TestSettingsScreenshots writes docs/screenshots/settings-*.png (go test
-// ./e2e -run SettingsScreenshots -screenshots): 360×740, both languages,
-// light and dark, the times in Beijing time.
+// TestSettingsScreenshots writes the settings' screenshots (go test ./e2e
+// -run SettingsScreenshots -screenshots): 360×740, both languages, light
+// and dark, the times in Beijing time.
 func TestSettingsScreenshots(t *testing.T) {
 	if !*screenshots {
-		t.Skip("run with -screenshots to write docs/screenshots/settings-*.png")
+		t.Skip("run with -screenshots to write the settings' screenshots")
 	}
 	srv := startServer(t)
-	root, err := moduleRoot()
-	require.NoError(t, err)
 	for _, l := range lang.All {
 		for _, scheme := range []string{"light", "dark"} {
 			ctx := hostTab(t, "android")
@@ -517,7 +513,7 @@ func TestSettingsScreenshots(t *testing.T) {
 				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				require.NoError(t, err)
 				name := "settings-" + l + "-" + scheme + s.name + ".png"
-				require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", name), png, 0o644))
+				writeShot(t, name, png)
 			}
 		}
 	}

@@ -477,3 +477,40 @@ func TestConfigurationTable(t *testing.T) {
 	slices.Sort(readme)
 	assert.Equal(t, program, readme, "the flags of the README's configuration table and of the program differ")
 }
+
+// docs/screenshots keeps the pictures the README and docs/*.md show and
+// nothing else: the whole gallery (make screenshots) weighed three times
+// the rest of the repository and changed on every run, so it is written
+// to tmp/screenshots, outside git. A picture a page shows must be here
+// (TestLinks checks that too); one no page shows must not.
+func TestScreenshotsAreTheDocsPictures(t *testing.T) {
+	root := moduleRoot(t)
+	dir := filepath.Join(root, "docs", "screenshots")
+	shown := map[string]bool{}
+	for _, page := range docPages(t, root) {
+		src, err := os.ReadFile(page)
+		require.NoError(t, err)
+		for _, l := range markdownLinks(string(src)) {
+			target, _, _ := strings.Cut(l.target, "#")
+			if strings.Contains(target, "://") {
+				continue
+			}
+			if p := filepath.Join(filepath.Dir(page), target); filepath.Dir(p) == dir && filepath.Ext(p) == ".png" {
+				shown[filepath.Base(p)] = true
+			}
+		}
+	}
+	require.NotEmpty(t, shown, "the README shows pictures from docs/screenshots")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.Name() == "README.md" {
+			continue
+		}
+		assert.True(t, shown[e.Name()], "docs/screenshots/%s: no page shows it; the gallery belongs in tmp/screenshots (make screenshots)", e.Name())
+		delete(shown, e.Name())
+	}
+	for name := range shown {
+		t.Errorf("docs/screenshots/%s: a page shows it, but it is missing (make screenshots)", name)
+	}
+}

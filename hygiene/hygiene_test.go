@@ -100,12 +100,20 @@ func TestTemplGeneratedFilesAreFresh(t *testing.T) {
 		return nil
 	}))
 	require.NotEmpty(t, templs)
+	// The go command resolves the tool once: through go tool, each file
+	// cost seconds of the go command's own start-up.
+	cmd := exec.Command("go", "tool", "-n", "templ")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	require.NoError(t, err, "go tool -n templ")
+	templ := strings.TrimSpace(string(out))
 	for _, src := range templs {
 		rel, _ := filepath.Rel(root, src)
 		t.Run(rel, func(t *testing.T) {
+			t.Parallel()
 			// templ writes to stdout only when -f names a file in the
 			// working directory.
-			cmd := exec.Command("go", "tool", "templ", "generate", "-f", filepath.Base(src), "-stdout")
+			cmd := exec.Command(templ, "generate", "-f", filepath.Base(src), "-stdout")
 			cmd.Dir = filepath.Dir(src)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

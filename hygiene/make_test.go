@@ -23,6 +23,9 @@ const wasmBuild = "-o web/app.wasm ./app"
 // The wasm takes a minute to build and to compress: only a change to what
 // its own GOOS=js build reads may rebuild it, never a server-only file.
 func TestWasmRebuildsOnlyForItsOwnSources(t *testing.T) {
+	if testing.Short() {
+		t.Skip("copies the module and runs make and go list two dozen times")
+	}
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("make is not installed")
 	}

@@ -27,9 +27,6 @@ var All = []string{ZhHans, En}
 // Default is the language for readers whose preferences name neither.
 const Default = texts.Default
 
-// Valid reports whether tag is exactly one of the product's languages.
-func Valid(tag string) bool { return texts.Valid(tag) }
-
 // Normalize maps any BCP 47 tag to one of the product's languages: every
 // Chinese variant (zh, zh-CN, zh-Hans, zh-SG, zh-TW, zh-HK) to zh-Hans, English
 // to en. ok is false for anything else and for garbage.

@@ -146,9 +146,6 @@ func (d *Document) Find(id string) (any, bool) {
 	return n.ref, true
 }
 
-// IDs returns the ids of all sections and blocks in document order.
-func (d *Document) IDs() []string { return append([]string(nil), d.order...) }
-
 // SDKs returns the rows of the SDK table.
 func (d *Document) SDKs() []SDK {
 	if b := d.block(SDKTable); b != nil {

@@ -330,13 +330,6 @@ var shanghai = func() *time.Location {
 	return time.FixedZone("CST", 8*3600)
 }()
 
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02 15:04") + " UTC"
-}
-
 // gateTime shows a decision time to a reader of l: Chinese readers in
 // Beijing time, as 2026年11月29日 20:30; others in UTC.
 func gateTime(t time.Time, l string) string {

@@ -17,9 +17,6 @@ const (
 // Default is the language for readers whose preferences name neither.
 const Default = En
 
-// Valid reports whether tag is exactly one of the product's languages.
-func Valid(tag string) bool { return tag == ZhHans || tag == En }
-
 // Other returns the product's other language, for the language switch.
 func Other(l string) string {
 	if l == ZhHans {

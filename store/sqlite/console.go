@@ -269,21 +269,3 @@ func (db *DB) ExportAudit(ctx context.Context, fn func(console.Entry) error) err
 	}
 	return rows.Err()
 }
-
-// query runs a read and scans each row with scan.
-func query[T any](ctx context.Context, db *sql.DB, q string, args []any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}

@@ -49,7 +49,12 @@ func Commits(db *DB) uint64 { return db.commits.Load() }
 
 // ForgetTips makes the store forget the tips it remembers, so that the next
 // look-ups read the file.
-func ForgetTips(db *DB) { db.tips.forget() }
+func ForgetTips(db *DB) {
+	db.tips.mu.Lock()
+	defer db.tips.mu.Unlock()
+	clear(db.tips.heads)
+	clear(db.tips.keys)
+}
 
 // SetClock makes db read now instead of the system's clock.
 func SetClock(db *DB, now func() time.Time) { db.now = now }

@@ -115,11 +115,3 @@ func (t *tips) forgetSubject(subject string) {
 	defer t.mu.Unlock()
 	delete(t.heads, subject)
 }
-
-// forget drops everything: for tests that read the file itself.
-func (t *tips) forget() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	clear(t.heads)
-	clear(t.keys)
-}

@@ -272,6 +272,12 @@ func (a *admin) bundle(w http.ResponseWriter, r *http.Request, subject, action s
 		a.internal(w, r, err)
 		return nil, "", false
 	}
+	if h.Receipts[0].Tombstone != nil {
+		// The retention deleted the bodies: nothing is left to seal.
+		a.audit(r.Context(), a.entry(req, action, subject, "deleted"))
+		a.fail(w, r, http.StatusGone, req.loc.T("admin_lookup_title"), req.loc.T("admin_tombstones", map[string]int{"N": len(h.Receipts)}))
+		return nil, "", false
+	}
 	if !a.logged(w, r, action, subject) {
 		return nil, "", false
 	}

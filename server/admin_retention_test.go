@@ -85,6 +85,9 @@ func TestAdminRetention(t *testing.T) {
 	assert.NotContains(t, body, `data-testid="download-html"`, "nothing left to prove")
 	assert.NotContains(t, body, `data-testid="hold"`, "nothing left to hold")
 
+	res, _ = b.do(http.MethodGet, "/admin/subjects/"+subject+"/proof.json", nil)
+	assert.Equal(t, http.StatusGone, res.StatusCode, "no bundle of tombstones")
+
 	_, ops := b.do(http.MethodGet, "/admin/operations?lang=en", nil)
 	rows := tableRows(t, ops, "purges")[1:] // below the head
 	require.Len(t, rows, 2, "the held run and the purging run")

@@ -152,6 +152,7 @@ func (s *Server) mountAdmin(r chi.Router) {
 			r.With(a.may(console.SeeOperations)).Get("/operations", a.operations)
 			r.With(a.may(console.LookUp)).Get("/lookup", a.lookup)
 			r.With(a.may(console.LookUp)).Get("/subjects/{subject}", a.subject)
+			r.With(a.may(console.LookUp)).Post("/subjects/{subject}/hold", a.holdPost)
 			r.With(a.may(console.LookUp)).Get("/subjects/{subject}/proof.html", a.proofHTML)
 			r.With(a.may(console.LookUp)).Get("/subjects/{subject}/proof.json", a.proofJSON)
 			r.With(a.may(console.ReadAudit)).Get("/audit", a.auditPage)

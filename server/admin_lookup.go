@@ -106,9 +106,14 @@ func (a *admin) chain(r *http.Request, subject string) (receipt.History, proof.R
 }
 
 func (a *admin) subject(w http.ResponseWriter, r *http.Request) {
+	a.subjectPage(w, r, chi.URLParam(r, "subject"), http.StatusOK, "")
+}
+
+// subjectPage shows a subject's chain and state with status; holdErr says
+// why a hold was refused.
+func (a *admin) subjectPage(w http.ResponseWriter, r *http.Request, subject string, status int, holdErr string) {
 	req := requestOf(r)
-	subject := chi.URLParam(r, "subject")
-	_, rep, err := a.chain(r, subject)
+	h, rep, err := a.chain(r, subject)
 	if errs.Code(err) == errs.NotFound {
 		a.audit(r.Context(), a.entry(req, console.ActionViewSubject, subject, "not-found"))
 		v := views.AdminLookup{AdminChrome: a.chrome(r, "lookup"), Query: subject, Error: req.loc.T("admin_lookup_none")}
@@ -125,8 +130,12 @@ func (a *admin) subject(w http.ResponseWriter, r *http.Request) {
 	sv := subjectView(req.loc, rep, r.URL.Query().Get("receipt"))
 	base := "/admin/subjects/" + url.PathEscape(subject)
 	sv.HTMLURL, sv.JSONURL = base+"/proof.html?lang="+req.lang, base+"/proof.json"
+	if err := a.retentionView(r, h, &sv, holdErr); err != nil {
+		a.internal(w, r, err)
+		return
+	}
 	v := views.AdminLookup{AdminChrome: a.chrome(r, "lookup"), Query: subject, Subject: &sv}
-	a.page(w, r, http.StatusOK, req.loc.T("admin_lookup_title"), v.AdminChrome, views.AdminLookupPage(v, req.loc))
+	a.page(w, r, status, req.loc.T("admin_lookup_title"), v.AdminChrome, views.AdminLookupPage(v, req.loc))
 }
 
 // subjectView turns a verified chain into what the page shows.
@@ -261,6 +270,12 @@ func (a *admin) bundle(w http.ResponseWriter, r *http.Request, subject, action s
 	}
 	if err != nil {
 		a.internal(w, r, err)
+		return nil, "", false
+	}
+	if h.Receipts[0].Tombstone != nil {
+		// The retention deleted the bodies: nothing is left to seal.
+		a.audit(r.Context(), a.entry(req, action, subject, "deleted"))
+		a.fail(w, r, http.StatusGone, req.loc.T("admin_lookup_title"), req.loc.T("admin_tombstones", map[string]int{"N": len(h.Receipts)}))
 		return nil, "", false
 	}
 	if !a.logged(w, r, action, subject) {

@@ -35,6 +35,10 @@ func (a *admin) operations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := views.AdminOperations{AdminChrome: a.chrome(r, "operations")}
+	if v.Purges, err = a.purgesTable(r, l); err != nil {
+		a.internal(w, r, err)
+		return
+	}
 
 	v.Keys = views.Table{ID: "keys", Caption: l.T("admin_keys_caption"), Head: []string{l.T("admin_key_id"), l.T("admin_key_created"), l.T("admin_key_use")}}
 	for _, k := range a.s.keys.Keys() {

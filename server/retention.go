@@ -70,6 +70,10 @@ func (s *Server) auditErase(ctx context.Context, by, subject, outcome string) {
 		if by == receipt.ErasedByService {
 			op = auditService
 		}
+		if len(subject) > 200 {
+			// A path may be anything; the log keeps what identifies it.
+			subject = subject[:200]
+		}
 		if _, err := cs.Append(ctx, console.Entry{At: time.Now(), Operator: op, Action: ActionErase, Target: subject, Outcome: outcome}); err != nil {
 			s.log.Error("retention: audit log", "err", err)
 		}

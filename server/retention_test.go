@@ -16,6 +16,7 @@ import (
 
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/console"
+	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -171,6 +172,12 @@ func TestErasureEndToEnd(t *testing.T) {
 	var h receipt.History
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&h))
 	assert.NoError(t, receipt.VerifyChain(h, s.keys.JWKS()))
+	// So does the proof bundle the console would seal of it, as
+	// kaiconn-verify -bundle checks it.
+	bundle, err := proof.Build(h, s.keys.JWKS(), s.sources(), s.keys, time.Now())
+	require.NoError(t, err)
+	_, err = proof.Verify(bundle, s.keys.JWKS())
+	assert.NoError(t, err)
 
 	// After the purge the download still says so, with the date.
 	res = do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", sub: person.sub, cookie: person.cookie})
@@ -193,4 +200,20 @@ func TestErasureEndToEnd(t *testing.T) {
 	assert.Equal(t, answer, again)
 	assert.True(t, bytes.Contains([]byte(again), []byte(`"kind":"erased"`)))
 	assert.False(t, strings.Contains(again, "purgedAt"), "the answer does not change with the purge")
+}
+
+// With a retention of 0 the purge runs at once after an erasure, not at
+// the next hour.
+func TestRetentionZeroPurgesAtOnce(t *testing.T) {
+	zero := time.Duration(0)
+	s := testServer(t, func(c *Config) { c.ServiceToken, c.Retention, c.PurgeEvery = testServiceToken, &zero, -1 })
+	person := decide(t, s, "/consent", browser{}, url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}})
+	subject, err := s.creds.ParseSubject(person.sub)
+	require.NoError(t, err)
+	res := do(t, s, req{method: "DELETE", target: "/api/v1/subjects/" + subject, header: map[string]string{"Authorization": "Bearer " + testServiceToken}})
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Eventually(t, func() bool {
+		recs, err := s.store.Subject(context.Background(), subject)
+		return err == nil && len(recs) == 1 && recs[0].IsTombstone()
+	}, 10*time.Second, 10*time.Millisecond, "the erasure kicked the purger")
 }

@@ -99,8 +99,23 @@ type SubjectView struct {
 	Verified bool // every receipt passed every check that applies
 	Summary  string
 	Receipts []ReceiptView
-	// HTMLURL and JSONURL download the proof bundle.
+	// HTMLURL and JSONURL download the proof bundle; "" when the bodies
+	// were deleted and there is nothing to prove.
 	HTMLURL, JSONURL string
+	// State is what the retention says of the subject: active, erased on
+	// …, deleted on …, held (server/admin_retention.go).
+	State []Fact
+	// Hold is the officer's form to hold or release the subject; nil when
+	// there is nothing left to hold.
+	Hold *HoldForm
+}
+
+// HoldForm holds or releases a subject, with a reason.
+type HoldForm struct {
+	Action string // the URL the form posts to
+	CSRF   string
+	Held   bool   // the subject is held: the form releases it
+	Error  string // why the last post was refused
 }
 
 // ReceiptView is one receipt of a chain, verified in place, with the texts
@@ -155,6 +170,8 @@ type AdminOperations struct {
 	Limits  []Fact
 	Build   []Fact
 	Sources []Fact
+	// Purges are the retention's latest purge runs.
+	Purges Table
 }
 
 // AdminAudit is /admin/audit.

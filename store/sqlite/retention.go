@@ -205,16 +205,21 @@ func (db *DB) Purge(ctx context.Context, opt receipt.PurgeOptions) (receipt.Purg
 			cursor = int64(0)
 		}
 		for {
+			// The chains due are looked for by the readers, so that the
+			// search, which reads every receipt for withdrawn chains, never
+			// holds the writer; the writer checks each again and purges.
 			var b purgeBatch
-			job := func(ctx context.Context, tx *sql.Tx) error {
-				b = purgeBatch{}
-				return b.run(ctx, tx, kind, cursor, opt)
+			if err := readTx(ctx, db.read, func(ctx context.Context, tx *sql.Tx) error {
+				return b.pick(ctx, tx, kind, cursor, opt)
+			}); err != nil {
+				return res, err
 			}
+			job := func(ctx context.Context, tx *sql.Tx) error { return b.apply(ctx, tx, kind, opt) }
 			var err error
 			if opt.DryRun {
 				// A dry run writes nothing: it reads in one read transaction.
 				err = readTx(ctx, db.read, job)
-			} else {
+			} else if len(b.due) > 0 {
 				err = db.writer.Do(ctx, job)
 			}
 			if err != nil {
@@ -240,6 +245,13 @@ type purgeBatch struct {
 	found, purged, receipts, held int
 	cursor                        any // where the next batch starts
 	subjects                      []string
+	due                           []due
+}
+
+// due is a chain a batch found due, as found.
+type due struct {
+	subject, head string
+	ended         int64
 }
 
 // dueErased and dueWithdrawn select the chains a batch may purge, after a
@@ -256,24 +268,17 @@ const (
 		ORDER BY r.seq LIMIT ?3`
 )
 
-func (b *purgeBatch) run(ctx context.Context, tx *sql.Tx, kind string, cursor any, opt receipt.PurgeOptions) error {
-	var folded int64
-	if err := tx.QueryRowContext(ctx, `SELECT folded_seq FROM insight_state`).Scan(&folded); err != nil {
-		return fmt.Errorf("purge: %w", err)
-	}
+// pick finds the next batch of chains due after cursor.
+func (b *purgeBatch) pick(ctx context.Context, tx *sql.Tx, kind string, cursor any, opt receipt.PurgeOptions) error {
 	query := dueErased
 	if kind == receipt.EndWithdrawn {
 		query = dueWithdrawn
 	}
-	type due struct {
-		subject, head string
-		ended         int64
-	}
-	var batch []due
 	rows, err := tx.QueryContext(ctx, query, opt.Cutoff.UnixMicro(), cursor, opt.Batch)
 	if err != nil {
 		return fmt.Errorf("purge: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var d due
 		if kind == receipt.EndWithdrawn {
@@ -286,27 +291,45 @@ func (b *purgeBatch) run(ctx context.Context, tx *sql.Tx, kind string, cursor an
 			b.cursor = subject
 		}
 		if err != nil {
-			rows.Close()
 			return fmt.Errorf("purge: %w", err)
 		}
-		batch = append(batch, d)
+		b.due = append(b.due, d)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("purge: %w", err)
 	}
-	b.found = len(batch)
+	b.found = len(b.due)
+	return nil
+}
+
+// apply checks each chain picked again, in the writer's transaction (a
+// hold, an append or another purge may have come since), and purges it.
+// It may run more than once (a rolled-back batch), so it sets its counts
+// afresh.
+func (b *purgeBatch) apply(ctx context.Context, tx *sql.Tx, kind string, opt receipt.PurgeOptions) error {
+	b.purged, b.receipts, b.held, b.subjects = 0, 0, 0, nil
+	var folded int64
+	if err := tx.QueryRowContext(ctx, `SELECT folded_seq FROM insight_state`).Scan(&folded); err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
 	at := put.Time(opt.Now).UnixMicro()
-	for _, d := range batch {
-		var held, unfolded bool
+	for _, d := range b.due {
+		var held, unfolded, still bool
 		var n int
 		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM legal_holds WHERE subject = ?1),
 			EXISTS (SELECT 1 FROM receipts WHERE subject = ?1 AND seq > ?2),
-			(SELECT count(*) FROM receipts WHERE subject = ?1 AND ended = '')`, d.subject, folded).Scan(&held, &unfolded, &n)
+			(SELECT count(*) FROM receipts WHERE subject = ?1 AND ended = ''),
+			CASE WHEN ?3 = 'erased'
+				THEN EXISTS (SELECT 1 FROM subject_endings WHERE subject = ?1 AND purged_at IS NULL)
+				ELSE NOT EXISTS (SELECT 1 FROM subject_endings WHERE subject = ?1)
+					AND ?4 = (SELECT hash FROM receipts WHERE subject = ?1 ORDER BY n DESC LIMIT 1)
+			END`, d.subject, folded, kind, hashValue(d.head)).Scan(&held, &unfolded, &n, &still)
 		if err != nil {
 			return fmt.Errorf("purge: %w", err)
 		}
 		switch {
+		case !still:
+			continue
 		case held:
 			b.held++
 			continue

@@ -50,11 +50,11 @@ func verified(t *testing.T, s *Server, id string) *receipt.Signed {
 
 // cred is what a form post without a usable ticket is recorded under: the
 // subject given ("" for a fresh one) and a fresh receipt id.
-func cred(subject string) postCredential {
+func cred(subject string) *postCredential {
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
-	return postCredential{Subject: subject, ReceiptID: uuid.NewString()}
+	return &postCredential{Subject: subject, ReceiptID: uuid.NewString()}
 }
 
 func states(env *receipt.Signed) map[string]string {
@@ -308,8 +308,10 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 	inner := s.store
 	var competitor string
 	s.store = &racingStore{Store: inner, other: func() {
+		// Another node: the same database, locks of its own.
 		other := *s
 		other.store = inner
+		other.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
 		competitor, _, err = other.recordDecision(ctx, d, cred(subject), false)
 		require.NoError(t, err)
 	}}

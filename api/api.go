@@ -244,7 +244,11 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		refuse(err)
 		return
 	}
-	head, err := h.mayExtend(ctx, &s.Receipt, deviceKey, ticket != nil)
+	// A ticket admits the receipt's key to an existing subject only for
+	// the browser that holds that subject's own credential (kc_sub); for a
+	// subject with no receipt, the first receipt enrolls its key anyway.
+	join := ticket != nil && ticket.NamesSubject(true, h.browserSubject(r))
+	head, keySubject, err := h.mayExtend(ctx, &s.Receipt, deviceKey, join)
 	if err != nil {
 		refuse(err)
 		return
@@ -291,7 +295,11 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 	if ticket != nil {
 		rec.ShownAt = ticket.MintedAt
 	}
-	stored, created, err := h.store.Put(ctx, rec, receipt.PutOptions{EnrollKey: ticket != nil})
+	// A key enrolled nowhere that joins on no credential may only start a
+	// subject: the store refuses it atomically once the subject has a
+	// receipt, however the race with its first receipt went.
+	opt := receipt.PutOptions{EnrollKey: join, NewSubject: keySubject == "" && !join}
+	stored, created, err := h.store.Put(ctx, rec, opt)
 	switch {
 	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
 		// The chain moved, or the key rules refused, after the checks
@@ -336,23 +344,45 @@ func (h *handler) ticket(r *http.Request, id, subject string) (*credential.Ticke
 // subject's head says for the catalogue check. Every refusal is errChain,
 // and comes before the content check, so that a key that may not write to a
 // subject learns nothing of its head either.
-func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, ticket bool) (*consentreceipt.Head, error) {
+func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, join bool) (head *consentreceipt.Head, keySubject string, err error) {
 	f, err := h.chainFacts(ctx, r.Subject, deviceKey)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	exists, owner := f.Exists, f.KeySubject
 	switch {
 	case owner != "" && owner != r.Subject: // a key signs for one subject
-		return nil, errChain
-	case exists && owner == "" && !ticket: // a key the subject never enrolled
-		return nil, errChain
+		return nil, "", errChain
+	case exists && owner == "" && !join: // a key the subject never enrolled
+		return nil, "", errChain
 	case !exists && r.PrevHash != "", exists && r.PrevHash != f.Hash:
-		return nil, errChain
+		return nil, "", errChain
 	case !exists:
-		return nil, nil
+		return nil, owner, nil
 	}
-	return &consentreceipt.Head{Surface: f.Surface, States: f.States}, nil
+	return &consentreceipt.Head{Surface: f.Surface, States: f.States}, owner, nil
+}
+
+// browserSubject is the subject the request's kc_sub cookie names, "" when
+// it carries none this server signed. The API's CORS never allows
+// credentials, so a browser sends the cookie only from our own pages; a
+// request a browser marks as coming from another site counts as carrying
+// none all the same.
+func (h *handler) browserSubject(r *http.Request) string {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return ""
+	}
+	c, err := r.Cookie(credential.SubjectCookie)
+	if err != nil {
+		return ""
+	}
+	subject, err := h.creds.ParseSubject(c.Value)
+	if err != nil {
+		return ""
+	}
+	return subject
 }
 
 // chainFacts reads the subject's head and the key's subject: in one
@@ -464,8 +494,9 @@ var errNotYours = errs.New(codeForbidden, "authorization: this key may not read 
 // over a nonce this server minted and nobody used before (it is used up
 // now), by a key enrolled for subject; or, when ticketOK, by a key enrolled
 // for no subject that presents a ticket for subject whose receipt id is
-// not used yet (it may enroll with that receipt, so it may read the head
-// it will chain to). It writes the refusal itself and returns ok false.
+// not used yet, from the browser holding subject's kc_sub (unusedTicket:
+// it may enroll with that receipt, so it may read the head it will chain
+// to). It writes the refusal itself and returns ok false.
 func (h *handler) authorize(w http.ResponseWriter, r *http.Request, subject string, ticketOK bool) (thumb string, ok bool) {
 	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, receipt.ProofScheme) || cred == "" {
@@ -507,22 +538,42 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request, subject stri
 	case err != nil && errs.Code(err) != errs.NotFound:
 		h.fail(w, r, err)
 		return "", false
-	case err != nil && ticketOK && h.unusedTicket(r, subject):
-		return thumb, true
+	case err != nil && ticketOK:
+		switch ok, terr := h.unusedTicket(r, subject); {
+		case terr != nil:
+			h.fail(w, r, terr)
+			return "", false
+		case ok:
+			return thumb, true
+		}
 	}
 	h.fail(w, r, errNotYours)
 	return "", false
 }
 
 // unusedTicket tells whether the request's Kaiconn-Ticket is this server's,
-// unexpired, for subject, and names a receipt id nobody used yet.
-func (h *handler) unusedTicket(r *http.Request, subject string) bool {
+// unexpired, for subject, names a receipt id nobody used yet, and names
+// subject for this request (credential.Ticket.NamesSubject): the subject
+// has no receipt, or the request carries the browser's kc_sub for it.
+func (h *handler) unusedTicket(r *http.Request, subject string) (bool, error) {
 	t, err := h.creds.ParseTicket(r.Header.Get(TicketHeader), h.cfg.Now())
 	if err != nil || t.Subject != subject {
-		return false
+		return false, nil
 	}
-	_, err = h.store.Get(r.Context(), t.ReceiptID)
-	return errs.Code(err) == errs.NotFound
+	switch _, err = h.store.Get(r.Context(), t.ReceiptID); errs.Code(err) {
+	case errs.NotFound:
+	case "":
+		return false, nil
+	default:
+		return false, err
+	}
+	_, err = h.store.Tip(r.Context(), subject)
+	switch errs.Code(err) {
+	case "", errs.NotFound:
+	default:
+		return false, err
+	}
+	return t.NamesSubject(err == nil, h.browserSubject(r)), nil
 }
 
 func (h *handler) getHistory(w http.ResponseWriter, r *http.Request) {

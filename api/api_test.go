@@ -724,9 +724,11 @@ func TestSubjectKeys(t *testing.T) {
 	assert.Equal(t, e.subject, owner, "the first receipt enrolled its key")
 
 	fresh := receipt.GenerateEd25519Signer()
-	postTicket := func(s *receipt.Signed, ticket string) *httptest.ResponseRecorder {
-		return e.do(http.MethodPost, "/api/v1/receipts", body(t, s), "Content-Type", "application/json", api.TicketHeader, ticket)
+	postTicket := func(s *receipt.Signed, ticket string, header ...string) *httptest.ResponseRecorder {
+		return e.do(http.MethodPost, "/api/v1/receipts", body(t, s), append([]string{"Content-Type", "application/json", api.TicketHeader, ticket}, header...)...)
 	}
+	// The browser's own subject credential, as its same-origin fetch sends it.
+	subjectCookie := credential.SubjectCookie + "=" + e.creds.SubjectValue(e.subject)
 	refused := map[string]string{}
 	refuse := func(t *testing.T, name string, rec *httptest.ResponseRecorder) {
 		t.Helper()
@@ -765,10 +767,33 @@ func TestSubjectKeys(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, rec.Code)
 		assert.Contains(t, decodeError(t, rec).Error.Message, api.TicketHeader)
 	})
-	t.Run("OKTicketEnrollsTheKey", func(t *testing.T) {
+	t.Run("ErrTicketAloneForASubjectWithReceipts", func(t *testing.T) {
+		// Issue 18: a ticket read off a page of a person who has decided
+		// enrolls no key for their subject.
 		tk := credential.MintTicket(e.subject, now.Add(-time.Hour))
 		s := e.signBy(fresh, e.subject, first.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
 		rec := postTicket(s, e.creds.TicketValue(tk))
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+		assert.Contains(t, rec.Body.String(), "receipt.prevHash: not the head of this subject's chain for this key")
+		_, err := e.store.KeySubject(t.Context(), thumb(t, fresh))
+		assert.Equal(t, errs.NotFound, errs.Code(err), "not enrolled")
+	})
+	t.Run("ErrTicketWithCookieOfAnotherSubject", func(t *testing.T) {
+		tk := credential.MintTicket(e.subject, now.Add(-time.Hour))
+		s := e.signBy(fresh, e.subject, first.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
+		rec := postTicket(s, e.creds.TicketValue(tk), "Cookie", credential.SubjectCookie+"="+e.creds.SubjectValue(receipt.NewSubject()))
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+	})
+	t.Run("ErrTicketWithCookieCrossSite", func(t *testing.T) {
+		tk := credential.MintTicket(e.subject, now.Add(-time.Hour))
+		s := e.signBy(fresh, e.subject, first.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
+		rec := postTicket(s, e.creds.TicketValue(tk), "Cookie", subjectCookie, "Sec-Fetch-Site", "same-site")
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+	})
+	t.Run("OKTicketWithTheBrowsersSubjectCookieEnrollsTheKey", func(t *testing.T) {
+		tk := credential.MintTicket(e.subject, now.Add(-time.Hour))
+		s := e.signBy(fresh, e.subject, first.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
+		rec := postTicket(s, e.creds.TicketValue(tk), "Cookie", subjectCookie, "Sec-Fetch-Site", "same-origin")
 		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 		stored, err := e.store.Get(t.Context(), tk.ReceiptID)
 		require.NoError(t, err)
@@ -787,9 +812,9 @@ func TestSubjectKeys(t *testing.T) {
 		head, err := e.store.Head(t.Context(), e.subject)
 		require.NoError(t, err)
 		s := e.signBy(receipt.GenerateEd25519Signer(), e.subject, head.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID })
-		require.Equal(t, http.StatusCreated, postTicket(s, e.creds.TicketValue(tk)).Code)
+		require.Equal(t, http.StatusCreated, postTicket(s, e.creds.TicketValue(tk), "Cookie", subjectCookie).Code)
 		late := e.signBy(receipt.GenerateEd25519Signer(), e.subject, head.Hash, func(p *receipt.Params) { p.ID = tk.ReceiptID; p.Decision = receipt.DecisionUpdated })
-		assert.Equal(t, http.StatusConflict, postTicket(late, e.creds.TicketValue(tk)).Code)
+		assert.Equal(t, http.StatusConflict, postTicket(late, e.creds.TicketValue(tk), "Cookie", subjectCookie).Code)
 	})
 }
 
@@ -814,11 +839,19 @@ func TestHead(t *testing.T) {
 			States: map[string]string{"basic": "given", "push": "given", "wechat-share": "refused", "location": "refused", "crash-reports": "refused", "analytics": "refused"}}, h)
 	})
 	fresh := receipt.GenerateEd25519Signer()
-	t.Run("OKFreshKeyWithUnusedTicket", func(t *testing.T) {
+	subjectCookie := credential.SubjectCookie + "=" + e.creds.SubjectValue(e.subject)
+	t.Run("OKFreshKeyWithUnusedTicketAndTheBrowsersSubjectCookie", func(t *testing.T) {
 		tk := e.creds.TicketValue(credential.MintTicket(e.subject, now))
-		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh), api.TicketHeader, tk)
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh), api.TicketHeader, tk, "Cookie", subjectCookie)
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		assert.Contains(t, rec.Body.String(), first.Hash)
+	})
+	t.Run("ErrFreshKeyWithUnusedTicketAlone", func(t *testing.T) {
+		// Issue 18: the ticket of a subject with receipts reads nothing.
+		tk := e.creds.TicketValue(credential.MintTicket(e.subject, now))
+		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh), api.TicketHeader, tk)
+		require.Equal(t, http.StatusForbidden, rec.Code)
+		assert.NotContains(t, rec.Body.String(), first.Hash)
 	})
 	t.Run("ErrFreshKeyWithoutTicket", func(t *testing.T) {
 		rec := e.do(http.MethodGet, path, nil, "Authorization", e.proof(e.subject, fresh))

@@ -153,6 +153,17 @@ func MintTicket(subject string, now time.Time) Ticket {
 	return Ticket{ReceiptID: uuid.NewString(), Subject: subject, MintedAt: now.UTC().Truncate(time.Millisecond)}
 }
 
+// NamesSubject is the one rule of what a ticket's subject counts for: it
+// names its subject only while that subject has no receipt (a page rendered
+// before the person decided, or before the browser had its kc_sub), or for
+// a request whose own subject credential (kc_sub, browserSubject) names
+// that very subject. A ticket is rendered into pages and handed to the
+// banner's sites, so for a subject that has decided it is no credential on
+// its own: otherwise whoever read a page would join that person's chain.
+func (t Ticket) NamesSubject(subjectHasReceipt bool, browserSubject string) bool {
+	return !subjectHasReceipt || (browserSubject != "" && browserSubject == t.Subject)
+}
+
 // Expires is when t can no longer be used.
 func (t Ticket) Expires() time.Time { return t.MintedAt.Add(TicketLifetime) }
 

@@ -224,3 +224,25 @@ func FuzzParseTicket(f *testing.F) {
 		assert.Equal(t, k.TicketValue(got), value)
 	})
 }
+
+// A ticket names its subject only while the subject has no receipt, or
+// beside that subject's own kc_sub (issue 18).
+func TestTicketNamesSubject(t *testing.T) {
+	tk := credential.MintTicket(subject, t0)
+	for _, tt := range []struct {
+		name       string
+		hasReceipt bool
+		browser    string
+		want       bool
+	}{
+		{"NewSubject", false, "", true},
+		{"NewSubjectPageBeforeKcSub", false, "sub_bbbbbbbbbbbbbbbbbbbbbbbbbb", true},
+		{"OwnBrowser", true, tk.Subject, true},
+		{"ErrDecidedSubjectAlone", true, "", false},
+		{"ErrDecidedSubjectOtherBrowser", true, "sub_bbbbbbbbbbbbbbbbbbbbbbbbbb", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tk.NamesSubject(tt.hasReceipt, tt.browser))
+		})
+	}
+}

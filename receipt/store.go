@@ -70,9 +70,18 @@ func SchemaNumber(schema string) int {
 type PutOptions struct {
 	// EnrollKey lets a device key that is not yet enrolled for an existing
 	// subject sign that subject's next receipt, and enrolls it. The caller
-	// sets it only after verifying a credential the server issued for this
-	// subject (a ticket), never on the client's word.
+	// sets it only after verifying the browser's own subject credential
+	// (kc_sub) for this very subject, never on a ticket alone or on the
+	// client's word: a ticket names a subject only while it has no receipt
+	// (credential.Ticket.NamesSubject), and such a subject's first receipt
+	// enrolls its key without the option.
 	EnrollKey bool
+	// NewSubject says that r's subject was named by a credential that names
+	// a subject only while it has no record (a ticket): r must then be its
+	// subject's first record, else Put refuses it with errs.Forbidden,
+	// atomically with the insert, so that a subject that gained a record
+	// after the caller looked is never joined on that credential.
+	NewSubject bool
 }
 
 // Store keeps records durably. Put returns only once the record is durable.
@@ -86,6 +95,8 @@ type Store interface {
 	// Put stores r, atomically with these checks, in this order:
 	//   - when a record with r.ID already exists it is returned unchanged
 	//     with created false (idempotent retries), whatever r holds;
+	//   - with opt.NewSubject, the subject must have no record, else
+	//     errs.Forbidden;
 	//   - r.PrevHash must be the hash of the subject's newest record (""
 	//     when it has none), else errs.Conflict;
 	//   - when r.DeviceKey is not "": a key enrolled for another subject is

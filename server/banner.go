@@ -580,19 +580,13 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, r, err)
 		return
 	}
-	if wantsJSON(r) {
-		rec, ok, err := b.stored(r, d)
-		if err != nil {
-			b.fail(w, r, err)
-			return
-		}
-		if ok {
-			c := b.cookieFromRecord(rec)
-			value := c.encode(b.key)
-			http.SetCookie(w, b.consentCookie(r, value, b.maxAgeOf(c)))
-			writeJSON(w, http.StatusOK, bannerOutcome{Receipt: rec.ID, Cookie: value, MaxAge: int(b.maxAgeOf(c) / time.Second), At: c.At})
-			return
-		}
+	switch rec, ok, err := b.s.resent(r, d); {
+	case err != nil:
+		b.fail(w, r, err)
+		return
+	case ok:
+		b.replay(w, r, p, rec)
+		return
 	}
 	// A visitor is known by the subject credential the server gave their
 	// browser with their first choice (kc_sub): a new choice joins that
@@ -606,10 +600,19 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 	if !c.ShownAt.IsZero() {
 		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
-	receiptID, kind, err := b.s.recordDecision(r.Context(), d, c, true)
+	receiptID, kind, err := b.s.recordDecision(r.Context(), d, &c, true)
 	if err != nil {
-		b.s.log.Error("record banner decision", "err", err)
-		b.fail(w, r, errs.New(errs.Internal, "your choice could not be recorded; please try again"))
+		b.fail(w, r, err)
+		return
+	}
+	if c.Replay {
+		// Another post of this ticket stored this very choice first.
+		rec, err := b.s.store.Get(r.Context(), receiptID)
+		if err != nil {
+			b.fail(w, r, err)
+			return
+		}
+		b.replay(w, r, p, rec)
 		return
 	}
 	d.Kind = kind
@@ -641,9 +644,23 @@ type bannerOutcome struct {
 	At      time.Time `json:"at"`     // the time in the cookie
 }
 
+// replay answers a choice whose ticket already holds it, stored by an
+// earlier post, as that post was answered: its receipt and cookie. It sets
+// no kc_sub (Server.resent).
+func (b *banner) replay(w http.ResponseWriter, r *http.Request, p bannerParams, rec receipt.Record) {
+	c := b.cookieFromRecord(rec)
+	value := c.encode(b.key)
+	http.SetCookie(w, b.consentCookie(r, value, b.maxAgeOf(c)))
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, bannerOutcome{Receipt: rec.ID, Cookie: value, MaxAge: int(b.maxAgeOf(c) / time.Second), At: c.At})
+		return
+	}
+	http.Redirect(w, r, "/banner?"+p.query("layer", "done", "c", value), http.StatusSeeOther)
+}
+
 // fail answers a refused or failed choice: JSON to embed.js, text to a form.
 func (b *banner) fail(w http.ResponseWriter, r *http.Request, err error) {
-	b.s.failForm(w, r, errStatus(err), err)
+	b.s.failRecord(w, r, err)
 }
 
 // decidedAt is when the person chose, as embed.js reports it (Unix
@@ -665,41 +682,6 @@ func decidedAt(field string, shown, now time.Time) time.Time {
 		return now
 	}
 	return at
-}
-
-// stored finds the receipt of a choice embed.js posted before: the
-// posted ticket's id is stored, for the ticket's subject or the browser's,
-// with the same choice. Such a post is a retry whose acknowledgement was
-// lost (the network dropped, the page was closed), and it is answered as
-// the first was. It sets no kc_sub: a ticket read by another script on the
-// site must not hand out the subject credential. A different choice under
-// a used ticket is a new decision, recorded under a fresh id.
-func (b *banner) stored(r *http.Request, d consent.Decision) (receipt.Record, bool, error) {
-	v := r.PostForm.Get("ticket")
-	if v == "" {
-		return receipt.Record{}, false, nil
-	}
-	tk, err := b.s.creds.ParseTicket(v, time.Now())
-	if err != nil {
-		return receipt.Record{}, false, nil // postCredential says why, or counts it as none
-	}
-	rec, err := b.s.store.Get(r.Context(), tk.ReceiptID)
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		return receipt.Record{}, false, nil
-	default:
-		return receipt.Record{}, false, err
-	}
-	if rec.Surface != string(consent.SurfaceWebBanner) || (rec.Subject != tk.Subject && rec.Subject != b.s.cookieSubject(r)) {
-		return receipt.Record{}, false, nil
-	}
-	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
-		if (rec.States[string(p.ID)] == receipt.StateGiven) != d.Granted(p.ID) {
-			return receipt.Record{}, false, nil
-		}
-	}
-	return rec, true, nil
 }
 
 // cookieFromRecord is the cookie of a stored banner receipt, as the post
@@ -875,6 +857,12 @@ func errStatus(err error) int {
 		return http.StatusBadRequest
 	case errs.Unprocessable:
 		return http.StatusUnprocessableEntity
+	case errs.Forbidden:
+		return http.StatusForbidden
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -38,22 +37,17 @@ type appConsent struct {
 	key    []byte // signs the decision cookie
 	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
 	secure func(*http.Request) bool
-	// tickets serialises the posts of one ticket: gate.js resends a
-	// decision until it is acknowledged, and a resend may overlap a post
-	// whose answer is still on its way.
-	tickets *keyedMutex
 }
 
 func (s *Server) newAppConsent() *appConsent {
 	return &appConsent{
-		log:     s.log,
-		cfg:     s.cfg,
-		cats:    s.catalogues,
-		latest:  s.catalogues[s.policies.Latest().ID],
-		policy:  s.policies,
-		key:     s.cookieKey,
-		secure:  s.isHTTPS,
-		tickets: &keyedMutex{held: map[string]*keyedEntry{}},
+		log:    s.log,
+		cfg:    s.cfg,
+		cats:   s.catalogues,
+		latest: s.catalogues[s.policies.Latest().ID],
+		policy: s.policies,
+		key:    s.cookieKey,
+		secure: s.isHTTPS,
 	}
 }
 
@@ -397,12 +391,18 @@ type gateOutcome = components.Outcome[components.GateView]
 // failRecord answers a decision whose receipt could not be made. Nothing
 // was remembered, so the person can simply try again.
 func (s *Server) failRecord(w http.ResponseWriter, r *http.Request, err error) {
-	if code := errs.Code(err); code == errs.Internal {
+	status := errStatus(err)
+	switch code := errs.Code(err); {
+	case code == errs.Internal:
 		s.log.Error("recording a decision", "err", err)
-	} else {
+	case status == http.StatusConflict || status == http.StatusTooManyRequests:
+		// The subject's chain was busy: the client retries. No subject
+		// and no receipt id in the log.
+		s.log.Info("decision deferred, retryable", "status", status, "route", r.URL.Path)
+		w.Header().Set("Retry-After", "1")
+	default:
 		s.log.Debug("decision refused", "code", code)
 	}
-	status := errStatus(err)
 	if wantsJSON(r) {
 		writeJSON(w, status, map[string]any{"error": map[string]string{"code": errs.Code(err), "message": errs.Message(err)}})
 		return
@@ -499,25 +499,6 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 		s.renderGate(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	if wantsJSON(r) && r.PostForm.Get("ticket") != "" {
-		// gate.js resends a decision until it is acknowledged: one ticket
-		// at a time, and a decision already stored under it is answered as
-		// the first post was.
-		unlock := g.tickets.lock(r.PostForm.Get("ticket"))
-		defer unlock()
-		if rec, ok, err := s.gateStored(r, d); err != nil {
-			s.failRecord(w, r, err)
-			return
-		} else if ok {
-			d.Kind, d.At = consent.Kind(rec.Decision), rec.IssuedAt.UTC()
-			stored := appDecision{Decision: d, ReceiptID: rec.ID}
-			if h := g.history(r, now); len(h) == 0 || h[0].ReceiptID != rec.ID {
-				g.setHistory(w, r, append([]appDecision{stored}, h...))
-			}
-			writeJSON(w, http.StatusOK, gateOutcome{View: g.doneView(l, stored)})
-			return
-		}
-	}
 	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
 		s.failRecord(w, r, err)
@@ -530,69 +511,6 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 		return
 	}
 	http.Redirect(w, r, "/consent/done?lang="+url.QueryEscape(l)+"&r="+rec.ReceiptID, http.StatusSeeOther)
-}
-
-// gateStored finds the receipt of a decision gate.js posted before: the
-// posted ticket's id is stored, on the first launch, for the ticket's
-// subject or the browser's, with the same answers. Such a post is a resend
-// whose acknowledgement was lost (the network dropped, the page was
-// closed). It sets no kc_sub: the ticket is in the page, where another
-// script could read it, and must not hand out the subject credential.
-func (s *Server) gateStored(r *http.Request, d consent.Decision) (receipt.Record, bool, error) {
-	tk, err := s.creds.ParseTicket(r.PostForm.Get("ticket"), time.Now())
-	if err != nil {
-		return receipt.Record{}, false, nil // postCredential says why, or counts it as none
-	}
-	rec, err := s.store.Get(r.Context(), tk.ReceiptID)
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		return receipt.Record{}, false, nil
-	default:
-		return receipt.Record{}, false, err
-	}
-	if rec.Surface != string(consent.SurfaceFirstLaunch) || rec.PolicyVersion != d.PolicyVersion ||
-		(rec.Subject != tk.Subject && rec.Subject != s.cookieSubject(r)) {
-		return receipt.Record{}, false, nil
-	}
-	for _, c := range d.Choices {
-		if (rec.States[string(c.Purpose)] == receipt.StateGiven) != c.Granted {
-			return receipt.Record{}, false, nil
-		}
-	}
-	return rec, true, nil
-}
-
-// keyedMutex holds one lock per key, kept only while someone holds or
-// waits for it.
-type keyedMutex struct {
-	mu   sync.Mutex
-	held map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	e := k.held[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.held[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.Lock()
-	return func() {
-		e.Unlock()
-		k.mu.Lock()
-		if e.refs--; e.refs == 0 {
-			delete(k.held, key)
-		}
-		k.mu.Unlock()
-	}
 }
 
 // record makes the receipt of a decision and remembers the decision in the
@@ -610,6 +528,19 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 // that receipt; otherwise the server attests it now.
 func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, postCredential, error) {
 	history := g.history(r, d.At)
+	switch stored, ok, err := s.resent(r, d); {
+	case err != nil:
+		return appDecision{}, nil, postCredential{}, err
+	case ok:
+		// The page was posted before (gate.js resends until acknowledged,
+		// a form may be sent twice): answered as the first post was.
+		d.Kind, d.At = consent.Kind(stored.Decision), stored.IssuedAt.UTC()
+		rec := appDecision{Decision: d, ReceiptID: stored.ID}
+		if len(history) == 0 || history[0].ReceiptID != stored.ID {
+			g.setHistory(w, r, append([]appDecision{rec}, history...))
+		}
+		return rec, nil, s.replayCredential(r), nil
+	}
 	c, err := s.postCredential(r.Context(), r)
 	if err != nil {
 		return appDecision{}, nil, c, err
@@ -620,17 +551,36 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 	rec := appDecision{Decision: d, ReceiptID: c.ReceiptID}
 	var order *consentreceipt.Order
 	if deviceSigns(r) {
+		if c, err = s.forDevice(r.Context(), c); err != nil {
+			return rec, nil, c, err
+		}
+		rec.ReceiptID = c.ReceiptID
 		if order, rec.Kind, err = s.order(r.Context(), d, c); err != nil {
 			return rec, nil, c, err
 		}
 	} else {
-		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, c, false); err != nil {
+		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, &c, false); err != nil {
 			return rec, nil, c, err
 		}
 	}
-	s.setSubject(w, r, c.Subject)
+	if c.Replay {
+		c = s.replayCredential(r)
+	} else {
+		s.setSubject(w, r, c.Subject)
+	}
 	g.setHistory(w, r, append([]appDecision{rec}, history...))
 	return rec, order, c, nil
+}
+
+// replayCredential is what a post answered from a receipt stored before
+// goes on with: the browser's own subject, or a fresh one, never the
+// stored receipt's, which a ticket in a page must not hand out.
+func (s *Server) replayCredential(r *http.Request) postCredential {
+	subject := s.cookieSubject(r)
+	if subject == "" {
+		subject = receipt.NewSubject()
+	}
+	return postCredential{Subject: subject, Replay: true}
 }
 
 // deviceSigns tells whether the wasm posted a decision whose receipt this

@@ -91,8 +91,16 @@ func TestAppDecisionReceipts(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tk.ReceiptID, out.View.Bridge.ReceiptID)
 		assert.Equal(t, tk.ReceiptID, r.ID)
-		assert.Equal(t, tk.Subject, r.Subject)
-		assert.Equal(t, ticket, o.Ticket, "the device sends it, so its key may join the subject")
+		// Nothing is stored now, so the kc_sub this post gets must not be
+		// the ticket's subject, on which another holder of the page could
+		// still decide (issue 18): the device starts a fresh subject.
+		assert.NotEqual(t, tk.Subject, r.Subject)
+		sub, err := s.creds.ParseSubject(subCookie(res).Value)
+		require.NoError(t, err)
+		assert.Equal(t, r.Subject, sub, "kc_sub names the order's subject")
+		otk, err := s.creds.ParseTicket(o.Ticket, time.Now())
+		require.NoError(t, err)
+		assert.Equal(t, credential.Ticket{ReceiptID: tk.ReceiptID, Subject: r.Subject, MintedAt: tk.MintedAt}, otk, "the device sends it beside kc_sub")
 		assert.Empty(t, r.PrevHash, "a new subject")
 		assert.NotEmpty(t, out.View.Ticket)
 		assert.NotEqual(t, ticket, out.View.Ticket, "the next decision gets a new ticket")
@@ -130,11 +138,25 @@ func TestAppDecisionReceipts(t *testing.T) {
 	t.Run("OKTicketIsGoodOnce", func(t *testing.T) {
 		ticket := pageTicket(t, s, "/consent?lang=en", browser{})
 		b := decide(t, s, "/consent", browser{}, with(agree, "ticket", ticket))
-		again := decide(t, s, "/consent", b, with(agree, "ticket", ticket))
-		first, second := decoded(t, s, b.cookie)[0].ReceiptID, decoded(t, s, again.cookie)[0].ReceiptID
-		assert.NotEqual(t, first, second, "the second post of a page gets a fresh id")
+		first := decoded(t, s, b.cookie)[0].ReceiptID
 		r1, err := s.store.Get(ctx, first)
 		require.NoError(t, err)
+
+		// The same decision posted again with the page's ticket is a
+		// resend: the stored receipt answers it, and nothing is stored.
+		res := do(t, s, req{method: "POST", target: "/consent", form: with(agree, "ticket", ticket), cookie: b.cookie, sub: b.sub})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		assert.Contains(t, res.Header.Get("Location"), "r="+first)
+		assert.Nil(t, subCookie(res), "a resend hands out no subject credential")
+		all, err := s.store.Subject(ctx, r1.Subject)
+		require.NoError(t, err)
+		assert.Len(t, all, 1)
+
+		// Another decision under the used ticket is a new one, under a
+		// fresh id, on the same subject.
+		again := decide(t, s, "/consent", b, with(url.Values{"lang": {"en"}, "action": {"decline"}}, "ticket", ticket))
+		second := decoded(t, s, again.cookie)[0].ReceiptID
+		assert.NotEqual(t, first, second, "the second decision of a page gets a fresh id")
 		r2, err := s.store.Get(ctx, second)
 		require.NoError(t, err)
 		assert.Equal(t, r1.Subject, r2.Subject)

@@ -108,17 +108,22 @@ func TestOrderIsWhatTheAPIAccepts(t *testing.T) {
 			}
 			require.NoError(t, jsonDecode(res.Body, &out))
 			o := readOrder(t, out.Receipt)
-			assert.Equal(t, ticket, o.Ticket, "the device sends it, so its key may join the subject")
 			assert.Equal(t, []string{"basic"}, o.Required)
 			signed := signOrder(t, s, o, signer, head, prevHash)
 			r := signed.Receipt
+			pageTk, err := s.creds.ParseTicket(ticket, time.Now())
+			require.NoError(t, err)
+			orderTk, err := s.creds.ParseTicket(o.Ticket, time.Now())
+			require.NoError(t, err)
+			assert.Equal(t, pageTk.ReceiptID, orderTk.ReceiptID, "the page's receipt id")
+			assert.Equal(t, r.Subject, orderTk.Subject, "the device sends it beside kc_sub, so its key may join the subject")
 			assert.Equal(t, out.View.Bridge.ReceiptID, r.ID, "the receipt id the host app got")
 			assert.Equal(t, prevHash, r.PrevHash, "chained to the subject's head")
 			assert.Equal(t, step.kind, r.Decision)
 			for id, want := range step.states {
 				assert.Equal(t, want, consentreceipt.HeadOf(&r).States[id], id)
 			}
-			_, err := s.store.Get(t.Context(), r.ID)
+			_, err = s.store.Get(t.Context(), r.ID)
 			assert.Error(t, err, "the server does not attest what the device signs")
 
 			canon, err := signed.Canonical()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"time"
@@ -118,7 +119,18 @@ func (s *Server) purposeKnown(version, id string) bool {
 // receipt checked against the catalogue (consentreceipt.Check) like any
 // device's, chained to the subject's newest receipt; when another receipt
 // of the subject lands in between, the chain is read again and the receipt
-// rebuilt.
+// rebuilt, for at most chainWait, after which the decision is refused with
+// errBusy (409, retryable) rather than failing.
+//
+// A ticket is good once, and the store is what makes it so (receipt ids
+// are unique there, whichever node posts): when the ticket's id already
+// holds this very decision of this subject, another post of the same page
+// that got there first, the receipt stored is the answer and c.Replay is
+// set; the caller then hands out no subject credential. A different
+// decision under a used id is a new decision, under a fresh id. A subject
+// the ticket named (c.FromTicket) that has gained a receipt meanwhile is
+// no longer named by it: the decision starts a fresh subject instead of
+// joining that chain (receipt.PutOptions.NewSubject, checked by the store).
 //
 // It returns the receipt's id and the decision's kind as recorded, which
 // consentreceipt.ConsistentKind may have changed.
@@ -126,7 +138,7 @@ func (s *Server) purposeKnown(version, id string) bool {
 // With kindFromHead (the banner, whose forms only say accept, reject or
 // save), a decision that follows one on the subject's chain is stated as
 // withdrawn when it takes back a grant, updated otherwise.
-func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postCredential, kindFromHead bool) (receiptID string, kind consent.Kind, err error) {
+func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c *postCredential, kindFromHead bool) (receiptID string, kind consent.Kind, err error) {
 	cat, ok := s.catalogues[d.PolicyVersion]
 	if !ok {
 		return "", "", errs.New(errs.Unprocessable, "policy_version: unknown policy version %q", d.PolicyVersion)
@@ -141,22 +153,91 @@ func (s *Server) recordDecision(ctx context.Context, d consent.Decision, c postC
 	if err := receipt.CheckSubject(c.Subject); err != nil {
 		return "", "", err
 	}
-	for attempt := 0; ; attempt++ {
-		stored, mine, created, err := s.recordOnce(ctx, cat, d, sha, c, kindFromHead)
+	// One node builds one subject's receipts one at a time, so that its
+	// concurrent decisions chain in turn instead of refusing each other;
+	// nodes sharing a database are kept apart by the store's chain rule.
+	unlock := s.subjects.lock(c.Subject)
+	defer func() { unlock() }()
+	wait := backoff{}
+	for {
+		stored, mine, created, err := s.recordOnce(ctx, cat, d, sha, *c, kindFromHead)
 		switch {
-		case errs.Code(err) == errs.Conflict && attempt < 3:
-			continue // the chain moved: read the head again
+		case errs.Code(err) == errs.Forbidden && c.FromTicket:
+			// The ticket's subject has a receipt now: it names nothing.
+			unlock()
+			*c = postCredential{Subject: receipt.NewSubject(), ReceiptID: uuid.NewString()}
+			unlock = s.subjects.lock(c.Subject)
+			continue
+		case errs.Code(err) == errs.Conflict:
+			// The chain moved (another node): read the head again.
+			if !wait.sleep(ctx) {
+				return "", "", errBusy
+			}
+			continue
 		case err != nil:
 			return "", "", err
-		case !created && stored.Hash != mine && attempt < 3:
-			// The ticket's id was taken meanwhile by another decision (a
-			// second post of the same page): a ticket is good once, so this
-			// one gets a fresh id.
+		case !created && stored.Subject == c.Subject && sameDecision(stored, d):
+			c.Replay = true
+			return stored.ID, consent.Kind(stored.Decision), nil
+		case !created && stored.Hash != mine:
+			// The ticket's id holds another decision: this one is new.
 			c.ReceiptID, c.ShownAt = uuid.NewString(), time.Time{}
 			continue
 		}
 		return stored.ID, consent.Kind(stored.Decision), nil
 	}
+}
+
+// errBusy answers a decision whose subject's chain kept moving for longer
+// than chainWait: many decisions of one subject at once, on several nodes.
+// It is retryable (409, Retry-After), and nothing was stored.
+var errBusy = errs.New(errs.Conflict, "subject: too many decisions at once; please try again")
+
+// chainWait bounds how long a decision waits for its subject's chain to stop
+// moving before it is answered with errBusy.
+const chainWait = 2 * time.Second
+
+// backoff spaces the attempts on a moving chain: doubling from a
+// millisecond, jittered, so that competing nodes do not retry in step.
+type backoff struct {
+	next, spent time.Duration
+}
+
+// sleep waits before the next attempt; false when chainWait is spent or
+// the request is gone.
+func (b *backoff) sleep(ctx context.Context) bool {
+	if b.next == 0 {
+		b.next = time.Millisecond
+	}
+	d := b.next/2 + rand.N(b.next/2+1)
+	if b.spent+d > chainWait {
+		return false
+	}
+	b.spent += d
+	b.next = min(2*b.next, 100*time.Millisecond)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sameDecision tells whether rec records decision d: the same surface and
+// policy version, and each purpose given exactly when d grants it. A post
+// of a page that is already stored under its ticket is answered with rec.
+func sameDecision(rec receipt.Record, d consent.Decision) bool {
+	if rec.Surface != string(d.Surface) || rec.PolicyVersion != d.PolicyVersion {
+		return false
+	}
+	for _, c := range d.Choices {
+		if (rec.States[string(c.Purpose)] == receipt.StateGiven) != c.Granted {
+			return false
+		}
+	}
+	return true
 }
 
 // recordOnce builds, checks, countersigns and stores one server-attested
@@ -202,6 +283,7 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 		return receipt.Record{}, "", false, err
 	}
 	hash = receipt.HashBytes(canon)
+	opt := receipt.PutOptions{NewSubject: c.FromTicket}
 	stored, created, err = s.store.Put(ctx, receipt.Record{
 		ID:            r.ID,
 		Subject:       c.Subject,
@@ -221,7 +303,7 @@ func (s *Server) recordOnce(ctx context.Context, cat *consent.Catalogue, d conse
 		Schema:     receipt.SchemaNumber(r.Schema),
 		States:     purposeStates(r),
 		ShownAt:    c.ShownAt,
-	}, receipt.PutOptions{})
+	}, opt)
 	return stored, hash, created, err
 }
 

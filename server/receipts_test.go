@@ -1,15 +1,19 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,11 +54,11 @@ func verified(t *testing.T, s *Server, id string) *receipt.Signed {
 
 // cred is what a form post without a usable ticket is recorded under: the
 // subject given ("" for a fresh one) and a fresh receipt id.
-func cred(subject string) postCredential {
+func cred(subject string) *postCredential {
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
-	return postCredential{Subject: subject, ReceiptID: uuid.NewString()}
+	return &postCredential{Subject: subject, ReceiptID: uuid.NewString()}
 }
 
 func states(env *receipt.Signed) map[string]string {
@@ -308,8 +312,10 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 	inner := s.store
 	var competitor string
 	s.store = &racingStore{Store: inner, other: func() {
+		// Another node: the same database, locks of its own.
 		other := *s
 		other.store = inner
+		other.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
 		competitor, _, err = other.recordDecision(ctx, d, cred(subject), false)
 		require.NoError(t, err)
 	}}
@@ -322,4 +328,53 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 	assert.Equal(t, competitor, records[0].ID)
 	assert.Equal(t, id, records[1].ID)
 	assert.Equal(t, records[0].Hash, records[1].PrevHash, "rebuilt on the new head")
+}
+
+// conflictingStore refuses every Put as a chain conflict: another node
+// always wins the subject's head.
+type conflictingStore struct {
+	receipt.Store
+	puts atomic.Int32
+}
+
+func (c *conflictingStore) Put(context.Context, receipt.Record, receipt.PutOptions) (receipt.Record, bool, error) {
+	c.puts.Add(1)
+	return receipt.Record{}, false, errs.New(errs.Conflict, "prev_hash: is not the hash of the subject's newest receipt")
+}
+
+// A decision whose subject's chain never stops moving is answered 409 with
+// Retry-After once chainWait is spent, logged at Info without the subject:
+// never a 500, and nothing stored. synctest's clock spends chainWait at
+// once.
+func TestRecordDecisionBusyIsRetryable(t *testing.T) {
+	var logs bytes.Buffer
+	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
+		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	b := decide(t, s, "/consent", browser{}, url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}})
+	subject, err := s.creds.ParseSubject(b.sub)
+	require.NoError(t, err)
+	store := &conflictingStore{Store: s.store}
+	s.store = store
+	for path, form := range map[string]url.Values{
+		"/banner/consent":   {"lang": {"en"}, "action": {"accept"}},
+		"/consent":          {"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}},
+		"/settings/privacy": {"lang": {"en"}, "action": {"save"}, "purpose": {"push", "location"}},
+	} {
+		t.Run(path, func(t *testing.T) {
+			logs.Reset()
+			var res *http.Response
+			synctest.Test(t, func(t *testing.T) {
+				res = do(t, s, req{method: "POST", target: path, sub: b.sub, cookie: b.cookie, form: form,
+					header: map[string]string{"Accept": "application/json"}})
+			})
+			assert.Equal(t, http.StatusConflict, res.StatusCode, "%s", bodyOf(t, res))
+			assert.Equal(t, "1", res.Header.Get("Retry-After"))
+			assert.Greater(t, store.puts.Load(), int32(1), "the chain was read again before giving up")
+			assert.Contains(t, logs.String(), "level=INFO")
+			assert.NotContains(t, logs.String(), "level=ERROR")
+			assert.NotContains(t, logs.String(), subject, "no personal data in the log")
+		})
+	}
 }

@@ -115,6 +115,7 @@ type Server struct {
 	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
 	forms     *formGuard       // origin check and rate limits of the decision posts
 	app       *appConsent      // the first-launch gate and settings
+	subjects  *keyedMutex      // one form decision of a subject at a time (recordDecision)
 	banner    *banner          // the website's cookie banner
 	console   *admin           // the consent records console at /admin (admin.go)
 	purger    *purger          // the retention's purge (retention.go)
@@ -169,6 +170,7 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
 	s.forms = s.newFormGuard()
+	s.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
 	s.app = s.newAppConsent()
 	if s.banner, err = s.newBanner(); err != nil {
 		return nil, fmt.Errorf("banner: %w", err)

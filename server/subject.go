@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
@@ -82,8 +84,17 @@ type postCredential struct {
 	ShownAt time.Time
 	// Ticket names ReceiptID and Subject: the one posted when it could be
 	// used, else a fresh one. The device that signs the receipt sends it to
-	// the API, which then lets it enroll its key for Subject.
+	// the API beside the browser's kc_sub, which then lets it enroll its
+	// key for Subject.
 	Ticket string
+	// FromTicket says that Subject is the posted ticket's, taken because it
+	// had no receipt and the browser no kc_sub: it counts only while it has
+	// none, which the store checks again as it stores.
+	FromTicket bool
+	// Replay is set by recordDecision when the ticket's id already held
+	// this very decision: nothing new was stored, and the post gets no
+	// subject credential for it.
+	Replay bool
 }
 
 // errClientReceiptID answers a form that names its own receipt id, as forms
@@ -94,11 +105,14 @@ var errClientReceiptID = errs.New(errs.Invalid, "receipt: the server names recei
 // a form is recorded under (docs/threat-model.md, "Form decisions"):
 //
 //   - the subject of the kc_sub cookie when the browser has one, else that
-//     of the posted ticket when that subject has no receipt yet, else a
-//     fresh subject;
+//     of the posted ticket (FromTicket), which counts only while it has no
+//     receipt: the store checks that as it stores the receipt
+//     (receipt.PutOptions.NewSubject), else a fresh subject;
 //   - the posted ticket's receipt id when the ticket is for that subject
 //     (or for a subject with no receipt, minted before the browser had
-//     kc_sub) and its id is not used yet, else a fresh id.
+//     kc_sub), else a fresh id. Whether the id is used yet is the store's
+//     to say, atomically (recordDecision): looked up here, a second post
+//     racing the first could slip between look-up and insert.
 //
 // A ticket this server did not mint is errs.Invalid; an expired one counts
 // as none. A form that names a receipt id itself is refused.
@@ -106,10 +120,9 @@ func (s *Server) postCredential(ctx context.Context, r *http.Request) (postCrede
 	if _, named := r.PostForm["receipt"]; named {
 		return postCredential{}, errClientReceiptID
 	}
-	now := time.Now()
 	var tk *credential.Ticket
 	if v := r.PostForm.Get("ticket"); v != "" {
-		t, err := s.creds.ParseTicket(v, now)
+		t, err := s.creds.ParseTicket(v, time.Now())
 		switch {
 		case credential.IsExpired(err):
 		case err != nil:
@@ -123,55 +136,58 @@ func (s *Server) postCredential(ctx context.Context, r *http.Request) (postCrede
 	switch {
 	case tk == nil:
 		c.Subject = cookie
-	case cookie != "" && tk.Subject == cookie:
+	case cookie == "":
+		c.Subject, c.ReceiptID, c.FromTicket = tk.Subject, tk.ReceiptID, true
+	case tk.Subject == cookie:
 		c.Subject, c.ReceiptID = cookie, tk.ReceiptID
 	default:
 		unused, err := s.subjectUnused(ctx, tk.Subject)
 		if err != nil {
 			return postCredential{}, err
 		}
-		switch {
-		case unused && cookie != "":
-			// A page rendered before this browser had its subject.
-			c.Subject, c.ReceiptID = cookie, tk.ReceiptID
-		case unused:
-			c.Subject, c.ReceiptID = tk.Subject, tk.ReceiptID
-		default:
-			// Another browser's ticket, or one for a subject this browser
-			// no longer holds: it names nothing here.
-			c.Subject = cookie
+		c.Subject = cookie
+		if tk.NamesSubject(!unused, cookie) {
+			// A page rendered before this browser had its subject: the
+			// ticket still names its receipt id.
+			c.ReceiptID = tk.ReceiptID
 		}
 	}
 	if c.Subject == "" {
 		c.Subject = receipt.NewSubject()
 	}
-	if c.ReceiptID != "" {
-		switch _, err := s.store.Get(ctx, c.ReceiptID); errs.Code(err) {
-		case errs.NotFound:
-			c.ShownAt = tk.MintedAt
-			if tk.Subject == c.Subject {
-				c.Ticket = s.creds.TicketValue(*tk)
-			}
-		case "":
-			c.ReceiptID = "" // used already: a ticket is good once
-		default:
-			return postCredential{}, err
-		}
-	}
 	if c.ReceiptID == "" {
 		c.ReceiptID = uuid.NewString()
-	}
-	if c.Ticket == "" {
-		c.Ticket = s.creds.TicketValue(credential.Ticket{ReceiptID: c.ReceiptID, Subject: c.Subject, MintedAt: firstNonZero(c.ShownAt, now.UTC().Truncate(time.Millisecond))})
+	} else {
+		c.ShownAt = tk.MintedAt
 	}
 	return c, nil
 }
 
-func firstNonZero(a, b time.Time) time.Time {
-	if a.IsZero() {
-		return b
+// forDevice turns c into what a device signs under, when the wasm posted a
+// decision whose receipt its device key will sign (Server.record): the
+// server stores nothing then, so whether the ticket's id and subject are
+// free is looked up here, and the credential errs on the side of fresh
+// ones. A subject named by a ticket alone becomes a fresh subject, since
+// the kc_sub this post gets must never be that of a subject another
+// browser may still decide on with the same page; a used id becomes a
+// fresh id. Ticket is then the ticket the device sends with its receipt.
+func (s *Server) forDevice(ctx context.Context, c postCredential) (postCredential, error) {
+	if c.FromTicket {
+		c.Subject, c.FromTicket = receipt.NewSubject(), false
 	}
-	return a
+	switch _, err := s.store.Get(ctx, c.ReceiptID); errs.Code(err) {
+	case errs.NotFound:
+	case "":
+		c.ReceiptID, c.ShownAt = uuid.NewString(), time.Time{}
+	default:
+		return postCredential{}, err
+	}
+	minted := c.ShownAt
+	if minted.IsZero() {
+		minted = time.Now().UTC().Truncate(time.Millisecond)
+	}
+	c.Ticket = s.creds.TicketValue(credential.Ticket{ReceiptID: c.ReceiptID, Subject: c.Subject, MintedAt: minted})
+	return c, nil
 }
 
 // subjectUnused tells whether subject has no receipt yet.
@@ -184,4 +200,68 @@ func (s *Server) subjectUnused(ctx context.Context, subject string) (bool, error
 	default:
 		return false, err
 	}
+}
+
+// keyedMutex holds one lock per key, kept only while someone holds or
+// waits for it.
+type keyedMutex struct {
+	mu   sync.Mutex
+	held map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	sync.Mutex
+	refs int
+}
+
+func (k *keyedMutex) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	e := k.held[key]
+	if e == nil {
+		e = &keyedEntry{}
+		k.held[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+	e.Lock()
+	return func() {
+		e.Unlock()
+		k.mu.Lock()
+		if e.refs--; e.refs == 0 {
+			delete(k.held, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// resent finds the receipt of a decision posted before with the same page:
+// the posted ticket's id is stored, for the ticket's subject or the
+// browser's, and records this very decision (sameDecision). Such a post is
+// a resend whose acknowledgement was lost (the network dropped, the page
+// was closed, a form sent twice), and it is answered as the first was. It
+// must set no kc_sub: the ticket is in the page, where another script could
+// read it, and must not hand out the subject credential. Posts that race
+// the first one past this look-up meet the stored id in the store instead
+// (recordDecision).
+func (s *Server) resent(r *http.Request, d consent.Decision) (receipt.Record, bool, error) {
+	v := r.PostForm.Get("ticket")
+	if v == "" {
+		return receipt.Record{}, false, nil
+	}
+	tk, err := s.creds.ParseTicket(v, time.Now())
+	if err != nil {
+		return receipt.Record{}, false, nil // postCredential says why, or counts it as none
+	}
+	rec, err := s.store.Get(r.Context(), tk.ReceiptID)
+	switch errs.Code(err) {
+	case "":
+	case errs.NotFound:
+		return receipt.Record{}, false, nil
+	default:
+		return receipt.Record{}, false, err
+	}
+	if rec.Subject != tk.Subject && rec.Subject != s.cookieSubject(r) {
+		return receipt.Record{}, false, nil
+	}
+	return rec, sameDecision(rec, d), nil
 }

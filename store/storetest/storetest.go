@@ -518,6 +518,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 		require.NoError(t, s.Ping(ctx))
 	})
 	t.Run("Keys", func(t *testing.T) { runKeys(t, open) })
+	t.Run("Tickets", func(t *testing.T) { runTickets(t, open) })
 	t.Run("Nonces", func(t *testing.T) { runNonces(t, open) })
 	t.Run("Batch", func(t *testing.T) { runBatch(t, open) })
 

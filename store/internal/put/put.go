@@ -75,6 +75,12 @@ type Facts struct {
 // record whose id is not stored yet, and sets r.Reask. It reports whether
 // the record enrolls its device key, or the coded error that refuses it.
 func Check(r *receipt.Record, opt receipt.PutOptions, f Facts) (enroll bool, err error) {
+	if opt.NewSubject && f.Head != "" {
+		// Before the chain: a caller that would read the head again on a
+		// conflict must not chain onto a subject its credential no longer
+		// names.
+		return false, ErrNotNew()
+	}
 	if r.PrevHash != f.Head {
 		return false, ErrChain()
 	}
@@ -140,6 +146,12 @@ func CheckNonce(nonce string, expires, now time.Time) error {
 // subject's chain from the newest record.
 func ErrChain() error {
 	return errs.New(errs.Conflict, "prev_hash: is not the hash of the subject's newest receipt")
+}
+
+// ErrNotNew refuses a record whose subject was named by a ticket once the
+// subject has a record (receipt.PutOptions.NewSubject).
+func ErrNotNew() error {
+	return errs.New(errs.Forbidden, "subject: has receipts; a ticket names a subject only while it has none")
 }
 
 // ErrNonce is the conflict of a nonce used twice or past its expiry.

@@ -19,6 +19,7 @@ func TestCheck(t *testing.T) {
 	server := receipt.Record{Subject: subject, PrevHash: "h1"}
 	first := receipt.Record{Subject: subject, DeviceKey: key}
 	ticket := receipt.PutOptions{EnrollKey: true}
+	newSubject := receipt.PutOptions{NewSubject: true}
 	for _, tt := range []struct {
 		name   string
 		r      receipt.Record
@@ -39,6 +40,11 @@ func TestCheck(t *testing.T) {
 		{"ErrStaleHead", device, receipt.PutOptions{}, put.Facts{Head: "h2", KeySubject: subject}, false, errs.Conflict},
 		{"ErrRestart", first, receipt.PutOptions{}, put.Facts{Head: "h1", KeySubject: subject}, false, errs.Conflict},
 		{"ErrOrphan", device, receipt.PutOptions{}, put.Facts{}, false, errs.Conflict},
+		{"NewSubjectFirstReceipt", first, newSubject, put.Facts{}, true, ""},
+		{"NewSubjectServerAttested", receipt.Record{Subject: subject}, newSubject, put.Facts{}, false, ""},
+		{"ErrNewSubjectHasReceipts", device, newSubject, put.Facts{Head: "h1"}, false, errs.Forbidden},
+		{"ErrNewSubjectServerAttestedHasReceipts", server, newSubject, put.Facts{Head: "h1"}, false, errs.Forbidden},
+		{"ErrNewSubjectEvenWithEnrolledKey", device, newSubject, put.Facts{Head: "h1", KeySubject: subject}, false, errs.Forbidden},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.r

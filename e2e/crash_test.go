@@ -204,7 +204,10 @@ func startBinary(t *testing.T, bin, data string) child {
 		_ = cmd.Wait()
 	})
 	url := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
+	// A generous bound: on a loaded machine the first start (keys, the
+	// store, compressing the assets) can take a while; a server that will
+	// never answer is seen by its exit or its logs.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		res, err := http.Get(url + "/healthz")
 		if err == nil {

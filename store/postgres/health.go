@@ -23,7 +23,7 @@ const healthProbe = "kaiconn-health-probe"
 // disk, a standby after a fail-over) is noticed. PostgreSQL checks its own
 // pages (data checksums, when the cluster has them) as it reads them.
 func (db *DB) CheckHealth(ctx context.Context) error {
-	_, err := scan(db.pool.QueryRow(ctx, `SELECT `+columns+` FROM receipts ORDER BY seq DESC LIMIT 1`))
+	_, err := scan(db.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM receipts ORDER BY seq DESC LIMIT 1`))
 	if err != nil && errs.Code(err) != errs.NotFound {
 		return fmt.Errorf("postgres: health: read the newest receipt: %w", err)
 	}

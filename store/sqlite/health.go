@@ -44,7 +44,7 @@ type integrity struct {
 // decisions to an instance whose database is spoilt or read-only. It waits
 // for the first integrity check within ctx.
 func (db *DB) CheckHealth(ctx context.Context) error {
-	_, err := scan(db.read.QueryRowContext(ctx, `SELECT `+columns+` FROM receipts ORDER BY n DESC LIMIT 1`))
+	_, err := scan(db.read.QueryRowContext(ctx, `SELECT `+readColumns+` FROM receipts ORDER BY n DESC LIMIT 1`))
 	if err != nil && errs.Code(err) != errs.NotFound {
 		return fmt.Errorf("sqlite: health: read the newest receipt: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -416,7 +417,7 @@ func TestGatePolicyChange(t *testing.T) {
 			assert.Equal(t, got[0].ReceiptID, last.ID)
 			assert.Equal(t, tc.decision, last.Decision)
 			for _, p := range last.Purposes {
-				assert.Equal(t, tc.want[p.ID], p.State == "given", p.ID)
+				assert.Equal(t, tc.want[p.ID], receipt.InEffect(p.State), p.ID)
 			}
 		})
 	}

@@ -695,7 +695,7 @@ func (b *banner) stored(r *http.Request, d consent.Decision) (receipt.Record, bo
 		return receipt.Record{}, false, nil
 	}
 	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
-		if (rec.States[string(p.ID)] == receipt.StateGiven) != d.Granted(p.ID) {
+		if receipt.InEffect(rec.States[string(p.ID)]) != d.Granted(p.ID) {
 			return receipt.Record{}, false, nil
 		}
 	}
@@ -710,7 +710,7 @@ func (b *banner) cookieFromRecord(rec receipt.Record) consentCookie {
 		c.At = rec.ShownAt.Truncate(time.Second)
 	}
 	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
-		if rec.States[string(p.ID)] == receipt.StateGiven {
+		if receipt.InEffect(rec.States[string(p.ID)]) {
 			c.Granted = append(c.Granted, p.ID)
 		}
 	}

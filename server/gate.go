@@ -563,7 +563,7 @@ func (s *Server) gateStored(r *http.Request, d consent.Decision) (receipt.Record
 		return receipt.Record{}, false, nil
 	}
 	for _, c := range d.Choices {
-		if (rec.States[string(c.Purpose)] == receipt.StateGiven) != c.Granted {
+		if receipt.InEffect(rec.States[string(c.Purpose)]) != c.Granted {
 			return receipt.Record{}, false, nil
 		}
 	}

@@ -275,7 +275,7 @@ func (h subjectHead) decision(surface consent.Surface) *consent.Decision {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(id), Granted: h.States[id] == receipt.StateGiven})
+		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(id), Granted: receipt.InEffect(h.States[id])})
 	}
 	return d
 }

@@ -641,3 +641,42 @@ func TestGateScreenshots(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "docs", "screenshots", "gate-desktop-zh-Hans-dark.png"), png, 0o644))
 }
+
+// Disagree records no consent and the screens claim none: the stored
+// receipt says the basic functions are necessary (kaiconn-receipt/3), not
+// given with an expiry, and the result page, the gate's current choices and
+// the settings say they run because the service needs them, not that the
+// person allowed them (issue 21).
+func TestGateDisagreeRecordsNecessity(t *testing.T) {
+	for _, m := range gateModes {
+		t.Run(m.name, func(t *testing.T) {
+			srv := startServer(t)
+			ctx := gateTab(t, "android", m.script)
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-disagree")))
+			do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")))
+			decided(t, ctx, "declined")
+			assert.Contains(t, eval[string](t, ctx, `document.querySelector('#kc-gate-done .kc-gate__done-basic').textContent`), "为提供服务所必需")
+			assert.Contains(t, eval[string](t, ctx, `document.querySelector('#kc-done-on li[data-purpose="basic"]').textContent`), "不以同意为依据")
+			id := eval[string](t, ctx, `document.getElementById('kc-done-receipt').textContent`)
+			require.NotEmpty(t, id)
+			if m.script {
+				waitRecorded(t, ctx)
+			}
+			states := storedStates(t, ctx, srv, id)
+			assert.Equal(t, receipt.StateNecessary, states["basic"], "the basic functions rest on necessity")
+			for p, s := range states {
+				assert.NotEqual(t, receipt.StateGiven, s, "%s: Disagree gives no consent", p)
+			}
+			s := chain(t, ctx, srv.URL())
+			require.NotEmpty(t, s)
+			assert.Equal(t, receipt.SchemaV3, s[len(s)-1].Receipt.Schema)
+
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-necessary")))
+			assert.Contains(t, textByID(t, ctx, "kc-necessary"), "基本功能（必需）：为提供服务所必需")
+			assert.NotContains(t, textByID(t, ctx, "kc-granted"), "基本功能", "not among what the person allowed")
+
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-p-required")))
+			assert.Contains(t, textByID(t, ctx, "kc-p-required"), "不以您的同意为依据")
+		})
+	}
+}

@@ -680,3 +680,37 @@ func TestGateDisagreeRecordsNecessity(t *testing.T) {
 		})
 	}
 }
+
+// The gate's notice of sensitive personal information shows the items
+// without a tap and, opened, the policy's necessity and impact statements;
+// each SDK's details say which of its items are sensitive or location
+// (issue 21).
+func TestGateSensitiveNotice(t *testing.T) {
+	srv := startServer(t)
+	ctx := hostTab(t, "android")
+	do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-gate-sensitive-summary")))
+	summary := textByID(t, ctx, "kc-gate-sensitive-summary")
+	for _, item := range []string{"中国大陆手机号码", "拟使用的用户名和密码", "位置信息"} {
+		assert.Contains(t, summary, item)
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-gate-sensitive-summary")), chromedp.WaitVisible(chromedp.ID("kc-sensitive-impact")))
+	notice := textByID(t, ctx, "kc-gate-sensitive")
+	assert.Contains(t, notice, "手机号属于敏感个人信息，收集此类是为了满足相关法律、法规关于网络实名制的要求。")
+	assert.Contains(t, textByID(t, ctx, "kc-sensitive-impact"), "一旦泄露、非法提供或滥用可能危害人身和财产安全")
+
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-gate-choices-summary")),
+		chromedp.Click(chromedp.CSS(`#kc-p-push-facts > summary`)),
+		chromedp.Click(chromedp.CSS(`#kc-p-analytics-facts > summary`)))
+	flags := eval[map[string][]string](t, ctx, `(function () {
+		var out = {};
+		["push", "analytics", "crash-reports"].forEach(function (id) {
+			out[id] = Array.prototype.map.call(document.querySelectorAll('#kc-p-' + id + '-facts [data-flag]'), function (e) {
+				return e.getAttribute('data-flag') + '=' + e.querySelector('dd').textContent + (e.checkVisibility() ? '' : ' (hidden)');
+			});
+		});
+		return out;
+	})()`)
+	assert.Equal(t, []string{"sensitive=位置信息", "location=位置信息"}, flags["push"])
+	assert.Equal(t, []string{"location=地理位置"}, flags["analytics"])
+	assert.Empty(t, flags["crash-reports"])
+}

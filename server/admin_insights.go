@@ -382,6 +382,11 @@ func reasksChart(l *lang.Localizer, counts []console.ReaskCount, purposes []cons
 		for _, s := range stateSeries {
 			sum += pby[k][s]
 		}
+		if sum == 0 {
+			// Only necessity (receipt.StateNecessary): no consent was
+			// asked, so there is no answer to count.
+			continue
+		}
 		row := []string{k.version, k.purpose + " · " + l.T("admin_audience_"+k.audience)}
 		for _, s := range stateSeries {
 			row = append(row, fmt.Sprintf("%d (%s)", pby[k][s], chart.Percent(pby[k][s], sum)))

@@ -836,7 +836,7 @@ func TestHead(t *testing.T) {
 		var h api.Head
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &h))
 		assert.Equal(t, api.Head{Subject: e.subject, ID: first.ID, Hash: first.Hash, PolicyVersion: cat.Version(), Surface: receipt.SurfaceFirstLaunch,
-			States: map[string]string{"basic": "given", "push": "given", "wechat-share": "refused", "location": "refused", "crash-reports": "refused", "analytics": "refused"}}, h)
+			States: map[string]string{"basic": "necessary", "push": "given", "wechat-share": "refused", "location": "refused", "crash-reports": "refused", "analytics": "refused"}}, h)
 	})
 	fresh := receipt.GenerateEd25519Signer()
 	subjectCookie := credential.SubjectCookie + "=" + e.creds.SubjectValue(e.subject)

@@ -26,6 +26,14 @@ type PurposeView struct {
 	Recipient   string `json:"recipient,omitempty"`
 	PrivacyURL  string `json:"privacyUrl,omitempty"`
 	Clause      string `json:"clause,omitempty"`
+	// Sensitive are the items the policy calls sensitive personal
+	// information, Location those that tell where the person is, as the
+	// catalogue flags them (consent.ItemFlag). Necessity is the policy's
+	// own words on why the sensitive items are needed (PIPL art. 30); set
+	// only when there are sensitive items.
+	Sensitive []string `json:"sensitive,omitempty"`
+	Location  []string `json:"location,omitempty"`
+	Necessity string   `json:"necessity,omitempty"`
 	// Separate marks 单独同意, separate consent (PIPL arts. 23, 29).
 	Separate bool `json:"separate,omitempty"`
 	Required bool `json:"required,omitempty"`
@@ -98,6 +106,11 @@ type GateView struct {
 	// ReceiptID is the ticket's receipt id: the id of the bridge message
 	// gate.js sends at the tap.
 	ReceiptID string `json:"receiptId,omitempty"`
+	// SensitiveImpact is the policy's statement of what sensitive personal
+	// information may do to a person (PIPL art. 30), quoted; SensitiveURL
+	// is where the policy says it.
+	SensitiveImpact string `json:"sensitiveImpact,omitempty"`
+	SensitiveURL    string `json:"sensitiveUrl,omitempty"`
 	// Minors is policy section 6's sentence on minors, word for word.
 	Minors string `json:"minors,omitempty"`
 	// Contact is the contact block of the policy version asked about.

@@ -47,6 +47,17 @@ type Purpose struct {
 	Policy    PolicyRefs         `toml:"policy" json:"policy,omitzero"`
 	Functions []BusinessFunction `toml:"business_function" json:"business_functions,omitempty"`
 
+	// Flags mark the data items of Collects that the policy calls
+	// sensitive personal information, and those that locate the person,
+	// so that a screen can say so beside each SDK; an item without a flag
+	// is neither. Necessity is the policy's own words on why the sensitive
+	// items are needed (PIPL art. 30), for a purpose whose use (an SDK's
+	// row of the policy's table) does not already say it. CheckPolicy holds
+	// both to the policy. They describe what is asked without changing it,
+	// so they stay out of Hash: adding them re-asks nobody.
+	Flags     []ItemFlag `toml:"flag" json:"flags,omitempty"`
+	Necessity *Quote     `toml:"necessity" json:"necessity,omitempty"`
+
 	// Cookies are the cookie names, or path.Match patterns such as "_ga_*",
 	// that a web category sets and that are deleted when it is refused.
 	Cookies []string `toml:"cookies" json:"cookies,omitempty"`
@@ -109,6 +120,44 @@ type Quote struct {
 	Quote  Text   `toml:"quote" json:"quote"`
 }
 
+// ItemFlag marks one data item of a purpose's "collects" text, named in
+// every language as that text splits it (SplitItems).
+//
+// Sensitive items are those the policy marks as sensitive personal
+// information: it prints them in bold (clause 1.1.3 promises so). Term is
+// the bold words in the governing Chinese text that the item contains;
+// Clause is where the policy prints them in bold, empty when that is the
+// purpose's own clause or SDK table row. Location items are those that
+// tell where the person is; the policy names each with 位置.
+type ItemFlag struct {
+	Item      Text   `toml:"item" json:"item"`
+	Sensitive bool   `toml:"sensitive" json:"sensitive,omitempty"`
+	Term      string `toml:"term" json:"term,omitempty"`
+	Clause    string `toml:"clause" json:"clause,omitempty"`
+	Location  bool   `toml:"location" json:"location,omitempty"`
+}
+
+// FlaggedItems returns, in lang, the purpose's items that are sensitive
+// personal information and those that tell where the person is, in the
+// order of the catalogue.
+func (p Purpose) FlaggedItems(lang string) (sensitive, location []string) {
+	for _, f := range p.Flags {
+		if f.Sensitive {
+			sensitive = append(sensitive, f.Item.Show(lang))
+		}
+		if f.Location {
+			location = append(location, f.Item.Show(lang))
+		}
+	}
+	return sensitive, location
+}
+
+// HasSensitive reports whether the purpose collects sensitive personal
+// information.
+func (p Purpose) HasSensitive() bool {
+	return slices.ContainsFunc(p.Flags, func(f ItemFlag) bool { return f.Sensitive })
+}
+
 // Permission maps one device permission of the policy's list (s2-3-perms)
 // to the business function that needs it, and says in the reader's words
 // what it is for and what happens without it. The purpose, and whether it
@@ -150,6 +199,21 @@ type Catalogue struct {
 	rights      []rightEntry // in file order, which is display order
 	facts       []factEntry
 	minors      *minorsEntry
+	// impact is the policy's own words on what sensitive personal
+	// information is: information whose leak or misuse may harm the
+	// person, which is the impact PIPL art. 30 asks to be told.
+	impact *Quote
+}
+
+// SensitiveImpact returns the policy's statement of what processing
+// sensitive personal information may do to the person (PIPL art. 30),
+// quoted verbatim with its clause; false when the catalogue has none
+// (CheckPolicy requires one when a purpose flags a sensitive item).
+func (c *Catalogue) SensitiveImpact() (Quote, bool) {
+	if c.impact == nil {
+		return Quote{}, false
+	}
+	return *c.impact, true
 }
 
 // Version is the policy version, "YYYY-MM".
@@ -308,6 +372,9 @@ func (c *Catalogue) validate() error {
 		if err := validateFunctions(p, functions, fail); err != nil {
 			return err
 		}
+		if err := validateFlags(p, fail); err != nil {
+			return err
+		}
 		for field, ids := range p.Policy.All() {
 			for _, id := range ids {
 				if !clauseRE.MatchString(id) {
@@ -354,6 +421,14 @@ func (c *Catalogue) validate() error {
 	if err := c.validatePermissions(functions); err != nil {
 		return err
 	}
+	if c.impact != nil {
+		if !clauseRE.MatchString(c.impact.Clause) {
+			return errs.New(errs.Invalid, "catalogue %s: sensitive.impact.clause: %q is not an id of the policy", c.version, c.impact.Clause)
+		}
+		if err := checkText(c.impact.Quote, true); err != "" {
+			return errs.New(errs.Invalid, "catalogue %s: sensitive.impact.quote: %s", c.version, err)
+		}
+	}
 	return c.validateRights()
 }
 
@@ -397,6 +472,43 @@ func validateFunctions(p Purpose, seen map[string]bool, fail func(PurposeID, str
 			if err := checkText(q.Quote, true); err != "" {
 				return fail(p.ID, "business_function %q: data[%d].quote: %s", f.ID, i, err)
 			}
+		}
+	}
+	return nil
+}
+
+// validateFlags checks the form of a purpose's item flags and necessity
+// quote; that they say what the policy says is CheckPolicy's to check.
+func validateFlags(p Purpose, fail func(PurposeID, string, ...any) error) error {
+	if len(p.Flags) > 0 && p.Audience != audienceApp {
+		return fail(p.ID, "flag: only app purposes flag their data items")
+	}
+	seen := map[string]bool{}
+	for i, f := range p.Flags {
+		if err := checkText(f.Item, true); err != "" {
+			return fail(p.ID, "flag[%d].item: %s", i, err)
+		}
+		if seen[f.Item[LangZhHans]] {
+			return fail(p.ID, "flag[%d].item: %q is flagged twice", i, f.Item[LangZhHans])
+		}
+		seen[f.Item[LangZhHans]] = true
+		switch {
+		case !f.Sensitive && !f.Location:
+			return fail(p.ID, "flag[%d]: flags nothing; say sensitive = true, location = true or both", i)
+		case f.Sensitive && f.Term == "":
+			return fail(p.ID, "flag[%d].term: a sensitive item names the words the policy prints in bold", i)
+		case !f.Sensitive && (f.Term != "" || f.Clause != ""):
+			return fail(p.ID, "flag[%d]: term and clause belong to a sensitive item", i)
+		case f.Clause != "" && !clauseRE.MatchString(f.Clause):
+			return fail(p.ID, "flag[%d].clause: %q is not an id of the policy", i, f.Clause)
+		}
+	}
+	if p.Necessity != nil {
+		if !clauseRE.MatchString(p.Necessity.Clause) {
+			return fail(p.ID, "necessity.clause: %q is not an id of the policy", p.Necessity.Clause)
+		}
+		if err := checkText(p.Necessity.Quote, true); err != "" {
+			return fail(p.ID, "necessity.quote: %s", err)
 		}
 	}
 	return nil

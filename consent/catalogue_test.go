@@ -13,6 +13,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/catalogue"
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
 )
 
 func TestCatalogue_Policy202210(t *testing.T) {
@@ -217,4 +218,40 @@ func loadEdited(t *testing.T, name, old, new string) *consent.Catalogue {
 	cat, err := consent.LoadCatalogue(fsys, "2022-10")
 	require.NoError(t, err)
 	return cat
+}
+
+// The shipped catalogue flags the items the policy marks: the phone number
+// and the password of registration as sensitive (policy 1.3 and 1.1.3), the
+// location information of the push, sharing and map SDKs as sensitive and
+// as location (bold in the SDK table), the analytics SDK's geographic
+// location as location only (the policy does not print it in bold).
+func TestFlaggedItems(t *testing.T) {
+	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		id                  consent.PurposeID
+		lang                string
+		sensitive, location []string
+	}{
+		{"basic", consent.LangZhHans, []string{"中国大陆手机号码", "拟使用的用户名和密码"}, nil},
+		{"basic", consent.LangEn, []string{"Mobile phone number in Chinese Mainland", "user name and password to be used"}, nil},
+		{"push", consent.LangZhHans, []string{"位置信息"}, []string{"位置信息"}},
+		{"wechat-share", consent.LangEn, []string{"location information"}, []string{"location information"}},
+		{"location", consent.LangZhHans, []string{"位置信息"}, []string{"获取位置", "位置信息"}},
+		{"crash-reports", consent.LangZhHans, nil, nil},
+		{"analytics", consent.LangZhHans, nil, []string{"地理位置"}},
+	} {
+		t.Run(string(tt.id)+"/"+tt.lang, func(t *testing.T) {
+			p, ok := cat.Purpose(consent.SurfaceFirstLaunch, tt.id)
+			require.True(t, ok)
+			sensitive, location := p.FlaggedItems(tt.lang)
+			assert.Equal(t, tt.sensitive, sensitive)
+			assert.Equal(t, tt.location, location)
+			assert.Equal(t, len(tt.sensitive) > 0, p.HasSensitive())
+		})
+	}
+	impact, ok := cat.SensitiveImpact()
+	require.True(t, ok)
+	assert.Equal(t, "s1-1-3", impact.Clause)
+	assert.Contains(t, impact.Quote[consent.LangZhHans], "一旦泄露、非法提供或滥用可能危害人身和财产安全")
 }

@@ -21,6 +21,9 @@ type catalogueFile struct {
 	Right      []rightEntry `toml:"right"`
 	Fact       []factEntry  `toml:"fact"`
 	Minors     *minorsEntry `toml:"minors"`
+	Sensitive  *struct {
+		Impact Quote `toml:"impact"`
+	} `toml:"sensitive"`
 }
 
 // LoadCatalogue reads and validates <version>.toml from fsys. Every failure
@@ -48,6 +51,9 @@ func LoadCatalogue(fsys fs.FS, version string) (*Catalogue, error) {
 		return nil, errs.New(errs.Invalid, "catalogue %s: version: file says %q", version, f.Version)
 	}
 	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission, rights: f.Right, facts: f.Fact, minors: f.Minors}
+	if f.Sensitive != nil {
+		c.impact = &f.Sensitive.Impact
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

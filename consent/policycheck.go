@@ -52,6 +52,10 @@ func LoadCatalogueFor(fsys fs.FS, v *policy.Version) (*Catalogue, error) {
 //     privacy URL is not the row's policy link;
 //   - a permission of the policy (s2-3-perms) is not mapped, or the
 //     catalogue maps one the policy does not list;
+//   - an item flag (ItemFlag) names no item of the purpose's "collects"
+//     text, or flags other items as sensitive or as location than the
+//     policy does (checkFlags), or a necessity or impact quote is not in
+//     its clause;
 //   - the rights centre, the facts or the minors rule cite, quote or
 //     promise other than the policy states (checkRights).
 func (c *Catalogue) CheckPolicy(v *policy.Version) error {
@@ -79,6 +83,9 @@ func (c *Catalogue) CheckPolicy(v *policy.Version) error {
 		}
 	}
 	if err := c.checkPermissions(docs); err != nil {
+		return err
+	}
+	if err := c.checkImpact(docs); err != nil {
 		return err
 	}
 	return c.checkRights(v, docs)
@@ -163,6 +170,9 @@ func (c *Catalogue) checkPurpose(p Purpose, docs map[string]*policy.Document, ro
 			return fail("collects (%s): names %s, which none of its clauses lists", lang, strings.Join(extra, ", "))
 		}
 	}
+	if err := checkFlags(p, docs, fail); err != nil {
+		return err
+	}
 	if len(sdkFns) == 1 && len(p.SDK) > 0 {
 		row, _ := docs[LangZhHans].SDK(sdkFns[0].SDK)
 		if p.PrivacyURL != row.PolicyURL {
@@ -181,6 +191,139 @@ func (c *Catalogue) checkPurpose(p Purpose, docs map[string]*policy.Document, ro
 					return fail("%s (%s): %q, but SDK table row %q says %q", fact.field, lang, fact.ours, row.ID, fact.theirs)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// checkFlags holds a purpose's item flags to the policy:
+//
+//   - each flagged item is an item of the purpose's "collects" text, in
+//     every language;
+//   - an item is flagged sensitive if and only if the governing Chinese
+//     policy marks it so: its own clause or SDK table row prints a part of
+//     it in bold (clause 1.1.3: "有关您的个人敏感信息内容我们已采用粗体标示"),
+//     or the flag names another clause that prints its term in bold, such
+//     as the list of sensitive information in 1.1.3;
+//   - an item is flagged location if and only if it names a location, which
+//     the policy always does with 位置 (位置信息, 地理位置, 获取位置);
+//   - a purpose with a sensitive item states why it is needed: its
+//     necessity quote, found in its clause in every language, or, for an
+//     SDK purpose, the purpose of use of its row, which checkPurpose holds
+//     to the table.
+func checkFlags(p Purpose, docs map[string]*policy.Document, fail func(string, ...any) error) error {
+	zh := docs[LangZhHans]
+	collects := map[string]*itemSet{}
+	for _, lang := range Languages {
+		collects[lang] = newItemSet()
+		for _, it := range SplitItems(p.Collects[lang]) {
+			collects[lang].add(it, "")
+		}
+	}
+	flagged := map[string]ItemFlag{}
+	for i, f := range p.Flags {
+		for _, lang := range Languages {
+			if !collects[lang].has(normItem(f.Item[lang])) {
+				return fail("flag[%d].item (%s): %q is not an item of collects", i, lang, f.Item[lang])
+			}
+		}
+		flagged[normItem(f.Item[LangZhHans])] = f
+		if f.Sensitive && !strings.Contains(f.Item[LangZhHans], f.Term) {
+			return fail("flag[%d].term: %q is not part of the item %q", i, f.Term, f.Item[LangZhHans])
+		}
+		if f.Sensitive && f.Clause != "" && !slices.ContainsFunc(boldRuns(zh, f.Clause), func(b string) bool { return strings.Contains(b, f.Term) }) {
+			return fail("flag[%d]: %s prints no %q in bold, so the policy does not mark %q as sensitive", i, f.Clause, f.Term, f.Item[LangZhHans])
+		}
+	}
+	// What the purpose's own sources print in bold.
+	bold := map[string]string{} // item key → the bold words it contains
+	for _, f := range p.Functions {
+		var runs, items []string
+		if f.SDK != "" {
+			row, _ := zh.SDK(f.SDK)
+			for _, in := range row.CollectedText {
+				if in.Strong {
+					runs = append(runs, in.Text)
+				}
+			}
+			items = SplitItems(row.Collected)
+		} else {
+			for _, q := range f.Data {
+				runs = append(runs, boldRuns(zh, q.Clause)...)
+				items = append(items, SplitItems(q.Quote[LangZhHans])...)
+			}
+		}
+		for _, it := range items {
+			for _, r := range runs {
+				if strings.Contains(it, r) {
+					bold[normItem(it)] = r
+				}
+			}
+		}
+	}
+	for _, k := range collects[LangZhHans].keys {
+		f, ok := flagged[k]
+		item := collects[LangZhHans].text[k]
+		switch {
+		case bold[k] != "" && !f.Sensitive:
+			return fail("flag: %q: the policy prints %q in bold, which marks sensitive personal information; flag it sensitive", item, bold[k])
+		case ok && f.Sensitive && f.Clause == "" && bold[k] == "":
+			return fail("flag: %q is flagged sensitive, but its clause does not print it in bold; name the clause that does", item)
+		case strings.Contains(item, "位置") != (ok && f.Location):
+			return fail("flag: %q: an item is flagged location if and only if it names a location (位置)", item)
+		}
+	}
+	if p.Necessity != nil {
+		for _, lang := range Languages {
+			if !strings.Contains(docs[lang].PlainText(p.Necessity.Clause), p.Necessity.Quote[lang]) {
+				return fail("necessity.quote (%s): %q is not in %s", lang, p.Necessity.Quote[lang], p.Necessity.Clause)
+			}
+		}
+	} else if p.HasSensitive() && len(p.SDK) == 0 {
+		return fail("necessity: the purpose collects sensitive personal information; quote the clause that says why it is needed")
+	}
+	return nil
+}
+
+// boldRuns returns the runs of text the block id prints in bold, its
+// nested clauses included.
+func boldRuns(d *policy.Document, id string) []string {
+	ref, _ := d.Find(id)
+	b, ok := ref.(*policy.Block)
+	if !ok {
+		return nil
+	}
+	var runs []string
+	var walk func(b *policy.Block)
+	walk = func(b *policy.Block) {
+		for _, in := range b.Text {
+			if in.Strong {
+				runs = append(runs, in.Text)
+			}
+		}
+		for _, c := range b.Items {
+			walk(c)
+		}
+	}
+	walk(b)
+	return runs
+}
+
+// checkImpact holds the catalogue's statement of what sensitive personal
+// information may do to a person to its clause, and requires one when a
+// purpose collects such information.
+func (c *Catalogue) checkImpact(docs map[string]*policy.Document) error {
+	if c.impact == nil {
+		for _, p := range c.purposes {
+			if p.HasSensitive() {
+				return errs.New(errs.Invalid, "catalogue %s: sensitive.impact: purpose %q collects sensitive personal information; quote the policy on what it may do to a person (PIPL art. 30)", c.version, string(p.ID))
+			}
+		}
+		return nil
+	}
+	for _, lang := range Languages {
+		if !strings.Contains(docs[lang].PlainText(c.impact.Clause), c.impact.Quote[lang]) {
+			return errs.New(errs.Invalid, "catalogue %s: sensitive.impact.quote (%s): %q is not in %s", c.version, lang, c.impact.Quote[lang], c.impact.Clause)
 		}
 	}
 	return nil

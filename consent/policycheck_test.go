@@ -97,6 +97,58 @@ func TestCheckPolicy(t *testing.T) {
 		{name: "OKItemsComparedWithoutCase",
 			edits: []edit{{smallCat, `en = "Device identifier, location information"`, `en = "device identifier, Location Information"`}}},
 
+		// Item flags: sensitive where the policy prints the item in bold,
+		// location where it names a location, nowhere else.
+		{name: "ErrPolicyBoldsAnUnflaggedItem",
+			edits: []edit{{zhPolicy, "collected: 设备标识符,**位置信息**", "collected: **设备标识符**,**位置信息**"}},
+			want:  []string{`purpose "push"`, `"设备标识符": the policy prints "设备标识符" in bold`, "flag it sensitive"}},
+		{name: "ErrPolicyBoldsAQuotedItem",
+			edits: []edit{{zhPolicy, "收集您的手机号码", "收集您的**手机号码**"}},
+			want:  []string{`purpose "basic"`, `"手机号码": the policy prints "手机号码" in bold`}},
+		{name: "ErrSensitiveFlagWithoutBold",
+			edits: []edit{{zhPolicy, "collected: 设备标识符,**位置信息**", "collected: 设备标识符,位置信息"}},
+			want:  []string{`purpose "push"`, `"位置信息" is flagged sensitive, but its clause does not print it in bold`}},
+		{name: "ErrLocationNotFlagged",
+			edits: []edit{{smallCat, `sensitive = true, term = "位置信息", location = true }]`, `sensitive = true, term = "位置信息" }]`}},
+			want:  []string{`purpose "push"`, `"位置信息": an item is flagged location if and only if it names a location`}},
+		{name: "ErrFlagNotAnItem",
+			edits: []edit{{smallCat, `item = { zh-Hans = "位置信息", en = "location information" }`, `item = { zh-Hans = "位置信息", en = "location data" }`}},
+			want:  []string{`purpose "push"`, `flag[0].item (en): "location data" is not an item of collects`}},
+		{name: "ErrSensitiveElsewhereNotBold",
+			edits: []edit{{smallCat, `collects = { zh-Hans = "设备序列号,SSID"`, `flag = [{ item = { zh-Hans = "SSID", en = "SSID" }, sensitive = true, term = "SSID", clause = "s1-p1" }]
+collects = { zh-Hans = "设备序列号,SSID"`}},
+			want: []string{`purpose "stats"`, `s1-p1 prints no "SSID" in bold`}},
+		{name: "ErrSensitiveWithoutNecessity",
+			edits: []edit{
+				{zhPolicy, "收集您的手机号码", "收集您的**手机号码**"},
+				{smallCat, `collects = { zh-Hans = "手机号码、昵称、头像"`, `flag = [{ item = { zh-Hans = "手机号码", en = "Mobile phone number" }, sensitive = true, term = "手机号码" }]
+collects = { zh-Hans = "手机号码、昵称、头像"`}},
+			want: []string{`purpose "basic"`, "necessity: the purpose collects sensitive personal information"}},
+		{name: "OKSensitiveWithNecessity",
+			edits: []edit{
+				{zhPolicy, "收集您的手机号码", "收集您的**手机号码**"},
+				{smallCat, `collects = { zh-Hans = "手机号码、昵称、头像"`, `flag = [{ item = { zh-Hans = "手机号码", en = "Mobile phone number" }, sensitive = true, term = "手机号码" }]
+necessity = { clause = "s1-p1", quote = { zh-Hans = "用于注册。", en = "for registration." } }
+collects = { zh-Hans = "手机号码、昵称、头像"`}}},
+		{name: "ErrNecessityNotInClause",
+			edits: []edit{
+				{zhPolicy, "收集您的手机号码", "收集您的**手机号码**"},
+				{smallCat, `collects = { zh-Hans = "手机号码、昵称、头像"`, `flag = [{ item = { zh-Hans = "手机号码", en = "Mobile phone number" }, sensitive = true, term = "手机号码" }]
+necessity = { clause = "s1-p1", quote = { zh-Hans = "用于营销。", en = "for registration." } }
+collects = { zh-Hans = "手机号码、昵称、头像"`}},
+			want: []string{`purpose "basic"`, `necessity.quote (zh-Hans): "用于营销。" is not in s1-p1`}},
+		{name: "ErrTermNotInItem",
+			edits: []edit{{smallCat, `collects = { zh-Hans = "手机号码、昵称、头像"`, `flag = [{ item = { zh-Hans = "手机号码", en = "Mobile phone number" }, sensitive = true, term = "位置信息", clause = "s2-sdks" }]
+collects = { zh-Hans = "手机号码、昵称、头像"`}},
+			want: []string{`purpose "basic"`, `flag[0].term: "位置信息" is not part of the item "手机号码"`}},
+		{name: "ErrImpactNotInClause",
+			edits: []edit{{smallCat, `quote = { zh-Hans = "我们仅在必要期限内保存。"`, `quote = { zh-Hans = "我们永久保存。"`}},
+			want:  []string{`sensitive.impact.quote (zh-Hans): "我们永久保存。" is not in s1-1`}},
+		{name: "ErrImpactMissing",
+			edits: []edit{{smallCat, `[sensitive]
+impact = { clause = "s1-1", quote = { zh-Hans = "我们仅在必要期限内保存。", en = "We keep them only as long as necessary." } }`, ``}},
+			want: []string{`sensitive.impact: purpose "push" collects sensitive personal information`}},
+
 		{name: "ErrPolicyAddsItemToSDKRow",
 			edits: []edit{{zhPolicy, "collected: 设备标识符,**位置信息**", "collected: 设备标识符,**位置信息**,IMEI"}},
 			want:  []string{`purpose "push"`, "collects (zh-Hans)", `lacks "IMEI" (SDK table row "push")`}},

@@ -17,7 +17,7 @@ import (
 // and the state of each purpose.
 type Head struct {
 	Surface string            // receipt.surface of the previous receipt
-	States  map[string]string // purpose id -> given, refused or withdrawn
+	States  map[string]string // purpose id -> given, refused, withdrawn or necessary
 }
 
 // HeadOf returns the Head of the subject's previous receipt r.
@@ -51,7 +51,9 @@ func (h *Head) gave(surface consent.Surface, id string) bool {
 //     now + 5 minutes] (receipt.DefaultMaxAge, receipt.DefaultMaxSkew);
 //   - the purposes are those of the surface's audience, all of them, each
 //     once, in id order (the order of consent.Decision.Choices);
-//   - required processing is given; a declined decision gives no optional
+//   - required processing is necessary in kaiconn-receipt/3, given in /1
+//     and /2 (which have no other state for it), and only required
+//     processing is necessary; a declined decision gives no optional
 //     purpose; a withdrawal gives no purpose the head did not give; a
 //     purpose is withdrawn only when the head gave it;
 //   - a given purpose expires at issuedAt + Validity, and only a given
@@ -60,10 +62,10 @@ func (h *Head) gave(surface consent.Surface, id string) bool {
 //     categories, consent type, withdrawal text and URL, exactly as the
 //     catalogue has them in the receipt's language, and its time equal to
 //     issuedAt;
-//   - kaiconn-receipt/2: the notice is the catalogue's shown notice of the
+//   - kaiconn-receipt/2 and /3: the notice is the catalogue's shown notice of the
 //     surface's audience in the receipt's language (notice.For), which
 //     names the controller, withdrawal and purpose notices in turn;
-//   - confirmed facts (kaiconn-receipt/2 only) are facts the catalogue
+//   - confirmed facts (kaiconn-receipt/2 and /3 only) are facts the catalogue
 //     declares for the receipt's surface, in id order, and only on an
 //     agreed decision: a person who declines confirms nothing. The shown
 //     notice the receipt names lists the statement of each (notice.Shown.
@@ -81,10 +83,10 @@ func Check(cat *consent.Catalogue, r *receipt.Receipt, head *Head, now time.Time
 		return unprocessable("receipt.surface", "unknown surface %q", r.Surface)
 	case !slices.Contains(consent.Languages, r.Language):
 		return unprocessable("receipt.language", "the catalogue has no texts in %q", r.Language)
-	case r.Schema != receipt.SchemaV1 && r.Schema != receipt.SchemaV2:
+	case r.Schema != receipt.SchemaV1 && !r.NamesNotice():
 		return unprocessable("receipt.schema", "unknown schema %q", r.Schema)
 	}
-	v2 := r.Schema == receipt.SchemaV2
+	v2 := r.NamesNotice()
 
 	issued, err := time.Parse(time.RFC3339Nano, r.IssuedAt)
 	switch {
@@ -118,7 +120,7 @@ func Check(cat *consent.Catalogue, r *receipt.Receipt, head *Head, now time.Time
 	for i, p := range r.Purposes {
 		cp, _ := cat.Purpose(surface, consent.PurposeID(p.ID))
 		at := fmt.Sprintf("receipt.purposes[%d]", i)
-		if err := checkState(at, cp, p, r.Decision, head, surface); err != nil {
+		if err := checkState(at, cp, p, r, head, surface); err != nil {
 			return err
 		}
 		switch {
@@ -207,15 +209,21 @@ func checkPurposeIDs(cat *consent.Catalogue, surface consent.Surface, ps []recei
 	return nil
 }
 
-// checkState applies the rules of a decision's kind and of the head to the
-// state of purpose p.
-func checkState(at string, cp consent.Purpose, p receipt.Purpose, decision string, head *Head, surface consent.Surface) error {
+// checkState applies the rules of the format, of a decision's kind and of
+// the head to the state of purpose p of receipt r.
+func checkState(at string, cp consent.Purpose, p receipt.Purpose, r *receipt.Receipt, head *Head, surface consent.Surface) error {
 	headGave := head.gave(surface, p.ID)
+	decision := r.Decision
+	necessary := r.Schema == receipt.SchemaV3
 	switch {
-	case cp.Required && p.State != receipt.StateGiven:
+	case cp.Required && necessary && p.State != receipt.StateNecessary:
+		return unprocessable(at+".state", "%q is required processing, which rests on its necessity for the service, not on consent: its state is necessary", p.ID)
+	case cp.Required && !necessary && p.State != receipt.StateGiven:
 		return unprocessable(at+".state", "%q is required processing and is always given", p.ID)
 	case cp.Required:
 		return nil
+	case p.State == receipt.StateNecessary:
+		return unprocessable(at+".state", "%q is optional: only required processing is necessary, the rest needs consent", p.ID)
 	case p.State == receipt.StateGiven && decision == receipt.DecisionDeclined:
 		return unprocessable(at+".state", "a declined decision gives no optional purpose")
 	case p.State == receipt.StateGiven && decision == receipt.DecisionWithdrawn && !headGave:

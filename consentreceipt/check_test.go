@@ -26,10 +26,11 @@ var (
 	checkNow = decided.Add(2 * time.Hour)
 )
 
-// build maps decision d to a receipt the way the outbox and the server do,
-// in the compact format when v2, and checks that it is well-formed: Check is
-// only ever given receipts that Decode or Sign accepted.
-func build(t *testing.T, cat *consent.Catalogue, d consent.Decision, previous *consent.Decision, v2 bool) *receipt.Receipt {
+// build maps decision d to a receipt of schema the way the outbox and the
+// server do (SchemaV3), or as clients of the older formats did, and checks
+// that it is well-formed: Check is only ever given receipts that Decode or
+// Sign accepted.
+func build(t *testing.T, cat *consent.Catalogue, d consent.Decision, previous *consent.Decision, schema string) *receipt.Receipt {
 	t.Helper()
 	m := consentreceipt.Meta{
 		ReceiptID:    "2f1d7e2c-6a51-4f57-9a4e-1c0de5a1b2c3",
@@ -37,12 +38,14 @@ func build(t *testing.T, cat *consent.Catalogue, d consent.Decision, previous *c
 		Purposes:     consentreceipt.Purposes(cat, d.Surface, d.Lang),
 		Previous:     previous,
 	}
-	if v2 {
+	if schema != receipt.SchemaV1 {
 		m.Notice = notice.For(cat, d.Surface, d.Lang)
+		m.Schema = schema
 	}
 	p, err := consentreceipt.Params(d, m, receipt.NewSubject(), "")
 	require.NoError(t, err)
 	r := receipt.New(p)
+	require.Equal(t, schema, r.Schema)
 	_, err = receipt.Attest(r)
 	require.NoError(t, err, "the mapped decision must make a well-formed receipt")
 	return r
@@ -53,7 +56,8 @@ func at(r *receipt.Receipt, id string) int {
 }
 
 // TestCheckValid feeds Check a receipt of every surface and decision kind,
-// in both formats, as consentreceipt.Params builds them.
+// in every format, as consentreceipt.Params builds them (and, for /1 and
+// /2, as the clients of those formats did): old formats are still read.
 func TestCheckValid(t *testing.T) {
 	cat := latest(t)
 	agreedApp := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, decided))
@@ -74,17 +78,13 @@ func TestCheckValid(t *testing.T) {
 		{"WebBannerUpdated", must(consent.Update(cat, agreedWeb, consent.SurfaceWebBanner, map[consent.PurposeID]bool{"analytics": true}, consent.LangZhHans, later)), &agreedWeb},
 		{"WebBannerWithdrawn", must(consent.Withdraw(cat, agreedWeb, consent.SurfaceWebBanner, consent.LangEn, later, "preferences")), &agreedWeb},
 	} {
-		for _, v2 := range []bool{false, true} {
-			name := tt.name + "/v1"
-			if v2 {
-				name = tt.name + "/v2"
-			}
-			t.Run(name, func(t *testing.T) {
+		for _, schema := range []string{receipt.SchemaV1, receipt.SchemaV2, receipt.SchemaV3} {
+			t.Run(tt.name+"/"+strings.TrimPrefix(schema, "kaiconn-receipt/"), func(t *testing.T) {
 				var head *consentreceipt.Head
 				if tt.previous != nil {
-					head = consentreceipt.HeadOf(build(t, cat, *tt.previous, nil, v2))
+					head = consentreceipt.HeadOf(build(t, cat, *tt.previous, nil, schema))
 				}
-				r := build(t, cat, tt.decision, tt.previous, v2)
+				r := build(t, cat, tt.decision, tt.previous, schema)
 				require.NoError(t, consentreceipt.Check(cat, r, head, checkNow))
 			})
 		}
@@ -93,7 +93,7 @@ func TestCheckValid(t *testing.T) {
 		for _, lang := range consent.Languages {
 			d := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, lang, decided))
 			d.Confirmed = []string{"age-18"}
-			r := build(t, cat, d, nil, true)
+			r := build(t, cat, d, nil, receipt.SchemaV3)
 			assert.Equal(t, []string{"age-18"}, r.Confirmed)
 			require.NoError(t, consentreceipt.Check(cat, r, nil, checkNow))
 			// The notice the receipt names states what was confirmed.
@@ -109,7 +109,7 @@ func TestCheckValid(t *testing.T) {
 		fixture, err := consent.LoadCatalogue(os.DirFS(filepath.Join("..", "testdata", "catalogue")), "2026-12")
 		require.NoError(t, err)
 		d := must(consent.Agree(fixture, consent.SurfaceFirstLaunch, []consent.PurposeID{"sensors"}, consent.LangEn, decided))
-		r := build(t, fixture, d, nil, true)
+		r := build(t, fixture, d, nil, receipt.SchemaV3)
 		require.NoError(t, consentreceipt.Check(fixture, r, nil, checkNow))
 		assert.Error(t, consentreceipt.Check(cat, r, nil, checkNow), "not a receipt under 2022-10")
 	})
@@ -139,7 +139,8 @@ func TestCheckForgeries(t *testing.T) {
 
 	for _, tt := range []struct {
 		name     string
-		v2       bool
+		v2       bool              // the current compact format, kaiconn-receipt/3; v1 when false
+		schema   string            // a format other than these
 		decision consent.Decision  // agreed when zero
 		previous *consent.Decision // what the device believed it replaced
 		head     *consent.Decision // what the server's head receipt says; nil for none
@@ -245,6 +246,27 @@ func TestCheckForgeries(t *testing.T) {
 			want: "receipt.purposes[4].state: withdrawn, but the subject's previous receipt on this audience did not give it"},
 		{name: "WithdrawnHeadOfOtherAudience", v2: true, decision: withdrawnWeb, previous: &agreedWeb, head: &appAnalytics, forge: func(*receipt.Receipt) {},
 			want: "receipt.purposes[0].state: withdrawn, but the subject's previous receipt on this audience did not give it"},
+		// Required processing rests on necessity in kaiconn-receipt/3,
+		// and nothing else does: a receipt cannot record it as consented
+		// to, nor an optional purpose as needing no consent.
+		{name: "RequiredGivenInV3", v2: true, forge: func(r *receipt.Receipt) {
+			basic := &r.Purposes[at(r, "basic")]
+			basic.State, basic.ExpiresAt = receipt.StateGiven, r.Purposes[at(r, "push")].ExpiresAt
+		}, want: `receipt.purposes[1].state: "basic" is required processing, which rests on its necessity for the service, not on consent: its state is necessary`},
+		{name: "RequiredRefusedInV3", v2: true, decision: declined, forge: func(r *receipt.Receipt) {
+			r.Purposes[at(r, "basic")].State = receipt.StateRefused
+		}, want: `receipt.purposes[1].state: "basic" is required processing, which rests on its necessity`},
+		{name: "OptionalNecessary", v2: true, decision: declined, forge: func(r *receipt.Receipt) {
+			r.Purposes[at(r, "push")].State = receipt.StateNecessary
+		}, want: `receipt.purposes[4].state: "push" is optional: only required processing is necessary`},
+		{name: "WebOptionalNecessary", v2: true, decision: agreedWeb, forge: func(r *receipt.Receipt) {
+			p := &r.Purposes[at(r, "analytics")]
+			p.State, p.ExpiresAt = receipt.StateNecessary, ""
+		}, want: `receipt.purposes[0].state: "analytics" is optional`},
+		{name: "RequiredRefusedInV2", schema: receipt.SchemaV2, decision: declined, forge: func(r *receipt.Receipt) {
+			basic := &r.Purposes[at(r, "basic")]
+			basic.State, basic.ExpiresAt = receipt.StateRefused, ""
+		}, want: `receipt.purposes[1].state: "basic" is required processing and is always given`},
 		// Facts: only those the catalogue declares for the surface, only on
 		// an agreement, in id order, each once; never in v1.
 		{name: "UndeclaredFact", v2: true, forge: func(r *receipt.Receipt) { r.Confirmed = []string{"age-16"} },
@@ -269,10 +291,17 @@ func TestCheckForgeries(t *testing.T) {
 			if d.Kind == "" {
 				d = agreed
 			}
-			r := build(t, cat, d, tt.previous, tt.v2)
+			schema := receipt.SchemaV1
+			if tt.v2 {
+				schema = receipt.SchemaV3
+			}
+			if tt.schema != "" {
+				schema = tt.schema
+			}
+			r := build(t, cat, d, tt.previous, schema)
 			var head *consentreceipt.Head
 			if tt.head != nil {
-				head = consentreceipt.HeadOf(build(t, cat, *tt.head, nil, tt.v2))
+				head = consentreceipt.HeadOf(build(t, cat, *tt.head, nil, schema))
 			}
 			tt.forge(r)
 			err := consentreceipt.Check(cat, r, head, checkNow)
@@ -286,7 +315,7 @@ func TestCheckForgeries(t *testing.T) {
 func TestHeadOf(t *testing.T) {
 	cat := latest(t)
 	d := must(consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, decided))
-	h := consentreceipt.HeadOf(build(t, cat, d, nil, true))
+	h := consentreceipt.HeadOf(build(t, cat, d, nil, receipt.SchemaV3))
 	assert.Equal(t, receipt.SurfaceFirstLaunch, h.Surface)
 	assert.Equal(t, receipt.StateGiven, h.States["push"])
 	assert.Equal(t, receipt.StateRefused, h.States["location"])

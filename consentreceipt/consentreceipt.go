@@ -28,9 +28,10 @@ type PurposeInfo struct {
 
 // Meta is what a receipt needs beyond the decision.
 //
-// A Meta with a Notice builds a kaiconn-receipt/2 receipt, which names its
-// texts by that one reference; one without builds kaiconn-receipt/1 from
-// Purposes, as clients that predate v2 do.
+// A Meta with a Notice builds a kaiconn-receipt/3 receipt (or /2, when
+// Schema asks for it), which names its texts by that one reference; one
+// without builds kaiconn-receipt/1 from Purposes, as clients that predate
+// v2 do.
 type Meta struct {
 	// ReceiptID is the receipt's id, a UUID v4 minted by the surface when
 	// the person decided, so that recording the same decision twice (a
@@ -55,6 +56,11 @@ type Meta struct {
 	// Confirmed, where the server and the gate put them); the receipt
 	// records both, each once, in id order.
 	Confirmed []string `json:"confirmed,omitempty"`
+	// Schema is receipt.SchemaV2 to build the receipt a client that
+	// predates kaiconn-receipt/3 builds, which records required processing
+	// as given; "" builds the current format. It is for tests of how old
+	// receipts are read; a surface leaves it empty.
+	Schema string `json:"schema,omitempty"`
 	// Ticket is the server-minted ticket the surface was rendered with,
 	// carried to the server beside the receipt; it is not part of the
 	// receipt.
@@ -119,7 +125,10 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 		Purposes:      make([]receipt.PurposeParams, 0, len(d.Choices)),
 	}
 	if v2 {
-		p.Schema = receipt.SchemaV2
+		p.Schema = receipt.SchemaV3
+		if m.Schema == receipt.SchemaV2 {
+			p.Schema = receipt.SchemaV2
+		}
 		p.Notice = m.Notice
 		if len(confirmed) > 0 {
 			p.Confirmed = slices.Compact(slices.Sorted(slices.Values(confirmed)))
@@ -141,7 +150,7 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 				pp.WithdrawText = RequiredText(d.Lang)
 			}
 		}
-		pp.State = state(c, m.Previous)
+		pp.State = state(c, m.Previous, p.Schema == receipt.SchemaV3)
 		if pp.State == receipt.StateGiven {
 			pp.ExpiresAt = at.Add(Validity)
 		}
@@ -151,10 +160,14 @@ func Params(d consent.Decision, m Meta, subject, prevHash string) (receipt.Param
 }
 
 // state is the receipt state of choice c, given the decision it replaces
-// on the same audience (nil when none): given when granted, withdrawn when
-// previous had it granted, refused otherwise.
-func state(c consent.Choice, previous *consent.Decision) string {
+// on the same audience (nil when none): necessary for required processing
+// when the format has the state (kaiconn-receipt/3), since it rests on
+// necessity for the service and not on consent (PIPL art. 13(1)(2)); given
+// when granted, withdrawn when previous had it granted, refused otherwise.
+func state(c consent.Choice, previous *consent.Decision, necessary bool) string {
 	switch {
+	case c.Required && necessary:
+		return receipt.StateNecessary
 	case c.Granted:
 		return receipt.StateGiven
 	case previous != nil && previous.Granted(c.Purpose):

@@ -111,18 +111,18 @@ func TestParams(t *testing.T) {
 		assert.Contains(t, errs.Message(err), "meta.purposes[basic]")
 	})
 
-	t.Run("OKV2", func(t *testing.T) {
+	t.Run("OKV3", func(t *testing.T) {
 		m := meta
-		m.Purposes = nil // v2 names its texts by notice only
+		m.Purposes = nil // v2 and v3 name their texts by notice only
 		m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
 		m.Confirmed = []string{"b-fact", "a-fact"}
 		m.Ticket = "t1.not-part-of-the-receipt"
 		p, err := consentreceipt.Params(agreed, m, subject, "")
 		require.NoError(t, err)
 		s, err := receipt.Sign(receipt.New(p), receipt.GenerateEd25519Signer())
-		require.NoError(t, err, "the mapped decision must make a valid v2 receipt")
+		require.NoError(t, err, "the mapped decision must make a valid v3 receipt")
 		r := s.Receipt
-		assert.Equal(t, receipt.SchemaV2, r.Schema)
+		assert.Equal(t, receipt.SchemaV3, r.Schema)
 		assert.Equal(t, m.Notice, r.Notice)
 		assert.Equal(t, receipt.Controller{}, r.Controller, "the notice names the controller")
 		assert.Equal(t, []string{"a-fact", "b-fact"}, r.Confirmed, "facts in a canonical order")
@@ -130,15 +130,55 @@ func TestParams(t *testing.T) {
 		for i, c := range agreed.Choices {
 			got := r.Purposes[i]
 			assert.Equal(t, string(c.Purpose), got.ID, "in the decision's id order")
-			if c.Granted {
+			switch {
+			case c.Required:
+				assert.Equal(t, receipt.StateNecessary, got.State, "%s rests on necessity, not consent", got.ID)
+				assert.Empty(t, got.ExpiresAt, "necessity does not expire")
+			case c.Granted:
 				assert.Equal(t, receipt.StateGiven, got.State, got.ID)
 				assert.Equal(t, "2027-03-01T08:00:00.000Z", got.ExpiresAt, got.ID)
-			} else {
+			default:
 				assert.Equal(t, receipt.StateRefused, got.State, got.ID)
 				assert.Empty(t, got.ExpiresAt, got.ID)
 			}
 		}
 		assert.NotContains(t, string(must(s.Canonical())), "t1.", "the ticket travels beside the receipt, not in it")
+	})
+
+	// A declined decision records no consent at all: the required
+	// processing is necessary, every optional purpose refused. Before
+	// kaiconn-receipt/3 it said basic "given" with an expiry, a consent the
+	// person who pressed Disagree never gave.
+	t.Run("DeclinedGivesNothing", func(t *testing.T) {
+		declined, err := consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangZhHans, at)
+		require.NoError(t, err)
+		m := meta
+		m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangZhHans)
+		p, err := consentreceipt.Params(declined, m, subject, "")
+		require.NoError(t, err)
+		r := receipt.New(p)
+		_, err = receipt.Attest(r)
+		require.NoError(t, err)
+		for _, pp := range r.Purposes {
+			assert.NotEqual(t, receipt.StateGiven, pp.State, pp.ID)
+			assert.Empty(t, pp.ExpiresAt, pp.ID)
+		}
+		assert.Equal(t, receipt.StateNecessary, state(p, "basic"))
+	})
+
+	t.Run("V2AsBefore", func(t *testing.T) {
+		// What a client of kaiconn-receipt/2 built, and the server read:
+		// the required processing given, with an expiry.
+		m := meta
+		m.Notice = notice.For(cat, consent.SurfaceFirstLaunch, consent.LangEn)
+		m.Schema = receipt.SchemaV2
+		p, err := consentreceipt.Params(agreed, m, subject, "")
+		require.NoError(t, err)
+		r := receipt.New(p)
+		_, err = receipt.Attest(r)
+		require.NoError(t, err)
+		assert.Equal(t, receipt.SchemaV2, r.Schema)
+		assert.Equal(t, receipt.StateGiven, state(p, "basic"))
 	})
 
 	t.Run("V2Withdrawn", func(t *testing.T) {

@@ -320,7 +320,7 @@ func TestBannerAcceptOnceAndWithdraw(t *testing.T) {
 		for _, p := range withdrawn.Receipt.Purposes {
 			states[p.ID] = p.State
 		}
-		assert.Equal(t, map[string]string{"necessary": "given", "preferences": "withdrawn", "analytics": "withdrawn"}, states)
+		assert.Equal(t, map[string]string{"necessary": "necessary", "preferences": "withdrawn", "analytics": "withdrawn"}, states)
 	})
 	assert.Empty(t, log.wasm(), "the banner loads no wasm")
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -415,7 +416,7 @@ func TestGatePolicyChange(t *testing.T) {
 			assert.Equal(t, got[0].ReceiptID, last.ID)
 			assert.Equal(t, tc.decision, last.Decision)
 			for _, p := range last.Purposes {
-				assert.Equal(t, tc.want[p.ID], p.State == "given", p.ID)
+				assert.Equal(t, tc.want[p.ID], receipt.InEffect(p.State), p.ID)
 			}
 		})
 	}
@@ -636,4 +637,77 @@ func TestGateScreenshots(t *testing.T) {
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
 	writeShot(t, "gate-desktop-zh-Hans-dark.png", png)
+}
+
+// Disagree records no consent and the screens claim none: the stored
+// receipt says the basic functions are necessary (kaiconn-receipt/3), not
+// given with an expiry, and the result page, the gate's current choices and
+// the settings say they run because the service needs them, not that the
+// person allowed them (issue 21).
+func TestGateDisagreeRecordsNecessity(t *testing.T) {
+	for _, m := range gateModes {
+		t.Run(m.name, func(t *testing.T) {
+			srv := startServer(t)
+			ctx := gateTab(t, "android", m.script)
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-disagree")))
+			do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")))
+			decided(t, ctx, "declined")
+			assert.Contains(t, eval[string](t, ctx, `document.querySelector('#kc-gate-done .kc-gate__done-basic').textContent`), "为提供服务所必需")
+			assert.Contains(t, eval[string](t, ctx, `document.querySelector('#kc-done-on li[data-purpose="basic"]').textContent`), "不以同意为依据")
+			id := eval[string](t, ctx, `document.getElementById('kc-done-receipt').textContent`)
+			require.NotEmpty(t, id)
+			if m.script {
+				waitRecorded(t, ctx)
+			}
+			states := storedStates(t, ctx, srv, id)
+			assert.Equal(t, receipt.StateNecessary, states["basic"], "the basic functions rest on necessity")
+			for p, s := range states {
+				assert.NotEqual(t, receipt.StateGiven, s, "%s: Disagree gives no consent", p)
+			}
+			s := chain(t, ctx, srv.URL())
+			require.NotEmpty(t, s)
+			assert.Equal(t, receipt.SchemaV3, s[len(s)-1].Receipt.Schema)
+
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-necessary")))
+			assert.Contains(t, textByID(t, ctx, "kc-necessary"), "基本功能（必需）：为提供服务所必需")
+			assert.NotContains(t, textByID(t, ctx, "kc-granted"), "基本功能", "not among what the person allowed")
+
+			do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-p-required")))
+			assert.Contains(t, textByID(t, ctx, "kc-p-required"), "不以您的同意为依据")
+		})
+	}
+}
+
+// The gate's notice of sensitive personal information shows the items
+// without a tap and, opened, the policy's necessity and impact statements;
+// each SDK's details say which of its items are sensitive or location
+// (issue 21).
+func TestGateSensitiveNotice(t *testing.T) {
+	srv := startServer(t)
+	ctx := hostTab(t, "android")
+	do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-gate-sensitive-summary")))
+	summary := textByID(t, ctx, "kc-gate-sensitive-summary")
+	for _, item := range []string{"中国大陆手机号码", "拟使用的用户名和密码", "位置信息"} {
+		assert.Contains(t, summary, item)
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-gate-sensitive-summary")), chromedp.WaitVisible(chromedp.ID("kc-sensitive-impact")))
+	notice := textByID(t, ctx, "kc-gate-sensitive")
+	assert.Contains(t, notice, "手机号属于敏感个人信息，收集此类是为了满足相关法律、法规关于网络实名制的要求。")
+	assert.Contains(t, textByID(t, ctx, "kc-sensitive-impact"), "一旦泄露、非法提供或滥用可能危害人身和财产安全")
+
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-gate-choices-summary")),
+		chromedp.Click(chromedp.CSS(`#kc-p-push-facts > summary`)),
+		chromedp.Click(chromedp.CSS(`#kc-p-analytics-facts > summary`)))
+	flags := eval[map[string][]string](t, ctx, `(function () {
+		var out = {};
+		["push", "analytics", "crash-reports"].forEach(function (id) {
+			out[id] = Array.prototype.map.call(document.querySelectorAll('#kc-p-' + id + '-facts [data-flag]'), function (e) {
+				return e.getAttribute('data-flag') + '=' + e.querySelector('dd').textContent + (e.checkVisibility() ? '' : ' (hidden)');
+			});
+		});
+		return out;
+	})()`)
+	assert.Equal(t, []string{"sensitive=位置信息", "location=位置信息"}, flags["push"])
+	assert.Equal(t, []string{"location=地理位置"}, flags["analytics"])
+	assert.Empty(t, flags["crash-reports"])
 }

@@ -215,7 +215,8 @@ func TestSettingsWithdrawAllShowsStoredState(t *testing.T) {
 			check("after withdraw-all")
 			stored := storedStates(t, ctx, srv, withdrawn.ReceiptID)
 			for id, state := range stored {
-				assert.Equal(t, id == "basic", state == "given", "stored receipt: %s is %s", id, state)
+				assert.Equal(t, id == "basic", state == "necessary", "stored receipt: %s is %s", id, state)
+				assert.NotEqual(t, "given", state, "stored receipt: %s", id)
 			}
 			assert.Equal(t, "withdrawn", stored["push"])
 			// Save starts from what the boxes show.
@@ -267,7 +268,8 @@ func TestSettingsAfterDisagree(t *testing.T) {
 					assert.False(t, s.Checked, id)
 				}
 				for id, state := range storedStates(t, ctx, srv, receipt) {
-					assert.Equal(t, id == "basic", state == "given", "stored receipt: %s is %s", id, state)
+					assert.Equal(t, id == "basic", state == "necessary", "stored receipt: %s is %s", id, state)
+					assert.NotEqual(t, "given", state, "stored receipt: %s", id)
 				}
 			})
 		}

@@ -159,7 +159,7 @@ func Inspect(h receipt.History, jwks []byte, src Sources) Report {
 		switch {
 		case err != nil:
 			it.Notices = failed(err)
-		case s.Receipt.Schema != receipt.SchemaV2:
+		case !s.Receipt.NamesNotice():
 			it.Notices = Result{Status: NotApplicable, Message: "texts inline (kaiconn-receipt/1)"}
 		default:
 			it.Notices = Result{Status: OK, Message: fmt.Sprintf("%d notices", nt.Checked)}

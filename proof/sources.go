@@ -99,7 +99,7 @@ func (src Sources) CheckPolicy(r *receipt.Receipt) (Texts, error) {
 	file := PolicyFile(r.Policy.Version, r.Language)
 	text, err := fs.ReadFile(src.Policy, file)
 	switch {
-	case err != nil && r.Schema == receipt.SchemaV2:
+	case err != nil && r.NamesNotice():
 		return t, failf("receipt.policy", "no text of policy %s in %s among the sources (policy/%s)", r.Policy.Version, r.Language, file)
 	case err == nil:
 		sum := sha256.Sum256(text)
@@ -120,7 +120,7 @@ func (src Sources) CheckNotices(r *receipt.Receipt) (Texts, error) {
 }
 
 func (src Sources) checkNotices(r *receipt.Receipt, t Texts) (Texts, error) {
-	if r.Schema != receipt.SchemaV2 {
+	if !r.NamesNotice() {
 		for _, p := range r.Purposes {
 			t.Purposes = append(t.Purposes, PurposeText{Purpose: p, Notice: notice.Purpose{
 				ID: p.ID, Recipient: p.Recipient, DataCategories: p.DataCategories, ConsentType: p.ConsentType,
@@ -198,7 +198,7 @@ func (src Sources) checkNotices(r *receipt.Receipt, t Texts) (Texts, error) {
 // (named by the receipt), its controller and withdrawal notices and each
 // purpose notice. Empty for kaiconn-receipt/1.
 func (t Texts) NoticeRefs(r *receipt.Receipt) []string {
-	if r.Schema != receipt.SchemaV2 {
+	if !r.NamesNotice() {
 		return nil
 	}
 	refs := []string{r.Notice, t.Shown.Controller, t.Shown.Withdrawal}

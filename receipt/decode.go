@@ -55,7 +55,7 @@ func decodeFast(data []byte) (*Signed, []byte, bool) {
 	var s Signed
 	// A guess that only picks the wire type to try: a wrong one cannot
 	// encode back to data's canonical bytes.
-	if bytes.Contains(data, []byte(`"`+SchemaV2+`"`)) {
+	if bytes.Contains(data, []byte(`"`+SchemaV2+`"`)) || bytes.Contains(data, []byte(`"`+SchemaV3+`"`)) {
 		var w envelopeV2
 		if json.Unmarshal(data, &w) != nil {
 			return nil, nil, false
@@ -108,7 +108,7 @@ func decodeStrict(data []byte) (*Signed, []byte, error) {
 	// document that names no known schema is held to kaiconn-receipt/1 so
 	// that its first wrong member is named, and check names the schema.
 	var s Signed
-	if schemaOf(tree) == SchemaV2 {
+	if namesNotice(schemaOf(tree)) {
 		var w envelopeV2
 		if err := decodeShape(data, tree, &w); err != nil {
 			return nil, nil, err
@@ -277,10 +277,10 @@ func (s *Signed) check() error {
 }
 
 func (r *Receipt) check() error {
-	if r.Schema != SchemaV1 && r.Schema != SchemaV2 {
-		return invalid("receipt.schema", "must be %q or %q", SchemaV1, SchemaV2)
+	if r.Schema != SchemaV1 && !namesNotice(r.Schema) {
+		return invalid("receipt.schema", "must be %q, %q or %q", SchemaV1, SchemaV2, SchemaV3)
 	}
-	v2 := r.Schema == SchemaV2
+	v2 := namesNotice(r.Schema)
 	if err := r.checkForeign(); err != nil {
 		return err
 	}
@@ -335,11 +335,16 @@ func (r *Receipt) check() error {
 	seen := map[string]bool{}
 	for i, p := range r.Purposes {
 		at := fmt.Sprintf("receipt.purposes[%d]", i)
-		check := p.checkV1
-		if v2 {
-			check = p.checkV2
+		var err error
+		switch r.Schema {
+		case SchemaV1:
+			err = p.checkV1(at)
+		case SchemaV2:
+			err = p.checkV2(at, false)
+		default:
+			err = p.checkV2(at, true)
 		}
-		if err := check(at); err != nil {
+		if err != nil {
 			return err
 		}
 		if seen[p.ID] {
@@ -360,7 +365,7 @@ func (r *Receipt) checkForeign() error {
 	foreign := func(member string) error {
 		return invalid(member, "is not a member of %s", r.Schema)
 	}
-	if r.Schema == SchemaV2 {
+	if r.NamesNotice() {
 		if r.Controller != (Controller{}) {
 			return foreign("receipt.controller")
 		}
@@ -453,11 +458,16 @@ func (p *Purpose) checkV1(at string) error {
 	return nil
 }
 
-func (p *Purpose) checkV2(at string) error {
+// checkV2 checks a purpose of kaiconn-receipt/2 or, when necessary is
+// true, of kaiconn-receipt/3, which alone knows the state necessary.
+func (p *Purpose) checkV2(at string, necessary bool) error {
 	if strings.TrimSpace(p.ID) == "" {
 		return invalid(at+".id", "must not be empty")
 	}
-	if !oneOf(p.State, StateGiven, StateRefused, StateWithdrawn) {
+	switch {
+	case necessary && !oneOf(p.State, StateGiven, StateRefused, StateWithdrawn, StateNecessary):
+		return invalid(at+".state", "must be given, refused, withdrawn or necessary")
+	case !necessary && !oneOf(p.State, StateGiven, StateRefused, StateWithdrawn):
 		return invalid(at+".state", "must be given, refused or withdrawn")
 	}
 	switch {

@@ -74,8 +74,8 @@ func TestDecode(t *testing.T) {
 		}, want: "duplicate member name"},
 		{name: "ErrNotJSON", raw: func(b []byte) []byte { return b[:len(b)-1] }, want: "body: not valid JSON"},
 		{name: "ErrNotObject", raw: func([]byte) []byte { return []byte(`[]`) }, want: "body: must be an object"},
-		{name: "ErrSchema", mutate: func(m map[string]any) { sub(m, "receipt")["schema"] = "kaiconn-receipt/3" },
-			want: "receipt.schema: must be \"kaiconn-receipt/1\" or \"kaiconn-receipt/2\""},
+		{name: "ErrSchema", mutate: func(m map[string]any) { sub(m, "receipt")["schema"] = "kaiconn-receipt/4" },
+			want: "receipt.schema: must be \"kaiconn-receipt/1\", \"kaiconn-receipt/2\" or \"kaiconn-receipt/3\""},
 		{name: "ErrV1LabelledV2", mutate: func(m map[string]any) { sub(m, "receipt")["schema"] = receipt.SchemaV2 },
 			want: "receipt.notice: missing"},
 		{name: "ErrV2MemberInV1", mutate: func(m map[string]any) { sub(m, "receipt")["notice"] = strings.Repeat("a", 64) },
@@ -230,6 +230,79 @@ func TestDecodeV2(t *testing.T) {
 				again, err := s.Canonical()
 				require.NoError(t, err)
 				assert.JSONEq(t, string(b), string(again), "a v2 envelope re-encodes to the very members it was read from")
+				return
+			}
+			require.Error(t, err)
+			assert.Nil(t, s)
+			assert.Equal(t, errs.Invalid, errs.Code(err))
+			assert.Contains(t, errs.Message(err), tt.want)
+		})
+	}
+}
+
+// validEnvelopeV3 is validEnvelopeV2 in kaiconn-receipt/3: its first
+// purpose is necessary.
+func validEnvelopeV3(t *testing.T) map[string]any {
+	t.Helper()
+	s, err := receipt.Sign(receipt.New(receipttest.ParamsV3(subject, "", t0)), receipt.GenerateES256Signer())
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(canonical(t, s), &m))
+	return m
+}
+
+// TestDecodeV3 holds kaiconn-receipt/3 to the members of v2 and its one
+// difference: a purpose may be necessary, a state without an expiry, and
+// only v3 knows it. A v2 receipt saying necessary is refused, since a v2
+// reader would refuse it too; a v1 one as well.
+func TestDecodeV3(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		env    func(t *testing.T) map[string]any
+		mutate func(m map[string]any)
+		want   string // "" for success
+	}{
+		{name: "OK", env: validEnvelopeV3},
+		{name: "OKServerAttested", env: validEnvelopeV3, mutate: func(m map[string]any) { m["attestation"] = "server"; delete(m, "device") }},
+		{name: "OKConfirmed", env: validEnvelopeV3, mutate: func(m map[string]any) { sub(m, "receipt")["confirmed"] = []any{"age-18"} }},
+		{name: "OKGivenStillGiven", env: validEnvelopeV3, mutate: func(m map[string]any) {
+			purpose(m, 1)["state"] = "given"
+			purpose(m, 1)["expiresAt"] = "2026-03-01T08:30:00.000Z"
+		}},
+		{name: "ErrNecessaryWithExpiry", env: validEnvelopeV3, mutate: func(m map[string]any) { purpose(m, 0)["expiresAt"] = "2026-03-01T08:30:00.000Z" },
+			want: "receipt.purposes[0].expiresAt: must be absent: only a given purpose has an expiry"},
+		{name: "ErrBadState", env: validEnvelopeV3, mutate: func(m map[string]any) { purpose(m, 0)["state"] = "legitimate-interest" },
+			want: "receipt.purposes[0].state: must be given, refused, withdrawn or necessary"},
+		{name: "ErrControllerMember", env: validEnvelopeV3, mutate: func(m map[string]any) { sub(m, "receipt")["controller"] = "Kaiconn" },
+			want: "receipt.controller: unknown member"},
+		{name: "ErrNecessaryInV2", env: validEnvelopeV2, mutate: func(m map[string]any) {
+			purpose(m, 0)["state"] = "necessary"
+			delete(purpose(m, 0), "expiresAt")
+		}, want: "receipt.purposes[0].state: must be given, refused or withdrawn"},
+		{name: "ErrNecessaryInV1", env: validEnvelope, mutate: func(m map[string]any) {
+			purpose(m, 0)["state"] = "necessary"
+			purpose(m, 0)["expiresAt"] = ""
+		}, want: "receipt.purposes[0].state: must be given, refused or withdrawn"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.env(t)
+			if tt.mutate != nil {
+				tt.mutate(m)
+			}
+			b, err := json.Marshal(m)
+			require.NoError(t, err)
+			s, err := receipt.Decode(b)
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, 3, s.Receipt.SchemaVersion())
+				assert.True(t, s.Receipt.NamesNotice())
+				assert.Equal(t, receipt.StateNecessary, s.Receipt.Purposes[0].State)
+				if tt.mutate == nil {
+					require.NoError(t, s.VerifyDevice(), "the signature covers the v3 members as read")
+				}
+				again, err := s.Canonical()
+				require.NoError(t, err)
+				assert.JSONEq(t, string(b), string(again), "a v3 envelope re-encodes to the very members it was read from")
 				return
 			}
 			require.Error(t, err)

@@ -113,7 +113,7 @@ func (d Device) appendJCS(dst []byte) []byte {
 
 // appendJCS appends JCS(receipt) in the wire form of its schema.
 func (r *Receipt) appendJCS(dst []byte) []byte {
-	if r.Schema == SchemaV2 {
+	if r.NamesNotice() {
 		return r.appendV2(dst)
 	}
 	return r.appendV1(dst)

@@ -18,14 +18,20 @@ import (
 // the list of everything the surface showed, each part a notice of its own
 // kept in a registry (package notice). That keeps a receipt small while
 // still proving, byte for byte, what the person was shown.
+// kaiconn-receipt/3 has the members of kaiconn-receipt/2 and one more state,
+// necessary: processing that rests on its necessity for the service the
+// person asked for (PIPL art. 13(1)(2)), not on their consent, so that a
+// receipt of a refusal no longer records the required processing as
+// consented to. Readers accept all three; new receipts are /3.
 const (
 	SchemaV1 = "kaiconn-receipt/1"
 	SchemaV2 = "kaiconn-receipt/2"
+	SchemaV3 = "kaiconn-receipt/3"
 )
 
 // Schema is the first version of the format.
 //
-// Deprecated: name the version, SchemaV1 or SchemaV2.
+// Deprecated: name the version, SchemaV1, SchemaV2 or SchemaV3.
 const Schema = SchemaV1
 
 // Jurisdiction is the law the receipts are given under (PIPL).
@@ -64,12 +70,24 @@ const (
 	ConsentTypeSeparate = "separate-consent"
 )
 
-// States of one purpose after the decision.
+// States of one purpose after the decision. Given, refused and withdrawn
+// are states of a consent; necessary (kaiconn-receipt/3 only) says that the
+// purpose rests on another legal basis, its necessity for the service
+// (PIPL art. 13(1)(2)), so that there is nothing to give, refuse, withdraw
+// or let expire. It is ISO/IEC TS 27560's legal basis of a processing that
+// is not consent, written where v2 wrote a consent state.
 const (
 	StateGiven     = "given"
 	StateRefused   = "refused"
 	StateWithdrawn = "withdrawn"
+	StateNecessary = "necessary"
 )
+
+// InEffect reports whether a purpose in state may be processed: consented
+// to, or necessary for the service. Whoever turns a stored state back into
+// "on" or "off" asks this, so that a necessary purpose is on without being
+// counted as consented to.
+func InEffect(state string) bool { return state == StateGiven || state == StateNecessary }
 
 // TimeLayout is how New writes times: UTC with milliseconds. Readers accept
 // any RFC 3339 time in UTC ("Z"), because the signature covers the string as
@@ -115,7 +133,7 @@ type Purpose struct {
 	Recipient      string     // v1: who receives the data, Kaiconn itself or a named SDK
 	DataCategories []string   // v1
 	ConsentType    string     // v1
-	State          string     // given, refused or withdrawn
+	State          string     // given, refused, withdrawn or (v3) necessary
 	Time           string     // v1: when this state was set, RFC 3339 UTC
 	ExpiresAt      string     // RFC 3339 UTC; "" when nothing was given
 	Withdraw       Withdrawal // v1
@@ -173,7 +191,7 @@ const (
 
 // Signed is the envelope of a receipt: the receipt and who attests it.
 //
-// # Receipt formats kaiconn-receipt/1 and kaiconn-receipt/2
+// # Receipt formats kaiconn-receipt/1, /2 and /3
 //
 // The envelope is a JSON object of one of two kinds. A device-signed
 // envelope, the only kind anyone may post, has exactly three members:
@@ -194,7 +212,8 @@ const (
 // Members common to both schemas:
 //
 //   - attestation: "device" or "server".
-//   - receipt.schema: "kaiconn-receipt/1" or "kaiconn-receipt/2"; it decides
+//   - receipt.schema: "kaiconn-receipt/1", "kaiconn-receipt/2" or
+//     "kaiconn-receipt/3"; it decides
 //     which of the schema-specific members below the receipt has.
 //   - receipt.id: a UUID version 4 in lowercase canonical form.
 //   - receipt.subject: a pseudonymous subject id, "sub_" followed by 26
@@ -241,6 +260,12 @@ const (
 //   - receipt.purposes[i]: {"id", "state", "expiresAt" (RFC 3339 UTC, present
 //     if and only if the state is given)}. A purpose's state is set at
 //     issuedAt; there is no per-purpose time.
+//
+// kaiconn-receipt/3 has exactly the members of kaiconn-receipt/2; a
+// purpose's state may also be "necessary" (without expiresAt), and is so
+// for the processing a surface requires, which rests on its necessity for
+// the service rather than on consent. A /2 or /1 receipt never says
+// necessary; theirs say "given" for the same processing.
 //
 // Canonical bytes are the JSON Canonicalization Scheme (RFC 8785) of a value.
 // A receipt's device signature covers JCS(receipt). The hash of a receipt,
@@ -311,17 +336,25 @@ func (r *Receipt) IssuedTime() time.Time {
 }
 
 // SchemaVersion returns 1 for a kaiconn-receipt/1 receipt, 2 for a
-// kaiconn-receipt/2 one and 0 for anything else (which Decode never lets
-// through).
+// kaiconn-receipt/2 one, 3 for a kaiconn-receipt/3 one and 0 for anything
+// else (which Decode never lets through).
 func (r *Receipt) SchemaVersion() int {
 	switch r.Schema {
 	case SchemaV1:
 		return 1
 	case SchemaV2:
 		return 2
+	case SchemaV3:
+		return 3
 	}
 	return 0
 }
+
+// NamesNotice reports whether the receipt names its texts by one notice
+// (kaiconn-receipt/2 and /3) rather than inlining them (/1).
+func (r *Receipt) NamesNotice() bool { return namesNotice(r.Schema) }
+
+func namesNotice(schema string) bool { return schema == SchemaV2 || schema == SchemaV3 }
 
 // PurposeParams is one purpose of a decision, in plain Go values. Recipient,
 // DataCategories, ConsentType, Time and WithdrawText are for
@@ -341,8 +374,9 @@ type PurposeParams struct {
 // order to a device and tests can build a receipt without depending on the
 // consent package.
 type Params struct {
-	// Schema is SchemaV2 for the compact format; "" or SchemaV1 builds
-	// kaiconn-receipt/1, which callers that predate v2 still produce.
+	// Schema is SchemaV3 (or SchemaV2) for the compact format; "" or
+	// SchemaV1 builds kaiconn-receipt/1, which callers that predate v2
+	// still produce.
 	Schema        string
 	ID            string // "" for a fresh UUID v4
 	Subject       string
@@ -385,7 +419,7 @@ func New(p Params) *Receipt {
 		Purposes:     make([]Purpose, 0, len(p.Purposes)),
 		PrevHash:     p.PrevHash,
 	}
-	v2 := schema == SchemaV2
+	v2 := namesNotice(schema)
 	if v2 {
 		r.Notice = p.Notice
 		if len(p.Confirmed) > 0 {

@@ -25,7 +25,7 @@ type Record struct {
 
 	Language string            // receipt.language
 	Decision string            // receipt.decision
-	Schema   int               // receipt format version: 1 or 2
+	Schema   int               // receipt format version: 1, 2 or 3
 	States   map[string]string // purpose id -> given | refused | withdrawn
 	// DeviceKey is the RFC 7638 thumbprint of the device key that signed
 	// the receipt; "" when the server attested it. The store enforces the

@@ -34,6 +34,8 @@ type purposeV1 struct {
 	Withdraw       Withdrawal `json:"withdraw"`
 }
 
+// receiptV2 is the JSON of kaiconn-receipt/2 and of kaiconn-receipt/3,
+// which has the same members and one more purpose state.
 type receiptV2 struct {
 	Schema       string      `json:"schema"`
 	ID           string      `json:"id"`
@@ -131,7 +133,7 @@ func (w *receiptV2) receipt() Receipt {
 // directly rather than through MarshalJSON, which encoding/json would
 // re-parse to compact.
 func (r *Receipt) wire() any {
-	if r.Schema == SchemaV2 {
+	if r.NamesNotice() {
 		return r.v2()
 	}
 	return r.v1()
@@ -139,7 +141,7 @@ func (r *Receipt) wire() any {
 
 // wire returns s with its receipt as the wire type of its schema.
 func (s *Signed) wire() any {
-	if s.Receipt.Schema == SchemaV2 {
+	if s.Receipt.NamesNotice() {
 		return envelopeV2{Attestation: s.Attestation, Receipt: s.Receipt.v2(), Device: s.Device}
 	}
 	return envelopeV1{Attestation: s.Attestation, Receipt: s.Receipt.v1(), Device: s.Device}
@@ -158,7 +160,7 @@ func (r *Receipt) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return err
 	}
-	if head.Schema == SchemaV2 {
+	if namesNotice(head.Schema) {
 		var w receiptV2
 		if err := json.Unmarshal(data, &w); err != nil {
 			return err

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,6 +193,14 @@ type purposeKey struct{ audience, id string }
 // purposeTitle is a purpose's title in the reader's language, from the
 // newest catalogue that knows it, with its id and audience.
 func (a *admin) purposeTitle(l *lang.Localizer, k purposeKey) string {
+	if p, ok := a.purposeOf(k); ok {
+		return p.Title.Show(l.Lang) + " (" + k.id + ", " + l.T("admin_audience_"+k.audience) + ")"
+	}
+	return k.id + " (" + l.T("admin_audience_"+k.audience) + ")"
+}
+
+// purposeOf is the purpose k names in the newest catalogue that has it.
+func (a *admin) purposeOf(k purposeKey) (consent.Purpose, bool) {
 	surface := consent.SurfaceFirstLaunch
 	if k.audience == "web" {
 		surface = consent.SurfaceWebBanner
@@ -199,10 +208,10 @@ func (a *admin) purposeTitle(l *lang.Localizer, k purposeKey) string {
 	versions := a.s.policies.Versions()
 	for i := len(versions) - 1; i >= 0; i-- {
 		if p, ok := a.s.catalogues[versions[i].ID].Purpose(surface, consent.PurposeID(k.id)); ok {
-			return p.Title.Show(l.Lang) + " (" + k.id + ", " + l.T("admin_audience_"+k.audience) + ")"
+			return p, true
 		}
 	}
-	return k.id + " (" + l.T("admin_audience_"+k.audience) + ")"
+	return consent.Purpose{}, false
 }
 
 func (a *admin) purposesChart(l *lang.Localizer, counts []console.PurposeCount) views.ChartView {
@@ -216,6 +225,14 @@ func (a *admin) purposesChart(l *lang.Localizer, counts []console.PurposeCount) 
 		}
 		by[k][c.State] += c.N
 	}
+	// The chart shows how often each consent is given. Required processing
+	// asks none: it rests on necessity (receipt.StateNecessary), so it is
+	// left out, with the "given" that receipts before kaiconn-receipt/3
+	// wrote for it.
+	keys = slices.DeleteFunc(keys, func(k purposeKey) bool {
+		p, ok := a.purposeOf(k)
+		return ok && p.Required
+	})
 	sort.Slice(keys, func(i, j int) bool {
 		return keys[i].audience < keys[j].audience || (keys[i].audience == keys[j].audience && keys[i].id < keys[j].id)
 	})
@@ -364,6 +381,11 @@ func reasksChart(l *lang.Localizer, counts []console.ReaskCount, purposes []cons
 		var sum int64
 		for _, s := range stateSeries {
 			sum += pby[k][s]
+		}
+		if sum == 0 {
+			// Only necessity (receipt.StateNecessary): no consent was
+			// asked, so there is no answer to count.
+			continue
 		}
 		row := []string{k.version, k.purpose + " · " + l.T("admin_audience_"+k.audience)}
 		for _, s := range stateSeries {

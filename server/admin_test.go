@@ -365,6 +365,12 @@ func TestAdminInsights(t *testing.T) {
 	// counted apart.
 	assert.Equal(t, []string{"0 (0.0%)", "5 (100.0%)", "0 (0.0%)", "5"}, purposes["Usage statistics (analytics, app)"])
 	assert.Equal(t, []string{"1 (100.0%)", "0 (0.0%)", "0 (0.0%)", "1"}, purposes["Analytics cookies and similar technologies (analytics, website)"])
+	// Required processing rests on necessity, not consent: no consent rate
+	// is shown for it, nor named the lowest.
+	for _, required := range []string{"Basic functions (required) (basic, app)", "Strictly necessary cookies (necessary, website)"} {
+		assert.NotContains(t, purposes, required)
+		assert.NotContains(t, page, "given least often is "+required)
+	}
 
 	reasks := tableRows(t, page, "reasks")
 	require.Len(t, reasks, 2)

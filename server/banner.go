@@ -692,7 +692,7 @@ func (b *banner) cookieFromRecord(rec receipt.Record) consentCookie {
 		c.At = rec.ShownAt.Truncate(time.Second)
 	}
 	for _, p := range b.cat.Purposes(consent.SurfaceWebBanner) {
-		if rec.States[string(p.ID)] == receipt.StateGiven {
+		if receipt.InEffect(rec.States[string(p.ID)]) {
 			c.Granted = append(c.Granted, p.ID)
 		}
 	}

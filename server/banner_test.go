@@ -344,7 +344,7 @@ func TestBannerSubject(t *testing.T) {
 	assert.Empty(t, sub.Domain, "host-only")
 	env, err := receipt.Decode(rec1.Body)
 	require.NoError(t, err)
-	assert.Equal(t, receipt.SchemaV2, env.Receipt.Schema)
+	assert.Equal(t, receipt.SchemaV3, env.Receipt.Schema)
 	assert.Equal(t, receipt.SurfaceWebBanner, env.Receipt.Surface)
 
 	t.Run("OKJoinsThroughKcSub", func(t *testing.T) {

@@ -172,7 +172,20 @@ func decisions(h []appDecision) []consent.Decision {
 
 // purposeView puts a purpose in the reader's language.
 func purposeView(p consent.Purpose, l string) components.PurposeView {
+	sensitive, location := p.FlaggedItems(l)
+	necessity := ""
+	switch {
+	case !p.HasSensitive():
+	case p.Necessity != nil:
+		necessity = p.Necessity.Quote.Show(l)
+	default:
+		// An SDK purpose: its row's purpose of use says why (CheckPolicy).
+		necessity = p.Use.Show(l)
+	}
 	return components.PurposeView{
+		Sensitive:   sensitive,
+		Location:    location,
+		Necessity:   necessity,
 		ID:          string(p.ID),
 		Title:       p.Title.Show(l),
 		Description: p.Description.Show(l),
@@ -249,6 +262,10 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 	}
 	if m, ok := g.latest.Minors(l); ok {
 		v.Minors = m.Text
+	}
+	if q, ok := g.latest.SensitiveImpact(); ok {
+		v.SensitiveImpact = q.Quote.Show(l)
+		v.SensitiveURL = privacyURL(l) + "#" + q.Clause
 	}
 	req, _ := g.latest.Required(consent.SurfaceFirstLaunch)
 	v.Required = purposeView(req, l)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,7 +60,7 @@ func TestAppDecisionReceipts(t *testing.T) {
 		env, err := receipt.Decode(rec.Body)
 		require.NoError(t, err)
 		assert.Equal(t, receipt.AttestationServer, env.Attestation)
-		assert.Equal(t, receipt.SchemaV2, env.Receipt.Schema)
+		assert.Equal(t, receipt.SchemaV3, env.Receipt.Schema)
 		assert.Equal(t, "first-launch", env.Receipt.Surface)
 		assert.NoError(t, receipt.VerifyCountersigned(rec.Body, []byte(rec.Countersig), s.keys.JWKS()))
 
@@ -110,7 +111,7 @@ func TestAppDecisionReceipts(t *testing.T) {
 		// What the server hands the device is exactly what the server's
 		// rules accept once signed.
 		signed := signOrder(t, s, o, receipt.GenerateEd25519Signer(), nil, "")
-		assert.Equal(t, receipt.SchemaV2, signed.Receipt.Schema)
+		assert.Equal(t, receipt.SchemaV3, signed.Receipt.Schema)
 		assert.Equal(t, catalogue.Latest, signed.Receipt.Policy.Version)
 	})
 
@@ -240,4 +241,50 @@ func TestReceiptsDownload(t *testing.T) {
 		res := do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: b.cookie})
 		assert.Equal(t, http.StatusNotFound, res.StatusCode)
 	})
+}
+
+// Disagree records no consent and claims none: the stored receipt says the
+// basic functions are necessary (no expiry), not given, and the gate's
+// current choices and the result page say they run because the service
+// needs them, not that the person allowed them (PIPL art. 13(1)(2)).
+func TestDisagreeRecordsNecessityNotConsent(t *testing.T) {
+	s := testServer(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		lang, necessary, allowed, basic string
+	}{
+		{"zh-Hans", "为提供服务所必需", "您已允许", "基本功能（必需）"},
+		{"en", "necessary to provide the service", "What you allowed", "Basic functions (required)"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			b := decide(t, s, "/consent", browser{}, url.Values{"lang": {tt.lang}, "action": {"decline"}})
+			h := decoded(t, s, b.cookie)
+			rec, err := s.store.Get(ctx, h[0].ReceiptID)
+			require.NoError(t, err)
+			env, err := receipt.Decode(rec.Body)
+			require.NoError(t, err)
+			assert.Equal(t, receipt.DecisionDeclined, env.Receipt.Decision)
+			for _, p := range env.Receipt.Purposes {
+				assert.NotEqual(t, receipt.StateGiven, p.State, "%s: a refusal gives no consent", p.ID)
+				assert.Empty(t, p.ExpiresAt, p.ID)
+				if p.ID == "basic" {
+					assert.Equal(t, receipt.StateNecessary, p.State)
+				}
+			}
+			assert.Equal(t, receipt.StateNecessary, rec.States["basic"], "the store keeps the state as the receipt says it")
+
+			for _, path := range []string{"/consent?lang=" + tt.lang, "/consent/done?lang=" + tt.lang} {
+				page := bodyOf(t, do(t, s, req{method: "GET", target: path, cookie: b.cookie, sub: b.sub}))
+				assert.Contains(t, page, tt.necessary, path)
+				if i := strings.Index(page, `id="kc-granted"`); i >= 0 {
+					list := page[i : i+strings.Index(page[i:], "</ul>")]
+					assert.NotContains(t, list, tt.basic, "%s: the basic functions are not among what the person allowed", path)
+				}
+				if v := gateState(t, page); v.Mode == "current" {
+					assert.Empty(t, v.Granted, path)
+					assert.Contains(t, page, tt.allowed, path)
+				}
+			}
+		})
+	}
 }

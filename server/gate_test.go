@@ -814,3 +814,56 @@ func TestGateReaskAnswers(t *testing.T) {
 		})
 	}
 }
+
+// section returns the markup of the element with id, up to its closing
+// tag name: enough to ask what one block of a page says.
+func section(t *testing.T, page, id, tag string) string {
+	t.Helper()
+	i := strings.Index(page, `id="`+id+`"`)
+	require.Positive(t, i, "no #%s", id)
+	j := strings.Index(page[i:], "</"+tag+">")
+	require.Positive(t, j, "#%s is not closed", id)
+	return page[i : i+j]
+}
+
+// The gate gives sensitive personal information a notice of its own (PIPL
+// arts. 29-30): which items are sensitive, why the policy says each is
+// needed and what such information may do to a person, the policy quoted;
+// and each SDK says which of its items are sensitive or locate the person.
+// The texts come from the catalogue, as CheckPolicy holds them to the
+// policy.
+func TestGateSensitiveNotice(t *testing.T) {
+	s := testServer(t)
+	cat := s.catalogues[s.policies.Latest().ID]
+	basic, _ := cat.Purpose(consent.SurfaceFirstLaunch, "basic")
+	impact, ok := cat.SensitiveImpact()
+	require.True(t, ok)
+	for _, tt := range []struct {
+		lang, phone, location, geo, sensitiveTerm, locationTerm string
+	}{
+		{"zh-Hans", "中国大陆手机号码", "位置信息", "地理位置", "敏感个人信息", "位置信息"},
+		{"en", "Mobile phone number in Chinese Mainland", "location information", "geographic location", "Sensitive personal information", "Location information"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			page := bodyOf(t, do(t, s, req{method: "GET", target: "/consent?lang=" + tt.lang}))
+			notice := section(t, page, "kc-gate-sensitive", "details")
+			assert.Contains(t, notice, tt.phone, "the basic functions' sensitive item")
+			assert.Contains(t, notice, basic.Necessity.Quote.Show(tt.lang), "the policy's necessity statement, quoted")
+			assert.Contains(t, notice, impact.Quote.Show(tt.lang), "the policy's statement of the impact, quoted")
+			assert.Contains(t, notice, `href="/privacy?lang=`+tt.lang+`#s1-1-3"`)
+			assert.Contains(t, notice, `data-purpose="push"`, "an optional SDK that collects sensitive information is named")
+			assert.NotContains(t, notice, `data-purpose="analytics"`, "analytics collects nothing the policy calls sensitive")
+
+			push := section(t, page, "kc-p-push-facts", "details")
+			assert.Contains(t, push, `data-flag="sensitive"`)
+			assert.Contains(t, push, tt.sensitiveTerm)
+			assert.Contains(t, push, `data-flag="location"`)
+			analytics := section(t, page, "kc-p-analytics-facts", "details")
+			assert.NotContains(t, analytics, `data-flag="sensitive"`)
+			assert.Contains(t, analytics, `data-flag="location"`)
+			assert.Contains(t, analytics, tt.geo)
+			crash := section(t, page, "kc-p-crash-reports-facts", "details")
+			assert.NotContains(t, crash, `data-flag=`)
+		})
+	}
+}

@@ -83,11 +83,11 @@ func TestOrderIsWhatTheAPIAccepts(t *testing.T) {
 		states       map[string]string
 	}{
 		{"GateAgree", "/consent", url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}}, receipt.DecisionAgreed,
-			map[string]string{"basic": receipt.StateGiven, "push": receipt.StateGiven, "location": receipt.StateRefused}},
+			map[string]string{"basic": receipt.StateNecessary, "push": receipt.StateGiven, "location": receipt.StateRefused}},
 		{"SettingsSave", "/settings/privacy", url.Values{"lang": {"zh-Hans"}, "action": {"save"}, "purpose": {"push", "location"}}, receipt.DecisionUpdated,
-			map[string]string{"basic": receipt.StateGiven, "push": receipt.StateGiven, "location": receipt.StateGiven}},
+			map[string]string{"basic": receipt.StateNecessary, "push": receipt.StateGiven, "location": receipt.StateGiven}},
 		{"SettingsWithdrawAll", "/settings/privacy", url.Values{"lang": {"en"}, "action": {"withdraw-all"}}, receipt.DecisionWithdrawn,
-			map[string]string{"basic": receipt.StateGiven, "push": receipt.StateWithdrawn, "location": receipt.StateWithdrawn, "analytics": receipt.StateRefused}},
+			map[string]string{"basic": receipt.StateNecessary, "push": receipt.StateWithdrawn, "location": receipt.StateWithdrawn, "analytics": receipt.StateRefused}},
 	} {
 		t.Run(step.name, func(t *testing.T) {
 			form := with(step.form, "ticket", ticket, "device", "1")

@@ -226,14 +226,14 @@ func (b *backoff) sleep(ctx context.Context) bool {
 }
 
 // sameDecision tells whether rec records decision d: the same surface and
-// policy version, and each purpose given exactly when d grants it. A post
+// policy version, and each purpose in effect exactly when d grants it. A post
 // of a page that is already stored under its ticket is answered with rec.
 func sameDecision(rec receipt.Record, d consent.Decision) bool {
 	if rec.Surface != string(d.Surface) || rec.PolicyVersion != d.PolicyVersion {
 		return false
 	}
 	for _, c := range d.Choices {
-		if (rec.States[string(c.Purpose)] == receipt.StateGiven) != c.Granted {
+		if receipt.InEffect(rec.States[string(c.Purpose)]) != c.Granted {
 			return false
 		}
 	}
@@ -360,7 +360,7 @@ func (h subjectHead) decision(surface consent.Surface) *consent.Decision {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(id), Granted: h.States[id] == receipt.StateGiven})
+		d.Choices = append(d.Choices, consent.Choice{Purpose: consent.PurposeID(id), Granted: receipt.InEffect(h.States[id])})
 	}
 	return d
 }

@@ -97,7 +97,7 @@ func TestRecordDecision(t *testing.T) {
 	t.Run("OKStoredCountersignedServerAttested", func(t *testing.T) {
 		env := verified(t, s, firstID)
 		assert.Equal(t, receipt.AttestationServer, env.Attestation)
-		assert.Equal(t, receipt.SchemaV2, env.Receipt.Schema)
+		assert.Equal(t, receipt.SchemaV3, env.Receipt.Schema)
 		assert.Equal(t, receipt.Device{}, env.Device)
 		assert.Equal(t, subject, env.Receipt.Subject)
 		assert.Equal(t, "", env.Receipt.PrevHash, "the subject's first receipt")
@@ -105,7 +105,7 @@ func TestRecordDecision(t *testing.T) {
 		assert.Equal(t, receipt.DecisionAgreed, env.Receipt.Decision)
 		assert.Equal(t, receipt.FormatTime(agreed.At), env.Receipt.IssuedAt)
 		assert.Equal(t, map[string]string{
-			"basic": "given", "push": "given", "location": "given",
+			"basic": "necessary", "push": "given", "location": "given",
 			"wechat-share": "refused", "crash-reports": "refused", "analytics": "refused",
 		}, states(env))
 	})

@@ -49,9 +49,13 @@ func policySHA256(t *testing.T, dir, version, lang string) string {
 type fixtureBuilder struct {
 	t    *testing.T
 	keys *receipt.Keyring
+	// schema is the compact format the receipts are built in: the v2
+	// fixtures stay kaiconn-receipt/2, as such receipts were issued.
+	schema string
 }
 
-// receipt maps decision d to a receipt as the outbox does, v2 unless v1.
+// receipt maps decision d to a receipt as the outbox does, in b.schema
+// unless v1.
 func (b fixtureBuilder) receipt(cat *consent.Catalogue, policyDir string, d consent.Decision, previous *consent.Decision, id, prev string, v1 bool) *receipt.Receipt {
 	t := b.t
 	m := consentreceipt.Meta{
@@ -62,6 +66,7 @@ func (b fixtureBuilder) receipt(cat *consent.Catalogue, policyDir string, d cons
 	}
 	if !v1 {
 		m.Notice = notice.For(cat, d.Surface, d.Lang)
+		m.Schema = b.schema
 	}
 	p, err := consentreceipt.Params(d, m, subject, prev)
 	require.NoError(t, err)
@@ -104,7 +109,7 @@ func (b fixtureBuilder) countersign(r *receipt.Receipt, attested, full bool) rec
 func v2Fixtures(t *testing.T) map[string]any {
 	keys, err := receipt.NewKeyring(serverKey)
 	require.NoError(t, err)
-	b := fixtureBuilder{t: t, keys: keys}
+	b := fixtureBuilder{t: t, keys: keys, schema: receipt.SchemaV2}
 	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
 	require.NoError(t, err)
 	policyDir := filepath.Join("..", "..", "locales", "policy")
@@ -163,6 +168,16 @@ func v2Fixtures(t *testing.T) map[string]any {
 	sensors.Confirmed = []string{consent.FactAge18}
 	fixturePolicy := b.countersign(b.receipt(later, filepath.Join("..", "..", "testdata", "policy"), sensors, nil, "0d4f7b2a-3e9c-4c1a-8b6e-9a2d5f0c7e83", "", false), false, false)
 
+	// kaiconn-receipt/3: the gate's Disagree, server-attested, then an
+	// agreement in settings signed by the device, chained after it. The
+	// required processing is necessary in both, never given.
+	b3 := fixtureBuilder{t: t, keys: keys, schema: receipt.SchemaV3}
+	declined := must(consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangZhHans, decided))
+	v3First := b3.countersign(b3.receipt(cat, policyDir, declined, nil, "e5b1c7d3-0a2f-4e6b-9c8d-4f1a3b5e7c20", "", false), true, false)
+	v3Agreed := must(consent.Update(cat, declined, consent.SurfaceSettings, map[consent.PurposeID]bool{"push": true}, consent.LangZhHans, decided.Add(time.Hour)))
+	v3Second := b3.countersign(b3.receipt(cat, policyDir, v3Agreed, &declined, "b2d4f6a8-1c3e-4a5b-8d7f-9e0a2c4b6d81", v3First.Hash, false), false, false)
+	v3History := receipt.History{Subject: subject, Receipts: []receipt.Countersigned{v3First, v3Second}}
+
 	// The proof bundle of that chain, as the console makes it: canonical
 	// bytes, written as they are.
 	bundle, err := proof.Build(history, keys.JWKS(), proof.Embedded(), keys, decided.Add(72*time.Hour))
@@ -183,6 +198,8 @@ func v2Fixtures(t *testing.T) map[string]any {
 		"v2-altered-policy.json":         alteredPolicy,
 		"v2-tampered-notice.json":        tampered,
 		"v2-fixture-policy-receipt.json": fixturePolicy,
+		"v3-declined-receipt.json":       v3First,
+		"v3-history.json":                v3History,
 	}
 }
 

@@ -305,6 +305,9 @@ func printReceipt(w io.Writer, v proof.Texts, s *receipt.Signed) {
 		if p.ExpiresAt != "" {
 			state += " until " + p.ExpiresAt
 		}
+		if p.State == receipt.StateNecessary {
+			state += " for the service, not consent"
+		}
 		fmt.Fprintf(w, "  purpose %s: %s\n", p.ID, state)
 		n := p.Notice
 		line := func(label, text string) {

@@ -85,6 +85,12 @@ func TestRun(t *testing.T) {
 		{"ErrSourcesLayout", []string{"-jwks", jwks, "-sources", filepath.Join("..", "..", "testdata", "receipt"), fixture("v2-receipt.json")}, 1, "",
 			"no policy directory"},
 
+		// kaiconn-receipt/3: the required processing necessary, not given.
+		{"OKV3Declined", []string{"-jwks", jwks, fixture("v3-declined-receipt.json")}, 0,
+			"OK: receipt e5b1c7d3-0a2f-4e6b-9c8d-4f1a3b5e7c20", ""},
+		{"OKV3Chain", []string{"-jwks", jwks, "-chain", fixture("v3-history.json")}, 0,
+			"OK: 2 receipts (1 device-signed, 1 server-attested), every device signature, countersignature and chain link verified", ""},
+
 		// Proof bundles, as the console's .json download.
 		{"OKBundle", []string{"-jwks", jwks, "-bundle", fixture("v2-bundle.json")}, 0,
 			"OK: bundle of subject sub_abcdefghijklmnopqrstuvwxyz made 2026-12-02T04:30:00.000Z, sealed by key ", ""},
@@ -146,6 +152,22 @@ func TestShow(t *testing.T) {
 		} {
 			assert.Contains(t, out, want)
 		}
+	})
+	t.Run("V3", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 0, run([]string{"-jwks", jwks, "-show", fixture("v3-declined-receipt.json")}, &stdout, &stderr), stderr.String())
+		out := stdout.String()
+		assert.Contains(t, out, "(kaiconn-receipt/3, server-attested)")
+		assert.Contains(t, out, "purpose basic: necessary for the service, not consent\n")
+		assert.Contains(t, out, "purpose push: refused\n")
+		assert.NotContains(t, out, "given")
+	})
+	t.Run("V2BasicGiven", func(t *testing.T) {
+		// Receipts before /3 said the required processing was given; they
+		// are read as they were written.
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 0, run([]string{"-jwks", jwks, "-show", fixture("v2-receipt.json")}, &stdout, &stderr), stderr.String())
+		assert.Contains(t, stdout.String(), "purpose basic: given until 2027-11-29T04:30:00.000Z")
 	})
 	t.Run("V1", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer

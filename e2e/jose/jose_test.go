@@ -130,6 +130,12 @@ func TestNodeJose(t *testing.T) {
 	require.NoError(t, err)
 	v2 := issue(t, keys, v2Signed)
 
+	// A v3 receipt: required processing necessary, not given.
+	v3Signed, err := receipt.Sign(receipt.New(receipttest.ParamsV3(receipt.NewSubject(), "", now)), receipt.GenerateEd25519Signer())
+	require.NoError(t, err)
+	v3 := issue(t, keys, v3Signed)
+	require.Contains(t, string(v3.Envelope), `"state":"necessary"`)
+
 	jwks := filepath.Join(dir, "jwks.json")
 	require.NoError(t, os.WriteFile(jwks, keys.JWKS(), 0o644))
 
@@ -145,6 +151,7 @@ func TestNodeJose(t *testing.T) {
 		{"ErrServerAttestedWithDevice", smuggled, "FAILED: a server-attested envelope must not carry a device member"},
 		{"OKFullForm", full, "OK kid=" + full.KeyID},
 		{"OKV2", v2, "OK kid=" + v2.KeyID},
+		{"OKV3", v3, "OK kid=" + v3.KeyID},
 		{"ErrAlteredReceipt", altered, "FAILED: detached countersignature does not verify over the canonical envelope"},
 		{"ErrAlteredFullForm", alteredFull, "FAILED: countersignature payload is not the canonical envelope"},
 		{"ErrDeviceSignature", badDevice, "FAILED: device signature does not verify"},

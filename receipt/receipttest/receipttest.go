@@ -109,6 +109,16 @@ func ParamsV2(subject, prev string, at time.Time) receipt.Params {
 	}
 }
 
+// ParamsV3 is ParamsV2 in kaiconn-receipt/3, where required processing
+// rests on necessity rather than consent: the account purpose stands for
+// such processing here, necessary and without an expiry.
+func ParamsV3(subject, prev string, at time.Time) receipt.Params {
+	p := ParamsV2(subject, prev, at)
+	p.Schema = receipt.SchemaV3
+	p.Purposes[0] = receipt.PurposeParams{ID: PurposeAccount, State: receipt.StateNecessary}
+	return p
+}
+
 // Validator returns a receipt.Validator over the test catalogue with a clock
 // fixed at now.
 func Validator(now time.Time) *receipt.Validator {

@@ -483,7 +483,7 @@ func Run(t *testing.T, open func(t *testing.T) receipt.Store) {
 
 	t.Run("ErrSchema", func(t *testing.T) {
 		s := open(t)
-		for _, schema := range []int{0, 3} {
+		for _, schema := range []int{0, 4} {
 			r := NewRecord(NewSubject(), nil)
 			r.Schema = schema
 			_, _, err := s.Put(ctx, r, receipt.PutOptions{})

@@ -356,7 +356,9 @@
   // not given now is depends on prev: withdrawn when prev, on the same
   // audience, gave it, refused otherwise; and a withdrawal that gives an
   // optional purpose prev did not give is an update. Those are the rules
-  // the server checks (consentreceipt.Check); nothing else changes.
+  // the server checks (consentreceipt.Check); nothing else changes. Any
+  // other state the server wrote (necessary, for processing that rests on
+  // no consent) depends on no chain and stays as the order has it.
   function rechain(receipt, prevHash, prev, required) {
     var r = JSON.parse(JSON.stringify(receipt));
     var gave = function (id) {
@@ -364,7 +366,7 @@
     };
     r.prevHash = prevHash;
     r.purposes.forEach(function (p) {
-      if (p.state !== "given") {
+      if (p.state === "refused" || p.state === "withdrawn") {
         p.state = gave(p.id) ? "withdrawn" : "refused";
       }
     });

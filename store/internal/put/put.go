@@ -24,8 +24,8 @@ func Prepare(r receipt.Record, now time.Time) (receipt.Record, error) {
 		return receipt.Record{}, errs.New(errs.Invalid, "subject: must not be empty")
 	case r.Hash == "":
 		return receipt.Record{}, errs.New(errs.Invalid, "hash: must not be empty")
-	case r.Schema != 1 && r.Schema != 2:
-		return receipt.Record{}, errs.New(errs.Invalid, "schema: must be 1 or 2, not %d", r.Schema)
+	case r.Schema < 1 || r.Schema > 3:
+		return receipt.Record{}, errs.New(errs.Invalid, "schema: must be 1, 2 or 3, not %d", r.Schema)
 	}
 	if r.ReceivedAt.IsZero() {
 		r.ReceivedAt = now

@@ -38,6 +38,12 @@ func TestCounts(t *testing.T) {
 	assert.Equal(t, int64(1), c.Purposes[Purpose{d2, "first-launch", "en", "2022-10", false, "push", "refused"}])
 	assert.Equal(t, map[Latency]int64{{d1, "first-launch", "en", 4}: 2}, c.Latencies, "4 s and 4.5 s: one bucket; unknown and negative: none")
 
+	// A kaiconn-receipt/3 refusal: the required processing is counted
+	// as necessary, never as a consent given.
+	c.Add(rec(early, "declined", -1, map[string]string{"push": "refused", "basic": "necessary"}))
+	assert.Equal(t, int64(1), c.Purposes[Purpose{d2, "first-launch", "en", "2022-10", false, "basic", "necessary"}])
+	assert.Equal(t, int64(1), c.Purposes[Purpose{d2, "first-launch", "en", "2022-10", false, "basic", "given"}], "only the receipt before /3 said given")
+
 	keys := Sorted(c.Decisions, CompareDecision)
 	assert.Equal(t, d1, keys[0].Day)
 	assert.Equal(t, "declined", keys[1].Decision)

@@ -155,8 +155,8 @@ type gatePage struct {
 	// Added the items each purpose's data list gained.
 	WasGranted []string
 	Added      map[string][]string
-	Hint       string // the text beside the buttons
-	New       []string // purposes marked new
+	Hint       string   // the text beside the buttons
+	New        []string // purposes marked new
 }
 
 // gateState reads a rendered gate.

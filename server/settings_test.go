@@ -59,6 +59,19 @@ func TestSettings(t *testing.T) {
 			_, checked := in["checked"]
 			assert.False(t, checked, in["id"])
 		}
+		// No receipt yet: no link to one in the markup, hidden or not
+		// (it would answer 404), and no developer words on the screen.
+		assert.NotContains(t, page, "receipts.json")
+		assert.NotContains(t, page, "kaiconn-verify")
+		assert.NotContains(t, page, "jwks")
+	})
+
+	t.Run("DownloadsOnceDecided", func(t *testing.T) {
+		page := bodyOf(t, do(t, s, req{method: "GET", target: "/settings/privacy?lang=zh-Hans", cookie: cookie, sub: sub}))
+		assert.Equal(t, "/settings/privacy/receipts.json", attr(node(t, page, "kc-download"), "href"))
+		assert.Equal(t, http.StatusOK, do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: cookie, sub: sub}).StatusCode, "and it answers")
+		assert.NotContains(t, page, "kaiconn-verify")
+		assert.NotContains(t, page, "jwks")
 	})
 
 	post := func(form url.Values, header map[string]string) *http.Response {

@@ -294,6 +294,8 @@ func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 		OnChange(func(ctx app.Context, e app.Event) { s.Toggle(p.ID, ctx.JSSrc().Get("checked").Bool()) })
 	state := []app.UI{app.Text(l.T("settings_not_asked"))}
 	switch {
+	case p.Since == "" && p.Granted:
+		state = []app.UI{app.Text(l.T("settings_granted_undated"))}
 	case p.Since != "" && p.Granted:
 		state = renderSentence(l, "settings_granted_since", p.Since, nil)
 	case p.Since != "":

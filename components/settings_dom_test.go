@@ -75,6 +75,14 @@ func TestSettingsSameDOMAsServer(t *testing.T) {
 			}(),
 			"NewerPolicy": func() components.SettingsView { v := decided("agreed", "push"); v.LatestVersion = "2026-12"; return v }(),
 			"Undated":     func() components.SettingsView { v := decided("agreed"); v.DecidedAt = ""; return v }(),
+			"HostStateWithoutTimes": func() components.SettingsView {
+				v := decided("agreed", "push")
+				v.DecidedAt = ""
+				for i := range v.Optional {
+					v.Optional[i].Since = ""
+				}
+				return v
+			}(),
 		}
 		for name, v := range states {
 			t.Run(l+"/"+name, func(t *testing.T) {

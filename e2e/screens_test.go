@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,6 +33,7 @@ func TestGateReviewLinkShowsStoredChoices(t *testing.T) {
 				chromedp.Navigate(srv.URL()+"/consent?lang=en&open=1&state="+appState(t, "location")),
 				chromedp.WaitVisible(chromedp.ID("kc-agree")),
 			)
+			assert.True(t, eval[bool](t, ctx, `document.getElementById('kc-gate-choices').open`), "the choices are shown, not folded")
 			checked := eval[[]string](t, ctx, `[...document.querySelectorAll('input[name=purpose]:checked')].map(e => e.value)`)
 			assert.Equal(t, []string{"location"}, checked, "the stored switches")
 			hint := eval[string](t, ctx, `document.getElementById('kc-gate-buttons-hint').textContent`)
@@ -157,25 +160,26 @@ func TestScreensShots(t *testing.T) {
 	later := startServer(t, func(c *server.Config) { c.CatalogueFS, c.PolicyFS = cat, pol })
 	for _, l := range []string{"zh-Hans", "en"} {
 		for _, scheme := range []string{"light", "dark"} {
-			ctx := hostTab(t, "android")
-			do(t, ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
-				call(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}))
+			var ctx context.Context
+			// A tab has a minute: each group of pictures gets its own.
+			fresh := func() {
+				ctx = hostTab(t, "android")
+				do(t, ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile),
+					call(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}))
+			}
+			fresh()
 			shoot := func(name string, full bool) {
 				t.Helper()
-				eval[bool](t, ctx, settle)
+				_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](settle, chromedp.EvalAwaitPromise))
+				require.NoError(t, err)
 				var png []byte
-				var err error
 				if full {
-					png, err = chromedp.Run(ctx, chromedp.FullScreenshot(90))
+					png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 				} else {
 					png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
 				}
 				require.NoError(t, err)
-				ext := ".png"
-				if full {
-					ext = ".jpg"
-				}
-				require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-"+l+"-"+scheme+ext), png, 0o644))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name+"-"+l+"-"+scheme+".png"), png, 0o644))
 			}
 			open := func(u, wait string) {
 				t.Helper()
@@ -192,6 +196,7 @@ func TestScreensShots(t *testing.T) {
 			shoot("gate-reask", false)
 			do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-purpose="location"] .kc-fact--changed').scrollIntoView({block: "center"})`))
 			shoot("gate-reask-diff", false)
+			fresh()
 			open(srv.URL()+"/settings/privacy?lang="+l, "kc-save")
 			shoot("settings-fresh", false)
 			open(srv.URL()+"/settings/privacy?lang="+l+"&state="+appState(t, "push", "location"), "kc-save")
@@ -202,6 +207,29 @@ func TestScreensShots(t *testing.T) {
 			shoot("settings-unsaved", false)
 			do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details.kc-more').forEach(function (d) { d.open = false; }); document.getElementById('kc-history-more').open = true; document.getElementById('kc-history-title').scrollIntoView()`))
 			shoot("settings-history", false)
+			fresh()
+			open(srv.URL()+"/privacy?lang="+l, "main")
+			shoot("policy", false)
+			for _, width := range []int64{360, 1280} {
+				bctx, _ := freshTab(t)
+				var opts []chromedp.EmulateViewportOption
+				if width < 600 {
+					opts = append(opts, chromedp.EmulateMobile)
+				}
+				do(t, bctx, chromedp.EmulateViewport(width, 740, opts...),
+					call(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}),
+					chromedp.Navigate(srv.URL()+"/demo?lang="+l))
+				waitFor(t, bctx, bannerShown)
+				keep := ctx
+				ctx = bctx
+				shoot(fmt.Sprintf("banner-first-%d", width), false)
+				do(t, ctx, chromedp.Evaluate[chromedp.Void](bannerRoot+`.getElementById("kc-customise").click()`))
+				waitFor(t, ctx, `!!`+bannerFrame+` && !!`+frameDocJS+` && !!`+frameDocJS+`.getElementById("kc-save")`)
+				waitFor(t, ctx, bannerFrame+`.getBoundingClientRect().height > 224`)
+				time.Sleep(300 * time.Millisecond)
+				shoot(fmt.Sprintf("banner-second-%d", width), false)
+				ctx = keep
+			}
 		}
 	}
 }

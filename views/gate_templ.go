@@ -577,7 +577,7 @@ func gateAsk(v components.GateView, l *lang.Localizer) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if v.Mode == components.GateReask || v.Error == "gate_error_purpose" {
+		if v.Mode == components.GateReask || v.Review || v.Error == "gate_error_purpose" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, " open")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -76,7 +76,8 @@ func TestGateStickyBarIsSmall(t *testing.T) {
 
 // Settings at 360×740 are at most four screens long, in both languages,
 // before and after a decision, with and without the wasm: the switches
-// first, the rights, contact, history and third parties each one tap away.
+// first, the rights, contact, history and third parties each one tap away;
+// with a change not yet saved, Save stays in view.
 func TestSettingsFitsFourScreens(t *testing.T) {
 	srv := startServer(t)
 	for _, m := range modes {
@@ -91,8 +92,10 @@ func TestSettingsFitsFourScreens(t *testing.T) {
 					for _, id := range []string{"kc-rights", "kc-contact", "kc-history-more", "kc-shared"} {
 						assert.Equal(t, "DETAILS", eval[string](t, ctx, `document.getElementById('`+id+`').tagName`), "%s is a tap away", id)
 					}
-					// Save and Withdraw all stay in view while the switches do.
-					do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById('kc-p-push').scrollIntoView({block: "center"})`))
+					// Once a switch is flipped, Save and Withdraw all stay in view
+					// while the switches do.
+					do(t, ctx, chromedp.Click(chromedp.ID("kc-p-analytics"), chromedp.NodeVisible),
+						chromedp.Evaluate[chromedp.Void](`document.getElementById('kc-choices-title').scrollIntoView()`))
 					assert.True(t, eval[bool](t, ctx, `(function () { var r = document.getElementById('kc-save').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`), "Save in view")
 				})
 			}

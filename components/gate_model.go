@@ -38,9 +38,14 @@ type PurposeView struct {
 	Separate bool `json:"separate,omitempty"`
 	Required bool `json:"required,omitempty"`
 	// Granted is the person's own current answer; on the gate it is only
-	// ever true when the person ticked it themselves in a form that came
-	// back with an error, never as a default.
+	// ever true when the person gave it: ticked in a form that came back
+	// with an error, stored (the review link, ?open=1), or given to the
+	// earlier text of a re-asked purpose (WasGranted). Never a default.
 	Granted bool `json:"granted,omitempty"`
+	// WasGranted marks, on a re-ask, a changed purpose the person had
+	// allowed under the version they accepted: the gate shows its switch
+	// on with that said, so keeping the answer takes no more than Agree.
+	WasGranted bool `json:"wasGranted,omitempty"`
 	// Since is when the current answer was given, RFC 3339 in UTC (settings
 	// show it with LocalTime); empty when there is no decision.
 	Since string `json:"since,omitempty"`
@@ -60,6 +65,11 @@ type PurposeFacts struct {
 	Collects  string `json:"collects,omitempty"`
 	Use       string `json:"use,omitempty"`
 	Recipient string `json:"recipient,omitempty"`
+	// Added and Removed are the change of the data list item by item
+	// (consent.CollectsChange), set when Collects is: the gate shows
+	// these rather than the old list.
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
 }
 
 // ContactView is the contact of the people in charge of personal
@@ -121,6 +131,10 @@ type GateView struct {
 	// Current is, on a re-ask, the answer that stays for every purpose not
 	// asked again.
 	Current map[string]bool `json:"current,omitempty"`
+	// Review marks the ask mode opened on a decision that stands (the
+	// review link, ?open=1): the switches show the stored answers, and the
+	// buttons' hint names what Disagree would turn off.
+	Review bool `json:"review,omitempty"`
 	// Kept are the titles of the optional purposes a re-ask keeps on
 	// whatever the answer, so the screen can say so.
 	Kept []string `json:"kept,omitempty"`

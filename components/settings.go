@@ -160,7 +160,10 @@ func (s *Settings) Render() app.UI {
 			s.renderSummary(l),
 			app.Section().Aria("labelledby", "kc-choices-title").Body(
 				app.H2().ID("kc-choices-title").Text(l.T("settings_choices")),
-				app.Form().Method("post").Action("/settings/privacy").ID("kc-settings-form").Aria("labelledby", "kc-choices-title").AutoComplete(false).Body(
+				app.Form().Method("post").Action("/settings/privacy").ID("kc-settings-form").Aria("labelledby", "kc-choices-title").AutoComplete(false).DataSet("kc-enhance", "form").Body(
+					app.Input().Type("hidden").Name("lang").Value(v.Lang),
+					app.If(v.Ticket != "", func() app.UI { return app.Input().Type("hidden").Name("ticket").Value(v.Ticket) }),
+					app.If(v.HostState != "", func() app.UI { return app.Input().Type("hidden").Name("state").Value(v.HostState) }),
 					app.Div().Class("kc-switch", "kc-switch--required").ID("kc-p-required").Body(
 						app.P().Class("kc-switch__title").ID("kc-p-required-title").Text(v.Required.Title),
 						app.P().Class("kc-switch__state").DataSet("state", "on").Text(l.T("settings_required_note")),
@@ -169,19 +172,22 @@ func (s *Settings) Render() app.UI {
 						app.Legend().Text(l.T("settings_optional_legend")),
 						app.Range(v.Optional).Slice(func(i int) app.UI { return s.renderSwitch(v.Optional[i], l) }),
 					),
-					app.Div().Class("kc-settings__actions").Body(
-						app.Button().Type("submit").Class("kc-choice").ID("kc-save").
+					app.Div().Class("kc-settings__actions").ID("kc-settings-actions").Body(
+						app.P().Class("kc-settings__unsaved").ID("kc-unsaved").Role("status").Text(l.T("settings_unsaved")),
+						app.Button().Type("submit").Name("action").Value("save").Class("kc-choice").ID("kc-save").
 							OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); s.Save(ctx, "save") }).Text(l.T("settings_save")),
-						app.Button().Type("submit").Class("kc-choice").ID("kc-withdraw-all").
+						app.Button().Type("submit").Name("action").Value("withdraw-all").Class("kc-choice").ID("kc-withdraw-all").
 							OnClick(func(ctx app.Context, e app.Event) { e.PreventDefault(); s.Save(ctx, "withdraw-all") }).Text(l.T("settings_withdraw_all")),
 					),
 				),
 			),
 			s.renderStatic("kc-rights"),
 			s.renderStatic("kc-contact"),
-			app.Section().Aria("labelledby", "kc-history-title").Body(
-				app.H2().ID("kc-history-title").Text(l.T("settings_history")),
-				s.renderHistory(l),
+			app.Section().Class("kc-history-block").Aria("labelledby", "kc-history-title").Body(
+				app.Details().Class("kc-more").ID("kc-history-more").Body(
+					app.Summary().Body(app.H2().ID("kc-history-title").Text(l.T("settings_history"))),
+					s.renderHistory(l),
+				),
 				app.If(len(v.History) > 0, func() app.UI { return s.renderDownload(l) }),
 			),
 			s.renderStatic("kc-shared"),
@@ -283,11 +289,13 @@ func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 	// Checked is set either way: the DOM property, not the attribute, is
 	// what a tick box shows, and a box the person ticked keeps its tick
 	// when the attribute is only removed.
-	in := app.Input().Type("checkbox").Name("purpose").Value(p.ID).ID(id).Aria("describedby", id+"-since").
+	in := app.Input().Type("checkbox").Role("switch").Name("purpose").Value(p.ID).ID(id).Aria("describedby", id+"-since").
 		Checked(slices.Contains(s.on, p.ID)).
 		OnChange(func(ctx app.Context, e app.Event) { s.Toggle(p.ID, ctx.JSSrc().Get("checked").Bool()) })
 	state := []app.UI{app.Text(l.T("settings_not_asked"))}
 	switch {
+	case p.Since == "" && p.Granted:
+		state = []app.UI{app.Text(l.T("settings_granted_undated"))}
 	case p.Since != "" && p.Granted:
 		state = renderSentence(l, "settings_granted_since", p.Since, nil)
 	case p.Since != "":
@@ -304,12 +312,11 @@ func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 				app.Span().Class("kc-switch__title").Text(p.Title),
 				app.Span().Class("kc-switch__sdk").Text(p.SDK),
 				app.If(p.Separate, func() app.UI {
+					if l.Lang == texts.ZhHans {
+						return app.Span().Class("kc-badge").Text(l.T("settings_separate"))
+					}
 					return app.Span().Class("kc-badge").Body(
-						app.Text(l.T("settings_separate")),
-						app.If(l.Lang != texts.ZhHans, func() app.UI {
-							return app.Span().Body(app.Text(" ("), app.Span().Lang(texts.ZhHans).Text("单独同意"), app.Text(")"))
-						}),
-					)
+						app.Text(l.T("settings_separate")+" ("), app.Span().Lang(texts.ZhHans).Text("单独同意"), app.Text(")"))
 				}),
 			),
 		),
@@ -317,13 +324,18 @@ func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 	)
 }
 
-// renderDownload offers the receipts: the server's copy of this browser's
-// chain, as without the wasm, and the device's own outbox, which also holds
-// receipts not yet sent.
+// renderDownload offers the receipts, each with what it holds: the
+// server's copy of this browser's chain, as without the wasm, and the
+// device's own outbox, which also holds receipts not yet sent. The server
+// renders the same markup (views.Settings); its device button shows once
+// the wasm runs (settings.css).
 func (s *Settings) renderDownload(l *texts.Localizer) app.UI {
-	return app.Div().Body(
-		app.P().Class("kc-settings__downloads").Body(
+	return app.Div().Class("kc-settings__downloads").Body(
+		app.P().Class("kc-settings__download").Body(
 			app.A().Class("kc-action").ID("kc-download").Href("/settings/privacy/receipts.json").Attr("download", "kaiconn-receipts.json").Text(l.T("settings_download")),
+			app.Span().Class("kc-hint").Text(l.T("settings_download_hint")),
+		),
+		app.P().Class("kc-settings__download", "kc-settings__download--device").Body(
 			app.Button().Type("button").Class("kc-action").ID("kc-download-device").Text(l.T("settings_download_device")).
 				OnClick(func(ctx app.Context, e app.Event) {
 					web.deviceHistory(func(history []byte, err error) {
@@ -336,8 +348,8 @@ func (s *Settings) renderDownload(l *texts.Localizer) app.UI {
 						})
 					})
 				}),
+			app.Span().Class("kc-hint").Text(l.T("settings_download_device_hint")),
 		),
-		app.P().Class("kc-hint").Text(l.T("settings_download_hint")),
 	)
 }
 

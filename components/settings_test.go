@@ -115,21 +115,25 @@ func TestSettings(t *testing.T) {
 			})
 		}
 	})
-	// The rights centre is kept as the server wrote it; whether it offers
-	// the download is the page's data-decided, which the first decision
-	// turns on without a reload.
+	// Before a decision there are no receipts, and the page offers no
+	// download that would answer 404, not even a hidden one; the first
+	// decision brings it without a reload.
 	t.Run("FirstDecisionOffersTheDownload", func(t *testing.T) {
 		fake(t)
 		fresh := settingsView()
 		fresh.HasDecision, fresh.Decision, fresh.DecidedAt, fresh.History = false, "", "", nil
 		s := &Settings{view: fresh, strings: fresh.Strings, loaded: true, busy: true}
 		s.resetSwitches()
-		assert.Equal(t, "no", attrs(t, render(t, s), "main")["data-decided"])
+		before := render(t, s)
+		assert.Equal(t, "no", attrs(t, before, "main")["data-decided"])
+		assert.NotContains(t, before, "receipts.json")
 		body, _ := json.Marshal(map[string]any{"view": settingsView()})
 		s.Outcome(200, body, nil)
 		after := &Settings{view: s.view, strings: s.strings, loaded: true} // a component renders once here
 		after.resetSwitches()
-		assert.Equal(t, "yes", attrs(t, render(t, after), "main")["data-decided"])
+		page := render(t, after)
+		assert.Equal(t, "yes", attrs(t, page, "main")["data-decided"])
+		assert.Equal(t, "/settings/privacy/receipts.json", attrs(t, page, "kc-download")["href"])
 	})
 	// After "withdraw all", every box shows the stored refusal, the text
 	// says so, and a Save that follows starts from that state.

@@ -57,3 +57,33 @@ func Reagree(acceptedCat, newCat *Catalogue, accepted Decision, surface Surface,
 		return accepted.Granted(p.ID)
 	})
 }
+
+// ItemChange is how the data a purpose collects changed from one policy
+// version to the next, item by item (SplitItems): what the new text adds
+// and what it no longer names, each in the order its own text lists them.
+// A re-ask shows these instead of the two long lists side by side, which
+// hides a one-item change in a paragraph.
+type ItemChange struct {
+	Added   []string
+	Removed []string
+}
+
+// CollectsChange compares what was and now say they collect, in language
+// lang (Text.In): the items of now that was does not name, and the items
+// of was that now no longer names. Both are empty when the lists name the
+// same items, in whatever order.
+func CollectsChange(was, now Purpose, lang string) ItemChange {
+	before, after := SplitItems(was.Collects.In(lang)), SplitItems(now.Collects.In(lang))
+	var c ItemChange
+	for _, it := range after {
+		if !slices.Contains(before, it) {
+			c.Added = append(c.Added, it)
+		}
+	}
+	for _, it := range before {
+		if !slices.Contains(after, it) {
+			c.Removed = append(c.Removed, it)
+		}
+	}
+	return c
+}

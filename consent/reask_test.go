@@ -89,3 +89,31 @@ func TestReagree(t *testing.T) {
 		assert.Equal(t, errs.Unprocessable, errs.Code(err))
 	})
 }
+
+// A re-ask shows a changed data list as the items added and removed, split
+// as the policy check splits them.
+func TestCollectsChange(t *testing.T) {
+	old, cur := current(t), later(t)
+	was, ok := old.Purpose(consent.SurfaceFirstLaunch, "location")
+	require.True(t, ok)
+	now, ok := cur.Purpose(consent.SurfaceFirstLaunch, "location")
+	require.True(t, ok)
+	text := func(s string) consent.Purpose { return consent.Purpose{Collects: consent.Text{consent.LangEn: s}} }
+	for _, tc := range []struct {
+		name     string
+		was, now consent.Purpose
+		lang     string
+		want     consent.ItemChange
+	}{
+		{"FixtureZh", was, now, consent.LangZhHans, consent.ItemChange{Added: []string{"WLAN扫描结果"}}},
+		{"FixtureEn", was, now, consent.LangEn, consent.ItemChange{Added: []string{"WLAN scan results"}}},
+		{"Removed", text("a, b (x, y), c"), text("a, c"), consent.LangEn, consent.ItemChange{Removed: []string{"b (x, y)"}}},
+		{"AddedAndRemoved", text("a, b"), text("b, c, and d."), consent.LangEn, consent.ItemChange{Added: []string{"c", "d"}, Removed: []string{"a"}}},
+		{"ReorderedIsNoChange", text("a, b"), text("b, a"), consent.LangEn, consent.ItemChange{}},
+		{"Same", was, was, consent.LangZhHans, consent.ItemChange{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, consent.CollectsChange(tc.was, tc.now, tc.lang))
+		})
+	}
+}

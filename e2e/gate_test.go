@@ -362,7 +362,7 @@ func TestGatePolicyChange(t *testing.T) {
 		want         map[string]bool
 		decision     string
 	}{
-		{"Agree", "kc-agree", map[string]bool{"basic": true, "push": true, "location": false, "sensors": true, "wechat-share": false, "crash-reports": false, "analytics": false}, "agreed"},
+		{"Agree", "kc-agree", map[string]bool{"basic": true, "push": true, "location": true, "sensors": true, "wechat-share": false, "crash-reports": false, "analytics": false}, "agreed"},
 		{"DisagreeKeepsOtherAnswers", "kc-disagree", map[string]bool{"basic": true, "push": true, "location": false, "sensors": false, "wechat-share": false, "crash-reports": false, "analytics": false}, "withdrawn"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -391,11 +391,15 @@ func TestGatePolicyChange(t *testing.T) {
 			assert.Equal(t, "reask", eval[string](t, ctx, `document.getElementById('main').dataset.mode`))
 			ids := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('input[name=purpose]')).map(e => e.value)`)
 			assert.Equal(t, []string{"location", "sensors"}, ids, "only the changed and the new purpose")
-			assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('input[name=purpose]:checked').length`))
+			// location was allowed before: shown on, and said so, so that
+			// Agree keeps it; the new sensors starts off.
+			assert.Equal(t, []string{"location"}, eval[[]string](t, ctx, `[...document.querySelectorAll('input[name=purpose]:checked')].map(e => e.value)`))
+			assert.True(t, eval[bool](t, ctx, `document.querySelector('[data-purpose="location"] [data-was-granted]').checkVisibility()`), "the earlier answer is named")
 			assert.False(t, eval[bool](t, ctx, `!!document.getElementById('kc-adult')`), "18+ is not asked again")
 			changed := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-purpose="location"] .kc-fact--changed dt')].map(e => e.firstChild.textContent.trim())`)
 			assert.NotEmpty(t, changed, "the changed facts of location are marked")
-			assert.True(t, eval[bool](t, ctx, `[...document.querySelectorAll('[data-purpose="location"] .kc-fact--changed')].every(e => e.checkVisibility() && !!e.querySelector('del'))`), "shown, with what they were")
+			added := eval[[]string](t, ctx, `[...document.querySelectorAll('[data-purpose="location"] [data-change="added"]')].filter(e => e.checkVisibility()).map(e => e.querySelector('ins').textContent)`)
+			assert.Equal(t, []string{"WLAN scan results"}, added, "the change as items, not two long lists")
 			assert.Contains(t, eval[string](t, ctx, `document.getElementById('kc-gate-kept').textContent`), "Push notifications", "the screen says what stays")
 			assert.True(t, eval[bool](t, ctx, `document.getElementById('kc-gate-choices').open`), "a re-ask shows what changed at once")
 			if tc.button == "kc-agree" {

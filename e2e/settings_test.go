@@ -384,6 +384,8 @@ func TestSettingsRightsCentre(t *testing.T) {
 			assert.Equal(t, []string{"profile", "profile", "account-deletion", "feedback"}, targets)
 			assert.Contains(t, textByID(t, ctx, "kc-right-account-deletion-effect"), "申请注销后7天生效")
 
+			// The rights are one tap away, behind their disclosure.
+			do(t, ctx, chromedp.Click(chromedp.ID("kc-rights-link"), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.ID("kc-right-access")))
 			for _, e := range entries {
 				if e.Target == "" {
 					continue
@@ -409,25 +411,29 @@ func TestSettingsRightsCentre(t *testing.T) {
 			assert.Equal(t, "mailto:privacy@kaiconn.com", eval[string](t, ctx, `document.getElementById('kc-contact-email').getAttribute('href')`))
 		})
 	}
-	// The right of access offers the download of one's receipts once there
-	// are any: after the first decision, whether the wasm saved it in
-	// place or the form's answer is a new page.
+	// The download of one's receipts is offered once there are any, and
+	// not in the markup before (the link would answer 404): after the
+	// first decision, whether the wasm saved it in place or the form's
+	// answer is a new page.
 	for _, m := range modes {
 		t.Run("DownloadOnceDecided/"+m.name, func(t *testing.T) {
 			ctx := hostTab(t, "android")
 			openSettingsIn(t, ctx, srv, lang.En, m.query, m.wasm)
-			shown := `(function () { var a = document.getElementById("kc-right-access-download"); return !!a && a.getClientRects().length > 0; })()`
-			assert.False(t, eval[bool](t, ctx, shown), "nothing to download before a decision")
+			assert.Equal(t, 0, eval[int](t, ctx, `document.querySelectorAll('a[href*="receipts.json"]').length`), "nothing to download before a decision")
 			do(t, ctx, chromedp.Click(chromedp.ID("kc-p-push"), chromedp.NodeVisible),
 				chromedp.Click(chromedp.ID("kc-save"), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#kc-saved[data-kind="updated"]`)))
+			shown := `(function () { var a = document.getElementById("kc-download"); return !!a && a.getClientRects().length > 0; })()`
 			assert.True(t, eval[bool](t, ctx, shown), "the decision's receipts, at once")
-			assert.Equal(t, "/settings/privacy/receipts.json", eval[string](t, ctx, `document.getElementById("kc-right-access-download").getAttribute("href")`))
+			assert.Equal(t, "/settings/privacy/receipts.json", eval[string](t, ctx, `document.getElementById("kc-download").getAttribute("href")`))
+			// The right of access leads there.
+			do(t, ctx, chromedp.Click(chromedp.ID("kc-rights-link"), chromedp.NodeVisible), chromedp.Click(chromedp.ID("kc-right-access-history"), chromedp.NodeVisible))
+			waitFor(t, ctx, `document.getElementById('kc-history-more').open`)
 		})
 	}
 	t.Run("WithoutHost", func(t *testing.T) {
 		ctx := newTab(t)
 		openSettingsIn(t, ctx, srv, lang.ZhHans, "&wasm=false", false)
-		do(t, ctx, chromedp.Click(chromedp.ID("kc-right-complaint-open"), chromedp.NodeVisible))
+		do(t, ctx, chromedp.Click(chromedp.ID("kc-rights-link"), chromedp.NodeVisible), chromedp.Click(chromedp.ID("kc-right-complaint-open"), chromedp.NodeVisible))
 		assert.Equal(t, "no-host", eval[string](t, ctx, `document.documentElement.getAttribute("data-bridge")`))
 		assert.Equal(t, lang.DefaultBundle().Localizer(lang.ZhHans).T("settings_navigate_no_host"), textByID(t, ctx, "kc-right-complaint-status"))
 	})

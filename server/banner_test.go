@@ -105,9 +105,9 @@ func TestBannerPage(t *testing.T) {
 	})
 	t.Run("SecondLayerNothingTicked", func(t *testing.T) {
 		body := get(t, s, "/banner?lang=en&layer=2", nil).Body.String()
-		assert.Contains(t, body, `<input type="checkbox" name="cat" value="necessary" checked disabled>`)
-		assert.Contains(t, body, `<input type="checkbox" name="cat" value="preferences" id="kc-cat-preferences">`)
-		assert.Contains(t, body, `<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics">`)
+		assert.Contains(t, body, `<input type="checkbox" name="cat" value="necessary" checked disabled role="switch"`)
+		assert.Contains(t, body, `<input type="checkbox" name="cat" value="preferences" id="kc-cat-preferences" role="switch"`)
+		assert.Contains(t, body, `<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics" role="switch"`)
 		assert.Contains(t, body, `value="save"`)
 		assert.NotContains(t, body, "boot.js", "the second layer is server-rendered, without the wasm")
 		// The first layer's order, Save where Customise was.
@@ -119,7 +119,7 @@ func TestBannerPage(t *testing.T) {
 		assert.Contains(t, w.Body.String(), "Global Privacy Control")
 		assert.Empty(t, w.Result().Cookies(), "GPC stores nothing until the person acts")
 		assert.Contains(t, get(t, s, "/banner?lang=en&layer=2", map[string]string{"Sec-GPC": "1"}).Body.String(),
-			`<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics">`, "analytics starts refused")
+			`<input type="checkbox" name="cat" value="analytics" id="kc-cat-analytics" role="switch"`, "analytics starts refused")
 	})
 }
 

@@ -236,6 +236,8 @@ func changedFacts(p, was consent.Purpose, l string) *components.PurposeFacts {
 	var f components.PurposeFacts
 	if a := was.Collects.In(l); a != p.Collects.In(l) {
 		f.Collects = a
+		c := consent.CollectsChange(was, p, l)
+		f.Added, f.Removed = c.Added, c.Removed
 	}
 	if a := was.Use.In(l); a != p.Use.In(l) {
 		f.Use = a
@@ -243,7 +245,7 @@ func changedFacts(p, was consent.Purpose, l string) *components.PurposeFacts {
 	if a := was.Recipient.In(l); a != p.Recipient.In(l) {
 		f.Recipient = a
 	}
-	if f == (components.PurposeFacts{}) {
+	if f.Collects == "" && f.Use == "" && f.Recipient == "" {
 		return nil
 	}
 	return &f
@@ -285,6 +287,9 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 		v.AcceptedVersion = cur.PolicyVersion
 		v.Current = map[string]bool{}
 	case prompt && open:
+		// The review link: the same question, starting from the answers
+		// that stand, so that Agree alone changes nothing.
+		v.Review = true
 	default:
 		v.Mode = components.GateCurrent
 	}
@@ -315,6 +320,10 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 			pv.New = !existed
 			if existed {
 				pv.Was = changedFacts(p, was, l)
+				// consent.Reask asks a changed purpose again only when it
+				// was granted: its switch starts from that answer.
+				pv.WasGranted = !p.Required && cur.Granted(p.ID)
+				pv.Granted = pv.WasGranted
 			}
 			if p.Required {
 				v.Required = pv
@@ -324,7 +333,7 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 		if p.Required {
 			continue
 		}
-		if v.Mode == components.GateCurrent {
+		if v.Mode == components.GateCurrent || v.Review {
 			pv.Granted = cur.Granted(p.ID)
 		}
 		v.Optional = append(v.Optional, pv)

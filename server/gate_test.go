@@ -151,7 +151,12 @@ type gatePage struct {
 	Ticked    []string // the ticked ones
 	Granted   []string // current choice: purposes listed as allowed
 	Changed   []string // purposes marked changed or new
-	New       []string // purposes marked new
+	// WasGranted are the re-asked purposes marked as allowed before, and
+	// Added the items each purpose's data list gained.
+	WasGranted []string
+	Added      map[string][]string
+	Hint       string   // the text beside the buttons
+	New        []string // purposes marked new
 }
 
 // gateState reads a rendered gate.
@@ -200,6 +205,15 @@ func gateState(t *testing.T, page string) gatePage {
 				if _, on := attr(n, "checked"); on {
 					v.Ticked = append(v.Ticked, val)
 				}
+			case id == "kc-gate-buttons-hint":
+				v.Hint = strings.TrimSpace(text(n))
+			case strings.Contains(class, "kc-badge--was") && purpose != "":
+				v.WasGranted = append(v.WasGranted, purpose)
+			case n.Data == "li" && purpose != "" && slices.Contains(n.Attr, html.Attribute{Key: "data-change", Val: "added"}):
+				if v.Added == nil {
+					v.Added = map[string][]string{}
+				}
+				v.Added[purpose] = append(v.Added[purpose], strings.TrimSpace(text(n.LastChild)))
 			case id == "kc-gate-error":
 				v.Error = strings.TrimSpace(text(n))
 			case id == "kc-change-link" && v.HostState == "":
@@ -499,6 +513,51 @@ func TestGatePrompt(t *testing.T) {
 	}
 }
 
+// The review link (?open=1, from the current choice or the host's state)
+// shows the stored answers, not blank switches, and says beside the
+// buttons what Disagree would turn off, so neither button resets a choice
+// unannounced.
+func TestGateReview(t *testing.T) {
+	s := testServer(t)
+	now := time.Now()
+	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "push", "location")}})
+	host := hostStateParam(t, map[string]any{
+		"v": 2, "type": "consent", "decision": "agreed", "policyVersion": "2022-10", "receiptId": uuid.NewString(),
+		"purposes": map[string]bool{"basic": true, "push": false, "wechat-share": false, "location": true, "crash-reports": false, "analytics": false},
+		"at":       now.Add(-time.Hour).UTC().Format(components.BridgeTime),
+	})
+	for _, tc := range []struct {
+		name, target, cookie string
+		ticked               []string
+		hint                 []string
+	}{
+		{"Cookie", "/consent?lang=en&open=1", cookie, []string{"push", "location"}, []string{"Push notifications", "Location"}},
+		{"HostState", "/consent?lang=en&open=1&state=" + host, "", []string{"location"}, []string{"Location"}},
+		{"FirstLaunchStaysBlank", "/consent?lang=en&open=1", "", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := gateState(t, bodyOf(t, do(t, s, req{method: "GET", target: tc.target, cookie: tc.cookie})))
+			assert.Equal(t, components.GateAsk, v.Mode)
+			assert.Equal(t, tc.ticked, v.Ticked)
+			for _, title := range tc.hint {
+				assert.Contains(t, v.Hint, title, "Disagree says what it turns off")
+			}
+			if tc.hint == nil {
+				assert.NotContains(t, v.Hint, "turns off")
+			}
+		})
+	}
+	t.Run("AgreeUnchangedKeepsTheChoice", func(t *testing.T) {
+		v := gateState(t, bodyOf(t, do(t, s, req{method: "GET", target: "/consent?lang=en&open=1&state=" + host})))
+		form := url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "state": {host}, "purpose": v.Ticked}
+		res := do(t, s, req{method: "POST", target: "/consent", form: form})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		d := decoded(t, s, appCookie(res).Value)[0]
+		assert.True(t, d.Granted("location"))
+		assert.False(t, d.Granted("push"))
+	})
+}
+
 func TestGatePolicyChange(t *testing.T) {
 	s := testServer(t, withLaterPolicy(t))
 	now := time.Now()
@@ -517,10 +576,13 @@ func TestGatePolicyChange(t *testing.T) {
 		assert.Equal(t, []string{"location", "sensors"}, v.Boxes)
 		assert.Equal(t, []string{"location", "sensors"}, v.Changed)
 		assert.Equal(t, []string{"sensors"}, v.New)
-		for _, in := range inputs(t, page) {
-			_, checked := in["checked"]
-			assert.False(t, checked, "re-asked purpose %s pre-ticked", in["id"])
-		}
+		// location was allowed: its switch shows that answer, marked as
+		// the earlier one, so Agree keeps it; sensors is new and off.
+		assert.Equal(t, []string{"location"}, v.Ticked, "the earlier answer, not a blank")
+		assert.Equal(t, []string{"location"}, v.WasGranted)
+		// The data list's change is shown item by item.
+		assert.Equal(t, []string{"WLAN scan results"}, v.Added["location"])
+		assert.NotContains(t, page, "kc-fact__was", "no struck-through old list")
 	})
 
 	t.Run("RecentRefusalWaits", func(t *testing.T) {

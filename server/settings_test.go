@@ -59,6 +59,30 @@ func TestSettings(t *testing.T) {
 			_, checked := in["checked"]
 			assert.False(t, checked, in["id"])
 		}
+		// No receipt yet: no link to one in the markup, hidden or not
+		// (it would answer 404), and no developer words on the screen.
+		assert.NotContains(t, page, "receipts.json")
+		assert.NotContains(t, page, "kaiconn-verify")
+		assert.NotContains(t, page, "jwks")
+	})
+
+	// A host's state carries no time per purpose: a granted switch then
+	// says it is allowed, never "Off: never allowed" beside a switch on.
+	t.Run("HostStateWithoutTimesSaysAllowed", func(t *testing.T) {
+		st := hostStateParam(t, map[string]any{"type": "consent", "decision": "agreed", "policyVersion": "2022-10", "receiptId": agreedID,
+			"purposes": map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false}})
+		page := bodyOf(t, do(t, s, req{method: "GET", target: "/settings/privacy?lang=en&state=" + st}))
+		assert.Equal(t, "Allowed", text(node(t, page, "kc-p-push-since")))
+		assert.Equal(t, "on", attr(node(t, page, "kc-p-push-since"), "data-state"))
+		assert.Equal(t, "Off: never allowed", text(node(t, page, "kc-p-location-since")))
+	})
+
+	t.Run("DownloadsOnceDecided", func(t *testing.T) {
+		page := bodyOf(t, do(t, s, req{method: "GET", target: "/settings/privacy?lang=zh-Hans", cookie: cookie, sub: sub}))
+		assert.Equal(t, "/settings/privacy/receipts.json", attr(node(t, page, "kc-download"), "href"))
+		assert.Equal(t, http.StatusOK, do(t, s, req{method: "GET", target: "/settings/privacy/receipts.json", cookie: cookie, sub: sub}).StatusCode, "and it answers")
+		assert.NotContains(t, page, "kaiconn-verify")
+		assert.NotContains(t, page, "jwks")
 	})
 
 	post := func(form url.Values, header map[string]string) *http.Response {

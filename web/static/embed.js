@@ -17,7 +17,10 @@
   // design tokens (tokens.css) as the defaults of private properties on
   // :host, light and dark; each takes the --kc-* property the site set on
   // <kaiconn-banner> first (docs/banner.md, "Theming"). The three buttons
-  // share one rule: one size, one colour, no choice nudged.
+  // share one rule: one size, one colour, no choice nudged. On a phone the
+  // layer is a sheet along the bottom; from 640 px it is a compact box in
+  // the corner (as vanilla-cookieconsent's "box"), not a bar whose buttons
+  // span the page.
   var CSS = /*KC_TOKENS*/"" +
     ":host{all:initial;display:block;position:fixed;left:0;right:0;bottom:0;z-index:2147483647}" +
     ".kc{box-sizing:border-box;max-height:90vh;overflow:auto;background:var(--_bg);color:var(--_fg);border-top:1px solid var(--_ln);border-radius:var(--_rl) var(--_rl) 0 0;box-shadow:var(--_sh);" +
@@ -28,7 +31,12 @@
     ".g{padding:.5em .75em;border-left:3px solid var(--_bb);background:var(--_sf);color:var(--_mu)}" +
     ".a{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(9em,100%),1fr));gap:.5em;padding:.75em 0 1em}" +
     "@media (max-width:600px){.a{grid-template-columns:repeat(3,minmax(0,1fr))}}" +
-    "button{min-height:var(--_tg);min-width:var(--_tg);padding:.5em .25em;font:inherit;font-weight:600;line-height:1.35;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--_ra)}" +
+    // English labels do not fit three to a row on a narrow phone with room
+    // inside them: there the three stack, still one size.
+    "@media (max-width:400px){.kc:lang(en) .a{grid-template-columns:1fr}}" +
+    "@media (min-width:640px){:host{left:auto;right:1.5em;bottom:1.5em;width:min(26em,calc(100vw - 3em))}" +
+    ".kc{border:1px solid var(--_ln);border-radius:var(--_rl)}.in{padding:1.25em 1.25em 0}.a{grid-template-columns:repeat(3,minmax(0,1fr))}}" +
+    "button{min-height:var(--_tg);min-width:var(--_tg);padding:.5em .625em;font:inherit;font-weight:600;line-height:1.35;cursor:pointer;color:var(--_bf);background:var(--_bb);border:2px solid var(--_bb);border-radius:var(--_ra)}" +
     "button:hover{background:var(--_bh);border-color:var(--_bh)}" +
     "button:focus-visible,a:focus-visible{outline:3px solid var(--_fo);outline-offset:2px}";
   var w = window, doc = document, root = doc.documentElement;
@@ -551,6 +559,12 @@
       st.position = "fixed";
       st.left = st.bottom = "0";
       st.width = "100%";
+      // From 640 px, a box in the corner, as the first layer is.
+      if (w.matchMedia && w.matchMedia("(min-width: 640px)").matches) {
+        st.left = "auto";
+        st.right = st.bottom = "1.5em";
+        st.width = "min(30em, calc(100% - 3em))";
+      }
       st.height = "14rem";
       st.border = "0";
       st.zIndex = "2147483647";

@@ -416,7 +416,9 @@
     keepPlace(viewSwitch, sections, false);
 
     var tools = document.querySelector(".kc-tools");
-    if (tools && "print" in window) {
+    // Print is for a computer: a phone's browser or the app's webview has
+    // no use for it, and it would cost the header a line.
+    if (tools && "print" in window && window.matchMedia && window.matchMedia("(min-width: 37.5rem) and (hover: hover)").matches) {
       var print = document.createElement("button");
       print.type = "button";
       print.className = "kc-print";

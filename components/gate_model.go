@@ -59,8 +59,10 @@ type PurposeFacts struct {
 // ContactView is the contact of the people in charge of personal
 // information, as the policy's contact block states it.
 type ContactView struct {
+	Title   string `json:"title"` // the policy's own name for the block
 	Email   string `json:"email"`
 	Phone   string `json:"phone"`
+	Tel     string `json:"tel"` // Phone as a tel: URL that dials (policy.ContactDetails.Tel)
 	Address string `json:"address"`
 	Reply   string `json:"reply,omitempty"`
 	URL     string `json:"url"` // the block in the policy

@@ -218,7 +218,7 @@ func (g *appConsent) contactView(version, l string) *components.ContactView {
 		return nil
 	}
 	c = shownContact(c, l)
-	return &components.ContactView{Email: c.Email, Phone: c.Phone, Address: c.Address, Reply: c.Reply,
+	return &components.ContactView{Title: c.Title, Email: c.Email, Phone: c.Phone, Tel: c.Tel, Address: c.Address, Reply: c.Reply,
 		URL: "/privacy?lang=" + url.QueryEscape(l) + "#" + c.Clause}
 }
 

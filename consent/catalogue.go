@@ -99,6 +99,11 @@ type BusinessFunction struct {
 	// (s2-3-sdks), e.g. "getui"; empty for the app's own processing.
 	SDK  string  `toml:"sdk" json:"sdk,omitempty"`
 	Data []Quote `toml:"data" json:"data,omitempty"`
+	// Optional marks data the person may choose to give or not, as the
+	// policy says of the avatar (1.(四)2(2)): the function serves the
+	// purpose, but its items are not what the purpose requires, so they
+	// are not in its "collects" text and the lists mark them optional.
+	Optional bool `toml:"optional" json:"optional,omitempty"`
 }
 
 // Quote is one enumeration of data in a clause of the policy, quoted
@@ -118,6 +123,14 @@ type Permission struct {
 	Function string `toml:"business_function" json:"business_function"`
 	Use      Text   `toml:"use" json:"use"`
 	Without  Text   `toml:"without" json:"without"`
+	// DataItem marks an entry of the policy's permission list that is a
+	// data item, not a permission the system asks for (IMSI, IMEI, MAC):
+	// the lists show it among the data, and its page says what it is.
+	DataItem bool `toml:"data_item" json:"data_item,omitempty"`
+	// Optional marks a permission the function works without (reading
+	// the text message code: the person can type it), though the function
+	// itself is required.
+	Optional bool `toml:"optional" json:"optional,omitempty"`
 }
 
 // MatchesCookie reports whether a cookie name belongs to the category.
@@ -150,6 +163,8 @@ type Catalogue struct {
 	rights      []rightEntry // in file order, which is display order
 	facts       []factEntry
 	minors      *minorsEntry
+	sensitive   []sensitiveEntry // the terms the lists mark as sensitive
+	recipients  []recipientEntry // who else section 三、(一) shares with
 }
 
 // Version is the policy version, "YYYY-MM".
@@ -356,6 +371,12 @@ func (c *Catalogue) validate() error {
 		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required web category, have %d", c.version, required[audienceWeb])
 	}
 	if err := c.validatePermissions(functions); err != nil {
+		return err
+	}
+	if err := c.validateSensitive(); err != nil {
+		return err
+	}
+	if err := c.validateRecipients(); err != nil {
 		return err
 	}
 	return c.validateRights()

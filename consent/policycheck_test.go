@@ -173,6 +173,16 @@ func TestCheckPolicy(t *testing.T) {
 				{enPolicy, "{#s2-perms-2 n=2)}\n", "{#s2-perms-2 n=2)}\n- Vibration; {#s2-perms-3 n=3)}\n"},
 			},
 			want: []string{`permission "s2-perms-3" (振动): not mapped`}},
+		// The lists mark sensitive terms from one table; it must cover
+		// every term the policy bolds where the lists quote it.
+		{name: "ErrPolicyBoldsATermNoSensitiveEntryCovers",
+			edits: []edit{{zhPolicy, "collected: 设备标识符,**位置信息**", "collected: **设备标识符**,**位置信息**"}},
+			want:  []string{`sensitive (zh-Hans): the policy marks "设备标识符" as sensitive (business function "push"), but no [[sensitive]] term covers it`}},
+		{name: "ErrSensitiveTermCitesAClauseThePolicyLacks",
+			edits: []edit{{smallCat, `clause = "s2-sdks"
+term.zh-Hans = "位置信息"`, `clause = "s2-9"
+term.zh-Hans = "位置信息"`}},
+			want: []string{`sensitive[0] (位置信息): clause: "s2-9" is not in the zh-Hans policy`}},
 		{name: "ErrCatalogueMapsUnknownPermission",
 			edits: []edit{{smallCat, `id = "s2-perms-2"`, `id = "s2-perms-7"`}},
 			want:  []string{`permission "s2-perms-7": not in the zh-Hans policy's permission list`}},

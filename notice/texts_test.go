@@ -95,9 +95,9 @@ func TestDataCategories(t *testing.T) {
 		{"WebAnalyticsZh", consent.SurfaceWebBanner, "analytics", consent.LangZhHans, []string{
 			"互联网协议(IP)地址", "引用/退出页面", "操作系统", "日期/时间戳和点击流数据"}},
 		{"CookiesWhenNothingCollected", consent.SurfaceWebBanner, "preferences", consent.LangEn, []string{
-			"kc_pref_*"}},
+			"kc_pref_*", "kc_lang"}},
 		{"NecessaryCookies", consent.SurfaceWebBanner, "necessary", consent.LangEn, []string{
-			"kc_consent", "kc_sub", "kc_lang"}},
+			"kc_consent", "kc_sub"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, ok := cat.Purpose(tt.surface, tt.id)

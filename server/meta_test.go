@@ -1,0 +1,52 @@
+package server
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kaiconn/consent/lang"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var metaDescription = regexp.MustCompile(`<meta name="description" content="([^"]*)"`)
+
+// Every page carries a description, in its language, from the messages
+// (meta_description_<surface>).
+func TestEveryPageHasAMetaDescription(t *testing.T) {
+	h := newTestServer(t).Handler()
+	msgs := lang.DefaultBundle()
+	for _, tc := range []struct{ path, surface string }{
+		{"/consent", "gate"}, {"/settings/privacy", "settings"}, {"/privacy", "privacy"},
+		{"/privacy/collected", "lists"}, {"/privacy/shared", "lists"}, {"/permission?p=s2-3-perms-17", "permission"},
+		{"/banner", "banner"}, {"/demo", "demo"},
+	} {
+		for _, l := range lang.All {
+			t.Run(tc.path+"/"+l, func(t *testing.T) {
+				sep := map[bool]string{true: "&", false: "?"}[strings.Contains(tc.path, "?")]
+				w := getPage(t, h, tc.path+sep+"lang="+l)
+				require.Equal(t, http.StatusOK, w.Code)
+				m := metaDescription.FindStringSubmatch(w.Body.String())
+				require.NotNil(t, m, "no meta description")
+				want := msgs.Localizer(l).T("meta_description_" + tc.surface)
+				assert.NotEqual(t, "meta_description_"+tc.surface, want, "the message exists")
+				assert.Equal(t, want, strings.NewReplacer("&#39;", "'", "&amp;", "&").Replace(m[1]))
+			})
+		}
+	}
+}
+
+// /favicon.ico answers with the icon the pages link, not 404.
+func TestFavicon(t *testing.T) {
+	h := newTestServer(t).Handler()
+	w := getPage(t, h, "/favicon.ico")
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "image/svg+xml", w.Header().Get("Content-Type"))
+	icon, err := os.ReadFile(filepath.Join("..", "web", "static", "icon.svg"))
+	require.NoError(t, err)
+	assert.Equal(t, string(icon), w.Body.String())
+}

@@ -429,7 +429,7 @@ func TestAdminProofBundle(t *testing.T) {
 	res, html := b.do(http.MethodGet, "/admin/subjects/"+subject+"/proof.html?lang=zh-Hans", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, res.Header.Get("Content-Disposition"), ".html")
-	assert.Contains(t, html, "全部 3 份凭证均已验证")
+	assert.Contains(t, html, "全部 3 份回执均已验证")
 	assert.Contains(t, html, "kaiconn-verify -bundle kaiconn-proof-"+subject)
 	assert.Contains(t, html, cs.keys.KeyID())
 	for _, external := range []string{"<script", " src=", "<link", "url(", "@import"} {

@@ -145,6 +145,7 @@ func (s *Settings) Render() app.UI {
 		app.Link().Rel("stylesheet").Href(web.stylesheet("settings.css")),
 		app.Main().ID("main").Class("kc-settings").DataSet("decided", Decided(v.HasDecision)).Body(
 			app.Header().Class("kc-settings__head").Body(
+				Wordmark(),
 				app.P().Class("kc-settings__lang").Body(
 					app.A().Href("/settings/privacy?"+q.Encode()).Lang(texts.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
 				),

@@ -50,3 +50,18 @@ func TestFavicon(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(icon), w.Body.String())
 }
+
+// One brand mark on every surface: the gate, the settings and the
+// permission page write the one wordmark (components.WordmarkHTML), which
+// the policy's and the lists' brand link draw from the same icon.
+func TestOneBrandMark(t *testing.T) {
+	h := newTestServer(t).Handler()
+	for _, path := range []string{"/consent", "/settings/privacy", "/permission?p=s2-3-perms-17"} {
+		t.Run(path, func(t *testing.T) {
+			page := getPage(t, h, path).Body.String()
+			assert.Equal(t, 1, strings.Count(page, `class="kc-wordmark"`), "the wordmark, once")
+			assert.Equal(t, 1, strings.Count(page, `class="kc-mark-k"`), "with the mark")
+			assert.False(t, strings.Contains(page, "kc-gate__brand"), "no mark of the gate's own")
+		})
+	}
+}

@@ -305,12 +305,7 @@ func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 				app.Span().Class("kc-switch__title").Text(p.Title),
 				app.Span().Class("kc-switch__sdk").Text(p.SDK),
 				app.If(p.Separate, func() app.UI {
-					return app.Span().Class("kc-badge").Body(
-						app.Text(l.T("settings_separate")),
-						app.If(l.Lang != texts.ZhHans, func() app.UI {
-							return app.Span().Body(app.Text(" ("), app.Span().Lang(texts.ZhHans).Text("单独同意"), app.Text(")"))
-						}),
-					)
+					return SeparateBadge(l)
 				}),
 			),
 		),

@@ -1,6 +1,11 @@
 package components
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"html"
+
+	"github.com/kaiconn/consent/lang/texts"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
 
 // WordmarkHTML is Kaiconn's identity, written once for every surface: the
 // mark (the shape of web/static/icon.svg, coloured by app.css) and 每开
@@ -12,3 +17,18 @@ const WordmarkHTML = `<span class="kc-wordmark"><svg viewBox="0 0 32 32" aria-hi
 
 // Wordmark is WordmarkHTML for a component.
 func Wordmark() app.UI { return app.Raw(WordmarkHTML) }
+
+// SeparateBadgeHTML is the badge of a purpose that needs separate consent
+// (单独同意, PIPL art. 23 and 29), written once for the gate, the settings
+// page and the wasm: the message badge_separate, and on a page that is not
+// Chinese the governing Chinese term after it, marked as Chinese.
+func SeparateBadgeHTML(l *texts.Localizer) string {
+	out := `<span class="kc-badge kc-badge--separate">` + html.EscapeString(l.T("badge_separate"))
+	if l.Lang != texts.ZhHans {
+		out += ` (<span lang="zh-Hans">单独同意</span>)`
+	}
+	return out + `</span>`
+}
+
+// SeparateBadge is SeparateBadgeHTML for a component.
+func SeparateBadge(l *texts.Localizer) app.UI { return app.Raw(SeparateBadgeHTML(l)) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/lang"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,5 +64,22 @@ func TestOneBrandMark(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(page, `class="kc-mark-k"`), "with the mark")
 			assert.False(t, strings.Contains(page, "kc-gate__brand"), "no mark of the gate's own")
 		})
+	}
+}
+
+// One separate-consent badge: the gate and the settings page write the same
+// markup for each of the five SDK purposes (components.SeparateBadgeHTML),
+// in Chinese the term alone, in English with the governing Chinese term.
+func TestOneSeparateConsentBadge(t *testing.T) {
+	h := newTestServer(t).Handler()
+	for _, l := range lang.All {
+		badge := components.SeparateBadgeHTML(lang.DefaultBundle().Localizer(l))
+		for _, path := range []string{"/consent?lang=" + l, "/settings/privacy?lang=" + l} {
+			t.Run(path, func(t *testing.T) {
+				page := getPage(t, h, path).Body.String()
+				assert.Equal(t, 5, strings.Count(page, badge), "the one badge, once per SDK purpose")
+				assert.Equal(t, 5, strings.Count(page, "kc-badge--separate"), "and no other separate-consent badge")
+			})
+		}
 	}
 }

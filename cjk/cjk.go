@@ -22,6 +22,8 @@ func isCJK(r rune) bool {
 // text (a Han character, CJK punctuation or a full-width form on either
 // side) in its full-width form. A bracket pair changes together, so that
 // "识别码(IMEI)" becomes "识别码（IMEI）" and never a pair of two widths.
+// A pair that opens right after a Chinese word ending in Latin letters
+// ("友盟统计SDK(com.umeng)") changes too.
 // Each rune maps to one rune: offsets counted in runes stay valid.
 // Punctuation between Latin letters or digits ("10:30", "Bugly, Umeng")
 // is left alone.
@@ -36,6 +38,20 @@ func punctuate(s string) string {
 	r := []rune(s)
 	touches := func(i int) bool {
 		return (i > 0 && isCJK(r[i-1])) || (i+1 < len(r) && isCJK(r[i+1]))
+	}
+	// A bracket that opens after a Chinese word ending in Latin letters
+	// ("友盟统计SDK(com.umeng)") belongs to Chinese text too: the word runs
+	// back, without a space, to a Han character.
+	afterChineseWord := func(i int) bool {
+		for j := i - 1; j >= 0 && !unicode.IsSpace(r[j]); j-- {
+			if isCJK(r[j]) {
+				return true
+			}
+			if !unicode.IsLetter(r[j]) && !unicode.IsDigit(r[j]) {
+				return false
+			}
+		}
+		return false
 	}
 	out := make([]rune, len(r))
 	copy(out, r)
@@ -53,7 +69,7 @@ func punctuate(s string) string {
 			}
 			o := open[len(open)-1]
 			open = open[:len(open)-1]
-			if touches(o) || touches(i) {
+			if touches(o) || touches(i) || afterChineseWord(o) {
 				out[o], out[i] = '（', '）'
 			}
 		default:

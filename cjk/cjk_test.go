@@ -23,6 +23,10 @@ func TestPunctuate(t *testing.T) {
 		{"UnmatchedClose", "见上文)。", "见上文）。"},
 		{"UnmatchedOpen", "见(下文", "见（下文"},
 		{"AfterAConvertedBracket", "客服电话(0755 - 86965862);", "客服电话（0755 - 86965862）；"},
+		{"PairAfterAChineseWordEndingInLatin", "友盟统计SDK(com.umeng)", "友盟统计SDK（com.umeng）"},
+		{"PairAfterAChineseWordInASentence", "使用友盟统计SDK(com.umeng),统计", "使用友盟统计SDK（com.umeng），统计"},
+		{"PairAfterALatinWordStaysLatin", "Umeng statistics SDK (com.umeng)", "Umeng statistics SDK (com.umeng)"},
+		{"PairAfterLatinInChineseAfterASpace", "腾讯 SDK(x)", "腾讯 SDK(x)"},
 		{"Empty", "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

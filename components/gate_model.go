@@ -75,8 +75,10 @@ type PurposeFacts struct {
 // ContactView is the contact of the people in charge of personal
 // information, as the policy's contact block states it.
 type ContactView struct {
+	Title   string `json:"title"` // the policy's own name for the block
 	Email   string `json:"email"`
 	Phone   string `json:"phone"`
+	Tel     string `json:"tel"` // Phone as a tel: URL that dials (policy.ContactDetails.Tel)
 	Address string `json:"address"`
 	Reply   string `json:"reply,omitempty"`
 	URL     string `json:"url"` // the block in the policy
@@ -197,7 +199,7 @@ type SettingsView struct {
 
 // SettingsMessages are the prefixes of the message ids the settings
 // component shows: its own, and the few of the gate's it shares.
-var SettingsMessages = []string{"settings_", "lang_switch", "skip_to_content",
+var SettingsMessages = []string{"settings_", "badge_", "lang_switch", "skip_to_content",
 	"gate_collects", "gate_error_network", "gate_receipt", "gate_recipient",
 	"gate_required_note", "gate_sdk_policy", "gate_separate", "gate_use"}
 

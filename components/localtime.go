@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kaiconn/consent/lang/texts"
 )
 
 // Times on /settings/privacy travel as RFC 3339 instants and are shown in
@@ -13,19 +15,10 @@ import (
 // when the browser names one. The server's choice and the script's output
 // have the same shape, so the swap changes only the numbers and the zone.
 
-// chinaTime is Asia/Shanghai. China has kept UTC+8 without daylight saving
-// since 1991, so a fixed zone is exact for every decision this product can
-// hold, and neither the server nor the wasm needs a zone database.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
-// ReaderZone is the zone the server shows times in for a reader of l when
-// it knows nothing better: Beijing time for Chinese readers, UTC otherwise.
-func ReaderZone(l string) *time.Location {
-	if l == "zh-Hans" {
-		return chinaTime
-	}
-	return time.UTC
-}
+// ReaderZone is the zone the server shows times in for a reader of l
+// (texts.ReaderZone, the one rule): Beijing time for Chinese readers, UTC
+// otherwise.
+func ReaderZone(l string) *time.Location { return texts.ReaderZone(l) }
 
 var shortMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 

@@ -145,6 +145,7 @@ func (s *Settings) Render() app.UI {
 		app.Link().Rel("stylesheet").Href(web.stylesheet("settings.css")),
 		app.Main().ID("main").Class("kc-settings").DataSet("decided", Decided(v.HasDecision)).Body(
 			app.Header().Class("kc-settings__head").Body(
+				Wordmark(),
 				app.P().Class("kc-settings__lang").Body(
 					app.A().Href("/settings/privacy?"+q.Encode()).Lang(texts.Other(v.Lang)).Aria("label", l.T("lang_switch_label")).Text(l.T("lang_switch")),
 				),
@@ -312,11 +313,7 @@ func (s *Settings) renderSwitch(p PurposeView, l *texts.Localizer) app.UI {
 				app.Span().Class("kc-switch__title").Text(p.Title),
 				app.Span().Class("kc-switch__sdk").Text(p.SDK),
 				app.If(p.Separate, func() app.UI {
-					if l.Lang == texts.ZhHans {
-						return app.Span().Class("kc-badge").Text(l.T("settings_separate"))
-					}
-					return app.Span().Class("kc-badge").Body(
-						app.Text(l.T("settings_separate")+" ("), app.Span().Lang(texts.ZhHans).Text("单独同意"), app.Text(")"))
+					return SeparateBadge(l)
 				}),
 			),
 		),

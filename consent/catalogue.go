@@ -110,6 +110,11 @@ type BusinessFunction struct {
 	// (s2-3-sdks), e.g. "getui"; empty for the app's own processing.
 	SDK  string  `toml:"sdk" json:"sdk,omitempty"`
 	Data []Quote `toml:"data" json:"data,omitempty"`
+	// Optional marks data the person may choose to give or not, as the
+	// policy says of the avatar (1.(四)2(2)): the function serves the
+	// purpose, but its items are not what the purpose requires, so they
+	// are not in its "collects" text and the lists mark them optional.
+	Optional bool `toml:"optional" json:"optional,omitempty"`
 }
 
 // Quote is one enumeration of data in a clause of the policy, quoted
@@ -167,6 +172,14 @@ type Permission struct {
 	Function string `toml:"business_function" json:"business_function"`
 	Use      Text   `toml:"use" json:"use"`
 	Without  Text   `toml:"without" json:"without"`
+	// DataItem marks an entry of the policy's permission list that is a
+	// data item, not a permission the system asks for (IMSI, IMEI, MAC):
+	// the lists show it among the data, and its page says what it is.
+	DataItem bool `toml:"data_item" json:"data_item,omitempty"`
+	// Optional marks a permission the function works without (reading
+	// the text message code: the person can type it), though the function
+	// itself is required.
+	Optional bool `toml:"optional" json:"optional,omitempty"`
 }
 
 // MatchesCookie reports whether a cookie name belongs to the category.
@@ -199,6 +212,8 @@ type Catalogue struct {
 	rights      []rightEntry // in file order, which is display order
 	facts       []factEntry
 	minors      *minorsEntry
+	sensitive   []sensitiveEntry // the terms the lists mark as sensitive
+	recipients  []recipientEntry // who else section 三、(一) shares with
 	// impact is the policy's own words on what sensitive personal
 	// information is: information whose leak or misuse may harm the
 	// person, which is the impact PIPL art. 30 asks to be told.
@@ -423,11 +438,17 @@ func (c *Catalogue) validate() error {
 	}
 	if c.impact != nil {
 		if !clauseRE.MatchString(c.impact.Clause) {
-			return errs.New(errs.Invalid, "catalogue %s: sensitive.impact.clause: %q is not an id of the policy", c.version, c.impact.Clause)
+			return errs.New(errs.Invalid, "catalogue %s: sensitive_impact.clause: %q is not an id of the policy", c.version, c.impact.Clause)
 		}
 		if err := checkText(c.impact.Quote, true); err != "" {
-			return errs.New(errs.Invalid, "catalogue %s: sensitive.impact.quote: %s", c.version, err)
+			return errs.New(errs.Invalid, "catalogue %s: sensitive_impact.quote: %s", c.version, err)
 		}
+	}
+	if err := c.validateSensitive(); err != nil {
+		return err
+	}
+	if err := c.validateRecipients(); err != nil {
+		return err
 	}
 	return c.validateRights()
 }

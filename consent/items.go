@@ -50,3 +50,38 @@ func SplitItems(text string) []string {
 	flush()
 	return items
 }
+
+// BalanceBrackets returns s without the brackets, Latin or full-width,
+// that it opens or closes without their pair: the policy's typing left one
+// in "广告标识符“IDFA” 与 “IDFV”)", which is a slip, not part of the item.
+// The catalogue quotes the policy as it is; what a list shows is balanced.
+func BalanceBrackets(s string) string {
+	r := []rune(s)
+	var open []int
+	drop := map[int]bool{}
+	for i, c := range r {
+		switch c {
+		case '(', '\uff08':
+			open = append(open, i)
+		case ')', '\uff09':
+			if len(open) == 0 {
+				drop[i] = true
+			} else {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	for _, i := range open {
+		drop[i] = true
+	}
+	if len(drop) == 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range r {
+		if !drop[i] {
+			b.WriteRune(c)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -15,15 +15,15 @@ import (
 // page, and carries no TOML parser.
 
 type catalogueFile struct {
-	Version    string       `toml:"version"`
-	Purpose    []Purpose    `toml:"purpose"`
-	Permission []Permission `toml:"permission"`
-	Right      []rightEntry `toml:"right"`
-	Fact       []factEntry  `toml:"fact"`
-	Minors     *minorsEntry `toml:"minors"`
-	Sensitive  *struct {
-		Impact Quote `toml:"impact"`
-	} `toml:"sensitive"`
+	Version         string           `toml:"version"`
+	Purpose         []Purpose        `toml:"purpose"`
+	Permission      []Permission     `toml:"permission"`
+	Right           []rightEntry     `toml:"right"`
+	Fact            []factEntry      `toml:"fact"`
+	Minors          *minorsEntry     `toml:"minors"`
+	SensitiveImpact *Quote           `toml:"sensitive_impact"`
+	Sensitive       []sensitiveEntry `toml:"sensitive"`
+	Recipient       []recipientEntry `toml:"recipient"`
 }
 
 // LoadCatalogue reads and validates <version>.toml from fsys. Every failure
@@ -50,10 +50,8 @@ func LoadCatalogue(fsys fs.FS, version string) (*Catalogue, error) {
 	if f.Version != version {
 		return nil, errs.New(errs.Invalid, "catalogue %s: version: file says %q", version, f.Version)
 	}
-	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission, rights: f.Right, facts: f.Fact, minors: f.Minors}
-	if f.Sensitive != nil {
-		c.impact = &f.Sensitive.Impact
-	}
+	c := &Catalogue{version: version, purposes: f.Purpose, permissions: f.Permission, rights: f.Right, facts: f.Fact, minors: f.Minors,
+		impact: f.SensitiveImpact, sensitive: f.Sensitive, recipients: f.Recipient}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

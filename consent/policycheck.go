@@ -43,7 +43,8 @@ func LoadCatalogueFor(fsys fs.FS, v *policy.Version) (*Catalogue, error) {
 //   - a quote is not in its clause, or is only a part of the clause's
 //     enumeration (the item before or after it belongs to the same list);
 //   - the items of a purpose's "collects" text (split by SplitItems) and
-//     the items its functions' rows and quotes list differ either way, in
+//     the items its functions' rows and quotes list (but for an optional
+//     function's, which the person may choose not to give) differ either way, in
 //     any language, compared without case or extra spaces. In a language
 //     whose SDK row is marked as differing in its collected data ("differs:
 //     collected"), the catalogue may name more than that row, because the
@@ -56,6 +57,11 @@ func LoadCatalogueFor(fsys fs.FS, v *policy.Version) (*Catalogue, error) {
 //     text, or flags other items as sensitive or as location than the
 //     policy does (checkFlags), or a necessity or impact quote is not in
 //     its clause;
+//   - a [[sensitive]] term cites a clause the policy lacks, or the policy
+//     bolds a term in a clause or SDK row the lists quote that no term
+//     covers (checkSensitive);
+//   - a [[recipient]]'s name, data or use is not in its clause
+//     (checkRecipients);
 //   - the rights centre, the facts or the minors rule cite, quote or
 //     promise other than the policy states (checkRights).
 func (c *Catalogue) CheckPolicy(v *policy.Version) error {
@@ -86,6 +92,12 @@ func (c *Catalogue) CheckPolicy(v *policy.Version) error {
 		return err
 	}
 	if err := c.checkImpact(docs); err != nil {
+		return err
+	}
+	if err := c.checkSensitive(docs); err != nil {
+		return err
+	}
+	if err := c.checkRecipients(docs); err != nil {
 		return err
 	}
 	return c.checkRights(v, docs)
@@ -139,6 +151,11 @@ func (c *Catalogue) checkPurpose(p Purpose, docs map[string]*policy.Document, ro
 			items, err := functionItems(f, d)
 			if err != nil {
 				return fail("business_function %q (%s): %v", f.ID, lang, err)
+			}
+			// What the person may choose not to give is not what the
+			// purpose requires; its quotes are still held to the policy.
+			if f.Optional {
+				continue
 			}
 			for _, it := range items {
 				policyItems.add(it.text, it.from)
@@ -316,14 +333,14 @@ func (c *Catalogue) checkImpact(docs map[string]*policy.Document) error {
 	if c.impact == nil {
 		for _, p := range c.purposes {
 			if p.HasSensitive() {
-				return errs.New(errs.Invalid, "catalogue %s: sensitive.impact: purpose %q collects sensitive personal information; quote the policy on what it may do to a person (PIPL art. 30)", c.version, string(p.ID))
+				return errs.New(errs.Invalid, "catalogue %s: sensitive_impact: purpose %q collects sensitive personal information; quote the policy on what it may do to a person (PIPL art. 30)", c.version, string(p.ID))
 			}
 		}
 		return nil
 	}
 	for _, lang := range Languages {
 		if !strings.Contains(docs[lang].PlainText(c.impact.Clause), c.impact.Quote[lang]) {
-			return errs.New(errs.Invalid, "catalogue %s: sensitive.impact.quote (%s): %q is not in %s", c.version, lang, c.impact.Quote[lang], c.impact.Clause)
+			return errs.New(errs.Invalid, "catalogue %s: sensitive_impact.quote (%s): %q is not in %s", c.version, lang, c.impact.Quote[lang], c.impact.Clause)
 		}
 	}
 	return nil
@@ -471,29 +488,5 @@ func (s *itemSet) has(k string) bool { _, ok := s.text[k]; return ok }
 func normItem(s string) string {
 	s = strings.NewReplacer("\uff08", "(", "\uff09", ")").Replace(s)
 	s = strings.TrimRight(strings.TrimSpace(s), ".\u3002")
-	r := []rune(strings.ToLower(s))
-	var open []int
-	drop := map[int]bool{}
-	for i, c := range r {
-		switch c {
-		case '(':
-			open = append(open, i)
-		case ')':
-			if len(open) == 0 {
-				drop[i] = true
-			} else {
-				open = open[:len(open)-1]
-			}
-		}
-	}
-	for _, i := range open {
-		drop[i] = true
-	}
-	var b strings.Builder
-	for i, c := range r {
-		if !drop[i] {
-			b.WriteRune(c)
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return strings.Join(strings.Fields(BalanceBrackets(strings.ToLower(s))), " ")
 }

@@ -129,7 +129,9 @@ collects = { zh-Hans = "手机号码、昵称、头像"`}},
 				{zhPolicy, "收集您的手机号码", "收集您的**手机号码**"},
 				{smallCat, `collects = { zh-Hans = "手机号码、昵称、头像"`, `flag = [{ item = { zh-Hans = "手机号码", en = "Mobile phone number" }, sensitive = true, term = "手机号码" }]
 necessity = { clause = "s1-p1", quote = { zh-Hans = "用于注册。", en = "for registration." } }
-collects = { zh-Hans = "手机号码、昵称、头像"`}}},
+collects = { zh-Hans = "手机号码、昵称、头像"`},
+				// The lists' table of sensitive terms covers the new bold too.
+				{smallCat, "[[sensitive]]\nclause = \"s2-sdks\"", "[[sensitive]]\nclause = \"s1-p1\"\nterm.zh-Hans = \"手机号码\"\nterm.en = \"mobile phone number\"\n\n[[sensitive]]\nclause = \"s2-sdks\""}}},
 		{name: "ErrNecessityNotInClause",
 			edits: []edit{
 				{zhPolicy, "收集您的手机号码", "收集您的**手机号码**"},
@@ -143,11 +145,12 @@ collects = { zh-Hans = "手机号码、昵称、头像"`}},
 			want: []string{`purpose "basic"`, `flag[0].term: "位置信息" is not part of the item "手机号码"`}},
 		{name: "ErrImpactNotInClause",
 			edits: []edit{{smallCat, `quote = { zh-Hans = "我们仅在必要期限内保存。"`, `quote = { zh-Hans = "我们永久保存。"`}},
-			want:  []string{`sensitive.impact.quote (zh-Hans): "我们永久保存。" is not in s1-1`}},
+			want:  []string{`sensitive_impact.quote (zh-Hans): "我们永久保存。" is not in s1-1`}},
 		{name: "ErrImpactMissing",
-			edits: []edit{{smallCat, `[sensitive]
-impact = { clause = "s1-1", quote = { zh-Hans = "我们仅在必要期限内保存。", en = "We keep them only as long as necessary." } }`, ``}},
-			want: []string{`sensitive.impact: purpose "push" collects sensitive personal information`}},
+			edits: []edit{{smallCat, `[sensitive_impact]
+clause = "s1-1"
+quote = { zh-Hans = "我们仅在必要期限内保存。", en = "We keep them only as long as necessary." }`, ``}},
+			want: []string{`sensitive_impact: purpose "push" collects sensitive personal information`}},
 
 		{name: "ErrPolicyAddsItemToSDKRow",
 			edits: []edit{{zhPolicy, "collected: 设备标识符,**位置信息**", "collected: 设备标识符,**位置信息**,IMEI"}},
@@ -225,6 +228,19 @@ impact = { clause = "s1-1", quote = { zh-Hans = "我们仅在必要期限内保�
 				{enPolicy, "{#s2-perms-2 n=2)}\n", "{#s2-perms-2 n=2)}\n- Vibration; {#s2-perms-3 n=3)}\n"},
 			},
 			want: []string{`permission "s2-perms-3" (振动): not mapped`}},
+		// The lists mark sensitive terms from one table; it must cover
+		// every term the policy bolds where the lists quote it.
+		{name: "ErrPolicyBoldsATermNoSensitiveEntryCovers",
+			// The purpose flags the item too, so that the flags' own
+			// check (checkFlags) passes and this table's is the one tested.
+			edits: []edit{{zhPolicy, "collected: 设备标识符,**位置信息**", "collected: **设备标识符**,**位置信息**"},
+				{smallCat, `flag = [{ item = { zh-Hans = "位置信息"`, `flag = [{ item = { zh-Hans = "设备标识符", en = "Device identifier" }, sensitive = true, term = "设备标识符" }, { item = { zh-Hans = "位置信息"`}},
+			want: []string{`sensitive (zh-Hans): the policy marks "设备标识符" as sensitive (business function "push"), but no [[sensitive]] term covers it`}},
+		{name: "ErrSensitiveTermCitesAClauseThePolicyLacks",
+			edits: []edit{{smallCat, `clause = "s2-sdks"
+term.zh-Hans = "位置信息"`, `clause = "s2-9"
+term.zh-Hans = "位置信息"`}},
+			want: []string{`sensitive[0] (位置信息): clause: "s2-9" is not in the zh-Hans policy`}},
 		{name: "ErrCatalogueMapsUnknownPermission",
 			edits: []edit{{smallCat, `id = "s2-perms-2"`, `id = "s2-perms-7"`}},
 			want:  []string{`permission "s2-perms-7": not in the zh-Hans policy's permission list`}},

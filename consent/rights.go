@@ -44,8 +44,10 @@ type NavigateMessage struct {
 
 // RequiredRights are the rights of policy section 5 every catalogue held to
 // a policy offers an entry for: access and copy, correction, deletion,
-// account deletion (注销), withdrawing all optional consent, and complaints.
-var RequiredRights = []string{"access", "correction", "deletion", "account-deletion", "withdraw-consent", "complaint"}
+// account deletion (注销), withdrawing all optional consent, the rights of
+// a deceased person's close relatives (5.5), an explanation of automated
+// decisions (5.7), and complaints.
+var RequiredRights = []string{"access", "correction", "deletion", "account-deletion", "withdraw-consent", "deceased-relatives", "automated-decisions", "complaint"}
 
 // FactAge18 is the fact the first-launch gate's 18+ box (the form field
 // adult) confirms: that the person is 18 or older, as policy section 6

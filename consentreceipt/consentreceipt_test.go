@@ -98,9 +98,9 @@ func TestParams(t *testing.T) {
 		require.NoError(t, err)
 		_, err = receipt.Sign(receipt.New(p), receipt.GenerateES256Signer())
 		require.NoError(t, err)
-		assert.Equal(t, []string{"kc_pref_*"}, m.Purposes["preferences"].DataCategories)
-		assert.Equal(t, []string{"kc_consent", "kc_sub", "kc_lang"}, m.Purposes["necessary"].DataCategories,
-			"the language cookie is strictly necessary: set only on the person's explicit choice")
+		assert.Equal(t, []string{"kc_pref_*", "kc_lang"}, m.Purposes["preferences"].DataCategories)
+		assert.Equal(t, []string{"kc_consent", "kc_sub"}, m.Purposes["necessary"].DataCategories,
+			"the language cookie is a preference cookie: set only on the person's explicit choice once preferences are allowed")
 	})
 
 	t.Run("ErrMissingPurpose", func(t *testing.T) {

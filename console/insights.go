@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/lang/texts"
 )
 
 // Day is a calendar day in China Standard Time (UTC+8, no daylight
@@ -13,11 +14,12 @@ import (
 // day; the stores count by it when a receipt is stored, so it is fixed.
 type Day int32
 
-// ZoneOffset is the offset of the insights' days from UTC, in seconds.
-const ZoneOffset = 8 * 60 * 60
+// ZoneOffset is the offset of the insights' days from UTC, in seconds:
+// Beijing time, defined once in package texts.
+const ZoneOffset = texts.ChinaOffset
 
 // Zone is the time zone of the insights' days.
-var Zone = time.FixedZone("CST", ZoneOffset)
+var Zone = texts.ChinaTime
 
 // DayOf returns the day t falls on.
 func DayOf(t time.Time) Day {

@@ -10,6 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/cjk"
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/server"
@@ -50,6 +53,8 @@ var scriptModes = []struct {
 func TestListsShowEverySDKAndPermission(t *testing.T) {
 	srv := startServer(t)
 	v := latestPolicy(t)
+	cat, err := consent.LoadCatalogueFor(catalogue.FS, v)
+	require.NoError(t, err)
 	for _, m := range scriptModes {
 		for _, l := range []string{"zh-Hans", "en"} {
 			doc, _ := v.Doc(l)
@@ -64,13 +69,25 @@ func TestListsShowEverySDKAndPermission(t *testing.T) {
 						return a ? a.getAttribute("href") : "";
 					})()`)
 					assert.Equal(t, row.PolicyURL, href, "a plain link to %s's own policy", row.ID)
-					assert.Contains(t, eval[string](t, ctx, `document.getElementById("sdk-`+row.ID+`").textContent`), row.Name)
+					name := row.Name
+					if l == "zh-Hans" {
+						name = cjk.Punctuate(name) // 友盟统计SDK（com.umeng）
+					}
+					assert.Contains(t, eval[string](t, ctx, `document.getElementById("sdk-`+row.ID+`").textContent`), name)
+				}
+				// The affiliates, service providers and other recipients of
+				// 三、(一)3–4 follow the SDKs.
+				for _, r := range cat.Recipients(l) {
+					want = append(want, "share-"+r.Clause)
 				}
 				assert.Equal(t, want, eval[[]string](t, ctx, `Array.from(document.querySelectorAll("article.kc-card")).map(function (a) { return a.id; })`))
 
 				ctx = openList(t, srv, "/privacy/collected", "?lang="+l, m.script)
 				var perms, names []string
 				for _, b := range doc.Permissions() {
+					if perm, _, _, _ := cat.Permission(b.ID); perm.DataItem {
+						continue // IMSI, IMEI, MAC: data, listed with the data
+					}
 					perms = append(perms, "perm-"+b.ID)
 					_, name, _ := doc.Permission(b.ID)
 					names = append(names, name)
@@ -79,7 +96,16 @@ func TestListsShowEverySDKAndPermission(t *testing.T) {
 				assert.ElementsMatch(t, perms, got, "every permission, once")
 				gotNames := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("li[id^='perm-']")).map(function (li) { return li.textContent; })`)
 				assert.ElementsMatch(t, names, gotNames)
-				assert.Equal(t, 10, eval[int](t, ctx, `document.querySelectorAll("article.kc-card").length`), "every business function")
+				assert.Equal(t, 11, eval[int](t, ctx, `document.querySelectorAll("article.kc-card").length`), "every business function, the optional profile too")
+				// Sensitive items are bold alike in every card: the
+				// password of registration and the audio and video of
+				// Bugly as much as the phone number.
+				if l == "zh-Hans" {
+					bold := eval[[]string](t, ctx, `Array.from(document.querySelectorAll(".kc-items strong")).map(function (b) { return b.textContent; })`)
+					for _, term := range []string{"手机号码", "密码", "音视频信息", "地理位置", "位置信息"} {
+						assert.Contains(t, bold, term)
+					}
+				}
 				assert.Regexp(t, `^[0-9a-f]{64}$`, eval[string](t, ctx, `document.querySelector("[data-testid=list-sha]").textContent`))
 			})
 		}

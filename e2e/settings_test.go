@@ -380,7 +380,14 @@ func TestSettingsRightsCentre(t *testing.T) {
 					targets = append(targets, e.Target)
 				}
 			}
-			assert.Equal(t, []string{"access", "correction", "deletion", "account-deletion", "withdraw-consent", "complaint"}, ids)
+			assert.Equal(t, []string{"access", "correction", "deletion", "account-deletion", "withdraw-consent", "deceased-relatives", "automated-decisions", "complaint"}, ids)
+			// What the policy says is the policy's text, apart from our
+			// explanation (server TestSettingsRightsQuoteThePolicy holds
+			// the words).
+			for _, id := range ids {
+				assert.NotEmpty(t, textByID(t, ctx, "kc-right-"+id+"-quote"), id)
+				assert.True(t, strings.HasPrefix(textByID(t, ctx, "kc-right-"+id+"-explain"), msgs.T("settings_right_explain")), id)
+			}
 			assert.Equal(t, []string{"profile", "profile", "account-deletion", "feedback"}, targets)
 			assert.Contains(t, textByID(t, ctx, "kc-right-account-deletion-effect"), "申请注销后7天生效")
 

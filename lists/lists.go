@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
@@ -42,7 +43,8 @@ func BuildData(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.L
 	if !ok {
 		return nil, errs.New(errs.Invalid, "list %s: policy %s has no %s text", kind, v.ID, loc.Lang)
 	}
-	b := &builder{cat: cat, doc: doc, loc: loc}
+	zh, _ := v.Doc(lang.ZhHans)
+	b := &builder{cat: cat, doc: doc, zh: zh, loc: loc}
 	d := &Data{Kind: kind, Lang: loc.Lang, Version: v.ID, Updated: v.Updated, Effective: v.Effective}
 	switch kind {
 	case Collected:
@@ -79,6 +81,7 @@ func BuildData(kind Kind, cat *consent.Catalogue, v *policy.Version, loc *lang.L
 type builder struct {
 	cat *consent.Catalogue
 	doc *policy.Document
+	zh  *policy.Document // the governing Chinese text, for what a translation lacks
 	loc *lang.Localizer
 }
 
@@ -142,28 +145,30 @@ func (b *builder) functionCard(p consent.Purpose, f consent.BusinessFunction) *p
 		if use == "" {
 			use = row.Purpose
 		}
-		items = dataItems(consent.SplitItems(row.Collected), strongTexts(row.CollectedText))
+		items = b.dataItems(consent.SplitItems(row.Collected))
 		sources = []string{"sdk-" + row.ID}
 		method.Spans = text(b.loc.T("lists_method_sdk", map[string]any{"SDK": row.Name}))
 	} else {
 		var all []string
-		var strong []string
 		for _, q := range f.Data {
 			all = append(all, consent.SplitItems(q.Quote.Show(l))...)
-			if blk, ok := b.findBlock(q.Clause); ok {
-				strong = append(strong, strongTexts(blockRuns(blk))...)
-			}
 			if !slices.Contains(sources, q.Clause) {
 				sources = append(sources, q.Clause)
 			}
 		}
-		items = dataItems(dedupe(all), strong)
+		items = b.dataItems(dedupe(all))
 	}
 	methods := []*policyview.Node{method}
 	if perms := b.cat.FunctionPermissions(f.ID); len(perms) > 0 {
 		methods = append(methods, &policyview.Node{Tag: "p", Spans: text(b.loc.T("lists_method_permissions"))})
 		ul := &policyview.Node{Tag: "ul", Class: "kc-perm-list"}
 		for _, perm := range perms {
+			// IMSI, IMEI and MAC are in the policy's list of permissions
+			// but are data, which the card lists above; no permission of
+			// the system asks for them.
+			if perm.DataItem {
+				continue
+			}
 			_, name, _ := b.doc.Permission(perm.ID)
 			ul.Children = append(ul.Children, &policyview.Node{Tag: "li", ID: "perm-" + perm.ID,
 				Spans: []policyview.Span{{Text: name, Href: b.policyURL(perm.ID)}}})
@@ -171,6 +176,9 @@ func (b *builder) functionCard(p consent.Purpose, f consent.BusinessFunction) *p
 		methods = append(methods, ul)
 	}
 	dl := &policyview.Node{Tag: "dl"}
+	if f.Optional {
+		field(dl, b.loc.T("lists_purpose"), text(b.loc.T("lists_function_optional")))
+	}
 	fieldNodes(dl, b.loc.T("lists_data"), &policyview.Node{Tag: "ul", Class: "kc-items", Children: items})
 	field(dl, b.loc.T("lists_use"), text(use))
 	fieldNodes(dl, b.loc.T("lists_method"), methods...)
@@ -200,10 +208,11 @@ func (b *builder) shared() []Group {
 			field(dl, b.loc.T("lists_sdk_function"), text(row.Function))
 			field(dl, b.loc.T("lists_use"), text(row.Purpose))
 			fieldNodes(dl, b.loc.T("lists_data_shared"), &policyview.Node{Tag: "ul", Class: "kc-items",
-				Children: dataItems(consent.SplitItems(row.Collected), strongTexts(row.CollectedText))})
+				Children: b.dataItems(consent.SplitItems(row.Collected))})
 			field(dl, b.loc.T("lists_sdk_method"), text(b.loc.T("lists_sdk_method_text", map[string]any{"Consent": b.consentType(p)})))
 			field(dl, b.loc.T("lists_sdk_scope"), text(row.Scope))
 			field(dl, b.loc.T("lists_sdk_policy"), []policyview.Span{{Text: row.PolicyURL, Href: row.PolicyURL}})
+			b.sdkNotes(dl, row)
 			field(dl, b.loc.T("lists_purpose"), text(p.Title.Show(l)+" · "+status))
 			fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks(slices.Concat([]string{"sdk-" + row.ID}, p.Policy.Basis))...)
 			g.Entries = append(g.Entries, &policyview.Node{Tag: "article", ID: "sdk-" + row.ID, Class: "kc-card", Children: []*policyview.Node{
@@ -212,7 +221,58 @@ func (b *builder) shared() []Group {
 			}})
 		}
 	}
-	return []Group{g}
+	return []Group{g, b.recipients()}
+}
+
+// sdkNotes adds what the policy notes under an SDK's row (the self-start
+// of Getui). The English row has no notes (differs: notes); the governing
+// Chinese ones are shown there, marked as Chinese.
+func (b *builder) sdkNotes(dl *policyview.Node, row policy.SDK) {
+	notesOf, lang := row, ""
+	if row.NotesTitle == "" && b.zh != nil && b.zh != b.doc {
+		if zr, ok := b.zh.SDK(row.ID); ok && zr.NotesTitle != "" {
+			notesOf, lang = zr, b.zh.Lang
+		}
+	}
+	if notesOf.NotesTitle == "" {
+		return
+	}
+	var ps []*policyview.Node
+	for _, n := range notesOf.Notes {
+		if lang != "" {
+			// On a Chinese page the whole tree is punctuated later.
+			n = cjk.Punctuate(n)
+		}
+		ps = append(ps, &policyview.Node{Tag: "p", Lang: lang, Spans: text(n)})
+	}
+	title := notesOf.NotesTitle
+	if lang != "" {
+		title = b.loc.T("lists_notes") + " (" + b.zh.Lang + ")"
+		ps = append([]*policyview.Node{{Tag: "p", Lang: lang, Spans: text(notesOf.NotesTitle)}}, ps...)
+	}
+	fieldNodes(dl, title, ps...)
+}
+
+// recipients is one entry per recipient other than the SDKs that section
+// 三、(一) names: the affiliates, related parties and service providers, and
+// research institutions, each with the clause in the policy's words.
+func (b *builder) recipients() Group {
+	g := Group{ID: "recipients", Head: &policyview.Node{Tag: "div", Class: "kc-group-head", Children: []*policyview.Node{
+		{Tag: "h2", Class: "kc-h", Spans: text(b.loc.T("lists_recipients_title"))},
+		{Tag: "p", Spans: text(b.loc.T("lists_recipients_intro"))},
+	}}}
+	for _, r := range b.cat.Recipients(b.loc.Lang) {
+		dl := &policyview.Node{Tag: "dl"}
+		field(dl, b.loc.T("lists_data_shared"), text(r.Data))
+		field(dl, b.loc.T("lists_use"), text(r.Use))
+		fieldNodes(dl, b.loc.T("lists_policy_says"), &policyview.Node{Tag: "p", Spans: b.clauseSpans(r.Clause)})
+		fieldNodes(dl, b.loc.T("lists_clauses"), b.clauseLinks([]string{r.Clause})...)
+		g.Entries = append(g.Entries, &policyview.Node{Tag: "article", ID: "share-" + r.Clause, Class: "kc-card", Children: []*policyview.Node{
+			{Tag: "h3", Class: "kc-h", Spans: text(r.Name)},
+			dl,
+		}})
+	}
+	return g
 }
 
 func (b *builder) policyURL(id string) string {
@@ -317,52 +377,37 @@ func (b *builder) clauseSpans(id string) []policyview.Span {
 	return text(b.doc.PlainText(id))
 }
 
-// blockRuns is every run of text of a block and the clauses under it.
-func blockRuns(b *policy.Block) []policy.Inline {
-	runs := slices.Clone(b.Text)
-	for _, it := range b.Items {
-		runs = append(runs, blockRuns(it)...)
-	}
-	return runs
-}
-
-// strongTexts are the terms a text marks as sensitive personal information.
-func strongTexts(runs []policy.Inline) []string {
-	var out []string
-	for _, r := range runs {
-		if r.Strong && strings.TrimSpace(r.Text) != "" {
-			out = append(out, r.Text)
-		}
-	}
-	return out
-}
-
-// dataItems lists data items, each with the terms the policy marks as
-// sensitive in bold, as the policy promises its readers.
-func dataItems(items, strong []string) []*policyview.Node {
+// dataItems lists data items, each balanced (consent.BalanceBrackets) and
+// with the sensitive term it holds in bold: the catalogue's [[sensitive]]
+// terms, one rule for every card, which CheckPolicy holds to cover every
+// term the policy bolds.
+func (b *builder) dataItems(items []string) []*policyview.Node {
 	out := make([]*policyview.Node, 0, len(items))
 	for _, it := range items {
-		out = append(out, &policyview.Node{Tag: "li", Spans: emphasise(it, strong)})
+		it = consent.BalanceBrackets(it)
+		out = append(out, &policyview.Node{Tag: "li", Spans: b.emphasise(it)})
 	}
 	return out
 }
 
-// emphasise cuts item into spans, bold where it holds a sensitive term.
-func emphasise(item string, strong []string) []policyview.Span {
-	for _, s := range strong {
-		if i := strings.Index(item, s); i >= 0 {
-			var out []policyview.Span
-			if i > 0 {
-				out = append(out, emphasise(item[:i], strong)...)
-			}
-			out = append(out, policyview.Span{Text: s, Strong: true})
-			if rest := item[i+len(s):]; rest != "" {
-				out = append(out, emphasise(rest, strong)...)
-			}
-			return out
-		}
+// emphasise cuts item into spans, bold where it holds its sensitive term.
+func (b *builder) emphasise(item string) []policyview.Span {
+	term, ok := b.cat.SensitiveIn(item, b.loc.Lang)
+	if !ok {
+		return []policyview.Span{{Text: item}}
 	}
-	return []policyview.Span{{Text: item}}
+	// Terms are compared without case; a term's lower-case form has the
+	// byte length of the item's own (the terms are Chinese or ASCII).
+	i := strings.Index(strings.ToLower(item), strings.ToLower(term))
+	var out []policyview.Span
+	if i > 0 {
+		out = append(out, policyview.Span{Text: item[:i]})
+	}
+	out = append(out, policyview.Span{Text: item[i : i+len(term)], Strong: true})
+	if rest := item[i+len(term):]; rest != "" {
+		out = append(out, policyview.Span{Text: rest})
+	}
+	return out
 }
 
 func dedupe(items []string) []string {

@@ -84,7 +84,7 @@ func TestNewPurpose(t *testing.T) {
 	t.Run("WebCategoryOmitsWhatItLacks", func(t *testing.T) {
 		p, _ := cat.Purpose(consent.SurfaceWebBanner, "preferences")
 		b := notice.Canonical(notice.NewPurpose(cat.Version(), p, consent.LangEn))
-		assert.Contains(t, string(b), `"cookies":["kc_pref_*"]`)
+		assert.Contains(t, string(b), `"cookies":["kc_pref_*","kc_lang"]`)
 		assert.NotContains(t, string(b), `"sdk"`)
 		assert.NotContains(t, string(b), `"use"`)
 		assert.NotContains(t, string(b), `"privacyUrl"`)

@@ -52,7 +52,7 @@ func TestDataCategories(t *testing.T) {
 	}{
 		{"BasicEn", consent.SurfaceFirstLaunch, "basic", consent.LangEn, []string{
 			"Mobile phone number in Chinese Mainland", "nickname", "Android ID", "Mac address", "IP address",
-			"user name and password to be used", "avatar and nickname", "hardware model", "operating system version number",
+			"user name and password to be used", "text message verification code or voice verification code", "hardware model", "operating system version number",
 			"international mobile device identification code (IMEI)", "network device hardware address (MAC)",
 			"WLAN access point", "Bluetooth", "NFC Base station", "software version number", "operation log",
 			"network access method", "network access type", "status", "network quality data", "operation", "usage",
@@ -69,7 +69,7 @@ func TestDataCategories(t *testing.T) {
 			"application information", "information about running processes",
 			"frequency of applications Information such as application crashes", "overall installation and usage"}},
 		{"BasicZh", consent.SurfaceFirstLaunch, "basic", consent.LangZhHans, []string{
-			"中国大陆手机号码", "昵称", "Android ID", "Mac地址", "IP地址", "拟使用的用户名和密码", "头像", "硬件型号",
+			"中国大陆手机号码", "昵称", "Android ID", "Mac地址", "IP地址", "拟使用的用户名和密码", "短信验证码或语音验证码", "硬件型号",
 			"操作系统版本号", "国际移动设备识别码(IMEI)", "网络设备硬件地址(MAC)", "WLAN接入点", "蓝牙", "NFC", "基站",
 			"软件版本号", "操作日志", "网络接入方式", "网络接入类型", "状态", "网络质量数据", "操作", "使用", "服务日志",
 			"设备加速器(如重力感应设备)", "IMSI信息", "手机状态",
@@ -95,9 +95,9 @@ func TestDataCategories(t *testing.T) {
 		{"WebAnalyticsZh", consent.SurfaceWebBanner, "analytics", consent.LangZhHans, []string{
 			"互联网协议(IP)地址", "引用/退出页面", "操作系统", "日期/时间戳和点击流数据"}},
 		{"CookiesWhenNothingCollected", consent.SurfaceWebBanner, "preferences", consent.LangEn, []string{
-			"kc_pref_*"}},
+			"kc_pref_*", "kc_lang"}},
 		{"NecessaryCookies", consent.SurfaceWebBanner, "necessary", consent.LangEn, []string{
-			"kc_consent", "kc_sub", "kc_lang"}},
+			"kc_consent", "kc_sub"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, ok := cat.Purpose(tt.surface, tt.id)

@@ -18,8 +18,10 @@ func TestVersionContact(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, policy.ContactDetails{
 			Clause:  "s10-contact",
+			Title:   "与我们联系",
 			Email:   "privacy@kaiconn.com",
 			Phone:   "0755 - 86965862",
+			Tel:     "tel:+8675586965862",
 			Address: "深圳市南山区粤海街道高新南环路42号北邮科技大厦10楼1002",
 			Site:    "https://www.kaiconn.com",
 			Reply:   "我们将尽快审核所涉问题,并在验证您的用户身份后的十五天内予以回复。",
@@ -30,6 +32,8 @@ func TestVersionContact(t *testing.T) {
 		assert.Equal(t, zh.Phone, en.Phone)
 		assert.Equal(t, "R.1002, Beiyou Tech Building, Yuehai St, Nanshan District, Shenzhen", en.Address, "the address differs by language (differs: address)")
 		assert.Contains(t, en.Reply, "within 15 days")
+		assert.Equal(t, "Contact Us", en.Title, "the section's title, without its closing full stop")
+		assert.Equal(t, zh.Tel, en.Tel)
 	})
 	for _, tc := range []struct {
 		name, lang string

@@ -446,7 +446,7 @@ func TestAdminProofBundle(t *testing.T) {
 	res, html := b.do(http.MethodGet, "/admin/subjects/"+subject+"/proof.html?lang=zh-Hans", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, res.Header.Get("Content-Disposition"), ".html")
-	assert.Contains(t, html, "全部 3 份凭证均已验证")
+	assert.Contains(t, html, "全部 3 份回执均已验证")
 	assert.NotContains(t, html, "kaiconn-verify -bundle", "no command that trusts the bundle's own keys")
 	assert.Contains(t, html, "curl -o jwks.json "+cs.http.URL+"/.well-known/jwks.json\nkaiconn-verify -jwks jwks.json -bundle kaiconn-proof-"+subject)
 	assert.Contains(t, html, "kaiconn-verify -kids KID1,KID2 -bundle kaiconn-proof-"+subject)

@@ -225,7 +225,7 @@ func (g *appConsent) contactView(version, l string) *components.ContactView {
 		return nil
 	}
 	c = shownContact(c, l)
-	return &components.ContactView{Email: c.Email, Phone: c.Phone, Address: c.Address, Reply: c.Reply,
+	return &components.ContactView{Title: c.Title, Email: c.Email, Phone: c.Phone, Tel: c.Tel, Address: c.Address, Reply: c.Reply,
 		URL: "/privacy?lang=" + url.QueryEscape(l) + "#" + c.Clause}
 }
 
@@ -341,25 +341,14 @@ func (g *appConsent) gateView(l string, history []appDecision, open bool, now ti
 	return v
 }
 
-// shanghai is the zone a Chinese reader's times are shown in when their
-// own is unknown: the server cannot know the reader's zone.
-var shanghai = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
-// gateTime shows a decision time to a reader of l: Chinese readers in
-// Beijing time, as 2026年11月29日 20:30; others in UTC.
+// gateTime shows a decision time to a reader of l as every surface does
+// (components.LocalTime): Chinese readers in Beijing time, as 2026年11月29日
+// 20:30（北京时间）, others in UTC.
 func gateTime(t time.Time, l string) string {
 	if t.IsZero() {
 		return ""
 	}
-	if l == lang.ZhHans {
-		return t.In(shanghai).Format("2006年1月2日 15:04") + "（北京时间）"
-	}
-	return t.UTC().Format("2 January 2006, 15:04") + " UTC"
+	return components.LocalTime(components.Instant(t), l)
 }
 
 func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Request) {

@@ -71,13 +71,18 @@ func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
 		SDK:         sdk,
 		Purpose:     purpose.Title.Show(l),
 		Required:    purpose.Required,
+		Optional:    perm.Optional,
+		DataItem:    perm.DataItem,
 		State:       state,
 		SwitchURL:   "/permission?" + other.Encode(),
 		SettingsURL: "/settings/privacy?" + settings.Encode(),
 		PolicyURL:   "/privacy?lang=" + url.QueryEscape(l) + "#" + perm.ID,
 		ListURL:     lists.URL(lists.Collected, l, "") + "#fn-" + fn.ID,
 	}
-	title := loc.T("permission_title", map[string]any{"Name": name})
+	title := loc.T("permission_heading", map[string]any{"Name": name})
+	if perm.DataItem {
+		title = loc.T("permission_heading_data", map[string]any{"Name": name})
+	}
 	s.render(w, r, views.Page{Lang: l, Title: title, Surface: "permission", NoWasm: true}, loc, views.Permission(view, loc))
 }
 

@@ -2,20 +2,29 @@ package server
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/policyview"
 	"github.com/kaiconn/consent/views"
 )
 
 // langCookie remembers a language the reader chose explicitly, with the
-// language switch. The catalogue classifies it as strictly necessary (a
-// setting of the interface the person asked for); it is set only in answer
-// to that choice, never from ?lang= alone (a link, the app, embed.js) and
-// never under Global Privacy Control.
+// language switch. It is a preference cookie: the catalogue lists it under
+// the website's preferences category, whose text says preference cookies
+// remember the language. It is set only in answer to that choice, and only
+// once the reader's kc_consent allows preferences; never from ?lang= alone
+// (a link, the app, embed.js), never under Global Privacy Control. Until
+// then the language lives in the address (?lang=, which every link of the
+// pages carries) or, in the app, in the host's state.
 const langCookie = "kc_lang"
+
+// preferencesPurpose is the website's category of preference cookies, which
+// kc_lang belongs to.
+const preferencesPurpose consent.PurposeID = "preferences"
 
 // langChoiceParam marks the language switch's links: ?lang=xx&setlang=1
 // is the person choosing xx.
@@ -36,11 +45,22 @@ func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 	l := lang.Choose(q.Get("lang"), cookie, r.Header.Get("Accept-Language"))
 	_, valid := lang.Normalize(q.Get("lang"))
 	chosen := valid && q.Get(langChoiceParam) == "1"
-	if chosen && r.Header.Get("Sec-GPC") != "1" && cookie != l {
+	if chosen && r.Header.Get("Sec-GPC") != "1" && cookie != l && s.preferencesAllowed(r) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.isHTTPS(r)})
 	}
 	w.Header().Add("Vary", "Accept-Language, Cookie, Sec-GPC")
 	return l
+}
+
+// preferencesAllowed tells whether the reader's website decision, a valid
+// kc_consent, grants preference cookies.
+func (s *Server) preferencesAllowed(r *http.Request) bool {
+	ck, err := r.Cookie(consentCookieName)
+	if err != nil {
+		return false
+	}
+	c, err := parseConsentCookie(ck.Value, s.cookieKey)
+	return err == nil && slices.Contains(c.Granted, preferencesPurpose)
 }
 
 func (s *Server) handlePrivacy(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -40,17 +42,36 @@ func TestPrivacy(t *testing.T) {
 		w = getPage(t, h, "/privacy", "Cookie", "kc_lang=en", "Accept-Language", "zh-CN")
 		assert.Contains(t, w.Body.String(), `<html lang="en"`, "a remembered choice is still read")
 	})
-	t.Run("SwitchChoiceRemembered", func(t *testing.T) {
+	t.Run("SwitchChoiceKeptInTheAddressWithoutPreferences", func(t *testing.T) {
+		// The banner's preferences category says preference cookies
+		// remember the language: without that consent the switch stores
+		// nothing, and the language stays in the address.
 		page := getPage(t, h, "/consent?lang=zh-Hans").Body.String()
 		assert.Contains(t, page, `href="/consent?lang=en&amp;open=1&amp;setlang=1"`, "the switch says it is a choice")
 		for _, path := range []string{"/consent?lang=en&setlang=1", "/settings/privacy?lang=en&setlang=1", "/privacy?lang=en&setlang=1"} {
 			w := getPage(t, h, path, "Accept-Language", "zh-CN")
+			assert.Contains(t, w.Body.String(), `<html lang="en"`, path)
+			assert.Empty(t, w.Result().Cookies(), "%s: no kc_lang before preferences are allowed", path)
+		}
+		onlyNecessary := consentCookie{PolicyVersion: "2022-10", Granted: []consent.PurposeID{"necessary", "analytics"},
+			At: time.Unix(1732867200, 0), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}.encode(s.cookieKey)
+		w := getPage(t, h, "/privacy?lang=en&setlang=1", "Cookie", "kc_consent="+onlyNecessary)
+		assert.Empty(t, w.Result().Cookies(), "a decision without preferences stores no language")
+	})
+	t.Run("SwitchChoiceRememberedWithPreferences", func(t *testing.T) {
+		prefs := consentCookie{PolicyVersion: "2022-10", Granted: []consent.PurposeID{"necessary", "preferences"},
+			At: time.Unix(1732867200, 0), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}.encode(s.cookieKey)
+		for _, path := range []string{"/consent?lang=en&setlang=1", "/settings/privacy?lang=en&setlang=1", "/privacy?lang=en&setlang=1"} {
+			w := getPage(t, h, path, "Accept-Language", "zh-CN", "Cookie", "kc_consent="+prefs)
 			cookies := w.Result().Cookies()
 			if assert.Len(t, cookies, 1, path) {
 				assert.Equal(t, "kc_lang", cookies[0].Name)
 				assert.Equal(t, "en", cookies[0].Value)
 			}
 		}
+		forged := prefs[:len(prefs)-2] + "AA"
+		w := getPage(t, h, "/privacy?lang=en&setlang=1", "Cookie", "kc_consent="+forged)
+		assert.Empty(t, w.Result().Cookies(), "only a decision the server signed allows it")
 	})
 	t.Run("NothingUnderGPC", func(t *testing.T) {
 		for _, path := range []string{"/consent?lang=en&setlang=1", "/privacy?lang=en&setlang=1", "/banner?lang=en"} {

@@ -14,6 +14,10 @@ import (
 // character, CJK punctuation or a full-width form) on either side.
 var halfWidthByCJK = regexp.MustCompile(`[\p{Han}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}][,:;()!?]|[,:;()!?][\p{Han}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}]`)
 
+// bracketAfterChineseWord is an ASCII bracket opening right after a
+// Chinese word that ends in Latin letters or digits ("友盟统计SDK(com.umeng)").
+var bracketAfterChineseWord = regexp.MustCompile(`[\p{Han}][A-Za-z0-9]+\(`)
+
 // textRun is the text between two tags; scripts and styles are cut first.
 var (
 	textRun   = regexp.MustCompile(`>([^<]+)<`)
@@ -36,6 +40,9 @@ func TestChinesePagesUseFullWidthPunctuation(t *testing.T) {
 				text := html.UnescapeString(m[1])
 				for _, bad := range halfWidthByCJK.FindAllString(text, -1) {
 					assert.Failf(t, "half-width punctuation in Chinese text", "%q in %q", bad, text)
+				}
+				for _, bad := range bracketAfterChineseWord.FindAllString(text, -1) {
+					assert.Failf(t, "half-width bracket after a Chinese word", "%q in %q", bad, text)
 				}
 			}
 		})

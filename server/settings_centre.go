@@ -2,9 +2,13 @@ package server
 
 import (
 	"net/url"
+	"strings"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/lists"
+	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/policyview"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -21,7 +25,7 @@ func (g *appConsent) settingsCentre(l string) views.SettingsCentre {
 		SharedURL:    lists.URL(lists.Shared, l, ""),
 	}
 	for _, r := range g.latest.Rights(l) {
-		sr := views.SettingsRight{Right: r, PolicyURL: privacyURL(l)}
+		sr := views.SettingsRight{Right: r, PolicyURL: privacyURL(l), Quote: policyQuote(v, l, r)}
 		if len(r.Sections) > 0 {
 			sr.PolicyURL += "#" + url.PathEscape(r.Sections[0])
 		}
@@ -44,4 +48,42 @@ func (g *appConsent) settingsCentre(l string) views.SettingsCentre {
 		g.log.Error("settings: contact block", "version", v.ID, "err", err)
 	}
 	return c
+}
+
+// policyQuote is what the policy says of a right: every section the entry
+// cites, rendered from the policy as its own page renders it, so that "What
+// the policy says" never holds words the policy does not. The catalogue's
+// description is our explanation and is shown apart, labelled so. The
+// sections' headings become paragraphs: the quote sits under the entry's
+// own heading, and a heading inside it would break the page's outline.
+func policyQuote(v *policy.Version, l string, r consent.Right) []*policyview.Node {
+	doc, ok := v.Doc(l)
+	if !ok {
+		return nil
+	}
+	var out []*policyview.Node
+	for _, id := range r.Sections {
+		ref, ok := doc.Find(id)
+		if !ok {
+			continue
+		}
+		sec, ok := ref.(*policy.Section)
+		if !ok {
+			continue
+		}
+		n := policyview.Section(sec, policyview.Options{IDPrefix: "kc-right-" + r.ID + "-q-", Lang: l}, 0).Root
+		n.Lang = ""
+		demoteHeadings(n)
+		out = append(out, n)
+	}
+	return out
+}
+
+func demoteHeadings(n *policyview.Node) {
+	if len(n.Tag) == 2 && n.Tag[0] == 'h' && strings.ContainsRune("123456", rune(n.Tag[1])) {
+		n.Tag = "p"
+	}
+	for _, c := range n.Children {
+		demoteHeadings(c)
+	}
 }

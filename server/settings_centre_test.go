@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/lang"
 	"github.com/stretchr/testify/assert"
@@ -161,5 +162,44 @@ func TestSettingsRightsCentre(t *testing.T) {
 			assert.Equal(t, "/privacy/collected?lang="+l, attr(node(t, page, "kc-collected-link"), "href"))
 			assert.Equal(t, "/privacy/shared?lang="+l, attr(node(t, page, "kc-shared-link"), "href"))
 		})
+	}
+}
+
+// The rights centre's "What the policy says" holds the policy's own words:
+// every paragraph and clause of the sections a right cites, as the policy
+// page prints them (Chinese punctuation in full width), and nothing else;
+// the catalogue's own words are labelled as our explanation, apart from the
+// quote.
+func TestSettingsRightsQuoteThePolicy(t *testing.T) {
+	s := testServer(t)
+	v := s.policies.Latest()
+	cat := s.catalogues[v.ID]
+	for _, l := range lang.All {
+		doc, ok := v.Doc(l)
+		require.True(t, ok)
+		page := settingsPage(t, s, "/settings/privacy?lang="+l, "")
+		for _, r := range cat.Rights(l) {
+			t.Run(l+"/"+r.ID, func(t *testing.T) {
+				quote := text(node(t, page, "kc-right-"+r.ID+"-quote"))
+				var want []string
+				for _, sec := range r.Sections {
+					lines := strings.Split(doc.PlainText(sec), "\n")
+					require.NotEmpty(t, lines, sec)
+					for _, line := range lines {
+						if l == lang.ZhHans {
+							line = cjk.Punctuate(line)
+						}
+						want = append(want, strings.Join(strings.Fields(line), " "))
+					}
+				}
+				for _, w := range want {
+					assert.Contains(t, quote, w, "the policy's words, verbatim")
+				}
+				assert.NotContains(t, quote, strings.Join(strings.Fields(r.Description), " "), "our explanation is not the policy's words")
+				explain := text(node(t, page, "kc-right-"+r.ID+"-explain"))
+				msgs := lang.DefaultBundle().Localizer(l)
+				assert.True(t, strings.HasPrefix(explain, msgs.T("settings_right_explain")), "labelled as our explanation: %q", explain)
+			})
+		}
 	}
 }

@@ -72,6 +72,15 @@ func (s *Server) mountStatic(r chi.Router) {
 		}
 		files.ServeHTTP(w, r)
 	})
+	// Browsers ask for /favicon.ico whatever the page links; answer with
+	// the icon every page names, so that no request ends in a 404 (a
+	// console error on every page) and none goes to a third party.
+	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		a := s.assets.files[s.assets.urls["icon.svg"]]
+		w.Header().Set("Content-Type", a.contentType)
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.raw))
+	})
 	r.Get("/app.wasm", s.serveBuilt("app.wasm", "application/wasm", "no-cache"))
 	r.Get("/wasm_exec.js", s.serveBuilt("wasm_exec.js", "text/javascript; charset=utf-8", "no-cache"))
 	for path, a := range s.assets.files {

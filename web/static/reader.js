@@ -188,9 +188,11 @@
     link.addEventListener("click", function () {
       var u = new URL(link.getAttribute("href"), location.href);
       if (choice && navigator.globalPrivacyControl !== true) {
-        // The reader chose a language: the server remembers it (kc_lang),
-        // except under Global Privacy Control, which the server also reads
-        // from Sec-GPC.
+        // The reader chose a language: the server remembers it (kc_lang)
+        // only once the reader's website decision allows preference
+        // cookies, and never under Global Privacy Control, which the
+        // server also reads from Sec-GPC. Until then the language stays in
+        // the address, which every link of the pages carries.
         u.searchParams.set("setlang", "1");
       } else {
         u.searchParams.delete("setlang");

@@ -1,0 +1,27 @@
+package texts
+
+import "time"
+
+// ChinaOffset is Beijing time's offset from UTC, in seconds. China has kept
+// UTC+8 without daylight saving since 1991, so a fixed zone is exact for
+// every decision this product can hold, and neither the server nor the
+// wasm needs a zone database.
+const ChinaOffset = 8 * 60 * 60
+
+// ChinaTime is Beijing time (Asia/Shanghai): the one definition the gate,
+// the settings page, the wasm and the console's days use.
+var ChinaTime = time.FixedZone("CST", ChinaOffset)
+
+// ChinaZoneID is ChinaTime's IANA name, for a script that formats a time in
+// the browser (gate.js).
+const ChinaZoneID = "Asia/Shanghai"
+
+// ReaderZone is the one rule for the zone a time is shown in to a reader of
+// l: Beijing time for Chinese readers, UTC otherwise. The server cannot know
+// a reader's zone; a rule by language, with the zone named, is never wrong.
+func ReaderZone(l string) *time.Location {
+	if l == ZhHans {
+		return ChinaTime
+	}
+	return time.UTC
+}

@@ -92,7 +92,7 @@ func (s *Store) Hold(_ context.Context, h receipt.Hold) error {
 		return err
 	}
 	if h.At.IsZero() {
-		h.At = time.Now()
+		h.At = s.now.Now()
 	}
 	h.At = put.Time(h.At)
 	s.mu.Lock()
@@ -121,7 +121,7 @@ func (s *Store) Release(_ context.Context, subject string) error {
 // Purge implements receipt.Retention, all under the store's lock.
 func (s *Store) Purge(_ context.Context, opt receipt.PurgeOptions) (receipt.PurgeResult, error) {
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = s.now.Now()
 	}
 	at := put.Time(opt.Now)
 	s.mu.Lock()

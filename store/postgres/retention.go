@@ -149,7 +149,7 @@ func (db *DB) Hold(ctx context.Context, h receipt.Hold) error {
 		return err
 	}
 	if h.At.IsZero() {
-		h.At = time.Now()
+		h.At = db.now.Now()
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		var one int
@@ -209,7 +209,7 @@ func (db *DB) Purge(ctx context.Context, opt receipt.PurgeOptions) (receipt.Purg
 		opt.Batch = receipt.DefaultPurgeBatch
 	}
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = db.now.Now()
 	}
 	var res receipt.PurgeResult
 	for _, kind := range []string{receipt.EndErased, receipt.EndWithdrawn} {

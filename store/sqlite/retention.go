@@ -133,7 +133,7 @@ func (db *DB) Hold(ctx context.Context, h receipt.Hold) error {
 		return err
 	}
 	if h.At.IsZero() {
-		h.At = time.Now()
+		h.At = db.now.Now()
 	}
 	return db.writer.Do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var has bool
@@ -185,7 +185,7 @@ func (db *DB) Purge(ctx context.Context, opt receipt.PurgeOptions) (receipt.Purg
 		opt.Batch = receipt.DefaultPurgeBatch
 	}
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = db.now.Now()
 	}
 	if !opt.DryRun {
 		for {

@@ -122,6 +122,18 @@ func waitFor(t *testing.T, ctx context.Context, cond string) {
 	require.NoError(t, err, "waiting for %s", cond)
 }
 
+// waitSettled waits until the number expr computes has stayed the same for
+// several polls in a row: a size that is set by a message (the banner's
+// frame) has then arrived, however slow the machine, where a fixed sleep
+// would guess.
+func waitSettled(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`delete window.__kcSettled`))
+	waitFor(t, ctx, `(function () { var v = `+expr+`, s = window.__kcSettled;
+		if (s && s.v === v) { s.n++; } else { window.__kcSettled = s = { v: v, n: 0 }; }
+		return s.n >= 4; })()`)
+}
+
 // choose presses a button of the first layer and waits until the page has
 // the resulting decision (the layer is gone).
 func choose(t *testing.T, ctx context.Context, button string) {

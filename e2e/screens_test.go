@@ -229,7 +229,7 @@ func TestScreensShots(t *testing.T) {
 				do(t, ctx, chromedp.Evaluate[chromedp.Void](bannerRoot+`.getElementById("kc-customise").click()`))
 				waitFor(t, ctx, `!!`+bannerFrame+` && !!`+frameDocJS+` && !!`+frameDocJS+`.getElementById("kc-save")`)
 				waitFor(t, ctx, bannerFrame+`.getBoundingClientRect().height > 224`)
-				time.Sleep(300 * time.Millisecond)
+				waitSettled(t, ctx, bannerFrame+`.getBoundingClientRect().height`)
 				shoot(fmt.Sprintf("banner-second-%d", width), false)
 				ctx = keep
 			}
@@ -258,7 +258,7 @@ func TestBannerIsCompact(t *testing.T) {
 			do(t, ctx, chromedp.Evaluate[chromedp.Void](bannerRoot+`.getElementById("kc-customise").click()`))
 			waitFor(t, ctx, `!!`+bannerFrame+` && !!`+frameDocJS+` && !!`+frameDocJS+`.getElementById("kc-save")`)
 			waitFor(t, ctx, bannerFrame+`.getBoundingClientRect().height > 224`)
-			time.Sleep(300 * time.Millisecond) // the frame's size message settles
+			waitSettled(t, ctx, bannerFrame+`.getBoundingClientRect().height`)
 			height := eval[float64](t, ctx, bannerFrame+`.getBoundingClientRect().height`)
 			assert.LessOrEqual(t, height, 0.6*740, "the second layer's height")
 			inner := eval[float64](t, ctx, frameDocJS+`.defaultView.innerHeight`)

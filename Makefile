@@ -114,7 +114,7 @@ web/wasm_exec.js: $(WASM_EXEC)
 
 generate: ## regenerate templ code (*_templ.go), the generated parts of docs/development.md and the README's configuration table
 	$(GO) tool templ generate -path .
-	$(GO) test ./hygiene -run '^(TestLayoutTable|TestMakeHelp|TestConfigTable)$$' -update
+	$(GO) test ./hygiene -run '^(TestLayoutTable|TestMakeHelp|TestConfigTable|TestComplianceRules)$$' -update
 
 # deps installs what the tests need and a new machine lacks: Debian's
 # chromium for the browser tests and PostgreSQL for the store contract tests.

@@ -426,6 +426,20 @@ func (c *Catalogue) validate() error {
 		if p.Required && len(p.ConsentMode) > 0 {
 			return fail(p.ID, "consent_mode: a required category cannot grant signals")
 		}
+		// A required category is set without a choice, so the person
+		// can only judge it by its text: that text must name each cookie
+		// it sets, in every language, rather than describe cookies in
+		// general (the policy's words on the app's cookies are not what
+		// the website's necessary cookies do).
+		if p.Required && p.Audience == audienceWeb {
+			for _, l := range Languages {
+				for _, name := range p.Cookies {
+					if !strings.Contains(p.Description.In(l), name) {
+						return fail(p.ID, "description.%s: a required category must name each cookie it sets; %q is not named", l, name)
+					}
+				}
+			}
+		}
 	}
 	if required[audienceApp] != 1 {
 		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required app purpose, have %d", c.version, required[audienceApp])

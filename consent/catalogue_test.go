@@ -187,6 +187,7 @@ func TestLoadCatalogue(t *testing.T) {
 		{"unknown-signal", []string{`"analytics"`, "consent_mode", `"analytics_cookies"`}},
 		{"bad-cookie-pattern", []string{`"analytics"`, "cookies", `"_ga_["`}},
 		{"bad-section", []string{`"basic"`, "sections", `"1.3"`}},
+		{"necessary-unnamed-cookie", []string{`"necessary"`, "description.en", `"kc_sub"`}},
 	} {
 		t.Run("Err_"+tc.fixture, func(t *testing.T) {
 			_, err := consent.LoadCatalogue(fixture(t, filepath.Join("invalid", tc.fixture+".toml")), "2022-10")

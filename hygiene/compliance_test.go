@@ -73,6 +73,9 @@ var complianceRules = []complianceRule{
 	{14, "Every decision becomes a signed receipt, stored exactly once even when the device was offline.",
 		"PIPL arts. 51, 54 (accountability)",
 		[]string{"e2e.TestGateReceiptOnceOffline", "e2e.TestOutboxOffline"}},
+	{15, "Each cookie category says what its cookies do; a category that is always on names each cookie it sets, since its text is all the visitor can judge it by.",
+		"ePrivacy Directive art. 5(3) (clear and comprehensive information)",
+		[]string{"consent.TestLoadCatalogue", "e2e.TestBannerNecessaryTextSaysWhatItsCookiesDo"}},
 }
 
 // The rule table is only worth something while each test it names exists:

@@ -26,7 +26,8 @@ import (
 
 func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir()}
+	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(),
+		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}
 	for _, f := range mutate {
 		f(&cfg)
 	}

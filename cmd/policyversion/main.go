@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -73,6 +75,11 @@ func run(root string, out io.Writer) error {
 	if len(sh.catalogues) > 1 {
 		prev := sh.catalogues[len(sh.catalogues)-2]
 		fmt.Fprint(out, reaskSummary(prev, newest))
+		state, err := previewState(prev)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "preview the re-ask: make run, then open http://localhost:8080/consent?lang=zh-Hans&state=%s (or lang=en)\n", state)
 	}
 	return nil
 }
@@ -354,9 +361,29 @@ func reaskSummary(prev, next *consent.Catalogue) string {
 	return b.String()
 }
 
-// fixedTime is when the summary's acceptance is dated; what is re-asked
-// does not depend on it.
-var fixedTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// fixedTime is when the summary's and the preview's acceptance is dated;
+// what is re-asked does not depend on it.
+var fixedTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// previewState is the ?state= a host app hands the gate (docs/bridge.md §2)
+// after a person agreed to everything under prev: with it, the gate of a
+// server that ships a later version shows that version's re-ask. The
+// receipt id and the time are placeholders; the gate shows neither.
+func previewState(prev *consent.Catalogue) (string, error) {
+	purposes := map[string]bool{}
+	for _, p := range prev.Purposes(consent.SurfaceFirstLaunch) {
+		purposes[string(p.ID)] = true
+	}
+	b, err := json.Marshal(map[string]any{
+		"v": 2, "type": "consent", "decision": "agreed", "policyVersion": prev.Version(),
+		"purposes": purposes, "receiptId": "00000000-0000-4000-8000-000000000000",
+		"at": fixedTime.Format("2006-01-02T15:04:05.000Z"),
+	})
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
 
 // optional lists the purposes of a surface a person may grant.
 func optional(c *consent.Catalogue, s consent.Surface) []consent.PurposeID {

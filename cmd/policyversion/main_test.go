@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -105,6 +107,24 @@ func TestRehearsedRelease(t *testing.T) {
 	assert.Contains(t, summary, "first-launch: sensors (Behaviour analytics), new\n")
 	assert.Contains(t, summary, "web-banner: nothing\n")
 
+	t.Run("PreviewState", func(t *testing.T) {
+		state, err := previewState(sh.catalogues[0])
+		require.NoError(t, err)
+		raw, err := base64.RawURLEncoding.DecodeString(state)
+		require.NoError(t, err)
+		var msg struct {
+			V             int             `json:"v"`
+			Decision      string          `json:"decision"`
+			PolicyVersion string          `json:"policyVersion"`
+			Purposes      map[string]bool `json:"purposes"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &msg))
+		assert.Equal(t, 2, msg.V)
+		assert.Equal(t, "agreed", msg.Decision)
+		assert.Equal(t, localestest.Base, msg.PolicyVersion)
+		assert.Len(t, msg.Purposes, len(sh.catalogues[0].Purposes("first-launch")))
+		assert.NotContains(t, msg.Purposes, "sensors", "the purposes of the version agreed to")
+	})
 	t.Run("ErrCatalogueWithoutPolicy", func(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "locales", "catalogue", "2030-01.toml"), []byte(`version = "2030-01"`), 0o644))
 		_, err := loadShipped(dir)

@@ -282,7 +282,7 @@ func shipped(t *testing.T) fstest.MapFS {
 // The base version's catalogue, and the fixture of a later version, agree
 // with their policies; and the real texts trip the check the same way the
 // small fixture does. (Every shipped version is checked by
-// localestest's TestShipped.)
+// cmd/policyversion's TestShippedIsDerived.)
 func TestCheckPolicy_Shipped(t *testing.T) {
 	for _, version := range []string{localestest.Base, localestest.Later} {
 		t.Run("OK"+version, func(t *testing.T) {

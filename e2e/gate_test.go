@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"testing"
 	"testing/fstest"
@@ -477,18 +476,6 @@ func basePolicy(t *testing.T) func(*server.Config) {
 func laterPolicy(t *testing.T) (fstest.MapFS, fstest.MapFS) {
 	t.Helper()
 	return localestest.Catalogues(t, localestest.Base, localestest.Later), localestest.Policy(t, localestest.Base, localestest.Later)
-}
-
-func copyInto(t *testing.T, dst fstest.MapFS, src fs.FS, prefix string) {
-	t.Helper()
-	require.NoError(t, fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(src, p)
-		dst[prefix+p] = &fstest.MapFile{Data: b}
-		return err
-	}))
 }
 
 // buttonLook is what makes Agree and Disagree look alike: box, colours,

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,20 +47,6 @@ func withLaterPolicy(t *testing.T) func(*Config) {
 		c.CatalogueFS = localestest.Catalogues(t, localestest.Base, localestest.Later)
 		c.PolicyFS = localestest.Policy(t, localestest.Base, localestest.Later)
 	}
-}
-
-func copyFS(t *testing.T, fsys fs.FS, root string) fstest.MapFS {
-	t.Helper()
-	m := fstest.MapFS{}
-	require.NoError(t, fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		m[p] = &fstest.MapFile{Data: b}
-		return err
-	}))
-	return m
 }
 
 type req struct {

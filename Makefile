@@ -15,7 +15,7 @@ BROTLI_QUALITY ?= 6
 BIN       := bin/kaiconn-consent
 
 .DEFAULT_GOAL := run
-.PHONY: help run wasm wasm-size release generate deps vet test test-short fuzz bench screenshots clean FORCE
+.PHONY: help run wasm wasm-size release generate policy-version deps vet test test-short fuzz bench screenshots clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -53,7 +53,7 @@ release: ## build the wasm with brotli at quality 11, and the server in bin/
 # wasm.
 WASM_SRCS :=
 WASM_DIRS :=
-NO_WASM_GOALS := help wasm-size clean vet test-short fuzz bench generate deps screenshots
+NO_WASM_GOALS := help wasm-size clean vet test-short fuzz bench generate policy-version deps screenshots
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NO_WASM_GOALS),$(MAKECMDGOALS)),)
 SKIP_WASM_DEPS := 1
@@ -115,6 +115,13 @@ web/wasm_exec.js: $(WASM_EXEC)
 generate: ## regenerate templ code (*_templ.go), the generated parts of docs/development.md and the README's configuration table
 	$(GO) tool templ generate -path .
 	$(GO) test ./hygiene -run '^(TestLayoutTable|TestMakeHelp|TestConfigTable|TestComplianceRules)$$' -update
+
+# A new policy version is its files under locales/ plus this one command
+# (docs/policy-versions.md): it checks them and rewrites what is derived
+# from them, the notice registry, the policy hashes, catalogue.Latest and
+# the SDK table of docs/bridge.md.
+policy-version: ## check a policy version added under locales/ and regenerate what derives from it (docs/policy-versions.md)
+	$(GO) run ./cmd/policyversion
 
 # deps installs what the tests need and a new machine lacks: Debian's
 # chromium for the browser tests and PostgreSQL for the store contract tests.

@@ -26,6 +26,7 @@ import (
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/policy"
@@ -48,7 +49,7 @@ var (
 
 func TestMain(m *testing.M) {
 	var err error
-	if cat, err = consent.LoadCatalogue(catalogues.FS, catalogues.Latest); err != nil {
+	if cat, err = consent.LoadCatalogue(catalogues.FS, localestest.Base); err != nil {
 		panic(err)
 	}
 	if policies, err = policy.Load(policydata.FS); err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/catalogue"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
 )
 
 func TestCatalogue_Policy202210(t *testing.T) {
@@ -227,8 +226,7 @@ func loadEdited(t *testing.T, name, old, new string) *consent.Catalogue {
 // as location (bold in the SDK table), the analytics SDK's geographic
 // location as location only (the policy does not print it in bold).
 func TestFlaggedItems(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
-	require.NoError(t, err)
+	cat := current(t)
 	for _, tt := range []struct {
 		id                  consent.PurposeID
 		lang                string

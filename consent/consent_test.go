@@ -1,35 +1,29 @@
 package consent_test
 
 import (
-	"os"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/kaiconn/consent/consent"
-	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 )
 
-// current loads the real, embedded catalogue of the policy in force.
+// current loads the catalogue of the base version (localestest.Base), the
+// published one the tests are written against.
 func current(t *testing.T) *consent.Catalogue {
 	t.Helper()
-	cat, err := consent.LoadCatalogue(catalogue.FS, catalogue.Latest)
-	require.NoError(t, err)
-	return cat
+	return localestest.Catalogue(t, localestest.Base)
 }
 
 // later loads the fictitious later policy version of testdata/catalogue.
 func later(t *testing.T) *consent.Catalogue {
 	t.Helper()
-	cat, err := consent.LoadCatalogue(os.DirFS("../testdata/catalogue"), "2026-12")
-	require.NoError(t, err)
-	return cat
+	return localestest.Catalogue(t, localestest.Later)
 }
 
 // t0 is an arbitrary instant, in a zone other than UTC so that the tests
 // see the normalisation to UTC.
 var t0 = time.Date(2025, 3, 1, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
 
-// appOptional are the optional app purposes of the 2022-10 policy.
+// appOptional are the optional app purposes of the base version.
 var appOptional = []consent.PurposeID{"push", "wechat-share", "location", "crash-reports", "analytics"}

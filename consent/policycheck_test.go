@@ -13,8 +13,7 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
-	"github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/policy"
 )
 
@@ -264,34 +263,28 @@ term.zh-Hans = "位置信息"`}},
 		require.NoError(t, err)
 		lib, err := policy.Load(pol)
 		require.NoError(t, err)
-		later, err := consent.LoadCatalogue(os.DirFS(filepath.Join("..", "testdata", "catalogue")), "2026-12")
-		require.NoError(t, err)
+		later := later(t)
 		assert.ErrorContains(t, later.CheckPolicy(lib.Latest()), "another policy version")
 		assert.ErrorContains(t, later.CheckPolicy(nil), "another policy version")
 	})
 }
 
-// shipped is every policy version of the release with its catalogue, and
-// the fictitious later version of testdata with its own.
+// shipped is the base version's policy and catalogue, and the fictitious
+// later version of testdata with its own, under policy/ and catalogue/.
 func shipped(t *testing.T) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
-	copyFS(t, m, policydata.FS, "policy/")
-	copyFS(t, m, catalogue.FS, "catalogue/")
-	later := fstest.MapFS{}
-	copyFS(t, later, os.DirFS(filepath.Join("..", "testdata", "policy", "2026-12")), "policy/2026-12/")
-	copyFS(t, later, os.DirFS(filepath.Join("..", "testdata", "catalogue")), "catalogue/")
-	for p, f := range later {
-		m[p] = f
-	}
+	copyFS(t, m, localestest.Policy(t, localestest.Base, localestest.Later), "policy/")
+	copyFS(t, m, localestest.Catalogues(t, localestest.Base, localestest.Later), "catalogue/")
 	return m
 }
 
-// The catalogues that ship, and the fixture of a later version, agree with
-// their policies; and the real texts trip the check the same way the small
-// fixture does.
+// The base version's catalogue, and the fixture of a later version, agree
+// with their policies; and the real texts trip the check the same way the
+// small fixture does. (Every shipped version is checked by
+// cmd/policyversion's TestShippedIsDerived.)
 func TestCheckPolicy_Shipped(t *testing.T) {
-	for _, version := range []string{"2022-10", "2026-12"} {
+	for _, version := range []string{localestest.Base, localestest.Later} {
 		t.Run("OK"+version, func(t *testing.T) {
 			assert.NoError(t, checkEdited(t, shipped(t), version))
 		})
@@ -302,17 +295,17 @@ func TestCheckPolicy_Shipped(t *testing.T) {
 		edits   []edit
 		want    []string
 	}{
-		{"ErrGetuiRowGainsAnItem", "2022-10",
-			[]edit{{"policy/2022-10/zh-Hans.md", "collected: 设备标识符,**位置信息**,MAC地址,SD卡储存权限", "collected: 设备标识符,**位置信息**,MAC地址,SD卡储存权限,IMEI"}},
+		{"ErrGetuiRowGainsAnItem", localestest.Base,
+			[]edit{{shippedZh, "collected: 设备标识符,**位置信息**,MAC地址,SD卡储存权限", "collected: 设备标识符,**位置信息**,MAC地址,SD卡储存权限,IMEI"}},
 			[]string{`purpose "push"`, `lacks "IMEI" (SDK table row "getui")`}},
-		{"ErrCrashReportsHidesAudioAndVideo", "2022-10",
-			[]edit{{"catalogue/2022-10.toml", "运营商信息,音视频信息,SIM系列号", "运营商信息,SIM系列号"}},
+		{"ErrCrashReportsHidesAudioAndVideo", localestest.Base,
+			[]edit{{shippedCat, "运营商信息,音视频信息,SIM系列号", "运营商信息,SIM系列号"}},
 			[]string{`purpose "crash-reports"`, `lacks "音视频信息" (SDK table row "bugly")`}},
-		{"ErrBasicOmitsBluetooth", "2022-10",
-			[]edit{{"catalogue/2022-10.toml", "WLAN接入点、蓝牙、NFC、基站、软件版本号", "WLAN接入点、软件版本号"}},
+		{"ErrBasicOmitsBluetooth", localestest.Base,
+			[]edit{{shippedCat, "WLAN接入点、蓝牙、NFC、基站、软件版本号", "WLAN接入点、软件版本号"}},
 			[]string{`purpose "basic"`, `lacks "蓝牙" (s1-4-1-p1), "NFC" (s1-4-1-p1), "基站" (s1-4-1-p1)`}},
-		{"ErrSensorsAsTheOldFixtureHadIt", "2026-12",
-			[]edit{{"catalogue/2026-12.toml", `zh-Hans = "设备标识符,设备型号,操作系统版本,IP地址"`, `zh-Hans = "设备标识符,设备型号,操作系统版本,网络类型,应用内操作行为"`}},
+		{"ErrSensorsAsTheOldFixtureHadIt", localestest.Later,
+			[]edit{{"catalogue/" + localestest.Later + ".toml", `zh-Hans = "设备标识符,设备型号,操作系统版本,IP地址"`, `zh-Hans = "设备标识符,设备型号,操作系统版本,网络类型,应用内操作行为"`}},
 			[]string{`purpose "sensors"`, `lacks "IP地址"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -325,8 +318,7 @@ func TestCheckPolicy_Shipped(t *testing.T) {
 	}
 
 	t.Run("AllPermissionsMapped", func(t *testing.T) {
-		lib, err := policy.Load(policydata.FS)
-		require.NoError(t, err)
+		lib := localestest.Library(t, localestest.Base)
 		cat := current(t)
 		require.NoError(t, cat.CheckPolicy(lib.Latest()))
 		zh, _ := lib.Latest().Doc(policy.LangZH)
@@ -360,9 +352,9 @@ func TestHashIgnoresPolicyReferences(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := fstest.MapFS{}
-			copyFS(t, m, catalogue.FS, "")
-			apply(t, m, edit{"2022-10.toml", tc.old, tc.new})
-			cat, err := consent.LoadCatalogue(m, "2022-10")
+			copyFS(t, m, localestest.Catalogues(t, localestest.Base), "")
+			apply(t, m, edit{localestest.Base + ".toml", tc.old, tc.new})
+			cat, err := consent.LoadCatalogue(m, localestest.Base)
 			require.NoError(t, err)
 			changed := false
 			for _, p := range cat.Purposes(consent.SurfaceFirstLaunch) {

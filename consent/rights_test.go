@@ -11,14 +11,14 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/policy"
 )
 
 const (
-	shippedCat = "catalogue/2022-10.toml"
-	shippedZh  = "policy/2022-10/zh-Hans.md"
-	shippedEn  = "policy/2022-10/en.md"
+	shippedCat = "catalogue/" + localestest.Base + ".toml"
+	shippedZh  = "policy/" + localestest.Base + "/zh-Hans.md"
+	shippedEn  = "policy/" + localestest.Base + "/en.md"
 )
 
 // The rights centre, the facts and the minors rule held to the real policy:
@@ -131,14 +131,14 @@ clause = "s6-p2"`}},
 			want:  []string{`right "account-deletion"`, "description: missing en text"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := checkEdited(t, shipped(t), "2022-10", tc.edits...)
+			err := checkEdited(t, shipped(t), localestest.Base, tc.edits...)
 			if len(tc.want) == 0 {
 				assert.NoError(t, err)
 				return
 			}
 			require.Error(t, err)
 			assert.Equal(t, errs.Invalid, errs.Code(err))
-			assert.Contains(t, err.Error(), "catalogue 2022-10: ", "names the catalogue")
+			assert.Contains(t, err.Error(), "catalogue "+localestest.Base+": ", "names the catalogue")
 			for _, w := range tc.want {
 				assert.Contains(t, err.Error(), w)
 			}
@@ -158,14 +158,12 @@ clause = "s6-p2"`}},
 			{"address", policy.LangZH, func(c *policy.ContactInfo) { c.Address = "" }},
 		} {
 			t.Run(tc.field, func(t *testing.T) {
-				lib, err := policy.Load(policydata.FS)
-				require.NoError(t, err)
-				v := lib.Latest()
+				v := localestest.Version(t, localestest.Base)
 				tc.blank(v.Docs[tc.lang].Contact())
-				err = current(t).CheckPolicy(v)
+				err := current(t).CheckPolicy(v)
 				require.Error(t, err)
 				assert.Equal(t, errs.Invalid, errs.Code(err))
-				assert.Contains(t, err.Error(), `right "access": contact: policy 2022-10: contact (`+tc.lang+`): s10-contact.`+tc.field+` is missing`)
+				assert.Contains(t, err.Error(), `right "access": contact: policy `+localestest.Base+`: contact (`+tc.lang+`): s10-contact.`+tc.field+` is missing`)
 			})
 		}
 	})
@@ -232,8 +230,7 @@ func TestRights(t *testing.T) {
 
 func TestMinorsAndFacts(t *testing.T) {
 	cat := current(t)
-	lib, err := policy.Load(policydata.FS)
-	require.NoError(t, err)
+	lib := localestest.Library(t, localestest.Base)
 	for _, lang := range consent.Languages {
 		t.Run(lang, func(t *testing.T) {
 			m, ok := cat.Minors(lang)
@@ -279,7 +276,7 @@ func TestCheckDecision_Confirmed(t *testing.T) {
 		{"OKAgreedAge18", agreed, []string{"age-18"}, ""},
 		{"OKNone", declined, nil, ""},
 		{"ErrDeclined", declined, []string{"age-18"}, "confirmed: a declined decision confirms no fact"},
-		{"ErrUndeclared", agreed, []string{"age-16"}, `confirmed[0]: policy 2022-10 declares no fact "age-16"`},
+		{"ErrUndeclared", agreed, []string{"age-16"}, `confirmed[0]: policy ` + localestest.Base + ` declares no fact "age-16"`},
 		{"ErrOtherSurface", settings, []string{"age-18"}, `confirmed[0]: fact "age-18" is confirmed on first-launch, not on settings`},
 		{"ErrTwice", agreed, []string{"age-18", "age-18"}, `confirmed[1]: fact "age-18" is listed twice`},
 	} {
@@ -308,7 +305,7 @@ func TestHashIgnoresRightsAndFacts(t *testing.T) {
 		edit{shippedCat, `title.en = "Complaints and reports"`, `title.en = "Complaints"`})
 	sub, err := fs.Sub(m, "catalogue")
 	require.NoError(t, err)
-	cat, err := consent.LoadCatalogue(sub, "2022-10")
+	cat, err := consent.LoadCatalogue(sub, localestest.Base)
 	require.NoError(t, err)
 	for _, p := range cat.Purposes(consent.SurfaceFirstLaunch) {
 		was, _ := base.Purpose(consent.SurfaceFirstLaunch, p.ID)

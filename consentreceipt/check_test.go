@@ -15,6 +15,7 @@ import (
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -345,7 +346,7 @@ func shiftIssued(r *receipt.Receipt, d time.Duration) {
 
 func latest(t *testing.T) *consent.Catalogue {
 	t.Helper()
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	return cat
 }

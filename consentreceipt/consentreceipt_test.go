@@ -12,6 +12,7 @@ import (
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -19,7 +20,7 @@ import (
 const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func TestParams(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, at)
@@ -252,7 +253,7 @@ func TestParams(t *testing.T) {
 // TestPurposes shows that what a v1 receipt inlines of a purpose is what
 // its notice says.
 func TestPurposes(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	for _, surface := range consent.Surfaces {
 		for _, lang := range consent.Languages {

@@ -8,6 +8,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -23,7 +24,7 @@ import (
 //
 //	go test -run '^$' -bench ReceiptSize ./consentreceipt
 func BenchmarkReceiptSize(b *testing.B) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
@@ -28,8 +27,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/console/consoletest"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/server"
 	"github.com/kaiconn/consent/store/sqlite"
@@ -51,32 +49,11 @@ type consoleSite struct {
 	seeded *consoletest.Seeded
 }
 
-// withLaterPolicy serves the fictitious policy 2026-12 of testdata beside
-// the real one, so that the data set holds a re-ask.
+// withLaterPolicy serves the base version and the fictitious later one of
+// testdata (localestest), so that the data set holds a re-ask.
 func withLaterPolicy(t *testing.T) (fs.FS, fs.FS) {
 	t.Helper()
-	copyFS := func(fsys fs.FS) fstest.MapFS {
-		m := fstest.MapFS{}
-		require.NoError(t, fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := fs.ReadFile(fsys, p)
-			m[p] = &fstest.MapFile{Data: b}
-			return err
-		}))
-		return m
-	}
-	cats, pols := copyFS(catalogues.FS), copyFS(policydata.FS)
-	later, err := os.ReadFile("../testdata/catalogue/2026-12.toml")
-	require.NoError(t, err)
-	cats["2026-12.toml"] = &fstest.MapFile{Data: later}
-	for _, l := range []string{"en", "zh-Hans"} {
-		b, err := os.ReadFile("../testdata/policy/2026-12/" + l + ".md")
-		require.NoError(t, err)
-		pols["2026-12/"+l+".md"] = &fstest.MapFile{Data: b}
-	}
-	return cats, pols
+	return localestest.Catalogues(t, localestest.Base, localestest.Later), localestest.Policy(t, localestest.Base, localestest.Later)
 }
 
 func startConsole(t *testing.T) *consoleSite {
@@ -89,7 +66,7 @@ func startConsole(t *testing.T) *consoleSite {
 	keys, err := receipt.OpenKeyring(filepath.Join(dir, "keys"))
 	require.NoError(t, err)
 	loaded := map[string]*consent.Catalogue{}
-	for _, v := range []string{"2022-10", consoletest.Later} {
+	for _, v := range []string{localestest.Base, consoletest.Later} {
 		loaded[v], err = consent.LoadCatalogue(cats, v)
 		require.NoError(t, err)
 	}

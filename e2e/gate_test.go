@@ -5,9 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -20,7 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/server"
 	"github.com/stretchr/testify/assert"
@@ -92,7 +90,7 @@ func openGate(t *testing.T, ctx context.Context, srv *server.Server, query strin
 	do(t, ctx, chromedp.Navigate(srv.URL()+"/consent?lang=en"+query), chromedp.WaitVisible(chromedp.ID("kc-disagree")))
 }
 
-var optional = []string{"push", "wechat-share", "location", "crash-reports", "analytics"}
+var optional = appOptional()
 
 // tabTo presses Tab until the element with id has focus: the control is
 // reachable by keyboard alone, in document order.
@@ -168,7 +166,7 @@ func TestGate(t *testing.T) {
 				assert.Equal(t, 2, got[0].V)
 				assert.Equal(t, "consent", got[0].Type)
 				assert.Equal(t, "declined", got[0].Decision)
-				assert.Equal(t, "2022-10", got[0].PolicyVersion)
+				assert.Equal(t, catalogues.Latest, got[0].PolicyVersion)
 				assert.Len(t, got[0].ReceiptID, 36)
 				at, err := time.Parse(time.RFC3339, got[0].At)
 				require.NoError(t, err, "at is RFC 3339")
@@ -203,13 +201,13 @@ func TestGate(t *testing.T) {
 				got := messages(t, ctx)
 				require.Len(t, got, 1)
 				assert.Equal(t, "agreed", got[0].Decision)
-				assert.Equal(t, map[string]bool{"basic": true, "location": true, "analytics": true, "push": false, "wechat-share": false, "crash-reports": false}, got[0].Purposes)
+				assert.Equal(t, appPurposes("location", "analytics"), got[0].Purposes)
 				// The result says, in plain words, what is on and what is off;
 				// the receipt id waits behind "details".
 				on := eval[[]string](t, ctx, `[...document.querySelectorAll('#kc-done-on li')].filter(e => e.checkVisibility()).map(e => e.dataset.purpose)`)
 				assert.ElementsMatch(t, []string{"basic", "location", "analytics"}, on)
 				off := eval[[]string](t, ctx, `[...document.querySelectorAll('#kc-done-off li')].filter(e => e.checkVisibility()).map(e => e.dataset.purpose)`)
-				assert.ElementsMatch(t, []string{"push", "wechat-share", "crash-reports"}, off)
+				assert.ElementsMatch(t, appOff("location", "analytics"), off)
 				assert.False(t, eval[bool](t, ctx, `document.getElementById('kc-done-receipt').checkVisibility()`), "the receipt id is behind details")
 				assert.Equal(t, got[0].ReceiptID, eval[string](t, ctx, `document.getElementById('kc-done-receipt').textContent`))
 			})
@@ -369,7 +367,7 @@ func TestGatePolicyChange(t *testing.T) {
 			// One deployment, upgraded: the same data directory, so the
 			// same key signs the decision cookie.
 			data := t.TempDir()
-			old := startServer(t, func(c *server.Config) { c.DataDir = data })
+			old := startServer(t, func(c *server.Config) { c.DataDir = data }, basePolicy(t))
 			ctx := hostTab(t, "android")
 			openGate(t, ctx, old, "", false)
 			do(t, ctx,
@@ -409,7 +407,7 @@ func TestGatePolicyChange(t *testing.T) {
 			decided(t, ctx, tc.decision)
 			got := messages(t, ctx)
 			require.Len(t, got, 1)
-			assert.Equal(t, "2026-12", got[0].PolicyVersion)
+			assert.Equal(t, localestest.Later, got[0].PolicyVersion)
 			assert.Equal(t, tc.decision, got[0].Decision)
 			assert.Equal(t, tc.want, got[0].Purposes, fmt.Sprint(got[0]))
 			// The server recorded what the message says.
@@ -432,7 +430,7 @@ func TestGatePolicyChange(t *testing.T) {
 // version 1 state) the gate cannot tell and asks.
 func TestGate48HoursThroughTheHost(t *testing.T) {
 	cat, pol := laterPolicy(t)
-	old := startServer(t)
+	old := startServer(t, basePolicy(t))
 	ctx := hostTab(t, "android")
 	openGate(t, ctx, old, "", false)
 	do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")))
@@ -465,29 +463,19 @@ func TestGate48HoursThroughTheHost(t *testing.T) {
 	})
 }
 
-// laterPolicy is the embedded catalogues and policy texts plus the
-// fictitious 2026-12 version from testdata.
-func laterPolicy(t *testing.T) (fstest.MapFS, fstest.MapFS) {
-	t.Helper()
-	cat := fstest.MapFS{}
-	copyInto(t, cat, catalogues.FS, "")
-	copyInto(t, cat, os.DirFS("../testdata/catalogue"), "")
-	pol := fstest.MapFS{}
-	copyInto(t, pol, policydata.FS, "")
-	copyInto(t, pol, os.DirFS("../testdata/policy/2026-12"), "2026-12/")
-	return cat, pol
+// basePolicy serves the base version only (localestest.Base): the "old"
+// server of a test that upgrades to laterPolicy.
+func basePolicy(t *testing.T) func(*server.Config) {
+	return func(c *server.Config) {
+		c.CatalogueFS, c.PolicyFS = localestest.Catalogues(t, localestest.Base), localestest.Policy(t, localestest.Base)
+	}
 }
 
-func copyInto(t *testing.T, dst fstest.MapFS, src fs.FS, prefix string) {
+// laterPolicy is the base version and the fictitious later one from
+// testdata (localestest), whatever locales/ ships.
+func laterPolicy(t *testing.T) (fstest.MapFS, fstest.MapFS) {
 	t.Helper()
-	require.NoError(t, fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(src, p)
-		dst[prefix+p] = &fstest.MapFile{Data: b}
-		return err
-	}))
+	return localestest.Catalogues(t, localestest.Base, localestest.Later), localestest.Policy(t, localestest.Base, localestest.Later)
 }
 
 // buttonLook is what makes Agree and Disagree look alike: box, colours,
@@ -593,7 +581,7 @@ func TestGateScreenshots(t *testing.T) {
 	}
 	cat, pol := laterPolicy(t)
 	data := t.TempDir()
-	srv := startServer(t, func(c *server.Config) { c.DataDir = data })
+	srv := startServer(t, func(c *server.Config) { c.DataDir = data }, basePolicy(t))
 	for _, l := range []string{"en", "zh-Hans"} {
 		for _, scheme := range []string{"light", "dark"} {
 			ctx := hostTab(t, "android")

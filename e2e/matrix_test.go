@@ -17,6 +17,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/server"
 )
 
@@ -136,15 +138,16 @@ func (w *walker) recorded() {
 }
 
 // reaskState is what a host app hands the gate after a full agreement to
-// policy 2022-10 a month ago: on a server with 2026-12 the gate asks
-// again, at once (only a refusal waits 48 hours).
+// the base policy version a month ago: on the console's server, which has
+// the fixture's later version (localestest.Later), the gate asks again, at
+// once (only a refusal waits 48 hours).
 func reaskState(t *testing.T) string {
 	t.Helper()
-	purposes := map[string]bool{"basic": true}
-	for _, id := range optionalPurposes {
-		purposes[id] = true
+	purposes := map[string]bool{}
+	for _, p := range localestest.Catalogue(t, localestest.Base).Purposes(consent.SurfaceFirstLaunch) {
+		purposes[string(p.ID)] = true
 	}
-	b, err := json.Marshal(map[string]any{"type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+	b, err := json.Marshal(map[string]any{"type": "consent", "decision": "agreed", "policyVersion": localestest.Base,
 		"purposes": purposes, "receiptId": uuid.NewString(), "at": time.Now().Add(-30 * 24 * time.Hour).UTC().Format(time.RFC3339)})
 	require.NoError(t, err)
 	return base64.RawURLEncoding.EncodeToString(b)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/server"
 )
 
@@ -41,7 +42,7 @@ func appState(t *testing.T, granted ...string) string {
 	for _, id := range granted {
 		purposes[id] = true
 	}
-	b, err := json.Marshal(map[string]any{"type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+	b, err := json.Marshal(map[string]any{"type": "consent", "decision": "agreed", "policyVersion": catalogues.Latest,
 		"purposes": purposes, "receiptId": uuid.NewString()})
 	require.NoError(t, err)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -181,7 +182,7 @@ func TestPermissionWithoutHost(t *testing.T) {
 }
 
 // optionalPurposes are the optional app purposes of the policy in force.
-var optionalPurposes = []string{"push", "wechat-share", "location", "crash-reports", "analytics"}
+var optionalPurposes = appOptional()
 
 // Continue and Not now carry equal weight: the same element, size and
 // style; on a refused purpose's page, Privacy settings and Not now do.

@@ -24,7 +24,7 @@ import (
 // blank ones; Agree as shown keeps them, and the hint beside the buttons
 // names what Disagree would turn off before it is pressed.
 func TestGateReviewLinkShowsStoredChoices(t *testing.T) {
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	for _, gm := range gateModes {
 		t.Run(gm.name, func(t *testing.T) {
 			ctx := gateTab(t, "android", gm.script)
@@ -53,7 +53,7 @@ func TestGateReviewLinkShowsStoredChoices(t *testing.T) {
 // policy's sentence on minors is read above it, and the bar leaves at
 // least 83% of a 360×740 screen to the text.
 func TestGateStickyBarIsSmall(t *testing.T) {
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	for _, l := range []string{"en", "zh-Hans"} {
 		t.Run(l, func(t *testing.T) {
 			ctx := hostTab(t, "android")
@@ -79,7 +79,7 @@ func TestGateStickyBarIsSmall(t *testing.T) {
 // first, the rights, contact, history and third parties each one tap away;
 // with a change not yet saved, Save stays in view.
 func TestSettingsFitsFourScreens(t *testing.T) {
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	for _, m := range modes {
 		for _, l := range []string{"en", "zh-Hans"} {
 			for _, st := range []struct{ name, query string }{{"Fresh", ""}, {"Decided", "&state=" + appState(t, "push", "location")}} {
@@ -106,7 +106,7 @@ func TestSettingsFitsFourScreens(t *testing.T) {
 // A switch flipped and not saved is not lost in silence: the bar says so,
 // leaving the page asks first, and Save clears both.
 func TestSettingsUnsavedChangeIsWarned(t *testing.T) {
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			ctx := hostTab(t, "android")
@@ -159,7 +159,7 @@ func TestScreensShots(t *testing.T) {
 	}
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	cat, pol := laterPolicy(t)
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	later := startServer(t, func(c *server.Config) { c.CatalogueFS, c.PolicyFS = cat, pol })
 	for _, l := range []string{"zh-Hans", "en"} {
 		for _, scheme := range []string{"light", "dark"} {
@@ -241,7 +241,7 @@ func TestScreensShots(t *testing.T) {
 // the second layer leaves most of the page in view; from 640 px the first
 // layer is a box in the corner, not a bar of three page-wide buttons.
 func TestBannerIsCompact(t *testing.T) {
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	for _, l := range []string{"en", "zh-Hans"} {
 		t.Run(l+"/360", func(t *testing.T) {
 			ctx, _ := freshTab(t)
@@ -287,7 +287,7 @@ func TestBannerIsCompact(t *testing.T) {
 // The policy at 360×740 starts with its title; the search and the tools
 // take one line each, and Print, of no use in a webview, is not offered.
 func TestPolicyHeaderIsCompact(t *testing.T) {
-	srv := startServer(t)
+	srv := startServer(t, basePolicy(t))
 	for _, l := range []string{"en", "zh-Hans"} {
 		t.Run(l, func(t *testing.T) {
 			ctx := newTab(t)

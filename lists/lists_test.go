@@ -2,8 +2,7 @@ package lists_test
 
 import (
 	"github.com/kaiconn/consent/cjk"
-	"os"
-	"path/filepath"
+	"github.com/kaiconn/consent/locales/localestest"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -15,20 +14,18 @@ import (
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/lists"
-	"github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/policyview"
 )
 
-// real is the policy in force and its catalogue, held to each other.
+// real is the base policy version (localestest.Base) and its catalogue,
+// held to each other.
 func real(t *testing.T) (*consent.Catalogue, *policy.Version) {
 	t.Helper()
-	lib, err := policy.Load(policydata.FS)
+	v := localestest.Version(t, localestest.Base)
+	cat, err := consent.LoadCatalogueFor(localestest.Catalogues(t, localestest.Base), v)
 	require.NoError(t, err)
-	cat, err := consent.LoadCatalogueFor(catalogue.FS, lib.Latest())
-	require.NoError(t, err)
-	return cat, lib.Latest()
+	return cat, v
 }
 
 func build(t *testing.T, kind lists.Kind, l, query string) lists.Page {
@@ -254,18 +251,16 @@ func TestHash(t *testing.T) {
 	assert.Equal(t, a.SHA256, b.SHA256)
 	assert.NotEqual(t, a.SHA256, build(t, lists.Collected, lang.En, "").SHA256)
 	assert.NotEqual(t, a.SHA256, build(t, lists.Shared, lang.ZhHans, "").SHA256)
-	assert.Contains(t, a.Text, "版本 2022-10")
+	assert.Contains(t, a.Text, "版本 "+localestest.Base)
 	assert.Contains(t, a.Text, "\n中国大陆手机号码\n")
 
 	// The catalogue's recipient, shown on the shared list, edited.
-	lib, err := policy.Load(policydata.FS)
-	require.NoError(t, err)
-	m := fstest.MapFS{}
-	src, err := os.ReadFile(filepath.Join("..", "locales", "catalogue", "2022-10.toml"))
-	require.NoError(t, err)
+	lib := localestest.Library(t, localestest.Base)
+	m := localestest.Catalogues(t, localestest.Base)
+	src := m[localestest.Base+".toml"].Data
 	edited := strings.Replace(string(src), `en = "Getui (Daily Interactive Co., Ltd.)"`, `en = "Daily Interactive Co., Ltd."`, 1)
 	require.NotEqual(t, string(src), edited)
-	m["2022-10.toml"] = &fstest.MapFile{Data: []byte(edited)}
+	m[localestest.Base+".toml"] = &fstest.MapFile{Data: []byte(edited)}
 	cat, err := consent.LoadCatalogueFor(m, lib.Latest())
 	require.NoError(t, err)
 	loc := lang.DefaultBundle().Localizer(lang.En)
@@ -284,8 +279,7 @@ func TestBuildErrors(t *testing.T) {
 	loc := lang.DefaultBundle().Localizer(lang.En)
 	_, err := lists.Build("cookies", cat, v, loc, "")
 	assert.Equal(t, errs.Invalid, errs.Code(err))
-	later, err := consent.LoadCatalogue(os.DirFS(filepath.Join("..", "testdata", "catalogue")), "2026-12")
-	require.NoError(t, err)
+	later := localestest.Catalogue(t, localestest.Later)
 	_, err = lists.Build(lists.Collected, later, v, loc, "")
 	assert.Equal(t, errs.Invalid, errs.Code(err))
 }

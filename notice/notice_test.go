@@ -11,6 +11,7 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -24,7 +25,7 @@ func mustJCS(t *testing.T, b []byte) []byte {
 
 func latest(t *testing.T) *consent.Catalogue {
 	t.Helper()
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	return cat
 }

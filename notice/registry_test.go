@@ -16,6 +16,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/locales/notices"
 	"github.com/kaiconn/consent/notice"
 )
@@ -107,7 +108,7 @@ func TestRegistryFilesAreTheirHash(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	push, ok := cat.Purpose(consent.SurfaceFirstLaunch, "push")
 	require.True(t, ok)

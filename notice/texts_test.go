@@ -10,11 +10,12 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 )
 
 func TestRecipient(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	for _, tt := range []struct {
 		name    string
@@ -41,7 +42,7 @@ func TestRecipient(t *testing.T) {
 // The basic purpose names the policy's own items (consent.CheckPolicy holds
 // it to the policy).
 func TestDataCategories(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	for _, tt := range []struct {
 		name    string
@@ -140,7 +141,7 @@ func TestDataCategories(t *testing.T) {
 }
 
 func TestSplitCategories(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(catalogues.FS, localestest.Base)
 	require.NoError(t, err)
 	// No "collects" text of the catalogue has a separator inside parentheses,
 	// but its analytics "use" text has, in both languages.

@@ -7,10 +7,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/policy"
 )
 
-// The contact block of 2022-10 as the gate and settings will show it.
+// The contact block of the base version as the gate and settings will show it.
 func TestVersionContact(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		v := loadReal(t).Latest()
@@ -40,9 +41,9 @@ func TestVersionContact(t *testing.T) {
 		blank      func(*policy.ContactInfo)
 		want       string
 	}{
-		{"ErrNoEmail", policy.LangZH, func(c *policy.ContactInfo) { c.Email = "" }, "policy 2022-10: contact (zh-Hans): s10-contact.email is missing"},
-		{"ErrBlankPhone", policy.LangEN, func(c *policy.ContactInfo) { c.Phone = "  " }, "policy 2022-10: contact (en): s10-contact.phone is missing"},
-		{"ErrNoAddress", policy.LangEN, func(c *policy.ContactInfo) { c.Address = "" }, "policy 2022-10: contact (en): s10-contact.address is missing"},
+		{"ErrNoEmail", policy.LangZH, func(c *policy.ContactInfo) { c.Email = "" }, "policy " + localestest.Base + ": contact (zh-Hans): s10-contact.email is missing"},
+		{"ErrBlankPhone", policy.LangEN, func(c *policy.ContactInfo) { c.Phone = "  " }, "policy " + localestest.Base + ": contact (en): s10-contact.phone is missing"},
+		{"ErrNoAddress", policy.LangEN, func(c *policy.ContactInfo) { c.Address = "" }, "policy " + localestest.Base + ": contact (en): s10-contact.address is missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := loadReal(t).Latest()
@@ -59,7 +60,7 @@ func TestVersionContact(t *testing.T) {
 		assert.Contains(t, errs.Message(err), "contact (fr): no fr text")
 	})
 	t.Run("ErrNoBlock", func(t *testing.T) {
-		v := &policy.Version{ID: "2022-10", Docs: map[string]*policy.Document{policy.LangZH: {}}}
+		v := &policy.Version{ID: localestest.Base, Docs: map[string]*policy.Document{policy.LangZH: {}}}
 		_, err := v.Contact(policy.LangZH)
 		assert.Contains(t, errs.Message(err), "no contact block s10-contact")
 	})

@@ -15,18 +15,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/errs"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/policy")
 
-// loadReal loads the embedded policy versions.
+// loadReal loads the base policy version (localestest.Base): the tests
+// below are about its published wording, which never changes, whatever
+// versions locales/ ships after it.
 func loadReal(t *testing.T) *policy.Library {
 	t.Helper()
-	l, err := policy.Load(policydata.FS)
-	require.NoError(t, err)
-	return l
+	return localestest.Library(t, localestest.Base)
 }
 
 // merge copies the files of several file systems into one, so a test can
@@ -48,25 +48,17 @@ func merge(t *testing.T, systems ...fs.FS) fstest.MapFS {
 	return m
 }
 
-// loadBoth loads 2022-10 from the embedded files and 2026-12 from testdata.
+// loadBoth loads the base version and the fixture's later one.
 func loadBoth(t *testing.T) *policy.Library {
 	t.Helper()
-	m := merge(t, policydata.FS)
-	for p, f := range merge(t, os.DirFS("../testdata/policy")) {
-		if strings.HasPrefix(p, "2026-12/") {
-			m[p] = f
-		}
-	}
-	l, err := policy.Load(m)
-	require.NoError(t, err)
-	return l
+	return localestest.Library(t, localestest.Base, localestest.Later)
 }
 
 func TestLoad(t *testing.T) {
 	l := loadReal(t)
 	v := l.Latest()
-	require.Equal(t, "2022-10", v.ID)
-	assert.Equal(t, "2022-10", v.Updated)
+	require.Equal(t, localestest.Base, v.ID)
+	assert.Equal(t, localestest.Base, v.Updated)
 	assert.Equal(t, "2021-01", v.Effective)
 
 	addresses := map[string]string{
@@ -78,7 +70,7 @@ func TestLoad(t *testing.T) {
 			d, ok := v.Doc(lang)
 			require.True(t, ok)
 			assert.Equal(t, lang, d.Lang)
-			assert.Equal(t, "2022-10", d.Version)
+			assert.Equal(t, localestest.Base, d.Version)
 
 			var ids []string
 			for _, s := range d.Sections {
@@ -394,20 +386,20 @@ func TestVersions(t *testing.T) {
 	for _, v := range l.Versions() {
 		ids = append(ids, v.ID)
 	}
-	require.Equal(t, []string{"2022-10", "2026-12"}, ids)
-	assert.Equal(t, "2026-12", l.Latest().ID)
+	require.Equal(t, []string{localestest.Base, localestest.Later}, ids)
+	assert.Equal(t, localestest.Later, l.Latest().ID)
 	_, ok := l.Version("1999-01")
 	assert.False(t, ok)
 
-	old, ok := l.Version("2022-10")
+	old, ok := l.Version(localestest.Base)
 	require.True(t, ok)
 	published := loadReal(t).Latest()
 	for _, lang := range policy.Languages() {
 		t.Run(lang, func(t *testing.T) {
 			assert.Equal(t, published.Docs[lang].SHA256, old.Docs[lang].SHA256)
 			d := l.Latest().Docs[lang]
-			assert.Equal(t, "2026-12", d.Updated)
-			assert.Equal(t, "2026-12", d.Effective)
+			assert.Equal(t, localestest.Later, d.Updated)
+			assert.Equal(t, localestest.Later, d.Effective)
 			assert.NotEqual(t, old.Docs[lang].SHA256, d.SHA256)
 			sdks := d.SDKs()
 			require.Len(t, sdks, 6)
@@ -418,12 +410,18 @@ func TestVersions(t *testing.T) {
 	}
 }
 
-// TestHashes pins the SHA-256 of every policy file: a receipt names the
-// hash of the text a person saw, so the published bytes must never change
-// by accident. Run with -update after a deliberate change.
+// TestHashes pins the SHA-256 of every policy file shipped, and of the
+// fixture's: a receipt names the hash of the text a person saw, so the
+// published bytes must never change by accident. make policy-version adds
+// a new version's line (-update); any other change to the golden file is a
+// published text edited, which must not be.
 func TestHashes(t *testing.T) {
 	var b strings.Builder
-	for _, v := range loadBoth(t).Versions() {
+	versions := localestest.Shipped(t)
+	if !slices.Contains(versions, localestest.Later) {
+		versions = append(versions, localestest.Later)
+	}
+	for _, v := range localestest.Library(t, versions...).Versions() {
 		for _, lang := range policy.Languages() {
 			fmt.Fprintf(&b, "%s/%s.md %s\n", v.ID, lang, v.Docs[lang].SHA256)
 		}

@@ -4,18 +4,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/policyview"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
+// latest is the base policy version (localestest.Base), whose published
+// text the tests below quote.
 func latest(t *testing.T) *policy.Version {
 	t.Helper()
-	lib, err := policy.Load(policydata.FS)
-	require.NoError(t, err)
-	return lib.Latest()
+	return localestest.Version(t, localestest.Base)
 }
 
 // walk visits every node and span of a tree.

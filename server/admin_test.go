@@ -23,6 +23,7 @@ import (
 
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/console/consoletest"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/proof"
 )
 
@@ -374,7 +375,7 @@ func TestAdminInsights(t *testing.T) {
 
 	reasks := tableRows(t, page, "reasks")
 	require.Len(t, reasks, 2)
-	assert.Equal(t, []string{"2026-12", "1 (100.0%)", "0 (0.0%)", "0 (0.0%)", "0 (0.0%)", "1"}, reasks[1])
+	assert.Equal(t, []string{localestest.Later, "1 (100.0%)", "0 (0.0%)", "0 (0.0%)", "0 (0.0%)", "1"}, reasks[1])
 
 	t.Run("Filtered", func(t *testing.T) {
 		_, page := b.do(http.MethodGet, "/admin/insights?lang=en&surface=web-banner&from="+(today-2).String()+"&to="+today.String(), nil)
@@ -441,7 +442,7 @@ func TestAdminProofBundle(t *testing.T) {
 	v, err := proof.Verify([]byte(data), cs.keys.JWKS())
 	require.NoError(t, err)
 	assert.Len(t, v.Report.Items, 3)
-	assert.Contains(t, v.Bundle.Policies, "2026-12/zh-Hans.md", "the later policy's text travels with its receipt")
+	assert.Contains(t, v.Bundle.Policies, localestest.Later+"/zh-Hans.md", "the later policy's text travels with its receipt")
 
 	res, html := b.do(http.MethodGet, "/admin/subjects/"+subject+"/proof.html?lang=zh-Hans", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)

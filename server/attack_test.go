@@ -21,7 +21,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
-	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -176,7 +176,7 @@ func TestAttackFormTakeover(t *testing.T) {
 // the browser's outbox builds it from the catalogue (v2, or v1 when v1).
 func realReceipt(t *testing.T, s *Server, signer receipt.Signer, subject, prev string, v1 bool, edit func(*receipt.Params)) *receipt.Signed {
 	t.Helper()
-	cat := s.catalogues[catalogue.Latest]
+	cat := s.catalogues[localestest.Base]
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, time.Now().Add(-time.Minute))
 	require.NoError(t, err)
 	sha, _ := s.policyHash(cat.Version(), consent.LangEn)
@@ -280,7 +280,7 @@ func proofFor(t *testing.T, p *person, subject string, signer receipt.Signer) st
 func TestAttackContentForgeries(t *testing.T) {
 	s := startReal(t)
 	p := newPerson(t, s)
-	cat := s.catalogues[catalogue.Latest]
+	cat := s.catalogues[localestest.Base]
 	purpose := func(ps []receipt.PurposeParams, id string) *receipt.PurposeParams {
 		for i := range ps {
 			if ps[i].ID == id {

@@ -18,6 +18,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,7 +26,8 @@ import (
 
 func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir()}
+	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(),
+		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}
 	for _, f := range mutate {
 		f(&cfg)
 	}
@@ -152,7 +154,7 @@ func TestBannerDecide(t *testing.T) {
 			parsed, err := parseConsentCookie(c.Value, key)
 			require.NoError(t, err)
 			assert.Equal(t, tt.granted, strings.Split(c.Value, ".")[2])
-			assert.Equal(t, "2022-10", parsed.PolicyVersion)
+			assert.Equal(t, localestest.Base, parsed.PolicyVersion)
 			loc, err := url.Parse(w.Header().Get("Location"))
 			require.NoError(t, err)
 			assert.Equal(t, "/banner", loc.Path)
@@ -269,7 +271,7 @@ func TestEmbedJS(t *testing.T) {
 	require.Len(t, cfg, 2, "the config is inlined")
 	var c embedConfigJSON
 	require.NoError(t, json.Unmarshal([]byte(cfg[1]), &c))
-	assert.Equal(t, "2022-10", c.Version)
+	assert.Equal(t, localestest.Base, c.Version)
 	require.Len(t, c.Categories, 3)
 	assert.Equal(t, []string{"necessary", "preferences", "analytics"}, []string{string(c.Categories[0].ID), string(c.Categories[1].ID), string(c.Categories[2].ID)})
 	assert.Contains(t, c.Categories[2].Cookies, "_ga")

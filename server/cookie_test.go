@@ -7,7 +7,7 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
-	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -16,7 +16,7 @@ var testCookieKey = []byte("0123456789abcdef0123456789abcdef")
 
 func testCookie() consentCookie {
 	return consentCookie{
-		PolicyVersion: "2022-10",
+		PolicyVersion: localestest.Base,
 		Granted:       []consent.PurposeID{"necessary", "analytics"},
 		At:            time.Unix(1732867200, 0).UTC(),
 		ReceiptID:     "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b",
@@ -71,7 +71,7 @@ func TestParseConsentCookie(t *testing.T) {
 }
 
 func TestDecisionFromCookie(t *testing.T) {
-	cat, err := consent.LoadCatalogue(catalogue.FS, catalogue.Latest)
+	cat, err := consent.LoadCatalogue(localestest.Catalogues(t, localestest.Base), localestest.Base)
 	require.NoError(t, err)
 	t.Run("OK", func(t *testing.T) {
 		d, err := decisionFromCookie(cat, testCookie(), "en")

@@ -12,7 +12,7 @@ import (
 
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
-	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,7 +112,7 @@ func TestAppDecisionReceipts(t *testing.T) {
 		// rules accept once signed.
 		signed := signOrder(t, s, o, receipt.GenerateEd25519Signer(), nil, "")
 		assert.Equal(t, receipt.SchemaV3, signed.Receipt.Schema)
-		assert.Equal(t, catalogue.Latest, signed.Receipt.Policy.Version)
+		assert.Equal(t, localestest.Base, signed.Receipt.Policy.Version)
 	})
 
 	t.Run("ErrClientNamedReceiptID", func(t *testing.T) {

@@ -6,25 +6,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
@@ -33,7 +29,8 @@ import (
 // testServer opens a server on no address; requests go to its handler.
 func testServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement"}
+	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement",
+		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}
 	for _, f := range mutate {
 		f(&cfg)
 	}
@@ -43,36 +40,13 @@ func testServer(t *testing.T, mutate ...func(*Config)) *Server {
 	return s
 }
 
-// withLaterPolicy adds the fictitious 2026-12 version from testdata to the
-// embedded catalogues and policy texts.
+// withLaterPolicy serves the fictitious later version from testdata
+// (localestest.Later) after the base version, whatever locales/ ships.
 func withLaterPolicy(t *testing.T) func(*Config) {
 	return func(c *Config) {
-		cat := copyFS(t, catalogues.FS, ".")
-		later, err := os.ReadFile("../testdata/catalogue/2026-12.toml")
-		require.NoError(t, err)
-		cat["2026-12.toml"] = &fstest.MapFile{Data: later}
-		pol := copyFS(t, policydata.FS, ".")
-		for _, l := range []string{"en", "zh-Hans"} {
-			b, err := os.ReadFile("../testdata/policy/2026-12/" + l + ".md")
-			require.NoError(t, err)
-			pol["2026-12/"+l+".md"] = &fstest.MapFile{Data: b}
-		}
-		c.CatalogueFS, c.PolicyFS = cat, pol
+		c.CatalogueFS = localestest.Catalogues(t, localestest.Base, localestest.Later)
+		c.PolicyFS = localestest.Policy(t, localestest.Base, localestest.Later)
 	}
-}
-
-func copyFS(t *testing.T, fsys fs.FS, root string) fstest.MapFS {
-	t.Helper()
-	m := fstest.MapFS{}
-	require.NoError(t, fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		m[p] = &fstest.MapFile{Data: b}
-		return err
-	}))
-	return m
 }
 
 type req struct {
@@ -376,7 +350,7 @@ func TestGate(t *testing.T) {
 			var m components.BridgeMessage
 			require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-bridge")), &m))
 			assert.Equal(t, components.BridgeMessage{
-				V: 2, Type: "consent", Decision: "agreed", PolicyVersion: "2022-10", ReceiptID: d.ReceiptID,
+				V: 2, Type: "consent", Decision: "agreed", PolicyVersion: localestest.Base, ReceiptID: d.ReceiptID,
 				Purposes: map[string]bool{"basic": true, "push": true, "location": true, "wechat-share": false, "crash-reports": false, "analytics": false},
 				At:       d.At.UTC().Format("2006-01-02T15:04:05.000Z"),
 			}, m)
@@ -444,7 +418,7 @@ func entry(kind consent.Kind, version string, at time.Time, granted ...string) m
 func TestGateCookie(t *testing.T) {
 	s := testServer(t)
 	now := time.Now()
-	valid := entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "push")
+	valid := entry(consent.KindAgreed, localestest.Base, now.Add(-time.Hour), "push")
 	with := func(k string, v any) map[string]any {
 		e := map[string]any{}
 		for kk, vv := range valid {
@@ -494,7 +468,7 @@ func TestGatePrompt(t *testing.T) {
 	s := testServer(t)
 	now := time.Now()
 	declined := func(ago time.Duration) string {
-		return cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindDeclined, "2022-10", now.Add(-ago))}})
+		return cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindDeclined, localestest.Base, now.Add(-ago))}})
 	}
 	tests := []struct {
 		name, target, cookie, mode string
@@ -520,9 +494,9 @@ func TestGatePrompt(t *testing.T) {
 func TestGateReview(t *testing.T) {
 	s := testServer(t)
 	now := time.Now()
-	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "push", "location")}})
+	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, localestest.Base, now.Add(-time.Hour), "push", "location")}})
 	host := hostStateParam(t, map[string]any{
-		"v": 2, "type": "consent", "decision": "agreed", "policyVersion": "2022-10", "receiptId": uuid.NewString(),
+		"v": 2, "type": "consent", "decision": "agreed", "policyVersion": localestest.Base, "receiptId": uuid.NewString(),
 		"purposes": map[string]bool{"basic": true, "push": false, "wechat-share": false, "location": true, "crash-reports": false, "analytics": false},
 		"at":       now.Add(-time.Hour).UTC().Format(components.BridgeTime),
 	})
@@ -561,7 +535,7 @@ func TestGateReview(t *testing.T) {
 func TestGatePolicyChange(t *testing.T) {
 	s := testServer(t, withLaterPolicy(t))
 	now := time.Now()
-	accepted := entry(consent.KindAgreed, "2022-10", now.Add(-30*24*time.Hour), "push", "location")
+	accepted := entry(consent.KindAgreed, localestest.Base, now.Add(-30*24*time.Hour), "push", "location")
 	cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{accepted}})
 
 	t.Run("AsksOnlyWhatChanged", func(t *testing.T) {
@@ -569,8 +543,8 @@ func TestGatePolicyChange(t *testing.T) {
 		page := bodyOf(t, res)
 		v := gateState(t, page)
 		require.Equal(t, components.GateReask, v.Mode)
-		assert.Equal(t, "2022-10", v.AcceptedVersion)
-		assert.Equal(t, "2026-12", v.PolicyVersion)
+		assert.Equal(t, localestest.Base, v.AcceptedVersion)
+		assert.Equal(t, localestest.Later, v.PolicyVersion)
 		// location changed and was granted; sensors is new; push is
 		// unchanged and keeps its answer.
 		assert.Equal(t, []string{"location", "sensors"}, v.Boxes)
@@ -586,7 +560,7 @@ func TestGatePolicyChange(t *testing.T) {
 	})
 
 	t.Run("RecentRefusalWaits", func(t *testing.T) {
-		c := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-time.Hour), "location")}})
+		c := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, localestest.Base, now.Add(-time.Hour), "location")}})
 		res := do(t, s, req{method: "GET", target: "/consent", cookie: c})
 		assert.Equal(t, components.GateCurrent, gateState(t, bodyOf(t, res)).Mode, "a partial agreement is a refusal: 48 hours of quiet")
 	})
@@ -597,7 +571,7 @@ func TestGatePolicyChange(t *testing.T) {
 		h := decoded(t, s, appCookie(res).Value)
 		require.Len(t, h, 2, "the new decision and the accepted one")
 		d := h[0]
-		assert.Equal(t, "2026-12", d.PolicyVersion)
+		assert.Equal(t, localestest.Later, d.PolicyVersion)
 		assert.True(t, d.Granted("push"), "unchanged grant kept")
 		assert.False(t, d.Granted("location"), "changed text not re-ticked: refused")
 		assert.True(t, d.Granted("sensors"))
@@ -621,7 +595,7 @@ func hostStateParam(t *testing.T, st map[string]any) string {
 func TestGateHostState(t *testing.T) {
 	s := testServer(t)
 	good := map[string]any{
-		"type": "consent", "decision": "agreed", "policyVersion": "2022-10", "receiptId": uuid.NewString(),
+		"type": "consent", "decision": "agreed", "policyVersion": localestest.Base, "receiptId": uuid.NewString(),
 		"purposes": map[string]bool{"basic": true, "push": false, "wechat-share": true, "location": false, "crash-reports": false, "analytics": false},
 		"at":       time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
 	}
@@ -667,7 +641,7 @@ func TestGateBridgeV2QuietPeriod(t *testing.T) {
 	now := time.Now()
 	declined := func(at time.Time, v int) map[string]any {
 		m := map[string]any{
-			"type": "consent", "decision": "declined", "policyVersion": "2022-10", "receiptId": uuid.NewString(),
+			"type": "consent", "decision": "declined", "policyVersion": localestest.Base, "receiptId": uuid.NewString(),
 			"purposes": map[string]bool{"basic": true, "push": false, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false},
 		}
 		if v > 0 {
@@ -840,7 +814,7 @@ func TestGateReaskAnswers(t *testing.T) {
 		{"AgreeWithout18PlusAgain", []string{"push", "location"}, url.Values{"action": {"agree"}, "purpose": {"location"}}, consent.KindAgreed, []consent.PurposeID{"location", "push"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, "2022-10", now.Add(-30*24*time.Hour), tc.granted...)}})
+			cookie := cookieValue(t, s, map[string]any{"v": 1, "h": []any{entry(consent.KindAgreed, localestest.Base, now.Add(-30*24*time.Hour), tc.granted...)}})
 			page := bodyOf(t, do(t, s, req{method: "GET", target: "/consent?lang=en&open=1", cookie: cookie}))
 			v := gateState(t, page)
 			require.Equal(t, components.GateReask, v.Mode)
@@ -864,7 +838,7 @@ func TestGateReaskAnswers(t *testing.T) {
 			} else {
 				assert.Equal(t, tc.kind, d.Kind)
 			}
-			assert.Equal(t, "2026-12", d.PolicyVersion)
+			assert.Equal(t, localestest.Later, d.PolicyVersion)
 			var on []consent.PurposeID
 			for _, c := range d.Choices {
 				if c.Granted && !c.Required {

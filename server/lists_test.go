@@ -12,8 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 )
 
 func TestLists(t *testing.T) {
@@ -119,12 +118,12 @@ func TestLists(t *testing.T) {
 
 // A release whose catalogue says other than its policy does not start.
 func TestOpenRefusesACatalogueThePolicyContradicts(t *testing.T) {
-	cat := copyFS(t, catalogue.FS, ".")
-	f := cat["2022-10.toml"]
+	cat := localestest.Catalogues(t, localestest.Base)
+	f := cat[localestest.Base+".toml"]
 	edited := strings.Replace(string(f.Data), "运营商信息,音视频信息,SIM系列号", "运营商信息,SIM系列号", 1)
 	require.NotEqual(t, string(f.Data), edited)
-	cat["2022-10.toml"] = &fstest.MapFile{Data: []byte(edited)}
-	_, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), CatalogueFS: cat, PolicyFS: policydata.FS}, slog.New(slog.DiscardHandler))
+	cat[localestest.Base+".toml"] = &fstest.MapFile{Data: []byte(edited)}
+	_, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), CatalogueFS: cat, PolicyFS: localestest.Policy(t, localestest.Base)}, slog.New(slog.DiscardHandler))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `purpose "crash-reports"`)
 	assert.Contains(t, err.Error(), `lacks "音视频信息"`)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/consent"
-	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -23,7 +23,7 @@ import (
 func TestGateRecordsAgeConfirmation(t *testing.T) {
 	s := testServer(t)
 	ctx := context.Background()
-	cat := s.catalogues[catalogue.Latest]
+	cat := s.catalogues[localestest.Base]
 	stored := func(t *testing.T, b browser) *receipt.Signed {
 		t.Helper()
 		rec, err := s.store.Get(ctx, decoded(t, s, b.cookie)[0].ReceiptID)

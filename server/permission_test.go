@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -32,7 +33,7 @@ func decisionCookie(t *testing.T, s *Server, granted ...consent.PurposeID) strin
 // appStateParam is the ?state= the app hands the page: its last bridge message.
 func appStateParam(t *testing.T, purposes map[string]bool) string {
 	t.Helper()
-	b, err := json.Marshal(map[string]any{"type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+	b, err := json.Marshal(map[string]any{"type": "consent", "decision": "agreed", "policyVersion": localestest.Base,
 		"purposes": purposes, "receiptId": uuid.NewString()})
 	require.NoError(t, err)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -202,7 +203,7 @@ func TestPermission(t *testing.T) {
 // was never asked: not refused, but not granted either.
 func TestPermissionStateOfAPurposeNewerThanTheDecision(t *testing.T) {
 	s := testServer(t, withLaterPolicy(t))
-	old := s.catalogues["2022-10"]
+	old := s.catalogues[localestest.Base]
 	d, err := consent.Agree(old, consent.SurfaceFirstLaunch, []consent.PurposeID{"location"}, "en", time.Now())
 	require.NoError(t, err)
 	history := []appDecision{{Decision: d}}

@@ -23,7 +23,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
-	"github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
@@ -81,7 +81,7 @@ func purpose(env *receipt.Signed, id string) receipt.Purpose {
 func TestRecordDecision(t *testing.T) {
 	s := openTest(t, "", "")
 	ctx := context.Background()
-	cat := s.catalogues[catalogue.Latest]
+	cat := s.catalogues[localestest.Base]
 	now := time.Now()
 
 	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push", "location"}, consent.LangEn, now)
@@ -111,7 +111,7 @@ func TestRecordDecision(t *testing.T) {
 	})
 	t.Run("OKPolicyHashOfTheLanguageShown", func(t *testing.T) {
 		env := verified(t, s, firstID)
-		v, _ := s.policies.Version(catalogue.Latest)
+		v, _ := s.policies.Version(localestest.Base)
 		assert.Equal(t, receipt.LangEn, env.Receipt.Language)
 		assert.Equal(t, v.Docs[receipt.LangEn].SHA256, env.Receipt.Policy.SHA256)
 		assert.NotEqual(t, v.Docs[receipt.LangZhHans].SHA256, env.Receipt.Policy.SHA256)
@@ -130,7 +130,7 @@ func TestRecordDecision(t *testing.T) {
 		// The browser's outbox maps a decision with consentreceipt.Params;
 		// the server's receipt of the same decision says the same.
 		env := verified(t, s, firstID)
-		v, _ := s.policies.Version(catalogue.Latest)
+		v, _ := s.policies.Version(localestest.Base)
 		want, err := consentreceipt.Params(agreed, consentreceipt.Meta{
 			ReceiptID:    env.Receipt.ID,
 			PolicySHA256: v.Docs[receipt.LangEn].SHA256,
@@ -149,7 +149,7 @@ func TestRecordDecision(t *testing.T) {
 		assert.Equal(t, consentreceipt.RequiredText(consent.LangZhHans), info.Withdraw.RequiredText[consent.LangZhHans])
 		var latest PolicyVersionInfo
 		for _, pv := range info.Versions {
-			if pv.Version == catalogue.Latest {
+			if pv.Version == localestest.Base {
 				latest = pv
 			}
 		}
@@ -184,7 +184,7 @@ func TestRecordDecision(t *testing.T) {
 		assert.Equal(t, "withdrawn", states(env)["push"], "given before, so withdrawn, not refused")
 		assert.Equal(t, "refused", states(env)["wechat-share"], "never given, so refused")
 		assert.Equal(t, "given", states(env)["location"])
-		v, _ := s.policies.Version(catalogue.Latest)
+		v, _ := s.policies.Version(localestest.Base)
 		assert.Equal(t, v.Docs[receipt.LangZhHans].SHA256, env.Receipt.Policy.SHA256)
 		assert.Equal(t, notice.For(cat, consent.SurfaceSettings, consent.LangZhHans), env.Receipt.Notice)
 
@@ -228,7 +228,7 @@ func TestRecordDecision(t *testing.T) {
 	t.Run("OKWebBannerDoesNotWithdrawAppPurposes", func(t *testing.T) {
 		// "analytics" is both an app SDK and a web cookie category: a banner
 		// refusal is not a withdrawal of the app's analytics.
-		webCat := s.catalogues[catalogue.Latest]
+		webCat := s.catalogues[localestest.Base]
 		web, err := consent.Agree(webCat, consent.SurfaceWebBanner, []consent.PurposeID{"analytics"}, consent.LangEn, now)
 		require.NoError(t, err)
 		id, _, err := s.recordDecision(ctx, web, cred(subject), false)
@@ -245,7 +245,7 @@ func TestRecordDecision(t *testing.T) {
 func TestRecordDecisionRefused(t *testing.T) {
 	s := openTest(t, "", "")
 	ctx := context.Background()
-	cat := s.catalogues[catalogue.Latest]
+	cat := s.catalogues[localestest.Base]
 	good, err := consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangZhHans, time.Now())
 	require.NoError(t, err)
 
@@ -304,7 +304,7 @@ func (r *racingStore) Put(ctx context.Context, rec receipt.Record, opt receipt.P
 func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 	s := openTest(t, "", "")
 	ctx := context.Background()
-	cat := s.catalogues[catalogue.Latest]
+	cat := s.catalogues[localestest.Base]
 	subject := receipt.NewSubject()
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, nil, consent.LangEn, time.Now())
 	require.NoError(t, err)

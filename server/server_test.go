@@ -2,6 +2,7 @@ package server
 
 import (
 	"flag"
+	"github.com/kaiconn/consent/locales/localestest"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,7 +23,8 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // listening: tests call its Handler.
 func newTestServer(t *testing.T) *Server {
 	t.Helper()
-	s, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	s, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(),
+		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s

@@ -10,6 +10,7 @@ import (
 	"github.com/kaiconn/consent/cjk"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
@@ -80,10 +81,10 @@ func TestSettingsSummary(t *testing.T) {
 		granted    int
 		when       string
 	}{
-		{"DeclinedZh", lang.ZhHans, entry(consent.KindDeclined, "2022-10", at), "settings_summary_none", 0, "2026年11月29日 20:30（北京时间）"},
-		{"DeclinedEn", lang.En, entry(consent.KindDeclined, "2022-10", at), "settings_summary_none", 0, "29 Nov 2026, 12:30 UTC"},
-		{"SomeEn", lang.En, entry(consent.KindAgreed, "2022-10", at, "push", "location"), "", 2, "29 Nov 2026, 12:30 UTC"},
-		{"WithdrawnZh", lang.ZhHans, entry(consent.KindWithdrawn, "2022-10", at), "settings_summary_none", 0, "2026年11月29日 20:30（北京时间）"},
+		{"DeclinedZh", lang.ZhHans, entry(consent.KindDeclined, localestest.Base, at), "settings_summary_none", 0, "2026年11月29日 20:30（北京时间）"},
+		{"DeclinedEn", lang.En, entry(consent.KindDeclined, localestest.Base, at), "settings_summary_none", 0, "29 Nov 2026, 12:30 UTC"},
+		{"SomeEn", lang.En, entry(consent.KindAgreed, localestest.Base, at, "push", "location"), "", 2, "29 Nov 2026, 12:30 UTC"},
+		{"WithdrawnZh", lang.ZhHans, entry(consent.KindWithdrawn, localestest.Base, at), "settings_summary_none", 0, "2026年11月29日 20:30（北京时间）"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := msgs.Localizer(tc.lang)
@@ -98,17 +99,17 @@ func TestSettingsSummary(t *testing.T) {
 			if tc.granted == 0 {
 				assert.Contains(t, history, l.T("settings_history_granted")+l.T("settings_history_none"), "the history names no optional service either")
 			}
-			req, _ := s.catalogues["2022-10"].Required(consent.SurfaceSettings)
+			req, _ := s.catalogues[localestest.Base].Required(consent.SurfaceSettings)
 			assert.NotContains(t, history, req.Title.In(tc.lang), "required processing is never listed as something allowed")
 			assert.NotContains(t, text(node(t, page, "kc-summary-state")), req.Title.In(tc.lang))
 			decided := node(t, page, "kc-summary-decided")
 			assert.Contains(t, text(decided), tc.when)
-			assert.Contains(t, text(decided), "2022-10")
+			assert.Contains(t, text(decided), localestest.Base)
 			// The version decided under, not the newest policy's.
-			assert.Equal(t, "2022-10", attr(sum, "data-version"))
-			assert.Equal(t, "2022-10", settingsState(t, page).PolicyVersion)
-			assert.Equal(t, "2026-12", settingsState(t, page).LatestVersion)
-			assert.Contains(t, text(node(t, page, "kc-summary-newer")), "2026-12")
+			assert.Equal(t, localestest.Base, attr(sum, "data-version"))
+			assert.Equal(t, localestest.Base, settingsState(t, page).PolicyVersion)
+			assert.Equal(t, localestest.Later, settingsState(t, page).LatestVersion)
+			assert.Contains(t, text(node(t, page, "kc-summary-newer")), localestest.Later)
 		})
 	}
 	t.Run("NoDecision", func(t *testing.T) {

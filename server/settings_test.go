@@ -9,6 +9,7 @@ import (
 
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,7 +70,7 @@ func TestSettings(t *testing.T) {
 	// A host's state carries no time per purpose: a granted switch then
 	// says it is allowed, never "Off: never allowed" beside a switch on.
 	t.Run("HostStateWithoutTimesSaysAllowed", func(t *testing.T) {
-		st := hostStateParam(t, map[string]any{"type": "consent", "decision": "agreed", "policyVersion": "2022-10", "receiptId": agreedID,
+		st := hostStateParam(t, map[string]any{"type": "consent", "decision": "agreed", "policyVersion": localestest.Base, "receiptId": agreedID,
 			"purposes": map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false}})
 		page := bodyOf(t, do(t, s, req{method: "GET", target: "/settings/privacy?lang=en&state=" + st}))
 		assert.Equal(t, "Allowed", text(node(t, page, "kc-p-push-since")))
@@ -145,7 +146,7 @@ func TestSettings(t *testing.T) {
 	t.Run("HistoryKeepsTheNewest", func(t *testing.T) {
 		var h []any
 		for i := range historyLen {
-			h = append(h, entry(consent.KindUpdated, "2022-10", now.Add(-time.Duration(i+1)*time.Hour), "push"))
+			h = append(h, entry(consent.KindUpdated, localestest.Base, now.Add(-time.Duration(i+1)*time.Hour), "push"))
 		}
 		res := do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookieValue(t, s, map[string]any{"v": 1, "h": h}), form: url.Values{"action": {"withdraw-all"}}})
 		got := decoded(t, s, appCookie(res).Value)

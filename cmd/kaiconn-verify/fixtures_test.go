@@ -19,7 +19,7 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
@@ -110,7 +110,7 @@ func v2Fixtures(t *testing.T) map[string]any {
 	keys, err := receipt.NewKeyring(serverKey)
 	require.NoError(t, err)
 	b := fixtureBuilder{t: t, keys: keys, schema: receipt.SchemaV2}
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(localestest.Catalogues(t, localestest.Base), localestest.Base)
 	require.NoError(t, err)
 	policyDir := filepath.Join("..", "..", "locales", "policy")
 	must := func(d consent.Decision, err error) consent.Decision {
@@ -162,7 +162,7 @@ func v2Fixtures(t *testing.T) map[string]any {
 	tampered.Hash = ""
 
 	fixtureCats := os.DirFS(filepath.Join("..", "..", "testdata", "catalogue"))
-	later, err := consent.LoadCatalogue(fixtureCats, "2026-12")
+	later, err := consent.LoadCatalogue(fixtureCats, localestest.Later)
 	require.NoError(t, err)
 	sensors := must(consent.Agree(later, consent.SurfaceFirstLaunch, []consent.PurposeID{"sensors"}, consent.LangZhHans, decided))
 	sensors.Confirmed = []string{consent.FactAge18}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
@@ -30,8 +30,20 @@ import (
 // ./cmd/kaiconn-verify -update). All are made from fixed keys.
 func fixture(name string) string { return filepath.Join("..", "..", "testdata", "receipt", name) }
 
+// baseSources is a sources directory holding the base policy version only,
+// with the whole notice registry: a receipt under any other version names
+// a text it lacks, whatever locales/ ships.
+func baseSources(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(dir, "policy"), localestest.Policy(t, localestest.Base)))
+	require.NoError(t, os.CopyFS(filepath.Join(dir, "notices"), os.DirFS(filepath.Join("..", "..", "locales", "notices"))))
+	return dir
+}
+
 func TestRun(t *testing.T) {
 	jwks := fixture("jwks.json")
+	baseOnly := baseSources(t)
 	for _, tt := range []struct {
 		name   string
 		args   []string
@@ -72,8 +84,8 @@ func TestRun(t *testing.T) {
 			"10 text hashes match the sources", ""},
 		{"OKFixturePolicyWithItsSources", []string{"-jwks", jwks, "-sources", filepath.Join("..", "..", "testdata"), fixture("v2-fixture-policy-receipt.json")}, 0,
 			"OK: receipt 0d4f7b2a-3e9c-4c1a-8b6e-9a2d5f0c7e83", ""},
-		{"ErrFixturePolicyNotShipped", []string{"-jwks", jwks, fixture("v2-fixture-policy-receipt.json")}, 1, "",
-			"FAILED: receipt.policy: no text of policy 2026-12 in zh-Hans among the sources"},
+		{"ErrFixturePolicyNotAmongTheSources", []string{"-jwks", jwks, "-sources", baseOnly, fixture("v2-fixture-policy-receipt.json")}, 1, "",
+			"FAILED: receipt.policy: no text of policy " + localestest.Later + " in zh-Hans among the sources"},
 		{"ErrV2TamperedNoticeHash", []string{"-jwks", jwks, fixture("v2-tampered-notice.json")}, 1, "",
 			"FAILED: device.sig: signature does not verify"},
 		{"ErrV2NoticeNotInRegistry", []string{"-jwks", jwks, fixture("v2-altered-notice.json")}, 1, "",
@@ -127,7 +139,7 @@ func TestRun(t *testing.T) {
 
 func TestShow(t *testing.T) {
 	jwks := fixture("jwks.json")
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(localestest.Catalogues(t, localestest.Base), localestest.Base)
 	require.NoError(t, err)
 	push, ok := cat.Purpose(consent.SurfaceFirstLaunch, "push")
 	require.True(t, ok)
@@ -188,7 +200,7 @@ func TestThroughTheNotice(t *testing.T) {
 	keys, err := receipt.NewKeyring(serverKey)
 	require.NoError(t, err)
 	b := fixtureBuilder{t: t, keys: keys}
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
+	cat, err := consent.LoadCatalogue(localestest.Catalogues(t, localestest.Base), localestest.Base)
 	require.NoError(t, err)
 	policyDir := filepath.Join("..", "..", "locales", "policy")
 	agreed, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, decided)

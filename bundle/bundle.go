@@ -177,7 +177,7 @@ func Build(ctx context.Context, opt Options) (*Manifest, error) {
 	defer srv.Close()
 
 	b := &builder{
-		ctx: ctx, h: srv.Handler(), origin: origin,
+		ctx: ctx, h: srv.Handler(), origin: origin, version: latest.ID,
 		files: map[string][]byte{}, queued: map[string]bool{},
 	}
 	// The server's default first: an entry opened without ?lang= shows
@@ -207,6 +207,7 @@ func Build(ctx context.Context, opt Options) (*Manifest, error) {
 		m.Entries[name] = m.Entries[a.surface] + "#" + a.fragment
 	}
 	b.files["lang.js"] = langScript
+	b.files["bundle.js"] = bundleScript
 	// Pages found by following links are queued as they are found.
 	for len(b.todo) > 0 {
 		p := b.todo[0]
@@ -225,6 +226,9 @@ func Build(ctx context.Context, opt Options) (*Manifest, error) {
 			m.Pages[key] = map[string]string{}
 		}
 		m.Pages[key][p.lang] = p.file()
+	}
+	if err := b.gateScripts(); err != nil {
+		return nil, err
 	}
 	m.Files = map[string]string{}
 	for name, body := range b.files {
@@ -278,9 +282,11 @@ type builder struct {
 	ctx    context.Context
 	h      http.Handler
 	origin string
-	files  map[string][]byte
-	todo   []page
-	queued map[string]bool
+	// version is the policy version the pages show.
+	version string
+	files   map[string][]byte
+	todo    []page
+	queued  map[string]bool
 }
 
 func (b *builder) queue(p page) {
@@ -491,8 +497,42 @@ func (b *builder) rewritePage(p page, body []byte, csp string) ([]byte, error) {
 	}
 	i += len(head)
 	meta := `<meta http-equiv="Content-Security-Policy" content="` + bundleCSP(csp, b.origin) + `">` +
-		`<meta name="kaiconn-origin" content="` + b.origin + `">`
+		`<meta name="kaiconn-origin" content="` + b.origin + `">` +
+		`<meta name="kaiconn-policy-version" content="` + b.version + `">`
 	return []byte(s[:i] + meta + s[i:]), nil
+}
+
+// gateScripts adds to each gate page, before gate.js, the device outbox
+// (the settings page's outbox.js, the same file) and bundle.js: a gate
+// served from the app's assets has no ticket, so its receipt is the
+// device's to sign (docs/bundle.md).
+func (b *builder) gateScripts() error {
+	outbox := ""
+	for name := range b.files {
+		if strings.HasPrefix(name, "static/outbox.") && strings.HasSuffix(name, ".js") {
+			outbox = name
+		}
+	}
+	if outbox == "" {
+		name, err := b.asset("/static/outbox.js")
+		if err != nil {
+			return err
+		}
+		outbox = name
+	}
+	for name, body := range b.files {
+		if !strings.HasPrefix(name, "consent/") || !strings.HasSuffix(name, ".html") || strings.HasSuffix(name, "/index.html") {
+			continue
+		}
+		s := string(body)
+		i := strings.Index(s, `<script src="`+rel(name, "static/gate."))
+		if i < 0 {
+			return fmt.Errorf("bundle: %s: no gate.js to put the bundle's scripts before", name)
+		}
+		add := `<script src="` + rel(name, outbox) + `" defer></script><script src="` + rel(name, "bundle.js") + `" defer></script>`
+		b.files[name] = []byte(s[:i] + add + s[i:])
+	}
+	return nil
 }
 
 // rewriteJSON maps every string of a page state block that is an absolute

@@ -219,6 +219,7 @@ func TestPages(t *testing.T) {
 			assert.Contains(t, page, "form-action 'self' "+testOrigin+";")
 			assert.NotContains(t, page, "frame-ancestors", "a meta policy cannot carry it")
 			assert.Contains(t, page, `<meta name="kaiconn-origin" content="`+testOrigin+`">`)
+			assert.Contains(t, page, `<meta name="kaiconn-policy-version" content="2022-10">`)
 		})
 	}
 	t.Run("TheGateHasNoReceiptIdOfItsOwn", func(t *testing.T) {
@@ -235,6 +236,18 @@ func TestPages(t *testing.T) {
 		assert.Empty(t, *data.ReceiptID)
 		assert.Empty(t, *data.Ticket)
 		assert.Contains(t, string(body), `action="`+testOrigin+`/consent"`, "the decision posts to the consent server")
+	})
+	t.Run("TheGateSignsWithTheDeviceOutbox", func(t *testing.T) {
+		for _, l := range m.Languages {
+			body, err := os.ReadFile(filepath.Join(dir, "consent", l+".html"))
+			require.NoError(t, err)
+			page := string(body)
+			outbox := regexp.MustCompile(`<script src="\.\./(static/outbox\.[0-9a-f]+\.js)" defer></script><script src="\.\./bundle\.js" defer></script><script src="\.\./static/gate\.`).FindStringSubmatch(page)
+			require.NotNil(t, outbox, "outbox.js and bundle.js run after bridge.js and before gate.js")
+			assert.Contains(t, m.Files, outbox[1], "the settings page's own outbox.js")
+			assert.Less(t, strings.Index(page, "/bridge."), strings.Index(page, "/bundle.js"))
+		}
+		assert.Contains(t, m.Files, "bundle.js")
 	})
 }
 

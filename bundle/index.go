@@ -12,6 +12,13 @@ import (
 //go:embed lang.js
 var langScript []byte
 
+// bundleScript is what a gate page served from the app's assets needs
+// beside the server's scripts: its receipt id, its receipt through the
+// device outbox, and the newer policy.
+//
+//go:embed bundle.js
+var bundleScript []byte
+
 // indexPage is a surface's entry: it holds no content of its own, only
 // what takes the reader to the page of their language (lang.js), and,
 // without script, a link to each.

@@ -230,6 +230,18 @@ func TestBundleReceipts(t *testing.T) {
 		assert.Len(t, chainOf(t, s, victimSubject).Receipts, 1, "the victim's chain is unchanged")
 	})
 
+	t.Run("ErrRateLimited", func(t *testing.T) {
+		// Orders share the decision forms' limiter: per client IP.
+		s := startReal(t, allowed, func(c *Config) { c.FormRateLimit = 2 })
+		p := newPerson(t, s)
+		var statuses []int
+		for range 3 {
+			status, _ := p.order(bundleForm(uuid.NewString(), uuid.NewString(), nil), bundleOrigin)
+			statuses = append(statuses, status)
+		}
+		assert.Equal(t, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}, statuses)
+	})
+
 	t.Run("ErrATicketCannotBeNamed", func(t *testing.T) {
 		// The order carries no ticket whatever is posted: the bundle's
 		// device joins no subject but its own new one.

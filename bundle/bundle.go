@@ -351,11 +351,13 @@ func isAsset(p string) bool {
 }
 
 // pageOf returns the bundled page an absolute URL of the server names, and
-// whether there is one. from is the page the link is on: a link without
-// ?lang= stays in its language. A query parameter a page does not depend
-// on (setlang, which only stores a preference on the server) is dropped;
-// any other (open, q, r, state) makes the URL the server's.
-func pageOf(u *url.URL, from page) (page, bool) {
+// whether there is one, with the query its scripts read. from is the page
+// the link is on: a link without ?lang= stays in its language. open and
+// state are the page's to read in the browser (the person opened the
+// choices; the host's state), so they stay on the link; setlang only
+// stores a preference on the server and is dropped; any other parameter
+// (q, r, unchanged) makes the URL the server's.
+func pageOf(u *url.URL, from page) (page, url.Values, bool) {
 	var s surface
 	found := false
 	for _, x := range surfaces {
@@ -364,32 +366,35 @@ func pageOf(u *url.URL, from page) (page, bool) {
 		}
 	}
 	if !found {
-		return page{}, false
+		return page{}, nil, false
 	}
 	p := page{surface: s, lang: from.lang}
+	keep := url.Values{}
 	for k, vs := range u.Query() {
 		if len(vs) != 1 {
-			return page{}, false
+			return page{}, nil, false
 		}
 		switch v := vs[0]; {
 		case k == "lang":
 			p.lang = v
+		case k == "open" || k == "state":
+			keep.Set(k, v)
 		case k == "setlang":
 		case k == "view" && s.name == "policy" && v == "bilingual":
 			p.view = v
 		case k == "p" && s.name == "permission":
 			p.perm = v
 		default:
-			return page{}, false
+			return page{}, nil, false
 		}
 	}
 	if p.lang != texts.Default && p.lang != texts.Other(texts.Default) {
-		return page{}, false
+		return page{}, nil, false
 	}
 	if s.name == "permission" && p.perm == "" {
-		return page{}, false
+		return page{}, nil, false
 	}
-	return p, true
+	return p, keep, true
 }
 
 // rel is the relative URL from the file at from to the file at to.
@@ -419,9 +424,12 @@ func (b *builder) mapURL(file string, from page, raw string) (string, error) {
 		}
 		return rel(file, name), nil
 	}
-	if p, ok := pageOf(u, from); ok {
+	if p, keep, ok := pageOf(u, from); ok {
 		b.queue(p)
 		r := rel(file, p.file())
+		if len(keep) > 0 {
+			r += "?" + keep.Encode()
+		}
 		if u.Fragment != "" {
 			r += "#" + u.Fragment
 		}

@@ -236,6 +236,7 @@ func TestPages(t *testing.T) {
 		assert.Empty(t, *data.ReceiptID)
 		assert.Empty(t, *data.Ticket)
 		assert.Contains(t, string(body), `action="`+testOrigin+`/consent"`, "the decision posts to the consent server")
+		assert.Contains(t, string(body), `class="kc-gate__lang" href="zh-Hans.html?open=1"`, "the language switch stays in the bundle, offline too")
 	})
 	t.Run("TheGateSignsWithTheDeviceOutbox", func(t *testing.T) {
 		for _, l := range m.Languages {

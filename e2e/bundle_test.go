@@ -147,14 +147,18 @@ func TestBundleOffline(t *testing.T) {
 		assert.Contains(t, []string{assets.URL, origin}, o, "a request to another origin")
 	}
 
-	// The server starts; the next start of a bundle page sends what
-	// waited.
+	// The next start of the gate, still offline, tries and keeps both.
+	open("gate", "?lang=en")
+	waitFor(t, ctx, `document.documentElement.getAttribute("data-bundle-receipt") === "queued"`)
+	assert.Equal(t, 2, eval[int](t, ctx, `JSON.parse(localStorage.getItem("kc_bundle_queue")).length`))
+
+	// The server starts; the "online" event sends what waited.
 	srv := startServer(t, func(c *server.Config) {
 		c.Addr = addr
 		c.AllowedOrigins = []string{assets.URL}
 		c.AdminToken = "bundle-e2e-export-token"
 	})
-	open("gate", "?lang=en")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.dispatchEvent(new Event("online"))`))
 	for _, msg := range decided {
 		waitForStatus(t, srv.URL(), msg.ReceiptID)
 	}
@@ -269,5 +273,31 @@ func TestBundleNewerPolicy(t *testing.T) {
 	assert.Equal(t, "zh-Hans", eval[string](t, ctx, `document.documentElement.lang`))
 	for _, o := range log.origins() {
 		assert.Contains(t, []string{assets.URL, srv.URL()}, o, "a request to another origin")
+	}
+}
+
+// TestBundleEntries opens the manifest's entries as a host does: each
+// index.html takes the reader to the page of the language asked for,
+// passing the permission's ?p=, ?state= and the fragment on.
+func TestBundleEntries(t *testing.T) {
+	assets, m := appAssets(t, "http://127.0.0.1:9") // no server needed
+	ctx, _ := freshTab(t)
+	for _, tc := range []struct{ name, entry, query, want string }{
+		{"Gate", "gate", "?lang=zh-Hans&state=e30", "/consent/zh-Hans.html?lang=zh-Hans&state=e30"},
+		{"NoLang", "policy", "", "/privacy/en.html?lang=en"},
+		{"UnknownLang", "shared", "?lang=fr", "/shared/en.html?lang=en"},
+		{"Permission", "permission", "?p=s2-3-perms-1&lang=en", "/permission/s2-3-perms-1/en.html?p=s2-3-perms-1&lang=en"},
+		{"Rights", "rights", "?lang=en", "/settings/en.html?lang=en#kc-rights"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			entry, fragment, _ := strings.Cut(m.Entries[tc.entry], "#")
+			target := assets.URL + "/" + entry + tc.query
+			if fragment != "" {
+				target += "#" + fragment
+			}
+			do(t, ctx, chromedp.Navigate(target), chromedp.WaitVisible(chromedp.ID("main")))
+			got := eval[string](t, ctx, `location.pathname + location.search + location.hash`)
+			assert.Equal(t, tc.want, got)
+		})
 	}
 }

@@ -152,6 +152,12 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		s.failOrder(w, http.StatusUnprocessableEntity, err)
 		return
 	}
+	// The order starts the device's chain (the outbox rechains it after
+	// a receipt still waiting there, and its rebuild puts it on the head
+	// the server shows its key): a withdrawal of what no previous receipt
+	// gave, a re-ask's Disagree that keeps the host's other answers, is
+	// stated as the update it is on a chain of its own.
+	d.Kind = consentreceipt.ConsistentKind(d, nil)
 	sha, ok := s.policyHash(cat.Version(), l)
 	if !ok {
 		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", cat.Version(), l))

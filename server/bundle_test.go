@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -158,6 +159,47 @@ func TestBundleReceipts(t *testing.T) {
 		signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
 		status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
 		assert.Equal(t, http.StatusCreated, status, ack)
+	})
+
+	t.Run("OKReaskFromTheHostsState", func(t *testing.T) {
+		// A bundle of the newer policy, on a device whose host kept an
+		// agreement under the older one: the re-ask's answers, built from
+		// the host's state by the gate's rules, start the device's chain.
+		s := startReal(t, allowed, withLaterPolicy(t))
+		state, err := json.Marshal(map[string]any{
+			"v": 2, "type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+			"purposes":  map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": true, "crash-reports": false, "analytics": false},
+			"receiptId": uuid.NewString(), "at": time.Now().Add(-30 * 24 * time.Hour).UTC().Format(time.RFC3339),
+		})
+		require.NoError(t, err)
+		for _, action := range []string{"agree", "decline"} {
+			t.Run(action, func(t *testing.T) {
+				device := newPerson(t, s)
+				form := bundleForm(uuid.NewString(), uuid.NewString(), func(f url.Values) {
+					f.Set("policyVersion", "2026-12")
+					f.Set("mode", "reask")
+					f.Set("action", action)
+					f.Del("adult")
+					f["purpose"] = []string{"sensors", "location"}
+					f.Set("state", base64.RawURLEncoding.EncodeToString(state))
+				})
+				status, body := device.order(form, bundleOrigin)
+				require.Equal(t, http.StatusOK, status, body)
+				var o consentreceipt.Order
+				require.NoError(t, json.Unmarshal([]byte(body), &o))
+				r, err := o.Unsigned()
+				require.NoError(t, err)
+				assert.Equal(t, "2026-12", r.Policy.Version)
+				states := map[string]string{}
+				for _, p := range r.Purposes {
+					states[p.ID] = p.State
+				}
+				assert.True(t, receipt.InEffect(states["push"]), "an answer the re-ask did not ask stays: %v", states)
+				signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
+				status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
+				assert.Equal(t, http.StatusCreated, status, ack)
+			})
+		}
 	})
 
 	t.Run("ErrOriginNotConfigured", func(t *testing.T) {

@@ -191,8 +191,8 @@ func (jsBrowser) stylesheet(name string) string {
 		// A page of the app bundle names it relative to itself
 		// (../static/…, docs/bundle.md).
 		rest := href
-		if i := strings.LastIndex(href, "/static/"); i > 0 {
-			rest = href[i:]
+		if at := strings.LastIndex(href, "/static/"); at > 0 {
+			rest = href[at:]
 		}
 		if rest == "/static/"+name || strings.HasPrefix(rest, "/static/"+base+".") && strings.HasSuffix(rest, ".css") {
 			return href

@@ -15,7 +15,7 @@ BROTLI_QUALITY ?= 6
 BIN       := bin/kaiconn-consent
 
 .DEFAULT_GOAL := run
-.PHONY: help run wasm wasm-size release generate policy-version deps vet test test-short fuzz bench screenshots clean FORCE
+.PHONY: help run wasm bundle bundle-size wasm-size release generate policy-version deps vet test test-short fuzz bench screenshots clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -30,6 +30,18 @@ run: wasm ## build and serve everything on http://localhost:8080 (ADDR=host:port
 # The wasm only enhances server-rendered pages; it is built here, not
 # committed, and served precompressed when the client accepts it.
 wasm: web/app.wasm.br web/app.wasm.gz web/wasm_exec.js ## build web/app.wasm, precompressed, and copy wasm_exec.js
+
+# The app bundle (docs/bundle.md): the surfaces the phone app ships and
+# shows offline, rendered by the program itself, for the consent server at
+# ORIGIN.
+ORIGIN ?= http://localhost:8080
+bundle: wasm ## write dist/app-bundle, the surfaces the app ships, for the consent server at ORIGIN (http://localhost:8080)
+	$(GO) run ./app bundle -origin $(ORIGIN) -out dist/app-bundle -web web
+
+bundle-size: bundle ## write the app bundle's size, raw and as an APK compresses it, into docs/measurements.md
+	@mkdir -p tmp
+	$(GO) run ./cmd/bundlesize -dir dist/app-bundle > tmp/bundle-size.md
+	$(GO) run ./cmd/benchdoc -markdown -section bundle -in tmp/bundle-size.md -doc docs/measurements.md
 
 # The size report is made from a build of its own: the served wasm is
 # stripped, and only an unstripped build names its functions.
@@ -188,6 +200,7 @@ bench: ## run the benchmarks (they report, never fail) and write docs/measuremen
 	$(GO) run ./cmd/benchdoc -in .bench.txt -doc docs/measurements.md
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./e2e
 	$(MAKE) wasm-size
+	$(MAKE) bundle-size
 
 # The gallery of every surface and state, with its index README.md, in
 # tmp/screenshots (outside git), and the few pictures the docs show in
@@ -199,4 +212,4 @@ screenshots: ## write the gallery to tmp/screenshots (outside git) and the docs'
 
 clean: ## remove build outputs (the wasm, its compressed forms, bin/)
 	rm -f web/app.wasm web/app.wasm.gz web/app.wasm.br web/.brotli-quality web/wasm_exec.js .wasm.deps .wasm.list .wasm.deps.* .bench.txt
-	rm -rf bin
+	rm -rf bin dist/app-bundle

@@ -48,8 +48,8 @@ var options = []option{
 		webURL(func(c *server.Config) *string { return &c.UserAgreementURL })},
 	{"admin-token", "KAICONN_ADMIN_TOKEN", "", "bearer token of the NDJSON export; empty disables it. Prefer the environment (flags show in `ps`)",
 		optionalText(func(c *server.Config) *string { return &c.AdminToken })},
-	{"allowed-origins", "KAICONN_ALLOWED_ORIGINS", "", "comma-separated origins (`scheme://host[:port]`) whose pages may call the receipt API cross-origin (our own needs none)",
-		origins(func(c *server.Config) *[]string { return &c.AllowedOrigins })},
+	{"allowed-origins", "KAICONN_ALLOWED_ORIGINS", "", "comma-separated origins (`scheme://host[:port]`) whose pages may call the receipt API cross-origin (our own needs none); an app's own URL scheme too (`kaiconn-bundle://app`), where its webview shows the app bundle ([bundle.md](docs/bundle.md))",
+		appOrigins(func(c *server.Config) *[]string { return &c.AllowedOrigins })},
 	{"rate-limit", "KAICONN_RATE_LIMIT", "120", "API requests per client IP per `-rate-window` (negative: unlimited)",
 		limit(func(c *server.Config) *int { return &c.RateLimit })},
 	{"rate-window", "KAICONN_RATE_WINDOW", "1m", "the window of `-rate-limit`",
@@ -240,11 +240,29 @@ func duration(dst func(*server.Config) *time.Duration) func(*server.Config, stri
 // with a browser's Origin header as it is, so a path, a trailing slash or
 // a missing scheme would never match: they are refused here instead.
 func origins(dst func(*server.Config) *[]string) func(*server.Config, string) error {
+	return originsOf(dst, func(scheme string) bool { return scheme == "http" || scheme == "https" })
+}
+
+// appOrigins is origins for the callers of the receipt API, which include
+// an app's webview serving the app bundle under the app's own URL scheme
+// (iOS: WKURLSchemeHandler); schemes that name no origin of a page of
+// ours are still refused.
+func appOrigins(dst func(*server.Config) *[]string) func(*server.Config, string) error {
+	return originsOf(dst, func(scheme string) bool {
+		switch scheme {
+		case "file", "data", "blob", "javascript", "about", "filesystem":
+			return false
+		}
+		return true
+	})
+}
+
+func originsOf(dst func(*server.Config) *[]string, schemeOK func(string) bool) func(*server.Config, string) error {
 	return func(c *server.Config, v string) error {
 		var out []string
 		for _, o := range splitList(v) {
 			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			if err != nil || !schemeOK(u.Scheme) || u.Host == "" ||
 				u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 				return fmt.Errorf("%q is not an origin: write scheme://host[:port], with no path or trailing slash", o)
 			}

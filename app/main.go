@@ -31,6 +31,9 @@ func run(args []string) error {
 		// settings (make generate writes it there).
 		return writeConfigTable(os.Stdout)
 	}
+	if len(args) > 0 && args[0] == "bundle" {
+		return runBundle(args[1:], os.Stdout)
+	}
 	if len(args) > 0 && args[0] == "purge" {
 		return runPurge(args[1:], os.Getenv, os.Stdout)
 	}

@@ -42,6 +42,15 @@ func TestParseConfig(t *testing.T) {
 		assert.Equal(t, "kaiconn.com", cfg.CookieDomain)
 		assert.Equal(t, []string{"https://www.kaiconn.com", "https://kaiconn.com"}, cfg.BannerOrigins)
 	})
+	t.Run("AppBundleOrigins", func(t *testing.T) {
+		// Android's asset loader is https; iOS serves the bundle under the
+		// app's own scheme.
+		cfg, err := parseConfig(nil, env(map[string]string{
+			"KAICONN_ALLOWED_ORIGINS": "https://appassets.androidplatform.net,kaiconn-bundle://app",
+		}))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"https://appassets.androidplatform.net", "kaiconn-bundle://app"}, cfg.AllowedOrigins)
+	})
 	t.Run("FlagBeatsEnvironment", func(t *testing.T) {
 		cfg, err := parseConfig([]string{"-addr", "127.0.0.1:1234"}, env(map[string]string{"KAICONN_ADDR": ":9000"}))
 		require.NoError(t, err)
@@ -87,6 +96,8 @@ func TestParseConfigRefusesBadValues(t *testing.T) {
 		{"ErrLockoutZero", nil, map[string]string{"KAICONN_ADMIN_LOCKOUT_ATTEMPTS": "0"}, []string{"KAICONN_ADMIN_LOCKOUT_ATTEMPTS", "at least 1"}},
 		{"ErrOriginWithPath", []string{"-banner-origins", "https://www.kaiconn.com/"}, nil, []string{"-banner-origins", "https://www.kaiconn.com/", "trailing slash"}},
 		{"ErrOriginNoScheme", nil, map[string]string{"KAICONN_ALLOWED_ORIGINS": "www.kaiconn.com"}, []string{"KAICONN_ALLOWED_ORIGINS", "not an origin"}},
+		{"ErrOriginFile", nil, map[string]string{"KAICONN_ALLOWED_ORIGINS": "file://app"}, []string{"KAICONN_ALLOWED_ORIGINS", "not an origin"}},
+		{"ErrBannerOriginAppScheme", []string{"-banner-origins", "kaiconn-bundle://app"}, nil, []string{"-banner-origins", "not an origin"}},
 		{"ErrAgreementNotURL", []string{"-user-agreement", "agreement.html"}, nil, []string{"-user-agreement", "http or https URL"}},
 		{"ErrEmptyAddr", []string{"-addr", " "}, nil, []string{"-addr", "must not be empty"}},
 		{"ErrUnknownFlag", []string{"-nope"}, nil, []string{"-nope"}},

@@ -188,7 +188,13 @@ func (jsBrowser) stylesheet(name string) string {
 	links := app.Window().Get("document").Call("querySelectorAll", `link[rel="stylesheet"]`)
 	for i := 0; i < links.Length(); i++ {
 		href := links.Index(i).Call("getAttribute", "href").String()
-		if href == "/static/"+name || strings.HasPrefix(href, "/static/"+base+".") && strings.HasSuffix(href, ".css") {
+		// A page of the app bundle names it relative to itself
+		// (../static/…, docs/bundle.md).
+		rest := href
+		if at := strings.LastIndex(href, "/static/"); at > 0 {
+			rest = href[at:]
+		}
+		if rest == "/static/"+name || strings.HasPrefix(rest, "/static/"+base+".") && strings.HasSuffix(rest, ".css") {
 			return href
 		}
 	}

@@ -20,7 +20,9 @@ type route struct {
 // searched as one types by web/static/reader.js (issue 11: the wasm only
 // where it pays); the console has no script.
 var routes = []route{
-	{"settings", regexp.MustCompile(`^/settings/privacy$`), func() app.Composer { return &Settings{} }},
+	// The app bundle keeps the page as settings/<lang>.html, under
+	// whatever path the app serves its assets from (docs/bundle.md).
+	{"settings", regexp.MustCompile(`^/settings/privacy$|/settings/(en|zh-Hans)\.html$`), func() app.Composer { return &Settings{} }},
 }
 
 // Register tells go-app which component enhances which server-rendered page.

@@ -24,6 +24,13 @@ func TestWhichPagesTheWasmEnhances(t *testing.T) {
 		{"/permission/camera", "permission", false},
 		{"/admin", "admin", false},
 		{"/privacy/cookies", "", false},
+		// The app bundle's pages (docs/bundle.md), at the root of the
+		// app's assets or under a path of its own.
+		{"/settings/en.html", "settings", true},
+		{"/assets/app-bundle/settings/zh-Hans.html", "settings", true},
+		{"/settings/index.html", "", false},
+		{"/consent/en.html", "gate", false},
+		{"/privacy/en.html", "privacy", false},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			assert.Equal(t, tt.enhanced, Enhances(tt.path))

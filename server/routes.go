@@ -27,6 +27,7 @@ func (s *Server) routes() chi.Router {
 	s.mountLists(r)
 	s.mountPermission(r)
 	s.mountReceipts(r)
+	s.mountBundle(r)
 	s.mountBanner(r)
 	s.mountGate(r)
 	s.mountSettings(r)

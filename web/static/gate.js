@@ -18,7 +18,9 @@
   }
   var data;
   try { data = JSON.parse(dataEl.textContent); } catch (e) { return; }
-  if (!data || !data.receiptId || !data.ticket || !Array.isArray(data.purposes)) {
+  // A page of the app bundle has no ticket; its receipt id is the one
+  // bundle.js made (docs/bundle.md).
+  if (!data || !data.receiptId || !Array.isArray(data.purposes)) {
     return;
   }
   var adult = document.getElementById("kc-adult");

@@ -31,8 +31,12 @@
   var DB = "kaiconn-outbox";
   var DB_VERSION = 1;
   var LOCK = "kaiconn-outbox";
-  var RECEIPTS = "/api/v1/receipts";
-  var NONCE = "/api/v1/nonce";
+  // The receipt service is this page's origin, or the consent server a
+  // page of the app bundle names (docs/bundle.md).
+  var origin = document.querySelector('meta[name="kaiconn-origin"]');
+  var API = origin ? origin.getAttribute("content") : "";
+  var RECEIPTS = API + "/api/v1/receipts";
+  var NONCE = API + "/api/v1/nonce";
   var TICKET = "Kaiconn-Ticket";
   var ORDER_VERSION = 2; // components.ReceiptOrder / consentreceipt.Order
   var ENTRY_VERSION = 2; // entries the Go outbox wrote have no "v"
@@ -632,7 +636,7 @@
     if (ticket) {
       h[TICKET] = ticket;
     }
-    var r = await call("GET", "/api/v1/subjects/" + encodeURIComponent(subject) + "/head", h);
+    var r = await call("GET", API + "/api/v1/subjects/" + encodeURIComponent(subject) + "/head", h);
     if (r.status !== 200) {
       return { status: r.status };
     }

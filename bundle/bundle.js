@@ -1,0 +1,175 @@
+// bundle.js runs on the gate of the app bundle (docs/bundle.md), between
+// the server's bridge.js and gate.js, for what a page served from the
+// app's own assets needs and a page of the consent server does not:
+//
+// - A receipt id. A bundle page has no ticket (the server that would mint
+//   it may be out of reach at first launch), so the id the bridge message
+//   names is made here, on the device, before gate.js reads the page data.
+// - The receipt. The decision gate.js hands to KaiconnConsent.record is
+//   kept in localStorage (kc_bundle_queue) until the consent server
+//   answers POST /api/v1/orders with the unsigned receipt; the device
+//   outbox (outbox.js) then signs it with the device key, keeps it and
+//   sends it to the server's receipt API itself. Tried at once, on the
+//   "online" event, on the next start of any bundle page, and after a
+//   failure again with a doubling wait.
+// - A newer policy. When the consent server says its policy version is
+//   newer than the bundle's, and the person has not decided on this page
+//   yet, the gate gives way to the server's own gate for that version.
+(function () {
+  "use strict";
+  var html = document.documentElement;
+  var originMeta = document.querySelector('meta[name="kaiconn-origin"]');
+  var versionMeta = document.querySelector('meta[name="kaiconn-policy-version"]');
+  var kc = window.KaiconnConsent;
+  if (!originMeta || !versionMeta || !kc || !window.fetch || !window.URLSearchParams || !window.crypto) {
+    return;
+  }
+  var ORIGIN = originMeta.getAttribute("content");
+  var SHIPPED = versionMeta.getAttribute("content");
+  var QUEUE = "kc_bundle_queue";
+  var SUBJECT = "kc_bundle_subject";
+
+  // uuid is a random (version 4) UUID, lowercase.
+  function uuid() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // subject is this device's subject: made with its first decision and
+  // kept beside the outbox, so that its receipts form one chain.
+  function subject() {
+    var s = localStorage.getItem(SUBJECT);
+    if (!s) {
+      s = uuid();
+      localStorage.setItem(SUBJECT, s);
+    }
+    return s;
+  }
+
+  function load() {
+    try {
+      var q = JSON.parse(localStorage.getItem(QUEUE) || "[]");
+      return Array.isArray(q) ? q : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function save(q) {
+    if (q.length) { localStorage.setItem(QUEUE, JSON.stringify(q)); } else { localStorage.removeItem(QUEUE); }
+  }
+
+  var dataEl = document.getElementById("kc-gate");
+  var data = null;
+  if (dataEl) {
+    try { data = JSON.parse(dataEl.textContent); } catch (e) { data = null; }
+    if (data && !data.ticket && !data.receiptId) {
+      data.receiptId = uuid();
+      dataEl.textContent = JSON.stringify(data);
+    }
+  }
+
+  // html[data-bundle-receipt] says where this device's queue stands:
+  // "queued" while a decision waits for its order, "signed" once the
+  // outbox holds every receipt (it sends them), "refused" when the server
+  // refused one for good.
+  var sending = false;
+  var timer = 0;
+  var wait = 1000;
+  function flush() {
+    var q = load();
+    if (sending || !q.length) {
+      return;
+    }
+    var outbox = window.kaiconnOutbox;
+    if (!outbox || !outbox.supported()) {
+      // Without IndexedDB and WebCrypto no device key can sign: the
+      // decision stays queued and the host keeps the message.
+      return;
+    }
+    sending = true;
+    html.setAttribute("data-bundle-receipt", "queued");
+    var it = q[0];
+    var body = new URLSearchParams(it.body);
+    body.set("receipt", it.id);
+    body.set("subject", subject());
+    body.set("policyVersion", it.policyVersion);
+    var done = function (ok) {
+      sending = false;
+      if (ok) {
+        save(load().filter(function (x) { return x.id !== it.id; }));
+        wait = 1000;
+        if (!load().length && html.getAttribute("data-bundle-receipt") !== "refused") {
+          html.setAttribute("data-bundle-receipt", "signed");
+        }
+        flush();
+        return;
+      }
+      clearTimeout(timer);
+      timer = setTimeout(flush, wait);
+      wait = Math.min(wait * 2, 60000);
+    };
+    fetch(ORIGIN + "/api/v1/orders", {
+      method: "POST",
+      body: body,
+      headers: { "Accept": "application/json" },
+      credentials: "omit",
+      cache: "no-store"
+    }).then(function (res) {
+      if (res.ok) {
+        return res.json().then(function (order) { return outbox.record(order); }).then(function () { done(true); });
+      }
+      // Another 4xx will never succeed: the server says why, once.
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+        return res.text().then(function (t) {
+          console.warn("kaiconn: the consent server refused a queued decision", res.status, t);
+          html.setAttribute("data-bundle-receipt", "refused");
+          done(true);
+        });
+      }
+      done(false);
+    }).catch(function () { done(false); });
+  }
+
+  // record takes the place of bridge.js's for this page: the post it
+  // would send to /consent needs the ticket a bundle page does not have.
+  kc.record = function (path, body, id) {
+    var q = load();
+    if (!q.some(function (it) { return it.id === id; })) {
+      q.push({ id: id, body: body, policyVersion: (data && data.policyVersion) || SHIPPED });
+      save(q);
+    }
+    wait = 1000;
+    flush();
+  };
+  window.addEventListener("online", function () { wait = 1000; flush(); });
+  // outbox.js, deferred like this script, has run by the load event.
+  window.addEventListener("load", flush);
+
+  // newer compares policy versions (YYYY-MM) as the server does: as text.
+  function newer(v) { return typeof v === "string" && /^\d{4}-\d{2}$/.test(v) && v > SHIPPED; }
+
+  if (dataEl) {
+    fetch(ORIGIN + "/api/v1/policy/latest", { credentials: "omit" }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).then(function (p) {
+      if (!p || !newer(p.version)) {
+        return;
+      }
+      html.setAttribute("data-policy", "newer");
+      var main = document.getElementById("main");
+      if (main && main.getAttribute("data-mode") === "done") {
+        return; // decided under the version shown; the next start asks again
+      }
+      var q = new URLSearchParams(location.search);
+      var to = new URLSearchParams();
+      ["lang", "state", "open"].forEach(function (k) {
+        if (q.get(k) !== null) { to.set(k, q.get(k)); }
+      });
+      location.replace(ORIGIN + "/consent?" + to.toString());
+    }).catch(function () { /* offline: the bundle's own version stands */ });
+  }
+})();

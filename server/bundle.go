@@ -1,0 +1,181 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/receipt"
+)
+
+// The app bundle (docs/bundle.md) is the app's copy of the gate and the
+// other surfaces, served from the app's own assets: a page there reaches
+// this server cross-origin, without its cookies, and only when the network
+// allows. It asks two things of it, both mounted here: the newest policy
+// version, to learn that its own is old, and the order of the receipt its
+// device key signs for a decision taken on the gate.
+
+// maxOrderBody bounds a posted order request: a gate form is a few hundred
+// bytes, a host state at most a cookie's worth.
+const maxOrderBody = 16 << 10
+
+func (s *Server) mountBundle(r chi.Router) {
+	r.Get("/api/v1/policy/latest", s.policyLatest)
+	r.Head("/api/v1/policy/latest", s.policyLatest)
+	orders := api.CORS(s.cfg.AllowedOrigins)(s.forms.limit(http.HandlerFunc(s.postOrder)))
+	r.Method(http.MethodPost, "/api/v1/orders", orders)
+	r.Method(http.MethodOptions, "/api/v1/orders", orders)
+}
+
+// PolicyLatest is the answer of GET /api/v1/policy/latest: the newest
+// policy version this server asks about, and when it was updated and takes
+// effect.
+type PolicyLatest struct {
+	Version   string `json:"version"`
+	Updated   string `json:"updated"`
+	Effective string `json:"effective"`
+}
+
+// policyLatest answers GET /api/v1/policy/latest. It is public and the
+// same for everybody, so any origin may read it (no credentials), and
+// caches may keep it for five minutes and revalidate it by its ETag: an
+// app bundle asks at every start.
+func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
+	v := s.policies.Latest()
+	body, err := json.Marshal(PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective})
+	if err != nil {
+		http.Error(w, "policy", http.StatusInternalServerError)
+		return
+	}
+	body = append(body, '\n')
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && match == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// postOrder answers POST /api/v1/orders: the unsigned receipt
+// (consentreceipt.Order) of a decision taken on the app bundle's gate, for
+// the device outbox to sign and send to POST /api/v1/receipts.
+//
+// The fields are the gate form's (action, purpose, adult, lang, mode,
+// state, at) and three that a page of this server never sends, because its
+// ticket carries them: policyVersion, the version the bundle showed (the
+// decision is built under it, never under a newer one the person did not
+// see); receipt, the id the bundle made at the tap and already handed to
+// the host; and subject, the device's own.
+//
+// Naming the id and the subject grants nothing here. The answer reads no
+// store and is the same whoever asks: it starts no chain (prevHash is
+// empty) and looks at no subject's head, so it tells nothing of any
+// subject. What may be appended where is decided when the signed receipt
+// is posted, by the API's rules (a new subject's first key, or a key
+// enrolled for it; the one chain answer otherwise): the outbox rechains a
+// receipt that follows others on the device, or rebuilds it on the head
+// the API then shows its enrolled key. docs/threat-model.md, "The app
+// bundle".
+func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" && o != s.selfOrigin(r) && !slices.Contains(s.cfg.AllowedOrigins, o) {
+		s.failOrder(w, http.StatusForbidden, errs.New(errs.Forbidden, "origin not allowed"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxOrderBody)
+	if err := r.ParseForm(); err != nil {
+		s.failOrder(w, http.StatusBadRequest, errs.New(errs.Invalid, "form: not a form of at most %d bytes", maxOrderBody))
+		return
+	}
+	f := r.PostForm
+	now := time.Now()
+	cat, ok := s.catalogues[f.Get("policyVersion")]
+	if !ok {
+		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "policyVersion: unknown policy version %q", f.Get("policyVersion")))
+		return
+	}
+	id, subject := f.Get("receipt"), f.Get("subject")
+	if !validReceiptID(id) {
+		s.failOrder(w, http.StatusBadRequest, errs.New(errs.Invalid, "receipt: must be a lowercase UUID"))
+		return
+	}
+	if err := receipt.CheckSubject(subject); err != nil {
+		s.failOrder(w, http.StatusBadRequest, errs.New(errs.Invalid, "subject: %s", errs.Message(err)))
+		return
+	}
+	l, ok := lang.Normalize(f.Get("lang"))
+	if !ok {
+		s.failOrder(w, http.StatusBadRequest, errs.New(errs.Invalid, "lang: %q is none of the product's languages", f.Get("lang")))
+		return
+	}
+	// The tap's time, as gate.js posts it: not after now, and never moved
+	// forward to fit the receipt service's window (that would date the
+	// decision later than it was made): too old is refused.
+	at := decidedAt(f.Get("at"), time.Time{}, now)
+	if at.Before(now.Add(-receipt.DefaultMaxAge)) {
+		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "at: older than %d days, which the receipt service no longer accepts", int(receipt.DefaultMaxAge/(24*time.Hour))))
+		return
+	}
+	// The gate's own rules, under the version the bundle showed.
+	g := *s.app
+	g.latest = cat
+	var history []appDecision
+	if st := f.Get("state"); st != "" {
+		if d, err := g.parseHostState(st, now); err == nil {
+			history = []appDecision{*d}
+		}
+	}
+	d, failure := g.gateDecision(f, history, l, at)
+	if failure != "" {
+		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "%s", failure))
+		return
+	}
+	if err := cat.CheckDecision(d); err != nil {
+		s.failOrder(w, http.StatusUnprocessableEntity, err)
+		return
+	}
+	// The order starts the device's chain (the outbox rechains it after
+	// a receipt still waiting there, and its rebuild puts it on the head
+	// the server shows its key): a withdrawal of what no previous receipt
+	// gave, a re-ask's Disagree that keeps the host's other answers, is
+	// stated as the update it is on a chain of its own.
+	d.Kind = consentreceipt.ConsistentKind(d, nil)
+	sha, ok := s.policyHash(cat.Version(), l)
+	if !ok {
+		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", cat.Version(), l))
+		return
+	}
+	o, err := consentreceipt.NewOrder(d, consentreceipt.Meta{
+		ReceiptID:    id,
+		PolicySHA256: sha,
+		Notice:       notice.For(cat, d.Surface, l),
+	}, subject, "")
+	if err != nil {
+		s.failOrder(w, http.StatusUnprocessableEntity, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// failOrder answers a refused order request with the API's error shape.
+func (s *Server) failOrder(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": errs.Code(err), "message": errs.Message(err)}})
+}

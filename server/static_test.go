@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -12,9 +13,18 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/web"
+	"github.com/kaiconn/consent/web/pipeline"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// staticFS is web/static, as the server serves it.
+func staticFS(t *testing.T) fs.FS {
+	t.Helper()
+	static, err := fs.Sub(web.Static, "static")
+	require.NoError(t, err)
+	return static
+}
 
 // A revalidation of an unchanged asset costs a 304, not the file again.
 func TestStaticRevalidation(t *testing.T) {
@@ -22,7 +32,7 @@ func TestStaticRevalidation(t *testing.T) {
 	tags := map[string]string{}
 	for _, name := range []string{"app.css", "boot.js", "embed.js", "icon.svg"} {
 		t.Run(name, func(t *testing.T) {
-			data, err := web.Static.ReadFile("static/" + name)
+			data, err := pipeline.Build(staticFS(t), name)
 			require.NoError(t, err)
 			sum := sha256.Sum256(data)
 			for _, enc := range []string{"", "gzip"} {

@@ -1,3 +1,5 @@
+//kc:include parts/host.js
+//
 // settings.js does a few small things for /settings/privacy, with or
 // without the wasm (docs/privacy-centre.md, "The rights centre"):
 //
@@ -8,8 +10,7 @@
 // - A link to a part behind a disclosure (#kc-rights-title, …) opens it.
 // - A rights entry's button ([data-navigate]) asks the host app to open its
 //   own screen: {type: "navigate", target, at}, delivered like the consent
-//   message (Android KaiconnConsentBridge gets a JSON string, iOS
-//   kaiconnConsent an object). One press sends one message.
+//   message (hostPost, parts/host.js). One press sends one message.
 // - Times (<time class="kc-time" datetime>) arrive in a zone the server chose
 //   by language (Beijing time for Chinese, UTC for English); here they are
 //   shown in the browser's own zone, named, in the same shape.
@@ -21,25 +22,9 @@
 (function () {
   "use strict";
 
-  function post(msg) {
-    var posted = false;
-    var android = window.KaiconnConsentBridge;
-    if (android && typeof android.postMessage === "function") {
-      android.postMessage(JSON.stringify(msg));
-      posted = true;
-    }
-    var ios = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.kaiconnConsent;
-    if (ios && typeof ios.postMessage === "function") {
-      ios.postMessage(msg);
-      posted = true;
-    }
-    document.documentElement.setAttribute("data-bridge", posted ? "delivered" : "no-host");
-    return posted;
-  }
-
   // navigate asks the host to open target; it returns whether a host took it.
   function navigate(target) {
-    return post({ type: "navigate", target: String(target), at: new Date().toISOString() });
+    return hostPost({ type: "navigate", target: String(target), at: new Date().toISOString() });
   }
 
   window.KaiconnConsent = window.KaiconnConsent || {};

@@ -1,5 +1,8 @@
 // outbox-chain.js (part of outbox.js): the outbox's entries and the rules
-// that move a receipt onto another chain head.
+// that move a receipt onto another chain head. The rules are the server's
+// (package consentreceipt), which cannot run here: the device rechains
+// receipts the server has not seen yet. Vectors shared with the Go tests:
+// testdata/scripts/chain.json.
 
 // An entry is the Go outbox's Entry: {seq, id, hash, envelope, subject,
 // key, state, attempts, rebuilds, nextAttempt, lastError,
@@ -31,6 +34,10 @@ async function seal(e, receipt, k) {
   return e;
 }
 
+// sameAudience is consentreceipt.SameAudience: the app's surfaces share
+// one audience, the website's banner has its own. The server checks the
+// receipt by its own copy of the rule, so the two are held to the same
+// cases (testdata/scripts/chain.json, with rechain's below).
 function sameAudience(a, b) {
   return (a === "web-banner") === (b === "web-banner");
 }

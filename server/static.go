@@ -75,7 +75,9 @@ func (s *Server) mountStatic(r chi.Router) {
 		// revalidation would download them again. ServeContent answers
 		// If-None-Match with 304 when this matches.
 		w.Header().Set("ETag", a.etag)
-		w.Header().Set("Content-Type", a.contentType)
+		if a.contentType != "" {
+			w.Header().Set("Content-Type", a.contentType)
+		}
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.raw))
 	})
 	// Browsers ask for /favicon.ico whatever the page links; answer with

@@ -1,4 +1,4 @@
-//kc:include parts/retry.js parts/list.js
+//kc:include parts/retry.js parts/list.js parts/consent-cookie.js
 //
 // Kaiconn consent banner: the one script a site embeds, and the messenger
 // inside the banner frame. On the site it draws the first layer itself (a
@@ -14,8 +14,6 @@
   var NAME = "kc_consent";
   // Choices not yet acknowledged by the server, across page loads.
   var QUEUE = "kc_consent_queue";
-  // v1.<policy version>.<granted ids joined by _>.<unix s>.<receipt uuid>.<mac>
-  var FORMAT = /^v1\.(\d{4}-(?:0[1-9]|1[0-2]))\.([a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)\.([1-9][0-9]{0,10})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
   // The first layer's style. The server replaces the marker with the
   // design tokens (tokens.css) as the defaults of private properties on
   // :host, light and dark; each takes the --kc-* property the site set on
@@ -162,18 +160,17 @@
     }
 
     function parseOne(v) {
-      var m = FORMAT.exec(v);
-      if (!m || m[1] !== CONFIG.v) return null;
-      var st = blank(), ids = m[2].split("_"), seen = {};
-      for (var i = 0; i < ids.length; i++) {
-        if (seen[ids[i]] || !cat(ids[i])) return null;
-        seen[ids[i]] = true;
+      var f = consentCookieFields(v);
+      if (!f || f.version !== CONFIG.v) return null;
+      var st = blank(), ids = f.granted, i;
+      for (i = 0; i < ids.length; i++) {
+        if (!cat(ids[i])) return null;
         st.categories[ids[i]] = true;
       }
-      for (i = 0; i < cats.length; i++) if (cats[i].r && !seen[cats[i].id]) return null;
+      for (i = 0; i < cats.length; i++) if (cats[i].r && ids.indexOf(cats[i].id) < 0) return null;
       st.decided = true;
-      st.at = +m[3];
-      st.receipt = m[4];
+      st.at = f.at;
+      st.receipt = f.receipt;
       st.value = v;
       return st;
     }

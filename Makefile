@@ -151,12 +151,20 @@ vet: ## check gofmt and run go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
+# The scripts' unit tests (node:test, e2e/js/test) load web/static/parts
+# and the JSON vectors the Go tests share (testdata/scripts). They run when
+# node is on the PATH: go test itself needs no node.
+JS_TESTS = if command -v node >/dev/null 2>&1; then node --test e2e/js/test/*.test.mjs; \
+	else echo "node not found: the scripts' unit tests (e2e/js/test) are skipped"; fi
+
 test: deps vet ## every test, browser tests included, then a short run of each fuzz target
+	@$(JS_TESTS)
 	CI=$${CI:-} $(GO) test -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 
 test-short: vet ## the fast tests: no browser, no fuzzing (go test -short)
 	$(GO) test -short ./...
+	@$(JS_TESTS)
 
 # A short run of each fuzz target (package:Func); longer runs:
 # make fuzz FUZZTIME=5m.

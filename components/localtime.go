@@ -1,7 +1,6 @@
 package components
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -9,33 +8,25 @@ import (
 )
 
 // Times on /settings/privacy travel as RFC 3339 instants and are shown in
-// the reader's zone. The server cannot know that zone, so it picks one by
-// language, names it, and puts the instant in <time datetime>;
-// /static/settings.js then shows the same instant in the browser's own zone
-// when the browser names one. The server's choice and the script's output
-// have the same shape, so the swap changes only the numbers and the zone.
+// the reader's zone. The server cannot know that zone, so one rule picks it
+// by language and names it (texts.TimeFormatOf): the server, the wasm and
+// the gate's script all show a time by that rule, whatever the device's
+// zone.
 
 // ReaderZone is the zone the server shows times in for a reader of l
 // (texts.ReaderZone, the one rule): Beijing time for Chinese readers, UTC
 // otherwise.
 func ReaderZone(l string) *time.Location { return texts.ReaderZone(l) }
 
-var shortMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
-// LocalTime shows the RFC 3339 instant at to a reader of l, in ReaderZone(l)
-// and naming it: "2026年11月29日 20:30（北京时间）" or "29 Nov 2026, 12:30 UTC".
-// It returns "" when at is not RFC 3339.
+// LocalTime shows the RFC 3339 instant at to a reader of l
+// (texts.FormatTime): "2026年11月29日 20:30（北京时间）" or "29 Nov 2026,
+// 12:30 UTC". It returns "" when at is not RFC 3339.
 func LocalTime(at, l string) string {
 	t, err := time.Parse(time.RFC3339, at)
 	if err != nil {
 		return ""
 	}
-	t = t.In(ReaderZone(l))
-	hm := t.Format("15:04")
-	if l == "zh-Hans" {
-		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日 " + hm + "（北京时间）"
-	}
-	return strconv.Itoa(t.Day()) + " " + shortMonths[t.Month()-1] + " " + strconv.Itoa(t.Year()) + ", " + hm + " UTC"
+	return texts.FormatTime(t, l)
 }
 
 // Instant is t as the settings view carries it: RFC 3339 in UTC, to the

@@ -228,8 +228,8 @@ func Decided(has bool) string {
 	return "no"
 }
 
-// renderTime is an instant in the reader's zone (LocalTime); settings.js
-// shows it in the browser's zone, in place.
+// renderTime is an instant shown by the one time rule (LocalTime), as the
+// server's page shows it.
 func renderTime(at, l string) app.UI {
 	return app.Time().Class("kc-time").DateTime(at).Text(LocalTime(at, l))
 }

@@ -27,6 +27,7 @@ import (
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/store/memstore"
+	"github.com/kaiconn/consent/web/pipeline"
 )
 
 // outboxPolicySHA is the policy hash the outbox test server accepts.
@@ -196,8 +197,17 @@ func startOutboxServer(t *testing.T) *outboxServer {
 		apiHandler.ServeHTTP(w, r)
 	})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, filepath.Join(page, "index.html")) })
+	// The script as the server builds it: joined with its parts. Read at
+	// each request from the work tree, unminified, so a failing test's
+	// stack names the lines of the source.
 	mux.HandleFunc("/outbox.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(root, "web", "static", "outbox.js"))
+		js, err := pipeline.Join(os.DirFS(filepath.Join(root, "web", "static")), "outbox.js")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Write(js)
 	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)

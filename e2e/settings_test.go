@@ -277,63 +277,6 @@ func TestSettingsAfterDisagree(t *testing.T) {
 	}
 }
 
-// Times show in the browser's zone when it names one, else in the zone the
-// server picks by language (Beijing time for Chinese readers), and always
-// name their zone.
-func TestSettingsTimesInReadersZone(t *testing.T) {
-	srv := startServer(t)
-	decidedAt := func(ctx context.Context) time.Time {
-		at, err := time.Parse(time.RFC3339, eval[string](t, ctx, `document.querySelector('#kc-summary-decided time').getAttribute('datetime')`))
-		require.NoError(t, err)
-		return at
-	}
-	shown := func(ctx context.Context) string {
-		return eval[string](t, ctx, `document.querySelector('#kc-summary-decided time').textContent`)
-	}
-	t.Run("ChineseReaderInShanghai", func(t *testing.T) {
-		ctx := hostTab(t, "android")
-		setZone(t, ctx, "Asia/Shanghai")
-		agreeTo(t, ctx, srv, "push")
-		openSettingsIn(t, ctx, srv, lang.ZhHans, "&wasm=false", false)
-		assert.Equal(t, components.LocalTime(decidedAt(ctx).Format(time.RFC3339), lang.ZhHans), shown(ctx))
-		assert.Contains(t, shown(ctx), "（北京时间）")
-		assert.Equal(t, "Asia/Shanghai", eval[string](t, ctx, `document.querySelector('#kc-summary-decided time').dataset.zone`))
-	})
-	t.Run("ChineseReaderWithoutScript", func(t *testing.T) {
-		ctx := hostTab(t, "android")
-		setZone(t, ctx, "Europe/Berlin")
-		agreeTo(t, ctx, srv, "push")
-		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		require.NoError(t, err)
-		do(t, ctx, chromedp.Navigate(srv.URL()+"/settings/privacy?lang=zh-Hans"), chromedp.WaitVisible(chromedp.ID("kc-save")))
-		at := decidedAt(ctx).In(time.FixedZone("CST", 8*3600))
-		assert.Equal(t, components.LocalTime(decidedAt(ctx).Format(time.RFC3339), lang.ZhHans), shown(ctx), "the server's Beijing time")
-		assert.Contains(t, shown(ctx), at.Format("15:04")+"（北京时间）")
-	})
-	for _, m := range modes {
-		t.Run("EnglishReaderInNewYork/"+m.name, func(t *testing.T) {
-			ny, err := time.LoadLocation("America/New_York")
-			require.NoError(t, err)
-			ctx := hostTab(t, "ios")
-			setZone(t, ctx, "America/New_York")
-			agreeTo(t, ctx, srv, "push")
-			openSettingsIn(t, ctx, srv, lang.En, m.query, m.wasm)
-			at := decidedAt(ctx).In(ny)
-			want := at.Format("2 Jan 2006, 15:04") + " "
-			assert.True(t, strings.HasPrefix(shown(ctx), want), "%q starts with %q", shown(ctx), want)
-			assert.NotContains(t, shown(ctx), "UTC")
-			// A time the page renders after a change is shown in the
-			// reader's zone too.
-			do(t, ctx, chromedp.Click(chromedp.ID("kc-withdraw-all")), chromedp.WaitVisible(chromedp.CSS(`#kc-saved[data-kind="withdrawn"]`)))
-			waitFor(t, ctx, `document.querySelector('#kc-summary-decided time').dataset.zone === "America/New_York"`)
-			assert.True(t, strings.HasPrefix(shown(ctx), decidedAt(ctx).In(ny).Format("2 Jan 2006, 15:04")+" "), shown(ctx))
-			for _, s := range shownStates(t, ctx) {
-				assert.NotContains(t, s.Text, "UTC")
-			}
-		})
-	}
-}
-
 // navigateMessage is a rights entry's message as a fake host records it,
 // with the names of its fields, which must be exactly the documented ones.
 type navigateMessage struct {

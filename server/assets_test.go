@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kaiconn/consent/web"
+	"github.com/kaiconn/consent/web/pipeline"
 )
 
 // A page names every asset at a content-hashed URL, which answers the same
@@ -56,7 +56,7 @@ func TestContentHashedAssets(t *testing.T) {
 	}
 
 	t.Run("Static", func(t *testing.T) {
-		raw, err := web.Static.ReadFile("static/app.css")
+		raw, err := pipeline.Build(staticFS(t), "app.css")
 		require.NoError(t, err)
 		u := s.assets.urls["app.css"]
 		for _, tc := range []struct {

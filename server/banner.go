@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
 	"github.com/kaiconn/consent/web"
+	"github.com/kaiconn/consent/web/pipeline"
 )
 
 // Default lifetimes of the consent cookie. A refusal is kept for about six
@@ -76,7 +78,8 @@ func (s *Server) newBanner() (*banner, error) {
 	if b.config, err = b.embedConfig(s.msgs); err != nil {
 		return nil, err
 	}
-	src, err := web.Static.ReadFile("static/embed.js")
+	static, _ := fs.Sub(web.Static, "static")
+	src, err := pipeline.Join(static, "embed.js")
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +102,11 @@ func (s *Server) newBanner() (*banner, error) {
 		return nil, err
 	}
 	src = bytes.Replace(src, []byte(embedTokensMarker), quoted, 1)
-	b.embed = compactJS(bytes.Replace(src, []byte(embedConfigMarker), b.config, 1))
+	// Minified after the markers are replaced: a minifier drops the
+	// comments that mark them.
+	if b.embed, err = pipeline.Minify("text/javascript", bytes.Replace(src, []byte(embedConfigMarker), b.config, 1)); err != nil {
+		return nil, fmt.Errorf("embed.js: %w", err)
+	}
 	sum := sha256.Sum256(b.embed)
 	b.etag = `"` + hex.EncodeToString(sum[:8]) + `"`
 	return b, nil
@@ -150,11 +157,11 @@ var bannerShapeTokens = []struct {
 // under prefers-color-scheme (unless the host says data-theme=light) and
 // under data-theme=dark, as tokens.css does for :root.
 func bannerTokenCSS(tokensCSS []byte) (string, error) {
-	light, err := cssBlock(tokensCSS, ":root {")
+	light, err := pipeline.CustomProperties(tokensCSS, ":root")
 	if err != nil {
 		return "", err
 	}
-	dark, err := cssBlock(tokensCSS, `:root[data-theme="dark"] {`)
+	dark, err := pipeline.CustomProperties(tokensCSS, `:root[data-theme="dark"]`)
 	if err != nil {
 		return "", err
 	}
@@ -197,67 +204,6 @@ func varChain(names []string, fallback string) string {
 		out = "var(" + names[i] + "," + out + ")"
 	}
 	return out
-}
-
-// cssBlock reads the custom properties of the first rule of css whose
-// selector starts with sel: enough of CSS for tokens.css, which is only
-// such rules.
-func cssBlock(css []byte, sel string) (map[string]string, error) {
-	src := string(css)
-	for {
-		i := strings.Index(src, "/*")
-		if i < 0 {
-			break
-		}
-		j := strings.Index(src[i+2:], "*/")
-		if j < 0 {
-			return nil, fmt.Errorf("an unclosed comment")
-		}
-		src = src[:i] + src[i+2+j+2:]
-	}
-	start := strings.Index(src, sel)
-	if start < 0 {
-		return nil, fmt.Errorf("no rule %q", sel)
-	}
-	body := src[start+len(sel):]
-	end := strings.Index(body, "}")
-	if end < 0 {
-		return nil, fmt.Errorf("rule %q is not closed", sel)
-	}
-	vals := map[string]string{}
-	for _, d := range strings.Split(body[:end], ";") {
-		name, value, ok := strings.Cut(strings.TrimSpace(d), ":")
-		if !ok || !strings.HasPrefix(name, "--kc-") {
-			continue
-		}
-		vals[strings.TrimSpace(name)] = strings.Join(strings.Fields(value), " ")
-	}
-	return vals, nil
-}
-
-// compactJS drops what a browser does not need from embed.js: indentation
-// and the lines that are only a comment (a quarter of the gzipped bytes).
-// Nothing else changes, so the script is still the one in web/static, and
-// line breaks stay where automatic semicolon insertion may need them.
-func compactJS(src []byte) []byte {
-	var out bytes.Buffer
-	inHeader := false
-	for line := range bytes.Lines(src) {
-		t := bytes.TrimSpace(line)
-		switch {
-		case inHeader:
-			inHeader = !bytes.HasSuffix(t, []byte("*/"))
-			continue
-		case bytes.HasPrefix(t, []byte("/*")) && !bytes.Contains(t, []byte("*/")):
-			inHeader = true
-			continue
-		case len(t) == 0 || bytes.HasPrefix(t, []byte("//")) || bytes.HasPrefix(t, []byte("/*")) && bytes.HasSuffix(t, []byte("*/")):
-			continue
-		}
-		out.Write(t)
-		out.WriteByte('\n')
-	}
-	return out.Bytes()
 }
 
 // embedCategory is one web category as embed.js sees it; short keys keep
@@ -798,6 +744,9 @@ func (b *banner) allowCredentialed(w http.ResponseWriter, r *http.Request) {
 	if o := r.Header.Get("Origin"); o != "" && b.allowedParent(r, o) {
 		w.Header().Set("Access-Control-Allow-Origin", o)
 		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		// embed.js retries an answer that carries Retry-After (a 409
+		// for a busy chain, a 429), so the site's page must read it.
+		w.Header().Set("Access-Control-Expose-Headers", "Retry-After")
 	}
 }
 

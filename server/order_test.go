@@ -18,7 +18,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/web"
+	"github.com/kaiconn/consent/web/pipeline"
 )
 
 // readOrder decodes the order of an answer's "receipt" member.
@@ -158,7 +158,7 @@ func TestSettingsLoadsTheOutbox(t *testing.T) {
 			assert.Contains(t, tag, `type="application/json"`, "no inline script, only data")
 		}
 	}
-	want, err := web.Static.ReadFile("static/outbox.js")
+	want, err := pipeline.Build(staticFS(t), "outbox.js")
 	require.NoError(t, err)
 	w := getPage(t, h, m[1], "Accept-Encoding", "")
 	require.Equal(t, http.StatusOK, w.Code)

@@ -19,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/views"
 	"github.com/kaiconn/consent/web"
+	"github.com/kaiconn/consent/web/pipeline"
 )
 
 // Assets are served twice (docs/assets.md):
@@ -43,6 +44,8 @@ type hashed struct {
 	// built is a build output (the wasm), served from WebDir with its
 	// precompressed siblings rather than from memory.
 	built bool
+	// etag is the weak ETag of raw, for the plain URL.
+	etag string
 }
 
 // assetSet is the asset map: the URL of every asset by name, and what each
@@ -54,23 +57,28 @@ type assetSet struct {
 
 func (s *Server) mountStatic(r chi.Router) {
 	static, _ := fs.Sub(web.Static, "static")
-	etags := contentETags(static)
-	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	s.assets = s.buildAssets(static)
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
 		if a, ok := s.assets.files[r.URL.Path]; ok {
 			serveHashed(w, r, a)
 			return
 		}
-		// An unhashed URL: short max-age with revalidation.
+		// An unhashed URL: the same built bytes, with a short max-age and
+		// revalidation.
+		a, ok := s.assets.files[s.assets.urls[strings.TrimPrefix(r.URL.Path, "/static/")]]
+		if !ok || a.built {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=300, must-revalidate")
 		// Embedded files have no modification time, so without an ETag a
-		// revalidation would download them again. The file server answers
+		// revalidation would download them again. ServeContent answers
 		// If-None-Match with 304 when this matches.
-		if tag, ok := etags[strings.TrimPrefix(r.URL.Path, "/static/")]; ok {
-			w.Header().Set("ETag", tag)
+		w.Header().Set("ETag", a.etag)
+		if a.contentType != "" {
+			w.Header().Set("Content-Type", a.contentType)
 		}
-		files.ServeHTTP(w, r)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.raw))
 	})
 	// Browsers ask for /favicon.ico whatever the page links; answer with
 	// the icon every page names, so that no request ends in a 404 (a
@@ -98,20 +106,23 @@ func (s *Server) withAssets(next http.Handler) http.Handler {
 	})
 }
 
-// buildAssets hashes every embedded static file, and the built wasm and
-// wasm_exec.js when WebDir holds them, once at start. A file is compressed
-// here, once, when that saves at least a tenth of it.
+// buildAssets builds every embedded static file (pipeline.Build: scripts
+// joined with their parts, scripts and stylesheets minified) and hashes
+// it, and the built wasm and wasm_exec.js when WebDir holds them, once at
+// start. A file is compressed here, once, when that saves at least a tenth
+// of it. The shared parts are served only inside the scripts that name
+// them.
 func (s *Server) buildAssets(static fs.FS) *assetSet {
 	set := &assetSet{urls: map[string]string{}, files: map[string]*hashed{}}
-	fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+	err := fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || pipeline.IsPart(name) {
 			return err
 		}
-		data, err := fs.ReadFile(static, name)
+		data, err := pipeline.Build(static, name)
 		if err != nil {
 			return err
 		}
-		a := &hashed{name: name, contentType: mime.TypeByExtension(path.Ext(name)), raw: data}
+		a := &hashed{name: name, contentType: mime.TypeByExtension(path.Ext(name)), raw: data, etag: contentETag(data)}
 		if compressible(a.contentType) {
 			a.gz, a.br = compressed(data)
 		}
@@ -119,6 +130,11 @@ func (s *Server) buildAssets(static fs.FS) *assetSet {
 		set.urls[name], set.files[u] = u, a
 		return nil
 	})
+	if err != nil {
+		// The files are embedded: a script naming a part that is missing
+		// is a bug of this build, which pipeline's tests catch first.
+		panic("web/static: " + err.Error())
+	}
 	for _, b := range []struct{ name, contentType string }{
 		{"app.wasm", "application/wasm"},
 		{"wasm_exec.js", "text/javascript; charset=utf-8"},
@@ -210,25 +226,13 @@ func serveHashed(w http.ResponseWriter, r *http.Request, a *hashed) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
-// contentETags computes, once at start, an ETag for every embedded file
-// from its content. The tags are weak because the compression middleware
-// may send the same file gzip-encoded, and a strong tag would have to name
-// the encoded bytes; If-None-Match compares weakly, so 304s still work.
-func contentETags(files fs.FS) map[string]string {
-	tags := map[string]string{}
-	fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(files, path)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(data)
-		tags[path] = `W/"` + hex.EncodeToString(sum[:12]) + `"`
-		return nil
-	})
-	return tags
+// contentETag is the ETag of an embedded file's built bytes. It is weak
+// because the compression middleware may send the same file gzip-encoded,
+// and a strong tag would have to name the encoded bytes; If-None-Match
+// compares weakly, so 304s still work.
+func contentETag(data []byte) string {
+	sum := sha256.Sum256(data)
+	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
 // varyOnce merges the Vary values a response collected into one list

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -12,9 +13,18 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/web"
+	"github.com/kaiconn/consent/web/pipeline"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// staticFS is web/static, as the server serves it.
+func staticFS(t *testing.T) fs.FS {
+	t.Helper()
+	static, err := fs.Sub(web.Static, "static")
+	require.NoError(t, err)
+	return static
+}
 
 // A revalidation of an unchanged asset costs a 304, not the file again.
 func TestStaticRevalidation(t *testing.T) {
@@ -22,7 +32,7 @@ func TestStaticRevalidation(t *testing.T) {
 	tags := map[string]string{}
 	for _, name := range []string{"app.css", "boot.js", "embed.js", "icon.svg"} {
 		t.Run(name, func(t *testing.T) {
-			data, err := web.Static.ReadFile("static/" + name)
+			data, err := pipeline.Build(staticFS(t), name)
 			require.NoError(t, err)
 			sum := sha256.Sum256(data)
 			for _, enc := range []string{"", "gzip"} {
@@ -113,5 +123,26 @@ func TestMergeVary(t *testing.T) {
 			mergeVary(h)
 			assert.Equal(t, tc.want, h.Values("Vary"))
 		})
+	}
+}
+
+// A script is served as built (web/pipeline): joined with the parts it
+// names and minified, the same bytes at its plain URL as at its hashed one;
+// a part is never served alone.
+func TestStaticServesBuiltScripts(t *testing.T) {
+	s := newTestServer(t)
+	h := s.Handler()
+	built, err := pipeline.Build(staticFS(t), "bridge.js")
+	require.NoError(t, err)
+	hashed := getPage(t, h, s.assets.urls["bridge.js"], "Accept-Encoding", "")
+	plain := getPage(t, h, "/static/bridge.js", "Accept-Encoding", "")
+	require.Equal(t, http.StatusOK, hashed.Code)
+	require.Equal(t, http.StatusOK, plain.Code)
+	assert.Equal(t, string(built), hashed.Body.String())
+	assert.Equal(t, string(built), plain.Body.String(), "the plain URL serves the same build")
+	assert.Contains(t, plain.Body.String(), `"data-bridge"`, "with the host part inside")
+	assert.Equal(t, "text/javascript; charset=utf-8", plain.Header().Get("Content-Type"))
+	for _, path := range []string{"/static/parts/host.js", "/static/parts/", "/static/", "/static/app.wasm"} {
+		assert.Equal(t, http.StatusNotFound, getPage(t, h, path).Code, path)
 	}
 }

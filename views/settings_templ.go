@@ -82,8 +82,8 @@ func settingsSummary(v components.SettingsView, l *lang.Localizer) string {
 	return l.T("settings_summary_some", map[string]string{"Count": strconv.Itoa(len(g)), "Total": strconv.Itoa(len(v.Optional)), "Titles": strings.Join(g, l.T("settings_list_sep"))})
 }
 
-// settingsTime is an instant in the reader's zone; settings.js shows it in
-// the browser's own zone when the browser names one.
+// settingsTime is an instant shown by the one time rule
+// (components.LocalTime, texts.FormatTime), whatever the device's zone.
 func settingsTime(at, l string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

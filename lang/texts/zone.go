@@ -12,10 +12,6 @@ const ChinaOffset = 8 * 60 * 60
 // the settings page, the wasm and the console's days use.
 var ChinaTime = time.FixedZone("CST", ChinaOffset)
 
-// ChinaZoneID is ChinaTime's IANA name, for a script that formats a time in
-// the browser (gate.js).
-const ChinaZoneID = "Asia/Shanghai"
-
 // ReaderZone is the one rule for the zone a time is shown in to a reader of
 // l: Beijing time for Chinese readers, UTC otherwise. The server cannot know
 // a reader's zone; a rule by language, with the zone named, is never wrong.

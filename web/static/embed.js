@@ -1,8 +1,11 @@
-/* Kaiconn consent banner: the one script a site embeds, and the messenger
- * inside the banner frame. On the site it draws the first layer itself (a
- * shadow root, no request of its own), applies a choice at once and records
- * it in the background. Contract: docs/banner.md. ES2017, no dependencies,
- * no wasm; a Go test keeps it under 10 KB gzip. */
+//kc:include parts/retry.js parts/list.js parts/consent-cookie.js
+//
+// Kaiconn consent banner: the one script a site embeds, and the messenger
+// inside the banner frame. On the site it draws the first layer itself (a
+// shadow root, no request of its own), applies a choice at once and records
+// it in the background, by the retry policy every queue shares
+// (parts/retry.js). Contract: docs/banner.md. ES2017, no dependencies, no
+// wasm; served minified, and a Go test keeps it under 10 KB gzip.
 (function () {
   "use strict";
   // The server replaces the marker with the catalogue's web categories, the
@@ -11,8 +14,6 @@
   var NAME = "kc_consent";
   // Choices not yet acknowledged by the server, across page loads.
   var QUEUE = "kc_consent_queue";
-  // v1.<policy version>.<granted ids joined by _>.<unix s>.<receipt uuid>.<mac>
-  var FORMAT = /^v1\.(\d{4}-(?:0[1-9]|1[0-2]))\.([a-z][a-z0-9-]*(?:_[a-z][a-z0-9-]*)*)\.([1-9][0-9]{0,10})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]{43}$/;
   // The first layer's style. The server replaces the marker with the
   // design tokens (tokens.css) as the defaults of private properties on
   // :host, light and dark; each takes the --kc-* property the site set on
@@ -92,7 +93,7 @@
     var shown = null; // {p: the ticket's promise, tk: the ticket once here}
     var back = null; // where focus returns when the banner closes
     var sheet = null;
-    var mem = []; // the queue when localStorage is unavailable
+    var list = storedList(QUEUE);
     var busy = {}, timer = 0, tries = 0;
     var state = parse(readCookies());
     // A choice made on an earlier page whose ticket never came (offline)
@@ -159,18 +160,17 @@
     }
 
     function parseOne(v) {
-      var m = FORMAT.exec(v);
-      if (!m || m[1] !== CONFIG.v) return null;
-      var st = blank(), ids = m[2].split("_"), seen = {};
-      for (var i = 0; i < ids.length; i++) {
-        if (seen[ids[i]] || !cat(ids[i])) return null;
-        seen[ids[i]] = true;
+      var f = consentCookieFields(v);
+      if (!f || f.version !== CONFIG.v) return null;
+      var st = blank(), ids = f.granted, i;
+      for (i = 0; i < ids.length; i++) {
+        if (!cat(ids[i])) return null;
         st.categories[ids[i]] = true;
       }
-      for (i = 0; i < cats.length; i++) if (cats[i].r && !seen[cats[i].id]) return null;
+      for (i = 0; i < cats.length; i++) if (cats[i].r && ids.indexOf(cats[i].id) < 0) return null;
       st.decided = true;
-      st.at = +m[3];
-      st.receipt = m[4];
+      st.at = f.at;
+      st.receipt = f.receipt;
       st.value = v;
       return st;
     }
@@ -435,36 +435,15 @@
       return fetch(base + "/banner/ticket", { credentials: "include" }).then(function (r) {
         if (r.ok) return r.json();
         var err = new Error("ticket: " + r.status);
-        err.refused = final(r.status);
+        err.refused = retryVerdict(r.status, r.headers.get("Retry-After")) === "refused";
         throw err;
       });
     }
 
-    // final tells a refusal that will never change (a page of an origin
-    // the server does not serve, a choice it does not know) from one that
-    // may (408, 429, 5xx).
-    function final(status) {
-      return status < 500 && status !== 408 && status !== 429;
-    }
-
     // queue reads the choices not yet acknowledged and, with fn, changes
-    // them. It reads localStorage each time, so that two tabs of the site
-    // do not undo each other's changes.
+    // them (storedList, parts/list.js).
     function queue(fn) {
-      var q = mem;
-      try {
-        q = JSON.parse(localStorage.getItem(QUEUE)) || [];
-      } catch (e) { /* no storage: this page's memory */ }
-      if (!Array.isArray(q)) q = [];
-      if (fn) {
-        fn(q);
-        mem = q;
-        try {
-          if (q.length) localStorage.setItem(QUEUE, JSON.stringify(q));
-          else localStorage.removeItem(QUEUE);
-        } catch (e) { /* kept in memory */ }
-      }
-      return q;
+      return fn ? list.update(fn) : list.read();
     }
 
     // flush posts every queued choice: with its ticket, or after fetching
@@ -493,31 +472,33 @@
           return;
         }
         busy[e.id] = 1;
-        post(e).then(function (ok) {
+        post(e).then(function (after) {
           busy[e.id] = 0;
-          if (!ok) retry();
+          if (after !== true) retry(after);
         });
       });
     }
 
-    // post records one choice. Its answer, 2xx, ends the retries, as does a
-    // refusal that will never change (4xx but 408 and 429); anything else,
-    // and no answer at all, is tried again. The server stores a choice once
-    // per ticket, so a retry after a lost answer stores nothing more.
+    // post records one choice. It resolves true when the choice leaves the
+    // queue (2xx, or a refusal that will never change: retryVerdict), else
+    // with the answer's Retry-After ("" for none, or no answer at all): the
+    // choice is tried again. The server stores a choice once per ticket, so
+    // a retry after a lost answer stores nothing more.
     function post(e) {
       var body = new URLSearchParams({ action: e.a, lang: e.l, ticket: e.t, at: e.at });
       e.g.forEach(function (id) { body.append("cat", id); });
       return fetch(base + "/banner/consent", {
         method: "POST", body: body, credentials: "include", keepalive: true, headers: { Accept: "application/json" }
       }).then(function (r) {
-        if (r.ok) return r.json().then(function (o) { acknowledged(e, o); return true; });
-        if (final(r.status)) {
+        var after = r.headers.get("Retry-After") || "", verdict = retryVerdict(r.status, after);
+        if (verdict === "done") return r.json().then(function (o) { acknowledged(e, o); return true; });
+        if (verdict === "refused") {
           console.warn("kaiconn: the choice was refused (" + r.status + ")");
           forget(e);
           return true;
         }
-        return false;
-      }, function () { return false; });
+        return after;
+      }, function () { return ""; });
     }
 
     function forget(e) {
@@ -538,9 +519,9 @@
       }
     }
 
-    function retry() {
+    function retry(after) {
       if (timer) return;
-      timer = setTimeout(flush, Math.min(60000, 1000 * Math.pow(2, tries++)) * (0.5 + Math.random() / 2));
+      timer = setTimeout(flush, retryDelay(++tries, after));
     }
 
     // showFrame opens the server-rendered banner in a frame: the second

@@ -1,3 +1,5 @@
+//kc:include parts/time.js
+//
 // gate.js takes a decision on the first-launch gate (/consent) without a
 // round trip and without the wasm. On Agree or Disagree it builds the
 // bridge message from the form and the page data (#kc-gate), delivers it
@@ -93,16 +95,12 @@
     };
   }
 
+  // when shows the moment of decision as the server shows every time
+  // (formatTime, parts/time.js): in the zone and format its rule picked for
+  // the page's language, which the page carries; ISO 8601 without it.
   function when(at) {
-    var zone = done.getAttribute("data-time-zone");
-    var opts = { year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit" };
     try {
-      if (zone) {
-        opts.timeZone = zone;
-        return at.toLocaleString("zh-CN", opts) + "（北京时间）";
-      }
-      opts.timeZoneName = "short";
-      return at.toLocaleString("en-GB", opts);
+      return formatTime(at, JSON.parse(done.getAttribute("data-time-format")));
     } catch (e) {
       return at.toISOString();
     }

@@ -1,3 +1,5 @@
+//kc:include parts/retry.js parts/canonical.js parts/outbox-db.js parts/outbox-keys.js parts/outbox-chain.js
+//
 // outbox.js is this browser's device outbox (docs/outbox.md): it signs the
 // receipt of each decision the settings page records with a device key that
 // never leaves the browser, keeps it in IndexedDB and posts it to the
@@ -16,6 +18,13 @@
 // decides which purposes are withdrawn rather than refused, and whether a
 // withdrawal that gives a purpose is an update (consentreceipt.Check).
 //
+// It is served as one script (web/pipeline) made of parts with one role
+// each: parts/canonical.js (the bytes a receipt is signed and hashed over),
+// parts/outbox-db.js (IndexedDB and the Web Lock), parts/outbox-keys.js (the
+// device keys and their signatures), parts/outbox-chain.js (entries and the
+// rechain rule) and parts/retry.js (the retry policy every queue shares);
+// this file records, sends, reads and runs the sender loop.
+//
 // Public surface, window.kaiconnOutbox:
 //   supported()      → whether this browser can keep a device key at all
 //   record(order)    → Promise<receipt id>, once the receipt is durable
@@ -28,9 +37,6 @@
   if (window.kaiconnOutbox) {
     return;
   }
-  var DB = "kaiconn-outbox";
-  var DB_VERSION = 1;
-  var LOCK = "kaiconn-outbox";
   // The receipt service is this page's origin, or the consent server a
   // page of the app bundle names (docs/bundle.md).
   var origin = document.querySelector('meta[name="kaiconn-origin"]');
@@ -44,352 +50,10 @@
   // head after the server said its chain moved: a chain that keeps moving
   // is not something signing again fixes, and the outbox must never loop.
   var MAX_REBUILDS = 3;
-  var BACKOFF_BASE = 1000;
-  var BACKOFF_CAP = 5 * 60 * 1000;
   var IDLE_POLL = 60 * 1000; // picks up what another tab stored and could not send
 
   function supported() {
     return !!(window.indexedDB && window.crypto && window.crypto.subtle);
-  }
-
-  // --- canonical JSON (RFC 8785) ---------------------------------------
-  // JCS is defined from ECMAScript's own serialisation: strings and
-  // integers as JSON.stringify writes them, object members sorted by their
-  // UTF-16 code units (Array.prototype.sort's default order). A receipt
-  // holds nothing else (no floats), so this is all of it.
-  function canonical(v) {
-    if (Array.isArray(v)) {
-      return "[" + v.map(canonical).join(",") + "]";
-    }
-    if (v !== null && typeof v === "object") {
-      var keys = Object.keys(v).filter(function (k) { return v[k] !== undefined; }).sort();
-      return "{" + keys.map(function (k) { return JSON.stringify(k) + ":" + canonical(v[k]); }).join(",") + "}";
-    }
-    if (typeof v === "number" && !Number.isSafeInteger(v)) {
-      throw new Error("outbox: canonical JSON of a receipt holds integers only");
-    }
-    return JSON.stringify(v);
-  }
-
-  function utf8(s) { return new TextEncoder().encode(s); }
-
-  function b64url(buf) {
-    var bytes = new Uint8Array(buf), s = "";
-    for (var i = 0; i < bytes.length; i++) {
-      s += String.fromCharCode(bytes[i]);
-    }
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
-  async function sha256Hex(bytes) {
-    var sum = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-    return Array.prototype.map.call(sum, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
-  }
-
-  // --- IndexedDB -------------------------------------------------------
-  // Database "kaiconn-outbox", version 1: object store "device" holds the
-  // device state under "device" (a JSON string {subject, head, seq}), the
-  // current key under "key" and each earlier key under "key:" + its x;
-  // object store "entries" holds one row {id, seq, json} per receipt.
-  var dbPromise = null;
-
-  function request(r) {
-    return new Promise(function (ok, fail) {
-      r.onsuccess = function () { ok(r.result); };
-      r.onerror = function () { fail(r.error); };
-    });
-  }
-
-  function done(tx) {
-    return new Promise(function (ok, fail) {
-      tx.oncomplete = function () { ok(); };
-      tx.onabort = function () { fail(tx.error || new Error("outbox: transaction aborted")); };
-      tx.onerror = function () { /* onabort follows */ };
-    });
-  }
-
-  function openDB() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (ok, fail) {
-        var r = indexedDB.open(DB, DB_VERSION);
-        r.onupgradeneeded = function () {
-          var db = r.result;
-          if (!db.objectStoreNames.contains("device")) {
-            db.createObjectStore("device");
-          }
-          if (!db.objectStoreNames.contains("entries")) {
-            db.createObjectStore("entries", { keyPath: "id" });
-          }
-        };
-        r.onsuccess = function () { ok(r.result); };
-        r.onerror = function () { fail(r.error); };
-      });
-      dbPromise.catch(function () { dbPromise = null; });
-    }
-    return dbPromise;
-  }
-
-  // exists tells whether this browser already has an outbox, without
-  // creating one: a page load must not start a database for a person who
-  // has decided nothing. A browser that cannot list its databases opens it.
-  async function exists() {
-    if (dbPromise) {
-      return true;
-    }
-    if (!indexedDB.databases) {
-      return true;
-    }
-    try {
-      var list = await indexedDB.databases();
-      return list.some(function (d) { return d.name === DB; });
-    } catch (e) {
-      return true;
-    }
-  }
-
-  function parseDevice(v) {
-    var d = { subject: "", head: "", seq: 0 };
-    if (typeof v === "string") {
-      var x = JSON.parse(v);
-      d.subject = x.subject || "";
-      d.head = x.head || "";
-      d.seq = x.seq || 0;
-    }
-    return d;
-  }
-
-  async function load() {
-    var db = await openDB();
-    var tx = db.transaction(["device", "entries"], "readonly");
-    var dev = request(tx.objectStore("device").get("device"));
-    var rows = request(tx.objectStore("entries").getAll());
-    await done(tx);
-    var entries = (await rows).map(function (r) { return JSON.parse(r.json); });
-    entries.sort(function (a, b) { return a.seq - b.seq; });
-    return { dev: parseDevice(await dev), entries: entries };
-  }
-
-  // save writes entries and, when next is given, the device state, in one
-  // transaction; when expect is given and the stored device state differs,
-  // it writes nothing and fails: another tab extended the chain meanwhile.
-  // (The Web Lock keeps tabs out; this guards browsers without it.)
-  async function save(expect, next, entries) {
-    var db = await openDB();
-    var tx = db.transaction(["device", "entries"], "readwrite");
-    var devices = tx.objectStore("device");
-    var conflict = false;
-    var get = devices.get("device");
-    get.onsuccess = function () {
-      if (expect) {
-        var cur = parseDevice(get.result);
-        if (cur.subject !== expect.subject || cur.head !== expect.head || cur.seq !== expect.seq) {
-          conflict = true;
-          tx.abort();
-          return;
-        }
-      }
-      var store = tx.objectStore("entries");
-      (entries || []).forEach(function (e) {
-        store.put({ id: e.id, seq: e.seq, json: JSON.stringify(e) });
-      });
-      if (next) {
-        devices.put(JSON.stringify({ subject: next.subject, head: next.head, seq: next.seq }), "device");
-      }
-    };
-    try {
-      await done(tx);
-    } catch (e) {
-      throw conflict ? new Error("outbox: device: changed by another tab") : e;
-    }
-  }
-
-  // locked runs fn holding the Web Lock every tab of the origin shares, so
-  // two tabs never extend the chain or send the same receipt at once.
-  function locked(fn) {
-    if (navigator.locks && navigator.locks.request) {
-      return navigator.locks.request(LOCK, fn);
-    }
-    return fn();
-  }
-
-  // --- device keys -----------------------------------------------------
-  // A key record is {alg, jwk (a JSON string), privateKey, publicKey}; the
-  // private key is a non-extractable CryptoKey, so not even this script can
-  // copy it out. Ed25519 where the browser has it, ECDSA P-256 otherwise.
-  async function generateKey() {
-    var usages = ["sign", "verify"], alg = "EdDSA", pair;
-    try {
-      pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, usages);
-    } catch (e) {
-      alg = "ES256";
-      pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, usages);
-    }
-    var x = await crypto.subtle.exportKey("jwk", pair.publicKey);
-    // Only the members RFC 7638 thumbprints cover: no ext, no key_ops.
-    var jwk = { kty: x.kty, crv: x.crv, x: x.x };
-    if (typeof x.y === "string") {
-      jwk.y = x.y;
-    }
-    return { alg: alg, jwk: JSON.stringify(jwk), privateKey: pair.privateKey, publicKey: pair.publicKey };
-  }
-
-  function signer(rec) {
-    if (!rec) {
-      return null;
-    }
-    var jwk = JSON.parse(rec.jwk);
-    return { alg: rec.alg, jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, priv: rec.privateKey, pub: rec.publicKey };
-  }
-
-  async function loadKey(name) {
-    var db = await openDB();
-    var tx = db.transaction(["device"], "readonly");
-    var r = request(tx.objectStore("device").get(name));
-    await done(tx);
-    return signer(await r);
-  }
-
-  // currentKey loads the device key, creating it on the first decision.
-  async function currentKey() {
-    var k = await loadKey("key");
-    if (k) {
-      return k;
-    }
-    var rec = await generateKey();
-    var db = await openDB();
-    var tx = db.transaction(["device"], "readwrite");
-    // add, not put: when another tab created a key meanwhile, its key wins.
-    tx.objectStore("device").add(rec, "key").onerror = function (ev) { ev.preventDefault(); };
-    await done(tx).catch(function () {});
-    k = await loadKey("key");
-    if (!k) {
-      throw new Error("outbox: the device key was not stored");
-    }
-    return k;
-  }
-
-  // rotateKey makes a new key current and keeps the old one under its own
-  // name, in one transaction: a key signs for one subject only.
-  async function rotateKey() {
-    var rec = await generateKey();
-    var db = await openDB();
-    var tx = db.transaction(["device"], "readwrite");
-    var store = tx.objectStore("device");
-    var get = store.get("key");
-    get.onsuccess = function () {
-      if (get.result) {
-        store.put(get.result, "key:" + JSON.parse(get.result.jwk).x);
-      }
-      store.put(rec, "key");
-    };
-    await done(tx);
-    return loadKey("key");
-  }
-
-  function sameJWK(a, b) {
-    return !!a && !!b && a.kty === b.kty && a.crv === b.crv && a.x === b.x && (a.y || "") === (b.y || "");
-  }
-
-  async function findKey(jwk) {
-    var cur = await loadKey("key");
-    if (cur && sameJWK(cur.jwk, jwk)) {
-      return cur;
-    }
-    var old = await loadKey("key:" + jwk.x);
-    return old && sameJWK(old.jwk, jwk) ? old : null;
-  }
-
-  function params(alg) {
-    return alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
-  }
-
-  // sign signs msg and checks the signature before it is used: a signature
-  // that does not verify is never stored. ES256 signatures are the raw
-  // r||s WebCrypto makes, as the receipt format asks.
-  async function sign(k, msg) {
-    var sig = await crypto.subtle.sign(params(k.alg), k.priv, msg);
-    if (!(await crypto.subtle.verify(params(k.alg), k.pub, sig, msg))) {
-      throw new Error("outbox: the device key's signature does not verify");
-    }
-    return b64url(sig);
-  }
-
-  // --- entries ---------------------------------------------------------
-  // An entry is the Go outbox's Entry: {seq, id, hash, envelope, subject,
-  // key, state, attempts, rebuilds, nextAttempt, lastError,
-  // countersignature, kid, receivedAt, rejectCode, rejectMessage}; this
-  // script adds v: 2, ticket and required, which the Go outbox kept in meta
-  // and decision.
-  function ticketOf(e) {
-    return e.ticket || (e.meta && e.meta.ticket) || "";
-  }
-
-  function requiredOf(e) {
-    if (e.required) {
-      return e.required;
-    }
-    return ((e.decision && e.decision.choices) || []).filter(function (c) { return c.required; }).map(function (c) { return c.purpose; });
-  }
-
-  function subjectOf(e) { return e.subject || e.envelope.receipt.subject; }
-  function keyOf(e) { return e.key || e.envelope.device.jwk; }
-  function due(e) { return e.nextAttempt ? Date.parse(e.nextAttempt) || 0 : 0; }
-
-  async function seal(e, receipt, k) {
-    var sig = await sign(k, utf8(canonical(receipt)));
-    e.envelope = { attestation: "device", receipt: receipt, device: { alg: k.alg, jwk: k.jwk, sig: sig } };
-    e.id = receipt.id;
-    e.subject = receipt.subject;
-    e.key = k.jwk;
-    e.hash = await sha256Hex(utf8(canonical(e.envelope)));
-    return e;
-  }
-
-  function sameAudience(a, b) {
-    return (a === "web-banner") === (b === "web-banner");
-  }
-
-  function statesOf(receipt) {
-    var s = {};
-    receipt.purposes.forEach(function (p) { s[p.id] = p.state; });
-    return s;
-  }
-
-  // rechain returns receipt moved onto prevHash, after the receipt prev
-  // ({surface, states}; null when the chain starts there). What a purpose
-  // not given now is depends on prev: withdrawn when prev, on the same
-  // audience, gave it, refused otherwise; and a withdrawal that gives an
-  // optional purpose prev did not give is an update. Those are the rules
-  // the server checks (consentreceipt.Check); nothing else changes. Any
-  // other state the server wrote (necessary, for processing that rests on
-  // no consent) depends on no chain and stays as the order has it.
-  function rechain(receipt, prevHash, prev, required) {
-    var r = JSON.parse(JSON.stringify(receipt));
-    var gave = function (id) {
-      return !!prev && sameAudience(prev.surface, r.surface) && prev.states[id] === "given";
-    };
-    r.prevHash = prevHash;
-    r.purposes.forEach(function (p) {
-      if (p.state === "refused" || p.state === "withdrawn") {
-        p.state = gave(p.id) ? "withdrawn" : "refused";
-      }
-    });
-    if (r.decision === "withdrawn" && r.purposes.some(function (p) {
-      return p.state === "given" && required.indexOf(p.id) < 0 && !gave(p.id);
-    })) {
-      r.decision = "updated";
-    }
-    return r;
-  }
-
-  function prevOf(e) {
-    return e ? { surface: e.envelope.receipt.surface, states: statesOf(e.envelope.receipt) } : null;
-  }
-
-  function sameDecision(a, b) {
-    return a.issuedAt === b.issuedAt && a.surface === b.surface &&
-      canonical(a.purposes.map(function (p) { return [p.id, p.state === "given"]; })) ===
-      canonical(b.purposes.map(function (p) { return [p.id, p.state === "given"]; }));
   }
 
   // --- recording -------------------------------------------------------
@@ -462,22 +126,12 @@
     }
   }
 
-  // delay is the wait after the n-th consecutive failure: half the doubling
-  // schedule plus a random part of the other half, so devices that come
-  // back online together do not retry in step.
-  function delay(n) {
-    var d = BACKOFF_BASE;
-    for (var i = 1; i < n && d < BACKOFF_CAP; i++) {
-      d *= 2;
-    }
-    d = Math.min(d, BACKOFF_CAP);
-    return d / 2 + Math.random() * d / 2;
-  }
-
-  function retryLater(e, atLeast, why) {
+  // retryLater keeps e pending and dates its next attempt by the retry
+  // policy every queue shares (retryDelay, parts/retry.js).
+  function retryLater(e, retryAfter, why) {
     e.attempts = (e.attempts || 0) + 1;
     e.lastError = why;
-    e.nextAttempt = new Date(Date.now() + Math.max(delay(e.attempts), atLeast)).toISOString();
+    e.nextAttempt = new Date(Date.now() + retryDelay(e.attempts, retryAfter)).toISOString();
     return due(e);
   }
 
@@ -515,22 +169,21 @@
         }
         var next;
         if (!reply) {
-          next = retryLater(e, 0, "network: no answer from the receipt service");
+          next = retryLater(e, "", "network: no answer from the receipt service");
         } else if (reply.status >= 200 && reply.status < 300) {
           if (acknowledge(e, reply.body)) {
             await save(null, null, [e]);
             tell(e.id, "acknowledged");
             continue;
           }
-          next = retryLater(e, 0, "acknowledgement: is not for this receipt");
-        } else if (reply.status === 408 || reply.status === 429 || reply.status >= 500) {
-          var after = (parseInt(reply.retryAfter, 10) || 0) * 1000;
-          next = retryLater(e, after, "status " + reply.status + ": " + errorOf(reply.body).message);
+          next = retryLater(e, "", "acknowledgement: is not for this receipt");
+        } else if (retryVerdict(reply.status, reply.retryAfter) === "retry") {
+          next = retryLater(e, reply.retryAfter, "status " + reply.status + ": " + errorOf(reply.body).message);
         } else if (chainMoved(reply) && (e.rebuilds || 0) < MAX_REBUILDS) {
           if (await rebuild(dev, entries, i)) {
             continue;
           }
-          next = retryLater(e, 0, "network: no answer from the receipt service while reading the subject's head");
+          next = retryLater(e, "", "network: no answer from the receipt service while reading the subject's head");
         } else {
           await reject(dev, entries, i, reply);
           continue;

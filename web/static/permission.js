@@ -1,29 +1,13 @@
+//kc:include parts/host.js
+//
 // permission.js tells the host app what the person chose on /permission,
 // the page the app shows before the operating system asks for a device
 // permission (docs/privacy-centre.md). It sends exactly one message per page,
-// {type: "permission", permission, choice, at}, through the same channels
-// as the consent message: the Android WebView's KaiconnConsentBridge gets a
-// JSON string, the iOS WKWebView's kaiconnConsent handler an object. It
-// needs no wasm; the page loads none.
+// {type: "permission", permission, choice, at}, as every message goes to the
+// host (hostPost, parts/host.js). It needs no wasm; the page loads none.
 (function () {
   "use strict";
   var sent = false;
-
-  function post(msg) {
-    var posted = false;
-    var android = window.KaiconnConsentBridge;
-    if (android && typeof android.postMessage === "function") {
-      android.postMessage(JSON.stringify(msg));
-      posted = true;
-    }
-    var ios = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.kaiconnConsent;
-    if (ios && typeof ios.postMessage === "function") {
-      ios.postMessage(msg);
-      posted = true;
-    }
-    document.documentElement.setAttribute("data-bridge", posted ? "delivered" : "no-host");
-    return posted;
-  }
 
   // Clicks are taken on the document, so a control that is rendered again
   // keeps working, and a choice counts once however often it is pressed.
@@ -44,7 +28,7 @@
       return;
     }
     sent = true;
-    var posted = post({
+    var posted = hostPost({
       type: "permission",
       permission: page.getAttribute("data-permission"),
       choice: choice,

@@ -18,10 +18,10 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/consent"
-	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // Config tunes the API. The zero value is usable: no export, no CORS,
@@ -101,17 +101,20 @@ type Deps struct {
 	// AuditErase records each erasure request in the console's audit log;
 	// nil records nothing.
 	AuditErase AuditFunc
+	// Recorder checks, countersigns and stores posted receipts, as it does
+	// the server's own; nil makes one of Store, Keys, Validator and
+	// Catalogue.
+	Recorder *recorder.Recorder
 }
 
 type handler struct {
 	cfg      Config
 	store    receipt.Store
 	keys     *receipt.Keyring
-	v        *receipt.Validator
-	cat      func(string) (*consent.Catalogue, bool)
 	creds    *credential.Keys
 	logger   *slog.Logger
 	onExport func(ctx context.Context, authorized bool) error
+	rec      *recorder.Recorder
 
 	auditErase AuditFunc
 }
@@ -119,14 +122,6 @@ type handler struct {
 // TicketHeader carries the ticket a receipt's id was minted with, so that
 // the server may let the receipt's key join the ticket's subject.
 const TicketHeader = "Kaiconn-Ticket"
-
-// errChain is the one answer for a receipt that may not extend its
-// subject's chain: a wrong head, a subject that does not exist, a key not
-// enrolled for the subject (or enrolled for another). One message, so that
-// nobody learns from it which subjects exist or which keys they enrolled.
-// An outbox that gets it rebuilds on the subject's head (GET
-// /api/v1/subjects/{subject}/head) and tries again.
-var errChain = errs.New(errs.Unprocessable, "receipt.prevHash: not the head of this subject's chain for this key")
 
 // New returns the API handler. Receipts are acknowledged only after
 // store.Put has returned, that is once they are durable.
@@ -159,7 +154,10 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Catalogue == nil {
 		d.Catalogue = func(string) (*consent.Catalogue, bool) { return nil, false }
 	}
-	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger, onExport: d.OnExport, auditErase: d.AuditErase}
+	if d.Recorder == nil {
+		d.Recorder = recorder.New(recorder.Config{Store: store, Keys: keys, Validator: v, Catalogue: d.Catalogue, Now: cfg.Now})
+	}
+	h := &handler{cfg: cfg, store: store, keys: keys, creds: d.Credentials, logger: logger, onExport: d.OnExport, auditErase: d.AuditErase, rec: d.Recorder}
 
 	r := chi.NewRouter()
 	r.Use(h.recoverer)
@@ -210,7 +208,6 @@ func ackOf(r receipt.Record) Ack {
 }
 
 func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	body, ok := h.readBody(w, r, h.cfg.MaxBodyBytes)
 	if !ok {
 		return
@@ -222,99 +219,26 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	hash := receipt.HashBytes(canon)
-	// A retry of an acknowledged receipt gets its first answer back, even
-	// if the chain has moved on or the receipt has aged since: every
-	// refusal below looks the id up first (refuse), so that the receipts
-	// taken in, nearly all of them new, cost no lookup.
-	refuse := func(err error) { h.refuse(w, r, s.Receipt.ID, hash, err) }
-
-	if err := h.v.ValidateSignedCanonical(s, canon); err != nil {
-		refuse(err)
-		return
-	}
-	// The device signature verified, so the key parses.
-	deviceKey, err := s.Device.JWK.Thumbprint()
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ticket, err := h.ticket(r, s.Receipt.ID, s.Receipt.Subject)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	// A ticket admits the receipt's key to an existing subject only for
-	// the browser that holds that subject's own credential (kc_sub); for a
-	// subject with no receipt, the first receipt enrolls its key anyway.
-	join := ticket != nil && ticket.NamesSubject(true, h.browserSubject(r))
-	head, keySubject, err := h.mayExtend(ctx, &s.Receipt, deviceKey, join)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	cat, ok := h.cat(s.Receipt.Policy.Version)
-	if !ok {
-		refuse(errs.New(errs.Unprocessable, "receipt.policy.version: no catalogue for policy %q", s.Receipt.Policy.Version))
-		return
-	}
-	if err := consentreceipt.Check(cat, &s.Receipt, head, h.cfg.Now()); err != nil {
-		refuse(err)
-		return
-	}
-
-	jws, kid, err := h.keys.Countersign(canon)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	states := make(map[string]string, len(s.Receipt.Purposes))
-	for _, p := range s.Receipt.Purposes {
-		states[p.ID] = p.State
-	}
-	rec := receipt.Record{
-		ID:            s.Receipt.ID,
-		Subject:       s.Receipt.Subject,
-		PrevHash:      s.Receipt.PrevHash,
-		Hash:          hash,
-		PolicyVersion: s.Receipt.Policy.Version,
-		Surface:       s.Receipt.Surface,
-		IssuedAt:      s.Receipt.IssuedTime(),
-		// Milliseconds, so that every store keeps the time exactly and a
-		// retry's answer equals the first one.
-		ReceivedAt: h.cfg.Now().UTC().Truncate(time.Millisecond),
-		Body:       canon,
-		Countersig: jws,
-		KeyID:      kid,
-		Language:   s.Receipt.Language,
-		Decision:   s.Receipt.Decision,
-		Schema:     receipt.SchemaNumber(s.Receipt.Schema),
-		DeviceKey:  deviceKey,
-		States:     states,
-	}
-	if ticket != nil {
-		rec.ShownAt = ticket.MintedAt
-	}
-	// A key enrolled nowhere that joins on no credential may only start a
-	// subject: the store refuses it atomically once the subject has a
-	// receipt, however the race with its first receipt went.
-	opt := receipt.PutOptions{EnrollKey: join, NewSubject: keySubject == "" && !join}
-	stored, created, err := h.store.Put(ctx, rec, opt)
+	stored, created, err := h.rec.Device(r.Context(), s, canon, func() (recorder.Admission, error) {
+		ticket, err := h.ticket(r, s.Receipt.ID, s.Receipt.Subject)
+		if err != nil || ticket == nil {
+			return recorder.Admission{}, err
+		}
+		// A ticket admits the receipt's key to an existing subject only
+		// for the browser that holds that subject's own credential
+		// (kc_sub); for a subject with no receipt, the first receipt
+		// enrolls its key anyway.
+		return recorder.Admission{Join: ticket.NamesSubject(true, h.browserSubject(r)), ShownAt: ticket.MintedAt}, nil
+	})
 	switch {
-	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
-		// The chain moved, or the key rules refused, after the checks
-		// above: the same one answer.
-		refuse(errChain)
-		return
 	case err != nil:
 		h.fail(w, r, err)
-		return
-	case !created:
-		// Another request with the same id won the race.
-		h.replay(w, r, stored, hash)
-		return
+	case created:
+		writeJSON(w, http.StatusCreated, ackOf(stored))
+	default:
+		// A retry of an acknowledged receipt gets its first answer back.
+		writeJSON(w, http.StatusOK, ackOf(stored))
 	}
-	writeJSON(w, http.StatusCreated, ackOf(stored))
 }
 
 // ticket reads the Kaiconn-Ticket header: the ticket when it is this
@@ -339,30 +263,6 @@ func (h *handler) ticket(r *http.Request, id, subject string) (*credential.Ticke
 	return &t, nil
 }
 
-// mayExtend applies the chain and key rules that Store.Put applies again
-// atomically, before anything is spent on the receipt, and returns what the
-// subject's head says for the catalogue check. Every refusal is errChain,
-// and comes before the content check, so that a key that may not write to a
-// subject learns nothing of its head either.
-func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, join bool) (head *consentreceipt.Head, keySubject string, err error) {
-	f, err := h.chainFacts(ctx, r.Subject, deviceKey)
-	if err != nil {
-		return nil, "", err
-	}
-	exists, owner := f.Exists, f.KeySubject
-	switch {
-	case owner != "" && owner != r.Subject: // a key signs for one subject
-		return nil, "", errChain
-	case exists && owner == "" && !join: // a key the subject never enrolled
-		return nil, "", errChain
-	case !exists && r.PrevHash != "", exists && r.PrevHash != f.Hash:
-		return nil, "", errChain
-	case !exists:
-		return nil, owner, nil
-	}
-	return &consentreceipt.Head{Surface: f.Surface, States: f.States}, owner, nil
-}
-
 // browserSubject is the subject the request's kc_sub cookie names, "" when
 // it carries none this server signed. The API's CORS never allows
 // credentials, so a browser sends the cookie only from our own pages; a
@@ -383,58 +283,6 @@ func (h *handler) browserSubject(r *http.Request) string {
 		return ""
 	}
 	return subject
-}
-
-// chainFacts reads the subject's head and the key's subject: in one
-// look-up when the store offers it (receipt.ChainFactsReader), else with
-// Tip and KeySubject.
-func (h *handler) chainFacts(ctx context.Context, subject, deviceKey string) (receipt.ChainFacts, error) {
-	if cr, ok := h.store.(receipt.ChainFactsReader); ok {
-		return cr.ChainFacts(ctx, subject, deviceKey)
-	}
-	var f receipt.ChainFacts
-	head, err := h.store.Tip(ctx, subject)
-	switch errs.Code(err) {
-	case "":
-		f.Exists, f.Hash, f.Surface, f.States = true, head.Hash, head.Surface, head.States
-	case errs.NotFound:
-	default:
-		return receipt.ChainFacts{}, err
-	}
-	f.KeySubject, err = h.store.KeySubject(ctx, deviceKey)
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		f.KeySubject = ""
-	default:
-		return receipt.ChainFacts{}, err
-	}
-	return f, nil
-}
-
-// refuse answers a receipt the checks refused, unless it is a retry: a
-// receipt already stored under its id gets the answer replay gives (its
-// acknowledgement, or a conflict for another receipt under a used id),
-// whatever has changed since.
-func (h *handler) refuse(w http.ResponseWriter, r *http.Request, id, hash string, err error) {
-	switch stored, gerr := h.store.Get(r.Context(), id); errs.Code(gerr) {
-	case "":
-		h.replay(w, r, stored, hash)
-	case errs.NotFound:
-		h.fail(w, r, err)
-	default:
-		h.fail(w, r, gerr)
-	}
-}
-
-// replay answers a receipt whose id is already stored: the same answer for
-// the same receipt, a conflict for a different one under a reused id.
-func (h *handler) replay(w http.ResponseWriter, r *http.Request, stored receipt.Record, hash string) {
-	if stored.Hash != hash {
-		h.fail(w, r, errs.New(errs.Conflict, "receipt.id: already used by a different receipt"))
-		return
-	}
-	writeJSON(w, http.StatusOK, ackOf(stored))
 }
 
 // ReceiptSeen is what anybody may learn of a receipt by its id: that the

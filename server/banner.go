@@ -600,7 +600,7 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 	if !c.ShownAt.IsZero() {
 		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
-	receiptID, kind, err := b.s.recordDecision(r.Context(), d, &c, true)
+	receiptID, kind, err := b.s.recorder.Decision(r.Context(), d, &c, true)
 	if err != nil {
 		b.fail(w, r, err)
 		return
@@ -810,15 +810,6 @@ func (b *banner) cors(next http.Handler) http.Handler {
 		b.allowCredentialed(w, r)
 		next.ServeHTTP(w, r)
 	})
-}
-
-// laterKind names a decision that follows an earlier one: withdrawn when it
-// takes back a grant, updated otherwise.
-func laterKind(prev, next consent.Decision) consent.Kind {
-	if len(consent.Revoked(prev, next)) > 0 {
-		return consent.KindWithdrawn
-	}
-	return consent.KindUpdated
 }
 
 // decision turns the posted form into a decision: action accept, reject or

@@ -22,6 +22,7 @@ import (
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -541,11 +542,11 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 // device will sign the receipt (form field device=1), the server only
 // remembers the id, and the answer carries what the outbox needs to build
 // that receipt; otherwise the server attests it now.
-func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, postCredential, error) {
+func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, recorder.Credential, error) {
 	history := g.history(r, d.At)
 	switch stored, ok, err := s.resent(r, d); {
 	case err != nil:
-		return appDecision{}, nil, postCredential{}, err
+		return appDecision{}, nil, recorder.Credential{}, err
 	case ok:
 		// The page was posted before (gate.js resends until acknowledged,
 		// a form may be sent twice): answered as the first post was.
@@ -570,11 +571,11 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 			return rec, nil, c, err
 		}
 		rec.ReceiptID = c.ReceiptID
-		if order, rec.Kind, err = s.order(r.Context(), d, c); err != nil {
+		if order, rec.Kind, err = s.recorder.Order(r.Context(), d, c); err != nil {
 			return rec, nil, c, err
 		}
 	} else {
-		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, &c, false); err != nil {
+		if rec.ReceiptID, rec.Kind, err = s.recorder.Decision(r.Context(), d, &c, false); err != nil {
 			return rec, nil, c, err
 		}
 	}
@@ -590,12 +591,12 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 // replayCredential is what a post answered from a receipt stored before
 // goes on with: the browser's own subject, or a fresh one, never the
 // stored receipt's, which a ticket in a page must not hand out.
-func (s *Server) replayCredential(r *http.Request) postCredential {
+func (s *Server) replayCredential(r *http.Request) recorder.Credential {
 	subject := s.cookieSubject(r)
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
-	return postCredential{Subject: subject, Replay: true}
+	return recorder.Credential{Subject: subject, Replay: true}
 }
 
 // deviceSigns tells whether the wasm posted a decision whose receipt this

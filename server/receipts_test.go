@@ -26,6 +26,7 @@ import (
 	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // openTest opens the real program on a fresh data directory (SQLite), or on
@@ -54,11 +55,11 @@ func verified(t *testing.T, s *Server, id string) *receipt.Signed {
 
 // cred is what a form post without a usable ticket is recorded under: the
 // subject given ("" for a fresh one) and a fresh receipt id.
-func cred(subject string) *postCredential {
+func cred(subject string) *recorder.Credential {
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
-	return &postCredential{Subject: subject, ReceiptID: uuid.NewString()}
+	return &recorder.Credential{Subject: subject, ReceiptID: uuid.NewString()}
 }
 
 func states(env *receipt.Signed) map[string]string {
@@ -89,7 +90,7 @@ func TestRecordDecision(t *testing.T) {
 	first := cred("")
 	first.ShownAt = now.Add(-time.Minute).UTC().Truncate(time.Millisecond)
 	subject := first.Subject
-	firstID, kind, err := s.recordDecision(ctx, agreed, first, false)
+	firstID, kind, err := s.recorder.Decision(ctx, agreed, first, false)
 	require.NoError(t, err)
 	assert.Equal(t, first.ReceiptID, firstID, "stored under the id the server chose")
 	assert.Equal(t, consent.KindAgreed, kind)
@@ -172,7 +173,7 @@ func TestRecordDecision(t *testing.T) {
 	// The same person withdraws push in settings, reading Chinese.
 	withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangZhHans, now.Add(time.Second), "push")
 	require.NoError(t, err)
-	secondID, kind, err := s.recordDecision(ctx, withdrawn, cred(subject), false)
+	secondID, kind, err := s.recorder.Decision(ctx, withdrawn, cred(subject), false)
 	require.NoError(t, err)
 	assert.Equal(t, consent.KindWithdrawn, kind)
 
@@ -207,10 +208,10 @@ func TestRecordDecision(t *testing.T) {
 		other := cred("")
 		first, err := consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangEn, now)
 		require.NoError(t, err)
-		_, _, err = s.recordDecision(ctx, first, other, false)
+		_, _, err = s.recorder.Decision(ctx, first, other, false)
 		require.NoError(t, err)
 		other.ReceiptID = uuid.NewString()
-		id, kind, err := s.recordDecision(ctx, d, other, false)
+		id, kind, err := s.recorder.Decision(ctx, d, other, false)
 		require.NoError(t, err)
 		assert.Equal(t, consent.KindUpdated, kind)
 		assert.Equal(t, receipt.DecisionUpdated, verified(t, s, id).Receipt.Decision)
@@ -231,11 +232,11 @@ func TestRecordDecision(t *testing.T) {
 		webCat := s.catalogues[catalogue.Latest]
 		web, err := consent.Agree(webCat, consent.SurfaceWebBanner, []consent.PurposeID{"analytics"}, consent.LangEn, now)
 		require.NoError(t, err)
-		id, _, err := s.recordDecision(ctx, web, cred(subject), false)
+		id, _, err := s.recorder.Decision(ctx, web, cred(subject), false)
 		require.NoError(t, err)
 		declined, err := consent.Decline(webCat, consent.SurfaceWebBanner, consent.LangEn, now.Add(2*time.Second))
 		require.NoError(t, err)
-		id2, _, err := s.recordDecision(ctx, declined, cred(subject), false)
+		id2, _, err := s.recorder.Decision(ctx, declined, cred(subject), false)
 		require.NoError(t, err)
 		assert.Equal(t, "given", states(verified(t, s, id))["analytics"])
 		assert.Equal(t, "withdrawn", states(verified(t, s, id2))["analytics"])
@@ -274,7 +275,7 @@ func TestRecordDecisionRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := good
 			c := cred(tt.edit(&d))
-			id, _, err := s.recordDecision(ctx, d, c, false)
+			id, _, err := s.recorder.Decision(ctx, d, c, false)
 			require.Error(t, err)
 			assert.Empty(t, id)
 			assert.Equal(t, tt.code, errs.Code(err))
@@ -311,15 +312,12 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 
 	inner := s.store
 	var competitor string
-	s.store = &racingStore{Store: inner, other: func() {
+	s.recorder = s.newRecorder(&racingStore{Store: inner, other: func() {
 		// Another node: the same database, locks of its own.
-		other := *s
-		other.store = inner
-		other.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
-		competitor, _, err = other.recordDecision(ctx, d, cred(subject), false)
+		competitor, _, err = s.newRecorder(inner).Decision(ctx, d, cred(subject), false)
 		require.NoError(t, err)
-	}}
-	id, _, err := s.recordDecision(ctx, d, cred(subject), false)
+	}})
+	id, _, err := s.recorder.Decision(ctx, d, cred(subject), false)
 	require.NoError(t, err)
 
 	records, err := inner.Subject(ctx, subject)
@@ -356,7 +354,7 @@ func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 	subject, err := s.creds.ParseSubject(b.sub)
 	require.NoError(t, err)
 	store := &conflictingStore{Store: s.store}
-	s.store = store
+	s.store, s.recorder = store, s.newRecorder(store)
 	for path, form := range map[string]url.Values{
 		"/banner/consent":   {"lang": {"en"}, "action": {"accept"}},
 		"/consent":          {"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}},

@@ -21,6 +21,7 @@ import (
 	"github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 	"github.com/kaiconn/consent/store/postgres"
 	"github.com/kaiconn/consent/store/sqlite"
 )
@@ -111,14 +112,14 @@ type Server struct {
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
 
-	cookieKey []byte           // signs the consent cookies (kc_consent, kc_app_consent)
-	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
-	forms     *formGuard       // origin check and rate limits of the decision posts
-	app       *appConsent      // the first-launch gate and settings
-	subjects  *keyedMutex      // one form decision of a subject at a time (recordDecision)
-	banner    *banner          // the website's cookie banner
-	console   *admin           // the consent records console at /admin (admin.go)
-	purger    *purger          // the retention's purge (retention.go)
+	cookieKey []byte             // signs the consent cookies (kc_consent, kc_app_consent)
+	creds     *credential.Keys   // kc_sub, tickets and proof nonces, from the cookie key
+	forms     *formGuard         // origin check and rate limits of the decision posts
+	app       *appConsent        // the first-launch gate and settings
+	recorder  *recorder.Recorder // checks, countersigns and stores every receipt, the API's and the forms'
+	banner    *banner            // the website's cookie banner
+	console   *admin             // the consent records console at /admin (admin.go)
+	purger    *purger            // the retention's purge (retention.go)
 
 	http    *http.Server
 	ln      net.Listener
@@ -170,7 +171,6 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
 	s.forms = s.newFormGuard()
-	s.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
 	s.app = s.newAppConsent()
 	if s.banner, err = s.newBanner(); err != nil {
 		return nil, fmt.Errorf("banner: %w", err)
@@ -194,6 +194,7 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	s.recorder = s.newRecorder(s.store)
 	s.router = s.routes()
 	return s, nil
 }
@@ -334,3 +335,19 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) wasmFile(name string) string { return filepath.Join(s.cfg.WebDir, name) }
+
+// newRecorder is the recorder of the server's receipts on store: the one
+// path by which the API's and the forms' receipts are checked against the
+// catalogues, countersigned and kept.
+func (s *Server) newRecorder(store receipt.Store) *recorder.Recorder {
+	return recorder.New(recorder.Config{
+		Store:     store,
+		Keys:      s.keys,
+		Validator: s.validator,
+		Catalogue: func(version string) (*consent.Catalogue, bool) {
+			c, ok := s.catalogues[version]
+			return c, ok
+		},
+		PolicyHash: s.policyHash,
+	})
+}

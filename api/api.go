@@ -20,6 +20,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/recorder"
 )
@@ -59,23 +60,6 @@ const (
 	defaultRateWindow = time.Minute
 	defaultProofSkew  = 5 * time.Minute
 )
-
-// codeForbidden is the code for a caller that proved who it is but may not
-// see what it asked for.
-const codeForbidden = errs.Forbidden
-
-// statusOf is the one table from error codes to HTTP status codes.
-var statusOf = map[string]int{
-	errs.Invalid:       http.StatusBadRequest,
-	errs.Unprocessable: http.StatusUnprocessableEntity,
-	errs.NotFound:      http.StatusNotFound,
-	errs.Conflict:      http.StatusConflict,
-	errs.TooLarge:      http.StatusRequestEntityTooLarge,
-	errs.RateLimited:   http.StatusTooManyRequests,
-	errs.Unauthorized:  http.StatusUnauthorized,
-	codeForbidden:      http.StatusForbidden,
-	errs.Internal:      http.StatusInternalServerError,
-}
 
 // Deps are what the API works with.
 type Deps struct {
@@ -178,7 +162,7 @@ func New(cfg Config, d Deps) http.Handler {
 		h.fail(w, r, errs.New(errs.NotFound, "no such endpoint"))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody("method_not_allowed", "method not allowed on this endpoint"))
+		h.fail(w, r, errs.New(errs.MethodNotAllowed, "method not allowed on this endpoint"))
 	})
 
 	r.Post("/api/v1/receipts", h.postReceipt)
@@ -336,7 +320,7 @@ func (h *handler) challenge(w http.ResponseWriter, r *http.Request, err error) {
 // errNotYours is the one answer for a valid proof that may not read what
 // it asked for: the key is not enrolled for the subject, the subject does
 // not exist, or the proof names another subject.
-var errNotYours = errs.New(codeForbidden, "authorization: this key may not read this subject")
+var errNotYours = errs.New(errs.Forbidden, "authorization: this key may not read this subject")
 
 // authorize checks the request's KaiconnProof for subject: signed, recent,
 // over a nonce this server minted and nobody used before (it is used up
@@ -514,13 +498,13 @@ func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		h.fail(w, r, errs.New(codeForbidden, "by: this key may not enroll keys for this subject"))
+		h.fail(w, r, errs.New(errs.Forbidden, "by: this key may not enroll keys for this subject"))
 		return
 	}
 	switch err := h.store.Enroll(r.Context(), subject, newThumb, "statement by "+byThumb); errs.Code(err) {
 	case "":
 	case errs.Forbidden:
-		h.fail(w, r, errs.New(codeForbidden, "new: this key is enrolled for another subject; a key signs for one subject"))
+		h.fail(w, r, errs.New(errs.Forbidden, "new: this key is enrolled for another subject; a key signs for one subject"))
 		return
 	default:
 		h.fail(w, r, err)
@@ -590,20 +574,16 @@ func (h *handler) jwks(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail writes err as {"error":{"code","message"}} with the status of its
-// code. Only internal errors are logged, without the request's data.
+// code (httperr). Only internal errors are logged, without the request's
+// data.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := errs.Code(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if status == http.StatusInternalServerError {
+	if httperr.Status(err) == http.StatusInternalServerError {
 		h.logger.Error("api: internal error", "method", r.Method, "route", routePattern(r), "err", err)
 	}
-	if code == errs.RateLimited && w.Header().Get("Retry-After") == "" {
+	if errs.Code(err) == errs.RateLimited && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.RateWindow.Seconds())))
 	}
-	writeJSON(w, status, errorBody(code, errs.Message(err)))
+	httperr.Write(w, err)
 }
 
 // routePattern names the route without its parameters, which may be ids.
@@ -614,27 +594,8 @@ func routePattern(r *http.Request) string {
 	return "unmatched"
 }
 
-type errorJSON struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func errorBody(code, message string) errorJSON {
-	var e errorJSON
-	e.Error.Code, e.Error.Message = code, message
-	return e
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+// writeJSON is the one way the API answers JSON.
+var writeJSON = httperr.WriteJSON
 
 func (h *handler) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -644,7 +605,7 @@ func (h *handler) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				h.logger.Error("api: panic", "method", r.Method, "route", routePattern(r), "panic", v)
-				writeJSON(w, http.StatusInternalServerError, errorBody(errs.Internal, "internal error"))
+				httperr.Write(w, errs.New(errs.Internal, "internal error"))
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -17,6 +17,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
@@ -660,7 +661,7 @@ func (b *banner) replay(w http.ResponseWriter, r *http.Request, p bannerParams, 
 
 // fail answers a refused or failed choice: JSON to embed.js, text to a form.
 func (b *banner) fail(w http.ResponseWriter, r *http.Request, err error) {
-	b.s.failRecord(w, r, err)
+	b.s.writeError(w, r, err)
 }
 
 // decidedAt is when the person chose, as embed.js reports it (Unix
@@ -738,7 +739,7 @@ func (b *banner) handleTicket(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Access-Control-Allow-Origin", o)
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 		}
-		writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{"code": errs.Forbidden, "message": "cross-origin ticket refused: only the site's own pages may ask"}})
+		writeJSON(w, http.StatusForbidden, httperr.BodyOf(errs.New(errs.Forbidden, "cross-origin ticket refused: only the site's own pages may ask")))
 		return
 	}
 	b.allowCredentialed(w, r)
@@ -840,22 +841,6 @@ func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Dec
 		return consent.Agree(b.cat, consent.SurfaceWebBanner, ticked, l, now)
 	}
 	return consent.Decision{}, errs.New(errs.Invalid, "action: want accept, reject or save, have %q", form.Get("action"))
-}
-
-func errStatus(err error) int {
-	switch errs.Code(err) {
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unprocessable:
-		return http.StatusUnprocessableEntity
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.RateLimited:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
 }
 
 // bannerState is the answer of /banner/state: what the server makes of the

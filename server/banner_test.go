@@ -537,7 +537,7 @@ func TestBannerBackgroundPost(t *testing.T) {
 		w := bannerJSON(t, s, with(choice, "ticket", tk.Ticket), "https://evil.example")
 		assert.Equal(t, http.StatusForbidden, w.Code)
 		assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
-		assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"), "the one JSON answer of every surface (httperr)")
 		_, err := s.store.Get(ctx, tk.Receipt)
 		assert.Equal(t, errs.NotFound, errs.Code(err))
 	})

@@ -394,37 +394,8 @@ func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, 
 	}
 }
 
-// wantsJSON reports whether a script posted the form and wants the
-// outcome as JSON: gate.js and embed.js, which post in the background, and
-// the settings' wasm.
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
-}
-
 // gateOutcome is the JSON answer to a decision posted by a script.
 type gateOutcome = components.Outcome[components.GateView]
-
-// failRecord answers a decision whose receipt could not be made. Nothing
-// was remembered, so the person can simply try again.
-func (s *Server) failRecord(w http.ResponseWriter, r *http.Request, err error) {
-	status := errStatus(err)
-	switch code := errs.Code(err); {
-	case code == errs.Internal:
-		s.log.Error("recording a decision", "err", err)
-	case status == http.StatusConflict || status == http.StatusTooManyRequests:
-		// The subject's chain was busy: the client retries. No subject
-		// and no receipt id in the log.
-		s.log.Info("decision deferred, retryable", "status", status, "route", r.URL.Path)
-		w.Header().Set("Retry-After", "1")
-	default:
-		s.log.Debug("decision refused", "code", code)
-	}
-	if wantsJSON(r) {
-		writeJSON(w, status, map[string]any{"error": map[string]string{"code": errs.Code(err), "message": errs.Message(err)}})
-		return
-	}
-	http.Error(w, errs.Message(err), status)
-}
 
 // gateDecision is the decision a gate form asks for, under the person's
 // history: on a re-ask (mode=reask, and the newest decision is under an
@@ -517,7 +488,7 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 	}
 	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
-		s.failRecord(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	if wantsJSON(r) {
@@ -663,11 +634,4 @@ func (s *Server) handleGateDone(g *appConsent, w http.ResponseWriter, r *http.Re
 		v.ReceiptID = v.Bridge.ReceiptID
 	}
 	s.renderGate(w, r, http.StatusOK, v)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }

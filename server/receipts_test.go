@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/locales/catalogue"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
@@ -374,5 +376,65 @@ func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 			assert.NotContains(t, logs.String(), "level=ERROR")
 			assert.NotContains(t, logs.String(), subject, "no personal data in the log")
 		})
+	}
+}
+
+// failingStore refuses every Put with err.
+type failingStore struct {
+	receipt.Store
+	err error
+}
+
+func (f failingStore) Put(context.Context, receipt.Record, receipt.PutOptions) (receipt.Record, bool, error) {
+	return receipt.Record{}, false, f.err
+}
+
+// A decision the store refuses is answered with the status httperr's table
+// gives the refusal's code, on every form path, as JSON and as text: never
+// a 500 for a code the table knows, and only a 500 is logged as an error.
+func TestFormPostsAnswerTheTable(t *testing.T) {
+	var logs bytes.Buffer
+	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
+		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	b := decide(t, s, "/consent", browser{}, url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}})
+	inner := s.store
+	forms := map[string]url.Values{
+		"/banner/consent":   {"lang": {"en"}, "action": {"accept"}},
+		"/consent":          {"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}},
+		"/settings/privacy": {"lang": {"en"}, "action": {"save"}, "purpose": {"push", "location"}},
+	}
+	for _, tt := range []struct {
+		name   string
+		err    error
+		status int
+		level  string
+	}{
+		{"TooLarge", errs.New(errs.TooLarge, "body: too large for the store"), http.StatusRequestEntityTooLarge, "level=DEBUG"},
+		{"NotFound", errs.New(errs.NotFound, "subject: gone"), http.StatusNotFound, "level=DEBUG"},
+		{"Unprocessable", errs.New(errs.Unprocessable, "receipt: refused"), http.StatusUnprocessableEntity, "level=DEBUG"},
+		{"Internal", errors.New("disk on fire"), http.StatusInternalServerError, "level=ERROR"},
+	} {
+		for path, form := range forms {
+			for _, accept := range []string{"application/json", "text/html"} {
+				t.Run(tt.name+path+"/"+accept, func(t *testing.T) {
+					store := failingStore{Store: inner, err: tt.err}
+					s.store, s.recorder = store, s.newRecorder(store)
+					t.Cleanup(func() { s.store, s.recorder = inner, s.newRecorder(inner) })
+					logs.Reset()
+					res := do(t, s, req{method: "POST", target: path, sub: b.sub, cookie: b.cookie, form: form,
+						header: map[string]string{"Accept": accept}})
+					body := bodyOf(t, res)
+					assert.Equal(t, tt.status, res.StatusCode, "%s", body)
+					assert.Equal(t, httperr.Status(tt.err), res.StatusCode)
+					assert.Contains(t, body, errs.Message(tt.err))
+					assert.Contains(t, logs.String(), tt.level)
+					if tt.status != http.StatusInternalServerError {
+						assert.NotContains(t, logs.String(), "level=ERROR")
+					}
+				})
+			}
+		}
 	}
 }

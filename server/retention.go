@@ -11,6 +11,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -93,8 +94,11 @@ func writeErased(w http.ResponseWriter, e *receipt.Ending) {
 	if !e.PurgedAt.IsZero() {
 		msg += "; deleted on " + e.PurgedAt.Format(time.DateOnly)
 	}
-	writeJSON(w, http.StatusGone, map[string]any{"error": map[string]string{"code": "erased", "message": msg},
-		"erased": map[string]any{"kind": e.Kind, "endedAt": e.EndedAt, "headHash": e.HeadHash}})
+	err := errs.New(errs.Erased, "%s", msg)
+	writeJSON(w, httperr.Status(err), struct {
+		httperr.Body
+		Erased map[string]any `json:"erased"`
+	}{httperr.BodyOf(err), map[string]any{"kind": e.Kind, "endedAt": e.EndedAt, "headHash": e.HeadHash}})
 }
 
 // purger runs the purge on a schedule, and once more when kicked.

@@ -499,7 +499,7 @@ func TestAdminOperations(t *testing.T) {
 	require.Len(t, rows, 2)
 	assert.Equal(t, cs.keys.KeyID(), rows[1][0])
 	assert.Equal(t, "signs new receipts", rows[1][2])
-	assert.Contains(t, page, `data-testid="store-engine">SQLite<`)
+	assert.Contains(t, page, `data-testid="store-engine">memory<`, "the engine the store reports: these tests run the console on memstore")
 	assert.Contains(t, page, `data-testid="store-receipts">6<`)
 	assert.Contains(t, page, `data-testid="limit-api">120 requests per client IP per 1m0s<`)
 	assert.Contains(t, page, `data-testid="build-go">go`)
@@ -619,7 +619,7 @@ func TestAdminTokenTooShort(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			s, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), AdminToken: tt.token}, slog.New(slog.NewTextHandler(&buf, nil)))
+			s, err := openData(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), AdminToken: tt.token}, slog.New(slog.NewTextHandler(&buf, nil)))
 			require.NoError(t, err)
 			defer s.Close()
 			assert.Equal(t, tt.warned, strings.Contains(buf.String(), "KAICONN_ADMIN_TOKEN"), buf.String())

@@ -36,7 +36,7 @@ func startReal(t *testing.T, edit ...func(*Config)) *Server {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	s, err := Open(cfg, slog.New(slog.DiscardHandler))
+	s, err := openData(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.NoError(t, s.Start())
 	t.Cleanup(func() { s.Close() })

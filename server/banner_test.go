@@ -25,16 +25,11 @@ import (
 
 func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir()}
+	cfg := Config{WebDir: t.TempDir()}
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	s, err := Open(cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	// Closed before t.TempDir removes the data directory: an open store
-	// may still write its WAL there and fail the removal.
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openMem(t, cfg, slog.New(slog.DiscardHandler))
 }
 
 func get(t *testing.T, s *Server, target string, headers map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
@@ -76,9 +71,7 @@ func responseCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *ht
 
 func bannerKey(t *testing.T, s *Server) []byte {
 	t.Helper()
-	key, err := loadCookieKey(s.cfg.DataDir)
-	require.NoError(t, err)
-	return key
+	return s.cookieKey
 }
 
 func TestBannerPage(t *testing.T) {

@@ -2,14 +2,8 @@ package server
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,10 +18,6 @@ import (
 // decision. It is not HttpOnly: embed.js reads it to release held scripts
 // without asking the server.
 const consentCookieName = "kc_consent"
-
-// consentCookieKeyFile holds the HMAC key of the consent cookie in the data
-// directory, created on first run.
-const consentCookieKeyFile = "consent-cookie.key"
 
 // consentCookie is the website decision as kc_consent carries it:
 //
@@ -165,35 +155,4 @@ func decisionFromCookie(cat *consent.Catalogue, c consentCookie, lang string) (c
 		return consent.Decline(cat, consent.SurfaceWebBanner, lang, c.At)
 	}
 	return consent.Agree(cat, consent.SurfaceWebBanner, optional, lang, c.At)
-}
-
-// loadCookieKey reads the consent cookie's HMAC key from the data
-// directory, creating a random one on first run. Losing the file only
-// means every visitor is asked again.
-func loadCookieKey(dataDir string) ([]byte, error) {
-	path := filepath.Join(dataDir, consentCookieKeyFile)
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil && len(key) >= 32:
-		return key, nil
-	case err == nil:
-		return nil, fmt.Errorf("%s: key is %d bytes, want at least 32", path, len(key))
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, err
-	}
-	key = make([]byte, 32)
-	rand.Read(key)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		// Another process created it first; use theirs.
-		return loadCookieKey(dataDir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Write(key); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return key, f.Close()
 }

@@ -106,16 +106,6 @@ func TestDecisionFromCookie(t *testing.T) {
 	}
 }
 
-func TestLoadCookieKey(t *testing.T) {
-	dir := t.TempDir()
-	k1, err := loadCookieKey(dir)
-	require.NoError(t, err)
-	assert.Len(t, k1, 32)
-	k2, err := loadCookieKey(dir)
-	require.NoError(t, err)
-	assert.Equal(t, k1, k2, "the key survives a restart")
-}
-
 // FuzzParseConsentCookie: no input makes the parser panic, and nothing but
 // a value the key signed is accepted, so garbage never reads as consent.
 func FuzzParseConsentCookie(f *testing.F) {

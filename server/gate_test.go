@@ -30,17 +30,15 @@ import (
 	"golang.org/x/net/html"
 )
 
-// testServer opens a server on no address; requests go to its handler.
+// testServer opens a server on no address, over a store in memory;
+// requests go to its handler.
 func testServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement"}
+	cfg := Config{WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement"}
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	s, err := Open(cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openMem(t, cfg, slog.New(slog.DiscardHandler))
 }
 
 // withLaterPolicy adds the fictitious 2026-12 version from testdata to the

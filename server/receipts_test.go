@@ -38,7 +38,7 @@ func openTest(t testing.TB, dir, dsn string) *Server {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: dir, DSN: dsn, RateLimit: -1}, slog.New(slog.DiscardHandler))
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: dir, DSN: dsn, RateLimit: -1}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -333,7 +333,7 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 // conflictingStore refuses every Put as a chain conflict: another node
 // always wins the subject's head.
 type conflictingStore struct {
-	receipt.Store
+	Store
 	puts atomic.Int32
 }
 
@@ -348,7 +348,7 @@ func (c *conflictingStore) Put(context.Context, receipt.Record, receipt.PutOptio
 // once.
 func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 	var logs bytes.Buffer
-	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
 		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
@@ -381,7 +381,7 @@ func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 
 // failingStore refuses every Put with err.
 type failingStore struct {
-	receipt.Store
+	Store
 	err error
 }
 
@@ -394,7 +394,7 @@ func (f failingStore) Put(context.Context, receipt.Record, receipt.PutOptions) (
 // a 500 for a code the table knows, and only a 500 is logged as an error.
 func TestFormPostsAnswerTheTable(t *testing.T) {
 	var logs bytes.Buffer
-	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
 		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })

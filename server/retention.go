@@ -185,15 +185,10 @@ func (p *purger) run(ctx context.Context) (receipt.PurgeResult, error) {
 	return res, err
 }
 
-// Purge runs one purge of the store cfg names, as the server would, for
-// the kaiconn-consent purge command: dry unless apply. An applied run is
-// recorded for the operations page.
-func Purge(ctx context.Context, cfg Config, apply bool, now time.Time) (receipt.PurgeResult, time.Time, error) {
-	store, err := openStore(cfg)
-	if err != nil {
-		return receipt.PurgeResult{}, time.Time{}, err
-	}
-	defer store.Close()
+// Purge runs one purge of store under cfg's retention, as the server
+// would, for the kaiconn-consent purge command: dry unless apply. An
+// applied run is recorded for the operations page.
+func Purge(ctx context.Context, store receipt.Store, cfg Config, apply bool, now time.Time) (receipt.PurgeResult, time.Time, error) {
 	ret, ok := store.(receipt.Retention)
 	if !ok {
 		return receipt.PurgeResult{}, time.Time{}, errs.New(errs.Internal, "the store cannot purge")

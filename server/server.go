@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/catalogue"
@@ -22,8 +23,6 @@ import (
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/recorder"
-	"github.com/kaiconn/consent/store/postgres"
-	"github.com/kaiconn/consent/store/sqlite"
 )
 
 // Config is everything an operator can set.
@@ -107,7 +106,7 @@ type Server struct {
 
 	// Receipts: the durable store, the countersigning keys, the rules a
 	// receipt must meet, and the purpose catalogue of every policy version.
-	store      receipt.Store
+	store      Store
 	keys       *receipt.Keyring
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
@@ -126,23 +125,39 @@ type Server struct {
 	closers []func() error
 }
 
-// Open prepares a server: it loads and validates the policy, creates the data
-// directory and opens the store. Nothing listens until Start.
-func Open(cfg Config, log *slog.Logger) (*Server, error) {
+// Store is what the server keeps its data in: the receipts, and the
+// console's operators, sessions and audit log. Every store of package store
+// is one, and so is memstore, for tests.
+type Store interface {
+	receipt.Store
+	console.Store
+}
+
+// Deps are what the server works on, opened by its caller (the program's
+// main through package datadir; tests with memstore), who also closes
+// them after Close.
+type Deps struct {
+	Store Store
+	// Keys countersign receipts; they must hold the keys that
+	// countersigned what Store holds.
+	Keys *receipt.Keyring
+	// CookieKey is the secret of the cookies the server signs (at least 32
+	// bytes): kc_consent, kc_app_consent, and the credentials derived from
+	// it (kc_sub, tickets, proof nonces).
+	CookieKey []byte
+}
+
+// New prepares a server over d: it loads and validates the policy and the
+// catalogues and wires every surface. Nothing listens until Start.
+func New(cfg Config, d Deps, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = "data"
+	if d.Store == nil || d.Keys == nil {
+		return nil, errors.New("server: a store and its keys are required")
 	}
 	if cfg.WebDir == "" {
 		cfg.WebDir = "web"
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	if err := tightenModes(cfg.DataDir, log); err != nil {
-		return nil, err
 	}
 	polFS, catFS := cfg.PolicyFS, cfg.CatalogueFS
 	if polFS == nil {
@@ -157,15 +172,13 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
+	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies,
+		store: d.Store, keys: d.Keys, cookieKey: d.CookieKey}
 	if err := checkProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
 	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {
 		return nil, err
-	}
-	if s.cookieKey, err = loadCookieKey(cfg.DataDir); err != nil {
-		return nil, fmt.Errorf("cookie key: %w", err)
 	}
 	if s.creds, err = credential.NewKeys(s.cookieKey); err != nil {
 		return nil, fmt.Errorf("cookie key: %w", err)
@@ -176,10 +189,7 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("banner: %w", err)
 	}
 	s.validator = receipt.NewValidator(s.policyHash, s.purposeKnown, nil)
-	if s.store, err = openStore(cfg); err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, s.store.Close)
+	s.recorder = s.newRecorder(s.store)
 	if s.purger = s.newPurger(); s.purger != nil {
 		var tick <-chan time.Time
 		if s.purger.every > 0 {
@@ -190,87 +200,8 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		s.purger.start(tick)
 		s.closers = append(s.closers, s.purger.stop)
 	}
-	if s.keys, err = openKeys(s.store, filepath.Join(cfg.DataDir, "keys")); err != nil {
-		s.store.Close()
-		return nil, err
-	}
-	s.recorder = s.newRecorder(s.store)
 	s.router = s.routes()
 	return s, nil
-}
-
-// openStore opens PostgreSQL when a DSN is set and the SQLite file in the
-// data directory otherwise, creating either's schema on first use.
-func openStore(cfg Config) (receipt.Store, error) {
-	if cfg.DSN != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		db, err := postgres.Open(ctx, cfg.DSN)
-		if err != nil {
-			// The DSN may hold a password: name the store, not the DSN.
-			return nil, fmt.Errorf("receipt store (PostgreSQL): %w", err)
-		}
-		return db, nil
-	}
-	path := filepath.Join(cfg.DataDir, "kaiconn.db")
-	if err := checkNotLost(path, filepath.Join(cfg.DataDir, "keys")); err != nil {
-		return nil, err
-	}
-	db, err := sqlite.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
-	}
-	return db, nil
-}
-
-// openKeys opens the countersigning keys in dir. A fresh install (a store
-// with no receipt) gets a first key; a store that holds receipts needs the
-// keys that countersigned them, and the server refuses to start without
-// them rather than mint a new key: every stored receipt would then fail to
-// verify against /.well-known/jwks.json, and nothing would say why.
-func openKeys(store receipt.Store, dir string) (*receipt.Keyring, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	first, err := firstRecord(ctx, store)
-	if err != nil {
-		return nil, fmt.Errorf("receipt store: %w", err)
-	}
-	if first == nil {
-		keys, err := receipt.OpenKeyring(dir)
-		if err != nil {
-			return nil, fmt.Errorf("server keys: %w", err)
-		}
-		return keys, nil
-	}
-	keys, err := receipt.LoadKeyring(dir)
-	switch {
-	case errors.Is(err, receipt.ErrNoKeys):
-		return nil, fmt.Errorf("server keys: the receipt store holds countersigned receipts, but the key directory %s is missing or holds no key; "+
-			"restore it (its *.jwk.json files) from a backup of the data directory, or point -data at the directory that has it. "+
-			"The server does not make a new key: every stored receipt would stop verifying (%w)", dir, err)
-	case err != nil:
-		return nil, fmt.Errorf("server keys: %w", err)
-	case first.KeyID != "" && !keys.Has(first.KeyID):
-		return nil, fmt.Errorf("server keys: the key directory %s does not hold key %s, which countersigned the stored receipts; "+
-			"restore the directory those receipts were countersigned with", dir, first.KeyID)
-	}
-	return keys, nil
-}
-
-// errFound stops an Export at its first record.
-var errFound = errors.New("found")
-
-// firstRecord is the oldest stored record, nil when the store is empty.
-func firstRecord(ctx context.Context, store receipt.Store) (*receipt.Record, error) {
-	var first *receipt.Record
-	err := store.Export(ctx, func(r receipt.Record) error {
-		first = &r
-		return errFound
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, err
-	}
-	return first, nil
 }
 
 // Handler is the whole program as an http.Handler.
@@ -312,8 +243,8 @@ func (s *Server) URL() string {
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
 }
 
-// Close stops serving, waits briefly for requests in flight, then closes the
-// stores.
+// Close stops serving, waits briefly for requests in flight, and stops the
+// purge. The store is its opener's to close, after this.
 func (s *Server) Close() error {
 	var errs []error
 	if s.http != nil {

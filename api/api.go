@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/consent"
@@ -151,7 +150,7 @@ func New(cfg Config, d Deps) http.Handler {
 	if cfg.RateLimit > 0 {
 		r.Use(httprate.LimitBy(cfg.RateLimit, cfg.RateWindow,
 			func(r *http.Request) (string, error) {
-				return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+				return ClientKey(r), nil
 			},
 			httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 				h.fail(w, r, errs.New(errs.RateLimited, "too many requests; retry later"))

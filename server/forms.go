@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/api"
@@ -92,12 +91,6 @@ func (s *Server) clientIP() func(http.Handler) http.Handler {
 	return api.ClientIP(s.cfg.TrustedProxies)
 }
 
-// clientKey is the client's address as the rate limits count it (an IPv6
-// address by its /64), once clientIP has run.
-func clientKey(r *http.Request) string {
-	return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
-}
-
 // newFormGuard builds the rate limits of Config.
 func (s *Server) newFormGuard() *formGuard {
 	g := &formGuard{s: s}
@@ -119,7 +112,7 @@ func (s *Server) newFormGuard() *formGuard {
 	chain := []func(http.Handler) http.Handler{s.clientIP()}
 	if perIP > 0 {
 		chain = append(chain, httprate.LimitBy(perIP, window, func(r *http.Request) (string, error) {
-			return "ip:" + clientKey(r), nil
+			return "ip:" + api.ClientKey(r), nil
 		}, refuse))
 	}
 	if perSubject > 0 {

@@ -27,13 +27,6 @@ const DefaultRetention = 3 * 365 * 24 * time.Hour
 // and a run that finds nothing to do costs a few indexed look-ups.
 const DefaultPurgeEvery = time.Hour
 
-// Audit log actions of erasure, holds and the purge.
-const (
-	ActionErase   = "erase-subject" // by the account service or a device; target: the subject
-	ActionHold    = "hold"          // target: the subject
-	ActionRelease = "release-hold"  // target: the subject
-)
-
 // Operators of audit entries no person signed: the account service and a
 // device erasing through the API.
 const (
@@ -75,7 +68,7 @@ func (s *Server) auditErase(ctx context.Context, by, subject, outcome string) {
 			// A path may be anything; the log keeps what identifies it.
 			subject = subject[:200]
 		}
-		if _, err := cs.Append(ctx, console.Entry{At: time.Now(), Operator: op, Action: ActionErase, Target: subject, Outcome: outcome}); err != nil {
+		if _, err := cs.Append(ctx, console.Entry{At: time.Now(), Operator: op, Action: console.ActionErase, Target: subject, Outcome: outcome}); err != nil {
 			s.log.Error("retention: audit log", "err", err)
 		}
 	}

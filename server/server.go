@@ -14,12 +14,13 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/admin"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/catalogue"
-	"github.com/kaiconn/consent/locales/policy"
+	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/recorder"
@@ -82,7 +83,7 @@ type Config struct {
 	CatalogueFS fs.FS
 	PolicyFS    fs.FS
 	// Admin tunes the consent records console at /admin.
-	Admin AdminConfig
+	Admin admin.Config
 	// ServiceToken is the bearer token of Kaiconn's account service, which
 	// erases a cancelled account's subject (DELETE
 	// /api/v1/subjects/{subject}); "" lets only devices erase.
@@ -117,7 +118,7 @@ type Server struct {
 	app       *appConsent        // the first-launch gate and settings
 	recorder  *recorder.Recorder // checks, countersigns and stores every receipt, the API's and the forms'
 	banner    *banner            // the website's cookie banner
-	console   *admin             // the consent records console at /admin (admin.go)
+	console   *admin.Console     // the consent records console at /admin (package admin)
 	purger    *purger            // the retention's purge (retention.go)
 
 	http    *http.Server

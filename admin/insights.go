@@ -202,7 +202,7 @@ func (a *admin) purposeTitle(l *lang.Localizer, k purposeKey) string {
 // purposeOf is the purpose k names in the newest catalogue that has it.
 func (a *admin) purposeOf(k purposeKey) (consent.Purpose, bool) {
 	surface := consent.SurfaceFirstLaunch
-	if k.audience == "web" {
+	if k.audience == consent.AudienceWeb {
 		surface = consent.SurfaceWebBanner
 	}
 	versions := a.d.Policies.Versions()

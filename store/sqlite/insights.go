@@ -18,7 +18,7 @@ import (
 const dayOf = `((issued_at / 1000000 + 28800) / 86400)`
 
 // audienceOf is console.AudienceOf in SQL.
-const audienceOf = `(CASE WHEN surface = 'web-banner' THEN 'web' ELSE 'app' END)`
+var audienceOf = console.AudienceSQL("surface")
 
 // bucketOf is console.LatencyBucket of s in SQL.
 const bucketOf = `(CASE WHEN s < 120 THEN s WHEN s < 600 THEN s - s % 10 WHEN s < 3600 THEN s - s % 60

@@ -49,7 +49,7 @@ const embedTokensMarker = `/*KC_TOKENS*/""`
 type banner struct {
 	s      *Server
 	cat    *consent.Catalogue
-	key    []byte
+	key    cookieKeys
 	config []byte // JSON given to embed.js and served at /banner/config
 	embed  []byte // embed.js with config
 	etag   string
@@ -72,7 +72,7 @@ func (s *Server) mountBanner(r chi.Router) {
 // newBanner prepares the banner for the latest policy version: its
 // categories, the cookie key and embed.js with its configuration inlined.
 func (s *Server) newBanner() (*banner, error) {
-	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID], key: s.cookieKey}
+	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID], key: s.newCookieKeys(consentCookieName)}
 	var err error
 	if b.config, err = b.embedConfig(s.msgs); err != nil {
 		return nil, err

@@ -69,9 +69,9 @@ func responseCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *ht
 	return nil
 }
 
-func bannerKey(t *testing.T, s *Server) []byte {
+func bannerKey(t *testing.T, s *Server) cookieKeys {
 	t.Helper()
-	return s.cookieKey
+	return s.banner.key
 }
 
 func TestBannerPage(t *testing.T) {

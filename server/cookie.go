@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 )
 
 // consentCookieName is the first-party cookie that carries the website
 // decision. It is not HttpOnly: embed.js reads it to release held scripts
 // without asking the server.
-const consentCookieName = "kc_consent"
+const consentCookieName = credential.ConsentCookie
 
 // consentCookie is the website decision as kc_consent carries it:
 //
@@ -47,14 +48,45 @@ var (
 	cookieMACRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 )
 
+// cookieKeys MAC one cookie of the server's. New values are MAC'd with the
+// key derived for that cookie (credential.Keys.CookieKey), as every
+// credential's is; values MAC'd with the raw cookie secret, as the server
+// wrote them before it derived a key per cookie, are still read (legacy),
+// so that nobody is asked again for a decision the cookie holds. Each
+// value read is written back under the current key at the next decision,
+// and the legacy key can go once the longest-lived cookie has expired
+// (ConsentMaxAgeAccept, a year).
+type cookieKeys struct {
+	current, legacy []byte
+}
+
+// newCookieKeys are the keys of the cookie named name.
+func (s *Server) newCookieKeys(name string) cookieKeys {
+	return cookieKeys{current: s.creds.CookieKey(name), legacy: s.cookieKey}
+}
+
+// mac is the MAC of body under the current key.
+func (k cookieKeys) mac(body string) string { return cookieMAC(k.current, body) }
+
+// verify tells whether mac is body's under the current key or the legacy
+// one, comparing in constant time, so that a mac cannot be guessed byte by
+// byte from response timings.
+func (k cookieKeys) verify(body, mac string) bool {
+	ok := hmac.Equal([]byte(mac), []byte(cookieMAC(k.current, body)))
+	if k.legacy != nil && hmac.Equal([]byte(mac), []byte(cookieMAC(k.legacy, body))) {
+		ok = true
+	}
+	return ok
+}
+
 // encode returns the cookie value, signed with key.
-func (c consentCookie) encode(key []byte) string {
+func (c consentCookie) encode(key cookieKeys) string {
 	ids := make([]string, len(c.Granted))
 	for i, id := range c.Granted {
 		ids[i] = string(id)
 	}
 	body := strings.Join([]string{"v1", c.PolicyVersion, strings.Join(ids, "_"), strconv.FormatInt(c.At.Unix(), 10), c.ReceiptID}, ".")
-	return body + "." + cookieMAC(key, body)
+	return body + "." + key.mac(body)
 }
 
 func cookieMAC(key []byte, body string) string {
@@ -68,7 +100,7 @@ func cookieMAC(key []byte, body string) string {
 // caller treats the visitor as having made no decision. It checks the
 // format only; whether the categories exist in the policy version is the
 // catalogue's business (see decisionFromCookie).
-func parseConsentCookie(value string, key []byte) (consentCookie, error) {
+func parseConsentCookie(value string, key cookieKeys) (consentCookie, error) {
 	// A real value is about 130 bytes; refuse to scan anything much longer.
 	if len(value) > 512 {
 		return consentCookie{}, errs.New(errs.Invalid, "kc_consent: too long")
@@ -97,9 +129,7 @@ func parseConsentCookie(value string, key []byte) (consentCookie, error) {
 		}
 	}
 	body := value[:len(value)-len(parts[5])-1]
-	// hmac.Equal compares in constant time, so the mac cannot be guessed
-	// byte by byte from response timings.
-	if !hmac.Equal([]byte(parts[5]), []byte(cookieMAC(key, body))) {
+	if !key.verify(body, parts[5]) {
 		return consentCookie{}, errs.New(errs.Invalid, "kc_consent: mac does not match; the value was altered or signed by another key")
 	}
 	unix, err := strconv.ParseInt(parts[3], 10, 64)

@@ -35,7 +35,7 @@ type appConsent struct {
 	cats   map[string]*consent.Catalogue
 	latest *consent.Catalogue
 	policy *policy.Library
-	key    []byte // signs the decision cookie
+	key    cookieKeys // signs the decision cookie
 	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
 	secure func(*http.Request) bool
 }
@@ -47,7 +47,7 @@ func (s *Server) newAppConsent() *appConsent {
 		cats:   s.catalogues,
 		latest: s.catalogues[s.policies.Latest().ID],
 		policy: s.policies,
-		key:    s.cookieKey,
+		key:    s.newCookieKeys(appConsentCookie),
 		secure: s.isHTTPS,
 	}
 }

@@ -430,7 +430,7 @@ func cookieValue(t *testing.T, s *Server, rec any) string {
 }
 
 // signed signs a cookie body with s's key.
-func signed(s *Server, body string) string { return body + "." + cookieMAC(s.cookieKey, body) }
+func signed(s *Server, body string) string { return body + "." + s.app.key.mac(body) }
 
 func entry(kind consent.Kind, version string, at time.Time, granted ...string) map[string]any {
 	if granted == nil {
@@ -457,7 +457,14 @@ func TestGateCookie(t *testing.T) {
 	}{
 		{"NotBase64", "%%%not-base64%%%"},
 		{"Unsigned", strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]},
-		{"SignedByAnotherKey", signed(&Server{cookieKey: []byte("another key")}, strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0])},
+		{"SignedByAnotherKey", func() string {
+			body := strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]
+			return body + "." + cookieMAC([]byte("another key"), body)
+		}()},
+		{"SignedWithTheKeyOfTheOtherCookie", func() string {
+			body := strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]
+			return body + "." + s.banner.key.mac(body)
+		}()},
 		{"NotJSON", base64.RawURLEncoding.EncodeToString([]byte("agreed"))},
 		{"UnknownFormat", cookieValue(t, s, map[string]any{"v": 2, "h": []any{valid}})},
 		{"UnknownField", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("admin", true)}})},

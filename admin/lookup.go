@@ -155,7 +155,7 @@ func adminTime(l *lang.Localizer, t time.Time) string {
 	if l.Lang == lang.ZhHans {
 		return t.Format("2006年1月2日 15:04:05")
 	}
-	return t.Format("2 Jan 2006 15:04:05") + " (UTC+8)"
+	return t.Format("2 Jan 2006 15:04:05 (UTC-07:00)")
 }
 
 var checkNames = []string{"device", "countersignature", "link", "policy", "notices"}

@@ -19,6 +19,7 @@ import (
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
@@ -145,17 +146,14 @@ func subjectView(l *lang.Localizer, rep proof.Report, highlight string) views.Su
 	return sv
 }
 
-// adminTime is t for an operator: in China Standard Time, the zone the
-// insights count days in, written as the language writes dates.
+// adminTime is t for an operator, to the second: in the product's one
+// format (texts.FormatTime), in China Standard Time, the zone the
+// insights count days in, which it names.
 func adminTime(l *lang.Localizer, t time.Time) string {
 	if t.IsZero() {
 		return l.T("admin_unknown")
 	}
-	t = t.In(console.Zone)
-	if l.Lang == lang.ZhHans {
-		return t.Format("2006年1月2日 15:04:05")
-	}
-	return t.Format("2 Jan 2006 15:04:05 (UTC-07:00)")
+	return texts.FormatTime(t, l.Lang, console.Zone, true)
 }
 
 var checkNames = []string{"device", "countersignature", "link", "policy", "notices"}

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +19,6 @@ import (
 // otherwise.
 func ReaderZone(l string) *time.Location { return texts.ReaderZone(l) }
 
-var shortMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
 // LocalTime shows the RFC 3339 instant at to a reader of l, in ReaderZone(l)
 // and naming it: "2026年11月29日 20:30（北京时间）" or "29 Nov 2026, 12:30 UTC".
 // It returns "" when at is not RFC 3339.
@@ -30,12 +27,7 @@ func LocalTime(at, l string) string {
 	if err != nil {
 		return ""
 	}
-	t = t.In(ReaderZone(l))
-	hm := t.Format("15:04")
-	if l == "zh-Hans" {
-		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日 " + hm + "（北京时间）"
-	}
-	return strconv.Itoa(t.Day()) + " " + shortMonths[t.Month()-1] + " " + strconv.Itoa(t.Year()) + ", " + hm + " UTC"
+	return texts.FormatTime(t, l, ReaderZone(l), false)
 }
 
 // Instant is t as the settings view carries it: RFC 3339 in UTC, to the

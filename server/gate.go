@@ -74,18 +74,6 @@ func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWri
 	}
 }
 
-// hostState is what the host app hands the page in ?state= (README: "First-launch gate, settings and the native bridge"):
-// the last bridge message it received, plus when the decision was made.
-type hostState struct {
-	V             int             `json:"v,omitempty"` // 2; absent in version 1
-	Type          string          `json:"type"`
-	Decision      consent.Kind    `json:"decision"`
-	PolicyVersion string          `json:"policyVersion"`
-	Purposes      map[string]bool `json:"purposes"`
-	ReceiptID     string          `json:"receiptId"`
-	At            string          `json:"at,omitempty"` // RFC 3339; empty when unknown
-}
-
 // parseHostState decodes ?state= strictly: base64url (padding optional) of
 // one JSON object, purposes known to its policy version, required
 // processing not refused. Anything else is ignored as a whole.
@@ -99,7 +87,10 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var st hostState
+	// The state is the last bridge message the host received, handed back
+	// as it was: the one struct of that message (version 1 had no v and no
+	// at).
+	var st components.BridgeMessage
 	if err := dec.Decode(&st); err != nil || dec.More() {
 		return nil, errs.New(errs.Invalid, "state: not a consent state object")
 	}
@@ -109,7 +100,7 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	if st.Type != "" && st.Type != components.BridgeType {
 		return nil, errs.New(errs.Invalid, "state: type %q", st.Type)
 	}
-	if !slices.Contains(consent.Kinds, st.Decision) {
+	if !slices.Contains(consent.Kinds, consent.Kind(st.Decision)) {
 		return nil, errs.New(errs.Invalid, "state: decision %q", st.Decision)
 	}
 	cat, ok := g.cats[st.PolicyVersion]
@@ -143,7 +134,7 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	if err != nil {
 		return nil, err
 	}
-	d.Kind = st.Decision
+	d.Kind = consent.Kind(st.Decision)
 	return &appDecision{Decision: d, ReceiptID: st.ReceiptID}, nil
 }
 

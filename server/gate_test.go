@@ -23,6 +23,7 @@ import (
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
+	"github.com/kaiconn/consent/locales/catalogue"
 	catalogues "github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/stretchr/testify/assert"
@@ -661,6 +662,25 @@ func TestGateHostState(t *testing.T) {
 			assert.Empty(t, v.HostState)
 		})
 	}
+}
+
+// The state a host hands back is the bridge message it received, as it
+// was: what the server sends (bridgeMessage) it reads back unchanged, one
+// struct for both directions.
+func TestGateHostStateIsTheBridgeMessage(t *testing.T) {
+	s := testServer(t)
+	cat := s.catalogues[catalogue.Latest]
+	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, time.Now().Add(-time.Hour).Truncate(time.Millisecond))
+	require.NoError(t, err)
+	sent := bridgeMessage(appDecision{Decision: d, ReceiptID: uuid.NewString()})
+	b, err := json.Marshal(sent)
+	require.NoError(t, err)
+	got, err := s.app.parseHostState(base64.RawURLEncoding.EncodeToString(b), time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, sent.ReceiptID, got.ReceiptID)
+	assert.Equal(t, d.Kind, got.Kind)
+	assert.True(t, d.At.Equal(got.At), "sent %v, read %v", d.At, got.At)
+	assert.Equal(t, sent, bridgeMessage(*got), "read back, it is the message sent")
 }
 
 // The bridge contract, version 2, end to end on the server: the message

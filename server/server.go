@@ -30,10 +30,12 @@ import (
 type Config struct {
 	// Addr is the listen address, e.g. "localhost:8080" or ":0".
 	Addr string
-	// DataDir holds the SQLite file and the server's signing keys.
+	// DataDir holds the SQLite file and the server's signing keys, and DSN
+	// selects PostgreSQL instead of the SQLite file. The program's main
+	// opens them (package datadir) and hands the server what it opened
+	// (Deps); the server itself never reads these two.
 	DataDir string
-	// DSN selects PostgreSQL instead of the embedded SQLite file.
-	DSN string
+	DSN     string
 	// WebDir holds the built app.wasm and wasm_exec.js.
 	WebDir string
 	// UserAgreementURL is linked from the first-launch gate.

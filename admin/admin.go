@@ -253,7 +253,7 @@ type adminRequest struct {
 }
 
 // signInLimit bounds the sign-ins one client address may post per window
-// (AdminConfig.SignInRateLimit): past it, 429 before any password is
+// (Config.SignInRateLimit): past it, 429 before any password is
 // checked or anything logged.
 func (a *admin) signInLimit() func(http.Handler) http.Handler {
 	limit, window := a.cfg.SignInRateLimit, a.cfg.SignInRateWindow

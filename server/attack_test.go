@@ -26,8 +26,9 @@ import (
 	"github.com/kaiconn/consent/receipt"
 )
 
-// The attacks of issue 8, through HTTP against the real server (opened as
-// the program opens it, openData, then Start; SQLite). docs/threat-model.md names each and these tests.
+// The attacks of issue 8, through HTTP against the real server, opened as
+// the program opens it (openData, then Start; SQLite). docs/threat-model.md
+// names each and these tests.
 
 // startReal starts the real program on a free loopback port.
 func startReal(t *testing.T, edit ...func(*Config)) *Server {

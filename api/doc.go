@@ -13,8 +13,8 @@
 // docs/threat-model.md.
 //
 // It reaches storage only through the receipt.Store interface; which
-// database stands behind it is the server's choice, and pages are the
-// server's concern.
+// database stands behind it is the program's choice (app, package
+// datadir), and pages are the server's concern.
 //
 // Must not import: server, store, components, views, github.com/a-h/templ,
 // github.com/maxence-charriere/go-app.

@@ -9,6 +9,5 @@
 // Config; flags and environment belong to the main package. Test helpers
 // never ship in it.
 //
-// Must not import: store/memstore, store/storetest, store/pgtest,
-// receipt/receipttest, e2e, hygiene.
+// Must not import: store, datadir, receipt/receipttest, e2e, hygiene.
 package server

@@ -391,12 +391,11 @@ func (h *handler) unusedTicket(r *http.Request, subject string) (bool, error) {
 	if err != nil || t.Subject != subject {
 		return false, nil
 	}
-	switch _, err = h.store.Get(r.Context(), t.ReceiptID); errs.Code(err) {
-	case errs.NotFound:
-	case "":
-		return false, nil
-	default:
+	switch used, err := h.rec.Used(r.Context(), t.ReceiptID); {
+	case err != nil:
 		return false, err
+	case used:
+		return false, nil
 	}
 	_, err = h.store.Tip(r.Context(), subject)
 	switch errs.Code(err) {

@@ -476,6 +476,20 @@ func (rc *Recorder) Stored(ctx context.Context, id string, d consent.Decision, s
 	return rec, true, nil
 }
 
+// Used tells whether a receipt is stored under id, whatever it records: a
+// ticket whose id is used is spent, and the page that holds it gets a
+// fresh id.
+func (rc *Recorder) Used(ctx context.Context, id string) (bool, error) {
+	switch _, err := rc.cfg.Store.Get(ctx, id); errs.Code(err) {
+	case "":
+		return true, nil
+	case errs.NotFound:
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
 // chainWait bounds how long a decision waits for its subject's chain to stop
 // moving before it is answered with ErrBusy.
 const chainWait = 2 * time.Second

@@ -309,3 +309,25 @@ func TestHolds(t *testing.T) {
 		})
 	}
 }
+
+func TestUsed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	c := credentialOf(receipt.NewSubject())
+	id, _, err := f.rec.Decision(ctx, f.agree(t, consent.SurfaceFirstLaunch), c, false)
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name string
+		id   string
+		want bool
+	}{
+		{"OKStored", id, true},
+		{"OKFree", uuid.NewString(), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			used, err := f.rec.Used(ctx, tt.id)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, used)
+		})
+	}
+}

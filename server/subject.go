@@ -153,12 +153,11 @@ func (s *Server) forDevice(ctx context.Context, c recorder.Credential) (recorder
 	if c.FromTicket {
 		c.Subject, c.FromTicket = receipt.NewSubject(), false
 	}
-	switch _, err := s.store.Get(ctx, c.ReceiptID); errs.Code(err) {
-	case errs.NotFound:
-	case "":
-		c.ReceiptID, c.ShownAt = uuid.NewString(), time.Time{}
-	default:
+	switch used, err := s.recorder.Used(ctx, c.ReceiptID); {
+	case err != nil:
 		return recorder.Credential{}, err
+	case used:
+		c.ReceiptID, c.ShownAt = uuid.NewString(), time.Time{}
 	}
 	minted := c.ShownAt
 	if minted.IsZero() {

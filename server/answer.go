@@ -24,22 +24,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // writeError answers a refused or failed form post with the status of the
 // error's code (httperr's one table): JSON to a script, text to a form.
-// Nothing was remembered, so the person can simply try again. Internal
-// errors are logged as errors; a busy chain or a rate limit, which the
-// client retries (Retry-After), at Info; a refusal, which the person sees,
+// Nothing was remembered, so the person can simply try again, and a
+// retryable answer says when (Retry-After). Internal errors are logged as
+// errors; a busy chain, which an operator may want to see, at Info; a
+// refusal or a rate limit, which anyone can cause as often as they like,
 // at Debug. No subject and no receipt id are logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := httperr.Status(err)
 	switch {
 	case status == http.StatusInternalServerError:
 		s.log.Error("form post failed", "route", r.URL.Path, "code", errs.Code(err), "err", err)
-	case httperr.Retryable(status):
+	case status == http.StatusConflict:
 		s.log.Info("form post deferred, retryable", "status", status, "route", r.URL.Path)
-		if w.Header().Get("Retry-After") == "" {
-			w.Header().Set("Retry-After", "1")
-		}
 	default:
 		s.log.Debug("form post refused", "status", status, "code", errs.Code(err))
+	}
+	if httperr.Retryable(status) && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
 	if wantsJSON(r) {
 		writeJSON(w, status, httperr.BodyOf(err))

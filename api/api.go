@@ -14,14 +14,14 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/consent"
-	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // Config tunes the API. The zero value is usable: no export, no CORS,
@@ -60,23 +60,6 @@ const (
 	defaultProofSkew  = 5 * time.Minute
 )
 
-// codeForbidden is the code for a caller that proved who it is but may not
-// see what it asked for.
-const codeForbidden = errs.Forbidden
-
-// statusOf is the one table from error codes to HTTP status codes.
-var statusOf = map[string]int{
-	errs.Invalid:       http.StatusBadRequest,
-	errs.Unprocessable: http.StatusUnprocessableEntity,
-	errs.NotFound:      http.StatusNotFound,
-	errs.Conflict:      http.StatusConflict,
-	errs.TooLarge:      http.StatusRequestEntityTooLarge,
-	errs.RateLimited:   http.StatusTooManyRequests,
-	errs.Unauthorized:  http.StatusUnauthorized,
-	codeForbidden:      http.StatusForbidden,
-	errs.Internal:      http.StatusInternalServerError,
-}
-
 // Deps are what the API works with.
 type Deps struct {
 	// Store keeps the receipts, the key enrolments and the used nonces.
@@ -101,17 +84,20 @@ type Deps struct {
 	// AuditErase records each erasure request in the console's audit log;
 	// nil records nothing.
 	AuditErase AuditFunc
+	// Recorder checks, countersigns and stores posted receipts, as it does
+	// the server's own; nil makes one of Store, Keys, Validator and
+	// Catalogue.
+	Recorder *recorder.Recorder
 }
 
 type handler struct {
 	cfg      Config
 	store    receipt.Store
 	keys     *receipt.Keyring
-	v        *receipt.Validator
-	cat      func(string) (*consent.Catalogue, bool)
 	creds    *credential.Keys
 	logger   *slog.Logger
 	onExport func(ctx context.Context, authorized bool) error
+	rec      *recorder.Recorder
 
 	auditErase AuditFunc
 }
@@ -119,14 +105,6 @@ type handler struct {
 // TicketHeader carries the ticket a receipt's id was minted with, so that
 // the server may let the receipt's key join the ticket's subject.
 const TicketHeader = "Kaiconn-Ticket"
-
-// errChain is the one answer for a receipt that may not extend its
-// subject's chain: a wrong head, a subject that does not exist, a key not
-// enrolled for the subject (or enrolled for another). One message, so that
-// nobody learns from it which subjects exist or which keys they enrolled.
-// An outbox that gets it rebuilds on the subject's head (GET
-// /api/v1/subjects/{subject}/head) and tries again.
-var errChain = errs.New(errs.Unprocessable, "receipt.prevHash: not the head of this subject's chain for this key")
 
 // New returns the API handler. Receipts are acknowledged only after
 // store.Put has returned, that is once they are durable.
@@ -159,7 +137,10 @@ func New(cfg Config, d Deps) http.Handler {
 	if d.Catalogue == nil {
 		d.Catalogue = func(string) (*consent.Catalogue, bool) { return nil, false }
 	}
-	h := &handler{cfg: cfg, store: store, keys: keys, v: v, cat: d.Catalogue, creds: d.Credentials, logger: logger, onExport: d.OnExport, auditErase: d.AuditErase}
+	if d.Recorder == nil {
+		d.Recorder = recorder.New(recorder.Config{Store: store, Keys: keys, Validator: v, Catalogue: d.Catalogue, Now: cfg.Now})
+	}
+	h := &handler{cfg: cfg, store: store, keys: keys, creds: d.Credentials, logger: logger, onExport: d.OnExport, auditErase: d.AuditErase, rec: d.Recorder}
 
 	r := chi.NewRouter()
 	r.Use(h.recoverer)
@@ -169,7 +150,7 @@ func New(cfg Config, d Deps) http.Handler {
 	if cfg.RateLimit > 0 {
 		r.Use(httprate.LimitBy(cfg.RateLimit, cfg.RateWindow,
 			func(r *http.Request) (string, error) {
-				return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context())), nil
+				return ClientKey(r), nil
 			},
 			httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 				h.fail(w, r, errs.New(errs.RateLimited, "too many requests; retry later"))
@@ -180,7 +161,7 @@ func New(cfg Config, d Deps) http.Handler {
 		h.fail(w, r, errs.New(errs.NotFound, "no such endpoint"))
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody("method_not_allowed", "method not allowed on this endpoint"))
+		h.fail(w, r, errs.New(errs.MethodNotAllowed, "method not allowed on this endpoint"))
 	})
 
 	r.Post("/api/v1/receipts", h.postReceipt)
@@ -210,7 +191,6 @@ func ackOf(r receipt.Record) Ack {
 }
 
 func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	body, ok := h.readBody(w, r, h.cfg.MaxBodyBytes)
 	if !ok {
 		return
@@ -222,99 +202,26 @@ func (h *handler) postReceipt(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	hash := receipt.HashBytes(canon)
-	// A retry of an acknowledged receipt gets its first answer back, even
-	// if the chain has moved on or the receipt has aged since: every
-	// refusal below looks the id up first (refuse), so that the receipts
-	// taken in, nearly all of them new, cost no lookup.
-	refuse := func(err error) { h.refuse(w, r, s.Receipt.ID, hash, err) }
-
-	if err := h.v.ValidateSignedCanonical(s, canon); err != nil {
-		refuse(err)
-		return
-	}
-	// The device signature verified, so the key parses.
-	deviceKey, err := s.Device.JWK.Thumbprint()
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ticket, err := h.ticket(r, s.Receipt.ID, s.Receipt.Subject)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	// A ticket admits the receipt's key to an existing subject only for
-	// the browser that holds that subject's own credential (kc_sub); for a
-	// subject with no receipt, the first receipt enrolls its key anyway.
-	join := ticket != nil && ticket.NamesSubject(true, h.browserSubject(r))
-	head, keySubject, err := h.mayExtend(ctx, &s.Receipt, deviceKey, join)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	cat, ok := h.cat(s.Receipt.Policy.Version)
-	if !ok {
-		refuse(errs.New(errs.Unprocessable, "receipt.policy.version: no catalogue for policy %q", s.Receipt.Policy.Version))
-		return
-	}
-	if err := consentreceipt.Check(cat, &s.Receipt, head, h.cfg.Now()); err != nil {
-		refuse(err)
-		return
-	}
-
-	jws, kid, err := h.keys.Countersign(canon)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	states := make(map[string]string, len(s.Receipt.Purposes))
-	for _, p := range s.Receipt.Purposes {
-		states[p.ID] = p.State
-	}
-	rec := receipt.Record{
-		ID:            s.Receipt.ID,
-		Subject:       s.Receipt.Subject,
-		PrevHash:      s.Receipt.PrevHash,
-		Hash:          hash,
-		PolicyVersion: s.Receipt.Policy.Version,
-		Surface:       s.Receipt.Surface,
-		IssuedAt:      s.Receipt.IssuedTime(),
-		// Milliseconds, so that every store keeps the time exactly and a
-		// retry's answer equals the first one.
-		ReceivedAt: h.cfg.Now().UTC().Truncate(time.Millisecond),
-		Body:       canon,
-		Countersig: jws,
-		KeyID:      kid,
-		Language:   s.Receipt.Language,
-		Decision:   s.Receipt.Decision,
-		Schema:     receipt.SchemaNumber(s.Receipt.Schema),
-		DeviceKey:  deviceKey,
-		States:     states,
-	}
-	if ticket != nil {
-		rec.ShownAt = ticket.MintedAt
-	}
-	// A key enrolled nowhere that joins on no credential may only start a
-	// subject: the store refuses it atomically once the subject has a
-	// receipt, however the race with its first receipt went.
-	opt := receipt.PutOptions{EnrollKey: join, NewSubject: keySubject == "" && !join}
-	stored, created, err := h.store.Put(ctx, rec, opt)
+	stored, created, err := h.rec.Device(r.Context(), s, canon, func() (recorder.Admission, error) {
+		ticket, err := h.ticket(r, s.Receipt.ID, s.Receipt.Subject)
+		if err != nil || ticket == nil {
+			return recorder.Admission{}, err
+		}
+		// A ticket admits the receipt's key to an existing subject only
+		// for the browser that holds that subject's own credential
+		// (kc_sub); for a subject with no receipt, the first receipt
+		// enrolls its key anyway.
+		return recorder.Admission{Join: ticket.NamesSubject(true, h.browserSubject(r)), ShownAt: ticket.MintedAt}, nil
+	})
 	switch {
-	case errs.Code(err) == errs.Conflict, errs.Code(err) == errs.Forbidden:
-		// The chain moved, or the key rules refused, after the checks
-		// above: the same one answer.
-		refuse(errChain)
-		return
 	case err != nil:
 		h.fail(w, r, err)
-		return
-	case !created:
-		// Another request with the same id won the race.
-		h.replay(w, r, stored, hash)
-		return
+	case created:
+		writeJSON(w, http.StatusCreated, ackOf(stored))
+	default:
+		// A retry of an acknowledged receipt gets its first answer back.
+		writeJSON(w, http.StatusOK, ackOf(stored))
 	}
-	writeJSON(w, http.StatusCreated, ackOf(stored))
 }
 
 // ticket reads the Kaiconn-Ticket header: the ticket when it is this
@@ -339,30 +246,6 @@ func (h *handler) ticket(r *http.Request, id, subject string) (*credential.Ticke
 	return &t, nil
 }
 
-// mayExtend applies the chain and key rules that Store.Put applies again
-// atomically, before anything is spent on the receipt, and returns what the
-// subject's head says for the catalogue check. Every refusal is errChain,
-// and comes before the content check, so that a key that may not write to a
-// subject learns nothing of its head either.
-func (h *handler) mayExtend(ctx context.Context, r *receipt.Receipt, deviceKey string, join bool) (head *consentreceipt.Head, keySubject string, err error) {
-	f, err := h.chainFacts(ctx, r.Subject, deviceKey)
-	if err != nil {
-		return nil, "", err
-	}
-	exists, owner := f.Exists, f.KeySubject
-	switch {
-	case owner != "" && owner != r.Subject: // a key signs for one subject
-		return nil, "", errChain
-	case exists && owner == "" && !join: // a key the subject never enrolled
-		return nil, "", errChain
-	case !exists && r.PrevHash != "", exists && r.PrevHash != f.Hash:
-		return nil, "", errChain
-	case !exists:
-		return nil, owner, nil
-	}
-	return &consentreceipt.Head{Surface: f.Surface, States: f.States}, owner, nil
-}
-
 // browserSubject is the subject the request's kc_sub cookie names, "" when
 // it carries none this server signed. The API's CORS never allows
 // credentials, so a browser sends the cookie only from our own pages; a
@@ -383,58 +266,6 @@ func (h *handler) browserSubject(r *http.Request) string {
 		return ""
 	}
 	return subject
-}
-
-// chainFacts reads the subject's head and the key's subject: in one
-// look-up when the store offers it (receipt.ChainFactsReader), else with
-// Tip and KeySubject.
-func (h *handler) chainFacts(ctx context.Context, subject, deviceKey string) (receipt.ChainFacts, error) {
-	if cr, ok := h.store.(receipt.ChainFactsReader); ok {
-		return cr.ChainFacts(ctx, subject, deviceKey)
-	}
-	var f receipt.ChainFacts
-	head, err := h.store.Tip(ctx, subject)
-	switch errs.Code(err) {
-	case "":
-		f.Exists, f.Hash, f.Surface, f.States = true, head.Hash, head.Surface, head.States
-	case errs.NotFound:
-	default:
-		return receipt.ChainFacts{}, err
-	}
-	f.KeySubject, err = h.store.KeySubject(ctx, deviceKey)
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		f.KeySubject = ""
-	default:
-		return receipt.ChainFacts{}, err
-	}
-	return f, nil
-}
-
-// refuse answers a receipt the checks refused, unless it is a retry: a
-// receipt already stored under its id gets the answer replay gives (its
-// acknowledgement, or a conflict for another receipt under a used id),
-// whatever has changed since.
-func (h *handler) refuse(w http.ResponseWriter, r *http.Request, id, hash string, err error) {
-	switch stored, gerr := h.store.Get(r.Context(), id); errs.Code(gerr) {
-	case "":
-		h.replay(w, r, stored, hash)
-	case errs.NotFound:
-		h.fail(w, r, err)
-	default:
-		h.fail(w, r, gerr)
-	}
-}
-
-// replay answers a receipt whose id is already stored: the same answer for
-// the same receipt, a conflict for a different one under a reused id.
-func (h *handler) replay(w http.ResponseWriter, r *http.Request, stored receipt.Record, hash string) {
-	if stored.Hash != hash {
-		h.fail(w, r, errs.New(errs.Conflict, "receipt.id: already used by a different receipt"))
-		return
-	}
-	writeJSON(w, http.StatusOK, ackOf(stored))
 }
 
 // ReceiptSeen is what anybody may learn of a receipt by its id: that the
@@ -488,7 +319,7 @@ func (h *handler) challenge(w http.ResponseWriter, r *http.Request, err error) {
 // errNotYours is the one answer for a valid proof that may not read what
 // it asked for: the key is not enrolled for the subject, the subject does
 // not exist, or the proof names another subject.
-var errNotYours = errs.New(codeForbidden, "authorization: this key may not read this subject")
+var errNotYours = errs.New(errs.Forbidden, "authorization: this key may not read this subject")
 
 // authorize checks the request's KaiconnProof for subject: signed, recent,
 // over a nonce this server minted and nobody used before (it is used up
@@ -560,12 +391,11 @@ func (h *handler) unusedTicket(r *http.Request, subject string) (bool, error) {
 	if err != nil || t.Subject != subject {
 		return false, nil
 	}
-	switch _, err = h.store.Get(r.Context(), t.ReceiptID); errs.Code(err) {
-	case errs.NotFound:
-	case "":
-		return false, nil
-	default:
+	switch used, err := h.rec.Used(r.Context(), t.ReceiptID); {
+	case err != nil:
 		return false, err
+	case used:
+		return false, nil
 	}
 	_, err = h.store.Tip(r.Context(), subject)
 	switch errs.Code(err) {
@@ -666,13 +496,13 @@ func (h *handler) postKey(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		h.fail(w, r, errs.New(codeForbidden, "by: this key may not enroll keys for this subject"))
+		h.fail(w, r, errs.New(errs.Forbidden, "by: this key may not enroll keys for this subject"))
 		return
 	}
 	switch err := h.store.Enroll(r.Context(), subject, newThumb, "statement by "+byThumb); errs.Code(err) {
 	case "":
 	case errs.Forbidden:
-		h.fail(w, r, errs.New(codeForbidden, "new: this key is enrolled for another subject; a key signs for one subject"))
+		h.fail(w, r, errs.New(errs.Forbidden, "new: this key is enrolled for another subject; a key signs for one subject"))
 		return
 	default:
 		h.fail(w, r, err)
@@ -742,20 +572,16 @@ func (h *handler) jwks(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail writes err as {"error":{"code","message"}} with the status of its
-// code. Only internal errors are logged, without the request's data.
+// code (httperr). Only internal errors are logged, without the request's
+// data.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := errs.Code(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if status == http.StatusInternalServerError {
+	if httperr.Status(err) == http.StatusInternalServerError {
 		h.logger.Error("api: internal error", "method", r.Method, "route", routePattern(r), "err", err)
 	}
-	if code == errs.RateLimited && w.Header().Get("Retry-After") == "" {
+	if errs.Code(err) == errs.RateLimited && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(int(h.cfg.RateWindow.Seconds())))
 	}
-	writeJSON(w, status, errorBody(code, errs.Message(err)))
+	httperr.Write(w, err)
 }
 
 // routePattern names the route without its parameters, which may be ids.
@@ -766,27 +592,8 @@ func routePattern(r *http.Request) string {
 	return "unmatched"
 }
 
-type errorJSON struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func errorBody(code, message string) errorJSON {
-	var e errorJSON
-	e.Error.Code, e.Error.Message = code, message
-	return e
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
+// writeJSON is the one way the API answers JSON.
+var writeJSON = httperr.WriteJSON
 
 func (h *handler) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -796,7 +603,7 @@ func (h *handler) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				h.logger.Error("api: panic", "method", r.Method, "route", routePattern(r), "panic", v)
-				writeJSON(w, http.StatusInternalServerError, errorBody(errs.Internal, "internal error"))
+				httperr.Write(w, errs.New(errs.Internal, "internal error"))
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -13,10 +13,6 @@ import (
 // maxStatementBytes limits a key statement: two keys and two signatures.
 const maxStatementBytes = 16 << 10
 
-// codeUnsupportedMedia is the error code of a body that is not JSON by its
-// Content-Type.
-const codeUnsupportedMedia = "unsupported_media_type"
-
 // readBody reads the body of a POST to the API, the one way every endpoint
 // does: it must be declared application/json (415 otherwise, so that a
 // form or a text/plain post, which a browser sends cross-site without
@@ -25,7 +21,7 @@ const codeUnsupportedMedia = "unsupported_media_type"
 // returns false it has answered the request.
 func (h *handler) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
 	if !isJSON(r.Header.Get("Content-Type")) {
-		writeJSON(w, http.StatusUnsupportedMediaType, errorBody(codeUnsupportedMedia, "Content-Type: must be application/json"))
+		h.fail(w, r, errs.New(errs.UnsupportedMedia, "Content-Type: must be application/json"))
 		return nil, false
 	}
 	tooLarge := errs.New(errs.TooLarge, "body: larger than %d bytes", limit)

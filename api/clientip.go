@@ -5,7 +5,14 @@ import (
 	"net/netip"
 
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 )
+
+// ClientKey is the client's address as every rate limit counts it (an IPv6
+// address by its /64), once ClientIP has run.
+func ClientKey(r *http.Request) string {
+	return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
+}
 
 // ClientIP is the middleware that names the client of a request for the
 // rate limits (read it with middleware.GetClientIP): the rightmost address

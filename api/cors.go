@@ -3,6 +3,9 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 )
 
 // cors allows cross-origin calls from the listed origins only. A listed
@@ -25,7 +28,7 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 			if !allowed[origin] {
 				if preflight {
-					writeJSON(w, http.StatusForbidden, errorBody(codeForbidden, "origin not allowed"))
+					httperr.Write(w, errs.New(errs.Forbidden, "origin not allowed"))
 					return
 				}
 				// Without the allow header the browser keeps the answer

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kaiconn/consent/console"
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/server"
 )
@@ -97,7 +98,7 @@ func runAdmin(args []string, getenv func(string) string, stdin io.Reader, stdout
 		}
 	}
 
-	store, err := server.OpenConsoleStore(cfg)
+	store, err := datadir.OpenStore(datadir.Config{Dir: cfg.DataDir, DSN: cfg.DSN})
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/console"
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/errs"
-	"github.com/kaiconn/consent/server"
 )
 
 // admin runs "kaiconn-consent admin args…" on the data directory dir, with
@@ -33,7 +33,7 @@ func TestAdminPasswdEndsSessions(t *testing.T) {
 	_, err := admin(t, dir, "correct horse battery\n", "add", "-name", "li.na", "-role", "officer")
 	require.NoError(t, err)
 
-	store, err := server.OpenConsoleStore(server.Config{DataDir: dir})
+	store, err := datadir.OpenStore(datadir.Config{Dir: dir})
 	require.NoError(t, err)
 	now := time.Now()
 	sess, _ := console.NewSession("li.na", now, time.Hour)
@@ -43,7 +43,7 @@ func TestAdminPasswdEndsSessions(t *testing.T) {
 	out, err := admin(t, dir, "a brand new passphrase\n", "passwd", "-name", "li.na")
 	require.NoError(t, err, out)
 
-	store, err = server.OpenConsoleStore(server.Config{DataDir: dir})
+	store, err = datadir.OpenStore(datadir.Config{Dir: dir})
 	require.NoError(t, err)
 	defer store.Close()
 	_, err = store.Session(context.Background(), sess.ID, now)

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,17 +13,22 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/server"
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := Main(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "kaiconn-consent:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// Main is the program: it reads the configuration, opens what it keeps
+// (package datadir), wires the server over it, serves until interrupted,
+// and closes everything it opened, in that order. The admin, purge and
+// config-table commands are the same binary.
+func Main(args []string) error {
 	if len(args) > 0 && args[0] == "admin" {
 		return runAdmin(args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	}
@@ -42,26 +48,52 @@ func run(args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv, err := server.Open(cfg, log)
+	p, err := open(cfg, log)
 	if err != nil {
 		return err
 	}
 	// Catch the stop signals before announcing anything: one that came
 	// after "serving" but before this would kill the program instead of
-	// closing it. (During Open, which may wait on PostgreSQL, a signal
+	// closing it. (During open, which may wait on PostgreSQL, a signal
 	// still kills at once.)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := srv.Start(); err != nil {
-		srv.Close()
+	if err := p.srv.Start(); err != nil {
+		p.Close()
 		return err
 	}
 	warnMissingWasm(log, cfg.WebDir)
-	log.Info("serving", "url", srv.URL())
+	log.Info("serving", "url", p.srv.URL())
 	<-ctx.Done()
 	// An interrupt is how an operator stops the program: a clean close is
 	// a success, so that make run ends quietly on Ctrl-C.
-	return srv.Close()
+	return p.Close()
+}
+
+// program is the server wired over the data it was opened on.
+type program struct {
+	srv  *server.Server
+	data *datadir.Data
+}
+
+// open opens the data cfg names and wires the server over it. Nothing
+// listens until the server's Start.
+func open(cfg server.Config, log *slog.Logger) (*program, error) {
+	data, err := datadir.Open(datadir.Config{Dir: cfg.DataDir, DSN: cfg.DSN}, log)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(cfg, server.Deps{Store: data.Store, Keys: data.Keys, CookieKey: data.CookieKey}, log)
+	if err != nil {
+		data.Close()
+		return nil, err
+	}
+	return &program{srv: srv, data: data}, nil
+}
+
+// Close stops the server, then closes the store it served from.
+func (p *program) Close() error {
+	return errors.Join(p.srv.Close(), p.data.Close())
 }
 
 // warnMissingWasm says so at start when the wasm is not built. Every page

@@ -12,8 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/kaiconn/consent/server"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -121,9 +119,10 @@ func TestTrustedProxiesAsDocumented(t *testing.T) {
 	cfg, err := parseConfig([]string{"-trusted-proxies", "10.0.0.0/8,127.0.0.1", "-rate-limit", "1",
 		"-data", t.TempDir(), "-web", t.TempDir()}, env(nil))
 	require.NoError(t, err)
-	srv, err := server.Open(cfg, slog.New(slog.DiscardHandler))
+	p, err := open(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { p.Close() })
+	srv := p.srv
 	nonce := func(client string) int {
 		r := httptest.NewRequest(http.MethodGet, "/api/v1/nonce", nil)
 		r.RemoteAddr = "127.0.0.1:40000"

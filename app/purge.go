@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/server"
 )
 
@@ -32,7 +33,12 @@ func runPurge(args []string, getenv func(string) string, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	res, cutoff, err := server.Purge(context.Background(), cfg, apply, time.Now())
+	store, err := datadir.OpenStore(datadir.Config{Dir: cfg.DataDir, DSN: cfg.DSN})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, cutoff, err := server.Purge(context.Background(), store, cfg, apply, time.Now())
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/locales/catalogue"
 	policydata "github.com/kaiconn/consent/locales/policy"
@@ -164,13 +165,7 @@ func Build(ctx context.Context, opt Options) (*Manifest, error) {
 	// The program itself, on a data directory of its own: its keys and
 	// its empty store are thrown away with it, and nothing it minted
 	// (tickets) is kept.
-	data, err := os.MkdirTemp("", "kaiconn-bundle-data-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(data)
-	srv, err := server.Open(server.Config{DataDir: data, WebDir: opt.WebDir, CatalogueFS: catFS, PolicyFS: polFS, PurgeEvery: -1},
-		slog.New(slog.DiscardHandler))
+	srv, err := throwawayServer(server.Config{WebDir: opt.WebDir, CatalogueFS: catFS, PolicyFS: polFS, PurgeEvery: -1})
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
@@ -670,4 +665,41 @@ func write(dir string, files map[string][]byte) error {
 		return err
 	}
 	return os.RemoveAll(old)
+}
+
+// throwawayServer is the server over a data directory of its own, made
+// here and removed by closing: an empty store, fresh keys and a fresh
+// cookie key, enough to render its pages as a first launch sees them, and
+// nothing that outlives the build.
+func throwawayServer(cfg server.Config) (*throwaway, error) {
+	dir, err := os.MkdirTemp("", "kaiconn-bundle-data-")
+	if err != nil {
+		return nil, err
+	}
+	d, err := datadir.Open(datadir.Config{Dir: dir}, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cfg.DataDir = dir
+	srv, err := server.New(cfg, server.Deps{Store: d.Store, Keys: d.Keys, CookieKey: d.CookieKey}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		d.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &throwaway{Server: srv, data: d, dir: dir}, nil
+}
+
+// throwaway is a server with the data directory it alone uses.
+type throwaway struct {
+	*server.Server
+	data *datadir.Data
+	dir  string
+}
+
+// Close stops the server, closes its store and removes its directory.
+func (t *throwaway) Close() error {
+	err := errors.Join(t.Server.Close(), t.data.Close())
+	return errors.Join(err, os.RemoveAll(t.dir))
 }

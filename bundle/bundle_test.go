@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -257,7 +256,7 @@ func TestPages(t *testing.T) {
 // itself.
 func TestSameMarkupAsTheServer(t *testing.T) {
 	dir, _ := built(t)
-	s, err := server.Open(server.Config{DataDir: t.TempDir(), WebDir: fakeWeb(t), PurgeEvery: -1}, slog.New(slog.DiscardHandler))
+	s, err := throwawayServer(server.Config{WebDir: fakeWeb(t), PurgeEvery: -1})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for _, tc := range []struct{ name, url, file string }{

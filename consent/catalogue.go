@@ -243,7 +243,7 @@ func (c *Catalogue) Purposes(surface Surface) []Purpose {
 	}
 	var ps []Purpose
 	for _, p := range c.purposes {
-		if p.Audience == surface.audience() {
+		if p.Audience == surface.Audience() {
 			ps = append(ps, p)
 		}
 	}
@@ -256,7 +256,7 @@ func (c *Catalogue) Purpose(surface Surface, id PurposeID) (Purpose, bool) {
 	if surface.Validate() != nil {
 		return Purpose{}, false
 	}
-	audience := surface.audience()
+	audience := surface.Audience()
 	for i := range c.purposes {
 		if p := &c.purposes[i]; p.ID == id && p.Audience == audience {
 			return *p, true
@@ -282,7 +282,7 @@ func (c *Catalogue) Permission(id string) (Permission, BusinessFunction, Purpose
 func (c *Catalogue) BusinessFunction(id string) (BusinessFunction, Purpose, bool) {
 	for _, p := range c.purposes {
 		for _, f := range p.Functions {
-			if f.ID == id && p.Audience == audienceApp {
+			if f.ID == id && p.Audience == AudienceApp {
 				return f, p, true
 			}
 		}
@@ -336,8 +336,8 @@ func (c *Catalogue) validate() error {
 		if !idRE.MatchString(string(p.ID)) {
 			return fail(p.ID, "id: must be lower-case letters, digits and hyphens")
 		}
-		if p.Audience != audienceApp && p.Audience != audienceWeb {
-			return fail(p.ID, "audience: %q is neither %q nor %q", p.Audience, audienceApp, audienceWeb)
+		if p.Audience != AudienceApp && p.Audience != AudienceWeb {
+			return fail(p.ID, "audience: %q is neither %q nor %q", p.Audience, AudienceApp, AudienceWeb)
 		}
 		key := p.Audience + "/" + string(p.ID)
 		if seen[key] {
@@ -375,8 +375,8 @@ func (c *Catalogue) validate() error {
 			{"description", p.Description, false},
 			{"sdk", p.SDK, false},
 			{"function", p.Function, false},
-			{"collects", p.Collects, p.Audience == audienceApp},
-			{"use", p.Use, p.Audience == audienceApp},
+			{"collects", p.Collects, p.Audience == AudienceApp},
+			{"use", p.Use, p.Audience == AudienceApp},
 			{"recipient", p.Recipient, true},
 		}
 		for _, t := range texts {
@@ -397,7 +397,7 @@ func (c *Catalogue) validate() error {
 				}
 			}
 		}
-		if p.Audience == audienceApp && !p.Required && len(p.SDK) == 0 {
+		if p.Audience == AudienceApp && !p.Required && len(p.SDK) == 0 {
 			// The policy names an SDK for every optional app purpose;
 			// one without is a purpose the policy does not describe.
 			return fail(p.ID, "sdk: an optional app purpose must name its SDK")
@@ -408,7 +408,7 @@ func (c *Catalogue) validate() error {
 		if p.PrivacyURL != "" && !strings.HasPrefix(p.PrivacyURL, "https://") {
 			return fail(p.ID, "privacy_url: must be an https URL")
 		}
-		if p.Audience == audienceApp && (len(p.Cookies) > 0 || len(p.ConsentMode) > 0) {
+		if p.Audience == AudienceApp && (len(p.Cookies) > 0 || len(p.ConsentMode) > 0) {
 			return fail(p.ID, "cookies, consent_mode: only web categories set cookies")
 		}
 		for _, pattern := range p.Cookies {
@@ -431,7 +431,7 @@ func (c *Catalogue) validate() error {
 		// it sets, in every language, rather than describe cookies in
 		// general (the policy's words on the app's cookies are not what
 		// the website's necessary cookies do).
-		if p.Required && p.Audience == audienceWeb {
+		if p.Required && p.Audience == AudienceWeb {
 			for _, l := range Languages {
 				for _, name := range p.Cookies {
 					if !strings.Contains(p.Description.In(l), name) {
@@ -441,11 +441,11 @@ func (c *Catalogue) validate() error {
 			}
 		}
 	}
-	if required[audienceApp] != 1 {
-		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required app purpose, have %d", c.version, required[audienceApp])
+	if required[AudienceApp] != 1 {
+		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required app purpose, have %d", c.version, required[AudienceApp])
 	}
-	if seen := slices.ContainsFunc(c.purposes, func(p Purpose) bool { return p.Audience == audienceWeb }); seen && required[audienceWeb] != 1 {
-		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required web category, have %d", c.version, required[audienceWeb])
+	if seen := slices.ContainsFunc(c.purposes, func(p Purpose) bool { return p.Audience == AudienceWeb }); seen && required[AudienceWeb] != 1 {
+		return errs.New(errs.Invalid, "catalogue %s: required: want exactly one required web category, have %d", c.version, required[AudienceWeb])
 	}
 	if err := c.validatePermissions(functions); err != nil {
 		return err
@@ -472,7 +472,7 @@ func (c *Catalogue) validate() error {
 // function ids, which are unique in the catalogue because a permission
 // names its function by id alone.
 func validateFunctions(p Purpose, seen map[string]bool, fail func(PurposeID, string, ...any) error) error {
-	if len(p.Functions) > 0 && p.Audience != audienceApp {
+	if len(p.Functions) > 0 && p.Audience != AudienceApp {
 		return fail(p.ID, "business_function: only app purposes have business functions")
 	}
 	for _, f := range p.Functions {
@@ -515,7 +515,7 @@ func validateFunctions(p Purpose, seen map[string]bool, fail func(PurposeID, str
 // validateFlags checks the form of a purpose's item flags and necessity
 // quote; that they say what the policy says is CheckPolicy's to check.
 func validateFlags(p Purpose, fail func(PurposeID, string, ...any) error) error {
-	if len(p.Flags) > 0 && p.Audience != audienceApp {
+	if len(p.Flags) > 0 && p.Audience != AudienceApp {
 		return fail(p.ID, "flag: only app purposes flag their data items")
 	}
 	seen := map[string]bool{}

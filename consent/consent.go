@@ -31,20 +31,24 @@ func (s Surface) Validate() error {
 	return nil
 }
 
-// audience is the set of purposes a surface shows: the app's purposes on the
-// first-launch and settings surfaces, the website's cookie categories on the
-// banner. The policy uses the word "analytics" for both an app SDK and a
-// cookie category, so ids are only unique within an audience.
-func (s Surface) audience() string {
+// Audience is the set of purposes a surface shows: the app's purposes on
+// the first-launch and settings surfaces, the website's cookie categories
+// on the banner. The policy uses the word "analytics" for both an app SDK
+// and a cookie category, so ids are only unique within an audience, and a
+// decision replaces only the previous one of its audience. This is the one
+// place a surface is mapped to its audience: the notices, the receipts'
+// chain rules, the console's counts and the stores' SQL all ask it.
+func (s Surface) Audience() string {
 	if s == SurfaceWebBanner {
-		return audienceWeb
+		return AudienceWeb
 	}
-	return audienceApp
+	return AudienceApp
 }
 
+// Audiences, as a catalogue's purposes name them (Purpose.Audience).
 const (
-	audienceApp = "app"
-	audienceWeb = "web"
+	AudienceApp = "app"
+	AudienceWeb = "web"
 )
 
 // ConsentType is the kind of consent PIPL requires for a purpose.

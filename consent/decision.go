@@ -260,7 +260,7 @@ func checkSameAudience(current Decision, surface Surface) error {
 	if err := current.Surface.Validate(); err != nil {
 		return err
 	}
-	if current.Surface.audience() != surface.audience() {
+	if current.Surface.Audience() != surface.Audience() {
 		return errs.New(errs.Unprocessable, "surface: a decision made on %s cannot be changed on %s", current.Surface, surface)
 	}
 	return nil

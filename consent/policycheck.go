@@ -118,7 +118,7 @@ func (c *Catalogue) checkPurpose(p Purpose, docs map[string]*policy.Document, ro
 			}
 		}
 	}
-	if p.Audience != audienceApp {
+	if p.Audience != AudienceApp {
 		return nil
 	}
 	var sdkFns []BusinessFunction

@@ -22,11 +22,7 @@ type Head struct {
 
 // HeadOf returns the Head of the subject's previous receipt r.
 func HeadOf(r *receipt.Receipt) *Head {
-	h := &Head{Surface: r.Surface, States: make(map[string]string, len(r.Purposes))}
-	for _, p := range r.Purposes {
-		h.States[p.ID] = p.State
-	}
-	return h
+	return &Head{Surface: r.Surface, States: r.States()}
 }
 
 // gave tells whether the head, taken on the audience of surface, gave

@@ -180,7 +180,7 @@ func state(c consent.Choice, previous *consent.Decision, necessary bool) string 
 // first-launch dialog and settings do; the website's banner does not), that
 // is whether a decision on one replaces a decision on the other.
 func SameAudience(a, b consent.Surface) bool {
-	return (a == consent.SurfaceWebBanner) == (b == consent.SurfaceWebBanner)
+	return a.Audience() == b.Audience()
 }
 
 // ConsistentKind returns the kind a receipt of d chained after previous

@@ -33,6 +33,10 @@ const (
 	// ActionExportReceipts is GET /api/v1/export: every receipt, by the
 	// machines' bearer token (operator ExportToken).
 	ActionExportReceipts = "export-receipts"
+	// Erasure, holds and the purge.
+	ActionErase   = "erase-subject" // by the account service or a device; target: the subject
+	ActionHold    = "hold"          // target: the subject
+	ActionRelease = "release-hold"  // target: the subject
 )
 
 // ExportToken is the operator name of what the export's bearer token

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang/texts"
 )
@@ -102,13 +103,17 @@ type PurposeCount struct {
 	N        int64
 }
 
-// AudienceOf is the audience whose purposes a surface shows: the web for
-// the banner, the app for first launch and settings.
-func AudienceOf(surface string) string {
-	if surface == "web-banner" {
-		return "web"
-	}
-	return "app"
+// AudienceOf is the audience whose purposes a stored surface shows
+// (consent.Surface.Audience): the web for the banner, the app for first
+// launch and settings.
+func AudienceOf(surface string) string { return consent.Surface(surface).Audience() }
+
+// AudienceSQL is AudienceOf in SQL, over the column that holds a record's
+// surface, for the stores that count in the database: built from the same
+// rule, so that no store spells it again.
+func AudienceSQL(column string) string {
+	return "(CASE WHEN " + column + " = '" + string(consent.SurfaceWebBanner) + "' THEN '" + consent.AudienceWeb +
+		"' ELSE '" + consent.AudienceApp + "' END)"
 }
 
 // LatencyCount is how many decisions came Seconds (a bucket's lower bound,

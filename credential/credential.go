@@ -45,6 +45,31 @@ var ErrExpired = errs.New(errs.Unprocessable, "credential: expired")
 // NewKeys.
 type Keys struct {
 	subject, ticket, nonce []byte
+	// consentCookie and appConsentCookie MAC the consent cookies the
+	// server signs (CookieKey).
+	consentCookie, appConsentCookie []byte
+}
+
+// Names of the consent cookies whose MAC key CookieKey derives: the
+// website's decision (kc_consent) and the app's decisions in a browser
+// with no host app (kc_app_consent).
+const (
+	ConsentCookie    = "kc_consent"
+	AppConsentCookie = "kc_app_consent"
+)
+
+// CookieKey is the key that MACs the server's cookie named name
+// (ConsentCookie or AppConsentCookie), derived from the secret like every
+// credential's key, so that a value made for one cookie never verifies as
+// another's or as a credential; nil for a name it does not know.
+func (k *Keys) CookieKey(name string) []byte {
+	switch name {
+	case ConsentCookie:
+		return k.consentCookie
+	case AppConsentCookie:
+		return k.appConsentCookie
+	}
+	return nil
 }
 
 // NewKeys derives one key per kind of credential from secret (at least 32
@@ -59,7 +84,8 @@ func NewKeys(secret []byte) (*Keys, error) {
 		m.Write([]byte("kaiconn credential " + label))
 		return m.Sum(nil)
 	}
-	return &Keys{subject: derive("kc_sub v1"), ticket: derive("ticket t1"), nonce: derive("nonce n1")}, nil
+	return &Keys{subject: derive("kc_sub v1"), ticket: derive("ticket t1"), nonce: derive("nonce n1"),
+		consentCookie: derive("cookie " + ConsentCookie), appConsentCookie: derive("cookie " + AppConsentCookie)}, nil
 }
 
 var b64 = base64.RawURLEncoding

@@ -246,3 +246,21 @@ func TestTicketNamesSubject(t *testing.T) {
 		})
 	}
 }
+
+// Each consent cookie has a key of its own, derived from the secret: never
+// the secret itself, never the other cookie's, and the same for the same
+// secret (a restart keeps every cookie valid).
+func TestCookieKey(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	k, err := credential.NewKeys(secret)
+	require.NoError(t, err)
+	again, err := credential.NewKeys(secret)
+	require.NoError(t, err)
+	consentKey, appKey := k.CookieKey(credential.ConsentCookie), k.CookieKey(credential.AppConsentCookie)
+	assert.Len(t, consentKey, 32)
+	assert.NotEqual(t, consentKey, appKey)
+	assert.NotEqual(t, secret, consentKey)
+	assert.NotEqual(t, secret, appKey)
+	assert.Equal(t, consentKey, again.CookieKey(credential.ConsentCookie))
+	assert.Nil(t, k.CookieKey("kc_other"))
+}

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -500,14 +499,14 @@ func startServerB(b *testing.B, mutate ...func(*server.Config)) string {
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	srv, err := server.Open(cfg, slog.New(slog.DiscardHandler))
+	srv, closeAll, err := openServer(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { srv.Close() })
+	b.Cleanup(func() { closeAll() })
 	return srv.URL()
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/server"
 	"github.com/stretchr/testify/require"
 )
@@ -154,11 +156,28 @@ func startServer(t *testing.T, mutate ...func(*server.Config)) *server.Server {
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	srv, err := server.Open(cfg, slog.New(slog.DiscardHandler))
+	srv, closeAll, err := openServer(cfg)
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { closeAll() })
 	return srv
+}
+
+// openServer opens the data cfg names and wires the server over it, as the
+// program's main does (app); closeAll stops the server, then closes the
+// store.
+func openServer(cfg server.Config) (srv *server.Server, closeAll func() error, err error) {
+	log := slog.New(slog.DiscardHandler)
+	data, err := datadir.Open(datadir.Config{Dir: cfg.DataDir, DSN: cfg.DSN}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err = server.New(cfg, server.Deps{Store: data.Store, Keys: data.Keys, CookieKey: data.CookieKey}, log)
+	if err != nil {
+		data.Close()
+		return nil, nil, err
+	}
+	return srv, func() error { return errors.Join(srv.Close(), data.Close()) }, nil
 }
 
 // newTab opens a fresh browser tab (sharing the browser, not its state with

@@ -16,6 +16,15 @@ const (
 	Unauthorized  = "unauthorized"
 	Forbidden     = "forbidden" // the caller is known but may not: a device key not enrolled for the subject
 	Internal      = "internal"
+
+	// Erased: what was asked for existed, and was erased on request or
+	// after the retention period.
+	Erased = "erased"
+	// UnsupportedMedia: a body of another type than the endpoint reads
+	// (a form or text posted where JSON is expected).
+	UnsupportedMedia = "unsupported_media_type"
+	// MethodNotAllowed: the endpoint exists, but not with this method.
+	MethodNotAllowed = "method_not_allowed"
 )
 
 // Error is a failure with a code and a human message.

@@ -24,18 +24,13 @@ const (
 
 // Audiences a catalogue purpose belongs to (consent.Purpose.Audience).
 const (
-	AudienceApp = "app"
-	AudienceWeb = "web"
+	AudienceApp = consent.AudienceApp
+	AudienceWeb = consent.AudienceWeb
 )
 
-// Audience returns the audience whose purposes surface shows: the
-// website's for the cookie banner, the app's for first launch and settings.
-func Audience(surface consent.Surface) string {
-	if surface == consent.SurfaceWebBanner {
-		return AudienceWeb
-	}
-	return AudienceApp
-}
+// Audience returns the audience whose purposes surface shows
+// (consent.Surface.Audience).
+func Audience(surface consent.Surface) string { return surface.Audience() }
 
 // Notice is a notice document: Shown, Purpose, Withdrawal or Controller.
 type Notice interface {

@@ -350,6 +350,17 @@ func (r *Receipt) SchemaVersion() int {
 	return 0
 }
 
+// States is what the store keeps of the receipt's purposes
+// (Record.States): each purpose's id and its state. Every writer of a record
+// takes it from here, so that a record says what its receipt says.
+func (r *Receipt) States() map[string]string {
+	m := make(map[string]string, len(r.Purposes))
+	for _, p := range r.Purposes {
+		m[p.ID] = p.State
+	}
+	return m
+}
+
 // NamesNotice reports whether the receipt names its texts by one notice
 // (kaiconn-receipt/2 and /3) rather than inlining them (/1).
 func (r *Receipt) NamesNotice() bool { return namesNotice(r.Schema) }

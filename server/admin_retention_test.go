@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -35,7 +36,7 @@ func TestAdminRetention(t *testing.T) {
 		res, body := b.do(http.MethodPost, hold, url.Values{"csrf": {csrf}, "do": {"hold"}, "reason": {"  "}})
 		assert.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		assert.Contains(t, body, "A legal hold and its release need a reason.")
-		assert.True(t, hasEntry(auditLog(t, cs), "li.na", ActionHold, "", "invalid"))
+		assert.True(t, hasEntry(auditLog(t, cs), "li.na", console.ActionHold, "", "invalid"))
 	})
 	t.Run("ErrViewer", func(t *testing.T) {
 		v := cs.browser(t)
@@ -49,7 +50,7 @@ func TestAdminRetention(t *testing.T) {
 	_, body = b.do(http.MethodGet, page, nil)
 	assert.Contains(t, body, "by li.na: court order 17")
 	assert.Contains(t, body, `data-testid="release"`)
-	assert.True(t, hasEntry(auditLog(t, cs), "li.na", ActionHold, subject+" — court order 17", "ok"))
+	assert.True(t, hasEntry(auditLog(t, cs), "li.na", console.ActionHold, subject+" — court order 17", "ok"))
 
 	// The account service erases the subject; the hold keeps it past the
 	// retention.
@@ -74,7 +75,7 @@ func TestAdminRetention(t *testing.T) {
 
 	res, _ = b.do(http.MethodPost, hold, url.Values{"csrf": {csrf}, "do": {"release"}, "reason": {"case closed"}})
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
-	assert.True(t, hasEntry(auditLog(t, cs), "li.na", ActionRelease, subject+" — case closed", "ok"))
+	assert.True(t, hasEntry(auditLog(t, cs), "li.na", console.ActionRelease, subject+" — case closed", "ok"))
 	purged, err := cs.purger.run(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, purged.Subjects)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/admin"
 	"github.com/kaiconn/consent/console"
 )
 
@@ -27,22 +28,25 @@ type gatedChecks struct {
 	peak    int
 }
 
-func gateChecks(cs *consoleServer) *gatedChecks {
-	g := &gatedChecks{gate: make(chan struct{}), started: make(chan struct{}, 1000)}
-	cs.console.signIn.Match = func(hash, password string) bool {
-		g.mu.Lock()
-		g.n++
-		g.running++
-		g.peak = max(g.peak, g.running)
-		g.mu.Unlock()
-		g.started <- struct{}{}
-		<-g.gate
-		g.mu.Lock()
-		g.running--
-		g.mu.Unlock()
-		return console.PasswordMatches(hash, password)
-	}
-	return g
+func newGatedChecks() *gatedChecks {
+	return &gatedChecks{gate: make(chan struct{}), started: make(chan struct{}, 1000)}
+}
+
+// set makes the console check passwords with g.
+func (g *gatedChecks) set(c *Config) { c.Admin.PasswordMatch = g.match }
+
+func (g *gatedChecks) match(hash, password string) bool {
+	g.mu.Lock()
+	g.n++
+	g.running++
+	g.peak = max(g.peak, g.running)
+	g.mu.Unlock()
+	g.started <- struct{}{}
+	<-g.gate
+	g.mu.Lock()
+	g.running--
+	g.mu.Unlock()
+	return console.PasswordMatches(hash, password)
 }
 
 func (g *gatedChecks) counts() (n, peak int) {
@@ -73,10 +77,10 @@ func behindProxy(c *Config) {
 // limit's worth of guesses is checked, the right password sent while they
 // are is refused unchecked, and the pair stays locked afterwards.
 func TestAdminLockoutUnderConcurrency(t *testing.T) {
-	cs := newConsoleServer(t, behindProxy, func(c *Config) {
+	g := newGatedChecks()
+	cs := newConsoleServer(t, g.set, behindProxy, func(c *Config) {
 		c.Admin.LockoutAttempts, c.Admin.SignInRateLimit, c.Admin.PasswordChecks = 4, -1, 32
 	})
-	g := gateChecks(cs)
 	const attacker = "203.0.113.66"
 	statuses := make(chan int, 20)
 	for range 20 {
@@ -92,7 +96,7 @@ func TestAdminLockoutUnderConcurrency(t *testing.T) {
 	right, csrf := cs.from(t, attacker)
 	res := right.postSignIn(csrf, "li.na", testPassword)
 	assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, "the right password past the limit")
-	assert.Nil(t, cookieNamed(res, adminSessionCookie))
+	assert.Nil(t, cookieNamed(res, admin.SessionCookie))
 	close(g.gate)
 	for range 4 {
 		s := <-statuses
@@ -128,10 +132,10 @@ func TestAdminLockoutIsNoDenialOfService(t *testing.T) {
 // than the bound, every sign-in is answered, and a consent decision is
 // recorded while all the checks are taken.
 func TestAdminSignInFlood(t *testing.T) {
-	cs := newConsoleServer(t, behindProxy, func(c *Config) {
+	g := newGatedChecks()
+	cs := newConsoleServer(t, g.set, behindProxy, func(c *Config) {
 		c.Admin.SignInRateLimit, c.Admin.PasswordChecks, c.Admin.PasswordWait = -1, 2, time.Hour
 	})
-	g := gateChecks(cs)
 	statuses := make(chan int, 60)
 	for i := range 60 {
 		b, csrf := cs.from(t, fmt.Sprintf("198.51.100.%d", i))
@@ -156,10 +160,10 @@ func TestAdminSignInFlood(t *testing.T) {
 // Past the bound's wait, a sign-in is answered 503 with Retry-After, and
 // nothing is checked or logged for it.
 func TestAdminSignInBusy(t *testing.T) {
-	cs := newConsoleServer(t, behindProxy, func(c *Config) {
+	g := newGatedChecks()
+	cs := newConsoleServer(t, g.set, behindProxy, func(c *Config) {
 		c.Admin.SignInRateLimit, c.Admin.PasswordChecks, c.Admin.PasswordWait = -1, 1, time.Millisecond
 	})
-	g := gateChecks(cs)
 	done := make(chan int)
 	first, csrf := cs.from(t, "198.51.100.1")
 	go func() { done <- first.postSignIn(csrf, "li.na", "a wrong guess, again").StatusCode }()
@@ -180,8 +184,8 @@ func TestAdminSignInBusy(t *testing.T) {
 // One address gets SignInRateLimit sign-ins per window, then 429 with
 // Retry-After, before any check; another address is not held back.
 func TestAdminSignInRateLimit(t *testing.T) {
-	cs := newConsoleServer(t, behindProxy, func(c *Config) { c.Admin.SignInRateLimit, c.Admin.LockoutAttempts = 3, 100 })
-	g := gateChecks(cs)
+	g := newGatedChecks()
+	cs := newConsoleServer(t, g.set, behindProxy, func(c *Config) { c.Admin.SignInRateLimit, c.Admin.LockoutAttempts = 3, 100 })
 	close(g.gate)
 	for i := range 4 {
 		b, csrf := cs.from(t, "203.0.113.66")
@@ -222,14 +226,24 @@ func TestAdminSignInLogsNoTypedName(t *testing.T) {
 // anyone can send them as fast as they like: the audit log keeps the first
 // of each minute and one count of the rest, not an entry each.
 func TestAdminCrossSiteFloodIsAggregated(t *testing.T) {
-	cs := newConsoleServer(t)
-	clock := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	// The console's clock stands still at noon while the data is seeded,
+	// then at clock, which the test moves.
 	var mu sync.Mutex
-	cs.console.now = func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return clock
-	}
+	var clock time.Time
+	cs := newConsoleServer(t, func(c *Config) {
+		noon := c.Admin.Now
+		c.Admin.Now = func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			if clock.IsZero() {
+				return noon()
+			}
+			return clock
+		}
+	})
+	mu.Lock()
+	clock = time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	mu.Unlock()
 	tick := func(d time.Duration) {
 		mu.Lock()
 		clock = clock.Add(d)
@@ -249,7 +263,7 @@ func TestAdminCrossSiteFloodIsAggregated(t *testing.T) {
 				continue
 			}
 			n++
-			if e.Action == ActionRepeated {
+			if e.Action == admin.ActionRepeated {
 				repeated = append(repeated, e.Target)
 			}
 		}

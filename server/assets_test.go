@@ -32,7 +32,7 @@ func TestContentHashedAssets(t *testing.T) {
 	for _, n := range []string{"app.wasm", "app.wasm.br", "wasm_exec.js"} {
 		require.NoError(t, os.Chtimes(filepath.Join(webDir, n), at, at))
 	}
-	s, err := Open(Config{DataDir: t.TempDir(), WebDir: webDir}, slog.New(slog.DiscardHandler))
+	s, err := openData(Config{DataDir: t.TempDir(), WebDir: webDir}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	h := s.Handler()

@@ -26,8 +26,9 @@ import (
 	"github.com/kaiconn/consent/receipt"
 )
 
-// The attacks of issue 8, through HTTP against the real server (Open and
-// Start, SQLite). docs/threat-model.md names each and these tests.
+// The attacks of issue 8, through HTTP against the real server, opened as
+// the program opens it (openData, then Start; SQLite). docs/threat-model.md
+// names each and these tests.
 
 // startReal starts the real program on a free loopback port.
 func startReal(t *testing.T, edit ...func(*Config)) *Server {
@@ -36,7 +37,7 @@ func startReal(t *testing.T, edit ...func(*Config)) *Server {
 	for _, e := range edit {
 		e(&cfg)
 	}
-	s, err := Open(cfg, slog.New(slog.DiscardHandler))
+	s, err := openData(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.NoError(t, s.Start())
 	t.Cleanup(func() { s.Close() })

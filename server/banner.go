@@ -18,6 +18,7 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
@@ -50,7 +51,7 @@ const embedTokensMarker = `/*KC_TOKENS*/""`
 type banner struct {
 	s      *Server
 	cat    *consent.Catalogue
-	key    []byte
+	key    cookieKeys
 	config []byte // JSON given to embed.js and served at /banner/config
 	embed  []byte // embed.js with config
 	etag   string
@@ -73,7 +74,7 @@ func (s *Server) mountBanner(r chi.Router) {
 // newBanner prepares the banner for the latest policy version: its
 // categories, the cookie key and embed.js with its configuration inlined.
 func (s *Server) newBanner() (*banner, error) {
-	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID], key: s.cookieKey}
+	b := &banner{s: s, cat: s.catalogues[s.policies.Latest().ID], key: s.newCookieKeys(consentCookieName)}
 	var err error
 	if b.config, err = b.embedConfig(s.msgs); err != nil {
 		return nil, err
@@ -546,7 +547,7 @@ func (b *banner) handleDecide(w http.ResponseWriter, r *http.Request) {
 	if !c.ShownAt.IsZero() {
 		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
-	receiptID, kind, err := b.s.recordDecision(r.Context(), d, &c, true)
+	receiptID, kind, err := b.s.recorder.Decision(r.Context(), d, &c, true)
 	if err != nil {
 		b.fail(w, r, err)
 		return
@@ -606,7 +607,7 @@ func (b *banner) replay(w http.ResponseWriter, r *http.Request, p bannerParams, 
 
 // fail answers a refused or failed choice: JSON to embed.js, text to a form.
 func (b *banner) fail(w http.ResponseWriter, r *http.Request, err error) {
-	b.s.failRecord(w, r, err)
+	b.s.writeError(w, r, err)
 }
 
 // decidedAt is when the person chose, as embed.js reports it (Unix
@@ -684,7 +685,7 @@ func (b *banner) handleTicket(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Access-Control-Allow-Origin", o)
 			w.Header().Set("Access-Control-Allow-Credentials", "true")
 		}
-		writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]string{"code": errs.Forbidden, "message": "cross-origin ticket refused: only the site's own pages may ask"}})
+		writeJSON(w, http.StatusForbidden, httperr.BodyOf(errs.New(errs.Forbidden, "cross-origin ticket refused: only the site's own pages may ask")))
 		return
 	}
 	b.allowCredentialed(w, r)
@@ -761,15 +762,6 @@ func (b *banner) cors(next http.Handler) http.Handler {
 	})
 }
 
-// laterKind names a decision that follows an earlier one: withdrawn when it
-// takes back a grant, updated otherwise.
-func laterKind(prev, next consent.Decision) consent.Kind {
-	if len(consent.Revoked(prev, next)) > 0 {
-		return consent.KindWithdrawn
-	}
-	return consent.KindUpdated
-}
-
 // decision turns the posted form into a decision: action accept, reject or
 // save with the ticked categories in cat.
 func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Decision, error) {
@@ -798,22 +790,6 @@ func (b *banner) decision(form url.Values, l string, now time.Time) (consent.Dec
 		return consent.Agree(b.cat, consent.SurfaceWebBanner, ticked, l, now)
 	}
 	return consent.Decision{}, errs.New(errs.Invalid, "action: want accept, reject or save, have %q", form.Get("action"))
-}
-
-func errStatus(err error) int {
-	switch errs.Code(err) {
-	case errs.Invalid:
-		return http.StatusBadRequest
-	case errs.Unprocessable:
-		return http.StatusUnprocessableEntity
-	case errs.Forbidden:
-		return http.StatusForbidden
-	case errs.Conflict:
-		return http.StatusConflict
-	case errs.RateLimited:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
 }
 
 // bannerState is the answer of /banner/state: what the server makes of the

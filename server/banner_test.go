@@ -26,17 +26,12 @@ import (
 
 func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(),
+	cfg := Config{WebDir: t.TempDir(),
 		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	s, err := Open(cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	// Closed before t.TempDir removes the data directory: an open store
-	// may still write its WAL there and fail the removal.
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openMem(t, cfg, slog.New(slog.DiscardHandler))
 }
 
 func get(t *testing.T, s *Server, target string, headers map[string]string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
@@ -76,11 +71,9 @@ func responseCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *ht
 	return nil
 }
 
-func bannerKey(t *testing.T, s *Server) []byte {
+func bannerKey(t *testing.T, s *Server) cookieKeys {
 	t.Helper()
-	key, err := loadCookieKey(s.cfg.DataDir)
-	require.NoError(t, err)
-	return key
+	return s.banner.key
 }
 
 func TestBannerPage(t *testing.T) {
@@ -272,7 +265,7 @@ func TestEmbedJS(t *testing.T) {
 	// which serves the same value, and find its texts in the script.
 	var c embedConfigJSON
 	require.NoError(t, json.Unmarshal(get(t, s, "/banner/config", nil).Body.Bytes(), &c))
-	for _, inlined := range []string{`"`+localestest.Base+`"`, `"_ga_*"`, `"全部拒绝"`, `"/privacy?lang=zh-Hans#s2-1"`, `"analytics_storage"`} {
+	for _, inlined := range []string{`"` + localestest.Base + `"`, `"_ga_*"`, `"全部拒绝"`, `"/privacy?lang=zh-Hans#s2-1"`, `"analytics_storage"`} {
 		assert.Contains(t, body, inlined, "the config is inlined")
 	}
 	assert.Equal(t, localestest.Base, c.Version)
@@ -544,7 +537,7 @@ func TestBannerBackgroundPost(t *testing.T) {
 		w := bannerJSON(t, s, with(choice, "ticket", tk.Ticket), "https://evil.example")
 		assert.Equal(t, http.StatusForbidden, w.Code)
 		assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
-		assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"), "the one JSON answer of every surface (httperr)")
 		_, err := s.store.Get(ctx, tk.Receipt)
 		assert.Equal(t, errs.NotFound, errs.Code(err))
 	})

@@ -2,14 +2,8 @@ package server
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,17 +11,14 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 )
 
 // consentCookieName is the first-party cookie that carries the website
 // decision. It is not HttpOnly: embed.js reads it to release held scripts
 // without asking the server.
-const consentCookieName = "kc_consent"
-
-// consentCookieKeyFile holds the HMAC key of the consent cookie in the data
-// directory, created on first run.
-const consentCookieKeyFile = "consent-cookie.key"
+const consentCookieName = credential.ConsentCookie
 
 // consentCookie is the website decision as kc_consent carries it:
 //
@@ -57,14 +48,45 @@ var (
 	cookieMACRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 )
 
+// cookieKeys MAC one cookie of the server's. New values are MAC'd with the
+// key derived for that cookie (credential.Keys.CookieKey), as every
+// credential's is; values MAC'd with the raw cookie secret, as the server
+// wrote them before it derived a key per cookie, are still read (legacy),
+// so that nobody is asked again for a decision the cookie holds. Each
+// value read is written back under the current key at the next decision,
+// and the legacy key can go once the longest-lived cookie has expired
+// (ConsentMaxAgeAccept, a year).
+type cookieKeys struct {
+	current, legacy []byte
+}
+
+// newCookieKeys are the keys of the cookie named name.
+func (s *Server) newCookieKeys(name string) cookieKeys {
+	return cookieKeys{current: s.creds.CookieKey(name), legacy: s.cookieKey}
+}
+
+// mac is the MAC of body under the current key.
+func (k cookieKeys) mac(body string) string { return cookieMAC(k.current, body) }
+
+// verify tells whether mac is body's under the current key or the legacy
+// one, comparing in constant time, so that a mac cannot be guessed byte by
+// byte from response timings.
+func (k cookieKeys) verify(body, mac string) bool {
+	ok := hmac.Equal([]byte(mac), []byte(cookieMAC(k.current, body)))
+	if k.legacy != nil && hmac.Equal([]byte(mac), []byte(cookieMAC(k.legacy, body))) {
+		ok = true
+	}
+	return ok
+}
+
 // encode returns the cookie value, signed with key.
-func (c consentCookie) encode(key []byte) string {
+func (c consentCookie) encode(key cookieKeys) string {
 	ids := make([]string, len(c.Granted))
 	for i, id := range c.Granted {
 		ids[i] = string(id)
 	}
 	body := strings.Join([]string{"v1", c.PolicyVersion, strings.Join(ids, "_"), strconv.FormatInt(c.At.Unix(), 10), c.ReceiptID}, ".")
-	return body + "." + cookieMAC(key, body)
+	return body + "." + key.mac(body)
 }
 
 func cookieMAC(key []byte, body string) string {
@@ -78,7 +100,7 @@ func cookieMAC(key []byte, body string) string {
 // caller treats the visitor as having made no decision. It checks the
 // format only; whether the categories exist in the policy version is the
 // catalogue's business (see decisionFromCookie).
-func parseConsentCookie(value string, key []byte) (consentCookie, error) {
+func parseConsentCookie(value string, key cookieKeys) (consentCookie, error) {
 	// A real value is about 130 bytes; refuse to scan anything much longer.
 	if len(value) > 512 {
 		return consentCookie{}, errs.New(errs.Invalid, "kc_consent: too long")
@@ -107,9 +129,7 @@ func parseConsentCookie(value string, key []byte) (consentCookie, error) {
 		}
 	}
 	body := value[:len(value)-len(parts[5])-1]
-	// hmac.Equal compares in constant time, so the mac cannot be guessed
-	// byte by byte from response timings.
-	if !hmac.Equal([]byte(parts[5]), []byte(cookieMAC(key, body))) {
+	if !key.verify(body, parts[5]) {
 		return consentCookie{}, errs.New(errs.Invalid, "kc_consent: mac does not match; the value was altered or signed by another key")
 	}
 	unix, err := strconv.ParseInt(parts[3], 10, 64)
@@ -165,35 +185,4 @@ func decisionFromCookie(cat *consent.Catalogue, c consentCookie, lang string) (c
 		return consent.Decline(cat, consent.SurfaceWebBanner, lang, c.At)
 	}
 	return consent.Agree(cat, consent.SurfaceWebBanner, optional, lang, c.At)
-}
-
-// loadCookieKey reads the consent cookie's HMAC key from the data
-// directory, creating a random one on first run. Losing the file only
-// means every visitor is asked again.
-func loadCookieKey(dataDir string) ([]byte, error) {
-	path := filepath.Join(dataDir, consentCookieKeyFile)
-	key, err := os.ReadFile(path)
-	switch {
-	case err == nil && len(key) >= 32:
-		return key, nil
-	case err == nil:
-		return nil, fmt.Errorf("%s: key is %d bytes, want at least 32", path, len(key))
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, err
-	}
-	key = make([]byte, 32)
-	rand.Read(key)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		// Another process created it first; use theirs.
-		return loadCookieKey(dataDir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Write(key); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return key, f.Close()
 }

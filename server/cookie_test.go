@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var testCookieKey = []byte("0123456789abcdef0123456789abcdef")
+var testCookieKey = cookieKeys{current: []byte("0123456789abcdef0123456789abcdef")}
 
 func testCookie() consentCookie {
 	return consentCookie{
@@ -39,7 +39,7 @@ func TestParseConsentCookie(t *testing.T) {
 	// so each case tests the field's rule and not the mac.
 	resign := func(fields ...string) string {
 		body := strings.Join(fields, ".")
-		return body + "." + cookieMAC(testCookieKey, body)
+		return body + "." + testCookieKey.mac(body)
 	}
 	for _, tt := range []struct {
 		name, value, err string
@@ -58,7 +58,7 @@ func TestParseConsentCookie(t *testing.T) {
 		{"ErrMACShape", strings.Join(append(parts[:5:5], "short"), "."), "mac"},
 		{"ErrTamperedCategories", strings.Replace(valid, "necessary_analytics", "necessary_preferences_analytics", 1), "mac does not match"},
 		{"ErrTamperedTime", strings.Replace(valid, ".1732867200.", ".1732867201.", 1), "mac does not match"},
-		{"ErrOtherKey", testCookie().encode([]byte("another key of at least 32 bytes!")), "mac does not match"},
+		{"ErrOtherKey", testCookie().encode(cookieKeys{current: []byte("another key of at least 32 bytes!")}), "mac does not match"},
 		{"ErrTrailingDot", valid + ".", "want 6"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,16 +106,6 @@ func TestDecisionFromCookie(t *testing.T) {
 	}
 }
 
-func TestLoadCookieKey(t *testing.T) {
-	dir := t.TempDir()
-	k1, err := loadCookieKey(dir)
-	require.NoError(t, err)
-	assert.Len(t, k1, 32)
-	k2, err := loadCookieKey(dir)
-	require.NoError(t, err)
-	assert.Equal(t, k1, k2, "the key survives a restart")
-}
-
 // FuzzParseConsentCookie: no input makes the parser panic, and nothing but
 // a value the key signed is accepted, so garbage never reads as consent.
 func FuzzParseConsentCookie(f *testing.F) {
@@ -132,5 +122,47 @@ func FuzzParseConsentCookie(f *testing.F) {
 		// Accepted: it must be exactly what the key signs for the fields
 		// read, i.e. a genuine value.
 		assert.Equal(t, value, c.encode(testCookieKey))
+	})
+}
+
+// The consent cookies are MAC'd with a key derived for each (credential's
+// CookieKey); a value the server wrote before, MAC'd with the raw cookie
+// secret, is still read, so that nobody is asked again for a decision
+// their cookie holds; a decision made now is written under the new key.
+func TestConsentCookieKeys(t *testing.T) {
+	s := newBannerServer(t)
+	c := consentCookie{PolicyVersion: localestest.Base, Granted: []consent.PurposeID{"necessary"}, At: time.Unix(1732867200, 0).UTC(), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}
+	legacy := c.encode(cookieKeys{current: s.cookieKey})
+	current := c.encode(s.banner.key)
+	require.NotEqual(t, legacy, current, "the new MAC is not the raw key's")
+	for _, tt := range []struct {
+		name  string
+		value string
+		ok    bool
+	}{
+		{"OKCurrent", current, true},
+		{"OKLegacyStillRead", legacy, true},
+		{"ErrKeyOfTheAppCookie", c.encode(s.app.key), false},
+		{"ErrKeyOfASubjectCookieSecret", c.encode(cookieKeys{current: []byte("0123456789abcdef0123456789abcdef")}), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseConsentCookie(tt.value, s.banner.key)
+			if !tt.ok {
+				assert.Equal(t, errs.Invalid, errs.Code(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.ReceiptID, got.ReceiptID)
+		})
+	}
+	t.Run("OKAppCookieLegacyStillRead", func(t *testing.T) {
+		d, err := consent.Agree(s.catalogues[localestest.Base], consent.SurfaceFirstLaunch, nil, consent.LangEn, time.Now().Add(-time.Minute))
+		require.NoError(t, err)
+		h := []appDecision{{Decision: d, ReceiptID: c.ReceiptID}}
+		for name, key := range map[string]cookieKeys{"current": s.app.key, "legacy": {current: s.cookieKey}} {
+			got, err := s.app.decodeRecord(encodeRecord(key, h), time.Now())
+			require.NoError(t, err, name)
+			assert.Equal(t, c.ReceiptID, got[0].ReceiptID, name)
+		}
 	})
 }

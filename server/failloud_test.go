@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/datadir"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -21,7 +22,7 @@ import (
 func withReceipt(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	decide(t, s, "/consent", browser{}, url.Values{"lang": {"en"}, "action": {"decline"}})
 	require.NoError(t, s.Close())
@@ -61,7 +62,7 @@ func TestOpenRefusesLostKeys(t *testing.T) {
 			keys := filepath.Join(dir, "keys")
 			tt.spoil(t, keys)
 			before := keyFiles(t, keys)
-			_, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+			_, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.err)
 			assert.Contains(t, err.Error(), keys, "names the directory")
@@ -71,14 +72,14 @@ func TestOpenRefusesLostKeys(t *testing.T) {
 	}
 	t.Run("OKFreshInstallMakesAKey", func(t *testing.T) {
 		dir := t.TempDir()
-		s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+		s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		assert.Len(t, keyFiles(t, filepath.Join(dir, "keys")), 1)
 	})
 	t.Run("OKRestarts", func(t *testing.T) {
 		dir := withReceipt(t)
-		s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+		s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		require.NoError(t, s.Close())
 	})
@@ -87,7 +88,7 @@ func TestOpenRefusesLostKeys(t *testing.T) {
 // The SQLite file holds every receipt: readable by the server's user only.
 func TestDataFileModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for name, want := range map[string]os.FileMode{"": 0o700, "kaiconn.db": 0o600, "consent-cookie.key": 0o600, "keys": 0o700} {
@@ -98,7 +99,7 @@ func TestDataFileModes(t *testing.T) {
 }
 
 // pingFails is a store that no longer answers.
-type pingFails struct{ receipt.Store }
+type pingFails struct{ Store }
 
 func (pingFails) Ping(context.Context) error { return errors.New("disk gone") }
 
@@ -144,7 +145,7 @@ func TestOpenRefusesLostDatabase(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := withReceipt(t)
 			tt.spoil(t, dir)
-			_, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+			_, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), filepath.Join(dir, "kaiconn.db")+" is missing")
 			assert.Contains(t, err.Error(), "restore")
@@ -154,8 +155,8 @@ func TestOpenRefusesLostDatabase(t *testing.T) {
 	}
 	t.Run("OKNoKeysYet", func(t *testing.T) {
 		dir := t.TempDir()
-		require.NoError(t, os.WriteFile(filepath.Join(dir, consentCookieKeyFile), make([]byte, 32), 0o600))
-		s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, datadir.CookieKeyFile), make([]byte, 32), 0o600))
+		s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 		require.NoError(t, err, "a cookie key alone is no sign of a store")
 		require.NoError(t, s.Close())
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaiconn/consent/datadir"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,8 +21,8 @@ func TestOpenTightensLooseModes(t *testing.T) {
 	keys := filepath.Join(dir, "keys")
 	loose := map[string]os.FileMode{
 		dir: 0o755, keys: 0o755,
-		filepath.Join(dir, "kaiconn.db"):         0o644,
-		filepath.Join(dir, consentCookieKeyFile): 0o644,
+		filepath.Join(dir, "kaiconn.db"):          0o644,
+		filepath.Join(dir, datadir.CookieKeyFile): 0o644,
 	}
 	for _, f := range keyFiles(t, keys) {
 		loose[f] = 0o640
@@ -30,7 +31,7 @@ func TestOpenTightensLooseModes(t *testing.T) {
 		require.NoError(t, os.Chmod(p, m))
 	}
 	var logs bytes.Buffer
-	s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.NewTextHandler(&logs, nil)))
+	s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.NewTextHandler(&logs, nil)))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 
@@ -49,7 +50,7 @@ func TestOpenTightensLooseModes(t *testing.T) {
 	t.Run("OKPrivateSaysNothing", func(t *testing.T) {
 		require.NoError(t, s.Close())
 		logs.Reset()
-		again, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.NewTextHandler(&logs, nil)))
+		again, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.NewTextHandler(&logs, nil)))
 		require.NoError(t, err)
 		t.Cleanup(func() { again.Close() })
 		assert.NotContains(t, logs.String(), "open to other users")

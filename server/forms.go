@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"github.com/kaiconn/consent/api"
@@ -92,12 +91,6 @@ func (s *Server) clientIP() func(http.Handler) http.Handler {
 	return api.ClientIP(s.cfg.TrustedProxies)
 }
 
-// clientKey is the client's address as the rate limits count it (an IPv6
-// address by its /64), once clientIP has run.
-func clientKey(r *http.Request) string {
-	return httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
-}
-
 // newFormGuard builds the rate limits of Config.
 func (s *Server) newFormGuard() *formGuard {
 	g := &formGuard{s: s}
@@ -114,12 +107,12 @@ func (s *Server) newFormGuard() *formGuard {
 	}
 	refuse := httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(window.Seconds())))
-		s.failForm(w, r, http.StatusTooManyRequests, errs.New(errs.RateLimited, "too many decisions in a short time; please wait a minute and try again"))
+		s.writeError(w, r, errs.New(errs.RateLimited, "too many decisions in a short time; please wait a minute and try again"))
 	})
 	chain := []func(http.Handler) http.Handler{s.clientIP()}
 	if perIP > 0 {
 		chain = append(chain, httprate.LimitBy(perIP, window, func(r *http.Request) (string, error) {
-			return "ip:" + clientKey(r), nil
+			return "ip:" + api.ClientKey(r), nil
 		}, refuse))
 	}
 	if perSubject > 0 {
@@ -154,7 +147,7 @@ func (g *formGuard) protect(banner bool, h http.HandlerFunc) http.Handler {
 	check := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.sameOrigin(r, banner) {
 			// A page elsewhere must not be able to decide for a visitor.
-			g.s.failForm(w, r, http.StatusForbidden, errs.New(errs.Forbidden, "cross-origin decision refused: only our own pages record a decision"))
+			g.s.writeError(w, r, errs.New(errs.Forbidden, "cross-origin decision refused: only our own pages record a decision"))
 			return
 		}
 		h(w, r)
@@ -180,15 +173,6 @@ func (g *formGuard) sameOrigin(r *http.Request, banner bool) bool {
 		return true
 	}
 	return false
-}
-
-// failForm answers a refused form post: JSON to the wasm, text otherwise.
-func (s *Server) failForm(w http.ResponseWriter, r *http.Request, status int, err error) {
-	if wantsJSON(r) {
-		writeJSON(w, status, map[string]any{"error": map[string]string{"code": errs.Code(err), "message": errs.Message(err)}})
-		return
-	}
-	http.Error(w, errs.Message(err), status)
 }
 
 // proxyList is Config.TrustedProxies as text, for the console's page of

@@ -188,7 +188,7 @@ func TestSecureCookies(t *testing.T) {
 		})
 	}
 	t.Run("ErrUnsetProxyPrefix", func(t *testing.T) {
-		_, err := Open(Config{DataDir: t.TempDir(), TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), {}}}, slog.New(slog.DiscardHandler))
+		_, err := openData(Config{DataDir: t.TempDir(), TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), {}}}, slog.New(slog.DiscardHandler))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "entry 2")
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -34,7 +35,7 @@ type appConsent struct {
 	cats   map[string]*consent.Catalogue
 	latest *consent.Catalogue
 	policy *policy.Library
-	key    []byte // signs the decision cookie
+	key    cookieKeys // signs the decision cookie
 	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
 	secure func(*http.Request) bool
 }
@@ -46,7 +47,7 @@ func (s *Server) newAppConsent() *appConsent {
 		cats:   s.catalogues,
 		latest: s.catalogues[s.policies.Latest().ID],
 		policy: s.policies,
-		key:    s.cookieKey,
+		key:    s.newCookieKeys(appConsentCookie),
 		secure: s.isHTTPS,
 	}
 }
@@ -73,18 +74,6 @@ func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWri
 	}
 }
 
-// hostState is what the host app hands the page in ?state= (README: "First-launch gate, settings and the native bridge"):
-// the last bridge message it received, plus when the decision was made.
-type hostState struct {
-	V             int             `json:"v,omitempty"` // 2; absent in version 1
-	Type          string          `json:"type"`
-	Decision      consent.Kind    `json:"decision"`
-	PolicyVersion string          `json:"policyVersion"`
-	Purposes      map[string]bool `json:"purposes"`
-	ReceiptID     string          `json:"receiptId"`
-	At            string          `json:"at,omitempty"` // RFC 3339; empty when unknown
-}
-
 // parseHostState decodes ?state= strictly: base64url (padding optional) of
 // one JSON object, purposes known to its policy version, required
 // processing not refused. Anything else is ignored as a whole.
@@ -98,7 +87,10 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	var st hostState
+	// The state is the last bridge message the host received, handed back
+	// as it was: the one struct of that message (version 1 had no v and no
+	// at).
+	var st components.BridgeMessage
 	if err := dec.Decode(&st); err != nil || dec.More() {
 		return nil, errs.New(errs.Invalid, "state: not a consent state object")
 	}
@@ -108,7 +100,7 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	if st.Type != "" && st.Type != components.BridgeType {
 		return nil, errs.New(errs.Invalid, "state: type %q", st.Type)
 	}
-	if !slices.Contains(consent.Kinds, st.Decision) {
+	if !slices.Contains(consent.Kinds, consent.Kind(st.Decision)) {
 		return nil, errs.New(errs.Invalid, "state: decision %q", st.Decision)
 	}
 	cat, ok := g.cats[st.PolicyVersion]
@@ -142,7 +134,7 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 	if err != nil {
 		return nil, err
 	}
-	d.Kind = st.Decision
+	d.Kind = consent.Kind(st.Decision)
 	return &appDecision{Decision: d, ReceiptID: st.ReceiptID}, nil
 }
 
@@ -393,37 +385,8 @@ func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, 
 	}
 }
 
-// wantsJSON reports whether a script posted the form and wants the
-// outcome as JSON: gate.js and embed.js, which post in the background, and
-// the settings' wasm.
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
-}
-
 // gateOutcome is the JSON answer to a decision posted by a script.
 type gateOutcome = components.Outcome[components.GateView]
-
-// failRecord answers a decision whose receipt could not be made. Nothing
-// was remembered, so the person can simply try again.
-func (s *Server) failRecord(w http.ResponseWriter, r *http.Request, err error) {
-	status := errStatus(err)
-	switch code := errs.Code(err); {
-	case code == errs.Internal:
-		s.log.Error("recording a decision", "err", err)
-	case status == http.StatusConflict || status == http.StatusTooManyRequests:
-		// The subject's chain was busy: the client retries. No subject
-		// and no receipt id in the log.
-		s.log.Info("decision deferred, retryable", "status", status, "route", r.URL.Path)
-		w.Header().Set("Retry-After", "1")
-	default:
-		s.log.Debug("decision refused", "code", code)
-	}
-	if wantsJSON(r) {
-		writeJSON(w, status, map[string]any{"error": map[string]string{"code": errs.Code(err), "message": errs.Message(err)}})
-		return
-	}
-	http.Error(w, errs.Message(err), status)
-}
 
 // gateDecision is the decision a gate form asks for, under the person's
 // history: on a re-ask (mode=reask, and the newest decision is under an
@@ -516,7 +479,7 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 	}
 	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
-		s.failRecord(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	if wantsJSON(r) {
@@ -541,11 +504,11 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 // device will sign the receipt (form field device=1), the server only
 // remembers the id, and the answer carries what the outbox needs to build
 // that receipt; otherwise the server attests it now.
-func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, postCredential, error) {
+func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, recorder.Credential, error) {
 	history := g.history(r, d.At)
 	switch stored, ok, err := s.resent(r, d); {
 	case err != nil:
-		return appDecision{}, nil, postCredential{}, err
+		return appDecision{}, nil, recorder.Credential{}, err
 	case ok:
 		// The page was posted before (gate.js resends until acknowledged,
 		// a form may be sent twice): answered as the first post was.
@@ -570,11 +533,11 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 			return rec, nil, c, err
 		}
 		rec.ReceiptID = c.ReceiptID
-		if order, rec.Kind, err = s.order(r.Context(), d, c); err != nil {
+		if order, rec.Kind, err = s.recorder.Order(r.Context(), d, c); err != nil {
 			return rec, nil, c, err
 		}
 	} else {
-		if rec.ReceiptID, rec.Kind, err = s.recordDecision(r.Context(), d, &c, false); err != nil {
+		if rec.ReceiptID, rec.Kind, err = s.recorder.Decision(r.Context(), d, &c, false); err != nil {
 			return rec, nil, c, err
 		}
 	}
@@ -590,12 +553,12 @@ func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d
 // replayCredential is what a post answered from a receipt stored before
 // goes on with: the browser's own subject, or a fresh one, never the
 // stored receipt's, which a ticket in a page must not hand out.
-func (s *Server) replayCredential(r *http.Request) postCredential {
+func (s *Server) replayCredential(r *http.Request) recorder.Credential {
 	subject := s.cookieSubject(r)
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
-	return postCredential{Subject: subject, Replay: true}
+	return recorder.Credential{Subject: subject, Replay: true}
 }
 
 // deviceSigns tells whether the wasm posted a decision whose receipt this
@@ -662,11 +625,4 @@ func (s *Server) handleGateDone(g *appConsent, w http.ResponseWriter, r *http.Re
 		v.ReceiptID = v.Bridge.ReceiptID
 	}
 	s.renderGate(w, r, http.StatusOK, v)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }

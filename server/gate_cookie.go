@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 )
 
@@ -19,10 +19,10 @@ import (
 // has no host app (a plain browser, a test). It is strictly necessary: it
 // holds the decision itself, so that the person is not asked again, and
 // nothing else. Its value is base64url(JSON of appConsentRecord), a dot and
-// the HMAC-SHA256 of that text under the server's cookie key: the cookie
+// the HMAC-SHA256 of that text under its cookie key (cookieKeys): the cookie
 // names receipts, and only the server may say which ones are this
 // browser's (it unlocks "download my receipts").
-const appConsentCookie = "kc_app_consent"
+const appConsentCookie = credential.AppConsentCookie
 
 // historyLen is how many decisions the cookie keeps, newest first: enough
 // for the settings page to show a person how their choices changed, small
@@ -66,7 +66,7 @@ func (g *appConsent) decodeRecord(value string, now time.Time) ([]appDecision, e
 		return nil, errs.New(errs.Invalid, "%s: empty or too long", appConsentCookie)
 	}
 	body, mac, ok := strings.Cut(value, ".")
-	if !ok || !hmac.Equal([]byte(mac), []byte(cookieMAC(g.key, body))) {
+	if !ok || !g.key.verify(body, mac) {
 		return nil, errs.New(errs.Invalid, "%s: not signed by this server", appConsentCookie)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(body)
@@ -142,7 +142,7 @@ func validReceiptID(s string) bool {
 	return err == nil && len(s) == 36 && u.String() == s
 }
 
-func encodeRecord(key []byte, history []appDecision) string {
+func encodeRecord(key cookieKeys, history []appDecision) string {
 	rec := appConsentRecord{V: 1}
 	for i, d := range history {
 		if i == historyLen {
@@ -158,7 +158,7 @@ func encodeRecord(key []byte, history []appDecision) string {
 	}
 	b, _ := json.Marshal(rec)
 	body := base64.RawURLEncoding.EncodeToString(b)
-	return body + "." + cookieMAC(key, body)
+	return body + "." + key.mac(body)
 }
 
 // history returns the decisions remembered in the request's cookie, newest

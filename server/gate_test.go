@@ -26,18 +26,16 @@ import (
 	"golang.org/x/net/html"
 )
 
-// testServer opens a server on no address; requests go to its handler.
+// testServer opens a server on no address, over a store in memory;
+// requests go to its handler.
 func testServer(t *testing.T, mutate ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{DataDir: t.TempDir(), WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement",
+	cfg := Config{WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement",
 		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}
 	for _, f := range mutate {
 		f(&cfg)
 	}
-	s, err := Open(cfg, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openMem(t, cfg, slog.New(slog.DiscardHandler))
 }
 
 // withLaterPolicy serves the fictitious later version from testdata
@@ -406,7 +404,7 @@ func cookieValue(t *testing.T, s *Server, rec any) string {
 }
 
 // signed signs a cookie body with s's key.
-func signed(s *Server, body string) string { return body + "." + cookieMAC(s.cookieKey, body) }
+func signed(s *Server, body string) string { return body + "." + s.app.key.mac(body) }
 
 func entry(kind consent.Kind, version string, at time.Time, granted ...string) map[string]any {
 	if granted == nil {
@@ -433,7 +431,14 @@ func TestGateCookie(t *testing.T) {
 	}{
 		{"NotBase64", "%%%not-base64%%%"},
 		{"Unsigned", strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]},
-		{"SignedByAnotherKey", signed(&Server{cookieKey: []byte("another key")}, strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0])},
+		{"SignedByAnotherKey", func() string {
+			body := strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]
+			return body + "." + cookieMAC([]byte("another key"), body)
+		}()},
+		{"SignedWithTheKeyOfTheOtherCookie", func() string {
+			body := strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]
+			return body + "." + s.banner.key.mac(body)
+		}()},
 		{"NotJSON", base64.RawURLEncoding.EncodeToString([]byte("agreed"))},
 		{"UnknownFormat", cookieValue(t, s, map[string]any{"v": 2, "h": []any{valid}})},
 		{"UnknownField", cookieValue(t, s, map[string]any{"v": 1, "h": []any{with("admin", true)}})},
@@ -630,6 +635,25 @@ func TestGateHostState(t *testing.T) {
 			assert.Empty(t, v.HostState)
 		})
 	}
+}
+
+// The state a host hands back is the bridge message it received, as it
+// was: what the server sends (bridgeMessage) it reads back unchanged, one
+// struct for both directions.
+func TestGateHostStateIsTheBridgeMessage(t *testing.T) {
+	s := testServer(t)
+	cat := s.catalogues[localestest.Base]
+	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, time.Now().Add(-time.Hour).Truncate(time.Millisecond))
+	require.NoError(t, err)
+	sent := bridgeMessage(appDecision{Decision: d, ReceiptID: uuid.NewString()})
+	b, err := json.Marshal(sent)
+	require.NoError(t, err)
+	got, err := s.app.parseHostState(base64.RawURLEncoding.EncodeToString(b), time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, sent.ReceiptID, got.ReceiptID)
+	assert.Equal(t, d.Kind, got.Kind)
+	assert.True(t, d.At.Equal(got.At), "sent %v, read %v", d.At, got.At)
+	assert.Equal(t, sent, bridgeMessage(*got), "read back, it is the message sent")
 }
 
 // The bridge contract, version 2, end to end on the server: the message

@@ -41,7 +41,7 @@ func TestHealthzNoticesDamagedDatabase(t *testing.T) {
 
 	health := func(t *testing.T) (int, *Server) {
 		t.Helper()
-		s, err := Open(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+		s, err := openData(Config{DataDir: dir, WebDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		return do(t, s, req{method: http.MethodGet, target: "/healthz"}).StatusCode, s

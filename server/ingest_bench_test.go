@@ -77,7 +77,7 @@ const (
 
 func benchServer(b *testing.B, dir, dsn string) *Server {
 	b.Helper()
-	s, err := Open(Config{
+	s, err := openData(Config{
 		Addr: "127.0.0.1:0", DataDir: dir, DSN: dsn, WebDir: b.TempDir(),
 		RateLimit: -1, FormRateLimit: -1, FormSubjectRateLimit: -1,
 	}, slog.New(slog.DiscardHandler))

@@ -123,7 +123,7 @@ func TestOpenRefusesACatalogueThePolicyContradicts(t *testing.T) {
 	edited := strings.Replace(string(f.Data), "运营商信息,音视频信息,SIM系列号", "运营商信息,SIM系列号", 1)
 	require.NotEqual(t, string(f.Data), edited)
 	cat[localestest.Base+".toml"] = &fstest.MapFile{Data: []byte(edited)}
-	_, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), CatalogueFS: cat, PolicyFS: localestest.Policy(t, localestest.Base)}, slog.New(slog.DiscardHandler))
+	_, err := openData(Config{DataDir: t.TempDir(), WebDir: t.TempDir(), CatalogueFS: cat, PolicyFS: localestest.Policy(t, localestest.Base)}, slog.New(slog.DiscardHandler))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `purpose "crash-reports"`)
 	assert.Contains(t, err.Error(), `lacks "音视频信息"`)

@@ -27,7 +27,7 @@ func decisionCookie(t *testing.T, s *Server, granted ...consent.PurposeID) strin
 	cat := s.catalogues[s.policies.Latest().ID]
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, granted, "zh-Hans", time.Now().Add(-time.Hour))
 	require.NoError(t, err)
-	return appConsentCookie + "=" + encodeRecord(s.cookieKey, []appDecision{{Decision: d, ReceiptID: uuid.NewString()}})
+	return appConsentCookie + "=" + encodeRecord(s.app.key, []appDecision{{Decision: d, ReceiptID: uuid.NewString()}})
 }
 
 // appStateParam is the ?state= the app hands the page: its last bridge message.

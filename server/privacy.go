@@ -59,7 +59,7 @@ func (s *Server) preferencesAllowed(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	c, err := parseConsentCookie(ck.Value, s.cookieKey)
+	c, err := parseConsentCookie(ck.Value, s.banner.key)
 	return err == nil && slices.Contains(c.Granted, preferencesPurpose)
 }
 

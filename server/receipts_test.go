@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,9 +24,11 @@ import (
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // openTest opens the real program on a fresh data directory (SQLite), or on
@@ -35,7 +38,7 @@ func openTest(t testing.TB, dir, dsn string) *Server {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: dir, DSN: dsn, RateLimit: -1}, slog.New(slog.DiscardHandler))
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: dir, DSN: dsn, RateLimit: -1}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -54,11 +57,11 @@ func verified(t *testing.T, s *Server, id string) *receipt.Signed {
 
 // cred is what a form post without a usable ticket is recorded under: the
 // subject given ("" for a fresh one) and a fresh receipt id.
-func cred(subject string) *postCredential {
+func cred(subject string) *recorder.Credential {
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
-	return &postCredential{Subject: subject, ReceiptID: uuid.NewString()}
+	return &recorder.Credential{Subject: subject, ReceiptID: uuid.NewString()}
 }
 
 func states(env *receipt.Signed) map[string]string {
@@ -89,7 +92,7 @@ func TestRecordDecision(t *testing.T) {
 	first := cred("")
 	first.ShownAt = now.Add(-time.Minute).UTC().Truncate(time.Millisecond)
 	subject := first.Subject
-	firstID, kind, err := s.recordDecision(ctx, agreed, first, false)
+	firstID, kind, err := s.recorder.Decision(ctx, agreed, first, false)
 	require.NoError(t, err)
 	assert.Equal(t, first.ReceiptID, firstID, "stored under the id the server chose")
 	assert.Equal(t, consent.KindAgreed, kind)
@@ -172,7 +175,7 @@ func TestRecordDecision(t *testing.T) {
 	// The same person withdraws push in settings, reading Chinese.
 	withdrawn, err := consent.Withdraw(cat, agreed, consent.SurfaceSettings, consent.LangZhHans, now.Add(time.Second), "push")
 	require.NoError(t, err)
-	secondID, kind, err := s.recordDecision(ctx, withdrawn, cred(subject), false)
+	secondID, kind, err := s.recorder.Decision(ctx, withdrawn, cred(subject), false)
 	require.NoError(t, err)
 	assert.Equal(t, consent.KindWithdrawn, kind)
 
@@ -207,10 +210,10 @@ func TestRecordDecision(t *testing.T) {
 		other := cred("")
 		first, err := consent.Decline(cat, consent.SurfaceFirstLaunch, consent.LangEn, now)
 		require.NoError(t, err)
-		_, _, err = s.recordDecision(ctx, first, other, false)
+		_, _, err = s.recorder.Decision(ctx, first, other, false)
 		require.NoError(t, err)
 		other.ReceiptID = uuid.NewString()
-		id, kind, err := s.recordDecision(ctx, d, other, false)
+		id, kind, err := s.recorder.Decision(ctx, d, other, false)
 		require.NoError(t, err)
 		assert.Equal(t, consent.KindUpdated, kind)
 		assert.Equal(t, receipt.DecisionUpdated, verified(t, s, id).Receipt.Decision)
@@ -231,11 +234,11 @@ func TestRecordDecision(t *testing.T) {
 		webCat := s.catalogues[localestest.Base]
 		web, err := consent.Agree(webCat, consent.SurfaceWebBanner, []consent.PurposeID{"analytics"}, consent.LangEn, now)
 		require.NoError(t, err)
-		id, _, err := s.recordDecision(ctx, web, cred(subject), false)
+		id, _, err := s.recorder.Decision(ctx, web, cred(subject), false)
 		require.NoError(t, err)
 		declined, err := consent.Decline(webCat, consent.SurfaceWebBanner, consent.LangEn, now.Add(2*time.Second))
 		require.NoError(t, err)
-		id2, _, err := s.recordDecision(ctx, declined, cred(subject), false)
+		id2, _, err := s.recorder.Decision(ctx, declined, cred(subject), false)
 		require.NoError(t, err)
 		assert.Equal(t, "given", states(verified(t, s, id))["analytics"])
 		assert.Equal(t, "withdrawn", states(verified(t, s, id2))["analytics"])
@@ -274,7 +277,7 @@ func TestRecordDecisionRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := good
 			c := cred(tt.edit(&d))
-			id, _, err := s.recordDecision(ctx, d, c, false)
+			id, _, err := s.recorder.Decision(ctx, d, c, false)
 			require.Error(t, err)
 			assert.Empty(t, id)
 			assert.Equal(t, tt.code, errs.Code(err))
@@ -311,15 +314,12 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 
 	inner := s.store
 	var competitor string
-	s.store = &racingStore{Store: inner, other: func() {
+	s.recorder = s.newRecorder(&racingStore{Store: inner, other: func() {
 		// Another node: the same database, locks of its own.
-		other := *s
-		other.store = inner
-		other.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
-		competitor, _, err = other.recordDecision(ctx, d, cred(subject), false)
+		competitor, _, err = s.newRecorder(inner).Decision(ctx, d, cred(subject), false)
 		require.NoError(t, err)
-	}}
-	id, _, err := s.recordDecision(ctx, d, cred(subject), false)
+	}})
+	id, _, err := s.recorder.Decision(ctx, d, cred(subject), false)
 	require.NoError(t, err)
 
 	records, err := inner.Subject(ctx, subject)
@@ -333,7 +333,7 @@ func TestRecordDecisionRetriesChainConflict(t *testing.T) {
 // conflictingStore refuses every Put as a chain conflict: another node
 // always wins the subject's head.
 type conflictingStore struct {
-	receipt.Store
+	Store
 	puts atomic.Int32
 }
 
@@ -348,7 +348,7 @@ func (c *conflictingStore) Put(context.Context, receipt.Record, receipt.PutOptio
 // once.
 func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 	var logs bytes.Buffer
-	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
 		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
@@ -356,7 +356,7 @@ func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 	subject, err := s.creds.ParseSubject(b.sub)
 	require.NoError(t, err)
 	store := &conflictingStore{Store: s.store}
-	s.store = store
+	s.store, s.recorder = store, s.newRecorder(store)
 	for path, form := range map[string]url.Values{
 		"/banner/consent":   {"lang": {"en"}, "action": {"accept"}},
 		"/consent":          {"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}},
@@ -376,5 +376,65 @@ func TestRecordDecisionBusyIsRetryable(t *testing.T) {
 			assert.NotContains(t, logs.String(), "level=ERROR")
 			assert.NotContains(t, logs.String(), subject, "no personal data in the log")
 		})
+	}
+}
+
+// failingStore refuses every Put with err.
+type failingStore struct {
+	Store
+	err error
+}
+
+func (f failingStore) Put(context.Context, receipt.Record, receipt.PutOptions) (receipt.Record, bool, error) {
+	return receipt.Record{}, false, f.err
+}
+
+// A decision the store refuses is answered with the status httperr's table
+// gives the refusal's code, on every form path, as JSON and as text: never
+// a 500 for a code the table knows, and only a 500 is logged as an error.
+func TestFormPostsAnswerTheTable(t *testing.T) {
+	var logs bytes.Buffer
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), FormRateLimit: -1, FormSubjectRateLimit: -1},
+		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	b := decide(t, s, "/consent", browser{}, url.Values{"lang": {"en"}, "action": {"agree"}, "adult": {"1"}})
+	inner := s.store
+	forms := map[string]url.Values{
+		"/banner/consent":   {"lang": {"en"}, "action": {"accept"}},
+		"/consent":          {"lang": {"en"}, "action": {"agree"}, "adult": {"1"}, "purpose": {"push"}},
+		"/settings/privacy": {"lang": {"en"}, "action": {"save"}, "purpose": {"push", "location"}},
+	}
+	for _, tt := range []struct {
+		name   string
+		err    error
+		status int
+		level  string
+	}{
+		{"TooLarge", errs.New(errs.TooLarge, "body: too large for the store"), http.StatusRequestEntityTooLarge, "level=DEBUG"},
+		{"NotFound", errs.New(errs.NotFound, "subject: gone"), http.StatusNotFound, "level=DEBUG"},
+		{"Unprocessable", errs.New(errs.Unprocessable, "receipt: refused"), http.StatusUnprocessableEntity, "level=DEBUG"},
+		{"Internal", errors.New("disk on fire"), http.StatusInternalServerError, "level=ERROR"},
+	} {
+		for path, form := range forms {
+			for _, accept := range []string{"application/json", "text/html"} {
+				t.Run(tt.name+path+"/"+accept, func(t *testing.T) {
+					store := failingStore{Store: inner, err: tt.err}
+					s.store, s.recorder = store, s.newRecorder(store)
+					t.Cleanup(func() { s.store, s.recorder = inner, s.newRecorder(inner) })
+					logs.Reset()
+					res := do(t, s, req{method: "POST", target: path, sub: b.sub, cookie: b.cookie, form: form,
+						header: map[string]string{"Accept": accept}})
+					body := bodyOf(t, res)
+					assert.Equal(t, tt.status, res.StatusCode, "%s", body)
+					assert.Equal(t, httperr.Status(tt.err), res.StatusCode)
+					assert.Contains(t, body, errs.Message(tt.err))
+					assert.Contains(t, logs.String(), tt.level)
+					if tt.status != http.StatusInternalServerError {
+						assert.NotContains(t, logs.String(), "level=ERROR")
+					}
+				})
+			}
+		}
 	}
 }

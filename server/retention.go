@@ -11,6 +11,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -25,13 +26,6 @@ const DefaultRetention = 3 * 365 * 24 * time.Hour
 // nothing: the retention is counted in years, so an hour late is nothing,
 // and a run that finds nothing to do costs a few indexed look-ups.
 const DefaultPurgeEvery = time.Hour
-
-// Audit log actions of erasure, holds and the purge.
-const (
-	ActionErase   = "erase-subject" // by the account service or a device; target: the subject
-	ActionHold    = "hold"          // target: the subject
-	ActionRelease = "release-hold"  // target: the subject
-)
 
 // Operators of audit entries no person signed: the account service and a
 // device erasing through the API.
@@ -74,7 +68,7 @@ func (s *Server) auditErase(ctx context.Context, by, subject, outcome string) {
 			// A path may be anything; the log keeps what identifies it.
 			subject = subject[:200]
 		}
-		if _, err := cs.Append(ctx, console.Entry{At: time.Now(), Operator: op, Action: ActionErase, Target: subject, Outcome: outcome}); err != nil {
+		if _, err := cs.Append(ctx, console.Entry{At: time.Now(), Operator: op, Action: console.ActionErase, Target: subject, Outcome: outcome}); err != nil {
 			s.log.Error("retention: audit log", "err", err)
 		}
 	}
@@ -93,8 +87,11 @@ func writeErased(w http.ResponseWriter, e *receipt.Ending) {
 	if !e.PurgedAt.IsZero() {
 		msg += "; deleted on " + e.PurgedAt.Format(time.DateOnly)
 	}
-	writeJSON(w, http.StatusGone, map[string]any{"error": map[string]string{"code": "erased", "message": msg},
-		"erased": map[string]any{"kind": e.Kind, "endedAt": e.EndedAt, "headHash": e.HeadHash}})
+	err := errs.New(errs.Erased, "%s", msg)
+	writeJSON(w, httperr.Status(err), struct {
+		httperr.Body
+		Erased map[string]any `json:"erased"`
+	}{httperr.BodyOf(err), map[string]any{"kind": e.Kind, "endedAt": e.EndedAt, "headHash": e.HeadHash}})
 }
 
 // purger runs the purge on a schedule, and once more when kicked.
@@ -181,15 +178,10 @@ func (p *purger) run(ctx context.Context) (receipt.PurgeResult, error) {
 	return res, err
 }
 
-// Purge runs one purge of the store cfg names, as the server would, for
-// the kaiconn-consent purge command: dry unless apply. An applied run is
-// recorded for the operations page.
-func Purge(ctx context.Context, cfg Config, apply bool, now time.Time) (receipt.PurgeResult, time.Time, error) {
-	store, err := openStore(cfg)
-	if err != nil {
-		return receipt.PurgeResult{}, time.Time{}, err
-	}
-	defer store.Close()
+// Purge runs one purge of store under cfg's retention, as the server
+// would, for the kaiconn-consent purge command: dry unless apply. An
+// applied run is recorded for the operations page.
+func Purge(ctx context.Context, store receipt.Store, cfg Config, apply bool, now time.Time) (receipt.PurgeResult, time.Time, error) {
 	ret, ok := store.(receipt.Retention)
 	if !ok {
 		return receipt.PurgeResult{}, time.Time{}, errs.New(errs.Internal, "the store cannot purge")

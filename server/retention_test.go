@@ -117,7 +117,7 @@ func TestErasureEndToEnd(t *testing.T) {
 	// Audited.
 	var audited []console.Entry
 	require.NoError(t, s.store.(console.Store).ExportAudit(ctx, func(e console.Entry) error {
-		if e.Action == ActionErase {
+		if e.Action == console.ActionErase {
 			audited = append(audited, e)
 		}
 		return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // The server's answers to a decision it could not record, read as the
@@ -43,7 +44,7 @@ func TestRetryVectors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"BusyChain", errBusy, "retry"},
+		{"BusyChain", recorder.ErrBusy, "retry"},
 		{"Internal", errs.New(errs.Internal, "store: down"), "retry"},
 		{"Invalid", errs.New(errs.Invalid, "action: unknown"), "refused"},
 		{"Forbidden", errs.New(errs.Forbidden, "origin: not ours"), "refused"},
@@ -52,7 +53,7 @@ func TestRetryVectors(t *testing.T) {
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest("POST", "/consent", nil)
 			r.Header.Set("Accept", "application/json")
-			s.failRecord(w, r, tc.err)
+			s.writeError(w, r, tc.err)
 			assert.Equal(t, tc.want, verdict(t, w.Code, w.Header().Get("Retry-After")), "status %d", w.Code)
 		})
 	}

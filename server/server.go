@@ -14,25 +14,28 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/kaiconn/consent/admin"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/catalogue"
-	"github.com/kaiconn/consent/locales/policy"
+	policydata "github.com/kaiconn/consent/locales/policy"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/kaiconn/consent/store/postgres"
-	"github.com/kaiconn/consent/store/sqlite"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // Config is everything an operator can set.
 type Config struct {
 	// Addr is the listen address, e.g. "localhost:8080" or ":0".
 	Addr string
-	// DataDir holds the SQLite file and the server's signing keys.
+	// DataDir holds the SQLite file and the server's signing keys, and DSN
+	// selects PostgreSQL instead of the SQLite file. The program's main
+	// opens them (package datadir) and hands the server what it opened
+	// (Deps); the server itself never reads these two.
 	DataDir string
-	// DSN selects PostgreSQL instead of the embedded SQLite file.
-	DSN string
+	DSN     string
 	// WebDir holds the built app.wasm and wasm_exec.js.
 	WebDir string
 	// UserAgreementURL is linked from the first-launch gate.
@@ -82,7 +85,7 @@ type Config struct {
 	CatalogueFS fs.FS
 	PolicyFS    fs.FS
 	// Admin tunes the consent records console at /admin.
-	Admin AdminConfig
+	Admin admin.Config
 	// ServiceToken is the bearer token of Kaiconn's account service, which
 	// erases a cancelled account's subject (DELETE
 	// /api/v1/subjects/{subject}); "" lets only devices erase.
@@ -106,42 +109,58 @@ type Server struct {
 
 	// Receipts: the durable store, the countersigning keys, the rules a
 	// receipt must meet, and the purpose catalogue of every policy version.
-	store      receipt.Store
+	store      Store
 	keys       *receipt.Keyring
 	validator  *receipt.Validator
 	catalogues map[string]*consent.Catalogue
 
-	cookieKey []byte           // signs the consent cookies (kc_consent, kc_app_consent)
-	creds     *credential.Keys // kc_sub, tickets and proof nonces, from the cookie key
-	forms     *formGuard       // origin check and rate limits of the decision posts
-	app       *appConsent      // the first-launch gate and settings
-	subjects  *keyedMutex      // one form decision of a subject at a time (recordDecision)
-	banner    *banner          // the website's cookie banner
-	console   *admin           // the consent records console at /admin (admin.go)
-	purger    *purger          // the retention's purge (retention.go)
+	cookieKey []byte             // signs the consent cookies (kc_consent, kc_app_consent)
+	creds     *credential.Keys   // kc_sub, tickets and proof nonces, from the cookie key
+	forms     *formGuard         // origin check and rate limits of the decision posts
+	app       *appConsent        // the first-launch gate and settings
+	recorder  *recorder.Recorder // checks, countersigns and stores every receipt, the API's and the forms'
+	banner    *banner            // the website's cookie banner
+	console   *admin.Console     // the consent records console at /admin (package admin)
+	purger    *purger            // the retention's purge (retention.go)
 
 	http    *http.Server
 	ln      net.Listener
 	closers []func() error
 }
 
-// Open prepares a server: it loads and validates the policy, creates the data
-// directory and opens the store. Nothing listens until Start.
-func Open(cfg Config, log *slog.Logger) (*Server, error) {
+// Store is what the server keeps its data in: the receipts, and the
+// console's operators, sessions and audit log. Every store of package store
+// is one, and so is memstore, for tests.
+type Store interface {
+	receipt.Store
+	console.Store
+}
+
+// Deps are what the server works on, opened by its caller (the program's
+// main through package datadir; tests with memstore), who also closes
+// them after Close.
+type Deps struct {
+	Store Store
+	// Keys countersign receipts; they must hold the keys that
+	// countersigned what Store holds.
+	Keys *receipt.Keyring
+	// CookieKey is the secret of the cookies the server signs (at least 32
+	// bytes): kc_consent, kc_app_consent, and the credentials derived from
+	// it (kc_sub, tickets, proof nonces).
+	CookieKey []byte
+}
+
+// New prepares a server over d: it loads and validates the policy and the
+// catalogues and wires every surface. Nothing listens until Start.
+func New(cfg Config, d Deps, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = "data"
+	if d.Store == nil || d.Keys == nil {
+		return nil, errors.New("server: a store and its keys are required")
 	}
 	if cfg.WebDir == "" {
 		cfg.WebDir = "web"
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	if err := tightenModes(cfg.DataDir, log); err != nil {
-		return nil, err
 	}
 	polFS, catFS := cfg.PolicyFS, cfg.CatalogueFS
 	if polFS == nil {
@@ -156,30 +175,24 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies}
+	s := &Server{cfg: cfg, log: log, msgs: lang.DefaultBundle(), policies: policies,
+		store: d.Store, keys: d.Keys, cookieKey: d.CookieKey}
 	if err := checkProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
 	if s.catalogues, err = loadCatalogues(policies, catFS); err != nil {
 		return nil, err
 	}
-	if s.cookieKey, err = loadCookieKey(cfg.DataDir); err != nil {
-		return nil, fmt.Errorf("cookie key: %w", err)
-	}
 	if s.creds, err = credential.NewKeys(s.cookieKey); err != nil {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
 	s.forms = s.newFormGuard()
-	s.subjects = &keyedMutex{held: map[string]*keyedEntry{}}
 	s.app = s.newAppConsent()
 	if s.banner, err = s.newBanner(); err != nil {
 		return nil, fmt.Errorf("banner: %w", err)
 	}
 	s.validator = receipt.NewValidator(s.policyHash, s.purposeKnown, nil)
-	if s.store, err = openStore(cfg); err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, s.store.Close)
+	s.recorder = s.newRecorder(s.store)
 	if s.purger = s.newPurger(); s.purger != nil {
 		var tick <-chan time.Time
 		if s.purger.every > 0 {
@@ -190,86 +203,8 @@ func Open(cfg Config, log *slog.Logger) (*Server, error) {
 		s.purger.start(tick)
 		s.closers = append(s.closers, s.purger.stop)
 	}
-	if s.keys, err = openKeys(s.store, filepath.Join(cfg.DataDir, "keys")); err != nil {
-		s.store.Close()
-		return nil, err
-	}
 	s.router = s.routes()
 	return s, nil
-}
-
-// openStore opens PostgreSQL when a DSN is set and the SQLite file in the
-// data directory otherwise, creating either's schema on first use.
-func openStore(cfg Config) (receipt.Store, error) {
-	if cfg.DSN != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		db, err := postgres.Open(ctx, cfg.DSN)
-		if err != nil {
-			// The DSN may hold a password: name the store, not the DSN.
-			return nil, fmt.Errorf("receipt store (PostgreSQL): %w", err)
-		}
-		return db, nil
-	}
-	path := filepath.Join(cfg.DataDir, "kaiconn.db")
-	if err := checkNotLost(path, filepath.Join(cfg.DataDir, "keys")); err != nil {
-		return nil, err
-	}
-	db, err := sqlite.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("receipt store (SQLite): %w", err)
-	}
-	return db, nil
-}
-
-// openKeys opens the countersigning keys in dir. A fresh install (a store
-// with no receipt) gets a first key; a store that holds receipts needs the
-// keys that countersigned them, and the server refuses to start without
-// them rather than mint a new key: every stored receipt would then fail to
-// verify against /.well-known/jwks.json, and nothing would say why.
-func openKeys(store receipt.Store, dir string) (*receipt.Keyring, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	first, err := firstRecord(ctx, store)
-	if err != nil {
-		return nil, fmt.Errorf("receipt store: %w", err)
-	}
-	if first == nil {
-		keys, err := receipt.OpenKeyring(dir)
-		if err != nil {
-			return nil, fmt.Errorf("server keys: %w", err)
-		}
-		return keys, nil
-	}
-	keys, err := receipt.LoadKeyring(dir)
-	switch {
-	case errors.Is(err, receipt.ErrNoKeys):
-		return nil, fmt.Errorf("server keys: the receipt store holds countersigned receipts, but the key directory %s is missing or holds no key; "+
-			"restore it (its *.jwk.json files) from a backup of the data directory, or point -data at the directory that has it. "+
-			"The server does not make a new key: every stored receipt would stop verifying (%w)", dir, err)
-	case err != nil:
-		return nil, fmt.Errorf("server keys: %w", err)
-	case first.KeyID != "" && !keys.Has(first.KeyID):
-		return nil, fmt.Errorf("server keys: the key directory %s does not hold key %s, which countersigned the stored receipts; "+
-			"restore the directory those receipts were countersigned with", dir, first.KeyID)
-	}
-	return keys, nil
-}
-
-// errFound stops an Export at its first record.
-var errFound = errors.New("found")
-
-// firstRecord is the oldest stored record, nil when the store is empty.
-func firstRecord(ctx context.Context, store receipt.Store) (*receipt.Record, error) {
-	var first *receipt.Record
-	err := store.Export(ctx, func(r receipt.Record) error {
-		first = &r
-		return errFound
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, err
-	}
-	return first, nil
 }
 
 // Handler is the whole program as an http.Handler.
@@ -311,8 +246,8 @@ func (s *Server) URL() string {
 	return fmt.Sprintf("http://%s", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
 }
 
-// Close stops serving, waits briefly for requests in flight, then closes the
-// stores.
+// Close stops serving, waits briefly for requests in flight, and stops the
+// purge. The store is its opener's to close, after this.
 func (s *Server) Close() error {
 	var errs []error
 	if s.http != nil {
@@ -334,3 +269,19 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) wasmFile(name string) string { return filepath.Join(s.cfg.WebDir, name) }
+
+// newRecorder is the recorder of the server's receipts on store: the one
+// path by which the API's and the forms' receipts are checked against the
+// catalogues, countersigned and kept.
+func (s *Server) newRecorder(store receipt.Store) *recorder.Recorder {
+	return recorder.New(recorder.Config{
+		Store:     store,
+		Keys:      s.keys,
+		Validator: s.validator,
+		Catalogue: func(version string) (*consent.Catalogue, bool) {
+			c, ok := s.catalogues[version]
+			return c, ok
+		},
+		PolicyHash: s.policyHash,
+	})
+}

@@ -23,11 +23,8 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // listening: tests call its Handler.
 func newTestServer(t *testing.T) *Server {
 	t.Helper()
-	s, err := Open(Config{DataDir: t.TempDir(), WebDir: t.TempDir(),
+	return openMem(t, Config{WebDir: t.TempDir(),
 		CatalogueFS: localestest.Catalogues(t, localestest.Base), PolicyFS: localestest.Policy(t, localestest.Base)}, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 func getPage(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
@@ -83,7 +80,7 @@ func TestPagesFillEveryPlaceholder(t *testing.T) {
 // Browsers open connections speculatively and may never use them; closing
 // the server must not fail on them.
 func TestCloseWithAnUnusedConnection(t *testing.T) {
-	s, err := Open(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), WebDir: t.TempDir()}, nil)
+	s, err := openData(Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), WebDir: t.TempDir()}, nil)
 	require.NoError(t, err)
 	require.NoError(t, s.Start())
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL(), "http://"))

@@ -11,6 +11,7 @@ import (
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
@@ -45,12 +46,12 @@ func (s *Server) handleReceiptsDownload(g *appConsent, w http.ResponseWriter, r 
 	if subject != "" {
 		var err error
 		if recs, err = s.store.Subject(ctx, subject); err != nil {
-			s.failRecord(w, r, err)
+			s.writeError(w, r, err)
 			return
 		}
 	}
 	if len(recs) == 0 {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": errs.NotFound, "message": "no receipt of this browser's decisions is stored yet"}})
+		writeJSON(w, http.StatusNotFound, httperr.BodyOf(errs.New(errs.NotFound, "no receipt of this browser's decisions is stored yet")))
 		return
 	}
 	h := receipt.History{Subject: subject, Receipts: make([]receipt.Countersigned, 0, len(recs))}
@@ -264,7 +265,7 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 	}
 	rec, order, c, err := s.record(g, w, r, d)
 	if err != nil {
-		s.failRecord(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	if wantsJSON(r) {

@@ -169,7 +169,7 @@ func compressible(contentType string) bool {
 // compressedForms holds, by the SHA-256 of the content, the gzip and
 // brotli forms of every asset this process has compressed (nil when
 // compression saves less than a tenth). Brotli at its best quality is most
-// of what Open costs, and a process that opens many servers, as the tests
+// of what New costs, and a process that opens many servers, as the tests
 // do, would otherwise compress the same bytes each time. Keyed by content,
 // an entry can never be stale.
 var compressedForms sync.Map // [sha256.Size]byte → [2][]byte

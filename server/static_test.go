@@ -74,7 +74,7 @@ func TestBuiltFilesVaryOnce(t *testing.T) {
 	for _, name := range []string{"app.wasm", "app.wasm.br", "app.wasm.gz", "wasm_exec.js"} {
 		require.NoError(t, os.Chtimes(filepath.Join(webDir, name), at, at))
 	}
-	s, err := Open(Config{DataDir: t.TempDir(), WebDir: webDir}, slog.New(slog.DiscardHandler))
+	s, err := openData(Config{DataDir: t.TempDir(), WebDir: webDir}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for _, tc := range []struct {

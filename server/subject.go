@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +11,7 @@ import (
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/receipt"
+	"github.com/kaiconn/consent/recorder"
 )
 
 // A browser's decisions belong to one pseudonymous subject, and the only
@@ -75,28 +75,6 @@ func (s *Server) ticketFor(subject string) string {
 	return s.creds.TicketValue(credential.MintTicket(subject, time.Now()))
 }
 
-// postCredential is what a decision posted on a form is recorded under.
-type postCredential struct {
-	Subject   string
-	ReceiptID string
-	// ShownAt is the mint time of the ticket the page was rendered with;
-	// zero when the post carried none that could be used.
-	ShownAt time.Time
-	// Ticket names ReceiptID and Subject: the one posted when it could be
-	// used, else a fresh one. The device that signs the receipt sends it to
-	// the API beside the browser's kc_sub, which then lets it enroll its
-	// key for Subject.
-	Ticket string
-	// FromTicket says that Subject is the posted ticket's, taken because it
-	// had no receipt and the browser no kc_sub: it counts only while it has
-	// none, which the store checks again as it stores.
-	FromTicket bool
-	// Replay is set by recordDecision when the ticket's id already held
-	// this very decision: nothing new was stored, and the post gets no
-	// subject credential for it.
-	Replay bool
-}
-
 // errClientReceiptID answers a form that names its own receipt id, as forms
 // did before tickets: the server names receipts.
 var errClientReceiptID = errs.New(errs.Invalid, "receipt: the server names receipts; post the page's ticket instead")
@@ -111,14 +89,14 @@ var errClientReceiptID = errs.New(errs.Invalid, "receipt: the server names recei
 //   - the posted ticket's receipt id when the ticket is for that subject
 //     (or for a subject with no receipt, minted before the browser had
 //     kc_sub), else a fresh id. Whether the id is used yet is the store's
-//     to say, atomically (recordDecision): looked up here, a second post
+//     to say, atomically (recorder.Recorder.Decision): looked up here, a second post
 //     racing the first could slip between look-up and insert.
 //
 // A ticket this server did not mint is errs.Invalid; an expired one counts
 // as none. A form that names a receipt id itself is refused.
-func (s *Server) postCredential(ctx context.Context, r *http.Request) (postCredential, error) {
+func (s *Server) postCredential(ctx context.Context, r *http.Request) (recorder.Credential, error) {
 	if _, named := r.PostForm["receipt"]; named {
-		return postCredential{}, errClientReceiptID
+		return recorder.Credential{}, errClientReceiptID
 	}
 	var tk *credential.Ticket
 	if v := r.PostForm.Get("ticket"); v != "" {
@@ -126,13 +104,13 @@ func (s *Server) postCredential(ctx context.Context, r *http.Request) (postCrede
 		switch {
 		case credential.IsExpired(err):
 		case err != nil:
-			return postCredential{}, err
+			return recorder.Credential{}, err
 		default:
 			tk = &t
 		}
 	}
 	cookie := s.cookieSubject(r)
-	var c postCredential
+	var c recorder.Credential
 	switch {
 	case tk == nil:
 		c.Subject = cookie
@@ -143,7 +121,7 @@ func (s *Server) postCredential(ctx context.Context, r *http.Request) (postCrede
 	default:
 		unused, err := s.subjectUnused(ctx, tk.Subject)
 		if err != nil {
-			return postCredential{}, err
+			return recorder.Credential{}, err
 		}
 		c.Subject = cookie
 		if tk.NamesSubject(!unused, cookie) {
@@ -171,16 +149,15 @@ func (s *Server) postCredential(ctx context.Context, r *http.Request) (postCrede
 // the kc_sub this post gets must never be that of a subject another
 // browser may still decide on with the same page; a used id becomes a
 // fresh id. Ticket is then the ticket the device sends with its receipt.
-func (s *Server) forDevice(ctx context.Context, c postCredential) (postCredential, error) {
+func (s *Server) forDevice(ctx context.Context, c recorder.Credential) (recorder.Credential, error) {
 	if c.FromTicket {
 		c.Subject, c.FromTicket = receipt.NewSubject(), false
 	}
-	switch _, err := s.store.Get(ctx, c.ReceiptID); errs.Code(err) {
-	case errs.NotFound:
-	case "":
+	switch used, err := s.recorder.Used(ctx, c.ReceiptID); {
+	case err != nil:
+		return recorder.Credential{}, err
+	case used:
 		c.ReceiptID, c.ShownAt = uuid.NewString(), time.Time{}
-	default:
-		return postCredential{}, err
 	}
 	minted := c.ShownAt
 	if minted.IsZero() {
@@ -202,47 +179,15 @@ func (s *Server) subjectUnused(ctx context.Context, subject string) (bool, error
 	}
 }
 
-// keyedMutex holds one lock per key, kept only while someone holds or
-// waits for it.
-type keyedMutex struct {
-	mu   sync.Mutex
-	held map[string]*keyedEntry
-}
-
-type keyedEntry struct {
-	sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	e := k.held[key]
-	if e == nil {
-		e = &keyedEntry{}
-		k.held[key] = e
-	}
-	e.refs++
-	k.mu.Unlock()
-	e.Lock()
-	return func() {
-		e.Unlock()
-		k.mu.Lock()
-		if e.refs--; e.refs == 0 {
-			delete(k.held, key)
-		}
-		k.mu.Unlock()
-	}
-}
-
 // resent finds the receipt of a decision posted before with the same page:
 // the posted ticket's id is stored, for the ticket's subject or the
-// browser's, and records this very decision (sameDecision). Such a post is
+// browser's, and records this very decision (recorder.Holds). Such a post is
 // a resend whose acknowledgement was lost (the network dropped, the page
 // was closed, a form sent twice), and it is answered as the first was. It
 // must set no kc_sub: the ticket is in the page, where another script could
 // read it, and must not hand out the subject credential. Posts that race
 // the first one past this look-up meet the stored id in the store instead
-// (recordDecision).
+// (recorder.Recorder.Decision).
 func (s *Server) resent(r *http.Request, d consent.Decision) (receipt.Record, bool, error) {
 	v := r.PostForm.Get("ticket")
 	if v == "" {
@@ -252,16 +197,5 @@ func (s *Server) resent(r *http.Request, d consent.Decision) (receipt.Record, bo
 	if err != nil {
 		return receipt.Record{}, false, nil // postCredential says why, or counts it as none
 	}
-	rec, err := s.store.Get(r.Context(), tk.ReceiptID)
-	switch errs.Code(err) {
-	case "":
-	case errs.NotFound:
-		return receipt.Record{}, false, nil
-	default:
-		return receipt.Record{}, false, err
-	}
-	if rec.Subject != tk.Subject && rec.Subject != s.cookieSubject(r) {
-		return receipt.Record{}, false, nil
-	}
-	return rec, sameDecision(rec, d), nil
+	return s.recorder.Stored(r.Context(), tk.ReceiptID, d, tk.Subject, s.cookieSubject(r))
 }

@@ -189,15 +189,11 @@ func (s *seeder) put(who *subject, cat *consent.Catalogue, d consent.Decision, v
 	if err != nil {
 		return err
 	}
-	states := map[string]string{}
-	for _, pp := range r.Purposes {
-		states[pp.ID] = pp.State
-	}
 	rec := receipt.Record{
 		ID: r.ID, Subject: who.id, PrevHash: who.head, Hash: receipt.HashBytes(canon),
 		PolicyVersion: d.PolicyVersion, Surface: string(d.Surface), IssuedAt: r.IssuedTime(),
 		ReceivedAt: r.IssuedTime().Add(700 * time.Millisecond), Body: canon, Countersig: jws, KeyID: kid,
-		Language: r.Language, Decision: r.Decision, Schema: receipt.SchemaNumber(r.Schema), States: states, DeviceKey: thumb,
+		Language: r.Language, Decision: r.Decision, Schema: receipt.SchemaNumber(r.Schema), States: r.States(), DeviceKey: thumb,
 	}
 	if shown > 0 {
 		rec.ShownAt = r.IssuedTime().Add(-shown)

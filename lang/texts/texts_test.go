@@ -2,6 +2,7 @@ package texts
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -47,4 +48,30 @@ func TestLocalizer(t *testing.T) {
 func TestOther(t *testing.T) {
 	assert.Equal(t, En, Other(ZhHans))
 	assert.Equal(t, ZhHans, Other(En))
+}
+
+// One format for every time the product shows, the zone always named, so
+// that the console (Beijing time) and a reader's page (ReaderZone) that
+// show one instant in two zones say so instead of seeming to disagree.
+func TestFormatTime(t *testing.T) {
+	at := time.Date(2026, 11, 29, 18, 5, 9, 0, time.UTC)
+	for _, tt := range []struct {
+		name    string
+		l       string
+		zone    *time.Location
+		seconds bool
+		want    string
+	}{
+		{"ZhBeijingNextDay", ZhHans, ChinaTime, false, "2026年11月30日 02:05（北京时间）"},
+		{"ZhBeijingSeconds", ZhHans, ChinaTime, true, "2026年11月30日 02:05:09（北京时间）"},
+		{"ZhUTC", ZhHans, time.UTC, false, "2026年11月29日 18:05（UTC）"},
+		{"EnUTC", En, time.UTC, false, "29 Nov 2026, 18:05 UTC"},
+		{"EnBeijingSeconds", En, ChinaTime, true, "30 Nov 2026, 02:05:09 UTC+8"},
+		{"EnHalfHourZone", En, time.FixedZone("IST", 5*3600+1800), false, "29 Nov 2026, 23:35 UTC+5:30"},
+		{"EnNegativeZone", En, time.FixedZone("EST", -5*3600), false, "29 Nov 2026, 13:05 UTC-5"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, FormatTimeIn(at, tt.l, tt.zone, tt.seconds))
+		})
+	}
 }

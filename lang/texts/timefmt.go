@@ -29,10 +29,26 @@ var shortMonths = []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug
 // 2026, 12:30 UTC"), the zone always named.
 func TimeFormatOf(l string) TimeFormat {
 	_, offset := time.Unix(0, 0).In(ReaderZone(l)).Zone()
-	if l == ZhHans {
-		return TimeFormat{Offset: offset, Layout: "{Y}年{M}月{D}日 {hh}:{mm}（北京时间）"}
+	return timeFormat(l, offset, false)
+}
+
+// timeFormat is the one layout rule: the date as a reader of l writes it,
+// the clock, and the zone named by its offset. Chinese names Beijing time
+// as readers know it (北京时间) and any other zone by its offset; English
+// names every zone by its offset ("29 Nov 2026, 20:30 UTC+8").
+func timeFormat(l string, offset int, seconds bool) TimeFormat {
+	clock := "{hh}:{mm}"
+	if seconds {
+		clock += ":{ss}"
 	}
-	return TimeFormat{Offset: offset, Layout: "{D} {Mon} {Y}, {hh}:{mm} UTC", Months: shortMonths}
+	if l == ZhHans {
+		name := "（北京时间）"
+		if offset != ChinaOffset {
+			name = "（" + zoneName(offset) + "）"
+		}
+		return TimeFormat{Offset: offset, Layout: "{Y}年{M}月{D}日 " + clock + name}
+	}
+	return TimeFormat{Offset: offset, Layout: "{D} {Mon} {Y}, " + clock + " " + zoneName(offset), Months: shortMonths}
 }
 
 // TimeFormatJSON is TimeFormatOf(l) as the JSON a page carries.
@@ -41,9 +57,19 @@ func TimeFormatJSON(l string) string {
 	return string(b)
 }
 
-// FormatTime shows t to a reader of l (TimeFormatOf).
+// FormatTime shows t to a reader of l on the reader's pages (TimeFormatOf).
 func FormatTime(t time.Time, l string) string {
-	f := TimeFormatOf(l)
+	return FormatTimeIn(t, l, ReaderZone(l), false)
+}
+
+// FormatTimeIn is the product's one way to write a time: in zone, which it
+// names, to the second when seconds. The reader's pages take the zone from
+// ReaderZone (FormatTime); the console takes Beijing time, the zone its
+// days are counted in. Either way the zone is said, so that two pages that
+// show one instant in two zones never seem to disagree about the date.
+func FormatTimeIn(t time.Time, l string, zone *time.Location, seconds bool) string {
+	_, offset := t.In(zone).Zone()
+	f := timeFormat(l, offset, seconds)
 	t = t.In(time.FixedZone("", f.Offset))
 	two := func(n int) string {
 		if n < 10 {
@@ -62,5 +88,6 @@ func FormatTime(t time.Time, l string) string {
 		"{D}", strconv.Itoa(t.Day()),
 		"{hh}", two(t.Hour()),
 		"{mm}", two(t.Minute()),
+		"{ss}", two(t.Second()),
 	).Replace(f.Layout)
 }

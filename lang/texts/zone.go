@@ -1,6 +1,10 @@
 package texts
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
 
 // ChinaOffset is Beijing time's offset from UTC, in seconds. China has kept
 // UTC+8 without daylight saving since 1991, so a fixed zone is exact for
@@ -20,4 +24,20 @@ func ReaderZone(l string) *time.Location {
 		return ChinaTime
 	}
 	return time.UTC
+}
+
+// zoneName names a zone by its offset: UTC, UTC+8, UTC-5:30.
+func zoneName(offset int) string {
+	if offset == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if offset < 0 {
+		sign, offset = "-", -offset
+	}
+	name := "UTC" + sign + strconv.Itoa(offset/3600)
+	if m := offset % 3600 / 60; m != 0 {
+		name += fmt.Sprintf(":%02d", m)
+	}
+	return name
 }

@@ -267,7 +267,7 @@ func (db *DB) DecisionsByDay(ctx context.Context, f console.Filter) ([]console.D
 // PurposeStates implements console.Insights.
 func (db *DB) PurposeStates(ctx context.Context, f console.Filter) ([]console.PurposeCount, error) {
 	w, args := where(f)
-	return collect(ctx, db, `SELECT CASE WHEN surface = 'web-banner' THEN 'web' ELSE 'app' END, purpose, state, sum(n)::bigint FROM insight_purposes`+w+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, args,
+	return collect(ctx, db, `SELECT `+console.AudienceSQL("surface")+`, purpose, state, sum(n)::bigint FROM insight_purposes`+w+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, args,
 		func(r pgx.Row) (c console.PurposeCount, err error) {
 			return c, r.Scan(&c.Audience, &c.Purpose, &c.State, &c.N)
 		})
@@ -293,7 +293,7 @@ func (db *DB) Reasks(ctx context.Context, f console.Filter) ([]console.ReaskCoun
 // ReaskPurposes implements console.Insights.
 func (db *DB) ReaskPurposes(ctx context.Context, f console.Filter) ([]console.ReaskPurposeCount, error) {
 	w, args := where(f)
-	return collect(ctx, db, `SELECT policy_version, CASE WHEN surface = 'web-banner' THEN 'web' ELSE 'app' END, purpose, state, sum(n)::bigint FROM insight_purposes`+w+` AND reask
+	return collect(ctx, db, `SELECT policy_version, `+console.AudienceSQL("surface")+`, purpose, state, sum(n)::bigint FROM insight_purposes`+w+` AND reask
 		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`, args,
 		func(r pgx.Row) (c console.ReaskPurposeCount, err error) {
 			return c, r.Scan(&c.PolicyVersion, &c.Audience, &c.Purpose, &c.State, &c.N)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kaiconn/consent/console"
@@ -14,11 +15,12 @@ import (
 // them up: exact whatever the folder's progress, and fast because the tail
 // is a second or two of receipts found by their seq.
 
-// dayOf is the day of a receipt's decision, as console.DayOf counts it.
-const dayOf = `((issued_at / 1000000 + 28800) / 86400)`
+// dayOf is the day of a receipt's decision, as console.DayOf counts it:
+// built from console.ZoneOffset, the one offset of the console's days.
+var dayOf = "((issued_at / 1000000 + " + strconv.Itoa(console.ZoneOffset) + ") / 86400)"
 
 // audienceOf is console.AudienceOf in SQL.
-const audienceOf = `(CASE WHEN surface = 'web-banner' THEN 'web' ELSE 'app' END)`
+var audienceOf = console.AudienceSQL("surface")
 
 // bucketOf is console.LatencyBucket of s in SQL.
 const bucketOf = `(CASE WHEN s < 120 THEN s WHEN s < 600 THEN s - s % 10 WHEN s < 3600 THEN s - s % 60

@@ -1,4 +1,4 @@
-package server
+package admin
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,9 +19,13 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
 
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
+	"github.com/kaiconn/consent/policy"
+	"github.com/kaiconn/consent/proof"
+	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -42,8 +47,8 @@ import (
 //     action, refusals included, is appended to the audit log before the
 //     page is written: a view that cannot be logged is not shown.
 
-// AdminConfig tunes the console.
-type AdminConfig struct {
+// Config tunes the console.
+type Config struct {
 	// LockoutAttempts failed sign-ins in a row lock a name out for one
 	// client address for LockoutDuration, each next lock of the same pair
 	// twice as long (console.Lockout): 5 and 15 minutes when zero.
@@ -66,6 +71,10 @@ type AdminConfig struct {
 	// 503: half the CPUs (at least one) and 2 seconds when zero.
 	PasswordChecks int
 	PasswordWait   time.Duration
+	// PasswordMatch checks a password against its hash:
+	// console.PasswordMatches when nil. Tests hold it to see how many
+	// checks run at once without timing them.
+	PasswordMatch func(hash, password string) bool
 }
 
 // Defaults of the sign-in's rate limit: an operator signs in a few times a
@@ -75,7 +84,7 @@ const (
 	defaultSignInRateWindow = time.Minute
 )
 
-func (c AdminConfig) sessionLifetime() time.Duration {
+func (c Config) sessionLifetime() time.Duration {
 	if c.SessionLifetime <= 0 {
 		return 8 * time.Hour
 	}
@@ -88,63 +97,119 @@ const minAdminToken = 32
 
 // Cookies of the console, both HttpOnly, SameSite=Strict, Path=/admin.
 const (
-	adminSessionCookie = "kc_admin"       // the session token
-	adminLoginCookie   = "kc_admin_login" // binds the sign-in form's CSRF token to this browser
+	SessionCookie = "kc_admin"       // the session token
+	LoginCookie   = "kc_admin_login" // binds the sign-in form's CSRF token to this browser
 )
 
-// admin is the console's state within the server.
+// Store is what the console reads and keeps: operators, sessions and the
+// audit log (console.Store), and a subject's receipts.
+type Store interface {
+	console.Store
+	Get(ctx context.Context, id string) (receipt.Record, error)
+	Head(ctx context.Context, subject string) (receipt.Record, error)
+	Subject(ctx context.Context, subject string) ([]receipt.Record, error)
+}
+
+// Settings are the server's settings the operations page shows.
+type Settings struct {
+	RateLimit      int
+	RateWindow     time.Duration
+	TrustedProxies []string
+	AllowedOrigins []string
+	// ExportToken is the export's bearer token: the page says only whether
+	// there is one, and the console warns at start when it is short.
+	ExportToken string
+}
+
+// Deps are what the console works with, given by the server that mounts
+// it.
+type Deps struct {
+	Store Store
+	// Retention is the store's erasure, hold and purge side; nil when it
+	// has none. Keep is how long the purge keeps an ended chain.
+	Retention receipt.Retention
+	Keep      time.Duration
+	// Keys countersign audit checkpoints and proof bundles, and verify
+	// receipts.
+	Keys       *receipt.Keyring
+	Policies   *policy.Library
+	Catalogues map[string]*consent.Catalogue
+	// Sources are the texts the server's receipts name.
+	Sources proof.Sources
+	Msgs    *lang.Bundle
+	Log     *slog.Logger
+	// CookieKey keys the sign-in form's CSRF token.
+	CookieKey []byte
+	// Render writes a page in the product's layout; Lang is the reader's
+	// language; Origin the server's own origin and HTTPS whether the
+	// browser used TLS, as the server's trusted proxies tell; ClientIP
+	// sets the client address the sign-in's rate limit and lock-out count,
+	// and ClientKey reads it.
+	Render    func(w http.ResponseWriter, r *http.Request, page views.Page, loc *lang.Localizer, body templ.Component)
+	Lang      func(w http.ResponseWriter, r *http.Request) string
+	Origin    func(r *http.Request) string
+	HTTPS     func(r *http.Request) bool
+	ClientIP  func(http.Handler) http.Handler
+	ClientKey func(r *http.Request) string
+	Settings  Settings
+}
+
+// Console is the consent records console, ready to mount.
+type Console struct{ a *admin }
+
+// admin is the console's state.
 type admin struct {
-	s        *Server
-	store    console.Store
+	d        Deps
+	cfg      Config
+	store    Store
 	signIn   *console.SignIn
 	loginKey []byte    // keys the sign-in form's CSRF token
 	refusals *refusals // the anonymous refusals, aggregated for the audit log
 	now      func() time.Time
 }
 
-type adminCtxKey struct{}
-
-// adminRequest is who is asking, once signed in.
-type adminRequest struct {
-	op      console.Operator
-	session console.Session
-	lang    string
-	loc     *lang.Localizer
-}
-
-// mountAdmin serves the console, when the store keeps it.
-func (s *Server) mountAdmin(r chi.Router) {
-	store, ok := s.store.(console.Store)
-	if !ok {
-		return
+// New prepares the console over d.
+func New(cfg Config, d Deps) *Console {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
 	}
-	mac := hmac.New(sha256.New, s.cookieKey)
+	mac := hmac.New(sha256.New, d.CookieKey)
 	mac.Write([]byte("kaiconn-admin-login"))
-	a := &admin{s: s, store: store, loginKey: mac.Sum(nil), now: s.cfg.Admin.Now}
+	a := &admin{d: d, cfg: cfg, store: d.Store, loginKey: mac.Sum(nil), now: cfg.Now}
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.signIn = &console.SignIn{Store: store, Now: a.now, Lockout: console.Lockout{
-		MaxFailures: s.cfg.Admin.LockoutAttempts, Duration: s.cfg.Admin.LockoutDuration,
-	}, Checks: s.cfg.Admin.PasswordChecks, Wait: s.cfg.Admin.PasswordWait}
-	if t := s.cfg.AdminToken; t != "" && len(t) < minAdminToken {
+	a.signIn = &console.SignIn{Store: d.Store, Now: a.now, Lockout: console.Lockout{
+		MaxFailures: cfg.LockoutAttempts, Duration: cfg.LockoutDuration,
+	}, Checks: cfg.PasswordChecks, Wait: cfg.PasswordWait}
+	if cfg.PasswordMatch != nil {
+		a.signIn.Match = cfg.PasswordMatch
+	}
+	if t := d.Settings.ExportToken; t != "" && len(t) < minAdminToken {
 		// The token opens every receipt: one short enough to guess is
 		// worth a word at start. Its length and value stay out of the log.
-		s.log.Warn(fmt.Sprintf("the export token (KAICONN_ADMIN_TOKEN, -admin-token) is shorter than %d characters: anyone who guesses it reads every receipt; use a random one, e.g. openssl rand -base64 32", minAdminToken))
+		d.Log.Warn(fmt.Sprintf("the export token (KAICONN_ADMIN_TOKEN, -admin-token) is shorter than %d characters: anyone who guesses it reads every receipt; use a random one, e.g. openssl rand -base64 32", minAdminToken))
 	}
 	a.refusals = &refusals{a: a}
-	s.closers = append(s.closers, func() error {
-		a.refusals.flush(context.Background())
-		return nil
-	})
-	s.console = a
+	return &Console{a: a}
+}
+
+// Close writes the refusals still aggregated to the audit log.
+func (c *Console) Close() error {
+	c.a.refusals.flush(context.Background())
+	return nil
+}
+
+// Mount serves the console at /admin.
+func (c *Console) Mount(r chi.Router) {
+	a := c.a
 	r.Route("/admin", func(r chi.Router) {
 		r.Use(noStore, a.sameOrigin)
 		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/admin/insights", http.StatusSeeOther)
 		})
 		r.Get("/login", a.loginPage)
-		r.With(s.clientIP(), a.signInLimit()).Post("/login", a.login)
+		r.With(a.d.ClientIP, a.signInLimit()).Post("/login", a.login)
 		r.Group(func(r chi.Router) {
 			r.Use(a.signedIn)
 			r.Post("/logout", a.logout)
@@ -161,15 +226,12 @@ func (s *Server) mountAdmin(r chi.Router) {
 	})
 }
 
-// recordExport logs a request for GET /api/v1/export in the audit log:
+// RecordExport logs a request for GET /api/v1/export in the audit log:
 // with the token, before anything is sent, and refusing the export when
 // the log cannot take it; without, as an anonymous refusal (aggregated,
 // since anyone can send them).
-func (s *Server) recordExport(ctx context.Context, authorized bool) error {
-	a := s.console
-	if a == nil {
-		return nil
-	}
+func (c *Console) RecordExport(ctx context.Context, authorized bool) error {
+	a := c.a
 	if !authorized {
 		a.refusals.refuse(ctx, console.Entry{Action: console.ActionExportReceipts, Outcome: "bad-token"})
 		return nil
@@ -180,11 +242,21 @@ func (s *Server) recordExport(ctx context.Context, authorized bool) error {
 	return nil
 }
 
+type adminCtxKey struct{}
+
+// adminRequest is who is asking, once signed in.
+type adminRequest struct {
+	op      console.Operator
+	session console.Session
+	lang    string
+	loc     *lang.Localizer
+}
+
 // signInLimit bounds the sign-ins one client address may post per window
-// (AdminConfig.SignInRateLimit): past it, 429 before any password is
+// (Config.SignInRateLimit): past it, 429 before any password is
 // checked or anything logged.
 func (a *admin) signInLimit() func(http.Handler) http.Handler {
-	limit, window := a.s.cfg.Admin.SignInRateLimit, a.s.cfg.Admin.SignInRateWindow
+	limit, window := a.cfg.SignInRateLimit, a.cfg.SignInRateWindow
 	if limit == 0 {
 		limit = defaultSignInRateLimit
 	}
@@ -195,10 +267,10 @@ func (a *admin) signInLimit() func(http.Handler) http.Handler {
 		return func(next http.Handler) http.Handler { return next }
 	}
 	return httprate.LimitBy(limit, window, func(r *http.Request) (string, error) {
-		return "admin-login:" + clientKey(r), nil
+		return "admin-login:" + a.d.ClientKey(r), nil
 	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(window.Seconds())))
-		a.renderLogin(w, r, http.StatusTooManyRequests, a.s.readerLang(w, r), "", "admin_error_locked", r.PostFormValue("next"))
+		a.renderLogin(w, r, http.StatusTooManyRequests, a.d.Lang(w, r), "", "admin_error_locked", r.PostFormValue("next"))
 	}))
 }
 
@@ -219,7 +291,7 @@ func (a *admin) sameOrigin(next http.Handler) http.Handler {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			origin := r.Header.Get("Origin")
 			site := r.Header.Get("Sec-Fetch-Site")
-			if (origin != "" && origin != a.s.selfOrigin(r)) || (origin == "" && site != "" && site != "same-origin" && site != "none") {
+			if (origin != "" && origin != a.d.Origin(r)) || (origin == "" && site != "" && site != "same-origin" && site != "none") {
 				a.refuseCrossSite(w, r)
 				return
 			}
@@ -254,7 +326,7 @@ func routeName(r *http.Request) string {
 // sends the browser to the sign-in form and a post is refused.
 func (a *admin) signedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := a.s.readerLang(w, r)
+		l := a.d.Lang(w, r)
 		req, ok := a.session(r)
 		if !ok {
 			if r.Method != http.MethodGet {
@@ -268,7 +340,7 @@ func (a *admin) signedIn(next http.Handler) http.Handler {
 			http.Redirect(w, r, "/admin/login?"+url.Values{"lang": {l}, "next": {next}}.Encode(), http.StatusSeeOther)
 			return
 		}
-		req.lang, req.loc = l, a.s.msgs.Localizer(l)
+		req.lang, req.loc = l, a.d.Msgs.Localizer(l)
 		if r.Method == http.MethodPost {
 			if err := req.session.CheckCSRF(r.PostFormValue("csrf")); err != nil {
 				a.audit(r.Context(), a.entry(req, "post "+routeName(r), "", "csrf"))
@@ -283,7 +355,7 @@ func (a *admin) signedIn(next http.Handler) http.Handler {
 // session reads the session cookie; the operator must still exist and be
 // enabled, so that disabling one takes effect at once.
 func (a *admin) session(r *http.Request) (*adminRequest, bool) {
-	c, err := r.Cookie(adminSessionCookie)
+	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
 		return nil, false
 	}
@@ -339,14 +411,14 @@ func (a *admin) audit(ctx context.Context, e console.Entry) bool {
 	}
 	stored, err := a.store.Append(ctx, e)
 	if err != nil {
-		a.s.log.Error("admin: audit log", "action", e.Action, "err", err)
+		a.d.Log.Error("admin: audit log", "action", e.Action, "err", err)
 		return false
 	}
 	if stored.Seq%console.CheckpointEvery == 0 {
 		// The entry is logged either way; a checkpoint that fails is
 		// made good by the next one, which anchors everything before it.
 		if err := a.checkpoint(ctx, stored); err != nil {
-			a.s.log.Error("admin: audit checkpoint", "seq", stored.Seq, "err", err)
+			a.d.Log.Error("admin: audit checkpoint", "seq", stored.Seq, "err", err)
 		}
 	}
 	return true
@@ -356,7 +428,7 @@ func (a *admin) audit(ctx context.Context, e console.Entry) bool {
 // that anchors anchor (console.NewCheckpoint): from then on, deleting or
 // changing anchor or any entry before it and re-hashing the chain shows.
 func (a *admin) checkpoint(ctx context.Context, anchor console.Entry) error {
-	cp, err := console.NewCheckpoint(anchor, a.now(), a.s.keys)
+	cp, err := console.NewCheckpoint(anchor, a.now(), a.d.Keys)
 	if err != nil {
 		return err
 	}
@@ -401,7 +473,7 @@ func (a *admin) page(w http.ResponseWriter, r *http.Request, status int, title s
 	req := requestOf(r)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	a.s.render(w, r, views.Page{Lang: req.lang, Title: title, Surface: "admin", NoWasm: true}, req.loc,
+	a.d.Render(w, r, views.Page{Lang: req.lang, Title: title, Surface: "admin", NoWasm: true}, req.loc,
 		templ.ComponentFunc(func(ctx context.Context, w2 io.Writer) error {
 			return views.AdminShell(c, req.loc).Render(templ.WithChildren(ctx, body), w2)
 		}))
@@ -424,7 +496,7 @@ func (a *admin) loginToken(cookie string) string {
 
 func (a *admin) cookie(r *http.Request, name, value, path string, maxAge time.Duration) *http.Cookie {
 	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: int(maxAge / time.Second), HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: a.s.isHTTPS(r)}
+		SameSite: http.SameSiteStrictMode, Secure: a.d.HTTPS(r)}
 }
 
 // safeNext keeps a post-sign-in destination inside the console.
@@ -436,7 +508,7 @@ func safeNext(next string) string {
 }
 
 func (a *admin) loginPage(w http.ResponseWriter, r *http.Request) {
-	l := a.s.readerLang(w, r)
+	l := a.d.Lang(w, r)
 	if _, ok := a.session(r); ok {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
@@ -448,28 +520,28 @@ func (a *admin) renderLogin(w http.ResponseWriter, r *http.Request, status int, 
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	value := base64.RawURLEncoding.EncodeToString(b)
-	http.SetCookie(w, a.cookie(r, adminLoginCookie, value, "/admin/login", time.Hour))
-	loc := a.s.msgs.Localizer(l)
+	http.SetCookie(w, a.cookie(r, LoginCookie, value, "/admin/login", time.Hour))
+	loc := a.d.Msgs.Localizer(l)
 	v := views.AdminLogin{Lang: l, CSRF: a.loginToken(value), Name: name, Next: next, Error: errID,
 		SwitchURL: "/admin/login?" + url.Values{"lang": {lang.Other(l)}, "next": {next}}.Encode()}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	a.s.render(w, r, views.Page{Lang: l, Title: loc.T("admin_sign_in_title"), Surface: "admin", NoWasm: true}, loc, views.AdminLoginPage(v, loc))
+	a.d.Render(w, r, views.Page{Lang: l, Title: loc.T("admin_sign_in_title"), Surface: "admin", NoWasm: true}, loc, views.AdminLoginPage(v, loc))
 }
 
 func (a *admin) login(w http.ResponseWriter, r *http.Request) {
-	l := a.s.readerLang(w, r)
+	l := a.d.Lang(w, r)
 	if pl, ok := lang.Normalize(r.PostFormValue("lang")); ok {
 		l = pl
 	}
 	name, next := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("next")
-	c, err := r.Cookie(adminLoginCookie)
+	c, err := r.Cookie(LoginCookie)
 	if err != nil || !hmac.Equal([]byte(a.loginToken(c.Value)), []byte(r.PostFormValue("csrf"))) {
 		a.refusals.refuse(r.Context(), console.Entry{Action: console.ActionSignIn, Outcome: "csrf"})
 		a.renderLogin(w, r, http.StatusForbidden, l, name, "admin_error_form", next)
 		return
 	}
-	op, outcome, err := a.signIn.Check(r.Context(), name, clientKey(r), r.PostFormValue("password"))
+	op, outcome, err := a.signIn.Check(r.Context(), name, a.d.ClientKey(r), r.PostFormValue("password"))
 	// Check names an operator only when the name is one: whatever else
 	// was typed as a name may be a password typed in the wrong field, and
 	// it does not go into the log, whatever the outcome.
@@ -490,18 +562,18 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 		a.renderLogin(w, r, http.StatusUnauthorized, l, name, "admin_error_credentials", next)
 		return
 	case err != nil:
-		a.s.log.Error("admin: sign-in", "err", err)
+		a.d.Log.Error("admin: sign-in", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	sess, token := console.NewSession(op.Name, a.now(), a.s.cfg.Admin.sessionLifetime())
+	sess, token := console.NewSession(op.Name, a.now(), a.cfg.sessionLifetime())
 	if err := a.store.CreateSession(r.Context(), sess); err != nil || !a.audit(r.Context(), entry) {
-		a.s.log.Error("admin: session", "err", err)
+		a.d.Log.Error("admin: session", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	http.SetCookie(w, a.cookie(r, adminLoginCookie, "", "/admin/login", -time.Second))
-	http.SetCookie(w, a.cookie(r, adminSessionCookie, token, "/admin", a.s.cfg.Admin.sessionLifetime()))
+	http.SetCookie(w, a.cookie(r, LoginCookie, "", "/admin/login", -time.Second))
+	http.SetCookie(w, a.cookie(r, SessionCookie, token, "/admin", a.cfg.sessionLifetime()))
 	dest := safeNext(next)
 	sep := "?"
 	if strings.Contains(dest, "?") {
@@ -516,11 +588,11 @@ func (a *admin) login(w http.ResponseWriter, r *http.Request) {
 func (a *admin) logout(w http.ResponseWriter, r *http.Request) {
 	req := requestOf(r)
 	if err := a.store.EndSession(r.Context(), req.session.ID); err != nil {
-		a.s.log.Error("admin: sign-out", "err", err)
+		a.d.Log.Error("admin: sign-out", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	a.audit(r.Context(), a.entry(req, console.ActionSignOut, "", console.OutcomeOK))
-	http.SetCookie(w, a.cookie(r, adminSessionCookie, "", "/admin", -time.Second))
+	http.SetCookie(w, a.cookie(r, SessionCookie, "", "/admin", -time.Second))
 	http.Redirect(w, r, "/admin/login?lang="+req.lang, http.StatusSeeOther)
 }

@@ -1,11 +1,10 @@
-package server
+package admin
 
 import (
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -24,7 +23,7 @@ const purgeRunsShown = 10
 // deleted, its tombstones in place of receipts that can no longer be
 // verified.
 func (a *admin) retentionView(r *http.Request, h receipt.History, sv *views.SubjectView, holdErr string) error {
-	ret := a.s.retention()
+	ret := a.d.Retention
 	if ret == nil {
 		return nil
 	}
@@ -46,7 +45,7 @@ func (a *admin) retentionView(r *http.Request, h receipt.History, sv *views.Subj
 			state.Value = l.T("admin_ret_withdrawn", map[string]string{"Time": adminTime(l, e.EndedAt)})
 		}
 		if e.PurgedAt.IsZero() {
-			state.Value += l.T("admin_ret_join") + l.T("admin_ret_due", map[string]string{"Time": adminTime(l, e.EndedAt.Add(a.s.purgeRetention()))})
+			state.Value += l.T("admin_ret_join") + l.T("admin_ret_due", map[string]string{"Time": adminTime(l, e.EndedAt.Add(a.d.Keep))})
 		} else {
 			state.Value += l.T("admin_ret_join") + l.T("admin_ret_deleted", map[string]string{"Time": adminTime(l, e.PurgedAt)})
 		}
@@ -64,7 +63,7 @@ func (a *admin) retentionView(r *http.Request, h receipt.History, sv *views.Subj
 	if purged {
 		// Nothing left to prove: the bodies are gone.
 		sv.HTMLURL, sv.JSONURL = "", ""
-		sv.Verified = receipt.VerifyChain(h, a.s.keys.JWKS()) == nil
+		sv.Verified = receipt.VerifyChain(h, a.d.Keys.JWKS()) == nil
 		sv.Summary = l.T("admin_tombstones", map[string]int{"N": len(h.Receipts)})
 		sv.Receipts = sv.Receipts[:0]
 		for _, c := range h.Receipts {
@@ -84,32 +83,21 @@ func (a *admin) retentionView(r *http.Request, h receipt.History, sv *views.Subj
 	return nil
 }
 
-// purgeRetention is the retention the purger applies.
-func (s *Server) purgeRetention() time.Duration {
-	if s.purger != nil {
-		return s.purger.retention
-	}
-	if s.cfg.Retention != nil {
-		return *s.cfg.Retention
-	}
-	return DefaultRetention
-}
-
 // holdPost holds or releases a subject (officers only, a reason required),
 // audited, and shows the subject again.
 func (a *admin) holdPost(w http.ResponseWriter, r *http.Request) {
 	req := requestOf(r)
 	subject := chi.URLParam(r, "subject")
-	ret := a.s.retention()
+	ret := a.d.Retention
 	if ret == nil {
 		a.fail(w, r, http.StatusNotFound, req.loc.T("admin_lookup_title"), req.loc.T("admin_lookup_none"))
 		return
 	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	release := r.PostFormValue("do") == "release"
-	action := ActionHold
+	action := console.ActionHold
 	if release {
-		action = ActionRelease
+		action = console.ActionRelease
 	}
 	var err error
 	switch {
@@ -146,7 +134,7 @@ func (a *admin) holdPost(w http.ResponseWriter, r *http.Request) {
 
 // purgesTable lists the latest purge runs for the operations page.
 func (a *admin) purgesTable(r *http.Request, l *lang.Localizer) (views.Table, error) {
-	ret := a.s.retention()
+	ret := a.d.Retention
 	if ret == nil {
 		return views.Table{}, nil
 	}

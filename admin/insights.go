@@ -1,4 +1,4 @@
-package server
+package admin
 
 import (
 	"fmt"
@@ -132,7 +132,7 @@ func (a *admin) insights(w http.ResponseWriter, r *http.Request) {
 
 // internal answers a store failure without its details.
 func (a *admin) internal(w http.ResponseWriter, r *http.Request, err error) {
-	a.s.log.Error("admin: store", "route", routeName(r), "err", err)
+	a.d.Log.Error("admin: store", "route", routeName(r), "err", err)
 	req := requestOf(r)
 	a.fail(w, r, http.StatusInternalServerError, req.loc.T("admin_error_title"), req.loc.T("admin_error_store"))
 }
@@ -202,12 +202,12 @@ func (a *admin) purposeTitle(l *lang.Localizer, k purposeKey) string {
 // purposeOf is the purpose k names in the newest catalogue that has it.
 func (a *admin) purposeOf(k purposeKey) (consent.Purpose, bool) {
 	surface := consent.SurfaceFirstLaunch
-	if k.audience == "web" {
+	if k.audience == consent.AudienceWeb {
 		surface = consent.SurfaceWebBanner
 	}
-	versions := a.s.policies.Versions()
+	versions := a.d.Policies.Versions()
 	for i := len(versions) - 1; i >= 0; i-- {
-		if p, ok := a.s.catalogues[versions[i].ID].Purpose(surface, consent.PurposeID(k.id)); ok {
+		if p, ok := a.d.Catalogues[versions[i].ID].Purpose(surface, consent.PurposeID(k.id)); ok {
 			return p, true
 		}
 	}

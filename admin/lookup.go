@@ -1,4 +1,4 @@
-package server
+package admin
 
 import (
 	"bytes"
@@ -19,25 +19,13 @@ import (
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
-	"github.com/kaiconn/consent/locales/notices"
-	policydata "github.com/kaiconn/consent/locales/policy"
-	"github.com/kaiconn/consent/notice"
+	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/proof"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/views"
 )
 
 var receiptIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// sources are the texts the server's receipts name: the policy texts it
-// serves and the notice registry it was built with.
-func (s *Server) sources() proof.Sources {
-	pol := s.cfg.PolicyFS
-	if pol == nil {
-		pol = policydata.FS
-	}
-	return proof.Sources{Policy: pol, Notices: notice.NewRegistry(notices.FS)}
-}
 
 // lookup finds a subject by one of its receipt ids or by its id, and
 // sends the officer to the subject's page.
@@ -54,7 +42,7 @@ func (a *admin) lookup(w http.ResponseWriter, r *http.Request) {
 	}
 	subject, anchor := "", ""
 	if id := strings.ToLower(q); receiptIDPattern.MatchString(id) {
-		if rec, err := a.s.store.Get(r.Context(), id); err == nil {
+		if rec, err := a.d.Store.Get(r.Context(), id); err == nil {
 			subject, anchor = rec.Subject, id
 		} else if errs.Code(err) != errs.NotFound {
 			a.internal(w, r, err)
@@ -62,7 +50,7 @@ func (a *admin) lookup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if subject == "" && receipt.CheckSubject(q) == nil {
-		if _, err := a.s.store.Head(r.Context(), q); err == nil {
+		if _, err := a.d.Store.Head(r.Context(), q); err == nil {
 			subject = q
 		} else if errs.Code(err) != errs.NotFound {
 			a.internal(w, r, err)
@@ -91,7 +79,7 @@ func (a *admin) lookup(w http.ResponseWriter, r *http.Request) {
 
 // chain reads a subject's receipts and verifies them in place.
 func (a *admin) chain(r *http.Request, subject string) (receipt.History, proof.Report, error) {
-	records, err := a.s.store.Subject(r.Context(), subject)
+	records, err := a.d.Store.Subject(r.Context(), subject)
 	if err != nil {
 		return receipt.History{}, proof.Report{}, err
 	}
@@ -102,7 +90,7 @@ func (a *admin) chain(r *http.Request, subject string) (receipt.History, proof.R
 	for _, rec := range records {
 		h.Receipts = append(h.Receipts, receipt.FromRecord(rec))
 	}
-	return h, proof.Inspect(h, a.s.keys.JWKS(), a.s.sources()), nil
+	return h, proof.Inspect(h, a.d.Keys.JWKS(), a.d.Sources), nil
 }
 
 func (a *admin) subject(w http.ResponseWriter, r *http.Request) {
@@ -158,17 +146,14 @@ func subjectView(l *lang.Localizer, rep proof.Report, highlight string) views.Su
 	return sv
 }
 
-// adminTime is t for an operator: in China Standard Time, the zone the
-// insights count days in, written as the language writes dates.
+// adminTime is t for an operator, to the second: in the product's one
+// format (texts.FormatTimeIn), in China Standard Time, the zone the
+// insights count days in, which it names.
 func adminTime(l *lang.Localizer, t time.Time) string {
 	if t.IsZero() {
 		return l.T("admin_unknown")
 	}
-	t = t.In(console.Zone)
-	if l.Lang == lang.ZhHans {
-		return t.Format("2006年1月2日 15:04:05")
-	}
-	return t.Format("2 Jan 2006 15:04:05") + " (UTC+8)"
+	return texts.FormatTimeIn(t, l.Lang, console.Zone, true)
 }
 
 var checkNames = []string{"device", "countersignature", "link", "policy", "notices"}
@@ -282,7 +267,7 @@ func (a *admin) bundle(w http.ResponseWriter, r *http.Request, subject, action s
 		return nil, "", false
 	}
 	now := a.now()
-	data, err := proof.Build(h, a.s.keys.JWKS(), a.s.sources(), a.s.keys, now)
+	data, err := proof.Build(h, a.d.Keys.JWKS(), a.d.Sources, a.d.Keys, now)
 	if err != nil {
 		a.internal(w, r, err)
 		return nil, "", false
@@ -306,15 +291,15 @@ func (a *admin) proofHTML(w http.ResponseWriter, r *http.Request) {
 	}
 	// The page shows what the bundle holds, verified as its reader will
 	// verify it; a chain that fails is shown failing, check by check.
-	v, err := proof.Verify(data, a.s.keys.JWKS())
-	rep := proof.Inspect(receipt.History{Subject: subject, Receipts: b.Receipts}, b.JWKS, a.s.sources())
+	v, err := proof.Verify(data, a.d.Keys.JWKS())
+	rep := proof.Inspect(receipt.History{Subject: subject, Receipts: b.Receipts}, b.JWKS, a.d.Sources)
 	if err == nil {
 		rep = v.Report
 	}
 	sv := subjectView(req.loc, rep, "")
 	doc := views.ProofHTML{Lang: req.lang, Subject: subject, CreatedAt: adminTime(req.loc, a.now()), Verified: sv.Verified,
 		Summary: sv.Summary, Receipts: sv.Receipts, BundleName: name + ".json", JWKS: indentJSON(b.JWKS),
-		JWKSURL: a.s.selfOrigin(r) + "/.well-known/jwks.json"}
+		JWKSURL: a.d.Origin(r) + "/.well-known/jwks.json"}
 	if v != nil {
 		doc.KeyIDs = v.KeyIDs
 	}

@@ -1,4 +1,4 @@
-package server
+package admin
 
 import (
 	"encoding/json"
@@ -41,7 +41,7 @@ func (a *admin) operations(w http.ResponseWriter, r *http.Request) {
 	}
 
 	v.Keys = views.Table{ID: "keys", Caption: l.T("admin_keys_caption"), Head: []string{l.T("admin_key_id"), l.T("admin_key_created"), l.T("admin_key_use")}}
-	for _, k := range a.s.keys.Keys() {
+	for _, k := range a.d.Keys.Keys() {
 		use := l.T("admin_key_verifies")
 		if k.Signing {
 			use = l.T("admin_key_signs")
@@ -73,25 +73,25 @@ func (a *admin) operations(w http.ResponseWriter, r *http.Request) {
 	v.PerDay = views.ChartView{ID: "chart-per-day", Title: l.T("admin_per_day"), Layout: c.Layout(), Table: t, Empty: l.T("admin_no_data"),
 		Desc: l.T("admin_per_day_desc", map[string]any{"Total": sum, "Days": opsDays})}
 
-	cfg := a.s.cfg
-	rate := l.T("admin_rate", map[string]any{"N": effectiveRate(cfg.RateLimit), "Window": effectiveWindow(cfg.RateWindow)})
-	if cfg.RateLimit < 0 {
+	set := a.d.Settings
+	rate := l.T("admin_rate", map[string]any{"N": effectiveRate(set.RateLimit), "Window": effectiveWindow(set.RateWindow)})
+	if set.RateLimit < 0 {
 		rate = l.T("admin_unlimited")
 	}
-	lock := console.Lockout{MaxFailures: cfg.Admin.LockoutAttempts, Duration: cfg.Admin.LockoutDuration}
+	lock := console.Lockout{MaxFailures: a.cfg.LockoutAttempts, Duration: a.cfg.LockoutDuration}
 	attempts, lockFor := lockoutValues(lock)
 	v.Limits = []views.Fact{
 		{ID: "limit-api", Label: l.T("admin_limit_api"), Value: rate},
-		{ID: "limit-proxies", Label: l.T("admin_limit_proxies"), Value: listOrNone(l, cfg.proxyList())},
-		{ID: "limit-origins", Label: l.T("admin_limit_origins"), Value: listOrNone(l, cfg.AllowedOrigins)},
+		{ID: "limit-proxies", Label: l.T("admin_limit_proxies"), Value: listOrNone(l, set.TrustedProxies)},
+		{ID: "limit-origins", Label: l.T("admin_limit_origins"), Value: listOrNone(l, set.AllowedOrigins)},
 		{ID: "limit-lockout", Label: l.T("admin_limit_lockout"), Value: l.T("admin_lockout", map[string]any{"N": attempts, "For": lockFor})},
-		{ID: "limit-session", Label: l.T("admin_limit_session"), Value: cfg.Admin.sessionLifetime().String()},
-		{ID: "limit-export", Label: l.T("admin_limit_export"), Value: onOff(l, cfg.AdminToken != "")},
+		{ID: "limit-session", Label: l.T("admin_limit_session"), Value: a.cfg.sessionLifetime().String()},
+		{ID: "limit-export", Label: l.T("admin_limit_export"), Value: onOff(l, set.ExportToken != "")},
 		{ID: "limit-oidc", Label: l.T("admin_limit_oidc"), Value: l.T("admin_oidc_none")},
 	}
 	v.Build = buildFacts(l)
 	var versions []string
-	for _, pv := range a.s.policies.Versions() {
+	for _, pv := range a.d.Policies.Versions() {
 		versions = append(versions, pv.ID)
 	}
 	refs, _ := notice.NewRegistry(notices.FS).Refs()
@@ -228,7 +228,7 @@ func (a *admin) auditExport(w http.ResponseWriter, r *http.Request) {
 	if err := a.store.ExportAudit(r.Context(), func(e console.Entry) error { return enc.Encode(e) }); err != nil {
 		// The status is sent: cutting the connection tells the client
 		// the export is incomplete.
-		a.s.log.Error("admin: audit export interrupted", "err", err)
+		a.d.Log.Error("admin: audit export interrupted", "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -112,8 +112,9 @@ web/.brotli-quality:
 web/wasm_exec.js: $(WASM_EXEC)
 	cp $< $@
 
-generate: ## regenerate templ code (*_templ.go), the generated parts of docs/development.md and the README's configuration table
+generate: ## regenerate templ code (*_templ.go), the wasm's catalogues (consentview/catalogues.json), the generated parts of docs/development.md and the README's configuration table
 	$(GO) tool templ generate -path .
+	$(GO) test ./consentview -run '^TestShippedCatalogues$$' -update
 	$(GO) test ./hygiene -run '^(TestLayoutTable|TestMakeHelp|TestConfigTable)$$' -update
 
 # deps installs what the tests need and a new machine lacks: Debian's

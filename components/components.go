@@ -2,6 +2,7 @@ package components
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -42,9 +43,18 @@ func Enhances(path string) bool {
 	return false
 }
 
-// EnhancesSurface reports whether a component takes over the pages of a
-// surface: only those load the wasm (boot.js).
+// rerendered are the surfaces no component takes over but whose page,
+// rendered without any state, the wasm renders again for the host's
+// ?state= (package takeover): the gate.
+var rerendered = []string{"gate"}
+
+// EnhancesSurface reports whether the wasm takes over the pages of a
+// surface, or renders them again: only those load it (boot.js), and the
+// server leaves it out of a page that needs nothing of it (Page.NoWasm).
 func EnhancesSurface(surface string) bool {
+	if slices.Contains(rerendered, surface) {
+		return true
+	}
 	for _, r := range routes {
 		if r.surface == surface {
 			return true

@@ -1,10 +1,10 @@
 package components
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/lang/texts"
 )
 
@@ -20,32 +20,12 @@ import (
 // otherwise.
 func ReaderZone(l string) *time.Location { return texts.ReaderZone(l) }
 
-var shortMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
 // LocalTime shows the RFC 3339 instant at to a reader of l, in ReaderZone(l)
-// and naming it: "2026年11月29日 20:30（北京时间）" or "29 Nov 2026, 12:30 UTC".
-// It returns "" when at is not RFC 3339.
-func LocalTime(at, l string) string {
-	t, err := time.Parse(time.RFC3339, at)
-	if err != nil {
-		return ""
-	}
-	t = t.In(ReaderZone(l))
-	hm := t.Format("15:04")
-	if l == "zh-Hans" {
-		return strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月" + strconv.Itoa(t.Day()) + "日 " + hm + "（北京时间）"
-	}
-	return strconv.Itoa(t.Day()) + " " + shortMonths[t.Month()-1] + " " + strconv.Itoa(t.Year()) + ", " + hm + " UTC"
-}
+// and naming it (consentview.LocalTime, the one rule).
+func LocalTime(at, l string) string { return consentview.LocalTime(at, l) }
 
-// Instant is t as the settings view carries it: RFC 3339 in UTC, to the
-// second; "" for the zero time.
-func Instant(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-}
+// Instant is t as the settings view carries it (consentview.Instant).
+func Instant(t time.Time) string { return consentview.Instant(t) }
 
 // TimeMark stands for a time inside a translated sentence: a message is
 // rendered with TimeMark in place of its date, and SplitAtTime cuts it

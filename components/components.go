@@ -31,6 +31,26 @@ func Register() {
 	}
 }
 
+// RouteSurface routes path to the component that takes over the pages of
+// surface, and reports whether there is one: the app's bundle serves the
+// server's pages from its own files (settings/index.html), at paths no
+// server route has.
+func RouteSurface(surface, path string) bool {
+	for _, r := range routes {
+		if r.surface == surface {
+			app.Route(path, r.new)
+			return true
+		}
+	}
+	return false
+}
+
+// Done marks a page the wasm has finished with, without go-app (the gate):
+// html[data-wasm=ready], as a component's page once it has taken over.
+func Done() {
+	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-wasm", "ready")
+}
+
 // Enhances reports whether a component takes over the page at path. On any
 // other page go-app must not start: it would replace the page with its own
 // "not found".

@@ -204,7 +204,7 @@ func (v GateView) PageData() GateView {
 	return GateView{
 		Lang: v.Lang, Mode: v.Mode, PolicyVersion: v.PolicyVersion, RenderedFor: v.RenderedFor,
 		PrivacyURL: v.PrivacyURL, AgreementURL: v.AgreementURL, SettingsURL: v.SettingsURL, Contact: v.Contact,
-		Ticket: v.Ticket, ReceiptID: v.ReceiptID, Strings: v.Strings,
+		Ticket: v.Ticket, ReceiptID: v.ReceiptID, Strings: v.Strings, Catalogues: v.Catalogues,
 	}
 }
 

@@ -1,5 +1,7 @@
 package consentview
 
+import "encoding/json"
+
 // The types below are the state the first-launch gate and the privacy
 // settings are rendered from, on the server and in the wasm. The gate's is
 // also its page data for gate.js (#kc-gate); the settings' is handed to the
@@ -150,6 +152,10 @@ type GateView struct {
 	// Strings are the gate's UI messages in Lang, unfilled (GateMessages),
 	// on a page rendered without state only: the wasm renders with them.
 	Strings map[string]string `json:"strings,omitempty"`
+	// Catalogues are the server's catalogues (Catalogues as JSON), on a
+	// page rendered without state whose server's catalogues are not those
+	// the wasm carries (Shipped): a newer policy, say.
+	Catalogues json.RawMessage `json:"catalogues,omitempty"`
 }
 
 // GateScript is what the gate page hands web/static/gate.js
@@ -200,8 +206,9 @@ type SettingsView struct {
 	// (SettingsMessages), in the page's state only: the wasm renders with
 	// them and carries no message files.
 	Strings map[string]string `json:"strings,omitempty"`
-	// RenderedFor is GateView.RenderedFor.
-	RenderedFor string `json:"renderedFor,omitempty"`
+	// RenderedFor and Catalogues are GateView's.
+	RenderedFor string          `json:"renderedFor,omitempty"`
+	Catalogues  json.RawMessage `json:"catalogues,omitempty"`
 }
 
 // RenderedNone is the marker (GateView.RenderedFor, data-rendered-for) of a

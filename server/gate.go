@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -36,10 +37,15 @@ type appConsent struct {
 	key    []byte // signs the decision cookie
 	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
 	secure func(*http.Request) bool
+	// catalogues are the catalogues as JSON, for the pages rendered without
+	// state, when they are not those the wasm was built with
+	// (consentview.Shipped): a server given other catalogues, such as a
+	// newer policy, hands them to the wasm. nil when the wasm has them.
+	catalogues json.RawMessage
 }
 
 func (s *Server) newAppConsent() *appConsent {
-	return &appConsent{
+	g := &appConsent{
 		log:    s.log,
 		cfg:    s.cfg,
 		cats:   s.catalogues,
@@ -48,6 +54,27 @@ func (s *Server) newAppConsent() *appConsent {
 		key:    s.cookieKey,
 		secure: s.isHTTPS,
 	}
+	g.catalogues = g.cataloguesForWasm()
+	return g
+}
+
+// cataloguesForWasm is g's catalogues as JSON when the wasm's own
+// (consentview.Shipped) are not the same, nil when they are.
+func (g *appConsent) cataloguesForWasm() json.RawMessage {
+	if g.latest == nil {
+		return nil
+	}
+	mine, err := json.Marshal(g.views())
+	if err != nil {
+		g.log.Error("catalogues as JSON", "err", err)
+		return nil
+	}
+	if shipped, err := consentview.Shipped(); err == nil {
+		if theirs, err := json.Marshal(shipped); err == nil && bytes.Equal(mine, theirs) {
+			return nil
+		}
+	}
+	return mine
 }
 
 func (s *Server) mountGate(r chi.Router) {
@@ -180,6 +207,7 @@ func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, 
 	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == ""}
 	if v.RenderedFor != "" {
 		v.Strings = loc.Messages(components.GateMessages...)
+		v.Catalogues = s.app.catalogues
 		page.State = v.PageData()
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

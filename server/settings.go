@@ -75,7 +75,7 @@ func (s *Server) handleSettings(g *appConsent, w http.ResponseWriter, r *http.Re
 	v := g.settingsView(l, history)
 	v.HostState = host
 	if len(history) == 0 {
-		v.RenderedFor = consentview.RenderedNone
+		v.RenderedFor, v.Catalogues = consentview.RenderedNone, g.catalogues
 	}
 	v.Ticket = s.pageTicket(r)
 	if rid := r.URL.Query().Get("r"); rid != "" && len(history) > 0 && rid == history[0].ReceiptID && host == "" {

@@ -9,12 +9,23 @@
 // only on that intent. ?wasm=false turns it off (tests). html[data-wasm]
 // says where it stands: "idle" (waiting), "loading", "ready" (the
 // components took over), "off" (not loaded) or "failed".
+//
+// A page rendered without any state (main[data-rendered-for=none]: the
+// app's bundle) that the host hands a state in ?state= shows the wrong view
+// until the wasm renders the right one (package takeover), so the wasm
+// starts at once there, whatever the connection (the bundle's wasm is a
+// local file). The gate loads it for that alone: gate.js takes its
+// decisions without it.
 (function () {
   "use strict";
   var html = document.documentElement;
   var conn = navigator.connection || {};
-  if (!("WebAssembly" in window) || new URLSearchParams(location.search).get("wasm") === "false" ||
-      conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g") {
+  var params = new URLSearchParams(location.search);
+  var main = document.getElementById("main");
+  var stale = !!(main && main.getAttribute("data-rendered-for") === "none" && params.get("state"));
+  if (!("WebAssembly" in window) || params.get("wasm") === "false" ||
+      (!stale && (html.getAttribute("data-surface") === "gate" ||
+        conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g"))) {
     html.setAttribute("data-wasm", "off");
     return;
   }
@@ -60,6 +71,10 @@
   }
 
   html.setAttribute("data-wasm", "idle");
+  if (stale) {
+    start();
+    return;
+  }
   document.addEventListener("pointerdown", onIntent, true);
   document.addEventListener("focusin", onIntent, true);
   // A control focused before this script ran (autofocus, a fast reader).

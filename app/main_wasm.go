@@ -9,16 +9,23 @@ import (
 )
 
 func main() {
+	if engine, ok := takeover.Engine(); ok {
+		// In a worker (web/static/engine.js): render the gate's view of
+		// the host's state, off the page's main thread.
+		takeover.Serve(engine)
+		return
+	}
+	// The mark times the wasm's start (make bench): its runtime and
+	// packages are set up when main runs.
+	app.Window().Get("performance").Call("mark", "kc-wasm-main")
 	surface := takeover.Surface()
-	// A page rendered without any state (the app's bundle) shows the view
-	// of the host's ?state= first: the gate by the server's own templ view,
-	// the settings by handing the component its state.
+	// A settings page rendered without any state (the app's bundle) gets
+	// the view of the host's ?state= as its component's state.
 	takeover.Run(surface)
 	path := app.Window().URL().Path
 	if !components.Enhances(path) && !components.RouteSurface(surface, path) {
 		// Only the pages a component takes over are left to go-app; on
-		// any other, it would replace the page with its "not found". The
-		// gate needs nothing more: gate.js takes its decisions.
+		// any other, it would replace the page with its "not found".
 		components.Done()
 		return
 	}

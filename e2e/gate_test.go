@@ -467,7 +467,7 @@ func TestGate48HoursThroughTheHost(t *testing.T) {
 
 // laterPolicy is the embedded catalogues and policy texts plus the
 // fictitious 2026-12 version from testdata.
-func laterPolicy(t *testing.T) (fstest.MapFS, fstest.MapFS) {
+func laterPolicy(t testing.TB) (fstest.MapFS, fstest.MapFS) {
 	t.Helper()
 	cat := fstest.MapFS{}
 	copyInto(t, cat, catalogues.FS, "")
@@ -478,7 +478,7 @@ func laterPolicy(t *testing.T) (fstest.MapFS, fstest.MapFS) {
 	return cat, pol
 }
 
-func copyInto(t *testing.T, dst fstest.MapFS, src fs.FS, prefix string) {
+func copyInto(t testing.TB, dst fstest.MapFS, src fs.FS, prefix string) {
 	t.Helper()
 	require.NoError(t, fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

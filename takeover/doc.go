@@ -11,9 +11,15 @@
 // templ view as on the server (views/gate), so no markup is written twice;
 // the settings get their new state as #kc-state, which the go-app component
 // renders, a component a test holds equal to the server's page for every
-// state (components). The gate is never made to wait: gate.js answers a
-// tap with the bridge message at once, and the view is replaced only while
-// the person has not decided.
+// state (components). Templ in the wasm costs its runtime (and
+// html/template with it); writing the gate a second time as go-app
+// components would have cost a second copy of every element to keep equal.
+//
+// The gate is never made to wait. gate.js answers a tap with the bridge
+// message at once, without the wasm; the wasm renders the gate's view in a
+// worker (Serve, web/static/engine.js), because its start is seconds of
+// main-thread work on a slow phone (docs/measurements.md), and boot.js
+// puts the markup in place only while the person has not decided.
 //
 // Must not import: server, api, store, policyview, lists,
 // modernc.org/sqlite, github.com/jackc/pgx, github.com/go-chi/chi.

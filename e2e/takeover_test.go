@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -195,6 +196,24 @@ func TestStatelessPagesShowTheHostState(t *testing.T) {
 			assert.Equal(t, []string{"push", "analytics"}, eval[[]string](t, ctx, `[...document.querySelectorAll("#kc-granted li[data-purpose]")].map(li => li.dataset.purpose)`))
 			assert.Empty(t, messages(t, ctx), "showing the current choice sends nothing")
 		}
+	})
+	// The tap never waits for the wasm: a decision taken on the
+	// first-launch view before the wasm's view arrives stands, and the
+	// wasm's view does not replace its result.
+	t.Run("GateDecidedBeforeTheWasm", func(t *testing.T) {
+		srv := startServer(t)
+		origin := statelessOrigin(t, srv)
+		st := hostState(t, "agreed", "2022-10", now.Add(-time.Hour), "push")
+		ctx := hostTab(t, "android")
+		do(t, ctx, call(emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: 4}),
+			chromedp.Navigate(origin+"/consent?lang=en&state="+st), chromedp.WaitReady(chromedp.CSS(`html[data-gate="ready"]`)))
+		require.NotEqual(t, "ready", eval[string](t, ctx, `document.documentElement.dataset.wasm`), "the wasm was quicker than the tap")
+		do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")), chromedp.WaitVisible(chromedp.ID("kc-gate-done")))
+		do(t, ctx, waitWasm())
+		assert.Equal(t, "done", eval[string](t, ctx, `document.getElementById("main").dataset.mode`))
+		ms := messages(t, ctx)
+		require.Len(t, ms, 1)
+		assert.Equal(t, "declined", ms[0].Decision)
 	})
 	t.Run("GateFirstLaunchLoadsNoWasm", func(t *testing.T) {
 		srv := startServer(t)

@@ -22,6 +22,7 @@ func main() {
 	// A settings page rendered without any state (the app's bundle) gets
 	// the view of the host's ?state= as its component's state.
 	takeover.Run(surface)
+	takeover.Yield()
 	path := app.Window().URL().Path
 	if !components.Enhances(path) && !components.RouteSurface(surface, path) {
 		// Only the pages a component takes over are left to go-app; on

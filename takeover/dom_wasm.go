@@ -44,18 +44,27 @@ func Run(surface string) bool {
 		if json.Unmarshal(data, &page) != nil {
 			return false
 		}
+		Yield()
 		cats, err := Catalogues(page.Catalogues)
 		if err != nil {
 			return false
 		}
+		Yield()
 		v, ok := Settings(cats, page, raw, time.Now())
 		if !ok {
 			return false
 		}
+		Yield()
 		return showSettings(doc, stateEl, v)
 	}
 	return false
 }
+
+// Yield lets the page's main thread take what waits (a tap) between two
+// steps of the wasm's start: a sleeping Go program hands control back to
+// the browser until its timer fires. The start is then several tasks
+// instead of one.
+func Yield() { time.Sleep(time.Millisecond) }
 
 func attr(el js.Value, name string) string {
 	v := el.Call("getAttribute", name)

@@ -124,16 +124,18 @@ web/.brotli-quality:
 web/wasm_exec.js: $(WASM_EXEC)
 	cp $< $@
 
-generate: ## regenerate templ code (*_templ.go), the generated parts of docs/development.md and the README's configuration table
+generate: ## regenerate templ code (*_templ.go), the wasm's catalogues (consentview/catalogues.json), the generated parts of docs/development.md and the README's configuration table
 	$(GO) tool templ generate -path .
+	$(GO) test ./consentview -run '^TestShippedCatalogues$$' -update
 	$(GO) test ./hygiene -run '^(TestLayoutTable|TestMakeHelp|TestConfigTable|TestComplianceRules)$$' -update
 
 # A new policy version is its files under locales/ plus this one command
 # (docs/policy-versions.md): it checks them and rewrites what is derived
-# from them, the notice registry, the policy hashes, catalogue.Latest and
-# the SDK table of docs/bridge.md.
+# from them, the notice registry, the policy hashes, catalogue.Latest, the
+# SDK table of docs/bridge.md, and the catalogues the wasm embeds.
 policy-version: ## check a policy version added under locales/ and regenerate what derives from it (docs/policy-versions.md)
 	$(GO) run ./cmd/policyversion
+	$(GO) test ./consentview -run '^TestShippedCatalogues$$' -update
 
 # deps installs what the tests need and a new machine lacks: Debian's
 # chromium for the browser tests and PostgreSQL for the store contract tests.

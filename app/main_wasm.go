@@ -4,13 +4,30 @@ package main
 
 import (
 	"github.com/kaiconn/consent/components"
+	"github.com/kaiconn/consent/takeover"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 func main() {
-	if !components.Enhances(app.Window().URL().Path) {
-		// Only the pages a component takes over load boot.js; on any
-		// other, go-app would replace the page with its "not found".
+	if engine, ok := takeover.Engine(); ok {
+		// In a worker (web/static/engine.js): render the gate's view of
+		// the host's state, off the page's main thread.
+		takeover.Serve(engine)
+		return
+	}
+	// The mark times the wasm's start (make bench): its runtime and
+	// packages are set up when main runs.
+	app.Window().Get("performance").Call("mark", "kc-wasm-main")
+	surface := takeover.Surface()
+	// A settings page rendered without any state (the app's bundle) gets
+	// the view of the host's ?state= as its component's state.
+	takeover.Run(surface)
+	takeover.Yield()
+	path := app.Window().URL().Path
+	if !components.Enhances(path) && !components.RouteSurface(surface, path) {
+		// Only the pages a component takes over are left to go-app; on
+		// any other, it would replace the page with its "not found".
+		components.Done()
 		return
 	}
 	components.Register()

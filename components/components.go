@@ -2,6 +2,7 @@ package components
 
 import (
 	"regexp"
+	"slices"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -32,6 +33,26 @@ func Register() {
 	}
 }
 
+// RouteSurface routes path to the component that takes over the pages of
+// surface, and reports whether there is one: the app's bundle serves the
+// server's pages from its own files (settings/index.html), at paths no
+// server route has.
+func RouteSurface(surface, path string) bool {
+	for _, r := range routes {
+		if r.surface == surface {
+			app.Route(path, r.new)
+			return true
+		}
+	}
+	return false
+}
+
+// Done marks a page the wasm has finished with, without go-app (the gate):
+// html[data-wasm=ready], as a component's page once it has taken over.
+func Done() {
+	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-wasm", "ready")
+}
+
 // Enhances reports whether a component takes over the page at path. On any
 // other page go-app must not start: it would replace the page with its own
 // "not found".
@@ -44,9 +65,18 @@ func Enhances(path string) bool {
 	return false
 }
 
-// EnhancesSurface reports whether a component takes over the pages of a
-// surface: only those load the wasm (boot.js).
+// rerendered are the surfaces no component takes over but whose page,
+// rendered without any state, the wasm renders again for the host's
+// ?state= (package takeover): the gate.
+var rerendered = []string{"gate"}
+
+// EnhancesSurface reports whether the wasm takes over the pages of a
+// surface, or renders them again: only those load it (boot.js), and the
+// server leaves it out of a page that needs nothing of it (Page.NoWasm).
 func EnhancesSurface(surface string) bool {
+	if slices.Contains(rerendered, surface) {
+		return true
+	}
 	for _, r := range routes {
 		if r.surface == surface {
 			return true

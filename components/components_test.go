@@ -6,36 +6,39 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// The wasm takes over exactly the pages a component renders; the others
-// (the gate, the banner, the permission pages, the policy and its lists,
-// the console) never load it.
+// go-app takes over exactly the pages a component renders. The wasm is
+// loaded by those and by the gate, whose page rendered without state it
+// renders again for the host's state (without go-app); the others (the
+// banner, the permission pages, the policy and its lists, the console)
+// never load it.
 func TestWhichPagesTheWasmEnhances(t *testing.T) {
 	for _, tt := range []struct {
 		path, surface string
-		enhanced      bool
+		enhanced      bool // a go-app component takes the page over
+		loads         bool // the surface's pages may load the wasm
 	}{
-		{"/privacy", "privacy", false},
-		{"/privacy/collected", "lists", false},
-		{"/privacy/shared", "lists", false},
-		{"/settings/privacy", "settings", true},
-		{"/consent", "gate", false},
-		{"/consent/done", "gate", false},
-		{"/banner", "banner", false},
-		{"/permission/camera", "permission", false},
-		{"/admin", "admin", false},
-		{"/privacy/cookies", "", false},
+		{"/privacy", "privacy", false, false},
+		{"/privacy/collected", "lists", false, false},
+		{"/privacy/shared", "lists", false, false},
+		{"/settings/privacy", "settings", true, true},
+		{"/consent", "gate", false, true},
+		{"/consent/done", "gate", false, true},
+		{"/banner", "banner", false, false},
+		{"/permission/camera", "permission", false, false},
+		{"/admin", "admin", false, false},
+		{"/privacy/cookies", "", false, false},
 		// The app bundle's pages (docs/bundle.md), at the root of the
 		// app's assets or under a path of its own.
-		{"/settings/en.html", "settings", true},
-		{"/assets/app-bundle/settings/zh-Hans.html", "settings", true},
-		{"/settings/index.html", "", false},
-		{"/consent/en.html", "gate", false},
-		{"/privacy/en.html", "privacy", false},
+		{"/settings/en.html", "settings", true, true},
+		{"/assets/app-bundle/settings/zh-Hans.html", "settings", true, true},
+		{"/settings/index.html", "", false, false},
+		{"/consent/en.html", "gate", false, true},
+		{"/privacy/en.html", "privacy", false, false},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			assert.Equal(t, tt.enhanced, Enhances(tt.path))
 			if tt.surface != "" {
-				assert.Equal(t, tt.enhanced, EnhancesSurface(tt.surface))
+				assert.Equal(t, tt.loads, EnhancesSurface(tt.surface))
 			}
 		})
 	}

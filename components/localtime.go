@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/lang/texts"
 )
 
@@ -18,25 +19,12 @@ import (
 // otherwise.
 func ReaderZone(l string) *time.Location { return texts.ReaderZone(l) }
 
-// LocalTime shows the RFC 3339 instant at to a reader of l
-// (texts.FormatTime): "2026年11月29日 20:30（北京时间）" or "29 Nov 2026,
-// 12:30 UTC". It returns "" when at is not RFC 3339.
-func LocalTime(at, l string) string {
-	t, err := time.Parse(time.RFC3339, at)
-	if err != nil {
-		return ""
-	}
-	return texts.FormatTime(t, l)
-}
+// LocalTime shows the RFC 3339 instant at to a reader of l, in ReaderZone(l)
+// and naming it (consentview.LocalTime, the one rule).
+func LocalTime(at, l string) string { return consentview.LocalTime(at, l) }
 
-// Instant is t as the settings view carries it: RFC 3339 in UTC, to the
-// second; "" for the zero time.
-func Instant(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-}
+// Instant is t as the settings view carries it (consentview.Instant).
+func Instant(t time.Time) string { return consentview.Instant(t) }
 
 // TimeMark stands for a time inside a translated sentence: a message is
 // rendered with TimeMark in place of its date, and SplitAtTime cuts it

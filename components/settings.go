@@ -143,7 +143,7 @@ func (s *Settings) Render() app.UI {
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
 		app.Link().Rel("stylesheet").Href(web.stylesheet("settings.css")),
-		app.Main().ID("main").Class("kc-settings").DataSet("decided", Decided(v.HasDecision)).Body(
+		s.main().Body(
 			app.Header().Class("kc-settings__head").Body(
 				Wordmark(),
 				app.P().Class("kc-settings__lang").Body(
@@ -194,6 +194,16 @@ func (s *Settings) Render() app.UI {
 			s.renderStatic("kc-shared"),
 		),
 	)
+}
+
+// main is the page's <main>, marked as the server marks it when the view
+// was rendered without any state.
+func (s *Settings) main() app.HTMLMain {
+	m := app.Main().ID("main").Class("kc-settings").DataSet("decided", Decided(s.view.HasDecision))
+	if s.view.RenderedFor != "" {
+		m = m.DataSet("rendered-for", s.view.RenderedFor)
+	}
+	return m
 }
 
 // settingsStatic are the ids of the parts of the server's page that no

@@ -54,9 +54,14 @@ func TestSettingsSameDOMAsServer(t *testing.T) {
 		}
 		states := map[string]components.SettingsView{
 			"NoDecision": base(),
-			"Agreed":     decided("agreed", "push"),
-			"AllOn":      decided("agreed", "push", "location"),
-			"Declined":   decided("declined"),
+			"RenderedWithoutState": func() components.SettingsView {
+				v := base()
+				v.RenderedFor = components.RenderedNone
+				return v
+			}(),
+			"Agreed":   decided("agreed", "push"),
+			"AllOn":    decided("agreed", "push", "location"),
+			"Declined": decided("declined"),
 			"HostState": func() components.SettingsView {
 				v := decided("agreed", "location")
 				v.HostState = "eyJ2IjoyfQ"

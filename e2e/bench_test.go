@@ -672,7 +672,7 @@ func gateTable(b *testing.B, results map[string][]gateRun, runs int) string {
 	fmt.Fprintf(&t, "`/consent?lang=zh-Hans` at 360×740 (mobile emulation), Fast 3G (150 ms, 1.6 Mbit/s down, 750 Kbit/s up), a fresh browser profile per run,\n")
 	fmt.Fprintf(&t, "cache off, the two variants interleaved, N = %d each, medians (min–max). A probe plays the Android host and taps *Disagree* at the\n", runs)
 	fmt.Fprintf(&t, "first frame where it is visible and gate.js has taken the form; *tap → bridge message* is from the tap to the host's `postMessage`.\n")
-	fmt.Fprintf(&t, "The gate loads no wasm: the page has no `boot.js`, so \"wasm not blocked\" fetches none either (wasm KB counts the 3 s after the tap).\n\n")
+	fmt.Fprintf(&t, "The gate loads no wasm (its `boot.js` would only for a host's state on a page rendered without one), so \"wasm not blocked\" fetches none either (wasm KB counts the 3 s after the tap).\n\n")
 	fmt.Fprintf(&t, "| median (min–max) | wasm blocked | wasm not blocked |\n|---|---:|---:|\n")
 	row := func(label string, f func(gateRun) float64, unit func(float64) string) {
 		fmt.Fprintf(&t, "| %s |", label)

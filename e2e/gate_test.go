@@ -465,7 +465,7 @@ func TestGate48HoursThroughTheHost(t *testing.T) {
 
 // basePolicy serves the base version only (localestest.Base): the "old"
 // server of a test that upgrades to laterPolicy.
-func basePolicy(t *testing.T) func(*server.Config) {
+func basePolicy(t testing.TB) func(*server.Config) {
 	return func(c *server.Config) {
 		c.CatalogueFS, c.PolicyFS = localestest.Catalogues(t, localestest.Base), localestest.Policy(t, localestest.Base)
 	}
@@ -473,7 +473,7 @@ func basePolicy(t *testing.T) func(*server.Config) {
 
 // laterPolicy is the base version and the fictitious later one from
 // testdata (localestest), whatever locales/ ships.
-func laterPolicy(t *testing.T) (fstest.MapFS, fstest.MapFS) {
+func laterPolicy(t testing.TB) (fstest.MapFS, fstest.MapFS) {
 	t.Helper()
 	return localestest.Catalogues(t, localestest.Base, localestest.Later), localestest.Policy(t, localestest.Base, localestest.Later)
 }

@@ -50,7 +50,7 @@ func TestWasmRebuildsOnlyForItsOwnSources(t *testing.T) {
 		{"ServerStore", "store/sqlite/sqlite.go", false, false},
 		{"ServerMainBesideWasmMain", "app/main.go", false, false},
 		{"ServerStatic", "server/static.go", false, false},
-		{"ServerView", "views/gate.templ", false, false},
+		{"ServerView", "views/settings.templ", false, false},
 		{"Test", "components/components_test.go", false, false},
 		{"NewServerFile", "store/sqlite/zz_new.go", true, false},
 		{"WasmComponent", "components/components.go", false, true},

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
@@ -38,10 +38,15 @@ type appConsent struct {
 	key    cookieKeys // signs the decision cookie
 	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
 	secure func(*http.Request) bool
+	// catalogues are the catalogues as JSON, for the pages rendered without
+	// state, when they are not those the wasm was built with
+	// (consentview.Shipped): a server given other catalogues, such as a
+	// newer policy, hands them to the wasm. nil when the wasm has them.
+	catalogues json.RawMessage
 }
 
 func (s *Server) newAppConsent() *appConsent {
-	return &appConsent{
+	g := &appConsent{
 		log:    s.log,
 		cfg:    s.cfg,
 		cats:   s.catalogues,
@@ -50,6 +55,27 @@ func (s *Server) newAppConsent() *appConsent {
 		key:    s.newCookieKeys(appConsentCookie),
 		secure: s.isHTTPS,
 	}
+	g.catalogues = g.cataloguesForWasm()
+	return g
+}
+
+// cataloguesForWasm is g's catalogues as JSON when the wasm's own
+// (consentview.Shipped) are not the same, nil when they are.
+func (g *appConsent) cataloguesForWasm() json.RawMessage {
+	if g.latest == nil {
+		return nil
+	}
+	mine, err := json.Marshal(g.views())
+	if err != nil {
+		g.log.Error("catalogues as JSON", "err", err)
+		return nil
+	}
+	if shipped, err := consentview.Shipped(); err == nil {
+		if theirs, err := json.Marshal(shipped); err == nil && bytes.Equal(mine, theirs) {
+			return nil
+		}
+	}
+	return mine
 }
 
 func (s *Server) mountGate(r chi.Router) {
@@ -74,68 +100,10 @@ func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWri
 	}
 }
 
-// parseHostState decodes ?state= strictly: base64url (padding optional) of
-// one JSON object, purposes known to its policy version, required
-// processing not refused. Anything else is ignored as a whole.
+// parseHostState decodes ?state= strictly (consentview.ParseHostState,
+// which the wasm runs too); anything else is ignored as a whole.
 func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, error) {
-	if len(v) > maxCookieLen {
-		return nil, errs.New(errs.Invalid, "state: too long")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(v, "="))
-	if err != nil {
-		return nil, errs.New(errs.Invalid, "state: not base64url")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	// The state is the last bridge message the host received, handed back
-	// as it was: the one struct of that message (version 1 had no v and no
-	// at).
-	var st components.BridgeMessage
-	if err := dec.Decode(&st); err != nil || dec.More() {
-		return nil, errs.New(errs.Invalid, "state: not a consent state object")
-	}
-	if st.V < 0 || st.V > components.BridgeVersion {
-		return nil, errs.New(errs.Invalid, "state: version %d", st.V)
-	}
-	if st.Type != "" && st.Type != components.BridgeType {
-		return nil, errs.New(errs.Invalid, "state: type %q", st.Type)
-	}
-	if !slices.Contains(consent.Kinds, consent.Kind(st.Decision)) {
-		return nil, errs.New(errs.Invalid, "state: decision %q", st.Decision)
-	}
-	cat, ok := g.cats[st.PolicyVersion]
-	if !ok {
-		return nil, errs.New(errs.Invalid, "state: policyVersion %q", st.PolicyVersion)
-	}
-	if st.ReceiptID != "" && !validReceiptID(st.ReceiptID) {
-		return nil, errs.New(errs.Invalid, "state: receiptId")
-	}
-	var at time.Time
-	if st.At != "" {
-		if at, err = time.Parse(time.RFC3339, st.At); err != nil || at.After(now.Add(5*time.Minute)) {
-			return nil, errs.New(errs.Invalid, "state: at")
-		}
-	}
-	var granted []consent.PurposeID
-	for id, on := range st.Purposes {
-		p, ok := cat.Purpose(consent.SurfaceFirstLaunch, consent.PurposeID(id))
-		if !ok {
-			return nil, errs.New(errs.Invalid, "state: purposes: unknown purpose %q", id)
-		}
-		if p.Required && !on {
-			return nil, errs.New(errs.Invalid, "state: purposes: %q is required", id)
-		}
-		if on && !p.Required {
-			granted = append(granted, p.ID)
-		}
-	}
-	slices.Sort(granted)
-	d, err := consent.Agree(cat, consent.SurfaceSettings, granted, lang.ZhHans, at)
-	if err != nil {
-		return nil, err
-	}
-	d.Kind = consent.Kind(st.Decision)
-	return &appDecision{Decision: d, ReceiptID: st.ReceiptID}, nil
+	return g.views().ParseHostState(v, now)
 }
 
 // current returns the person's decision history, newest first: the host
@@ -152,44 +120,6 @@ func (g *appConsent) current(r *http.Request, now time.Time) (history []appDecis
 		}
 	}
 	return g.history(r, now), ""
-}
-
-func decisions(h []appDecision) []consent.Decision {
-	out := make([]consent.Decision, len(h))
-	for i, d := range h {
-		out[i] = d.Decision
-	}
-	return out
-}
-
-// purposeView puts a purpose in the reader's language.
-func purposeView(p consent.Purpose, l string) components.PurposeView {
-	sensitive, location := p.FlaggedItems(l)
-	necessity := ""
-	switch {
-	case !p.HasSensitive():
-	case p.Necessity != nil:
-		necessity = p.Necessity.Quote.Show(l)
-	default:
-		// An SDK purpose: its row's purpose of use says why (CheckPolicy).
-		necessity = p.Use.Show(l)
-	}
-	return components.PurposeView{
-		Sensitive:   sensitive,
-		Location:    location,
-		Necessity:   necessity,
-		ID:          string(p.ID),
-		Title:       p.Title.Show(l),
-		Description: p.Description.Show(l),
-		SDK:         p.SDK.Show(l),
-		Collects:    p.Collects.Show(l),
-		Use:         p.Use.Show(l),
-		Recipient:   p.Recipient.Show(l),
-		PrivacyURL:  p.PrivacyURL,
-		Clause:      p.Clause,
-		Separate:    p.ConsentType == consent.SeparateConsent,
-		Required:    p.Required,
-	}
 }
 
 func privacyURL(l string) string { return "/privacy?lang=" + url.QueryEscape(l) }
@@ -221,126 +151,27 @@ func (g *appConsent) contactView(version, l string) *components.ContactView {
 		URL: "/privacy?lang=" + url.QueryEscape(l) + "#" + c.Clause}
 }
 
-// changedFacts returns the facts of p that differ from those of was, the
-// same purpose in the version the person decided under, as was stated
-// them; nil when none of them differ.
-func changedFacts(p, was consent.Purpose, l string) *components.PurposeFacts {
-	var f components.PurposeFacts
-	if a := was.Collects.In(l); a != p.Collects.In(l) {
-		f.Collects = a
-		c := consent.CollectsChange(was, p, l)
-		f.Added, f.Removed = c.Added, c.Removed
-	}
-	if a := was.Use.In(l); a != p.Use.In(l) {
-		f.Use = a
-	}
-	if a := was.Recipient.In(l); a != p.Recipient.In(l) {
-		f.Recipient = a
-	}
-	if f.Collects == "" && f.Use == "" && f.Recipient == "" {
-		return nil
-	}
-	return &f
+// views is the catalogues as package consentview computes the gate and
+// the settings from them, the wasm's computation being the same.
+func (g *appConsent) views() *consentview.Catalogues {
+	return &consentview.Catalogues{ByVersion: g.cats, Latest: g.latest}
 }
 
-// gateView builds the view of /consent for the person's history.
+// gatePage is what the gate links to in language l, and the contact block
+// of the version it asks about.
+func (g *appConsent) gatePage(l string) consentview.GatePage {
+	return consentview.GatePage{
+		PrivacyURL:   privacyURL(l),
+		AgreementURL: g.cfg.UserAgreementURL,
+		SettingsURL:  "/settings/privacy?lang=" + url.QueryEscape(l),
+		Contact:      g.contactView(g.latest.Version(), l),
+	}
+}
+
+// gateView builds the view of /consent for the person's history
+// (consentview.Catalogues.Gate).
 func (g *appConsent) gateView(l string, history []appDecision, open bool, now time.Time) components.GateView {
-	v := components.GateView{
-		Lang:          l,
-		Mode:          components.GateAsk,
-		PolicyVersion: g.latest.Version(),
-		PrivacyURL:    privacyURL(l),
-		AgreementURL:  g.cfg.UserAgreementURL,
-		SettingsURL:   "/settings/privacy?lang=" + url.QueryEscape(l),
-		Contact:       g.contactView(g.latest.Version(), l),
-	}
-	if m, ok := g.latest.Minors(l); ok {
-		v.Minors = m.Text
-	}
-	if q, ok := g.latest.SensitiveImpact(); ok {
-		v.SensitiveImpact = q.Quote.Show(l)
-		v.SensitiveURL = privacyURL(l) + "#" + q.Clause
-	}
-	req, _ := g.latest.Required(consent.SurfaceFirstLaunch)
-	v.Required = purposeView(req, l)
-	var asked []consent.PurposeID
-	var cur *appDecision
-	if len(history) > 0 {
-		cur = &history[0]
-		if acceptedCat, ok := g.cats[cur.PolicyVersion]; ok && cur.PolicyVersion < g.latest.Version() {
-			asked = consent.Reask(&cur.Decision, acceptedCat, g.latest)
-		}
-	}
-	prompt := g.latest.ShouldPrompt(decisions(history), now, open)
-	switch {
-	case cur == nil:
-	case prompt && len(asked) > 0:
-		v.Mode = components.GateReask
-		v.AcceptedVersion = cur.PolicyVersion
-		v.Current = map[string]bool{}
-	case prompt && open:
-		// The review link: the same question, starting from the answers
-		// that stand, so that Agree alone changes nothing.
-		v.Review = true
-	default:
-		v.Mode = components.GateCurrent
-	}
-	var acceptedCat *consent.Catalogue
-	if cur != nil {
-		acceptedCat = g.cats[cur.PolicyVersion]
-		v.Decision = string(cur.Kind)
-		v.DecidedAt = gateTime(cur.At, l)
-	}
-	for _, p := range g.latest.Purposes(consent.SurfaceFirstLaunch) {
-		v.Purposes = append(v.Purposes, string(p.ID))
-		pv := purposeView(p, l)
-		if !p.Required {
-			v.AllOptional = append(v.AllOptional, pv)
-		}
-		if v.Mode == components.GateReask {
-			if !slices.Contains(asked, p.ID) {
-				if !p.Required {
-					v.Current[string(p.ID)] = cur.Granted(p.ID)
-					if cur.Granted(p.ID) {
-						v.Kept = append(v.Kept, pv.Title)
-					}
-				}
-				continue
-			}
-			pv.Changed = true
-			was, existed := acceptedCat.Purpose(cur.Surface, p.ID)
-			pv.New = !existed
-			if existed {
-				pv.Was = changedFacts(p, was, l)
-				// consent.Reask asks a changed purpose again only when it
-				// was granted: its switch starts from that answer.
-				pv.WasGranted = !p.Required && cur.Granted(p.ID)
-				pv.Granted = pv.WasGranted
-			}
-			if p.Required {
-				v.Required = pv
-				continue
-			}
-		}
-		if p.Required {
-			continue
-		}
-		if v.Mode == components.GateCurrent || v.Review {
-			pv.Granted = cur.Granted(p.ID)
-		}
-		v.Optional = append(v.Optional, pv)
-	}
-	return v
-}
-
-// gateTime shows a decision time to a reader of l as every surface does
-// (components.LocalTime): Chinese readers in Beijing time, as 2026年11月29日
-// 20:30（北京时间）, others in UTC.
-func gateTime(t time.Time, l string) string {
-	if t.IsZero() {
-		return ""
-	}
-	return components.LocalTime(components.Instant(t), l)
+	return g.views().Gate(l, g.gatePage(l), history, open, now)
 }
 
 func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Request) {
@@ -349,6 +180,9 @@ func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Reques
 	history, host := g.current(r, now)
 	v := g.gateView(l, history, r.URL.Query().Get("open") == "1", now)
 	v.HostState = host
+	if len(history) == 0 {
+		v.RenderedFor = consentview.RenderedNone
+	}
 	s.withTicket(r, &v)
 	s.renderGate(w, r, http.StatusOK, v)
 }
@@ -367,16 +201,16 @@ func (s *Server) withTicket(r *http.Request, v *components.GateView) {
 
 func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, v components.GateView) {
 	loc := s.msgs.Localizer(v.Lang)
-	title := loc.T("gate_title")
-	switch v.Mode {
-	case components.GateReask:
-		title = loc.T("gate_reask_title")
-	case components.GateDone:
-		title = loc.T("gate_done_" + v.Decision)
+	// gate.js takes a decision without the wasm. Only a page rendered
+	// without any state loads it (boot.js, when the host hands a state
+	// over), with its view as #kc-state, from which the wasm renders the
+	// view of the host's state.
+	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == ""}
+	if v.RenderedFor != "" {
+		v.Strings = loc.Messages(components.GateMessages...)
+		v.Catalogues = s.app.catalogues
+		page.State = v.PageData()
 	}
-	// The gate loads no wasm: gate.js takes a decision without it, so
-	// the page carries no #kc-state either.
-	page := views.Page{Lang: v.Lang, Title: title, Surface: "gate", NoWasm: true}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -569,40 +403,11 @@ func deviceSigns(r *http.Request) bool {
 
 // bridgeMessage is the message for the host app about decision d
 // (docs/bridge.md, version 2).
-func bridgeMessage(d appDecision) *components.BridgeMessage {
-	m := &components.BridgeMessage{
-		V:             components.BridgeVersion,
-		Type:          components.BridgeType,
-		Decision:      string(d.Kind),
-		PolicyVersion: d.PolicyVersion,
-		Purposes:      map[string]bool{},
-		ReceiptID:     d.ReceiptID,
-		At:            d.At.UTC().Format(components.BridgeTime),
-	}
-	for _, c := range d.Choices {
-		m.Purposes[string(c.Purpose)] = c.Granted
-	}
-	return m
-}
+func bridgeMessage(d appDecision) *components.BridgeMessage { return consentview.Bridge(d) }
 
 // doneView is the result of decision d: what is on, what stays off.
 func (g *appConsent) doneView(l string, d appDecision) components.GateView {
-	v := g.gateView(l, []appDecision{d}, false, d.At)
-	v.Mode = components.GateDone
-	v.Bridge = bridgeMessage(d)
-	v.Optional, v.Off = nil, nil
-	for _, p := range g.latest.Purposes(consent.SurfaceFirstLaunch) {
-		if p.Required {
-			continue
-		}
-		pv := purposeView(p, l)
-		if pv.Granted = d.Granted(p.ID); pv.Granted {
-			v.Optional = append(v.Optional, pv)
-		} else {
-			v.Off = append(v.Off, pv)
-		}
-	}
-	return v
+	return g.views().Done(l, g.gatePage(l), d)
 }
 
 // handleGateDone is the page after a decision posted without script. It

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 )
@@ -52,10 +52,7 @@ type recordEntry struct {
 }
 
 // appDecision is a decision with the receipt id minted for it.
-type appDecision struct {
-	consent.Decision
-	ReceiptID string
-}
+type appDecision = consentview.Decision
 
 // decodeRecord parses a cookie value strictly. Anything that is not exactly
 // a record we would have written, under a catalogue this server knows,
@@ -136,11 +133,8 @@ func (g *appConsent) entryDecision(e recordEntry, now time.Time) (appDecision, e
 }
 
 // validReceiptID accepts the canonical lower-case form uuid.NewString
-// writes, and nothing looser.
-func validReceiptID(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && len(s) == 36 && u.String() == s
-}
+// writes, and nothing looser (consentview.ValidReceiptID).
+func validReceiptID(s string) bool { return consentview.ValidReceiptID(s) }
 
 func encodeRecord(key cookieKeys, history []appDecision) string {
 	rec := appConsentRecord{V: 1}

@@ -301,8 +301,19 @@ func TestGate(t *testing.T) {
 			assert.Equal(t, tk.ReceiptID, v.ReceiptID, "the message names the ticket's receipt")
 			assert.Contains(t, page, `aria-labelledby="kc-gate-title"`)
 			assert.Regexp(t, `<script src="/static/gate\.[0-9a-f]{12}\.js" defer></script>`, page)
-			assert.NotContains(t, page, "boot.js", "the gate loads no wasm")
-			assert.NotContains(t, page, `id="kc-state"`)
+			// Rendered without any state, the page is right for a first
+			// launch; boot.js loads the wasm only when the host hands a
+			// state over, and the wasm renders its view from the page's
+			// data and the catalogues it carries.
+			assert.Contains(t, page, `data-rendered-for="none"`)
+			assert.Regexp(t, `<script src="/static/boot\.[0-9a-f]{12}\.js"`, page)
+			var data components.GateView
+			require.NoError(t, json.Unmarshal([]byte(scriptJSON(t, page, "kc-state")), &data))
+			assert.Equal(t, components.RenderedNone, data.RenderedFor)
+			assert.Equal(t, v.Ticket, data.Ticket)
+			assert.Equal(t, "https://example.com/agreement", data.AgreementURL)
+			assert.NotEmpty(t, data.Strings["gate_reask_title"])
+			assert.Empty(t, data.Optional, "the wasm has the purposes' texts")
 			assert.Contains(t, page, `href="/privacy?lang=`+l+`"`)
 			assert.Contains(t, page, `href="https://example.com/agreement"`)
 			assert.Nil(t, appCookie(res), "reading the gate records nothing")
@@ -607,10 +618,15 @@ func TestGateHostState(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		st := hostStateParam(t, good)
 		res := do(t, s, req{method: "GET", target: "/consent?lang=en&state=" + st})
-		v := gateState(t, bodyOf(t, res))
+		page := bodyOf(t, res)
+		v := gateState(t, page)
 		assert.Equal(t, components.GateCurrent, v.Mode)
 		assert.Equal(t, st, v.HostState)
 		assert.Equal(t, []string{"wechat-share"}, v.Granted)
+		// Rendered for the host's state, the page needs nothing of the wasm.
+		assert.NotContains(t, page, "data-rendered-for")
+		assert.NotContains(t, page, "boot.js")
+		assert.NotContains(t, page, `id="kc-state"`)
 	})
 	bad := func(k string, val any) map[string]any {
 		m := map[string]any{}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/lang"
@@ -62,85 +63,10 @@ func (s *Server) handleReceiptsDownload(g *appConsent, w http.ResponseWriter, r 
 	writeJSON(w, http.StatusOK, h)
 }
 
-// since returns when the current answer for id was first given: the oldest
-// of the newest decisions that all gave the same answer.
-func since(history []appDecision, id consent.PurposeID) time.Time {
-	if len(history) == 0 {
-		return time.Time{}
-	}
-	want := history[0].Granted(id)
-	at := history[0].At
-	for _, d := range history[1:] {
-		if !mentions(d.Decision, id) || d.Granted(id) != want {
-			break
-		}
-		at = d.At
-	}
-	return at
-}
-
-// mentions reports whether d answered purpose id at all.
-func mentions(d consent.Decision, id consent.PurposeID) bool {
-	return slices.ContainsFunc(d.Choices, func(c consent.Choice) bool { return c.Purpose == id })
-}
-
 // settingsView builds the state of /settings/privacy from the person's
-// history, newest first. Everything it shows about the current choice comes
-// from history[0], the decision stored (the cookie's or the host's): its
-// answers, its kind, its time and the policy version it was made under,
-// which is not the latest when the person has not decided since a new
-// version came into force. Times are RFC 3339; the page shows them in the
-// reader's zone.
+// history, newest first (consentview.Catalogues.Settings).
 func (g *appConsent) settingsView(l string, history []appDecision) components.SettingsView {
-	v := components.SettingsView{
-		Lang:          l,
-		LatestVersion: g.latest.Version(),
-		HasDecision:   len(history) > 0,
-		PrivacyURL:    privacyURL(l),
-		GateURL:       "/consent?open=1&lang=" + url.QueryEscape(l),
-		History:       []components.HistoryView{},
-	}
-	if len(history) > 0 {
-		cur := history[0]
-		v.PolicyVersion = cur.PolicyVersion
-		v.Decision = string(cur.Kind)
-		v.DecidedAt = components.Instant(cur.At)
-	}
-	for _, p := range g.latest.Purposes(consent.SurfaceSettings) {
-		pv := purposeView(p, l)
-		if len(history) > 0 {
-			pv.Granted = p.Required || history[0].Granted(p.ID)
-			// A purpose the decision does not mention (new in a later
-			// version) was never asked: it is off, but not "since" anything.
-			if mentions(history[0].Decision, p.ID) {
-				pv.Since = components.Instant(since(history, p.ID))
-			}
-		}
-		if p.Required {
-			v.Required = pv
-			continue
-		}
-		v.Optional = append(v.Optional, pv)
-	}
-	for _, d := range history {
-		hv := components.HistoryView{Kind: string(d.Kind), At: components.Instant(d.At), PolicyVersion: d.PolicyVersion, ReceiptID: d.ReceiptID, Granted: []string{}}
-		for _, c := range d.Choices {
-			if !c.Granted || c.Required {
-				continue
-			}
-			title := string(c.Purpose)
-			if p, ok := g.latest.Purpose(consent.SurfaceSettings, c.Purpose); ok {
-				title = p.Title.Show(l)
-			} else if cat, ok := g.cats[d.PolicyVersion]; ok {
-				if p, ok := cat.Purpose(d.Surface, c.Purpose); ok {
-					title = p.Title.Show(l)
-				}
-			}
-			hv.Granted = append(hv.Granted, title)
-		}
-		v.History = append(v.History, hv)
-	}
-	return v
+	return g.views().Settings(l, consentview.SettingsPage{PrivacyURL: privacyURL(l), GateURL: "/consent?open=1&lang=" + url.QueryEscape(l)}, history)
 }
 
 func (s *Server) handleSettings(g *appConsent, w http.ResponseWriter, r *http.Request) {
@@ -149,6 +75,9 @@ func (s *Server) handleSettings(g *appConsent, w http.ResponseWriter, r *http.Re
 	history, host := g.current(r, now)
 	v := g.settingsView(l, history)
 	v.HostState = host
+	if len(history) == 0 {
+		v.RenderedFor, v.Catalogues = consentview.RenderedNone, g.catalogues
+	}
 	v.Ticket = s.pageTicket(r)
 	if rid := r.URL.Query().Get("r"); rid != "" && len(history) > 0 && rid == history[0].ReceiptID && host == "" {
 		v.Saved = string(history[0].Kind)

@@ -1,30 +1,15 @@
 package views
 
-import "context"
+import (
+	"context"
 
-// The pages name their stylesheets, scripts and the wasm through one map
-// from a file's name ("app.css", "app.wasm") to the URL it is served at:
-// content-hashed and cached for good (docs/assets.md). The server builds
-// the map when it starts and hands it to every request's context.
+	"github.com/kaiconn/consent/views/asset"
+)
 
-type assetsKey struct{}
-
-// WithAssets returns ctx carrying the asset map urls.
+// WithAssets returns ctx carrying the asset map urls (asset.With).
 func WithAssets(ctx context.Context, urls map[string]string) context.Context {
-	return context.WithValue(ctx, assetsKey{}, urls)
+	return asset.With(ctx, urls)
 }
 
-// Asset is the URL of the asset named name (a file of web/static, or
-// "app.wasm" or "wasm_exec.js"). Without a map, or for a name it does not
-// hold, it is the file's unhashed URL, which keeps working.
-func Asset(ctx context.Context, name string) string {
-	if urls, ok := ctx.Value(assetsKey{}).(map[string]string); ok {
-		if u, ok := urls[name]; ok {
-			return u
-		}
-	}
-	if name == "app.wasm" || name == "wasm_exec.js" {
-		return "/" + name
-	}
-	return "/static/" + name
-}
+// Asset is the URL of the asset named name (asset.URL).
+func Asset(ctx context.Context, name string) string { return asset.URL(ctx, name) }

@@ -9,12 +9,24 @@
 // only on that intent. ?wasm=false turns it off (tests). html[data-wasm]
 // says where it stands: "idle" (waiting), "loading", "ready" (the
 // components took over), "off" (not loaded) or "failed".
+//
+// A page rendered without any state (main[data-rendered-for=none]: the
+// app's bundle) that the host hands a state in ?state= shows the wrong view
+// until the wasm renders the right one (package takeover), so the wasm
+// starts at once there, whatever the connection (the bundle's wasm is a
+// local file). The gate loads it for that alone, in a worker (engine.js),
+// so that its start never holds up a tap: gate.js takes the decisions, and
+// the worker's markup replaces the view only while none is taken.
 (function () {
   "use strict";
   var html = document.documentElement;
   var conn = navigator.connection || {};
-  if (!("WebAssembly" in window) || new URLSearchParams(location.search).get("wasm") === "false" ||
-      conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g") {
+  var params = new URLSearchParams(location.search);
+  var main = document.getElementById("main");
+  var stale = !!(main && main.getAttribute("data-rendered-for") === "none" && params.get("state"));
+  if (!("WebAssembly" in window) || params.get("wasm") === "false" ||
+      (!stale && (html.getAttribute("data-surface") === "gate" ||
+        conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g"))) {
     html.setAttribute("data-wasm", "off");
     return;
   }
@@ -25,6 +37,50 @@
   var wasmURL = data.wasm || "/app.wasm";
   var execURL = data.wasmExec || "/wasm_exec.js";
   var started = false;
+
+  if (stale && html.getAttribute("data-surface") === "gate") {
+    var stateEl = document.getElementById("kc-state");
+    if (!window.Worker || !stateEl) {
+      html.setAttribute("data-wasm", "off");
+      return;
+    }
+    html.setAttribute("data-wasm", "loading");
+    var abs = function (u) { return new URL(u, location.href).href; };
+    var worker = new Worker(data.engine || "/static/engine.js");
+    worker.onmessage = function (e) {
+      worker.terminate();
+      var r = e.data || {}, main = document.getElementById("main");
+      if (!r.main || !main || main.getAttribute("data-mode") === "done") {
+        // Nothing to show, or the person has decided on the page as it
+        // was: that decision stands.
+        html.setAttribute("data-wasm", r.error ? "failed" : "ready");
+        return;
+      }
+      main.outerHTML = r.main;
+      var script = document.getElementById("kc-gate");
+      if (!r.script && script) {
+        script.remove();
+      } else if (r.script) {
+        if (!script) {
+          script = document.createElement("script");
+          script.type = "application/json";
+          script.id = "kc-gate";
+          document.getElementById("main").after(script);
+        }
+        script.textContent = r.script;
+      }
+      var i = document.title.indexOf(" · ");
+      if (r.title && i >= 0) { document.title = r.title + document.title.slice(i); }
+      document.dispatchEvent(new CustomEvent("kaiconn:view"));
+      html.setAttribute("data-wasm", "ready");
+    };
+    worker.onerror = function () { html.setAttribute("data-wasm", "failed"); };
+    worker.postMessage({
+      exec: abs(execURL), wasm: abs(wasmURL),
+      input: { surface: "gate", page: stateEl.textContent, state: params.get("state"), open: params.get("open") === "1" }
+    });
+    return;
+  }
 
   function start() {
     if (started) {
@@ -60,6 +116,10 @@
   }
 
   html.setAttribute("data-wasm", "idle");
+  if (stale) {
+    start();
+    return;
+  }
   document.addEventListener("pointerdown", onIntent, true);
   document.addEventListener("focusin", onIntent, true);
   // A control focused before this script ran (autofocus, a fast reader).

@@ -9,8 +9,13 @@
 // server acknowledges it (bridge.js). Without script, or without what it
 // needs, the form posts as it is and the server answers with the result
 // page. Contract: docs/bridge.md.
+//
+// The wasm may put another view in place of the form (package takeover:
+// the host's state on a page rendered without one) and says so with the
+// document event kaiconn:view; the script then takes the new form.
 (function () {
   "use strict";
+  function init() {
   var dataEl = document.getElementById("kc-gate");
   var form = document.getElementById("kc-gate-form");
   var done = document.getElementById("kc-gate-done");
@@ -171,4 +176,7 @@
   });
   // From here a tap is taken in place (make bench waits for it).
   document.documentElement.setAttribute("data-gate", "ready");
+  }
+  init();
+  document.addEventListener("kaiconn:view", init);
 })();

@@ -1,0 +1,23 @@
+// Package consentview computes what the first-launch gate and the privacy
+// settings show for a person's decisions: the view models (GateView,
+// SettingsView), from the catalogues of every policy version, the host
+// app's ?state= and the rules of package consent (the re-ask, the quiet
+// period, the facts that changed).
+//
+// The server and the wasm run this same code. The server renders a page
+// from it; on a page rendered without any state (the app's offline bundle,
+// or a first launch), the wasm reads the host's ?state= and computes the
+// view the server would have rendered for it, from the catalogues resolved
+// to JSON at build time (catalogues.json, `make generate`): the wasm carries
+// no TOML parser, no policy and no server code. Which markup the view
+// becomes is not decided here: the gate is rendered by one templ view
+// (views/gatepage) on both sides, the settings by the go-app component
+// whose DOM a test holds equal to the server's (components).
+//
+// In the wasm build it has no TOML parser: consent reads TOML on the
+// server only (hygiene TestWasmCarriesNoServerCode).
+//
+// Must not import: server, api, store, views, components, net/http,
+// github.com/a-h/templ, github.com/maxence-charriere/go-app,
+// modernc.org/sqlite, github.com/jackc/pgx.
+package consentview

@@ -1,0 +1,170 @@
+//go:build !wasm
+
+package consentview_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentview"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/lang/texts"
+)
+
+// withLater adds the fictitious 2026-12 version of testdata (a changed
+// location purpose and a new sensors purpose) as the latest.
+func withLater(t *testing.T) *consentview.Catalogues {
+	t.Helper()
+	c := loadShipped(t)
+	later, err := consent.LoadCatalogue(os.DirFS("../testdata/catalogue"), "2026-12")
+	require.NoError(t, err)
+	c.ByVersion["2026-12"] = later
+	c.Latest = later
+	return c
+}
+
+// state is the ?state= a host hands over: the bridge message, base64url.
+func state(t *testing.T, m map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func message(version, decision, at string, on ...string) map[string]any {
+	purposes := map[string]bool{"basic": true, "push": false, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false}
+	for _, id := range on {
+		purposes[id] = true
+	}
+	return map[string]any{"v": 2, "type": "consent", "decision": decision, "policyVersion": version, "purposes": purposes,
+		"receiptId": "0d6f5b0e-8a52-4c33-9a57-0c7f2f8e2a10", "at": at}
+}
+
+var page = consentview.GatePage{PrivacyURL: "/privacy?lang=en", SettingsURL: "/settings/privacy?lang=en"}
+
+func TestParseHostStateRefusesAsAWhole(t *testing.T) {
+	c := loadShipped(t)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	good := func() map[string]any { return message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "push") }
+	for name, tc := range map[string]struct {
+		raw string
+	}{
+		"NotBase64":       {raw: "***"},
+		"UnknownField":    {raw: state(t, func() map[string]any { m := good(); m["x"] = 1; return m }())},
+		"UnknownVersion":  {raw: state(t, func() map[string]any { m := good(); m["policyVersion"] = "2030-01"; return m }())},
+		"BasicRefused":    {raw: state(t, func() map[string]any { m := good(); m["purposes"].(map[string]bool)["basic"] = false; return m }())},
+		"UnknownPurpose":  {raw: state(t, func() map[string]any { m := good(); m["purposes"].(map[string]bool)["sensors"] = true; return m }())},
+		"Future":          {raw: state(t, func() map[string]any { m := good(); m["at"] = "2027-01-01T00:00:00Z"; return m }())},
+		"LaterContract":   {raw: state(t, func() map[string]any { m := good(); m["v"] = 3; return m }())},
+		"BadReceiptID":    {raw: state(t, func() map[string]any { m := good(); m["receiptId"] = "0D6F5B0E-8A52-4C33-9A57-0C7F2F8E2A10"; return m }())},
+		"UnknownDecision": {raw: state(t, func() map[string]any { m := good(); m["decision"] = "maybe"; return m }())},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.ParseHostState(tc.raw, now)
+			require.Error(t, err)
+			assert.Equal(t, errs.Invalid, errs.Code(err))
+		})
+	}
+	t.Run("Good", func(t *testing.T) {
+		d, err := c.ParseHostState(state(t, good()), now)
+		require.NoError(t, err)
+		assert.Equal(t, consent.KindAgreed, d.Kind)
+		assert.True(t, d.Granted("push"))
+		assert.False(t, d.Granted("location"))
+		assert.Equal(t, "0d6f5b0e-8a52-4c33-9a57-0c7f2f8e2a10", d.ReceiptID)
+	})
+}
+
+// The gate's three views, from what the host hands over.
+func TestGateFromHostState(t *testing.T) {
+	now := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		cats    *consentview.Catalogues
+		state   map[string]any // nil: no state
+		open    bool
+		mode    string
+		asked   []string // the optional purposes the page shows
+		granted []string // of those, the ones shown on
+		review  bool
+	}{
+		"FirstLaunch": {cats: loadShipped(t), mode: consentview.GateAsk,
+			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics"}},
+		"Standing": {cats: loadShipped(t), state: message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "push", "analytics"), mode: consentview.GateCurrent,
+			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, granted: []string{"push", "analytics"}},
+		"Review": {cats: loadShipped(t), state: message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "push"), open: true, mode: consentview.GateAsk, review: true,
+			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, granted: []string{"push"}},
+		// Under 2026-12, location changed and sensors is new: a location
+		// the person allowed is asked again, starting on.
+		"ReaskChangedAndNew": {cats: withLater(t), state: message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "location", "push"), mode: consentview.GateReask,
+			asked: []string{"location", "sensors"}, granted: []string{"location"}},
+		// A refused location is not asked again; only what is new is.
+		"ReaskNewOnly": {cats: withLater(t), state: message("2022-10", "agreed", "2026-11-01T00:00:00Z", "push"), mode: consentview.GateReask,
+			asked: []string{"sensors"}},
+		// A refusal less than 48 hours ago: the current choice, not a re-ask.
+		"QuietPeriod": {cats: withLater(t), state: message("2022-10", "declined", "2026-12-19T12:00:00Z"), mode: consentview.GateCurrent,
+			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics", "sensors"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var history []consentview.Decision
+			if tc.state != nil {
+				d, err := tc.cats.ParseHostState(state(t, tc.state), now)
+				require.NoError(t, err)
+				history = append(history, *d)
+			}
+			v := tc.cats.Gate(texts.En, page, history, tc.open, now)
+			assert.Equal(t, tc.mode, v.Mode)
+			assert.Equal(t, tc.review, v.Review)
+			var asked, granted []string
+			for _, p := range v.Optional {
+				asked = append(asked, p.ID)
+				if p.Granted {
+					granted = append(granted, p.ID)
+				}
+			}
+			assert.Equal(t, tc.asked, asked)
+			assert.Equal(t, tc.granted, granted)
+			assert.Equal(t, tc.cats.Latest.Version(), v.PolicyVersion)
+		})
+	}
+	t.Run("ReaskSaysWhatChanged", func(t *testing.T) {
+		c := withLater(t)
+		d, err := c.ParseHostState(state(t, message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "location", "push")), now)
+		require.NoError(t, err)
+		v := c.Gate(texts.En, page, []consentview.Decision{*d}, false, now)
+		require.Len(t, v.Optional, 2)
+		loc, sensors := v.Optional[0], v.Optional[1]
+		assert.True(t, loc.Changed && loc.WasGranted && !loc.New)
+		require.NotNil(t, loc.Was)
+		assert.NotEmpty(t, loc.Was.Added, "the location purpose now collects more")
+		assert.True(t, sensors.New && !sensors.Granted)
+		assert.Equal(t, "2022-10", v.AcceptedVersion)
+		assert.Equal(t, map[string]bool{"push": true, "wechat-share": false, "crash-reports": false, "analytics": false}, v.Current)
+		assert.NotEmpty(t, v.Kept)
+	})
+}
+
+func TestSettingsFromHostState(t *testing.T) {
+	c := loadShipped(t)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	d, err := c.ParseHostState(state(t, message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "location")), now)
+	require.NoError(t, err)
+	v := c.Settings(texts.ZhHans, consentview.SettingsPage{PrivacyURL: "/privacy", GateURL: "/consent"}, []consentview.Decision{*d})
+	assert.True(t, v.HasDecision)
+	assert.Equal(t, "agreed", v.Decision)
+	assert.Equal(t, "2026-11-29T04:27:33Z", v.DecidedAt)
+	on := map[string]bool{}
+	for _, p := range v.Optional {
+		on[p.ID] = p.Granted
+		assert.Equal(t, "2026-11-29T04:27:33Z", p.Since, p.ID)
+	}
+	assert.Equal(t, map[string]bool{"push": false, "wechat-share": false, "location": true, "crash-reports": false, "analytics": false}, on)
+	require.Len(t, v.History, 1)
+	assert.Equal(t, "0d6f5b0e-8a52-4c33-9a57-0c7f2f8e2a10", v.History[0].ReceiptID)
+}

@@ -1,0 +1,26 @@
+// Package takeover is the wasm's work on a page rendered without any state:
+// it shows the view of the host app's ?state= in its place.
+//
+// Such a page (data-rendered-for="none") is the app's offline bundle, whose
+// pages the server rendered once for a first launch. When the host hands
+// its state over, the wasm computes the view the server would have rendered
+// for that state (package consentview, the server's own code, from the
+// catalogues the wasm carries) and puts it in the page.
+//
+// One render source per surface: the gate's <main> is rendered by the same
+// templ view as on the server (views/gate), so no markup is written twice;
+// the settings get their new state as #kc-state, which the go-app component
+// renders, a component a test holds equal to the server's page for every
+// state (components). Templ in the wasm costs its runtime (and
+// html/template with it); writing the gate a second time as go-app
+// components would have cost a second copy of every element to keep equal.
+//
+// The gate is never made to wait. gate.js answers a tap with the bridge
+// message at once, without the wasm; the wasm renders the gate's view in a
+// worker (Serve, web/static/engine.js), because its start is seconds of
+// main-thread work on a slow phone (docs/measurements.md), and boot.js
+// puts the markup in place only while the person has not decided.
+//
+// Must not import: server, api, store, policyview, lists,
+// modernc.org/sqlite, github.com/jackc/pgx, github.com/go-chi/chi.
+package takeover

@@ -1,0 +1,237 @@
+//go:build !wasm
+
+package takeover_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentview"
+	"github.com/kaiconn/consent/datadir"
+	"github.com/kaiconn/consent/locales/localestest"
+	"github.com/kaiconn/consent/server"
+	"github.com/kaiconn/consent/takeover"
+)
+
+// world is a server with the base policy version and, when later is set,
+// the fictitious later version of testdata as the latest (localestest); cats are the same
+// catalogues as the wasm holds them (consentview.Catalogues).
+type world struct {
+	h    http.Handler
+	cats *consentview.Catalogues
+}
+
+func newWorld(t *testing.T, later bool) world {
+	t.Helper()
+	versions := []string{localestest.Base}
+	if later {
+		versions = append(versions, localestest.Later)
+	}
+	cat, pol := localestest.Catalogues(t, versions...), localestest.Policy(t, versions...)
+	cfg := server.Config{DataDir: t.TempDir(), WebDir: t.TempDir(), UserAgreementURL: "https://example.com/agreement", CatalogueFS: cat, PolicyFS: pol}
+	data, err := datadir.Open(datadir.Config{Dir: cfg.DataDir}, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { data.Close() })
+	s, err := server.New(cfg, server.Deps{Store: data.Store, Keys: data.Keys, CookieKey: data.CookieKey}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	c := &consentview.Catalogues{ByVersion: map[string]*consent.Catalogue{}}
+	for _, v := range versions {
+		if cc, err := consent.LoadCatalogue(cat, v); err == nil {
+			c.ByVersion[v] = cc
+			c.Latest = cc
+		}
+	}
+	return world{h: s.Handler(), cats: c}
+}
+
+func (w world) get(t *testing.T, target string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	require.Equal(t, http.StatusOK, rec.Code, target)
+	b, err := io.ReadAll(rec.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+var scriptRE = regexp.MustCompile(`(?s)<script id="([^"]+)" type="application/json">(.*?)</script>`)
+
+// script is the JSON of the page's <script id=id>, "" when it has none.
+func script(page, id string) string {
+	for _, m := range scriptRE.FindAllStringSubmatch(page, -1) {
+		if m[1] == id {
+			return m[2]
+		}
+	}
+	return ""
+}
+
+// mainOf is the page's <main> element as the server wrote it.
+func mainOf(t *testing.T, page string) string {
+	t.Helper()
+	i, j := strings.Index(page, "<main"), strings.Index(page, "</main>")
+	require.True(t, i >= 0 && j > i, "no <main>")
+	return page[i : j+len("</main>")]
+}
+
+// masked puts placeholders for a page's ticket and receipt id, minted anew
+// for every page the server renders.
+func masked(s, ticket, receiptID string) string {
+	if ticket != "" {
+		s = strings.ReplaceAll(s, ticket, "TICKET")
+	}
+	if receiptID != "" {
+		s = strings.ReplaceAll(s, receiptID, "RECEIPT")
+	}
+	return s
+}
+
+func state(t *testing.T, decision, version string, at time.Time, on ...string) string {
+	t.Helper()
+	ps := map[string]bool{"basic": true, "push": false, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false}
+	for _, id := range on {
+		ps[id] = true
+	}
+	b, err := json.Marshal(map[string]any{"v": 2, "type": "consent", "decision": decision, "policyVersion": version, "purposes": ps,
+		"receiptId": "0d6f5b0e-8a52-4c33-9a57-0c7f2f8e2a10", "at": at.UTC().Format(consentview.BridgeTime)})
+	require.NoError(t, err)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// The gate the wasm renders for the host's state on a page rendered
+// without state is, byte for byte, the gate the server renders for that
+// state: the same view model (consentview) through the same templ view
+// (views/gate), from the page's data and the catalogues alone.
+func TestGateSameAsServer(t *testing.T) {
+	now := time.Now()
+	for name, tc := range map[string]struct {
+		later bool
+		state func(t *testing.T) string
+		open  bool
+		mode  string
+	}{
+		"Standing": {state: func(t *testing.T) string {
+			return state(t, "agreed", localestest.Base, now.Add(-time.Hour), "push", "analytics")
+		}, mode: consentview.GateCurrent},
+		"Declined": {state: func(t *testing.T) string { return state(t, "declined", localestest.Base, now.Add(-72*time.Hour)) }, mode: consentview.GateCurrent},
+		"Review": {state: func(t *testing.T) string {
+			return state(t, "agreed", localestest.Base, now.Add(-time.Hour), "location")
+		}, open: true, mode: consentview.GateAsk},
+		"Reask": {later: true, state: func(t *testing.T) string {
+			return state(t, "agreed", localestest.Base, now.Add(-72*time.Hour), "location", "push")
+		}, mode: consentview.GateReask},
+		"QuietPeriod": {later: true, state: func(t *testing.T) string { return state(t, "declined", localestest.Base, now.Add(-time.Hour)) }, mode: consentview.GateCurrent},
+	} {
+		for _, l := range []string{"en", "zh-Hans"} {
+			t.Run(name+"/"+l, func(t *testing.T) {
+				w := newWorld(t, tc.later)
+				st := tc.state(t)
+				stateless := w.get(t, "/consent?lang="+l)
+				var page consentview.GateView
+				require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(stateless, "kc-state"))), &page))
+				q := "/consent?lang=" + l + "&state=" + st
+				if tc.open {
+					q += "&open=1"
+				}
+				server := w.get(t, q)
+
+				// The shipped policy: the wasm's own catalogues; a later
+				// one: the page hands the wasm the server's.
+				assert.Equal(t, tc.later, len(page.Catalogues) > 0)
+				cats, err := takeover.Catalogues(page.Catalogues)
+				require.NoError(t, err)
+				v, ok := takeover.Gate(cats, page, st, tc.open, now)
+				require.True(t, ok)
+				assert.Equal(t, tc.mode, v.Mode)
+				got, err := takeover.RenderGate(v, page.Strings)
+				require.NoError(t, err)
+
+				var want consentview.GateScript
+				if s := script(server, "kc-gate"); s != "" {
+					require.NoError(t, json.Unmarshal([]byte(s), &want))
+				}
+				assert.Equal(t, masked(mainOf(t, server), want.Ticket, want.ReceiptID), masked(got.Main, page.Ticket, page.ReceiptID))
+				if want.Mode == "" {
+					assert.Nil(t, got.Script, "a view that asks nothing gives gate.js nothing")
+				} else {
+					var gotScript consentview.GateScript
+					require.NoError(t, json.Unmarshal(got.Script, &gotScript))
+					assert.Equal(t, page.Ticket, gotScript.Ticket, "the decision is recorded under the page's ticket")
+					gotScript.Ticket, gotScript.ReceiptID, want.Ticket, want.ReceiptID = "", "", "", ""
+					assert.Equal(t, want, gotScript)
+				}
+				assert.Contains(t, server, "<title>"+got.Title+" · ")
+			})
+		}
+	}
+}
+
+// Where the server would ignore the state, or the page was rendered for
+// one, the wasm leaves the page as it is.
+func TestGateLeavesThePage(t *testing.T) {
+	w := newWorld(t, false)
+	stateless := w.get(t, "/consent?lang=en")
+	var page consentview.GateView
+	require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(stateless, "kc-state"))), &page))
+	good := state(t, "agreed", localestest.Base, time.Now().Add(-time.Hour), "push")
+	for name, tc := range map[string]struct {
+		page   func() consentview.GateView
+		state  string
+		noCats bool // the wasm could not read its catalogues
+	}{
+		"NoState":       {page: func() consentview.GateView { return page }, state: ""},
+		"InvalidState":  {page: func() consentview.GateView { return page }, state: "e30"},
+		"RenderedFor":   {page: func() consentview.GateView { p := page; p.RenderedFor = ""; return p }, state: good},
+		"OtherVersion":  {page: func() consentview.GateView { p := page; p.PolicyVersion = "2026-12"; return p }, state: good},
+		"NoCatalogues":  {page: func() consentview.GateView { return page }, state: good, noCats: true},
+		"FutureDecided": {page: func() consentview.GateView { return page }, state: state(t, "agreed", localestest.Base, time.Now().Add(time.Hour), "push")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cats := w.cats
+			if tc.noCats {
+				cats = nil
+			}
+			_, ok := takeover.Gate(cats, tc.page(), tc.state, false, time.Now())
+			assert.False(t, ok)
+		})
+	}
+}
+
+// The settings' state the wasm hands the go-app component is the state
+// the server renders the page from for the host's state, strings and all.
+func TestSettingsSameAsServer(t *testing.T) {
+	now := time.Now()
+	for _, l := range []string{"en", "zh-Hans"} {
+		t.Run(l, func(t *testing.T) {
+			w := newWorld(t, false)
+			st := state(t, "agreed", localestest.Base, now.Add(-time.Hour), "location")
+			var page, want consentview.SettingsView
+			require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(w.get(t, "/settings/privacy?lang="+l), "kc-state"))), &page))
+			require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(w.get(t, "/settings/privacy?lang="+l+"&state="+st), "kc-state"))), &want))
+			assert.Equal(t, consentview.RenderedNone, page.RenderedFor)
+			got, ok := takeover.Settings(w.cats, page, st, now)
+			require.True(t, ok)
+			got.Ticket, want.Ticket = "", ""
+			assert.Equal(t, want, got)
+			on := map[string]bool{}
+			for _, p := range got.Optional {
+				on[p.ID] = p.Granted
+			}
+			assert.True(t, on["location"], "the switch the host says is allowed is on")
+		})
+	}
+}

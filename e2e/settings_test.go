@@ -376,6 +376,11 @@ func TestSettingsRightsCentre(t *testing.T) {
 			shown := `(function () { var a = document.getElementById("kc-download"); return !!a && a.getClientRects().length > 0; })()`
 			assert.True(t, eval[bool](t, ctx, shown), "the decision's receipts, at once")
 			assert.Equal(t, "/settings/privacy/receipts.json", eval[string](t, ctx, `document.getElementById("kc-download").getAttribute("href")`))
+			// Without the wasm, the form's answer is a new page, on which
+			// the wasm starts when idle and takes the page over: the taps
+			// below wait until it has, so that they do not land on nodes
+			// it is replacing.
+			waitFor(t, ctx, `["ready", "off", "failed"].includes(document.documentElement.getAttribute("data-wasm"))`)
 			// The right of access leads there.
 			do(t, ctx, chromedp.Click(chromedp.ID("kc-rights-link"), chromedp.NodeVisible), chromedp.Click(chromedp.ID("kc-right-access-history"), chromedp.NodeVisible))
 			waitFor(t, ctx, `document.getElementById('kc-history-more').open`)

@@ -22,7 +22,7 @@ func (s *Server) routes() chi.Router {
 	})
 	r.Get("/healthz", s.healthz)
 	r.Head("/healthz", s.healthz)
-	s.mountStatic(r)
+	s.assets.Mount(r)
 	s.mountDocuments(r)
 	s.mountReceipts(r)
 	s.mountBundle(r)

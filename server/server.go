@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/admin"
+	"github.com/kaiconn/consent/assets"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/credential"
@@ -100,7 +100,7 @@ type Config struct {
 
 // Server is the running program.
 type Server struct {
-	assets   *assetSet // the URL of every asset, content-hashed (static.go)
+	assets   *assets.Set // the URL of every asset, content-hashed (package assets)
 	cfg      Config
 	log      *slog.Logger
 	msgs     *lang.Bundle
@@ -203,6 +203,7 @@ func New(cfg Config, d Deps, log *slog.Logger) (*Server, error) {
 		s.purger.start(tick)
 		s.closers = append(s.closers, s.purger.stop)
 	}
+	s.assets = assets.New(cfg.WebDir)
 	s.router = s.routes()
 	return s, nil
 }
@@ -267,8 +268,6 @@ func (s *Server) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-func (s *Server) wasmFile(name string) string { return filepath.Join(s.cfg.WebDir, name) }
 
 // newRecorder is the recorder of the server's receipts on store: the one
 // path by which the API's and the forms' receipts are checked against the

@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/documents"
 	"github.com/kaiconn/consent/lang"
@@ -74,11 +75,11 @@ func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 // preferencesAllowed tells whether the reader's website decision, a valid
 // kc_consent, grants preference cookies.
 func (s *Server) preferencesAllowed(r *http.Request) bool {
-	ck, err := r.Cookie(consentCookieName)
+	ck, err := r.Cookie(banner.CookieName)
 	if err != nil {
 		return false
 	}
-	c, err := parseConsentCookie(ck.Value, s.banner.key)
+	c, err := banner.ParseCookie(ck.Value, s.newCookieKeys(banner.CookieName))
 	return err == nil && slices.Contains(c.Granted, preferencesPurpose)
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/admin"
 	"github.com/kaiconn/consent/assets"
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/credential"
@@ -119,7 +120,7 @@ type Server struct {
 	forms     *formGuard         // origin check and rate limits of the decision posts
 	app       *appConsent        // the first-launch gate and settings
 	recorder  *recorder.Recorder // checks, countersigns and stores every receipt, the API's and the forms'
-	banner    *banner            // the website's cookie banner
+	banner    *banner.Banner     // the website's cookie banner (package banner)
 	console   *admin.Console     // the consent records console at /admin (package admin)
 	purger    *purger            // the retention's purge (retention.go)
 

@@ -170,7 +170,7 @@ test-short: vet ## the fast tests: no browser, no fuzzing (go test -short)
 
 # A short run of each fuzz target (package:Func); longer runs:
 # make fuzz FUZZTIME=5m.
-FUZZ_TARGETS ?= ./receipt:FuzzDecode ./receipt:FuzzDecodeFast ./policy:FuzzParse ./server:FuzzParseConsentCookie \
+FUZZ_TARGETS ?= ./receipt:FuzzDecode ./receipt:FuzzDecodeFast ./policy:FuzzParse ./banner:FuzzParseConsentCookie \
 	./credential:FuzzParseSubject ./credential:FuzzParseTicket
 
 # Go 1.26's fuzz coordinator can fail a run with "context deadline

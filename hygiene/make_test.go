@@ -49,7 +49,7 @@ func TestWasmRebuildsOnlyForItsOwnSources(t *testing.T) {
 	}{
 		{"ServerStore", "store/sqlite/sqlite.go", false, false},
 		{"ServerMainBesideWasmMain", "app/main.go", false, false},
-		{"ServerStatic", "server/static.go", false, false},
+		{"ServerStatic", "assets/assets.go", false, false},
 		{"ServerView", "views/settings.templ", false, false},
 		{"Test", "components/components_test.go", false, false},
 		{"NewServerFile", "store/sqlite/zz_new.go", true, false},

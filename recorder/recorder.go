@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -601,4 +602,25 @@ func (k *keyedMutex) lock(key string) (unlock func()) {
 		}
 		k.mu.Unlock()
 	}
+}
+
+// DecidedAt is when the person chose, as the page reports it (Unix
+// milliseconds, the form field "at"), for a choice queued while offline
+// and posted later. The client's clock is not trusted beyond the window
+// the server knows to be true: after the page was shown (the ticket's
+// mint time; zero when unknown) and not after the post (now, the
+// decision's own time). Without a readable time, the choice is dated now.
+func DecidedAt(field string, shown, now time.Time) time.Time {
+	ms, err := strconv.ParseInt(field, 10, 64)
+	if err != nil {
+		return now
+	}
+	at := time.UnixMilli(ms).UTC()
+	switch {
+	case at.Before(shown):
+		return shown
+	case at.After(now):
+		return now
+	}
+	return at
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/store/pgtest"
 )
@@ -34,7 +35,7 @@ func (p *person) bannerTicket() string {
 	p.t.Helper()
 	status, body := p.do(http.MethodGet, "/banner/ticket", nil)
 	require.Equal(p.t, http.StatusOK, status, body)
-	var bt bannerTicket
+	var bt banner.Ticket
 	require.NoError(p.t, json.Unmarshal([]byte(body), &bt))
 	return bt.Ticket
 }
@@ -331,7 +332,7 @@ func TestAttackSameSubjectLoad(t *testing.T) {
 			action := []string{"accept", "reject"}[i%2]
 			status, body := people[i].post("/banner/consent", url.Values{"lang": {"en"}, "action": {action}}, "Accept", "application/json")
 			if status == http.StatusCreated || status == http.StatusOK {
-				var out bannerOutcome
+				var out banner.Outcome
 				if json.Unmarshal([]byte(body), &out) == nil {
 					mu.Lock()
 					acknowledged[out.Receipt] = true
@@ -440,7 +441,7 @@ func TestAttackTwoNodesPostgreSQL(t *testing.T) {
 			all = append(all, race(clients, func(i int) int {
 				action := []string{"accept", "reject"}[i%2]
 				status, body := people[i].post("/banner/consent", url.Values{"lang": {"en"}, "action": {action}}, "Accept", "application/json")
-				var out bannerOutcome
+				var out banner.Outcome
 				if status == http.StatusCreated && json.Unmarshal([]byte(body), &out) == nil {
 					mu.Lock()
 					acknowledged[out.Receipt] = true

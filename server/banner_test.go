@@ -15,13 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func newBannerServer(t *testing.T, mutate ...func(*Config)) *Server {
@@ -71,9 +73,13 @@ func responseCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *ht
 	return nil
 }
 
+// consentCookieName is kc_consent, the banner's cookie.
+const consentCookieName = banner.CookieName
+
+// bannerKey is the key the server signs kc_consent with.
 func bannerKey(t *testing.T, s *Server) cookieKeys {
 	t.Helper()
-	return s.banner.key
+	return s.newCookieKeys(banner.CookieName)
 }
 
 func TestBannerPage(t *testing.T) {
@@ -144,7 +150,7 @@ func TestBannerDecide(t *testing.T) {
 			assert.Equal(t, http.SameSiteLaxMode, c.SameSite)
 			assert.False(t, c.HttpOnly, "embed.js must read it")
 			assert.False(t, c.Secure, "plain HTTP")
-			parsed, err := parseConsentCookie(c.Value, key)
+			parsed, err := banner.ParseCookie(c.Value, key)
 			require.NoError(t, err)
 			assert.Equal(t, tt.granted, strings.Split(c.Value, ".")[2])
 			assert.Equal(t, localestest.Base, parsed.PolicyVersion)
@@ -206,7 +212,7 @@ func TestBannerReadsTheCookie(t *testing.T) {
 		{"TamperedShowsTheBannerAgain", strings.Replace(accepted.Value, "necessary_preferences_analytics", "necessary_analytics", 1)},
 		{"OtherKeyShowsTheBannerAgain", foreign.Value},
 		{"GarbageShowsTheBannerAgain", "yes"},
-		{"OldPolicyShowsTheBannerAgain", consentCookie{PolicyVersion: "2021-01", Granted: []consent.PurposeID{"necessary"}, At: time.Now(), ReceiptID: "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"}.encode(bannerKey(t, s))},
+		{"OldPolicyShowsTheBannerAgain", banner.Cookie{PolicyVersion: "2021-01", Granted: []consent.PurposeID{"necessary"}, At: time.Now(), ReceiptID: "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"}.Encode(bannerKey(t, s))},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			w := get(t, s, "/banner?lang=en", nil, &http.Cookie{Name: consentCookieName, Value: tt.value})
@@ -216,7 +222,7 @@ func TestBannerReadsTheCookie(t *testing.T) {
 			c := responseCookie(t, w, consentCookieName)
 			assert.Less(t, c.MaxAge, 0, "the untrusted cookie is deleted")
 
-			var st bannerState
+			var st banner.State
 			sw := get(t, s, "/banner/state", nil, &http.Cookie{Name: consentCookieName, Value: tt.value})
 			require.NoError(t, json.Unmarshal(sw.Body.Bytes(), &st))
 			assert.False(t, st.Decided)
@@ -226,7 +232,7 @@ func TestBannerReadsTheCookie(t *testing.T) {
 		})
 	}
 	t.Run("State", func(t *testing.T) {
-		var st bannerState
+		var st banner.State
 		w := get(t, s, "/banner/state", nil, &http.Cookie{Name: consentCookieName, Value: accepted.Value})
 		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &st))
 		assert.True(t, st.Decided)
@@ -259,11 +265,11 @@ func TestEmbedJS(t *testing.T) {
 	assert.Equal(t, "*", w.Header().Get("Access-Control-Allow-Origin"))
 	assert.Contains(t, w.Header().Get("Cache-Control"), "max-age=3600")
 	body := w.Body.String()
-	assert.NotContains(t, body, embedConfigMarker)
+	assert.NotContains(t, body, "KC_CONFIG", "the config marker is replaced")
 	// The script is minified, so its copy of the config is a JavaScript
 	// object literal rather than JSON: read the config from /banner/config,
 	// which serves the same value, and find its texts in the script.
-	var c embedConfigJSON
+	var c banner.EmbedConfig
 	require.NoError(t, json.Unmarshal(get(t, s, "/banner/config", nil).Body.Bytes(), &c))
 	for _, inlined := range []string{`"` + localestest.Base + `"`, `"_ga_*"`, `"全部拒绝"`, `"/privacy?lang=zh-Hans#s2-1"`, `"analytics_storage"`} {
 		assert.Contains(t, body, inlined, "the config is inlined")
@@ -319,7 +325,7 @@ func TestBannerSubject(t *testing.T) {
 	stored := func(t *testing.T, w *httptest.ResponseRecorder) receipt.Record {
 		t.Helper()
 		require.Equal(t, http.StatusSeeOther, w.Code, w.Body.String())
-		c, err := parseConsentCookie(responseCookie(t, w, consentCookieName).Value, key)
+		c, err := banner.ParseCookie(responseCookie(t, w, consentCookieName).Value, key)
 		require.NoError(t, err)
 		rec, err := s.store.Get(ctx, c.ReceiptID)
 		require.NoError(t, err)
@@ -389,14 +395,14 @@ func bannerJSON(t *testing.T, s *Server, form url.Values, origin string, cookies
 	return w
 }
 
-func bannerTicketOf(t *testing.T, s *Server, origin string, cookies ...*http.Cookie) (bannerTicket, *httptest.ResponseRecorder) {
+func bannerTicketOf(t *testing.T, s *Server, origin string, cookies ...*http.Cookie) (banner.Ticket, *httptest.ResponseRecorder) {
 	t.Helper()
 	h := map[string]string{}
 	if origin != "" {
 		h["Origin"] = origin
 	}
 	w := get(t, s, "/banner/ticket", h, cookies...)
-	var tk bannerTicket
+	var tk banner.Ticket
 	if w.Code == http.StatusOK {
 		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &tk))
 	}
@@ -424,12 +430,12 @@ func TestBannerTicket(t *testing.T) {
 		keys := make([]string, 0, len(tk.Cookies))
 		for k, v := range tk.Cookies {
 			keys = append(keys, k)
-			c, err := parseConsentCookie(v, key)
+			c, err := banner.ParseCookie(v, key)
 			require.NoError(t, err, k)
-			assert.Equal(t, k, strings.Join(purposeStrings(c.Granted), "_"))
+			assert.Equal(t, k, strings.Join(idStrings(c.Granted), "_"))
 			assert.Equal(t, tk.Receipt, c.ReceiptID)
 			assert.Equal(t, tk.At.Unix(), c.At.Unix(), "the cookie's time is when the banner was shown")
-			_, err = decisionFromCookie(s.banner.cat, c, "en")
+			_, err = banner.DecisionFromCookie(s.catalogues[s.policies.Latest().ID], c, "en")
 			assert.NoError(t, err, k)
 		}
 		assert.ElementsMatch(t, []string{"necessary", "necessary_preferences", "necessary_analytics", "necessary_preferences_analytics"}, keys)
@@ -468,9 +474,9 @@ func TestBannerBackgroundPost(t *testing.T) {
 	s := newBannerServer(t, func(c *Config) { c.BannerOrigins = []string{site} })
 	t.Cleanup(func() { s.Close() })
 	ctx := t.Context()
-	outcome := func(t *testing.T, w *httptest.ResponseRecorder) bannerOutcome {
+	outcome := func(t *testing.T, w *httptest.ResponseRecorder) banner.Outcome {
 		t.Helper()
-		var o bannerOutcome
+		var o banner.Outcome
 		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &o), w.Body.String())
 		return o
 	}
@@ -549,22 +555,11 @@ func TestBannerBackgroundPost(t *testing.T) {
 	})
 }
 
-func TestDecidedAt(t *testing.T) {
-	shown := time.Date(2026, 11, 29, 4, 0, 0, 0, time.UTC)
-	now := shown.Add(time.Hour)
-	ms := func(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
-	for _, tt := range []struct {
-		name, field string
-		want        time.Time
-	}{
-		{"OKWithin", ms(shown.Add(time.Minute)), shown.Add(time.Minute)},
-		{"BeforeShownIsShown", ms(shown.Add(-time.Hour)), shown},
-		{"AfterNowIsNow", ms(now.Add(time.Hour)), now},
-		{"MissingIsNow", "", now},
-		{"GarbageIsNow", "yesterday", now},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.True(t, tt.want.Equal(decidedAt(tt.field, shown, now)), "%v", decidedAt(tt.field, shown, now))
-		})
+// idStrings are the purpose ids as text, in their order.
+func idStrings(ids []consent.PurposeID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
 	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 )
 
@@ -32,7 +33,7 @@ func TestConsentCookieVectors(t *testing.T) {
 	require.NotEmpty(t, v.Cases)
 	for _, c := range v.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			got, err := parseConsentCookie(c.Value, cookieKeys{current: []byte(v.Key)})
+			got, err := banner.ParseCookie(c.Value, cookieKeys{current: []byte(v.Key)})
 			if !c.Format || !c.MAC {
 				assert.Error(t, err)
 				return
@@ -42,7 +43,7 @@ func TestConsentCookieVectors(t *testing.T) {
 			assert.Equal(t, c.Granted, got.Granted)
 			assert.Equal(t, c.At, got.At.Unix())
 			assert.Equal(t, c.ReceiptID, got.ReceiptID)
-			assert.Equal(t, c.Value, got.encode(cookieKeys{current: []byte(v.Key)}), "the server writes it so")
+			assert.Equal(t, c.Value, got.Encode(cookieKeys{current: []byte(v.Key)}), "the server writes it so")
 		})
 	}
 }

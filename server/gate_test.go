@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/credential"
@@ -448,7 +449,7 @@ func TestGateCookie(t *testing.T) {
 		}()},
 		{"SignedWithTheKeyOfTheOtherCookie", func() string {
 			body := strings.Split(cookieValue(t, s, map[string]any{"v": 1, "h": []any{valid}}), ".")[0]
-			return body + "." + s.banner.key.mac(body)
+			return body + "." + s.newCookieKeys(banner.CookieName).mac(body)
 		}()},
 		{"NotJSON", base64.RawURLEncoding.EncodeToString([]byte("agreed"))},
 		{"UnknownFormat", cookieValue(t, s, map[string]any{"v": 2, "h": []any{valid}})},

@@ -198,17 +198,3 @@ func TestPermission(t *testing.T) {
 		}
 	})
 }
-
-// A purpose of a later policy version that the person's decision predates
-// was never asked: not refused, but not granted either.
-func TestPermissionStateOfAPurposeNewerThanTheDecision(t *testing.T) {
-	s := testServer(t, withLaterPolicy(t))
-	old := s.catalogues[localestest.Base]
-	d, err := consent.Agree(old, consent.SurfaceFirstLaunch, []consent.PurposeID{"location"}, "en", time.Now())
-	require.NoError(t, err)
-	history := []appDecision{{Decision: d}}
-	assert.Equal(t, views.PermissionNotAsked, s.permissionState(history, "sensors"))
-	assert.Equal(t, views.PermissionAsk, s.permissionState(history, "location"))
-	assert.Equal(t, views.PermissionRefused, s.permissionState(history, "push"))
-	assert.Equal(t, views.PermissionNotAsked, s.permissionState(nil, "push"))
-}

@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/locales/localestest"
-	"github.com/stretchr/testify/assert"
 )
 
 func TestPrivacy(t *testing.T) {
@@ -54,14 +56,14 @@ func TestPrivacy(t *testing.T) {
 			assert.Contains(t, w.Body.String(), `<html lang="en"`, path)
 			assert.Empty(t, w.Result().Cookies(), "%s: no kc_lang before preferences are allowed", path)
 		}
-		onlyNecessary := consentCookie{PolicyVersion: localestest.Base, Granted: []consent.PurposeID{"necessary", "analytics"},
-			At: time.Unix(1732867200, 0), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}.encode(s.banner.key)
+		onlyNecessary := banner.Cookie{PolicyVersion: localestest.Base, Granted: []consent.PurposeID{"necessary", "analytics"},
+			At: time.Unix(1732867200, 0), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}.Encode(s.newCookieKeys(banner.CookieName))
 		w := getPage(t, h, "/privacy?lang=en&setlang=1", "Cookie", "kc_consent="+onlyNecessary)
 		assert.Empty(t, w.Result().Cookies(), "a decision without preferences stores no language")
 	})
 	t.Run("SwitchChoiceRememberedWithPreferences", func(t *testing.T) {
-		prefs := consentCookie{PolicyVersion: localestest.Base, Granted: []consent.PurposeID{"necessary", "preferences"},
-			At: time.Unix(1732867200, 0), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}.encode(s.banner.key)
+		prefs := banner.Cookie{PolicyVersion: localestest.Base, Granted: []consent.PurposeID{"necessary", "preferences"},
+			At: time.Unix(1732867200, 0), ReceiptID: "6f1c2a4e-0b7d-4c1e-9a3f-5d8e7b6c4a21"}.Encode(s.newCookieKeys(banner.CookieName))
 		for _, path := range []string{"/consent?lang=en&setlang=1", "/settings/privacy?lang=en&setlang=1", "/privacy?lang=en&setlang=1"} {
 			w := getPage(t, h, path, "Accept-Language", "zh-CN", "Cookie", "kc_consent="+prefs)
 			cookies := w.Result().Cookies()

@@ -10,11 +10,12 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/admin"
+	"github.com/kaiconn/consent/assets"
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/console"
 	"github.com/kaiconn/consent/credential"
@@ -100,7 +101,7 @@ type Config struct {
 
 // Server is the running program.
 type Server struct {
-	assets   *assetSet // the URL of every asset, content-hashed (static.go)
+	assets   *assets.Set // the URL of every asset, content-hashed (package assets)
 	cfg      Config
 	log      *slog.Logger
 	msgs     *lang.Bundle
@@ -119,7 +120,7 @@ type Server struct {
 	forms     *formGuard         // origin check and rate limits of the decision posts
 	app       *appConsent        // the first-launch gate and settings
 	recorder  *recorder.Recorder // checks, countersigns and stores every receipt, the API's and the forms'
-	banner    *banner            // the website's cookie banner
+	banner    *banner.Banner     // the website's cookie banner (package banner)
 	console   *admin.Console     // the consent records console at /admin (package admin)
 	purger    *purger            // the retention's purge (retention.go)
 
@@ -203,6 +204,7 @@ func New(cfg Config, d Deps, log *slog.Logger) (*Server, error) {
 		s.purger.start(tick)
 		s.closers = append(s.closers, s.purger.stop)
 	}
+	s.assets = assets.New(cfg.WebDir)
 	s.router = s.routes()
 	return s, nil
 }
@@ -267,8 +269,6 @@ func (s *Server) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-func (s *Server) wasmFile(name string) string { return filepath.Join(s.cfg.WebDir, name) }
 
 // newRecorder is the recorder of the server's receipts on store: the one
 // path by which the API's and the forms' receipts are checked against the

@@ -125,24 +125,3 @@ func TestMergeVary(t *testing.T) {
 		})
 	}
 }
-
-// A script is served as built (web/pipeline): joined with the parts it
-// names and minified, the same bytes at its plain URL as at its hashed one;
-// a part is never served alone.
-func TestStaticServesBuiltScripts(t *testing.T) {
-	s := newTestServer(t)
-	h := s.Handler()
-	built, err := pipeline.Build(staticFS(t), "bridge.js")
-	require.NoError(t, err)
-	hashed := getPage(t, h, s.assets.urls["bridge.js"], "Accept-Encoding", "")
-	plain := getPage(t, h, "/static/bridge.js", "Accept-Encoding", "")
-	require.Equal(t, http.StatusOK, hashed.Code)
-	require.Equal(t, http.StatusOK, plain.Code)
-	assert.Equal(t, string(built), hashed.Body.String())
-	assert.Equal(t, string(built), plain.Body.String(), "the plain URL serves the same build")
-	assert.Contains(t, plain.Body.String(), `"data-bridge"`, "with the host part inside")
-	assert.Equal(t, "text/javascript; charset=utf-8", plain.Header().Get("Content-Type"))
-	for _, path := range []string{"/static/parts/host.js", "/static/parts/", "/static/", "/static/app.wasm"} {
-		assert.Equal(t, http.StatusNotFound, getPage(t, h, path).Code, path)
-	}
-}

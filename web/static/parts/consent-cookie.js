@@ -1,5 +1,5 @@
 // consent-cookie.js (part): reads a kc_consent value in the format the
-// server writes (server/cookie.go, docs/banner.md):
+// server writes (banner/cookie.go, docs/banner.md):
 // v1.<policy version>.<granted ids joined by _>.<unix s>.<receipt id>.<mac>.
 // The mac is the server's to check (the key never leaves it); the script
 // only needs to know which categories a value grants. Vectors shared with

@@ -4,11 +4,16 @@ import (
 	"net/http"
 	"slices"
 
+	"time"
+
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
+
+	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentview"
+	"github.com/kaiconn/consent/documents"
 	"github.com/kaiconn/consent/lang"
-	"github.com/kaiconn/consent/policyview"
 	"github.com/kaiconn/consent/views"
 )
 
@@ -30,8 +35,24 @@ const preferencesPurpose consent.PurposeID = "preferences"
 // is the person choosing xx.
 const langChoiceParam = "setlang"
 
-func (s *Server) mountPrivacy(r chi.Router) {
-	r.Get("/privacy", s.handlePrivacy)
+// mountDocuments mounts the policy's pages (package documents): the policy
+// viewer, the two lists and the permission pages, over the policies and
+// catalogues, the pages' layout and language, and the person's app
+// decision as the gate reads it.
+func (s *Server) mountDocuments(r chi.Router) {
+	documents.New(documents.Deps{
+		Policies:   s.policies,
+		Catalogues: s.catalogues,
+		Msgs:       s.msgs,
+		Log:        s.log,
+		Render:     s.render,
+		Lang:       s.readerLang,
+		PageLang:   pageLang,
+		Decisions: func(r *http.Request, now time.Time) ([]consent.Decision, string) {
+			history, hostRaw := s.app.current(r, now)
+			return consentview.Decisions(history), hostRaw
+		},
+	}).Mount(r)
 }
 
 // readerLang applies lang.Choose to a request and remembers a language
@@ -55,43 +76,24 @@ func (s *Server) readerLang(w http.ResponseWriter, r *http.Request) string {
 // preferencesAllowed tells whether the reader's website decision, a valid
 // kc_consent, grants preference cookies.
 func (s *Server) preferencesAllowed(r *http.Request) bool {
-	ck, err := r.Cookie(consentCookieName)
+	ck, err := r.Cookie(banner.CookieName)
 	if err != nil {
 		return false
 	}
-	c, err := parseConsentCookie(ck.Value, s.banner.key)
+	c, err := banner.ParseCookie(ck.Value, s.newCookieKeys(banner.CookieName))
 	return err == nil && slices.Contains(c.Granted, preferencesPurpose)
 }
 
-func (s *Server) handlePrivacy(w http.ResponseWriter, r *http.Request) {
-	l := s.readerLang(w, r)
-	loc := s.msgs.Localizer(l)
-	q := r.URL.Query()
-	v := s.policies.Latest()
-	if id := q.Get("version"); id != "" {
-		var ok bool
-		if v, ok = s.policies.Version(id); !ok {
-			http.Error(w, "unknown policy version", http.StatusNotFound)
-			return
-		}
+// pageLang chooses the reader's language as /privacy does (?lang=, the
+// kc_lang cookie, Accept-Language) but never sets the cookie: the app opens
+// these pages with ?lang= of its own, which is not the reader's choice.
+func pageLang(w http.ResponseWriter, r *http.Request) string {
+	var cookie string
+	if c, err := r.Cookie(langCookie); err == nil {
+		cookie = c.Value
 	}
-	query := q.Get("q")
-	if len(query) > 200 {
-		query = query[:200]
-	}
-	page := policyview.Build(v, l, q.Get("view"), query, onlyNote(loc))
-	s.render(w, r, views.Page{Lang: l, Title: loc.T("privacy_title"), Surface: "privacy"}, loc, views.Privacy(page, loc))
-}
-
-// onlyNote says, in the language of loc, that a clause exists in one
-// language only.
-func onlyNote(loc *lang.Localizer) func(string) string {
-	return func(only string) string {
-		if only == lang.ZhHans {
-			return loc.T("privacy_only_in_zh")
-		}
-		return loc.T("privacy_only_in")
-	}
+	w.Header().Add("Vary", "Accept-Language, Cookie")
+	return lang.Choose(r.URL.Query().Get("lang"), cookie, r.Header.Get("Accept-Language"))
 }
 
 // render writes a page in the layout.

@@ -1,4 +1,4 @@
-package server
+package assets
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/go-chi/chi/v5"
-	"github.com/kaiconn/consent/views"
 	"github.com/kaiconn/consent/web"
 	"github.com/kaiconn/consent/web/pipeline"
 )
@@ -48,24 +48,39 @@ type hashed struct {
 	etag string
 }
 
-// assetSet is the asset map: the URL of every asset by name, and what each
+// Set is the asset map: the URL of every asset by name, and what each
 // hashed URL serves.
-type assetSet struct {
-	urls  map[string]string
-	files map[string]*hashed
+type Set struct {
+	webDir string // holds the built app.wasm and wasm_exec.js
+	urls   map[string]string
+	files  map[string]*hashed
 }
 
-func (s *Server) mountStatic(r chi.Router) {
-	static, _ := fs.Sub(web.Static, "static")
-	s.assets = s.buildAssets(static)
+// New builds the asset set, once at start: the embedded web/static and
+// the wasm and its loader in webDir, when they are built there.
+func New(webDir string) *Set {
+	static, err := fs.Sub(web.Static, "static")
+	if err != nil {
+		panic("web/static: " + err.Error()) // embedded: cannot fail but by a bug of this build
+	}
+	return build(static, webDir)
+}
+
+// URL is the content-hashed URL of the asset name ("app.css",
+// "app.wasm"), or "" when there is no such asset.
+func (s *Set) URL(name string) string { return s.urls[name] }
+
+// Mount adds the assets' routes to r: /static/*, /favicon.ico, the wasm
+// and its loader at their plain and hashed URLs.
+func (s *Set) Mount(r chi.Router) {
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
-		if a, ok := s.assets.files[r.URL.Path]; ok {
+		if a, ok := s.files[r.URL.Path]; ok {
 			serveHashed(w, r, a)
 			return
 		}
 		// An unhashed URL: the same built bytes, with a short max-age and
 		// revalidation.
-		a, ok := s.assets.files[s.assets.urls[strings.TrimPrefix(r.URL.Path, "/static/")]]
+		a, ok := s.files[s.urls[strings.TrimPrefix(r.URL.Path, "/static/")]]
 		if !ok || a.built {
 			http.NotFound(w, r)
 			return
@@ -84,36 +99,33 @@ func (s *Server) mountStatic(r chi.Router) {
 	// the icon every page names, so that no request ends in a 404 (a
 	// console error on every page) and none goes to a third party.
 	r.Get("/favicon.ico", func(w http.ResponseWriter, r *http.Request) {
-		a := s.assets.files[s.assets.urls["icon.svg"]]
+		a := s.files[s.urls["icon.svg"]]
 		w.Header().Set("Content-Type", a.contentType)
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.raw))
 	})
 	r.Get("/app.wasm", s.serveBuilt("app.wasm", "application/wasm", "no-cache"))
 	r.Get("/wasm_exec.js", s.serveBuilt("wasm_exec.js", "text/javascript; charset=utf-8", "no-cache"))
-	for path, a := range s.assets.files {
+	for path, a := range s.files {
 		if a.built {
 			r.Get(path, s.serveBuilt(a.name, a.contentType, immutable))
 		}
 	}
 }
 
-// withAssets hands every request the asset map, for the pages to name
-// assets by (views.Asset).
-func (s *Server) withAssets(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(views.WithAssets(r.Context(), s.assets.urls)))
-	})
-}
+// URLs is the asset map, name to content-hashed URL, for the pages to
+// name assets by (views.WithAssets). It is built once and never changes;
+// its reader must not change it either.
+func (s *Set) URLs() map[string]string { return s.urls }
 
-// buildAssets builds every embedded static file (pipeline.Build: scripts
+// build builds every embedded static file (pipeline.Build: scripts
 // joined with their parts, scripts and stylesheets minified) and hashes
 // it, and the built wasm and wasm_exec.js when WebDir holds them, once at
 // start. A file is compressed here, once, when that saves at least a tenth
 // of it. The shared parts are served only inside the scripts that name
 // them.
-func (s *Server) buildAssets(static fs.FS) *assetSet {
-	set := &assetSet{urls: map[string]string{}, files: map[string]*hashed{}}
+func build(static fs.FS, webDir string) *Set {
+	set := &Set{webDir: webDir, urls: map[string]string{}, files: map[string]*hashed{}}
 	err := fs.WalkDir(static, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || pipeline.IsPart(name) {
 			return err
@@ -139,7 +151,7 @@ func (s *Server) buildAssets(static fs.FS) *assetSet {
 		{"app.wasm", "application/wasm"},
 		{"wasm_exec.js", "text/javascript; charset=utf-8"},
 	} {
-		data, err := os.ReadFile(s.wasmFile(b.name))
+		data, err := os.ReadFile(set.builtFile(b.name))
 		if err != nil {
 			continue // not built: the pages name the plain URL, which says how to build it
 		}
@@ -235,78 +247,13 @@ func contentETag(data []byte) string {
 	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// varyOnce merges the Vary values a response collected into one list
-// without repeats. The compression middleware adds "Accept-Encoding" when
-// it compresses, and serveBuilt adds it too, because a response may vary
-// on Accept-Encoding whichever of them picks the encoding; without the merge
-// wasm_exec.js named it twice. It must wrap the compression middleware.
-func varyOnce(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(&varyOnceWriter{ResponseWriter: w}, r)
-	})
-}
-
-type varyOnceWriter struct {
-	http.ResponseWriter
-	wroteHeader bool
-}
-
-func (w *varyOnceWriter) WriteHeader(code int) {
-	if !w.wroteHeader {
-		w.wroteHeader = true
-		mergeVary(w.Header())
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *varyOnceWriter) Write(p []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-func (w *varyOnceWriter) Flush() {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (w *varyOnceWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func mergeVary(h http.Header) {
-	values := h.Values("Vary")
-	if len(values) < 2 && !strings.Contains(strings.Join(values, ""), ",") {
-		return
-	}
-	var names []string
-	seen := map[string]bool{}
-	for _, v := range values {
-		for _, name := range strings.Split(v, ",") {
-			name = strings.TrimSpace(name)
-			if key := strings.ToLower(name); name != "" && !seen[key] {
-				seen[key] = true
-				names = append(names, name)
-			}
-		}
-	}
-	if seen["*"] {
-		names = []string{"*"}
-	}
-	h.Set("Vary", strings.Join(names, ", "))
-}
-
 // serveBuilt serves a build output from WebDir, preferring a precompressed
 // sibling (name.br, name.gz) the client accepts: the wasm is megabytes raw
 // and a fraction of that compressed, and compressing per request would cost
 // seconds of CPU.
-func (s *Server) serveBuilt(name, contentType, cacheControl string) http.HandlerFunc {
+func (s *Set) serveBuilt(name, contentType, cacheControl string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		path := s.wasmFile(name)
+		path := s.builtFile(name)
 		w.Header().Set("Content-Type", contentType)
 		w.Header().Set("Cache-Control", cacheControl)
 		w.Header().Add("Vary", "Accept-Encoding")
@@ -332,6 +279,9 @@ func (s *Server) serveBuilt(name, contentType, cacheControl string) http.Handler
 		http.ServeFile(w, r, path)
 	}
 }
+
+// builtFile is the path of a build output in the web directory.
+func (s *Set) builtFile(name string) string { return filepath.Join(s.webDir, name) }
 
 func acceptsEncoding(header, token string) bool {
 	for _, part := range strings.Split(header, ",") {

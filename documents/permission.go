@@ -1,20 +1,14 @@
-package server
+package documents
 
 import (
 	"net/http"
 	"net/url"
-	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/lists"
 	"github.com/kaiconn/consent/views"
 )
-
-func (s *Server) mountPermission(r chi.Router) {
-	r.Get("/permission", s.handlePermission)
-}
 
 // handlePermission serves /permission?p=<id>: what one device permission
 // of the policy is for and what happens without it, shown by the app
@@ -24,14 +18,14 @@ func (s *Server) mountPermission(r chi.Router) {
 //
 // The page loads no wasm: it is shown between two screens of the app, and
 // everything it does (one bridge message per choice) is permission.js.
-func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
-	l := pageLang(w, r)
-	loc := s.msgs.Localizer(l)
+func (docs *Documents) handlePermission(w http.ResponseWriter, r *http.Request) {
+	l := docs.d.PageLang(w, r)
+	loc := docs.d.Msgs.Localizer(l)
 	// The page depends on the person's decision, in a cookie or the
 	// address: no shared cache may keep it.
 	w.Header().Set("Cache-Control", "no-store")
-	v := s.policies.Latest()
-	cat := s.catalogues[v.ID]
+	v := docs.d.Policies.Latest()
+	cat := docs.d.Catalogues[v.ID]
 	doc, _ := v.Doc(l)
 	id := r.URL.Query().Get("p")
 	perm, fn, purpose, ok := cat.Permission(id)
@@ -39,14 +33,14 @@ func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
 	if !ok || !listed {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
-		s.render(w, r, views.Page{Lang: l, Title: loc.T("permission_unknown_title"), Surface: "permission", NoWasm: true},
+		docs.d.Render(w, r, views.Page{Lang: l, Title: loc.T("permission_unknown_title"), Surface: "permission", NoWasm: true},
 			loc, views.PermissionUnknown(lists.URL(lists.Collected, l, ""), loc))
 		return
 	}
-	history, hostRaw := s.app.current(r, time.Now())
+	history, hostRaw := docs.d.Decisions(r, docs.d.Now())
 	state := views.PermissionAsk
 	if !purpose.Required {
-		state = s.permissionState(history, purpose.ID)
+		state = docs.permissionState(history, purpose.ID)
 	}
 	// The app's own functions are named by the catalogue; an SDK's by its
 	// purpose, as the person chose it, and the SDK as the policy names it.
@@ -83,7 +77,7 @@ func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
 	if perm.DataItem {
 		title = loc.T("permission_heading_data", map[string]any{"Name": name})
 	}
-	s.render(w, r, views.Page{Lang: l, Title: title, Surface: "permission", NoWasm: true}, loc, views.Permission(view, loc))
+	docs.d.Render(w, r, views.Page{Lang: l, Title: title, Surface: "permission", NoWasm: true}, loc, views.Permission(view, loc))
 }
 
 // permissionState tells whether an optional purpose is granted in the
@@ -91,15 +85,15 @@ func (s *Server) handlePermission(w http.ResponseWriter, r *http.Request) {
 // at all: no decision yet, or one under a policy version that did not have
 // the purpose (not-asked). Only a grant leads to the operating system's
 // prompt: a person is never assumed to have agreed.
-func (s *Server) permissionState(history []appDecision, id consent.PurposeID) string {
+func (docs *Documents) permissionState(history []consent.Decision, id consent.PurposeID) string {
 	if len(history) == 0 {
 		return views.PermissionNotAsked
 	}
-	d := history[0].Decision
+	d := history[0]
 	if d.Granted(id) {
 		return views.PermissionAsk
 	}
-	if cat, ok := s.catalogues[d.PolicyVersion]; ok {
+	if cat, ok := docs.d.Catalogues[d.PolicyVersion]; ok {
 		if _, known := cat.Purpose(consent.SurfaceFirstLaunch, id); known {
 			return views.PermissionRefused
 		}

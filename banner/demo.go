@@ -1,4 +1,4 @@
-package server
+package banner
 
 import (
 	"crypto/rand"
@@ -14,7 +14,7 @@ import (
 // tests, benchmarks and evaluators drive the banner through it exactly as a
 // site would. It gets a CSP of its own, as a site would have: a nonce for
 // its held inline script and frame-src for the banner and the held frame.
-func (b *banner) handleDemo(w http.ResponseWriter, r *http.Request) {
+func (b *Banner) handleDemo(w http.ResponseWriter, r *http.Request) {
 	l := lang.Choose(r.URL.Query().Get("lang"), "", r.Header.Get("Accept-Language"))
 	raw := make([]byte, 16)
 	rand.Read(raw)
@@ -33,15 +33,15 @@ func (b *banner) handleDemo(w http.ResponseWriter, r *http.Request) {
 	}, "; "))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := views.DemoPage(views.DemoView{Lang: l, Nonce: nonce}, b.s.msgs.Localizer(l)).Render(r.Context(), w); err != nil {
-		b.s.log.Error("render demo", "err", err)
+	if err := views.DemoPage(views.DemoView{Lang: l, Nonce: nonce}, b.d.Msgs.Localizer(l)).Render(r.Context(), w); err != nil {
+		b.d.Log.Error("render demo", "err", err)
 	}
 }
 
-func (b *banner) handleDemoFrame(w http.ResponseWriter, r *http.Request) {
+func (b *Banner) handleDemoFrame(w http.ResponseWriter, r *http.Request) {
 	l := lang.Choose(r.URL.Query().Get("lang"), "", r.Header.Get("Accept-Language"))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := views.DemoFrame(b.s.msgs.Localizer(l)).Render(r.Context(), w); err != nil {
-		b.s.log.Error("render demo frame", "err", err)
+	if err := views.DemoFrame(b.d.Msgs.Localizer(l)).Render(r.Context(), w); err != nil {
+		b.d.Log.Error("render demo frame", "err", err)
 	}
 }

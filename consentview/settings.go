@@ -146,3 +146,7 @@ func (c *Catalogues) ChangeSettings(history []Decision, action string, on []cons
 	}
 	return d, err == nil, err
 }
+
+// SavedUnchanged is SettingsView.Saved for a change that changed nothing,
+// so recorded nothing (message settings_saved_unchanged).
+const SavedUnchanged = "unchanged"

@@ -154,6 +154,34 @@
   // outbox.js, deferred like this script, has run by the load event.
   window.addEventListener("load", flush);
 
+  // A Save tapped on the bundle's settings before the wasm has taken the
+  // page over would post the page's form to the consent server, which
+  // refuses a decision from another origin, and leave the page. It is held
+  // instead, and tapped again once the wasm's page is ready: the switches
+  // keep what the person flipped, and the wasm then decides the change.
+  var held = "";
+  document.addEventListener("submit", function (e) {
+    if (!e.target || e.target.id !== "kc-settings-form" || html.getAttribute("data-wasm") === "ready") {
+      return;
+    }
+    e.preventDefault();
+    held = (e.submitter && e.submitter.id) || "kc-save";
+    html.setAttribute("data-bundle-held", held);
+  }, true);
+  if (window.MutationObserver && document.getElementById("kc-settings-form")) {
+    new MutationObserver(function () {
+      if (!held || html.getAttribute("data-wasm") !== "ready") {
+        return;
+      }
+      var button = document.getElementById(held);
+      held = "";
+      html.removeAttribute("data-bundle-held");
+      if (button) {
+        button.click();
+      }
+    }).observe(html, { attributes: true, attributeFilter: ["data-wasm"] });
+  }
+
   // newer compares policy versions (YYYY-MM) as the server does: as text.
   function newer(v) { return typeof v === "string" && /^\d{4}-\d{2}$/.test(v) && v > SHIPPED; }
 

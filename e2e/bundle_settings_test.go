@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -111,6 +113,55 @@ func TestBundleSettingsOffline(t *testing.T) {
 	assert.Equal(t, "updated", second.Receipt.Decision)
 	assert.Equal(t, "settings", second.Receipt.Surface)
 	assert.NoError(t, receipt.VerifyChain(h, jwks(t, srv.URL())))
+	for _, o := range log.origins() {
+		assert.Contains(t, []string{assets.URL, origin}, o, "a request to another origin")
+	}
+}
+
+// TestBundleSettingsSaveBeforeWasm: a Save tapped on the bundle's settings
+// while the wasm is still on its way (its download held here) does not
+// post the page's form to the consent server, which would refuse it and
+// leave the page: bundle.js holds it, and once the wasm is ready the
+// change is decided and its message sent, with the switch the person
+// flipped before.
+func TestBundleSettingsSaveBeforeWasm(t *testing.T) {
+	origin := "http://" + freePort(t)
+	assets, m := appAssets(t, origin)
+	ctx, log := freshTab(t)
+	paused := make(chan fetch.RequestID, 4)
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- e.RequestID
+		}
+	}))
+	do(t, ctx,
+		call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]}),
+		call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*.wasm", RequestStage: fetch.RequestStageRequest}}}))
+	state, err := json.Marshal(map[string]any{"v": 2, "type": "consent", "decision": "agreed", "policyVersion": m.PolicyVersion,
+		"purposes":  map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false},
+		"receiptId": "0d6f5b0e-8a52-4c33-9a57-0c7f2f8e2a10", "at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)})
+	require.NoError(t, err)
+	do(t, ctx, chromedp.Navigate(assets.URL+"/"+m.Entries["settings"]+"?lang=en&state="+base64.RawURLEncoding.EncodeToString(state)),
+		chromedp.WaitVisible(chromedp.ID("kc-save")))
+	var wasm fetch.RequestID
+	select {
+	case wasm = <-paused:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the wasm was never asked for")
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-p-analytics")), chromedp.Click(chromedp.ID("kc-save")))
+	waitFor(t, ctx, `document.documentElement.getAttribute("data-bundle-held") === "kc-save"`)
+	assert.Equal(t, assets.URL, eval[string](t, ctx, `location.origin`), "the page stays")
+	assert.Empty(t, messages(t, ctx), "no decision before the wasm decides it")
+
+	do(t, ctx, call(fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: wasm}))
+	do(t, ctx, waitWasm())
+	waitFor(t, ctx, `(window.__kcMessages || []).length === 1`)
+	got := messages(t, ctx)
+	assert.Equal(t, "updated", got[0].Decision)
+	assert.True(t, got[0].Purposes["analytics"], "the flip made before the wasm counts")
+	assert.True(t, got[0].Purposes["push"])
+	assert.Equal(t, assets.URL, eval[string](t, ctx, `location.origin`))
 	for _, o := range log.origins() {
 		assert.Contains(t, []string{assets.URL, origin}, o, "a request to another origin")
 	}

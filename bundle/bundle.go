@@ -506,9 +506,10 @@ func (b *builder) rewritePage(p page, body []byte, csp string) ([]byte, error) {
 }
 
 // gateScripts adds to each gate page, before gate.js, the device outbox
-// (the settings page's outbox.js, the same file) and bundle.js: a gate
-// served from the app's assets has no ticket, so its receipt is the
-// device's to sign (docs/bundle.md).
+// (the settings page's outbox.js, the same file) and bundle.js, and to
+// each settings page bundle.js after its outbox: a page served from the
+// app's assets has no ticket, so its receipt is the device's to sign
+// (docs/bundle.md).
 func (b *builder) gateScripts() error {
 	outbox := ""
 	for name := range b.files {
@@ -534,6 +535,22 @@ func (b *builder) gateScripts() error {
 		}
 		add := `<script src="` + rel(name, outbox) + `" defer></script><script src="` + rel(name, "bundle.js") + `" defer></script>`
 		b.files[name] = []byte(s[:i] + add + s[i:])
+	}
+	// The settings pages load the outbox already; bundle.js goes right
+	// after it, so that a change decided on the device (by the wasm) takes
+	// the gate's path to a receipt.
+	for name, body := range b.files {
+		if !strings.HasPrefix(name, "settings/") || !strings.HasSuffix(name, ".html") || strings.HasSuffix(name, "/index.html") {
+			continue
+		}
+		s := string(body)
+		tag := `<script src="` + rel(name, outbox) + `" defer></script>`
+		i := strings.Index(s, tag)
+		if i < 0 {
+			return fmt.Errorf("bundle: %s: no outbox.js to put bundle.js after", name)
+		}
+		i += len(tag)
+		b.files[name] = []byte(s[:i] + `<script src="` + rel(name, "bundle.js") + `" defer></script>` + s[i:])
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // bundle.js runs on the gate of the app bundle (docs/bundle.md), between
-// the server's bridge.js and gate.js, for what a page served from the
-// app's own assets needs and a page of the consent server does not:
+// the server's bridge.js and gate.js, and on its privacy settings after
+// outbox.js, for what a page served from the app's own assets needs and a
+// page of the consent server does not:
 //
 // - A receipt id. A bundle page has no ticket (the server that would mint
 //   it may be out of reach at first launch), so the id the bridge message
@@ -136,18 +137,50 @@
 
   // record takes the place of bridge.js's for this page: the post it
   // would send to /consent needs the ticket a bundle page does not have.
-  kc.record = function (path, body, id) {
+  // gate.js calls it with the gate's form; the settings' wasm with the
+  // order's form of a change (surface=settings) and the version it was
+  // decided under (kc.bundled tells it this queue is here).
+  kc.record = function (path, body, id, version) {
     var q = load();
     if (!q.some(function (it) { return it.id === id; })) {
-      q.push({ id: id, body: body, policyVersion: (data && data.policyVersion) || SHIPPED });
+      q.push({ id: id, body: body, policyVersion: version || (data && data.policyVersion) || SHIPPED });
       save(q);
     }
     wait = 1000;
     flush();
   };
+  kc.bundled = true;
   window.addEventListener("online", function () { wait = 1000; flush(); });
   // outbox.js, deferred like this script, has run by the load event.
   window.addEventListener("load", flush);
+
+  // A Save tapped on the bundle's settings before the wasm has taken the
+  // page over would post the page's form to the consent server, which
+  // refuses a decision from another origin, and leave the page. It is held
+  // instead, and tapped again once the wasm's page is ready: the switches
+  // keep what the person flipped, and the wasm then decides the change.
+  var held = "";
+  document.addEventListener("submit", function (e) {
+    if (!e.target || e.target.id !== "kc-settings-form" || html.getAttribute("data-wasm") === "ready") {
+      return;
+    }
+    e.preventDefault();
+    held = (e.submitter && e.submitter.id) || "kc-save";
+    html.setAttribute("data-bundle-held", held);
+  }, true);
+  if (window.MutationObserver && document.getElementById("kc-settings-form")) {
+    new MutationObserver(function () {
+      if (!held || html.getAttribute("data-wasm") !== "ready") {
+        return;
+      }
+      var button = document.getElementById(held);
+      held = "";
+      html.removeAttribute("data-bundle-held");
+      if (button) {
+        button.click();
+      }
+    }).observe(html, { attributes: true, attributeFilter: ["data-wasm"] });
+  }
 
   // newer compares policy versions (YYYY-MM) as the server does: as text.
   function newer(v) { return typeof v === "string" && /^\d{4}-\d{2}$/.test(v) && v > SHIPPED; }

@@ -21,3 +21,18 @@ func Shipped() (*Catalogues, error) {
 	}
 	return &c, nil
 }
+
+// PageCatalogues are the catalogues a page rendered without state is
+// computed again with in the browser: those the page's state carries
+// (fromPage), when its server's are not the ones the wasm was built with
+// (a newer policy), else the wasm's own (Shipped).
+func PageCatalogues(fromPage json.RawMessage) (*Catalogues, error) {
+	if len(fromPage) == 0 {
+		return Shipped()
+	}
+	var c Catalogues
+	if err := json.Unmarshal(fromPage, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

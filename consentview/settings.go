@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/errs"
 )
 
 // SettingsPage is where the settings' links go: the server's routes, or
@@ -94,3 +95,58 @@ func (c *Catalogues) Settings(l string, page SettingsPage, history []Decision) S
 	}
 	return v
 }
+
+// ChangeSettings turns the switches submitted on the privacy settings into
+// a decision under the latest catalogue, from the person's history (newest
+// first; without any decision every optional purpose counts as refused).
+// action is "save" (on are the switches on) or "withdraw-all". Turning
+// purposes off and nothing on is a withdrawal (the bridge says
+// "withdrawn"), any other change an update. ok is false when nothing
+// changed, which records nothing. The server's settings post, its order
+// endpoint for the app bundle and the wasm on a bundle page all decide
+// with this one rule.
+func (c *Catalogues) ChangeSettings(history []Decision, action string, on []consent.PurposeID, l string, now time.Time) (d consent.Decision, ok bool, err error) {
+	var current consent.Decision
+	if len(history) > 0 {
+		current = history[0].Decision
+	} else if current, err = consent.Decline(c.Latest, consent.SurfaceSettings, l, now); err != nil {
+		return consent.Decision{}, false, err
+	}
+	if action != "withdraw-all" {
+		action = "save"
+	}
+	var revoked, granted []consent.PurposeID
+	changes := map[consent.PurposeID]bool{}
+	for _, p := range c.Latest.Purposes(consent.SurfaceSettings) {
+		if p.Required {
+			continue
+		}
+		was := current.Granted(p.ID)
+		now := action != "withdraw-all" && slices.Contains(on, p.ID)
+		changes[p.ID] = now
+		switch {
+		case was && !now:
+			revoked = append(revoked, p.ID)
+		case !was && now:
+			granted = append(granted, p.ID)
+		}
+	}
+	for _, id := range on {
+		if _, known := changes[id]; !known {
+			return consent.Decision{}, false, errs.New(errs.Unprocessable, "purpose: unknown purpose %q", string(id))
+		}
+	}
+	switch {
+	case len(revoked) == 0 && len(granted) == 0:
+		return consent.Decision{}, false, nil
+	case len(granted) == 0:
+		d, err = consent.Withdraw(c.Latest, current, consent.SurfaceSettings, l, now, revoked...)
+	default:
+		d, err = consent.Update(c.Latest, current, consent.SurfaceSettings, changes, l, now)
+	}
+	return d, err == nil, err
+}
+
+// SavedUnchanged is SettingsView.Saved for a change that changed nothing,
+// so recorded nothing (message settings_saved_unchanged).
+const SavedUnchanged = "unchanged"

@@ -168,3 +168,61 @@ func TestSettingsFromHostState(t *testing.T) {
 	require.Len(t, v.History, 1)
 	assert.Equal(t, "0d6f5b0e-8a52-4c33-9a57-0c7f2f8e2a10", v.History[0].ReceiptID)
 }
+
+// TestChangeSettings is the one rule of a settings change, which the
+// server's settings post, the bundle's order endpoint and the wasm share:
+// only purposes turned off is a withdrawal, anything turned on an update,
+// no change records nothing.
+func TestChangeSettings(t *testing.T) {
+	c := loadShipped(t)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	version := c.Latest.Version()
+	d, err := c.ParseHostState(state(t, message(version, "agreed", "2026-11-29T04:27:33Z", "push", "location")), now)
+	require.NoError(t, err)
+	host := []consentview.Decision{*d}
+	for _, tc := range []struct {
+		name    string
+		history []consentview.Decision
+		action  string
+		on      []consent.PurposeID
+		changed bool
+		kind    consent.Kind
+		granted []consent.PurposeID
+		err     bool
+	}{
+		{"OneOff", host, "save", []consent.PurposeID{"push"}, true, consent.KindWithdrawn, []consent.PurposeID{"push"}, false},
+		{"OneOnOneOff", host, "save", []consent.PurposeID{"push", "analytics"}, true, consent.KindUpdated, []consent.PurposeID{"push", "analytics"}, false},
+		{"OneOn", host, "save", []consent.PurposeID{"push", "location", "analytics"}, true, consent.KindUpdated, []consent.PurposeID{"push", "location", "analytics"}, false},
+		{"WithdrawAll", host, "withdraw-all", []consent.PurposeID{"push"}, true, consent.KindWithdrawn, nil, false},
+		{"Unchanged", host, "save", []consent.PurposeID{"location", "push"}, false, "", nil, false},
+		{"UnknownActionSaves", host, "bogus", []consent.PurposeID{"push"}, true, consent.KindWithdrawn, []consent.PurposeID{"push"}, false},
+		{"NoDecisionStartsRefused", nil, "save", []consent.PurposeID{"analytics"}, true, consent.KindUpdated, []consent.PurposeID{"analytics"}, false},
+		{"NoDecisionNothingOn", nil, "save", nil, false, "", nil, false},
+		{"UnknownPurpose", host, "save", []consent.PurposeID{"nope"}, false, "", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed, err := c.ChangeSettings(tc.history, tc.action, tc.on, texts.En, now)
+			if tc.err {
+				require.Error(t, err)
+				assert.Equal(t, errs.Unprocessable, errs.Code(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.changed, changed)
+			if !changed {
+				return
+			}
+			assert.Equal(t, tc.kind, got.Kind)
+			assert.Equal(t, consent.SurfaceSettings, got.Surface)
+			assert.Equal(t, version, got.PolicyVersion)
+			require.NoError(t, c.Latest.CheckDecision(got))
+			var granted []consent.PurposeID
+			for _, ch := range got.Choices {
+				if ch.Granted && !ch.Required {
+					granted = append(granted, ch.Purpose)
+				}
+			}
+			assert.ElementsMatch(t, tc.granted, granted)
+		})
+	}
+}

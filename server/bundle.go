@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
@@ -84,7 +85,10 @@ func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 // ticket carries them: policyVersion, the version the bundle showed (the
 // decision is built under it, never under a newer one the person did not
 // see); receipt, the id the bundle made at the tap and already handed to
-// the host; and subject, the device's own.
+// the host; and subject, the device's own. With surface=settings the
+// fields are the settings form's (action "save" or "withdraw-all",
+// purpose, lang, state, at) and the decision is the settings' change
+// (consentview.Catalogues.ChangeSettings), updated or withdrawn.
 //
 // Naming the id and the subject grants nothing here. The answer reads no
 // store and is the same whoever asks: it starts no chain (prevHash is
@@ -143,10 +147,34 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 			history = []appDecision{*d}
 		}
 	}
-	d, failure := g.gateDecision(f, history, l, at)
-	if failure != "" {
-		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "%s", failure))
-		return
+	var d consent.Decision
+	if f.Get("surface") == string(consent.SurfaceSettings) {
+		// A change on the bundle's privacy settings: the settings' own
+		// rule (updated or withdrawn), from the host's state the page
+		// showed, as the server's settings post and the page's wasm
+		// decide it.
+		var on []consent.PurposeID
+		for _, id := range f["purpose"] {
+			on = append(on, consent.PurposeID(id))
+		}
+		var changed bool
+		var err error
+		d, changed, err = g.views().ChangeSettings(history, f.Get("action"), on, l, at)
+		if err != nil {
+			s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "settings_error_purpose: %s", errs.Message(err)))
+			return
+		}
+		if !changed {
+			s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "settings_unchanged: the switches are those of the state"))
+			return
+		}
+	} else {
+		var failure string
+		d, failure = g.gateDecision(f, history, l, at)
+		if failure != "" {
+			s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "%s", failure))
+			return
+		}
 	}
 	if err := cat.CheckDecision(d); err != nil {
 		s.failOrder(w, http.StatusUnprocessableEntity, err)

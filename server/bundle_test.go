@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,6 +196,62 @@ func TestBundleReceipts(t *testing.T) {
 					states[p.ID] = p.State
 				}
 				assert.True(t, receipt.InEffect(states["push"]), "an answer the re-ask did not ask stays: %v", states)
+				signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
+				status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
+				assert.Equal(t, http.StatusCreated, status, ack)
+			})
+		}
+	})
+
+	t.Run("OKSettingsFromTheHostsState", func(t *testing.T) {
+		// A change on the bundle's privacy settings: the settings' own rule
+		// (consentview.ChangeSettings) decides updated or withdrawn from the
+		// host's state, as the wasm did for the bridge message at the tap.
+		s := startReal(t, allowed)
+		state, err := json.Marshal(map[string]any{
+			"v": 2, "type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+			"purposes":  map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false},
+			"receiptId": uuid.NewString(), "at": time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339),
+		})
+		require.NoError(t, err)
+		settings := func(action string, on ...string) url.Values {
+			return url.Values{
+				"surface": {"settings"}, "action": {action}, "purpose": on, "lang": {"en"},
+				"state":         {base64.RawURLEncoding.EncodeToString(state)},
+				"at":            {strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)},
+				"policyVersion": {"2022-10"}, "receipt": {uuid.NewString()}, "subject": {uuid.NewString()},
+			}
+		}
+		for _, tc := range []struct {
+			name, action string
+			on           []string
+			status       int
+			kind         string
+		}{
+			{"Update", "save", []string{"push", "location"}, http.StatusOK, receipt.DecisionUpdated},
+			{"WithdrawAll", "withdraw-all", nil, http.StatusOK, receipt.DecisionWithdrawn},
+			{"Unchanged", "save", []string{"push"}, http.StatusUnprocessableEntity, ""},
+			{"UnknownPurpose", "save", []string{"push", "nope"}, http.StatusUnprocessableEntity, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				device := newPerson(t, s)
+				status, body := device.order(settings(tc.action, tc.on...), bundleOrigin)
+				require.Equal(t, tc.status, status, body)
+				if tc.status != http.StatusOK {
+					assert.Contains(t, body, `"error"`)
+					return
+				}
+				var o consentreceipt.Order
+				require.NoError(t, json.Unmarshal([]byte(body), &o))
+				r, err := o.Unsigned()
+				require.NoError(t, err)
+				assert.Equal(t, tc.kind, r.Decision)
+				assert.Equal(t, "settings", r.Surface)
+				states := map[string]string{}
+				for _, p := range r.Purposes {
+					states[p.ID] = p.State
+				}
+				assert.Equal(t, slices.Contains(tc.on, "location"), receipt.InEffect(states["location"]), "%v", states)
 				signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
 				status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
 				assert.Equal(t, http.StatusCreated, status, ack)

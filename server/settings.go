@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"time"
 
 	"github.com/a-h/templ"
@@ -104,43 +103,6 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 // settingsOutcome is the JSON answer to a decision posted by the wasm.
 type settingsOutcome = components.Outcome[components.SettingsView]
 
-// settingsChange turns the submitted switches into a decision: turning
-// purposes off and nothing on is a withdrawal (the bridge says
-// "withdrawn"), any other change an update. ok is false when nothing
-// changed, which records nothing.
-func (g *appConsent) settingsChange(current consent.Decision, action string, on []consent.PurposeID, l string, now time.Time) (d consent.Decision, ok bool, err error) {
-	var revoked, granted []consent.PurposeID
-	changes := map[consent.PurposeID]bool{}
-	for _, p := range g.latest.Purposes(consent.SurfaceSettings) {
-		if p.Required {
-			continue
-		}
-		was := current.Granted(p.ID)
-		now := action != "withdraw-all" && slices.Contains(on, p.ID)
-		changes[p.ID] = now
-		switch {
-		case was && !now:
-			revoked = append(revoked, p.ID)
-		case !was && now:
-			granted = append(granted, p.ID)
-		}
-	}
-	for _, id := range on {
-		if _, known := changes[id]; !known {
-			return consent.Decision{}, false, errs.New(errs.Unprocessable, "purpose: unknown purpose %q", string(id))
-		}
-	}
-	switch {
-	case len(revoked) == 0 && len(granted) == 0:
-		return consent.Decision{}, false, nil
-	case len(granted) == 0 && len(revoked) > 0:
-		d, err = consent.Withdraw(g.latest, current, consent.SurfaceSettings, l, now, revoked...)
-	default:
-		d, err = consent.Update(g.latest, current, consent.SurfaceSettings, changes, l, now)
-	}
-	return d, err == nil, err
-}
-
 func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	l := s.readerLang(w, r)
@@ -148,23 +110,13 @@ func (s *Server) handleSettingsPost(g *appConsent, w http.ResponseWriter, r *htt
 		l = fl
 	}
 	history, host := g.current(r, now)
-	var current consent.Decision
-	if len(history) > 0 {
-		current = history[0].Decision
-	} else {
-		// Without any decision, every optional purpose is refused; the
-		// switches start from there.
-		current, _ = consent.Decline(g.latest, consent.SurfaceSettings, l, now)
-	}
 	var on []consent.PurposeID
 	for _, id := range r.PostForm["purpose"] {
 		on = append(on, consent.PurposeID(id))
 	}
-	action := r.PostForm.Get("action")
-	if action != "save" && action != "withdraw-all" {
-		action = "save"
-	}
-	d, changed, err := g.settingsChange(current, action, on, l, now)
+	// The one rule for a change of settings (consentview), which the
+	// bundle's order endpoint and the wasm use too.
+	d, changed, err := g.views().ChangeSettings(history, r.PostForm.Get("action"), on, l, now)
 	if err != nil {
 		g.log.Debug("settings change refused", "err", errs.Code(err))
 		v := g.settingsView(l, history)

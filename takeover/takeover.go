@@ -15,14 +15,7 @@ import (
 // again with: those the page carries, when its server's are not the ones
 // this wasm was built with (a newer policy), else the wasm's own.
 func Catalogues(fromPage json.RawMessage) (*consentview.Catalogues, error) {
-	if len(fromPage) == 0 {
-		return consentview.Shipped()
-	}
-	var c consentview.Catalogues
-	if err := json.Unmarshal(fromPage, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return consentview.PageCatalogues(fromPage)
 }
 
 // fresh reports whether a page whose data says it was rendered for
@@ -98,5 +91,8 @@ func Settings(cats *consentview.Catalogues, page consentview.SettingsView, raw s
 	}
 	v := cats.Settings(page.Lang, consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}, []consentview.Decision{*d})
 	v.HostState, v.Ticket, v.Strings = raw, page.Ticket, page.Strings
+	// The catalogues stay with the view: a change made on the page is
+	// decided with them (components.Settings, on the app bundle).
+	v.Catalogues = page.Catalogues
 	return v, true
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -28,8 +29,8 @@ func TestPolicyLatest(t *testing.T) {
 		name, want string
 		edit       func(*Config)
 	}{
-		{"OKShipped", "2022-10", func(*Config) {}},
-		{"OKLater", "2026-12", withLaterPolicy(t)},
+		{"OKShipped", localestest.Base, func(*Config) {}},
+		{"OKLater", localestest.Later, withLaterPolicy(t)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startReal(t, tc.edit)
@@ -63,7 +64,7 @@ func bundleForm(id, subject string, edit func(url.Values)) url.Values {
 	f := url.Values{
 		"action": {"agree"}, "adult": {"1"}, "purpose": {"push", "analytics"}, "lang": {"en"}, "mode": {"ask"},
 		"ticket": {""}, "at": {strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)},
-		"policyVersion": {"2022-10"}, "receipt": {id}, "subject": {subject},
+		"policyVersion": {localestest.Base}, "receipt": {id}, "subject": {subject},
 	}
 	if edit != nil {
 		edit(f)
@@ -156,7 +157,7 @@ func TestBundleReceipts(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(body), &o))
 		r, err := o.Unsigned()
 		require.NoError(t, err)
-		assert.Equal(t, "2022-10", r.Policy.Version)
+		assert.Equal(t, localestest.Base, r.Policy.Version)
 		signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
 		status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
 		assert.Equal(t, http.StatusCreated, status, ack)
@@ -168,7 +169,7 @@ func TestBundleReceipts(t *testing.T) {
 		// the host's state by the gate's rules, start the device's chain.
 		s := startReal(t, allowed, withLaterPolicy(t))
 		state, err := json.Marshal(map[string]any{
-			"v": 2, "type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+			"v": 2, "type": "consent", "decision": "agreed", "policyVersion": localestest.Base,
 			"purposes":  map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": true, "crash-reports": false, "analytics": false},
 			"receiptId": uuid.NewString(), "at": time.Now().Add(-30 * 24 * time.Hour).UTC().Format(time.RFC3339),
 		})
@@ -177,7 +178,7 @@ func TestBundleReceipts(t *testing.T) {
 			t.Run(action, func(t *testing.T) {
 				device := newPerson(t, s)
 				form := bundleForm(uuid.NewString(), uuid.NewString(), func(f url.Values) {
-					f.Set("policyVersion", "2026-12")
+					f.Set("policyVersion", localestest.Later)
 					f.Set("mode", "reask")
 					f.Set("action", action)
 					f.Del("adult")
@@ -190,7 +191,7 @@ func TestBundleReceipts(t *testing.T) {
 				require.NoError(t, json.Unmarshal([]byte(body), &o))
 				r, err := o.Unsigned()
 				require.NoError(t, err)
-				assert.Equal(t, "2026-12", r.Policy.Version)
+				assert.Equal(t, localestest.Later, r.Policy.Version)
 				states := map[string]string{}
 				for _, p := range r.Purposes {
 					states[p.ID] = p.State
@@ -209,7 +210,7 @@ func TestBundleReceipts(t *testing.T) {
 		// host's state, as the wasm did for the bridge message at the tap.
 		s := startReal(t, allowed)
 		state, err := json.Marshal(map[string]any{
-			"v": 2, "type": "consent", "decision": "agreed", "policyVersion": "2022-10",
+			"v": 2, "type": "consent", "decision": "agreed", "policyVersion": localestest.Base,
 			"purposes":  map[string]bool{"basic": true, "push": true, "wechat-share": false, "location": false, "crash-reports": false, "analytics": false},
 			"receiptId": uuid.NewString(), "at": time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339),
 		})
@@ -219,7 +220,7 @@ func TestBundleReceipts(t *testing.T) {
 				"surface": {"settings"}, "action": {action}, "purpose": on, "lang": {"en"},
 				"state":         {base64.RawURLEncoding.EncodeToString(state)},
 				"at":            {strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)},
-				"policyVersion": {"2022-10"}, "receipt": {uuid.NewString()}, "subject": {uuid.NewString()},
+				"policyVersion": {localestest.Base}, "receipt": {uuid.NewString()}, "subject": {uuid.NewString()},
 			}
 		}
 		for _, tc := range []struct {

@@ -11,7 +11,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/notice"
@@ -32,6 +34,7 @@ const maxOrderBody = 16 << 10
 func (s *Server) mountBundle(r chi.Router) {
 	r.Get("/api/v1/policy/latest", s.policyLatest)
 	r.Head("/api/v1/policy/latest", s.policyLatest)
+	r.Get("/api/v1/policy/{version}/catalogues.json", s.policyCatalogues)
 	orders := api.CORS(s.cfg.AllowedOrigins)(s.forms.limit(http.HandlerFunc(s.postOrder)))
 	r.Method(http.MethodPost, "/api/v1/orders", orders)
 	r.Method(http.MethodOptions, "/api/v1/orders", orders)
@@ -44,6 +47,15 @@ type PolicyLatest struct {
 	Version   string `json:"version"`
 	Updated   string `json:"updated"`
 	Effective string `json:"effective"`
+	// Catalogues is the path of the version's texts as the wasm renders
+	// them (policyCatalogues), and Notices the reference of the gate's
+	// shown notice in each language (notice.For): an app bundle built for
+	// an older version fetches the texts, shows them only when the notice
+	// its wasm computes from them is the one named here, and keeps both
+	// for offline use (docs/bundle.md, "A newer policy"). A receipt taken
+	// on that gate names the same reference.
+	Catalogues string            `json:"catalogues"`
+	Notices    map[string]string `json:"notices"`
 }
 
 // policyLatest answers GET /api/v1/policy/latest. It is public and the
@@ -52,7 +64,14 @@ type PolicyLatest struct {
 // app bundle asks at every start.
 func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 	v := s.policies.Latest()
-	body, err := json.Marshal(PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective})
+	latest := PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective, Notices: map[string]string{}}
+	if cat, ok := s.catalogues[v.ID]; ok {
+		latest.Catalogues = "/api/v1/policy/" + v.ID + "/catalogues.json"
+		for _, l := range lang.All {
+			latest.Notices[l] = notice.For(cat, consent.SurfaceFirstLaunch, l)
+		}
+	}
+	body, err := json.Marshal(latest)
 	if err != nil {
 		http.Error(w, "policy", http.StatusInternalServerError)
 		return
@@ -73,6 +92,37 @@ func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// policyCatalogues answers GET /api/v1/policy/{version}/catalogues.json:
+// the catalogues the gate of that version is rendered from, resolved as the
+// wasm reads them (consentview.Catalogues; every version up to it, which a
+// re-ask compares with). What a version says never changes once it is
+// published (the notice registry only grows), so the answer is public,
+// the same for every origin, and cached for good.
+func (s *Server) policyCatalogues(w http.ResponseWriter, r *http.Request) {
+	version := chi.URLParam(r, "version")
+	latest, ok := s.catalogues[version]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": "not_found", "message": "no policy version " + version}})
+		return
+	}
+	cats := &consentview.Catalogues{ByVersion: map[string]*consent.Catalogue{}, Latest: latest}
+	for v, c := range s.catalogues {
+		if v <= version {
+			cats.ByVersion[v] = c
+		}
+	}
+	body, err := json.Marshal(cats)
+	if err != nil {
+		http.Error(w, "catalogues", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(body)
 }
 
 // postOrder answers POST /api/v1/orders: the unsigned receipt

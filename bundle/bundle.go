@@ -203,6 +203,7 @@ func Build(ctx context.Context, opt Options) (*Manifest, error) {
 	}
 	b.files["lang.js"] = langScript
 	b.files["bundle.js"] = bundleScript
+	b.files["newer.js"] = newerScript
 	// Pages found by following links are queued as they are found.
 	for len(b.todo) > 0 {
 		p := b.todo[0]
@@ -506,9 +507,10 @@ func (b *builder) rewritePage(p page, body []byte, csp string) ([]byte, error) {
 }
 
 // gateScripts adds to each gate page, before gate.js, the device outbox
-// (the settings page's outbox.js, the same file) and bundle.js: a gate
-// served from the app's assets has no ticket, so its receipt is the
-// device's to sign (docs/bundle.md).
+// (the settings page's outbox.js, the same file), bundle.js and newer.js:
+// a gate served from the app's assets has no ticket, so its receipt is the
+// device's to sign, and its policy version may be older than the server's
+// (docs/bundle.md).
 func (b *builder) gateScripts() error {
 	outbox := ""
 	for name := range b.files {
@@ -532,7 +534,7 @@ func (b *builder) gateScripts() error {
 		if i < 0 {
 			return fmt.Errorf("bundle: %s: no gate.js to put the bundle's scripts before", name)
 		}
-		add := `<script src="` + rel(name, outbox) + `" defer></script><script src="` + rel(name, "bundle.js") + `" defer></script>`
+		add := `<script src="` + rel(name, outbox) + `" defer></script><script src="` + rel(name, "bundle.js") + `" defer></script><script src="` + rel(name, "newer.js") + `" defer></script>`
 		b.files[name] = []byte(s[:i] + add + s[i:])
 	}
 	return nil

@@ -12,9 +12,8 @@
 //   sends it to the server's receipt API itself. Tried at once, on the
 //   "online" event, on the next start of any bundle page, and after a
 //   failure again with a doubling wait.
-// - A newer policy. When the consent server says its policy version is
-//   newer than the bundle's, and the person has not decided on this page
-//   yet, the gate gives way to the server's own gate for that version.
+// A newer policy is newer.js's, which runs after this script; a decision
+// is queued under the version the page showed at the tap.
 (function () {
   "use strict";
   var html = document.documentElement;
@@ -120,7 +119,17 @@
       cache: "no-store"
     }).then(function (res) {
       if (res.ok) {
-        return res.json().then(function (order) { return outbox.record(order); }).then(function () { done(true); });
+        return res.json().then(function (order) {
+          // A newer version's texts were shown checked against the hash
+          // the server named beside this notice: the device signs only a
+          // receipt that names it.
+          if (it.notice && !(order && order.receipt && order.receipt.notice === it.notice)) {
+            console.warn("kaiconn: the order names another notice than the one shown");
+            html.setAttribute("data-bundle-receipt", "refused");
+            return;
+          }
+          return outbox.record(order);
+        }).then(function () { done(true); });
       }
       // Another 4xx will never succeed: the server says why, once.
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
@@ -139,7 +148,13 @@
   kc.record = function (path, body, id) {
     var q = load();
     if (!q.some(function (it) { return it.id === id; })) {
-      q.push({ id: id, body: body, policyVersion: (data && data.policyVersion) || SHIPPED });
+      // The page data as shown at the tap: newer.js may have put a newer
+      // version's view in place of the one this script started with.
+      var shown = data;
+      try { shown = JSON.parse(document.getElementById("kc-gate").textContent); } catch (e) { /* as loaded */ }
+      var version = (shown && shown.policyVersion) || SHIPPED;
+      q.push({ id: id, body: body, policyVersion: version,
+        notice: version === html.getAttribute("data-policy-shown") ? html.getAttribute("data-policy-notice") || "" : "" });
       save(q);
     }
     wait = 1000;
@@ -148,28 +163,4 @@
   window.addEventListener("online", function () { wait = 1000; flush(); });
   // outbox.js, deferred like this script, has run by the load event.
   window.addEventListener("load", flush);
-
-  // newer compares policy versions (YYYY-MM) as the server does: as text.
-  function newer(v) { return typeof v === "string" && /^\d{4}-\d{2}$/.test(v) && v > SHIPPED; }
-
-  if (dataEl) {
-    fetch(ORIGIN + "/api/v1/policy/latest", { credentials: "omit" }).then(function (res) {
-      return res.ok ? res.json() : null;
-    }).then(function (p) {
-      if (!p || !newer(p.version)) {
-        return;
-      }
-      html.setAttribute("data-policy", "newer");
-      var main = document.getElementById("main");
-      if (main && main.getAttribute("data-mode") === "done") {
-        return; // decided under the version shown; the next start asks again
-      }
-      var q = new URLSearchParams(location.search);
-      var to = new URLSearchParams();
-      ["lang", "state", "open"].forEach(function (k) {
-        if (q.get(k) !== null) { to.set(k, q.get(k)); }
-      });
-      location.replace(ORIGIN + "/consent?" + to.toString());
-    }).catch(function () { /* offline: the bundle's own version stands */ });
-  }
 })();

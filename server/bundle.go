@@ -48,13 +48,15 @@ type PolicyLatest struct {
 	Updated   string `json:"updated"`
 	Effective string `json:"effective"`
 	// Catalogues is the path of the version's texts as the wasm renders
-	// them (policyCatalogues), and Notices the reference of the gate's
-	// shown notice in each language (notice.For): an app bundle built for
-	// an older version fetches the texts, shows them only when the notice
-	// its wasm computes from them is the one named here, and keeps both
-	// for offline use (docs/bundle.md, "A newer policy"). A receipt taken
-	// on that gate names the same reference.
+	// them (policyCatalogues), SHA256 the lowercase hex SHA-256 of those
+	// bytes, and Notices the reference of the gate's shown notice in each
+	// language (notice.For). An app bundle built for an older version
+	// fetches the texts, shows and keeps them for offline use only when
+	// their hash is SHA256, and has its device sign a receipt of that gate
+	// only when it names the notice given here (docs/bundle.md, "A newer
+	// policy").
 	Catalogues string            `json:"catalogues"`
+	SHA256     string            `json:"sha256"`
 	Notices    map[string]string `json:"notices"`
 }
 
@@ -66,7 +68,14 @@ func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 	v := s.policies.Latest()
 	latest := PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective, Notices: map[string]string{}}
 	if cat, ok := s.catalogues[v.ID]; ok {
+		texts, err := s.cataloguesJSON(v.ID)
+		if err != nil {
+			http.Error(w, "policy", http.StatusInternalServerError)
+			return
+		}
+		sum := sha256.Sum256(texts)
 		latest.Catalogues = "/api/v1/policy/" + v.ID + "/catalogues.json"
+		latest.SHA256 = hex.EncodeToString(sum[:])
 		for _, l := range lang.All {
 			latest.Notices[l] = notice.For(cat, consent.SurfaceFirstLaunch, l)
 		}
@@ -102,18 +111,11 @@ func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 // the same for every origin, and cached for good.
 func (s *Server) policyCatalogues(w http.ResponseWriter, r *http.Request) {
 	version := chi.URLParam(r, "version")
-	latest, ok := s.catalogues[version]
-	if !ok {
+	if _, ok := s.catalogues[version]; !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": "not_found", "message": "no policy version " + version}})
 		return
 	}
-	cats := &consentview.Catalogues{ByVersion: map[string]*consent.Catalogue{}, Latest: latest}
-	for v, c := range s.catalogues {
-		if v <= version {
-			cats.ByVersion[v] = c
-		}
-	}
-	body, err := json.Marshal(cats)
+	body, err := s.cataloguesJSON(version)
 	if err != nil {
 		http.Error(w, "catalogues", http.StatusInternalServerError)
 		return
@@ -123,6 +125,19 @@ func (s *Server) policyCatalogues(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	w.Write(body)
+}
+
+// cataloguesJSON is the body of policyCatalogues for a version the server
+// has: the same bytes every time (consentview.Catalogues writes its
+// versions in order), so that policy/latest can name their hash.
+func (s *Server) cataloguesJSON(version string) ([]byte, error) {
+	cats := &consentview.Catalogues{ByVersion: map[string]*consent.Catalogue{}, Latest: s.catalogues[version]}
+	for v, c := range s.catalogues {
+		if v <= version {
+			cats.ByVersion[v] = c
+		}
+	}
+	return json.Marshal(cats)
 }
 
 // postOrder answers POST /api/v1/orders: the unsigned receipt

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -87,8 +90,12 @@ func TestPolicyCatalogues(t *testing.T) {
 			require.Equal(t, http.StatusOK, res.StatusCode)
 			assert.Equal(t, "public, max-age=31536000, immutable", res.Header.Get("Cache-Control"), "a version's texts never change")
 			assert.Equal(t, "*", res.Header.Get("Access-Control-Allow-Origin"))
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			sum := sha256.Sum256(body)
+			assert.Equal(t, latest.SHA256, hex.EncodeToString(sum[:]), "the bundle checks the texts by this hash")
 			var cats consentview.Catalogues
-			require.NoError(t, json.NewDecoder(res.Body).Decode(&cats))
+			require.NoError(t, json.Unmarshal(body, &cats))
 			assert.Equal(t, tc.want, cats.Latest.Version())
 			assert.Len(t, cats.ByVersion, tc.versions, "every version up to it, for the re-ask's comparison")
 			for _, l := range lang.All {

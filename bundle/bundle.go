@@ -436,7 +436,7 @@ func (b *builder) mapURL(file string, from page, raw string) (string, error) {
 
 var (
 	// attrRE finds the attributes that hold a URL of ours.
-	attrRE = regexp.MustCompile(`\s(href|src|action|data-wasm|data-wasm-exec)="(/[^"]*)"`)
+	attrRE = regexp.MustCompile(`\s(href|src|action|data-wasm|data-wasm-exec|data-engine)="(/[^"]*)"`)
 	// jsonRE finds the page state blocks, which hold URLs the wasm
 	// renders as links.
 	jsonRE = regexp.MustCompile(`(?s)(<script id="[a-z-]+" type="application/json">)(.*?)(</script>)`)

@@ -157,7 +157,7 @@ func links(t *testing.T, file string) []string {
 		if n.Type == html.ElementNode {
 			for _, a := range n.Attr {
 				switch a.Key {
-				case "href", "src", "action", "data-wasm", "data-wasm-exec":
+				case "href", "src", "action", "data-wasm", "data-wasm-exec", "data-engine":
 					out = append(out, a.Val)
 				}
 			}

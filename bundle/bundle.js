@@ -71,6 +71,24 @@
     }
   }
 
+  // A view the wasm puts in place of the page's (boot.js for the host's
+  // state, newer.js for a newer policy) is rendered from page data that has
+  // no receipt id: it takes the one made here, before gate.js (whose
+  // listener comes after this one) reads it.
+  document.addEventListener("kaiconn:view", function () {
+    var el = document.getElementById("kc-gate");
+    if (!el || !data || !data.receiptId) {
+      return;
+    }
+    try {
+      var d = JSON.parse(el.textContent);
+      if (!d.ticket && !d.receiptId) {
+        d.receiptId = data.receiptId;
+        el.textContent = JSON.stringify(d);
+      }
+    } catch (e) { /* gate.js refuses it too */ }
+  });
+
   // html[data-bundle-receipt] says where this device's queue stands:
   // "queued" while a decision waits for its order, "signed" once the
   // outbox holds every receipt (it sends them), "refused" when the server

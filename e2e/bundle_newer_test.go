@@ -178,3 +178,21 @@ func logConsole(t *testing.T, ctx context.Context) {
 	}))
 	do(t, ctx, call(runtime.Enable, cdp.Empty{}))
 }
+
+// TestBundleGateHostState: on the bundle's gate, the view the wasm renders
+// for the host's state (the review link here) takes the receipt id the
+// bundle made on the device, so that its tap sends the bridge message.
+func TestBundleGateHostState(t *testing.T) {
+	assets, _ := appAssets(t, "http://127.0.0.1:9") // no server needed
+	ctx, _ := freshTab(t)
+	do(t, ctx, call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]}))
+	st := hostState(t, "declined", localestest.Base, time.Now().Add(-72*time.Hour))
+	do(t, ctx, chromedp.Navigate(assets.URL+"/consent/en.html?lang=en&open=1&state="+st))
+	waitFor(t, ctx, `document.documentElement.getAttribute("data-wasm") === "ready"`)
+	require.Empty(t, eval[string](t, ctx, `document.getElementById("main").getAttribute("data-rendered-for") || ""`), "the wasm's view of the state")
+	waitFor(t, ctx, `document.documentElement.getAttribute("data-gate") === "ready"`)
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-disagree")))
+	got := messages(t, ctx)
+	require.Len(t, got, 1, "the tap sends its message")
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, got[0].ReceiptID, "the id made on the device")
+}

@@ -117,6 +117,9 @@
   var have = kept();
   if (have && newer(have.version)) {
     checked(have).then(show, function (err) { localStorage.removeItem(KEEP); refused(err); });
+  } else if (have) {
+    localStorage.removeItem(KEEP); // a release now carries that version, or a later one
+    have = null;
   }
 
   fetch(ORIGIN + "/api/v1/policy/latest", { credentials: "omit" }).then(function (res) {

@@ -203,6 +203,7 @@ func Build(ctx context.Context, opt Options) (*Manifest, error) {
 	}
 	b.files["lang.js"] = langScript
 	b.files["bundle.js"] = bundleScript
+	b.files["newer.js"] = newerScript
 	// Pages found by following links are queued as they are found.
 	for len(b.todo) > 0 {
 		p := b.todo[0]
@@ -435,7 +436,7 @@ func (b *builder) mapURL(file string, from page, raw string) (string, error) {
 
 var (
 	// attrRE finds the attributes that hold a URL of ours.
-	attrRE = regexp.MustCompile(`\s(href|src|action|data-wasm|data-wasm-exec)="(/[^"]*)"`)
+	attrRE = regexp.MustCompile(`\s(href|src|action|data-wasm|data-wasm-exec|data-engine)="(/[^"]*)"`)
 	// jsonRE finds the page state blocks, which hold URLs the wasm
 	// renders as links.
 	jsonRE = regexp.MustCompile(`(?s)(<script id="[a-z-]+" type="application/json">)(.*?)(</script>)`)
@@ -506,9 +507,10 @@ func (b *builder) rewritePage(p page, body []byte, csp string) ([]byte, error) {
 }
 
 // gateScripts adds to each gate page, before gate.js, the device outbox
-// (the settings page's outbox.js, the same file) and bundle.js, and to
-// each settings page bundle.js after its outbox: a page served from the
-// app's assets has no ticket, so its receipt is the device's to sign
+// (the settings page's outbox.js, the same file), bundle.js and newer.js,
+// and to each settings page bundle.js after its outbox: a page served from
+// the app's assets has no ticket, so its receipt is the device's to sign,
+// and a gate's policy version may be older than the server's
 // (docs/bundle.md).
 func (b *builder) gateScripts() error {
 	outbox := ""
@@ -533,7 +535,7 @@ func (b *builder) gateScripts() error {
 		if i < 0 {
 			return fmt.Errorf("bundle: %s: no gate.js to put the bundle's scripts before", name)
 		}
-		add := `<script src="` + rel(name, outbox) + `" defer></script><script src="` + rel(name, "bundle.js") + `" defer></script>`
+		add := `<script src="` + rel(name, outbox) + `" defer></script><script src="` + rel(name, "bundle.js") + `" defer></script><script src="` + rel(name, "newer.js") + `" defer></script>`
 		b.files[name] = []byte(s[:i] + add + s[i:])
 	}
 	// The settings pages load the outbox already; bundle.js goes right

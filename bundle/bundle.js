@@ -13,9 +13,8 @@
 //   sends it to the server's receipt API itself. Tried at once, on the
 //   "online" event, on the next start of any bundle page, and after a
 //   failure again with a doubling wait.
-// - A newer policy. When the consent server says its policy version is
-//   newer than the bundle's, and the person has not decided on this page
-//   yet, the gate gives way to the server's own gate for that version.
+// A newer policy is newer.js's, which runs after this script; a decision
+// is queued under the version the page showed at the tap.
 (function () {
   "use strict";
   var html = document.documentElement;
@@ -73,6 +72,24 @@
     }
   }
 
+  // A view the wasm puts in place of the page's (boot.js for the host's
+  // state, newer.js for a newer policy) is rendered from page data that has
+  // no receipt id: it takes the one made here, before gate.js (whose
+  // listener comes after this one) reads it.
+  document.addEventListener("kaiconn:view", function () {
+    var el = document.getElementById("kc-gate");
+    if (!el || !data || !data.receiptId) {
+      return;
+    }
+    try {
+      var d = JSON.parse(el.textContent);
+      if (!d.ticket && !d.receiptId) {
+        d.receiptId = data.receiptId;
+        el.textContent = JSON.stringify(d);
+      }
+    } catch (e) { /* gate.js refuses it too */ }
+  });
+
   // html[data-bundle-receipt] says where this device's queue stands:
   // "queued" while a decision waits for its order, "signed" once the
   // outbox holds every receipt (it sends them), "refused" when the server
@@ -121,7 +138,17 @@
       cache: "no-store"
     }).then(function (res) {
       if (res.ok) {
-        return res.json().then(function (order) { return outbox.record(order); }).then(function () { done(true); });
+        return res.json().then(function (order) {
+          // A newer version's texts were shown checked against the hash
+          // the server named beside this notice: the device signs only a
+          // receipt that names it.
+          if (it.notice && !(order && order.receipt && order.receipt.notice === it.notice)) {
+            console.warn("kaiconn: the order names another notice than the one shown");
+            html.setAttribute("data-bundle-receipt", "refused");
+            return;
+          }
+          return outbox.record(order);
+        }).then(function () { done(true); });
       }
       // Another 4xx will never succeed: the server says why, once.
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
@@ -143,7 +170,14 @@
   kc.record = function (path, body, id, version) {
     var q = load();
     if (!q.some(function (it) { return it.id === id; })) {
-      q.push({ id: id, body: body, policyVersion: version || (data && data.policyVersion) || SHIPPED });
+      // The version decided under: the settings' wasm names it; on the
+      // gate, the page data as shown at the tap (newer.js may have put a
+      // newer version's view in place of the one this script started with).
+      var shown = data;
+      try { shown = JSON.parse(document.getElementById("kc-gate").textContent); } catch (e) { /* as loaded */ }
+      var decided = version || (shown && shown.policyVersion) || SHIPPED;
+      q.push({ id: id, body: body, policyVersion: decided,
+        notice: decided === html.getAttribute("data-policy-shown") ? html.getAttribute("data-policy-notice") || "" : "" });
       save(q);
     }
     wait = 1000;
@@ -180,29 +214,5 @@
         button.click();
       }
     }).observe(html, { attributes: true, attributeFilter: ["data-wasm"] });
-  }
-
-  // newer compares policy versions (YYYY-MM) as the server does: as text.
-  function newer(v) { return typeof v === "string" && /^\d{4}-\d{2}$/.test(v) && v > SHIPPED; }
-
-  if (dataEl) {
-    fetch(ORIGIN + "/api/v1/policy/latest", { credentials: "omit" }).then(function (res) {
-      return res.ok ? res.json() : null;
-    }).then(function (p) {
-      if (!p || !newer(p.version)) {
-        return;
-      }
-      html.setAttribute("data-policy", "newer");
-      var main = document.getElementById("main");
-      if (main && main.getAttribute("data-mode") === "done") {
-        return; // decided under the version shown; the next start asks again
-      }
-      var q = new URLSearchParams(location.search);
-      var to = new URLSearchParams();
-      ["lang", "state", "open"].forEach(function (k) {
-        if (q.get(k) !== null) { to.set(k, q.get(k)); }
-      });
-      location.replace(ORIGIN + "/consent?" + to.toString());
-    }).catch(function () { /* offline: the bundle's own version stands */ });
   }
 })();

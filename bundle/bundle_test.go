@@ -157,7 +157,7 @@ func links(t *testing.T, file string) []string {
 		if n.Type == html.ElementNode {
 			for _, a := range n.Attr {
 				switch a.Key {
-				case "href", "src", "action", "data-wasm", "data-wasm-exec":
+				case "href", "src", "action", "data-wasm", "data-wasm-exec", "data-engine":
 					out = append(out, a.Val)
 				}
 			}
@@ -242,12 +242,13 @@ func TestPages(t *testing.T) {
 			body, err := os.ReadFile(filepath.Join(dir, "consent", l+".html"))
 			require.NoError(t, err)
 			page := string(body)
-			outbox := regexp.MustCompile(`<script src="\.\./(static/outbox\.[0-9a-f]+\.js)" defer></script><script src="\.\./bundle\.js" defer></script><script src="\.\./static/gate\.`).FindStringSubmatch(page)
-			require.NotNil(t, outbox, "outbox.js and bundle.js run after bridge.js and before gate.js")
+			outbox := regexp.MustCompile(`<script src="\.\./(static/outbox\.[0-9a-f]+\.js)" defer></script><script src="\.\./bundle\.js" defer></script><script src="\.\./newer\.js" defer></script><script src="\.\./static/gate\.`).FindStringSubmatch(page)
+			require.NotNil(t, outbox, "outbox.js, bundle.js and newer.js run after bridge.js and before gate.js")
 			assert.Contains(t, m.Files, outbox[1], "the settings page's own outbox.js")
 			assert.Less(t, strings.Index(page, "/bridge."), strings.Index(page, "/bundle.js"))
 		}
 		assert.Contains(t, m.Files, "bundle.js")
+		assert.Contains(t, m.Files, "newer.js")
 	})
 	t.Run("TheSettingsQueueLikeTheGate", func(t *testing.T) {
 		// A change decided by the wasm on the settings goes to bundle.js's

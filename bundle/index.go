@@ -19,6 +19,13 @@ var langScript []byte
 //go:embed bundle.js
 var bundleScript []byte
 
+// newerScript shows a policy version newer than the bundle's, with its
+// texts fetched, checked against their hash and kept for offline use
+// (docs/bundle.md, "A newer policy").
+//
+//go:embed newer.js
+var newerScript []byte
+
 // indexPage is a surface's entry: it holds no content of its own, only
 // what takes the reader to the page of their language (lang.js), and,
 // without script, a link to each.

@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/bundle"
-	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/server"
 )
@@ -245,36 +244,6 @@ func jwks(t *testing.T, base string) []byte {
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	return b
-}
-
-// TestBundleNewerPolicy: a bundle built for the shipped policy, with the
-// consent server on a newer one (the 2026-12 fixture of testdata): the
-// gate gives way to the server's own gate, which asks about 2026-12.
-func TestBundleNewerPolicy(t *testing.T) {
-	cat, pol := withLaterPolicy(t)
-	srv := startServer(t, func(c *server.Config) { c.CatalogueFS, c.PolicyFS = cat, pol })
-	assets, m := appAssets(t, srv.URL())
-	require.Equal(t, "2022-10", m.PolicyVersion, "the bundle is built from the embedded policy, not the server's")
-	ctx, log := freshTab(t)
-	do(t, ctx, call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]}))
-	do(t, ctx, chromedp.Navigate(assets.URL+"/"+m.Entries["gate"]+"?lang=zh-Hans"))
-	// The page navigates away while it is asked: ask again until the
-	// server's page answers.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.origin`))
-		if err == nil && v == srv.URL() {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "the bundle's gate never gave way to the server's: %v %v", v, err)
-		time.Sleep(50 * time.Millisecond)
-	}
-	do(t, ctx, chromedp.WaitVisible(chromedp.ID("kc-disagree")))
-	assert.Equal(t, localestest.Later, eval[string](t, ctx, `JSON.parse(document.getElementById("kc-gate").textContent).policyVersion`))
-	assert.Equal(t, "zh-Hans", eval[string](t, ctx, `document.documentElement.lang`))
-	for _, o := range log.origins() {
-		assert.Contains(t, []string{assets.URL, srv.URL()}, o, "a request to another origin")
-	}
 }
 
 // TestBundleEntries opens the manifest's entries as a host does: each

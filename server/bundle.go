@@ -13,6 +13,7 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/notice"
@@ -33,6 +34,7 @@ const maxOrderBody = 16 << 10
 func (s *Server) mountBundle(r chi.Router) {
 	r.Get("/api/v1/policy/latest", s.policyLatest)
 	r.Head("/api/v1/policy/latest", s.policyLatest)
+	r.Get("/api/v1/policy/{version}/catalogues.json", s.policyCatalogues)
 	orders := api.CORS(s.cfg.AllowedOrigins)(s.forms.limit(http.HandlerFunc(s.postOrder)))
 	r.Method(http.MethodPost, "/api/v1/orders", orders)
 	r.Method(http.MethodOptions, "/api/v1/orders", orders)
@@ -45,6 +47,17 @@ type PolicyLatest struct {
 	Version   string `json:"version"`
 	Updated   string `json:"updated"`
 	Effective string `json:"effective"`
+	// Catalogues is the path of the version's texts as the wasm renders
+	// them (policyCatalogues), SHA256 the lowercase hex SHA-256 of those
+	// bytes, and Notices the reference of the gate's shown notice in each
+	// language (notice.For). An app bundle built for an older version
+	// fetches the texts, shows and keeps them for offline use only when
+	// their hash is SHA256, and has its device sign a receipt of that gate
+	// only when it names the notice given here (docs/bundle.md, "A newer
+	// policy").
+	Catalogues string            `json:"catalogues"`
+	SHA256     string            `json:"sha256"`
+	Notices    map[string]string `json:"notices"`
 }
 
 // policyLatest answers GET /api/v1/policy/latest. It is public and the
@@ -53,7 +66,21 @@ type PolicyLatest struct {
 // app bundle asks at every start.
 func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 	v := s.policies.Latest()
-	body, err := json.Marshal(PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective})
+	latest := PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective, Notices: map[string]string{}}
+	if cat, ok := s.catalogues[v.ID]; ok {
+		texts, err := s.cataloguesJSON(v.ID)
+		if err != nil {
+			http.Error(w, "policy", http.StatusInternalServerError)
+			return
+		}
+		sum := sha256.Sum256(texts)
+		latest.Catalogues = "/api/v1/policy/" + v.ID + "/catalogues.json"
+		latest.SHA256 = hex.EncodeToString(sum[:])
+		for _, l := range lang.All {
+			latest.Notices[l] = notice.For(cat, consent.SurfaceFirstLaunch, l)
+		}
+	}
+	body, err := json.Marshal(latest)
 	if err != nil {
 		http.Error(w, "policy", http.StatusInternalServerError)
 		return
@@ -74,6 +101,43 @@ func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
+}
+
+// policyCatalogues answers GET /api/v1/policy/{version}/catalogues.json:
+// the catalogues the gate of that version is rendered from, resolved as the
+// wasm reads them (consentview.Catalogues; every version up to it, which a
+// re-ask compares with). What a version says never changes once it is
+// published (the notice registry only grows), so the answer is public,
+// the same for every origin, and cached for good.
+func (s *Server) policyCatalogues(w http.ResponseWriter, r *http.Request) {
+	version := chi.URLParam(r, "version")
+	if _, ok := s.catalogues[version]; !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": "not_found", "message": "no policy version " + version}})
+		return
+	}
+	body, err := s.cataloguesJSON(version)
+	if err != nil {
+		http.Error(w, "catalogues", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(body)
+}
+
+// cataloguesJSON is the body of policyCatalogues for a version the server
+// has: the same bytes every time (consentview.Catalogues writes its
+// versions in order), so that policy/latest can name their hash.
+func (s *Server) cataloguesJSON(version string) ([]byte, error) {
+	cats := &consentview.Catalogues{ByVersion: map[string]*consent.Catalogue{}, Latest: s.catalogues[version]}
+	for v, c := range s.catalogues {
+		if v <= version {
+			cats.ByVersion[v] = c
+		}
+	}
+	return json.Marshal(cats)
 }
 
 // postOrder answers POST /api/v1/orders: the unsigned receipt

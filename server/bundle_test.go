@@ -1,8 +1,11 @@
 package server
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,8 +19,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/consentview"
+	"github.com/kaiconn/consent/lang"
 	"github.com/kaiconn/consent/locales/localestest"
+	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/receipt"
 )
 
@@ -56,6 +63,55 @@ func TestPolicyLatest(t *testing.T) {
 			assert.Equal(t, http.StatusNotModified, again.StatusCode, "a cache revalidates by the ETag")
 		})
 	}
+}
+
+// TestPolicyCatalogues holds the newer version's texts to the notice
+// references policy/latest names: the bundle's wasm refuses texts whose
+// shown notice is not the one named there, so the two must agree.
+func TestPolicyCatalogues(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		versions   int
+		edit       func(*Config)
+	}{
+		{"OKShipped", "2022-10", 1, func(*Config) {}},
+		{"OKLater", "2026-12", 2, withLaterPolicy(t)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startReal(t, tc.edit)
+			res, err := http.Get(s.URL() + "/api/v1/policy/latest")
+			require.NoError(t, err)
+			var latest PolicyLatest
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&latest))
+			res.Body.Close()
+			require.Equal(t, "/api/v1/policy/"+tc.want+"/catalogues.json", latest.Catalogues)
+
+			res, err = http.Get(s.URL() + latest.Catalogues)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, "public, max-age=31536000, immutable", res.Header.Get("Cache-Control"), "a version's texts never change")
+			assert.Equal(t, "*", res.Header.Get("Access-Control-Allow-Origin"))
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			sum := sha256.Sum256(body)
+			assert.Equal(t, latest.SHA256, hex.EncodeToString(sum[:]), "the bundle checks the texts by this hash")
+			var cats consentview.Catalogues
+			require.NoError(t, json.Unmarshal(body, &cats))
+			assert.Equal(t, tc.want, cats.Latest.Version())
+			assert.Len(t, cats.ByVersion, tc.versions, "every version up to it, for the re-ask's comparison")
+			for _, l := range lang.All {
+				assert.Equal(t, latest.Notices[l], notice.For(cats.Latest, consent.SurfaceFirstLaunch, l), l)
+			}
+		})
+	}
+	t.Run("UnknownVersion", func(t *testing.T) {
+		s := startReal(t, func(*Config) {})
+		res, err := http.Get(s.URL() + "/api/v1/policy/2099-01/catalogues.json")
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
 }
 
 // bundleForm is the gate form as gate.js posts it from a bundle page, with

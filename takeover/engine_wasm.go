@@ -31,12 +31,26 @@ func Serve(engine js.Value) {
 		done(map[string]any{})
 		return
 	}
-	cats, err := Catalogues(page.Catalogues)
+	// A newer policy's catalogues, checked by the page (web: bundle's
+	// newer.js), come beside the page's data, never in it.
+	newer := in.Get("catalogues").Truthy()
+	from := page.Catalogues
+	if newer {
+		from = json.RawMessage(in.Get("catalogues").String())
+	}
+	cats, err := Catalogues(from)
 	if err != nil {
 		done(map[string]any{"error": err.Error()})
 		return
 	}
-	v, ok := Gate(cats, page, in.Get("state").String(), in.Get("open").Truthy(), time.Now())
+	state, open, now := in.Get("state").String(), in.Get("open").Truthy(), time.Now()
+	var v consentview.GateView
+	var ok bool
+	if newer {
+		v, ok = Newer(cats, page, state, open, now)
+	} else {
+		v, ok = Gate(cats, page, state, open, now)
+	}
 	if !ok {
 		done(map[string]any{})
 		return

@@ -51,6 +51,37 @@ func Gate(cats *consentview.Catalogues, page consentview.GateView, raw string, o
 	return v, true
 }
 
+// Newer returns the gate's view of a newer policy version than the one a
+// page rendered without state asks about (an app bundle built before it):
+// the view of cats, the newer version's catalogues the bundle fetched and
+// checked (docs/bundle.md, "A newer policy"), for the host's state raw,
+// or the first launch's ask when there is none. The page's own version
+// must be older than cats's, and a state the server would refuse leaves
+// the page as it is, as Gate does.
+func Newer(cats *consentview.Catalogues, page consentview.GateView, raw string, open bool, now time.Time) (consentview.GateView, bool) {
+	if cats == nil || page.RenderedFor != consentview.RenderedNone || page.PolicyVersion >= cats.Latest.Version() {
+		return consentview.GateView{}, false
+	}
+	var history []consentview.Decision
+	if raw != "" {
+		d, err := cats.ParseHostState(raw, now)
+		if err != nil {
+			return consentview.GateView{}, false
+		}
+		history = []consentview.Decision{*d}
+	}
+	v := cats.Gate(page.Lang, page.Page(), history, open, now)
+	v.HostState = raw
+	if raw == "" {
+		// Still the first launch's view, as the server marks it.
+		v.RenderedFor = consentview.RenderedNone
+	}
+	if v.Mode == consentview.GateAsk || v.Mode == consentview.GateReask {
+		v.Ticket, v.ReceiptID = page.Ticket, page.ReceiptID
+	}
+	return v, true
+}
+
 // Rendered is a gate view as the page shows it.
 type Rendered struct {
 	Main string // the <main> element (views/gate.Main)

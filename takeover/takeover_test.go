@@ -235,3 +235,62 @@ func TestSettingsSameAsServer(t *testing.T) {
 		})
 	}
 }
+
+// A bundle page built for the base version, handed the later version's
+// catalogues (the bundle fetched and checked them), shows the gate the
+// later server renders for the same state: the first launch's ask without
+// a state, the re-ask with one.
+func TestNewerSameAsServer(t *testing.T) {
+	now := time.Now()
+	old, later := newWorld(t, false), newWorld(t, true)
+	for name, tc := range map[string]struct {
+		state func(t *testing.T) string
+		mode  string
+	}{
+		"FirstLaunch": {state: func(*testing.T) string { return "" }, mode: consentview.GateAsk},
+		"Reask": {state: func(t *testing.T) string {
+			return state(t, "agreed", localestest.Base, now.Add(-72*time.Hour), "location", "push")
+		}, mode: consentview.GateReask},
+	} {
+		for _, l := range []string{"en", "zh-Hans"} {
+			t.Run(name+"/"+l, func(t *testing.T) {
+				st := tc.state(t)
+				var page consentview.GateView
+				require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(old.get(t, "/consent?lang="+l), "kc-state"))), &page))
+				require.Equal(t, localestest.Base, page.PolicyVersion)
+				q := "/consent?lang=" + l
+				if st != "" {
+					q += "&state=" + st
+				}
+				server := later.get(t, q)
+
+				v, ok := takeover.Newer(later.cats, page, st, false, now)
+				require.True(t, ok)
+				assert.Equal(t, tc.mode, v.Mode)
+				assert.Equal(t, localestest.Later, v.PolicyVersion, "the decision is taken under the version shown")
+				got, err := takeover.RenderGate(v, page.Strings)
+				require.NoError(t, err)
+				var want consentview.GateScript
+				require.NoError(t, json.Unmarshal([]byte(script(server, "kc-gate")), &want))
+				assert.Equal(t, masked(mainOf(t, server), want.Ticket, want.ReceiptID), masked(got.Main, page.Ticket, page.ReceiptID))
+			})
+		}
+	}
+	t.Run("LeavesThePage", func(t *testing.T) {
+		var page consentview.GateView
+		require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(old.get(t, "/consent?lang=en"), "kc-state"))), &page))
+		for name, tc := range map[string]struct {
+			cats  *consentview.Catalogues
+			state string
+		}{
+			"NotNewer":     {cats: old.cats},
+			"NoCatalogues": {},
+			"InvalidState": {cats: later.cats, state: "e30"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				_, ok := takeover.Newer(tc.cats, page, tc.state, false, now)
+				assert.False(t, ok)
+			})
+		}
+	})
+}

@@ -50,9 +50,10 @@
     worker.onmessage = function (e) {
       worker.terminate();
       var r = e.data || {}, main = document.getElementById("main");
-      if (!r.main || !main || main.getAttribute("data-mode") === "done") {
+      if (!r.main || !main || main.getAttribute("data-mode") === "done" || html.hasAttribute("data-policy-shown")) {
         // Nothing to show, or the person has decided on the page as it
-        // was: that decision stands.
+        // was: that decision stands. A bundle's gate may already show a
+        // newer policy version (bundle/newer.js), which stands too.
         html.setAttribute("data-wasm", r.error ? "failed" : "ready");
         return;
       }

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/kaiconn/consent/api"
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
 	"github.com/kaiconn/consent/consentview"
@@ -181,7 +182,7 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, subject := f.Get("receipt"), f.Get("subject")
-	if !validReceiptID(id) {
+	if !consentview.ValidReceiptID(id) {
 		s.failOrder(w, http.StatusBadRequest, errs.New(errs.Invalid, "receipt: must be a lowercase UUID"))
 		return
 	}
@@ -203,12 +204,11 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The gate's own rules, under the version the bundle showed.
-	g := *s.app
-	g.latest = cat
-	var history []appDecision
+	g := s.app.Under(cat)
+	var history []appconsent.Decision
 	if st := f.Get("state"); st != "" {
-		if d, err := g.parseHostState(st, now); err == nil {
-			history = []appDecision{*d}
+		if d, err := g.ParseHostState(st, now); err == nil {
+			history = []appconsent.Decision{*d}
 		}
 	}
 	var d consent.Decision
@@ -223,7 +223,7 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		}
 		var changed bool
 		var err error
-		d, changed, err = g.views().ChangeSettings(history, f.Get("action"), on, l, at)
+		d, changed, err = g.Views().ChangeSettings(history, f.Get("action"), on, l, at)
 		if err != nil {
 			s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "settings_error_purpose: %s", errs.Message(err)))
 			return
@@ -234,7 +234,7 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		var failure string
-		d, failure = g.gateDecision(f, history, l, at)
+		d, failure = g.GateDecision(f, history, l, at)
 		if failure != "" {
 			s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "%s", failure))
 			return

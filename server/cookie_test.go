@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
@@ -30,7 +31,7 @@ func TestConsentCookieKeys(t *testing.T) {
 	}{
 		{"OKCurrent", current, true},
 		{"OKLegacyStillRead", legacy, true},
-		{"ErrKeyOfTheAppCookie", c.Encode(s.app.key), false},
+		{"ErrKeyOfTheAppCookie", c.Encode(s.newCookieKeys(appconsent.CookieName)), false},
 		{"ErrKeyOfASubjectCookieSecret", c.Encode(cookieKeys{current: []byte("0123456789abcdef0123456789abcdef")}), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,9 +47,9 @@ func TestConsentCookieKeys(t *testing.T) {
 	t.Run("OKAppCookieLegacyStillRead", func(t *testing.T) {
 		d, err := consent.Agree(s.catalogues[localestest.Base], consent.SurfaceFirstLaunch, nil, consent.LangEn, time.Now().Add(-time.Minute))
 		require.NoError(t, err)
-		h := []appDecision{{Decision: d, ReceiptID: c.ReceiptID}}
-		for name, key := range map[string]cookieKeys{"current": s.app.key, "legacy": {current: s.cookieKey}} {
-			got, err := s.app.decodeRecord(encodeRecord(key, h), time.Now())
+		h := []appconsent.Decision{{Decision: d, ReceiptID: c.ReceiptID}}
+		for name, key := range map[string]cookieKeys{"current": s.newCookieKeys(appconsent.CookieName), "legacy": {current: s.cookieKey}} {
+			got, err := s.app.DecodeCookie(appconsent.EncodeCookie(key, h), time.Now())
 			require.NoError(t, err, name)
 			assert.Equal(t, c.ReceiptID, got[0].ReceiptID, name)
 		}

@@ -8,7 +8,7 @@
 // datadir) and closes them after the server. Configuration comes in as a
 // Config; flags and environment belong to the main package. Test helpers
 // never ship in it. A surface with its own package (admin, documents,
-// banner, assets) declares what it needs; the server builds that and
+// banner, appconsent, assets) declares what it needs; the server builds that and
 // mounts it (routes.go).
 //
 // Must not import: store, datadir, receipt/receipttest, e2e, hygiene.

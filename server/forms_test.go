@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/credential"
 )
 
@@ -164,7 +165,7 @@ func TestSecureCookies(t *testing.T) {
 		for _, c := range all {
 			names[c.Name] = true
 		}
-		for _, n := range []string{credential.SubjectCookie, appConsentCookie, consentCookieName} {
+		for _, n := range []string{credential.SubjectCookie, appconsent.CookieName, consentCookieName} {
 			require.True(t, names[n], "%s is set", n)
 		}
 		return all

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/locales/localestest"
@@ -85,7 +86,7 @@ func TestAppDecisionReceipts(t *testing.T) {
 		res := do(t, s, req{method: "POST", target: "/consent", form: with(agree, "ticket", ticket, "device", "1"), header: map[string]string{"Accept": "application/json"}})
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.NotNil(t, subCookie(res), "the browser gets its subject with the decision")
-		var out gateOutcome
+		var out components.Outcome[components.GateView]
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 		o := readOrder(t, out.Receipt)
 		r, err := o.Unsigned()

@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
+	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/credential"
 	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/stretchr/testify/assert"
@@ -69,7 +71,7 @@ func do(t *testing.T, s *Server, r req) *http.Response {
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	if r.cookie != "" {
-		hr.AddCookie(&http.Cookie{Name: appConsentCookie, Value: r.cookie})
+		hr.AddCookie(&http.Cookie{Name: appconsent.CookieName, Value: r.cookie})
 	}
 	if r.sub != "" {
 		hr.AddCookie(&http.Cookie{Name: credential.SubjectCookie, Value: r.sub})
@@ -231,7 +233,7 @@ func scriptJSON(t *testing.T, page, id string) string {
 	return rest[:strings.Index(rest, "</script>")]
 }
 
-func appCookie(res *http.Response) *http.Cookie { return cookieNamed(res, appConsentCookie) }
+func appCookie(res *http.Response) *http.Cookie { return cookieNamed(res, appconsent.CookieName) }
 
 // subCookie is the kc_sub cookie a response sets, nil when none.
 func subCookie(res *http.Response) *http.Cookie {
@@ -263,10 +265,10 @@ func decide(t *testing.T, s *Server, path string, b browser, form url.Values) br
 }
 
 // decoded parses a cookie value with the server's own strict decoder.
-func decoded(t *testing.T, s *Server, value string) []appDecision {
+func decoded(t *testing.T, s *Server, value string) []appconsent.Decision {
 	t.Helper()
 	g := s.newAppConsent()
-	h, err := g.decodeRecord(value, time.Now())
+	h, err := g.DecodeCookie(value, time.Now())
 	require.NoError(t, err)
 	return h
 }
@@ -396,7 +398,7 @@ func TestGate(t *testing.T) {
 	t.Run("JSONForTheWasm", func(t *testing.T) {
 		res := do(t, s, req{method: "POST", target: "/consent", form: url.Values{"lang": {"en"}, "action": {"decline"}}, header: map[string]string{"Accept": "application/json"}})
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		var out gateOutcome
+		var out components.Outcome[components.GateView]
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 		require.NotNil(t, out.View.Bridge)
 		assert.Equal(t, components.GateDone, out.View.Mode)
@@ -416,7 +418,9 @@ func cookieValue(t *testing.T, s *Server, rec any) string {
 }
 
 // signed signs a cookie body with s's key.
-func signed(s *Server, body string) string { return body + "." + s.app.key.mac(body) }
+func signed(s *Server, body string) string {
+	return body + "." + s.newCookieKeys(appconsent.CookieName).mac(body)
+}
 
 func entry(kind consent.Kind, version string, at time.Time, granted ...string) map[string]any {
 	if granted == nil {
@@ -662,15 +666,15 @@ func TestGateHostStateIsTheBridgeMessage(t *testing.T) {
 	cat := s.catalogues[localestest.Base]
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, []consent.PurposeID{"push"}, consent.LangEn, time.Now().Add(-time.Hour).Truncate(time.Millisecond))
 	require.NoError(t, err)
-	sent := bridgeMessage(appDecision{Decision: d, ReceiptID: uuid.NewString()})
+	sent := consentview.Bridge(appconsent.Decision{Decision: d, ReceiptID: uuid.NewString()})
 	b, err := json.Marshal(sent)
 	require.NoError(t, err)
-	got, err := s.app.parseHostState(base64.RawURLEncoding.EncodeToString(b), time.Now())
+	got, err := s.app.ParseHostState(base64.RawURLEncoding.EncodeToString(b), time.Now())
 	require.NoError(t, err)
 	assert.Equal(t, sent.ReceiptID, got.ReceiptID)
 	assert.Equal(t, d.Kind, got.Kind)
 	assert.True(t, d.At.Equal(got.At), "sent %v, read %v", d.At, got.At)
-	assert.Equal(t, sent, bridgeMessage(*got), "read back, it is the message sent")
+	assert.Equal(t, sent, consentview.Bridge(*got), "read back, it is the message sent")
 }
 
 // The bridge contract, version 2, end to end on the server: the message
@@ -739,10 +743,10 @@ func TestGateBridgeV2QuietPeriod(t *testing.T) {
 func TestGateBackgroundPost(t *testing.T) {
 	s := testServer(t)
 	ctx := context.Background()
-	jsonPost := func(t *testing.T, b browser, form url.Values) (*http.Response, gateOutcome) {
+	jsonPost := func(t *testing.T, b browser, form url.Values) (*http.Response, components.Outcome[components.GateView]) {
 		t.Helper()
 		res := do(t, s, req{method: "POST", target: "/consent", form: form, cookie: b.cookie, sub: b.sub, header: map[string]string{"Accept": "application/json"}})
-		var out gateOutcome
+		var out components.Outcome[components.GateView]
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 		return res, out
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/notice"
@@ -66,7 +67,7 @@ func TestGateRecordsAgeConfirmation(t *testing.T) {
 			form := url.Values{"lang": {"zh-Hans"}, "action": {action}, "adult": {"1"}, "device": {"1"}}
 			res := do(t, s, req{method: "POST", target: "/consent", form: form, header: map[string]string{"Accept": "application/json"}})
 			require.Equal(t, http.StatusOK, res.StatusCode, action)
-			var out gateOutcome
+			var out components.Outcome[components.GateView]
 			require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 			signed := signOrder(t, s, readOrder(t, out.Receipt), receipt.GenerateEd25519Signer(), nil, "")
 			if action == "agree" {

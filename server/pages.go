@@ -49,7 +49,7 @@ func (s *Server) mountDocuments(r chi.Router) {
 		Lang:       s.readerLang,
 		PageLang:   pageLang,
 		Decisions: func(r *http.Request, now time.Time) ([]consent.Decision, string) {
-			history, hostRaw := s.app.current(r, now)
+			history, hostRaw := s.app.Current(r, now)
 			return consentview.Decisions(history), hostRaw
 		},
 	}).Mount(r)

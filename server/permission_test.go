@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/views"
@@ -27,7 +28,7 @@ func decisionCookie(t *testing.T, s *Server, granted ...consent.PurposeID) strin
 	cat := s.catalogues[s.policies.Latest().ID]
 	d, err := consent.Agree(cat, consent.SurfaceFirstLaunch, granted, "zh-Hans", time.Now().Add(-time.Hour))
 	require.NoError(t, err)
-	return appConsentCookie + "=" + encodeRecord(s.app.key, []appDecision{{Decision: d, ReceiptID: uuid.NewString()}})
+	return appconsent.CookieName + "=" + appconsent.EncodeCookie(s.newCookieKeys(appconsent.CookieName), []appconsent.Decision{{Decision: d, ReceiptID: uuid.NewString()}})
 }
 
 // appStateParam is the ?state= the app hands the page: its last bridge message.
@@ -131,7 +132,7 @@ func TestPermission(t *testing.T) {
 			{"RefusedInHostState", "/permission?p=s2-3-perms-19&state=" + appStateParam(t, purposes("push")), "", views.PermissionRefused},
 			{"HostStateOverridesCookie", "/permission?p=s2-3-perms-17&state=" + appStateParam(t, purposes()), decisionCookie(t, s, "location"), views.PermissionRefused},
 			{"BadHostStateFallsBackToCookie", "/permission?p=s2-3-perms-17&state=not-base64!", decisionCookie(t, s, "location"), views.PermissionAsk},
-			{"ForgedCookieIsNoDecision", "/permission?p=s2-3-perms-17", appConsentCookie + "=eyJ2IjoxfQ.forged", views.PermissionNotAsked},
+			{"ForgedCookieIsNoDecision", "/permission?p=s2-3-perms-17", appconsent.CookieName + "=eyJ2IjoxfQ.forged", views.PermissionNotAsked},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				var header []string

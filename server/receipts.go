@@ -13,6 +13,8 @@ import (
 	"github.com/kaiconn/consent/api"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentreceipt"
+	"github.com/kaiconn/consent/errs"
+	"github.com/kaiconn/consent/httperr"
 	"github.com/kaiconn/consent/notice"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
@@ -208,15 +210,37 @@ type PurposeInfo struct {
 	Hash           string              `json:"hash"`           // content hash of the catalogue entry
 }
 
-// orderJSON is o as the JSON answer to a post carries it (Outcome.Receipt),
-// nil for none.
-func orderJSON(o *consentreceipt.Order) json.RawMessage {
-	if o == nil {
-		return nil
+// handleReceiptsDownload gives this browser its receipts: the whole chain of
+// its subject, in the form kaiconn-verify -chain checks. The subject comes
+// from the kc_sub cookie (HttpOnly, signed by this server, set with the
+// browser's first decision) and from nothing else: a receipt id is no
+// credential, since it is shown in many places. A device's own outbox
+// offers its chain too, including receipts not yet sent.
+func (s *Server) handleReceiptsDownload(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	subject := s.cookieSubjectAny(r)
+	if ret := s.retention(); ret != nil && subject != "" {
+		if st, err := ret.State(ctx, subject); err == nil && st.Ending != nil {
+			writeErased(w, st.Ending)
+			return
+		}
 	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil // an Order is strings and JCS bytes: it always marshals
+	var recs []receipt.Record
+	if subject != "" {
+		var err error
+		if recs, err = s.store.Subject(ctx, subject); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
-	return b
+	if len(recs) == 0 {
+		writeJSON(w, http.StatusNotFound, httperr.BodyOf(errs.New(errs.NotFound, "no receipt of this browser's decisions is stored yet")))
+		return
+	}
+	h := receipt.History{Subject: subject, Receipts: make([]receipt.Countersigned, 0, len(recs))}
+	for _, rec := range recs {
+		h.Receipts = append(h.Receipts, receipt.FromRecord(rec))
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="kaiconn-receipts.json"`)
+	writeJSON(w, http.StatusOK, h)
 }

@@ -27,8 +27,7 @@ func (s *Server) routes() chi.Router {
 	s.mountReceipts(r)
 	s.mountBundle(r)
 	s.mountBanner(r)
-	s.mountGate(r)
-	s.mountSettings(r)
+	s.app.Mount(r)
 	s.mountAdmin(r)
 	return r
 }

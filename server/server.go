@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/kaiconn/consent/admin"
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/assets"
 	"github.com/kaiconn/consent/banner"
 	"github.com/kaiconn/consent/consent"
@@ -118,7 +119,7 @@ type Server struct {
 	cookieKey []byte             // signs the consent cookies (kc_consent, kc_app_consent)
 	creds     *credential.Keys   // kc_sub, tickets and proof nonces, from the cookie key
 	forms     *formGuard         // origin check and rate limits of the decision posts
-	app       *appConsent        // the first-launch gate and settings
+	app       *appconsent.App    // the first-launch gate and settings (package appconsent)
 	recorder  *recorder.Recorder // checks, countersigns and stores every receipt, the API's and the forms'
 	banner    *banner.Banner     // the website's cookie banner (package banner)
 	console   *admin.Console     // the consent records console at /admin (package admin)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"flag"
-	"github.com/kaiconn/consent/locales/localestest"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kaiconn/consent/locales/localestest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaiconn/consent/appconsent"
 	"github.com/kaiconn/consent/components"
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/locales/localestest"
@@ -122,7 +123,7 @@ func TestSettings(t *testing.T) {
 	t.Run("Update", func(t *testing.T) {
 		res := post(url.Values{"action": {"save"}, "purpose": {"push", "analytics"}}, map[string]string{"Accept": "application/json"})
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		var out settingsOutcome
+		var out components.Outcome[components.SettingsView]
 		require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 		require.NotNil(t, out.View.Bridge)
 		assert.Equal(t, "updated", out.View.Bridge.Decision)
@@ -145,13 +146,13 @@ func TestSettings(t *testing.T) {
 
 	t.Run("HistoryKeepsTheNewest", func(t *testing.T) {
 		var h []any
-		for i := range historyLen {
+		for i := range appconsent.HistoryLen {
 			h = append(h, entry(consent.KindUpdated, localestest.Base, now.Add(-time.Duration(i+1)*time.Hour), "push"))
 		}
 		res := do(t, s, req{method: "POST", target: "/settings/privacy", cookie: cookieValue(t, s, map[string]any{"v": 1, "h": h}), form: url.Values{"action": {"withdraw-all"}}})
 		got := decoded(t, s, appCookie(res).Value)
-		require.Len(t, got, historyLen)
+		require.Len(t, got, appconsent.HistoryLen)
 		assert.Equal(t, consent.KindWithdrawn, got[0].Kind)
-		assert.Equal(t, h[historyLen-2].(map[string]any)["r"], got[historyLen-1].ReceiptID)
+		assert.Equal(t, h[appconsent.HistoryLen-2].(map[string]any)["r"], got[appconsent.HistoryLen-1].ReceiptID)
 	})
 }

@@ -1,4 +1,4 @@
-package server
+package appconsent
 
 import (
 	"bytes"
@@ -26,18 +26,16 @@ import (
 	"github.com/kaiconn/consent/views"
 )
 
-// appConsent is what the first-launch gate and the privacy settings share:
-// the catalogue of every policy version (a cookie or a host app may hold a
+// App is what the first-launch gate and the privacy settings share: the
+// catalogue of every policy version (a cookie or a host app may hold a
 // decision made under an older one) and the latest, which is asked about.
-type appConsent struct {
+type App struct {
+	d      Deps
 	log    *slog.Logger
-	cfg    Config
 	cats   map[string]*consent.Catalogue
 	latest *consent.Catalogue
 	policy *policy.Library
-	key    cookieKeys // signs the decision cookie
-	// secure tells whether the browser reached us over TLS (Server.isHTTPS).
-	secure func(*http.Request) bool
+	key    Key // signs the decision cookie
 	// catalogues are the catalogues as JSON, for the pages rendered without
 	// state, when they are not those the wasm was built with
 	// (consentview.Shipped): a server given other catalogues, such as a
@@ -45,23 +43,39 @@ type appConsent struct {
 	catalogues json.RawMessage
 }
 
-func (s *Server) newAppConsent() *appConsent {
-	g := &appConsent{
-		log:    s.log,
-		cfg:    s.cfg,
-		cats:   s.catalogues,
-		latest: s.catalogues[s.policies.Latest().ID],
-		policy: s.policies,
-		key:    s.newCookieKeys(appConsentCookie),
-		secure: s.isHTTPS,
+// New prepares the gate and the settings over d, asking about the latest
+// policy version of d.Policies.
+func New(d Deps) *App {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	g := &App{
+		d:      d,
+		log:    d.Log,
+		cats:   d.Catalogues,
+		latest: d.Catalogues[d.Policies.Latest().ID],
+		policy: d.Policies,
+		key:    d.Key,
 	}
 	g.catalogues = g.cataloguesForWasm()
 	return g
 }
 
+// Under is a copy of g that asks about cat instead of the latest version:
+// the bundle's order endpoint applies the gate's rules under the version
+// the bundle showed.
+func (g *App) Under(cat *consent.Catalogue) *App {
+	c := *g
+	c.latest = cat
+	return &c
+}
+
 // cataloguesForWasm is g's catalogues as JSON when the wasm's own
 // (consentview.Shipped) are not the same, nil when they are.
-func (g *appConsent) cataloguesForWasm() json.RawMessage {
+func (g *App) cataloguesForWasm() json.RawMessage {
 	if g.latest == nil {
 		return nil
 	}
@@ -78,16 +92,18 @@ func (g *appConsent) cataloguesForWasm() json.RawMessage {
 	return mine
 }
 
-func (s *Server) mountGate(r chi.Router) {
-	g := s.app
-	r.Get("/consent", s.withConsent(g, s.handleGate))
-	r.Method(http.MethodPost, "/consent", s.forms.protect(false, s.withConsent(g, s.handleGatePost)))
-	r.Get("/consent/done", s.withConsent(g, s.handleGateDone))
+// Mount serves the gate (/consent, /consent/done) and the privacy
+// settings (/settings/privacy) on r.
+func (g *App) Mount(r chi.Router) {
+	r.Get("/consent", withForm(g.handleGate))
+	r.Method(http.MethodPost, "/consent", g.d.Protect(withForm(g.handleGatePost)))
+	r.Get("/consent/done", withForm(g.handleGateDone))
+	g.mountSettings(r)
 }
 
-// withConsent reads a posted form, bounded in size. Where a decision may
-// be posted from is the form guard's to check (s.forms.protect).
-func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWriter, *http.Request)) http.HandlerFunc {
+// withForm reads a posted form, bounded in size. Where a decision may be
+// posted from is the form guard's to check (Deps.Protect).
+func withForm(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
@@ -96,13 +112,13 @@ func (s *Server) withConsent(g *appConsent, h func(*appConsent, http.ResponseWri
 				return
 			}
 		}
-		h(g, w, r)
+		h(w, r)
 	}
 }
 
 // parseHostState decodes ?state= strictly (consentview.ParseHostState,
 // which the wasm runs too); anything else is ignored as a whole.
-func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, error) {
+func (g *App) parseHostState(v string, now time.Time) (*Decision, error) {
 	return g.views().ParseHostState(v, now)
 }
 
@@ -110,11 +126,11 @@ func (g *appConsent) parseHostState(v string, now time.Time) (*appDecision, erro
 // app's state when it handed one over (the host is the authority in the
 // app), else the cookie. hostRaw is the state as received, to be carried
 // through forms.
-func (g *appConsent) current(r *http.Request, now time.Time) (history []appDecision, hostRaw string) {
+func (g *App) current(r *http.Request, now time.Time) (history []Decision, hostRaw string) {
 	raw := r.FormValue("state")
 	if raw != "" {
 		if d, err := g.parseHostState(raw, now); err == nil {
-			return []appDecision{*d}, raw
+			return []Decision{*d}, raw
 		} else {
 			g.log.Debug("ignoring host state", "err", errs.Code(err))
 		}
@@ -136,7 +152,7 @@ func shownContact(c policy.ContactDetails, l string) policy.ContactDetails {
 	return c
 }
 
-func (g *appConsent) contactView(version, l string) *components.ContactView {
+func (g *App) contactView(version, l string) *components.ContactView {
 	v, ok := g.policy.Version(version)
 	if !ok {
 		return nil
@@ -153,16 +169,16 @@ func (g *appConsent) contactView(version, l string) *components.ContactView {
 
 // views is the catalogues as package consentview computes the gate and
 // the settings from them, the wasm's computation being the same.
-func (g *appConsent) views() *consentview.Catalogues {
+func (g *App) views() *consentview.Catalogues {
 	return &consentview.Catalogues{ByVersion: g.cats, Latest: g.latest}
 }
 
 // gatePage is what the gate links to in language l, and the contact block
 // of the version it asks about.
-func (g *appConsent) gatePage(l string) consentview.GatePage {
+func (g *App) gatePage(l string) consentview.GatePage {
 	return consentview.GatePage{
 		PrivacyURL:   privacyURL(l),
-		AgreementURL: g.cfg.UserAgreementURL,
+		AgreementURL: g.d.AgreementURL,
 		SettingsURL:  "/settings/privacy?lang=" + url.QueryEscape(l),
 		Contact:      g.contactView(g.latest.Version(), l),
 	}
@@ -170,37 +186,37 @@ func (g *appConsent) gatePage(l string) consentview.GatePage {
 
 // gateView builds the view of /consent for the person's history
 // (consentview.Catalogues.Gate).
-func (g *appConsent) gateView(l string, history []appDecision, open bool, now time.Time) components.GateView {
+func (g *App) gateView(l string, history []Decision, open bool, now time.Time) components.GateView {
 	return g.views().Gate(l, g.gatePage(l), history, open, now)
 }
 
-func (s *Server) handleGate(g *appConsent, w http.ResponseWriter, r *http.Request) {
-	l := s.readerLang(w, r)
-	now := time.Now()
+func (g *App) handleGate(w http.ResponseWriter, r *http.Request) {
+	l := g.d.Lang(w, r)
+	now := g.d.Now()
 	history, host := g.current(r, now)
 	v := g.gateView(l, history, r.URL.Query().Get("open") == "1", now)
 	v.HostState = host
 	if len(history) == 0 {
 		v.RenderedFor = consentview.RenderedNone
 	}
-	s.withTicket(r, &v)
-	s.renderGate(w, r, http.StatusOK, v)
+	g.withTicket(r, &v)
+	g.renderGate(w, r, http.StatusOK, v)
 }
 
 // withTicket gives an asking page the ticket its decision is recorded
 // under, and its receipt id, which gate.js names in the bridge message.
-func (s *Server) withTicket(r *http.Request, v *components.GateView) {
+func (g *App) withTicket(r *http.Request, v *components.GateView) {
 	if v.Mode != components.GateAsk && v.Mode != components.GateReask {
 		return
 	}
-	v.Ticket = s.pageTicket(r)
+	v.Ticket = g.d.PageTicket(r)
 	if tk, err := credential.PeekTicket(v.Ticket); err == nil {
 		v.ReceiptID = tk.ReceiptID
 	}
 }
 
-func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, v components.GateView) {
-	loc := s.msgs.Localizer(v.Lang)
+func (g *App) renderGate(w http.ResponseWriter, r *http.Request, status int, v components.GateView) {
+	loc := g.d.Msgs.Localizer(v.Lang)
 	// gate.js takes a decision without the wasm. Only a page rendered
 	// without any state loads it (boot.js, when the host hands a state
 	// over), with its view as #kc-state, from which the wasm renders the
@@ -208,14 +224,14 @@ func (s *Server) renderGate(w http.ResponseWriter, r *http.Request, status int, 
 	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == ""}
 	if v.RenderedFor != "" {
 		v.Strings = loc.Messages(components.GateMessages...)
-		v.Catalogues = s.app.catalogues
+		v.Catalogues = g.catalogues
 		page.State = v.PageData()
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := views.Layout(page, loc).Render(templ.WithChildren(r.Context(), views.Gate(v, loc)), w); err != nil {
-		s.log.Error("render gate", "err", err)
+		g.log.Error("render gate", "err", err)
 	}
 }
 
@@ -228,7 +244,7 @@ type gateOutcome = components.Outcome[components.GateView]
 // was pressed; otherwise Agree grants exactly the ticked purposes and
 // Disagree refuses every optional one. A re-ask does not ask 18+ again:
 // the person confirmed it when they first agreed.
-func (g *appConsent) gateDecision(form url.Values, history []appDecision, l string, now time.Time) (consent.Decision, string) {
+func (g *App) gateDecision(form url.Values, history []Decision, l string, now time.Time) (consent.Decision, string) {
 	var ticked []consent.PurposeID
 	for _, id := range form["purpose"] {
 		if !slices.Contains(ticked, consent.PurposeID(id)) {
@@ -236,7 +252,7 @@ func (g *appConsent) gateDecision(form url.Values, history []appDecision, l stri
 		}
 	}
 	adult := form.Get("adult") == "1"
-	var prev *appDecision
+	var prev *Decision
 	var prevCat *consent.Catalogue
 	if form.Get("mode") == components.GateReask && len(history) > 0 {
 		if c, ok := g.cats[history[0].PolicyVersion]; ok && history[0].PolicyVersion < g.latest.Version() {
@@ -285,9 +301,9 @@ func refusalKind(d consent.Decision) consent.Kind {
 	return consent.KindDeclined
 }
 
-func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
-	l := s.readerLang(w, r)
+func (g *App) handleGatePost(w http.ResponseWriter, r *http.Request) {
+	now := g.d.Now()
+	l := g.d.Lang(w, r)
 	if fl, ok := lang.Normalize(r.PostForm.Get("lang")); ok {
 		l = fl
 	}
@@ -300,26 +316,26 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 			v = g.gateView(l, nil, true, now)
 		}
 		v.HostState, v.Adult, v.Error = host, r.PostForm.Get("adult") == "1", failure
-		s.withTicket(r, &v)
+		g.withTicket(r, &v)
 		for i := range v.Optional {
 			v.Optional[i].Granted = slices.Contains(r.PostForm["purpose"], v.Optional[i].ID)
 		}
-		if wantsJSON(r) {
-			writeJSON(w, http.StatusUnprocessableEntity, gateOutcome{View: v, Error: failure})
+		if g.d.WantsJSON(r) {
+			g.d.WriteJSON(w, http.StatusUnprocessableEntity, gateOutcome{View: v, Error: failure})
 			return
 		}
-		s.renderGate(w, r, http.StatusUnprocessableEntity, v)
+		g.renderGate(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	rec, order, c, err := s.record(g, w, r, d)
+	rec, order, c, err := g.record(w, r, d)
 	if err != nil {
-		s.writeError(w, r, err)
+		g.d.WriteError(w, r, err)
 		return
 	}
-	if wantsJSON(r) {
+	if g.d.WantsJSON(r) {
 		v := g.doneView(l, rec)
-		v.Ticket = s.ticketFor(c.Subject)
-		writeJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: orderJSON(order)})
+		v.Ticket = g.d.TicketFor(c.Subject)
+		g.d.WriteJSON(w, http.StatusOK, gateOutcome{View: v, Receipt: orderJSON(order)})
 		return
 	}
 	http.Redirect(w, r, "/consent/done?lang="+url.QueryEscape(l)+"&r="+rec.ReceiptID, http.StatusSeeOther)
@@ -331,64 +347,64 @@ func (s *Server) handleGatePost(g *appConsent, w http.ResponseWriter, r *http.Re
 // subject credential (kc_sub) with the decision.
 //
 // The receipt is stored under the id of the ticket the page was rendered
-// with, for the browser's subject (postCredential). When the page posted
+// with, for the browser's subject (Deps.PostCredential). When the page posted
 // the decision's time (field "at", Unix ms: gate.js, which may post long
 // after the tap), the decision is dated then, within what the server
-// knows to be true (decidedAt). When the wasm posted the decision and its
+// knows to be true (recorder.DecidedAt). When the wasm posted the decision and its
 // device will sign the receipt (form field device=1), the server only
 // remembers the id, and the answer carries what the outbox needs to build
 // that receipt; otherwise the server attests it now.
-func (s *Server) record(g *appConsent, w http.ResponseWriter, r *http.Request, d consent.Decision) (appDecision, *consentreceipt.Order, recorder.Credential, error) {
+func (g *App) record(w http.ResponseWriter, r *http.Request, d consent.Decision) (Decision, *consentreceipt.Order, recorder.Credential, error) {
 	history := g.history(r, d.At)
-	switch stored, ok, err := s.resent(r, d); {
+	switch stored, ok, err := g.d.Resent(r, d); {
 	case err != nil:
-		return appDecision{}, nil, recorder.Credential{}, err
+		return Decision{}, nil, recorder.Credential{}, err
 	case ok:
 		// The page was posted before (gate.js resends until acknowledged,
 		// a form may be sent twice): answered as the first post was.
 		d.Kind, d.At = consent.Kind(stored.Decision), stored.IssuedAt.UTC()
-		rec := appDecision{Decision: d, ReceiptID: stored.ID}
+		rec := Decision{Decision: d, ReceiptID: stored.ID}
 		if len(history) == 0 || history[0].ReceiptID != stored.ID {
-			g.setHistory(w, r, append([]appDecision{rec}, history...))
+			g.setHistory(w, r, append([]Decision{rec}, history...))
 		}
-		return rec, nil, s.replayCredential(r), nil
+		return rec, nil, g.replayCredential(r), nil
 	}
-	c, err := s.postCredential(r.Context(), r)
+	c, err := g.d.PostCredential(r.Context(), r)
 	if err != nil {
-		return appDecision{}, nil, c, err
+		return Decision{}, nil, c, err
 	}
 	if !c.ShownAt.IsZero() {
-		d.At = decidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
+		d.At = recorder.DecidedAt(r.PostForm.Get("at"), c.ShownAt, d.At)
 	}
-	rec := appDecision{Decision: d, ReceiptID: c.ReceiptID}
+	rec := Decision{Decision: d, ReceiptID: c.ReceiptID}
 	var order *consentreceipt.Order
-	if deviceSigns(r) {
-		if c, err = s.forDevice(r.Context(), c); err != nil {
+	if g.deviceSigns(r) {
+		if c, err = g.d.ForDevice(r.Context(), c); err != nil {
 			return rec, nil, c, err
 		}
 		rec.ReceiptID = c.ReceiptID
-		if order, rec.Kind, err = s.recorder.Order(r.Context(), d, c); err != nil {
+		if order, rec.Kind, err = g.d.Order(r.Context(), d, c); err != nil {
 			return rec, nil, c, err
 		}
 	} else {
-		if rec.ReceiptID, rec.Kind, err = s.recorder.Decision(r.Context(), d, &c, false); err != nil {
+		if rec.ReceiptID, rec.Kind, err = g.d.Record(r.Context(), d, &c, false); err != nil {
 			return rec, nil, c, err
 		}
 	}
 	if c.Replay {
-		c = s.replayCredential(r)
+		c = g.replayCredential(r)
 	} else {
-		s.setSubject(w, r, c.Subject)
+		g.d.SetSubject(w, r, c.Subject)
 	}
-	g.setHistory(w, r, append([]appDecision{rec}, history...))
+	g.setHistory(w, r, append([]Decision{rec}, history...))
 	return rec, order, c, nil
 }
 
 // replayCredential is what a post answered from a receipt stored before
 // goes on with: the browser's own subject, or a fresh one, never the
 // stored receipt's, which a ticket in a page must not hand out.
-func (s *Server) replayCredential(r *http.Request) recorder.Credential {
-	subject := s.cookieSubject(r)
+func (g *App) replayCredential(r *http.Request) recorder.Credential {
+	subject := g.d.CookieSubject(r)
 	if subject == "" {
 		subject = receipt.NewSubject()
 	}
@@ -397,16 +413,16 @@ func (s *Server) replayCredential(r *http.Request) recorder.Credential {
 
 // deviceSigns tells whether the wasm posted a decision whose receipt this
 // browser's device key will sign.
-func deviceSigns(r *http.Request) bool {
-	return wantsJSON(r) && r.PostForm.Get("device") == "1"
+func (g *App) deviceSigns(r *http.Request) bool {
+	return g.d.WantsJSON(r) && r.PostForm.Get("device") == "1"
 }
 
 // bridgeMessage is the message for the host app about decision d
 // (docs/bridge.md, version 2).
-func bridgeMessage(d appDecision) *components.BridgeMessage { return consentview.Bridge(d) }
+func bridgeMessage(d Decision) *components.BridgeMessage { return consentview.Bridge(d) }
 
 // doneView is the result of decision d: what is on, what stays off.
-func (g *appConsent) doneView(l string, d appDecision) components.GateView {
+func (g *App) doneView(l string, d Decision) components.GateView {
 	return g.views().Done(l, g.gatePage(l), d)
 }
 
@@ -414,9 +430,9 @@ func (g *appConsent) doneView(l string, d appDecision) components.GateView {
 // carries the bridge message only when ?r= names the newest decision, and
 // bridge.js drops ?r= from the address once it has posted it, so a reload
 // shows the result without sending the message again.
-func (s *Server) handleGateDone(g *appConsent, w http.ResponseWriter, r *http.Request) {
-	l := s.readerLang(w, r)
-	now := time.Now()
+func (g *App) handleGateDone(w http.ResponseWriter, r *http.Request) {
+	l := g.d.Lang(w, r)
+	now := g.d.Now()
 	history := g.history(r, now)
 	if len(history) == 0 {
 		http.Redirect(w, r, "/consent?lang="+url.QueryEscape(l), http.StatusSeeOther)
@@ -429,5 +445,48 @@ func (s *Server) handleGateDone(g *appConsent, w http.ResponseWriter, r *http.Re
 	} else {
 		v.ReceiptID = v.Bridge.ReceiptID
 	}
-	s.renderGate(w, r, http.StatusOK, v)
+	g.renderGate(w, r, http.StatusOK, v)
+}
+
+// orderJSON is o as the JSON answer to a post carries it (Outcome.Receipt),
+// nil for none.
+func orderJSON(o *consentreceipt.Order) json.RawMessage {
+	if o == nil {
+		return nil
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil // an Order is strings and JCS bytes: it always marshals
+	}
+	return b
+}
+
+// Current is the person's decision history, newest first, and the host
+// app's state as received: what the gate reads, for the other pages that
+// show what the person decided (package documents).
+func (g *App) Current(r *http.Request, now time.Time) ([]Decision, string) {
+	return g.current(r, now)
+}
+
+// ParseHostState decodes a host app's ?state= strictly, as the gate does.
+func (g *App) ParseHostState(v string, now time.Time) (*Decision, error) {
+	return g.parseHostState(v, now)
+}
+
+// GateDecision is the decision a gate form asks for under history, or the
+// message id of why it is refused (the bundle's order endpoint applies the
+// gate's own rule).
+func (g *App) GateDecision(form url.Values, history []Decision, l string, now time.Time) (consent.Decision, string) {
+	return g.gateDecision(form, history, l, now)
+}
+
+// Views is the catalogues as package consentview computes the gate and the
+// settings from them.
+func (g *App) Views() *consentview.Catalogues { return g.views() }
+
+// DecodeCookie parses a kc_app_consent value strictly: the decisions it
+// holds, newest first, or an error for anything this server would not
+// have written.
+func (g *App) DecodeCookie(value string, now time.Time) ([]Decision, error) {
+	return g.decodeRecord(value, now)
 }

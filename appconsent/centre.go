@@ -1,4 +1,4 @@
-package server
+package appconsent
 
 import (
 	"net/url"
@@ -17,7 +17,7 @@ import (
 // "The rights centre"), the contact block and the two lists. All of it comes
 // from the latest policy and its catalogue, so a later policy can change a
 // deadline, a path or a target without a line of code here.
-func (g *appConsent) settingsCentre(l string) views.SettingsCentre {
+func (g *App) settingsCentre(l string) views.SettingsCentre {
 	v := g.policy.Latest()
 	c := views.SettingsCentre{
 		ContactURL:   privacyURL(l) + "#s10-contact",

@@ -5,7 +5,6 @@ package consentview_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
@@ -16,18 +15,26 @@ import (
 	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/errs"
 	"github.com/kaiconn/consent/lang/texts"
+	"github.com/kaiconn/consent/locales/localestest"
 )
 
 // withLater adds the fictitious 2026-12 version of testdata (a changed
 // location purpose and a new sensors purpose) as the latest.
 func withLater(t *testing.T) *consentview.Catalogues {
 	t.Helper()
-	c := loadShipped(t)
-	later, err := consent.LoadCatalogue(os.DirFS("../testdata/catalogue"), "2026-12")
-	require.NoError(t, err)
-	c.ByVersion["2026-12"] = later
+	c := loadBase(t)
+	later := localestest.Catalogue(t, localestest.Later)
+	c.ByVersion[localestest.Later] = later
 	c.Latest = later
 	return c
+}
+
+// loadBase holds the base version only (localestest.Base), the one the
+// tests of behaviour are written against, whatever locales/ ships.
+func loadBase(t *testing.T) *consentview.Catalogues {
+	t.Helper()
+	cat := localestest.Catalogue(t, localestest.Base)
+	return &consentview.Catalogues{ByVersion: map[string]*consent.Catalogue{localestest.Base: cat}, Latest: cat}
 }
 
 // state is the ?state= a host hands over: the bridge message, base64url.
@@ -50,9 +57,9 @@ func message(version, decision, at string, on ...string) map[string]any {
 var page = consentview.GatePage{PrivacyURL: "/privacy?lang=en", SettingsURL: "/settings/privacy?lang=en"}
 
 func TestParseHostStateRefusesAsAWhole(t *testing.T) {
-	c := loadShipped(t)
+	c := loadBase(t)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	good := func() map[string]any { return message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "push") }
+	good := func() map[string]any { return message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "push") }
 	for name, tc := range map[string]struct {
 		raw string
 	}{
@@ -94,21 +101,21 @@ func TestGateFromHostState(t *testing.T) {
 		granted []string // of those, the ones shown on
 		review  bool
 	}{
-		"FirstLaunch": {cats: loadShipped(t), mode: consentview.GateAsk,
+		"FirstLaunch": {cats: loadBase(t), mode: consentview.GateAsk,
 			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics"}},
-		"Standing": {cats: loadShipped(t), state: message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "push", "analytics"), mode: consentview.GateCurrent,
+		"Standing": {cats: loadBase(t), state: message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "push", "analytics"), mode: consentview.GateCurrent,
 			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, granted: []string{"push", "analytics"}},
-		"Review": {cats: loadShipped(t), state: message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "push"), open: true, mode: consentview.GateAsk, review: true,
+		"Review": {cats: loadBase(t), state: message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "push"), open: true, mode: consentview.GateAsk, review: true,
 			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics"}, granted: []string{"push"}},
 		// Under 2026-12, location changed and sensors is new: a location
 		// the person allowed is asked again, starting on.
-		"ReaskChangedAndNew": {cats: withLater(t), state: message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "location", "push"), mode: consentview.GateReask,
+		"ReaskChangedAndNew": {cats: withLater(t), state: message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "location", "push"), mode: consentview.GateReask,
 			asked: []string{"location", "sensors"}, granted: []string{"location"}},
 		// A refused location is not asked again; only what is new is.
-		"ReaskNewOnly": {cats: withLater(t), state: message("2022-10", "agreed", "2026-11-01T00:00:00Z", "push"), mode: consentview.GateReask,
+		"ReaskNewOnly": {cats: withLater(t), state: message(localestest.Base, "agreed", "2026-11-01T00:00:00Z", "push"), mode: consentview.GateReask,
 			asked: []string{"sensors"}},
 		// A refusal less than 48 hours ago: the current choice, not a re-ask.
-		"QuietPeriod": {cats: withLater(t), state: message("2022-10", "declined", "2026-12-19T12:00:00Z"), mode: consentview.GateCurrent,
+		"QuietPeriod": {cats: withLater(t), state: message(localestest.Base, "declined", "2026-12-19T12:00:00Z"), mode: consentview.GateCurrent,
 			asked: []string{"push", "wechat-share", "location", "crash-reports", "analytics", "sensors"}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -135,7 +142,7 @@ func TestGateFromHostState(t *testing.T) {
 	}
 	t.Run("ReaskSaysWhatChanged", func(t *testing.T) {
 		c := withLater(t)
-		d, err := c.ParseHostState(state(t, message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "location", "push")), now)
+		d, err := c.ParseHostState(state(t, message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "location", "push")), now)
 		require.NoError(t, err)
 		v := c.Gate(texts.En, page, []consentview.Decision{*d}, false, now)
 		require.Len(t, v.Optional, 2)
@@ -144,16 +151,16 @@ func TestGateFromHostState(t *testing.T) {
 		require.NotNil(t, loc.Was)
 		assert.NotEmpty(t, loc.Was.Added, "the location purpose now collects more")
 		assert.True(t, sensors.New && !sensors.Granted)
-		assert.Equal(t, "2022-10", v.AcceptedVersion)
+		assert.Equal(t, localestest.Base, v.AcceptedVersion)
 		assert.Equal(t, map[string]bool{"push": true, "wechat-share": false, "crash-reports": false, "analytics": false}, v.Current)
 		assert.NotEmpty(t, v.Kept)
 	})
 }
 
 func TestSettingsFromHostState(t *testing.T) {
-	c := loadShipped(t)
+	c := loadBase(t)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	d, err := c.ParseHostState(state(t, message("2022-10", "agreed", "2026-11-29T04:27:33.512Z", "location")), now)
+	d, err := c.ParseHostState(state(t, message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "location")), now)
 	require.NoError(t, err)
 	v := c.Settings(texts.ZhHans, consentview.SettingsPage{PrivacyURL: "/privacy", GateURL: "/consent"}, []consentview.Decision{*d})
 	assert.True(t, v.HasDecision)
@@ -174,7 +181,7 @@ func TestSettingsFromHostState(t *testing.T) {
 // only purposes turned off is a withdrawal, anything turned on an update,
 // no change records nothing.
 func TestChangeSettings(t *testing.T) {
-	c := loadShipped(t)
+	c := loadBase(t)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	version := c.Latest.Version()
 	d, err := c.ParseHostState(state(t, message(version, "agreed", "2026-11-29T04:27:33Z", "push", "location")), now)

@@ -13,8 +13,7 @@ import (
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/errs"
-	catalogues "github.com/kaiconn/consent/locales/catalogue"
-	policydata "github.com/kaiconn/consent/locales/policy"
+	"github.com/kaiconn/consent/locales/localestest"
 	"github.com/kaiconn/consent/policy"
 	"github.com/kaiconn/consent/receipt"
 	"github.com/kaiconn/consent/recorder"
@@ -36,9 +35,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, store receipt.Store) *fixture {
 	t.Helper()
-	cat, err := consent.LoadCatalogue(catalogues.FS, catalogues.Latest)
-	require.NoError(t, err)
-	policies, err := policy.Load(policydata.FS)
+	cat := localestest.Catalogue(t, localestest.Base)
+	policies, err := policy.Load(localestest.Policy(t, localestest.Base))
 	require.NoError(t, err)
 	keys, err := receipt.NewKeyring()
 	require.NoError(t, err)
@@ -126,7 +124,7 @@ func TestDeviceAndDecisionKeepTheSameRecord(t *testing.T) {
 				"basic": "necessary", "push": "given", "location": "refused",
 				"wechat-share": "refused", "crash-reports": "refused", "analytics": "refused",
 			}, rec.States, "the record's states are its receipt's")
-			assert.Equal(t, catalogues.Latest, rec.PolicyVersion)
+			assert.Equal(t, localestest.Base, rec.PolicyVersion)
 			assert.Equal(t, receipt.SurfaceFirstLaunch, rec.Surface)
 			assert.Equal(t, receipt.DecisionAgreed, rec.Decision)
 			assert.Equal(t, receipt.LangEn, rec.Language)

@@ -36,6 +36,11 @@ func bundleSettings(t *testing.T) *Settings {
 	require.NoError(t, err)
 	v := cats.Settings("en", consentview.SettingsPage{PrivacyURL: "../privacy/en.html", GateURL: "../consent/en.html"}, []consentview.Decision{*d})
 	v.HostState = raw
+	// The page of a server whose versions are not the ones the wasm was
+	// built with hands it its catalogues; these tests run on the base
+	// version, whatever locales/ ships.
+	v.Catalogues, err = json.Marshal(cats)
+	require.NoError(t, err)
 	v.Strings = lang.DefaultBundle().Localizer("en").Messages(SettingsMessages...)
 	s := &Settings{view: v, strings: v.Strings, loaded: true}
 	s.resetSwitches()

@@ -74,8 +74,8 @@ func TestPolicyCatalogues(t *testing.T) {
 		versions   int
 		edit       func(*Config)
 	}{
-		{"OKShipped", localestest.Newest(t), 1, func(*Config) {}},
-		{"OKLater", "2026-12", 2, withLaterPolicy(t)},
+		{"OKShipped", localestest.Newest(t), len(localestest.Shipped(t)), func(*Config) {}},
+		{"OKLater", localestest.Later, 2, withLaterPolicy(t)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startReal(t, tc.edit)

@@ -84,25 +84,11 @@
       if (!r.main || !main || main.getAttribute("data-mode") === "done" || (html.getAttribute("data-policy-shown") || "") >= p.version) {
         return;
       }
-      // As boot.js puts the view of the host's state in place.
-      main.outerHTML = r.main;
-      var script = document.getElementById("kc-gate");
-      if (!r.script && script) {
-        script.remove();
-      } else if (r.script) {
-        if (!script) {
-          script = document.createElement("script");
-          script.type = "application/json";
-          script.id = "kc-gate";
-          document.getElementById("main").after(script);
-        }
-        script.textContent = r.script;
-      }
-      var i = document.title.indexOf(" · ");
-      if (r.title && i >= 0) { document.title = r.title + document.title.slice(i); }
+      // Marked first, so that what listens for kaiconn:view (bundle.js)
+      // sees which version is shown.
       html.setAttribute("data-policy-shown", p.version);
       html.setAttribute("data-policy-notice", (p.notices || {})[page.lang] || "");
-      document.dispatchEvent(new CustomEvent("kaiconn:view"));
+      window.kaiconnShowView(r); // boot.js's, as the host's state is shown
     };
     worker.postMessage({
       exec: abs(boot.getAttribute("data-wasm-exec")), wasm: abs(boot.getAttribute("data-wasm")),

@@ -24,6 +24,30 @@
   var params = new URLSearchParams(location.search);
   var main = document.getElementById("main");
   var stale = !!(main && main.getAttribute("data-rendered-for") === "none" && params.get("state"));
+
+  // showView puts a view the wasm rendered (package takeover: the gate's
+  // <main>, its page data and title) in place of the page's, and tells
+  // gate.js to bind to it. The bundle's newer.js shows a newer policy's
+  // view with it too, so it is defined before anything returns.
+  function showView(r) {
+    document.getElementById("main").outerHTML = r.main;
+    var script = document.getElementById("kc-gate");
+    if (!r.script && script) {
+      script.remove();
+    } else if (r.script) {
+      if (!script) {
+        script = document.createElement("script");
+        script.type = "application/json";
+        script.id = "kc-gate";
+        document.getElementById("main").after(script);
+      }
+      script.textContent = r.script;
+    }
+    var i = document.title.indexOf(" · ");
+    if (r.title && i >= 0) { document.title = r.title + document.title.slice(i); }
+    document.dispatchEvent(new CustomEvent("kaiconn:view"));
+  }
+  window.kaiconnShowView = showView;
   if (!("WebAssembly" in window) || params.get("wasm") === "false" ||
       (!stale && (html.getAttribute("data-surface") === "gate" ||
         conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g"))) {
@@ -57,22 +81,7 @@
         html.setAttribute("data-wasm", r.error ? "failed" : "ready");
         return;
       }
-      main.outerHTML = r.main;
-      var script = document.getElementById("kc-gate");
-      if (!r.script && script) {
-        script.remove();
-      } else if (r.script) {
-        if (!script) {
-          script = document.createElement("script");
-          script.type = "application/json";
-          script.id = "kc-gate";
-          document.getElementById("main").after(script);
-        }
-        script.textContent = r.script;
-      }
-      var i = document.title.indexOf(" · ");
-      if (r.title && i >= 0) { document.title = r.title + document.title.slice(i); }
-      document.dispatchEvent(new CustomEvent("kaiconn:view"));
+      showView(r);
       html.setAttribute("data-wasm", "ready");
     };
     worker.onerror = function () { html.setAttribute("data-wasm", "failed"); };

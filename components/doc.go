@@ -7,6 +7,11 @@
 // Everything here is downloaded by every reader: no server, store or
 // database code may come with it.
 //
-// Must not import: server, api, store, views, modernc.org/sqlite,
-// github.com/jackc/pgx, github.com/a-h/templ, github.com/go-chi/chi.
+// The settings' markup is views/settingsview's, a templ view the server
+// renders too; templ's runtime is in the wasm for the gate already
+// (views/gate). The server's other views, which read the policy, are not
+// (policyview, lists and the message files of locales keep them out).
+//
+// Must not import: server, api, store, policyview, lists, locales,
+// modernc.org/sqlite, github.com/jackc/pgx, github.com/go-chi/chi.
 package components

@@ -1,11 +1,11 @@
 package components
 
 import (
-	"strings"
 	"time"
 
 	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/lang/texts"
+	"github.com/kaiconn/consent/views/settingsview"
 )
 
 // Times on /settings/privacy travel as RFC 3339 instants and are shown in
@@ -26,15 +26,10 @@ func LocalTime(at, l string) string { return consentview.LocalTime(at, l) }
 // Instant is t as the settings view carries it (consentview.Instant).
 func Instant(t time.Time) string { return consentview.Instant(t) }
 
-// TimeMark stands for a time inside a translated sentence: a message is
-// rendered with TimeMark in place of its date, and SplitAtTime cuts it
-// there, so the time can be its own <time> element in either word order
-// ("Allowed since …", "自…起允许").
-const TimeMark = "\x1f"
+// TimeMark and SplitAtTime are settingsview's, which renders a time inside
+// a translated sentence; the names stay here for the tests that read the
+// page's sentences.
+const TimeMark = settingsview.TimeMark
 
-// SplitAtTime returns the parts of sentence before and after TimeMark; after
-// is "" when the sentence has no mark.
-func SplitAtTime(sentence string) (before, after string) {
-	before, after, _ = strings.Cut(sentence, TimeMark)
-	return before, after
-}
+// SplitAtTime is settingsview.SplitAtTime.
+func SplitAtTime(sentence string) (before, after string) { return settingsview.SplitAtTime(sentence) }

@@ -15,6 +15,7 @@ import (
 	"github.com/kaiconn/consent/consentview"
 
 	"github.com/kaiconn/consent/lang/texts"
+	"github.com/kaiconn/consent/views/settingsview"
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
@@ -315,15 +316,8 @@ func (s *Settings) renderStatic(id string) app.UI {
 	return app.If(s.static[id] != "", func() app.UI { return app.Raw(s.static[id]) })
 }
 
-// Decided is main's data-decided, which shows the parts that need a
-// decision (the rights centre's download) in markup no choice rewrites.
-// Not "true": go-app writes that as a bare attribute.
-func Decided(has bool) string {
-	if has {
-		return "yes"
-	}
-	return "no"
-}
+// Decided is main's data-decided (settingsview.Decided).
+func Decided(has bool) string { return settingsview.Decided(has) }
 
 // renderTime is an instant shown by the one time rule (LocalTime), as the
 // server's page shows it.

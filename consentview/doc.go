@@ -11,8 +11,8 @@
 // to JSON at build time (catalogues.json, `make generate`): the wasm carries
 // no TOML parser, no policy and no server code. Which markup the view
 // becomes is not decided here: the gate is rendered by one templ view
-// (views/gatepage) on both sides, the settings by the go-app component
-// whose DOM a test holds equal to the server's (components).
+// (views/gate) on both sides, the settings' parts that depend on the state
+// by another (views/settingsview).
 //
 // In the wasm build it has no TOML parser: consent reads TOML on the
 // server only (hygiene TestWasmCarriesNoServerCode).

@@ -8,10 +8,9 @@
 // catalogues the wasm carries) and puts it in the page.
 //
 // One render source per surface: the gate's <main> is rendered by the same
-// templ view as on the server (views/gate), so no markup is written twice;
-// the settings get their new state as #kc-state, which the go-app component
-// renders, a component a test holds equal to the server's page for every
-// state (components). Templ in the wasm costs its runtime (and
+// templ view as on the server (views/gate), and so are the settings' parts
+// that depend on the state (views/settingsview, RenderSettings), so no
+// markup is written twice. Templ in the wasm costs its runtime (and
 // html/template with it); writing the gate a second time as go-app
 // components would have cost a second copy of every element to keep equal.
 //

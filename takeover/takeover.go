@@ -6,9 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/kaiconn/consent/consentview"
 	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/views/gate"
+	"github.com/kaiconn/consent/views/settingsview"
 )
 
 // Catalogues are the catalogues a page rendered without state is rendered
@@ -111,7 +114,8 @@ func RenderGate(v consentview.GateView, strs map[string]string) (Rendered, error
 
 // Settings returns the settings' view for the host's state raw, on a page
 // rendered without state whose state (#kc-state) is page, and whether the
-// page is to show it. The go-app component renders it.
+// page is to show it. RenderSettings renders it, as the go-app component
+// does.
 func Settings(cats *consentview.Catalogues, page consentview.SettingsView, raw string, now time.Time) (consentview.SettingsView, bool) {
 	if !fresh(cats, page.RenderedFor, page.LatestVersion, raw) {
 		return consentview.SettingsView{}, false
@@ -126,4 +130,34 @@ func Settings(cats *consentview.Catalogues, page consentview.SettingsView, raw s
 	// decided with them (components.Settings, on the app bundle).
 	v.Catalogues = page.Catalogues
 	return v, true
+}
+
+// RenderedSettings is a settings view as the page shows it.
+type RenderedSettings struct {
+	// Main is the <main> element (views/settingsview.Main), in which each
+	// part that no choice changes (the links, the rights centre, the
+	// contact block, the third parties) is a placeholder,
+	// <template data-kc-keep="id"> (settingsview.KeepAttr): the page puts
+	// its own element of that id in its place, as it is, so that its
+	// markup, which the server rendered from the policy, is written once.
+	Main string
+	// Keep are the ids of those parts, in page order.
+	Keep  []string
+	Title string // the page's title, before " · " and the site's name
+}
+
+// RenderSettings renders v with the page's strings, by the server's own
+// view.
+func RenderSettings(v consentview.SettingsView, strs map[string]string) (RenderedSettings, error) {
+	l := texts.New(v.Lang, strs)
+	keep := settingsview.KeepIDs()
+	slots := map[string]templ.Component{}
+	for _, id := range keep {
+		slots[id] = settingsview.Keep(id)
+	}
+	main, err := settingsview.HTML(settingsview.Main(v, l, slots))
+	if err != nil {
+		return RenderedSettings{}, err
+	}
+	return RenderedSettings{Main: main, Keep: keep, Title: l.T("settings_title")}, nil
 }

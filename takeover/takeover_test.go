@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	xhtml "golang.org/x/net/html"
 
 	"github.com/kaiconn/consent/consent"
 	"github.com/kaiconn/consent/consentview"
@@ -298,5 +299,98 @@ func TestNewerSameAsServer(t *testing.T) {
 				assert.False(t, ok)
 			})
 		}
+	})
+}
+
+// kept returns the markup of the element with id in page, byte for byte
+// as the server wrote it.
+func kept(t *testing.T, page, id string) string {
+	t.Helper()
+	z := xhtml.NewTokenizer(strings.NewReader(page))
+	offset, start, depth := 0, -1, 0
+	var name string
+	for {
+		tt := z.Next()
+		if tt == xhtml.ErrorToken {
+			require.Fail(t, "no element", "#%s", id)
+			return ""
+		}
+		raw := len(z.Raw())
+		tok := z.Token()
+		switch {
+		case start < 0 && tt == xhtml.StartTagToken && slices.ContainsFunc(tok.Attr, func(a xhtml.Attribute) bool { return a.Key == "id" && a.Val == id }):
+			start, name, depth = offset, tok.Data, 1
+		case start >= 0 && tt == xhtml.StartTagToken && tok.Data == name:
+			depth++
+		case start >= 0 && tt == xhtml.EndTagToken && tok.Data == name:
+			depth--
+			if depth == 0 {
+				return page[start : offset+raw]
+			}
+		}
+		offset += raw
+	}
+}
+
+// The settings the wasm renders for the host's state on a page rendered
+// without state are, byte for byte, the <main> the server renders for
+// that state: the same view model (consentview) through the same templ
+// view (views/settingsview), the page's parts no choice changes put back
+// in their placeholders.
+func TestRenderSettingsSameAsServer(t *testing.T) {
+	now := time.Now()
+	for name, tc := range map[string]func(t *testing.T) string{
+		"Agreed": func(t *testing.T) string {
+			return state(t, "agreed", localestest.Base, now.Add(-time.Hour), "location")
+		},
+		"AllOn": func(t *testing.T) string {
+			return state(t, "agreed", localestest.Base, now.Add(-time.Hour), "push", "wechat-share", "location", "crash-reports", "analytics")
+		},
+		"Declined": func(t *testing.T) string { return state(t, "declined", localestest.Base, now.Add(-72*time.Hour)) },
+		"Withdrawn": func(t *testing.T) string {
+			return state(t, "withdrawn", localestest.Base, now.Add(-time.Minute))
+		},
+	} {
+		for _, l := range []string{"en", "zh-Hans"} {
+			t.Run(name+"/"+l, func(t *testing.T) {
+				w := newWorld(t, false)
+				st := tc(t)
+				var page, want consentview.SettingsView
+				stateless := w.get(t, "/settings/privacy?lang="+l)
+				require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(stateless, "kc-state"))), &page))
+				server := w.get(t, "/settings/privacy?lang="+l+"&state="+st)
+				require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(server, "kc-state"))), &want))
+
+				v, ok := takeover.Settings(w.cats, page, st, now)
+				require.True(t, ok)
+				got, err := takeover.RenderSettings(v, page.Strings)
+				require.NoError(t, err)
+				assert.Equal(t, []string{"kc-settings-nav", "kc-rights", "kc-contact", "kc-shared"}, got.Keep)
+				main := got.Main
+				for _, id := range got.Keep {
+					slot := `<template data-kc-keep="` + id + `"></template>`
+					require.Equal(t, 1, strings.Count(main, slot), "one placeholder for #%s", id)
+					// The bundle page's own part: no choice changes it.
+					main = strings.Replace(main, slot, kept(t, stateless, id), 1)
+				}
+				assert.Equal(t, masked(mainOf(t, server), want.Ticket, ""), masked(main, page.Ticket, ""))
+				assert.Contains(t, server, "<title>"+got.Title+" · ")
+			})
+		}
+	}
+	// The page as the server rendered it for no state is what the wasm
+	// renders for the same view: a check of the comparison itself.
+	t.Run("NoState", func(t *testing.T) {
+		w := newWorld(t, false)
+		stateless := w.get(t, "/settings/privacy?lang=en")
+		var page consentview.SettingsView
+		require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(script(stateless, "kc-state"))), &page))
+		got, err := takeover.RenderSettings(page, page.Strings)
+		require.NoError(t, err)
+		main := got.Main
+		for _, id := range got.Keep {
+			main = strings.Replace(main, `<template data-kc-keep="`+id+`"></template>`, kept(t, stateless, id), 1)
+		}
+		assert.Equal(t, mainOf(t, stateless), main)
 	})
 }

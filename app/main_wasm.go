@@ -10,8 +10,9 @@ import (
 
 func main() {
 	if engine, ok := takeover.Engine(); ok {
-		// In a worker (web/static/engine.js): render the gate's view of
-		// the host's state, off the page's main thread.
+		// In a worker (web/static/engine.js): render the view of the
+		// host's state on a page rendered without state, off the page's
+		// main thread, and on the settings decide the changes made there.
 		takeover.Serve(engine)
 		return
 	}
@@ -19,10 +20,6 @@ func main() {
 	// packages are set up when main runs.
 	app.Window().Get("performance").Call("mark", "kc-wasm-main")
 	surface := takeover.Surface()
-	// A settings page rendered without any state (the app's bundle) gets
-	// the view of the host's ?state= as its component's state.
-	takeover.Run(surface)
-	takeover.Yield()
 	path := app.Window().URL().Path
 	if !components.Enhances(path) && !components.RouteSurface(surface, path) {
 		// Only the pages a component takes over are left to go-app; on

@@ -164,13 +164,13 @@
 
   // record takes the place of bridge.js's for this page: the post it
   // would send to /consent needs the ticket a bundle page does not have.
-  // gate.js calls it with the gate's form; the settings' wasm with the
-  // order's form of a change (surface=settings) and the version it was
-  // decided under (kc.bundled tells it this queue is here).
+  // gate.js calls it with the gate's form; the settings' change (below)
+  // with the order's form the worker made (surface=settings) and the
+  // version it was decided under. kc.bundled says this queue is here.
   kc.record = function (path, body, id, version) {
     var q = load();
     if (!q.some(function (it) { return it.id === id; })) {
-      // The version decided under: the settings' wasm names it; on the
+      // The version decided under: the settings' worker names it; on the
       // gate, the page data as shown at the tap (newer.js may have put a
       // newer version's view in place of the one this script started with).
       var shown = data;
@@ -188,19 +188,67 @@
   // outbox.js, deferred like this script, has run by the load event.
   window.addEventListener("load", flush);
 
-  // A Save tapped on the bundle's settings before the wasm has taken the
-  // page over would post the page's form to the consent server, which
-  // refuses a decision from another origin, and leave the page. It is held
-  // instead, and tapped again once the wasm's page is ready: the switches
-  // keep what the person flipped, and the wasm then decides the change.
+  // Save and "Withdraw all" on the bundle's settings are decided by the
+  // wasm in boot.js's worker (window.kaiconnSettingsEngine; the rule is
+  // consentview's ChangeSettings, never this script's): it answers with
+  // the bridge message, which goes to the host at once, the order, which
+  // joins the queue above, and the view that follows, which takes the
+  // page's place. The page's form is never posted: the consent server
+  // refuses a decision from another origin, and the page would be left.
+  // A tap before the worker is ready is held (html[data-bundle-held]
+  // names the button, which shows it is busy) and tapped again once it is
+  // (html[data-wasm="ready"]): the switches keep what the person flipped.
   var held = "";
+  var asking = false;
+  function busy(button, on) {
+    if (!button) {
+      return;
+    }
+    if (on) {
+      button.setAttribute("aria-busy", "true");
+    } else {
+      button.removeAttribute("aria-busy");
+    }
+  }
+  function change(form, button) {
+    var engine = window.kaiconnSettingsEngine;
+    if (asking) {
+      return;
+    }
+    asking = true;
+    busy(button, true);
+    var on = Array.prototype.filter.call(form.querySelectorAll('input[name="purpose"]'), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+    engine.ask({ action: button && button.value === "withdraw-all" ? "withdraw-all" : "save", on: on }, function (r) {
+      asking = false;
+      busy(button, false);
+      if (r.error) {
+        console.warn("kaiconn: the change could not be decided; the page keeps what it shows", r.error);
+        return;
+      }
+      if (r.bridge && kc.deliver) {
+        kc.deliver(r.bridge);
+      }
+      if (r.order) {
+        kc.record("/api/v1/orders", r.order.body, r.order.id, r.order.version);
+      }
+      engine.show(r);
+    });
+  }
   document.addEventListener("submit", function (e) {
-    if (!e.target || e.target.id !== "kc-settings-form" || html.getAttribute("data-wasm") === "ready") {
+    if (!e.target || e.target.id !== "kc-settings-form") {
       return;
     }
     e.preventDefault();
-    held = (e.submitter && e.submitter.id) || "kc-save";
-    html.setAttribute("data-bundle-held", held);
+    var button = e.submitter || document.getElementById("kc-save");
+    if (!window.kaiconnSettingsEngine || html.getAttribute("data-wasm") !== "ready") {
+      busy(document.getElementById(held), false);
+      held = (button && button.id) || "kc-save";
+      busy(button, true);
+      html.setAttribute("data-bundle-held", held);
+      return;
+    }
+    change(e.target, button);
   }, true);
   if (window.MutationObserver && document.getElementById("kc-settings-form")) {
     new MutationObserver(function () {
@@ -211,6 +259,7 @@
       held = "";
       html.removeAttribute("data-bundle-held");
       if (button) {
+        busy(button, false);
         button.click();
       }
     }).observe(html, { attributes: true, attributeFilter: ["data-wasm"] });

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -32,6 +33,7 @@ func TestBundleSettingsOffline(t *testing.T) {
 	origin := "http://" + addr
 	assets, m := appAssets(t, origin)
 	ctx, log := freshTab(t)
+	logWorkers(t, ctx, log)
 	do(t, ctx, call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]}))
 	open := func(entry, query string) {
 		t.Helper()
@@ -65,16 +67,19 @@ func TestBundleSettingsOffline(t *testing.T) {
 		assert.Equal(t, id == "push", on, "switch %s", id)
 	}
 	assert.Equal(t, "agreed", eval[string](t, ctx, `document.getElementById("kc-summary").dataset.decision`), "the wasm rendered the host's state")
+	assertNoGoApp(t, ctx)
 	for _, u := range log.wasm() {
 		if strings.HasSuffix(u, ".wasm") {
 			assert.True(t, strings.HasPrefix(u, assets.URL+"/"), "the wasm is the bundle's: %s", u)
 		}
 	}
 
-	// Turn analytics on and save: the message arrives at the tap.
+	// Turn analytics on and save: the worker decides it, and the message
+	// arrives with its answer.
 	do(t, ctx, chromedp.Click(chromedp.ID("kc-p-analytics")), chromedp.Click(chromedp.ID("kc-save")))
+	waitFor(t, ctx, `(window.__kcMessages || []).length >= 1`)
 	got = messages(t, ctx)
-	require.Len(t, got, 1, "one message at the tap, with the server down")
+	require.Len(t, got, 1, "one message for the tap, with the server down")
 	change := got[0]
 	assert.Equal(t, "updated", change.Decision)
 	assert.True(t, change.Purposes["push"])
@@ -149,8 +154,14 @@ func TestBundleSettingsSaveBeforeWasm(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the wasm was never asked for")
 	}
-	do(t, ctx, chromedp.Click(chromedp.ID("kc-p-analytics")), chromedp.Click(chromedp.ID("kc-save")))
+	// A switch is a native tick box: it answers at once, and settings.js
+	// marks the change unsaved, with the wasm nowhere.
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-p-analytics")))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById("kc-p-analytics").checked`))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById("main").hasAttribute("data-unsaved")`), "marked unsaved")
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-save")))
 	waitFor(t, ctx, `document.documentElement.getAttribute("data-bundle-held") === "kc-save"`)
+	assert.Equal(t, "true", eval[string](t, ctx, `document.getElementById("kc-save").getAttribute("aria-busy")`), "the held Save shows it is pending")
 	assert.Equal(t, assets.URL, eval[string](t, ctx, `location.origin`), "the page stays")
 	assert.Empty(t, messages(t, ctx), "no decision before the wasm decides it")
 
@@ -162,7 +173,21 @@ func TestBundleSettingsSaveBeforeWasm(t *testing.T) {
 	assert.True(t, got[0].Purposes["analytics"], "the flip made before the wasm counts")
 	assert.True(t, got[0].Purposes["push"])
 	assert.Equal(t, assets.URL, eval[string](t, ctx, `location.origin`))
+	waitFor(t, ctx, `document.getElementById("kc-saved") && document.getElementById("kc-saved").dataset.kind === "updated"`)
+	assert.False(t, eval[bool](t, ctx, `document.documentElement.hasAttribute("data-bundle-held") || document.getElementById("kc-save").hasAttribute("aria-busy")`), "no longer pending")
+	assert.True(t, eval[bool](t, ctx, `document.getElementById("kc-p-analytics").checked && !document.getElementById("main").hasAttribute("data-unsaved")`), "the saved state, saved")
+	assertNoGoApp(t, ctx)
 	for _, o := range log.origins() {
 		assert.Contains(t, []string{assets.URL, origin}, o, "a request to another origin")
 	}
+}
+
+// assertNoGoApp: on the bundle's settings the wasm runs only in boot.js's
+// worker. The page's main thread never loads wasm_exec.js (window.Go) nor
+// starts the go-app program (its kc-wasm-main mark), so no long task of
+// the wasm's start holds up a tap there.
+func assertNoGoApp(t *testing.T, ctx context.Context) {
+	t.Helper()
+	assert.Equal(t, "undefined", eval[string](t, ctx, `typeof window.Go`), "wasm_exec.js on the page")
+	assert.Equal(t, 0, eval[int](t, ctx, `performance.getEntriesByName("kc-wasm-main").length`), "go-app started on the page")
 }

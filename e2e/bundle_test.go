@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -52,6 +53,23 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
+// logWorkers adds to log every request the tab's workers make too: the
+// Network domain of a page does not see a dedicated worker's requests
+// (boot.js's engine fetches the wasm there), the Fetch domain does. Each
+// request goes on unchanged.
+func logWorkers(t *testing.T, ctx context.Context, log *requestLog) {
+	t.Helper()
+	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			log.mu.Lock()
+			log.urls = append(log.urls, e.Request.URL)
+			log.mu.Unlock()
+			go chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+		}
+	}))
+	do(t, ctx, call(fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*", RequestStage: fetch.RequestStageRequest}}}))
+}
+
 // hosts is every origin (scheme://host:port) the tab asked anything of.
 func (l *requestLog) origins() []string {
 	l.mu.Lock()
@@ -84,6 +102,7 @@ func TestBundleOffline(t *testing.T) {
 	origin := "http://" + addr
 	assets, m := appAssets(t, origin)
 	ctx, log := freshTab(t)
+	logWorkers(t, ctx, log)
 	do(t, ctx, call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]}))
 	require.NoError(t, chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {

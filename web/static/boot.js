@@ -14,16 +14,25 @@
 // app's bundle) that the host hands a state in ?state= shows the wrong view
 // until the wasm renders the right one (package takeover), so the wasm
 // starts at once there, whatever the connection (the bundle's wasm is a
-// local file). The gate loads it for that alone, in a worker (engine.js),
-// so that its start never holds up a tap: gate.js takes the decisions, and
-// the worker's markup replaces the view only while none is taken.
+// local file). It runs in a worker (engine.js), so that its start never
+// holds up a tap. The gate loads it for that alone: gate.js takes the
+// decisions, and the worker's markup replaces the view only while none is
+// taken. The settings keep the worker: a switch is a native tick box that
+// answers at once, settings.js marks what is unsaved, and on the app
+// bundle (meta kaiconn-origin) the worker decides Save and "Withdraw all"
+// (bundle.js asks it through window.kaiconnSettingsEngine), so go-app does
+// not start there at all; on the bundle it starts without a state too.
 (function () {
   "use strict";
   var html = document.documentElement;
   var conn = navigator.connection || {};
   var params = new URLSearchParams(location.search);
   var main = document.getElementById("main");
-  var stale = !!(main && main.getAttribute("data-rendered-for") === "none" && params.get("state"));
+  var surface = html.getAttribute("data-surface");
+  var renderedNone = !!(main && main.getAttribute("data-rendered-for") === "none");
+  var stale = renderedNone && !!params.get("state");
+  var settingsEngine = surface === "settings" && renderedNone &&
+    (stale || !!document.querySelector('meta[name="kaiconn-origin"]'));
 
   // showView puts a view the wasm rendered (package takeover: the gate's
   // <main>, its page data and title) in place of the page's, and tells
@@ -49,7 +58,7 @@
   }
   window.kaiconnShowView = showView;
   if (!("WebAssembly" in window) || params.get("wasm") === "false" ||
-      (!stale && (html.getAttribute("data-surface") === "gate" ||
+      (!stale && !settingsEngine && (surface === "gate" ||
         conn.saveData === true || conn.effectiveType === "slow-2g" || conn.effectiveType === "2g"))) {
     html.setAttribute("data-wasm", "off");
     return;
@@ -61,15 +70,20 @@
   var wasmURL = data.wasm || "/app.wasm";
   var execURL = data.wasmExec || "/wasm_exec.js";
   var started = false;
+  var abs = function (u) { return new URL(u, location.href).href; };
 
-  if (stale && html.getAttribute("data-surface") === "gate") {
+  if (settingsEngine) {
+    startSettings();
+    return;
+  }
+
+  if (stale && surface === "gate") {
     var stateEl = document.getElementById("kc-state");
     if (!window.Worker || !stateEl) {
       html.setAttribute("data-wasm", "off");
       return;
     }
     html.setAttribute("data-wasm", "loading");
-    var abs = function (u) { return new URL(u, location.href).href; };
     var worker = new Worker(data.engine || "/static/engine.js");
     worker.onmessage = function (e) {
       worker.terminate();
@@ -90,6 +104,114 @@
       input: { surface: "gate", page: stateEl.textContent, state: params.get("state"), open: params.get("open") === "1" }
     });
     return;
+  }
+
+  // showSettings puts a settings view the worker rendered (takeover's
+  // SettingsReply: its <main>) in place of the page's. After the first
+  // render (keep), a switch the person flipped on the page as it was stays
+  // flipped: each box shows the view's answer, turned over where the person
+  // turned it over. After a change, the switches show what was saved and
+  // the notice saying so takes the focus.
+  function showSettings(r, keep) {
+    var old = document.getElementById("main");
+    if (!old || !r.main) {
+      return;
+    }
+    var flipped = [];
+    if (keep) {
+      var boxes = old.querySelectorAll('#kc-settings-form input[name="purpose"]');
+      for (var i = 0; i < boxes.length; i++) {
+        var shown = document.getElementById(boxes[i].id + "-since");
+        if (shown && boxes[i].checked !== (shown.getAttribute("data-state") === "on")) {
+          flipped.push(boxes[i].id);
+        }
+      }
+    }
+    var active = document.activeElement;
+    var focused = active && active !== old && old.contains(active) ? active.id : "";
+    old.outerHTML = r.main;
+    // The parts no choice changes (the links, the rights centre, the
+    // contact, the third parties) come as placeholders
+    // (<template data-kc-keep=id>, views/settingsview): the page's own
+    // elements take their places, as they are, so what the person opened
+    // there stays open.
+    var places = document.getElementById("main").querySelectorAll("template[data-kc-keep]");
+    for (var j = 0; j < places.length; j++) {
+      var part = old.querySelector("#" + places[j].getAttribute("data-kc-keep"));
+      if (part) {
+        places[j].replaceWith(part);
+      } else {
+        places[j].remove();
+      }
+    }
+    flipped.forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) {
+        box.checked = !box.checked;
+      }
+    });
+    var target = document.getElementById(keep ? focused : "kc-saved");
+    if (target) {
+      target.focus();
+    }
+  }
+
+  // startSettings starts the settings' worker. Its first answer is the
+  // view of the host's state (none when the page is right as it is); each
+  // later one answers a change bundle.js asks about (ask), in the order
+  // asked. html[data-wasm] is "ready" once the first answer is in place.
+  function startSettings() {
+    var stateEl = document.getElementById("kc-state");
+    if (!window.Worker || !stateEl) {
+      html.setAttribute("data-wasm", "off");
+      return;
+    }
+    html.setAttribute("data-wasm", "loading");
+    var worker = new Worker(data.engine || "/static/engine.js");
+    var first = true;
+    var waiting = [];
+    var engine = {
+      // history is what the page shows, as the worker last said (a
+      // takeover.SettingsRequest's history): the worker keeps nothing.
+      history: [],
+      ask: function (request, answer) {
+        request.history = engine.history;
+        waiting.push(answer);
+        worker.postMessage({ request: request });
+      },
+      show: function (r) {
+        if (r.history) {
+          engine.history = r.history;
+        }
+        showSettings(r, false);
+      }
+    };
+    worker.onmessage = function (e) {
+      var r = e.data || {};
+      if (!first) {
+        var answer = waiting.shift();
+        if (answer) {
+          answer(r);
+        }
+        return;
+      }
+      first = false;
+      if (!r.history) {
+        // The wasm did not start, or could not read the page.
+        worker.terminate();
+        html.setAttribute("data-wasm", "failed");
+        return;
+      }
+      engine.history = r.history;
+      showSettings(r, true);
+      window.kaiconnSettingsEngine = engine;
+      html.setAttribute("data-wasm", "ready");
+    };
+    worker.onerror = function () { html.setAttribute("data-wasm", "failed"); };
+    worker.postMessage({
+      exec: abs(execURL), wasm: abs(wasmURL),
+      input: { surface: "settings", page: stateEl.textContent, state: params.get("state") || "" }
+    });
   }
 
   function start() {
@@ -126,10 +248,6 @@
   }
 
   html.setAttribute("data-wasm", "idle");
-  if (stale) {
-    start();
-    return;
-  }
   document.addEventListener("pointerdown", onIntent, true);
   document.addEventListener("focusin", onIntent, true);
   // A control focused before this script ran (autofocus, a fast reader).

@@ -54,7 +54,9 @@
   }
   var submitting = false;
   document.addEventListener("change", mark);
-  document.addEventListener("submit", function () { submitting = true; }, true);
+  // A form the page takes over itself (the app bundle's, bundle.js) does
+  // not leave the page: only a post that goes through does.
+  document.addEventListener("submit", function (e) { submitting = !e.defaultPrevented; });
   window.addEventListener("pageshow", function () { submitting = false; mark(); });
   window.addEventListener("beforeunload", function (e) {
     if (!submitting && unsaved()) {

@@ -35,12 +35,4 @@ type browser interface {
 	// which replaces the server's, names the same file and the browser
 	// does not fetch it again.
 	stylesheet(name string) string
-	// bundled reports whether the page is the app bundle's with its queue
-	// (bundle.js loaded: KaiconnConsent.bundled).
-	bundled() bool
-	// bundleRecord hands a decision taken on a page of the app bundle to
-	// bundle.js's queue (KaiconnConsent.record): body is the form of the
-	// order (POST ORIGIN/api/v1/orders), id the receipt id the bridge
-	// message names, version the policy version the page showed.
-	bundleRecord(body, id, version string)
 }

@@ -20,10 +20,6 @@ type fakeBrowser struct {
 	orders []string
 	// history is what the device outbox answers a download with.
 	history []byte
-	// bundled plays a page of the app bundle (bundle.js loaded); queued
-	// is what was handed to its queue, as "version id body".
-	bundle bool
-	queued []string
 }
 
 func (f *fakeBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
@@ -51,9 +47,3 @@ func (f *fakeBrowser) recordReceipt(order []byte, done func(string, error)) {
 func (f *fakeBrowser) deviceHistory(done func([]byte, error)) { done(f.history, nil) }
 
 func (f *fakeBrowser) stylesheet(name string) string { return "/static/" + name }
-
-func (f *fakeBrowser) bundled() bool { return f.bundle }
-
-func (f *fakeBrowser) bundleRecord(body, id, version string) {
-	f.queued = append(f.queued, version+" "+id+" "+body)
-}

@@ -200,12 +200,3 @@ func (jsBrowser) stylesheet(name string) string {
 	}
 	return "/static/" + name
 }
-
-func (jsBrowser) bundled() bool {
-	kc := js.Global().Get("KaiconnConsent")
-	return kc.Truthy() && kc.Get("bundled").Truthy() && kc.Get("record").Type() == js.TypeFunction
-}
-
-func (jsBrowser) bundleRecord(body, id, version string) {
-	js.Global().Get("KaiconnConsent").Call("record", "/api/v1/orders", body, id, version)
-}

@@ -1,18 +1,11 @@
 package components
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/google/uuid"
-
-	"github.com/kaiconn/consent/consent"
-	"github.com/kaiconn/consent/consentview"
 
 	"github.com/kaiconn/consent/lang/texts"
 	"github.com/kaiconn/consent/views/settingsview"
@@ -34,9 +27,6 @@ type Settings struct {
 	loaded  bool
 	focused string
 	static  map[string]string // settingsStatic's markup, by id
-	// history is the person's history as this page decided it on the
-	// device (saveOnDevice), newest first; nil until then.
-	history []consentview.Decision
 }
 
 func (s *Settings) OnInit() {
@@ -108,88 +98,11 @@ func (s *Settings) Save(ctx app.Context, action string) {
 	if s.busy {
 		return
 	}
-	if s.saveOnDevice(action, time.Now()) {
-		return
-	}
 	s.busy = true
 	form := s.Form(action)
 	web.postForm("/settings/privacy", form, func(status int, body []byte, err error) {
 		ctx.Dispatch(func(ctx app.Context) { recordOrder(s.Outcome(status, body, err)) })
 	})
-}
-
-// saveOnDevice is Save on a page of the app bundle, which the consent
-// server may be out of reach of: the change is decided here by the
-// settings' one rule (consentview.Catalogues.ChangeSettings, which the
-// server's order endpoint applies again), handed to bundle.js's queue (the
-// order, the device's signature, the retries), and its bridge message
-// goes to the host in the same task. It reports false where it did
-// nothing: not a bundle page, or catalogues that are not those the page was rendered
-// with; Save then posts to the server as on the server's own page.
-func (s *Settings) saveOnDevice(action string, now time.Time) bool {
-	if !web.bundled() {
-		return false
-	}
-	cats, err := consentview.PageCatalogues(s.view.Catalogues)
-	if err != nil || cats.Latest.Version() != s.view.LatestVersion {
-		return false
-	}
-	history := s.history
-	if history == nil && s.view.HostState != "" {
-		if d, err := cats.ParseHostState(s.view.HostState, now); err == nil {
-			history = []consentview.Decision{*d}
-		}
-	}
-	var on []consent.PurposeID
-	for _, id := range s.on {
-		on = append(on, consent.PurposeID(id))
-	}
-	d, changed, err := cats.ChangeSettings(history, action, on, s.view.Lang, now)
-	page := consentview.SettingsPage{PrivacyURL: s.view.PrivacyURL, GateURL: s.view.GateURL}
-	if err != nil || !changed {
-		// Nothing to record: say so, as the server's page does.
-		v := cats.Settings(s.view.Lang, page, history)
-		v.Saved, v.Error = consentview.SavedUnchanged, ""
-		if err != nil {
-			v.Saved, v.Error = "", "settings_error_purpose"
-		}
-		s.show(v, history)
-		return true
-	}
-	rec := consentview.Decision{Decision: d, ReceiptID: uuid.NewString()}
-	form := url.Values{"surface": {string(consent.SurfaceSettings)}, "action": {action}, "lang": {s.view.Lang},
-		"at": {strconv.FormatInt(d.At.UnixMilli(), 10)}}
-	if s.view.HostState != "" {
-		form.Set("state", s.view.HostState)
-	}
-	for _, id := range on {
-		form.Add("purpose", string(id))
-	}
-	web.bundleRecord(form.Encode(), rec.ReceiptID, d.PolicyVersion)
-	msg := consentview.Bridge(rec)
-	web.deliver(*msg)
-	history = append([]consentview.Decision{rec}, history...)
-	v := cats.Settings(s.view.Lang, page, history)
-	v.Saved = string(d.Kind)
-	// The host stores the message as its new state; the next change on
-	// this page starts from it, as the order of that change will.
-	if b, err := json.Marshal(msg); err == nil {
-		v.HostState = base64.RawURLEncoding.EncodeToString(b)
-	}
-	s.show(v, history)
-	return true
-}
-
-// show puts view v of history on the page, keeping what the page's state
-// carried that a computed view does not.
-func (s *Settings) show(v consentview.SettingsView, history []consentview.Decision) {
-	if v.HostState == "" {
-		v.HostState = s.view.HostState
-	}
-	v.Ticket, v.Strings, v.Catalogues = s.view.Ticket, s.view.Strings, s.view.Catalogues
-	s.view, s.history = v, history
-	s.resetSwitches()
-	web.focus("kc-saved")
 }
 
 // Outcome applies the server's answer to a posted change and returns the

@@ -20,6 +20,16 @@
 // main-thread work on a slow phone (docs/measurements.md), and boot.js
 // puts the markup in place only while the person has not decided.
 //
+// Nor are the settings. Their view of the host's state is rendered in the
+// same worker (FirstSettings) and put in place by boot.js, keeping the
+// switches the person flipped meanwhile; go-app does not start on such a
+// page, so a switch, a native tick box, answers at once. On the app bundle
+// the worker stays alive and decides each Save and "Withdraw all"
+// (ChangeSettings, the server's one rule): it holds nothing between two
+// requests, the page handing back the history it shows, and answers with
+// the bridge message, the order bundle.js queues and the view that follows
+// (SettingsReply, docs/bundle.md).
+//
 // Must not import: server, api, store, policyview, lists,
 // modernc.org/sqlite, github.com/jackc/pgx, github.com/go-chi/chi.
 package takeover

@@ -176,6 +176,22 @@ func TestBundleSettingsSaveBeforeWasm(t *testing.T) {
 	waitFor(t, ctx, `document.getElementById("kc-saved") && document.getElementById("kc-saved").dataset.kind === "updated"`)
 	assert.False(t, eval[bool](t, ctx, `document.documentElement.hasAttribute("data-bundle-held") || document.getElementById("kc-save").hasAttribute("aria-busy")`), "no longer pending")
 	assert.True(t, eval[bool](t, ctx, `document.getElementById("kc-p-analytics").checked && !document.getElementById("main").hasAttribute("data-unsaved")`), "the saved state, saved")
+
+	// The next change starts from the one just made: "Withdraw all" turns
+	// off what the host's state and the change allowed, and the history
+	// shows all three decisions.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.getElementById("kc-rights").open = true; document.getElementById("kc-rights").kcMarked = true`))
+	do(t, ctx, chromedp.Click(chromedp.ID("kc-withdraw-all")))
+	waitFor(t, ctx, `(window.__kcMessages || []).length === 2`)
+	got = messages(t, ctx)
+	assert.Equal(t, "withdrawn", got[1].Decision)
+	assert.False(t, got[1].Purposes["analytics"])
+	assert.False(t, got[1].Purposes["push"])
+	assert.NotEqual(t, got[0].ReceiptID, got[1].ReceiptID)
+	waitFor(t, ctx, `document.getElementById("kc-saved") && document.getElementById("kc-saved").dataset.kind === "withdrawn"`)
+	assert.Equal(t, []string{"withdrawn", "updated", "agreed"}, eval[[]string](t, ctx, `[...document.querySelectorAll("#kc-history > li")].map(li => li.dataset.kind)`))
+	assert.Equal(t, 2, eval[int](t, ctx, `JSON.parse(localStorage.getItem("kc_bundle_queue")).length`), "both changes wait for their receipts")
+	assert.True(t, eval[bool](t, ctx, `document.getElementById("kc-rights").kcMarked === true && document.getElementById("kc-rights").open`), "the rights centre is the page's own, as the person left it")
 	assertNoGoApp(t, ctx)
 	for _, o := range log.origins() {
 		assert.Contains(t, []string{assets.URL, origin}, o, "a request to another origin")

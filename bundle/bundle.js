@@ -235,12 +235,22 @@
       engine.show(r);
     });
   }
+  // The button tapped, for a webview whose submit events name no
+  // submitter.
+  var tapped = null;
+  document.addEventListener("click", function (e) {
+    var b = e.target && e.target.closest ? e.target.closest('#kc-settings-form button[type="submit"]') : null;
+    if (b) {
+      tapped = b;
+    }
+  }, true);
   document.addEventListener("submit", function (e) {
     if (!e.target || e.target.id !== "kc-settings-form") {
       return;
     }
     e.preventDefault();
-    var button = e.submitter || document.getElementById("kc-save");
+    var button = e.submitter || tapped || document.getElementById("kc-save");
+    tapped = null;
     if (!window.kaiconnSettingsEngine || html.getAttribute("data-wasm") !== "ready") {
       busy(document.getElementById(held), false);
       held = (button && button.id) || "kc-save";

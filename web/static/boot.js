@@ -207,7 +207,14 @@
       window.kaiconnSettingsEngine = engine;
       html.setAttribute("data-wasm", "ready");
     };
-    worker.onerror = function () { html.setAttribute("data-wasm", "failed"); };
+    worker.onerror = function () {
+      html.setAttribute("data-wasm", "failed");
+      // What was asked will not be answered: say so, so that the page
+      // stops waiting (and records nothing).
+      while (waiting.length) {
+        waiting.shift()({ error: "the engine stopped", history: engine.history });
+      }
+    };
     worker.postMessage({
       exec: abs(execURL), wasm: abs(wasmURL),
       input: { surface: "settings", page: stateEl.textContent, state: params.get("state") || "" }

@@ -508,7 +508,7 @@ func (b *builder) rewritePage(p page, body []byte, csp string) ([]byte, error) {
 
 // gateScripts adds to each gate page, before gate.js, the device outbox
 // (the settings page's outbox.js, the same file), bundle.js and newer.js,
-// and to each settings page bundle.js after its outbox: a page served from
+// and to each settings page bundle.js and newer.js after its outbox: a page served from
 // the app's assets has no ticket, so its receipt is the device's to sign,
 // and a gate's policy version may be older than the server's
 // (docs/bundle.md).
@@ -540,7 +540,8 @@ func (b *builder) gateScripts() error {
 	}
 	// The settings pages load the outbox already; bundle.js goes right
 	// after it, so that a change decided on the device (by the wasm) takes
-	// the gate's path to a receipt.
+	// the gate's path to a receipt, and newer.js after that, so that a
+	// newer policy reaches the settings as it reaches the gate.
 	for name, body := range b.files {
 		if !strings.HasPrefix(name, "settings/") || !strings.HasSuffix(name, ".html") || strings.HasSuffix(name, "/index.html") {
 			continue
@@ -552,7 +553,7 @@ func (b *builder) gateScripts() error {
 			return fmt.Errorf("bundle: %s: no outbox.js to put bundle.js after", name)
 		}
 		i += len(tag)
-		b.files[name] = []byte(s[:i] + `<script src="` + rel(name, "bundle.js") + `" defer></script>` + s[i:])
+		b.files[name] = []byte(s[:i] + `<script src="` + rel(name, "bundle.js") + `" defer></script><script src="` + rel(name, "newer.js") + `" defer></script>` + s[i:])
 	}
 	return nil
 }

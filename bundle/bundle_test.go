@@ -253,13 +253,15 @@ func TestPages(t *testing.T) {
 	})
 	t.Run("TheSettingsQueueLikeTheGate", func(t *testing.T) {
 		// A change decided by the wasm on the settings goes to bundle.js's
-		// queue, which needs the outbox loaded before it.
+		// queue, which needs the outbox loaded before it; newer.js, after
+		// it, shows a newer policy there too.
 		for _, l := range m.Languages {
 			body, err := os.ReadFile(filepath.Join(dir, "settings", l+".html"))
 			require.NoError(t, err)
 			page := string(body)
-			assert.Regexp(t, `<script src="\.\./static/outbox\.[0-9a-f]+\.js" defer></script><script src="\.\./bundle\.js" defer></script>`, page)
+			assert.Regexp(t, `<script src="\.\./static/outbox\.[0-9a-f]+\.js" defer></script><script src="\.\./bundle\.js" defer></script><script src="\.\./newer\.js" defer></script>`, page)
 			assert.Equal(t, 1, strings.Count(page, "bundle.js"), "once")
+			assert.Equal(t, 1, strings.Count(page, "newer.js"), "once")
 		}
 	})
 }

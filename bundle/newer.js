@@ -1,7 +1,7 @@
-// newer.js runs on the gate of the app bundle (docs/bundle.md, "A newer
-// policy"), after bundle.js: it shows a policy version newer than the one
-// the bundle was built with, with that version's texts, online and, once
-// they are kept, offline.
+// newer.js runs on the gate and the settings of the app bundle
+// (docs/bundle.md, "A newer policy"), after bundle.js: it shows a policy
+// version newer than the one the bundle was built with, with that
+// version's texts, online and, once they are kept, offline.
 //
 // - Learn: GET ORIGIN/api/v1/policy/latest names the newest version, where
 //   its texts are (the catalogues the wasm renders the gate from, at a URL
@@ -19,7 +19,10 @@
 //   decided on the page as it was; the decision is then taken, and its
 //   receipt ordered, under the version shown (bundle.js reads it from the
 //   page data at the tap). html[data-policy-shown] names that version, and
-//   html[data-policy-notice] the notice the receipt must name.
+//   html[data-policy-notice] the notice the receipt must name. On the
+//   settings, the worker boot.js keeps there renders that version's
+//   settings (kaiconnSettingsEngine.newer) and decides each later change
+//   under it; the notice is then the settings' (settingsNotices).
 (function () {
   "use strict";
   var html = document.documentElement;
@@ -35,6 +38,7 @@
   var SHIPPED = versionMeta.getAttribute("content");
   var KEEP = "kc_bundle_policy";
   var params = new URLSearchParams(location.search);
+  var settings = html.getAttribute("data-surface") === "settings";
 
   // newer compares policy versions (YYYY-MM) as the server does: as text.
   function newer(v) { return typeof v === "string" && /^\d{4}-\d{2}$/.test(v) && v > SHIPPED; }
@@ -66,9 +70,43 @@
     console.warn("kaiconn: the bundle's own policy version stands", err);
   }
 
+  // onSettings hands p's texts to the settings' worker once it is ready
+  // (boot.js), which shows that version's settings. Texts kept without
+  // the settings' notices (before they were kept) wait to be fetched again.
+  function onSettings(p) {
+    var notice = "";
+    try { notice = (p.settingsNotices || {})[JSON.parse(stateEl.textContent).lang] || ""; } catch (e) { return; }
+    if (!notice) {
+      return;
+    }
+    var go = function () {
+      if ((html.getAttribute("data-policy-shown") || "") >= p.version) {
+        return;
+      }
+      window.kaiconnSettingsEngine.newer(p.catalogues, function () {
+        html.setAttribute("data-policy-shown", p.version);
+        html.setAttribute("data-policy-notice", notice);
+      });
+    };
+    if (window.kaiconnSettingsEngine && html.getAttribute("data-wasm") === "ready") {
+      go();
+    } else if (window.MutationObserver) {
+      new MutationObserver(function (_, o) {
+        if (window.kaiconnSettingsEngine && html.getAttribute("data-wasm") === "ready") {
+          o.disconnect();
+          go();
+        }
+      }).observe(html, { attributes: true, attributeFilter: ["data-wasm"] });
+    }
+  }
+
   // show has the wasm render the gate of p's version and puts it in place
   // of the page's, while the person has not decided on it.
   function show(p) {
+    if (settings) {
+      onSettings(p);
+      return;
+    }
     var page;
     try {
       page = JSON.parse(stateEl.textContent);
@@ -115,14 +153,15 @@
       return;
     }
     html.setAttribute("data-policy", "newer");
-    if (have && have.version === latest.version && have.sha256 === latest.sha256) {
+    if (have && have.version === latest.version && have.sha256 === latest.sha256 && have.settingsNotices) {
       return; // kept and shown already
     }
     return fetch(ORIGIN + latest.catalogues, { credentials: "omit" }).then(function (res) {
       if (!res.ok) { throw new Error("kaiconn: policy texts: " + res.status); }
       return res.text();
     }).then(function (text) {
-      return checked({ version: latest.version, sha256: latest.sha256, notices: latest.notices, catalogues: text });
+      return checked({ version: latest.version, sha256: latest.sha256, notices: latest.notices,
+        settingsNotices: latest.settingsNotices, catalogues: text });
     }).then(function (p) {
       try { localStorage.setItem(KEEP, JSON.stringify(p)); } catch (e) { /* full: shown, not kept */ }
       show(p);

@@ -136,6 +136,38 @@ func TestBundleNewerPolicy(t *testing.T) {
 		}
 	})
 
+	// The bundle's settings show the newer version too, rendered by the
+	// worker from the checked texts, and a change there is decided, signed
+	// and stored under it, its receipt naming the settings' notice the
+	// server named beside the texts.
+	t.Run("Settings", func(t *testing.T) {
+		front := newConsentFront(t, false)
+		assets, m := appAssets(t, front.URL)
+		srv := startServer(t, func(c *server.Config) {
+			c.CatalogueFS, c.PolicyFS = cat, pol
+			c.AllowedOrigins = []string{assets.URL}
+		})
+		front.forward(t, srv.URL())
+		ctx, _ := freshTab(t)
+		logConsole(t, ctx)
+		do(t, ctx, call(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: hosts["android"]}))
+		do(t, ctx, chromedp.Navigate(assets.URL+"/"+m.Entries["settings"]+"?lang=en&state="+state))
+		waitFor(t, ctx, `document.documentElement.getAttribute("data-policy-shown") === "`+localestest.Later+`"`)
+		assert.Equal(t, assets.URL, eval[string](t, ctx, `location.origin`))
+		assert.True(t, eval[bool](t, ctx, `!!document.getElementById("kc-p-sensors") && !document.getElementById("kc-p-sensors").checked`), "the newer version's new purpose, off")
+		assert.True(t, eval[bool](t, ctx, `document.getElementById("kc-p-location").checked && document.getElementById("kc-p-push").checked`), "the host's answers")
+		assert.True(t, eval[bool](t, ctx, `!!document.getElementById("kc-summary-newer")`), "the version in force, with the link to review it")
+
+		do(t, ctx, chromedp.Click(chromedp.ID("kc-p-sensors")), chromedp.Click(chromedp.ID("kc-save")))
+		waitFor(t, ctx, `(window.__kcMessages || []).length === 1`)
+		got := messages(t, ctx)
+		assert.Equal(t, localestest.Later, got[0].PolicyVersion, "decided under the version shown")
+		assert.True(t, got[0].Purposes["sensors"])
+		assert.True(t, got[0].Purposes["location"])
+		waitFor(t, ctx, `document.documentElement.getAttribute("data-bundle-receipt") === "signed"`)
+		waitForStatus(t, srv.URL(), got[0].ReceiptID)
+	})
+
 	t.Run("TamperedRefused", func(t *testing.T) {
 		front := newConsentFront(t, true)
 		assets, _ := appAssets(t, front.URL)

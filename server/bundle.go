@@ -59,6 +59,11 @@ type PolicyLatest struct {
 	Catalogues string            `json:"catalogues"`
 	SHA256     string            `json:"sha256"`
 	Notices    map[string]string `json:"notices"`
+	// SettingsNotices is the same for the privacy settings, whose
+	// receipts name their own notice: the bundle's settings show the newer
+	// version too, and sign a change under it only when its receipt names
+	// this one.
+	SettingsNotices map[string]string `json:"settingsNotices"`
 }
 
 // policyLatest answers GET /api/v1/policy/latest. It is public and the
@@ -67,7 +72,7 @@ type PolicyLatest struct {
 // app bundle asks at every start.
 func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 	v := s.policies.Latest()
-	latest := PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective, Notices: map[string]string{}}
+	latest := PolicyLatest{Version: v.ID, Updated: v.Updated, Effective: v.Effective, Notices: map[string]string{}, SettingsNotices: map[string]string{}}
 	if cat, ok := s.catalogues[v.ID]; ok {
 		texts, err := s.cataloguesJSON(v.ID)
 		if err != nil {
@@ -79,6 +84,7 @@ func (s *Server) policyLatest(w http.ResponseWriter, r *http.Request) {
 		latest.SHA256 = hex.EncodeToString(sum[:])
 		for _, l := range lang.All {
 			latest.Notices[l] = notice.For(cat, consent.SurfaceFirstLaunch, l)
+			latest.SettingsNotices[l] = notice.For(cat, consent.SurfaceSettings, l)
 		}
 	}
 	body, err := json.Marshal(latest)

@@ -102,6 +102,8 @@ func TestPolicyCatalogues(t *testing.T) {
 			assert.Len(t, cats.ByVersion, tc.versions, "every version up to it, for the re-ask's comparison")
 			for _, l := range lang.All {
 				assert.Equal(t, latest.Notices[l], notice.For(cats.Latest, consent.SurfaceFirstLaunch, l), l)
+				assert.Equal(t, latest.SettingsNotices[l], notice.For(cats.Latest, consent.SurfaceSettings, l), l)
+				assert.NotEqual(t, latest.Notices[l], latest.SettingsNotices[l], "each surface's receipts name their own")
 			}
 		})
 	}

@@ -20,13 +20,22 @@ import (
 // page showed. The worker keeps nothing between two requests, so the page
 // hands back what the worker's last answer said it showed.
 type SettingsRequest struct {
-	Action string   `json:"action"` // "save" or "withdraw-all"
-	On     []string `json:"on"`     // the optional purposes switched on
+	// Action is "save" or "withdraw-all"; "show" decides nothing and
+	// answers with the view of History (with Catalogues: the newer
+	// version's view, which the page then shows).
+	Action string   `json:"action"`
+	On     []string `json:"on"` // the optional purposes switched on
 	// History is the person's history as the page shows it, newest
 	// first, each entry a host state (the base64url bridge message, as
 	// ?state= hands it over): the host's own, then the changes made on the
 	// page. Empty on a page that shows no decision.
 	History []string `json:"history"`
+	// Catalogues are a newer policy version's texts, which the page
+	// checked against the hash the consent server named (bundle's
+	// newer.js, docs/bundle.md "A newer policy"): the request is answered
+	// with them instead of the page's, as the newer server would answer.
+	// "" for the page's own.
+	Catalogues string `json:"catalogues,omitempty"`
 }
 
 // SettingsAnswer is the worker's answer: the view to show and, when the
@@ -138,6 +147,41 @@ func ChangeSettings(cats *consentview.Catalogues, page consentview.SettingsView,
 	}, nil
 }
 
+// NewerSettings are the catalogues of a newer policy version than the one
+// a settings page rendered without state was rendered for (an app bundle
+// built before it), and the page as that version shows it. raw are the
+// texts the page checked (SettingsRequest.Catalogues); they must be of a
+// later version than the page's.
+func NewerSettings(page consentview.SettingsView, raw string) (*consentview.Catalogues, consentview.SettingsView, error) {
+	cats, err := Catalogues(json.RawMessage(raw))
+	if err != nil {
+		return nil, page, err
+	}
+	if page.RenderedFor != consentview.RenderedNone || cats.Latest.Version() <= page.LatestVersion {
+		return nil, page, errs.New(errs.Invalid, "settings: %s is not newer than the page's %s", cats.Latest.Version(), page.LatestVersion)
+	}
+	page.LatestVersion = cats.Latest.Version()
+	return cats, page, nil
+}
+
+// showSettings is the view of history as it stands, nothing decided.
+func showSettings(cats *consentview.Catalogues, page consentview.SettingsView, raw []string, now time.Time) (SettingsAnswer, error) {
+	history, err := SettingsHistory(cats, raw, now)
+	if err != nil {
+		return SettingsAnswer{}, err
+	}
+	current := ""
+	if len(raw) > 0 {
+		current = raw[0]
+	}
+	v := cats.Settings(page.Lang, consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}, history)
+	if len(raw) == 0 {
+		// Still the first launch's view, as the server marks it.
+		v.RenderedFor = consentview.RenderedNone
+	}
+	return SettingsAnswer{View: settingsShown(v, page, current), History: raw}, nil
+}
+
 // NewReceiptID is the id of a receipt made on the device: a random UUID.
 func NewReceiptID() string { return uuid.NewString() }
 
@@ -185,9 +229,22 @@ func AnswerSettings(cats *consentview.Catalogues, page consentview.SettingsView,
 	if req.History == nil {
 		req.History = []string{} // the page reads a list, never null
 	}
-	a, err := ChangeSettings(cats, page, req, now, newID)
+	fail := func(err error) SettingsReply { return SettingsReply{History: req.History, Error: err.Error()} }
+	if req.Catalogues != "" {
+		var err error
+		if cats, page, err = NewerSettings(page, req.Catalogues); err != nil {
+			return fail(err)
+		}
+	}
+	var a SettingsAnswer
+	var err error
+	if req.Action == "show" {
+		a, err = showSettings(cats, page, req.History, now)
+	} else {
+		a, err = ChangeSettings(cats, page, req, now, newID)
+	}
 	if err != nil {
-		return SettingsReply{History: req.History, Error: err.Error()}
+		return fail(err)
 	}
 	r, err := RenderSettings(a.View, page.Strings)
 	if err != nil {

@@ -233,3 +233,65 @@ func TestSettingsWorkerChange(t *testing.T) {
 		}
 	})
 }
+
+// A settings page of a bundle built for the base version, handed the later
+// version's texts (newer.js fetched and checked them), shows the settings
+// the later server renders for the same state: its purposes, the version
+// in force, and the link to review it. The parts no choice changes stay
+// the bundle's own; here the later server's are put in their places, to
+// compare the rest. A change is then decided under the later version.
+func TestSettingsWorkerNewerSameAsServer(t *testing.T) {
+	now := time.Now()
+	old, later := newWorld(t, false), newWorld(t, true)
+	texts, err := json.Marshal(later.cats)
+	require.NoError(t, err)
+	for name, st := range map[string]string{
+		"FirstLaunch": "",
+		"OlderState":  state(t, "agreed", localestest.Base, now.Add(-72*time.Hour), "location", "push"),
+	} {
+		for _, l := range []string{"en", "zh-Hans"} {
+			t.Run(name+"/"+l, func(t *testing.T) {
+				page := settingsPage(t, old, l)
+				require.Equal(t, localestest.Base, page.LatestVersion)
+				var history []string
+				q := "/settings/privacy?lang=" + l
+				if st != "" {
+					history = []string{st}
+					q += "&state=" + st
+				}
+				r := takeover.AnswerSettings(old.cats, page, takeover.SettingsRequest{Action: "show", History: history, Catalogues: string(texts)}, now, ids())
+				require.Empty(t, r.Error)
+				assert.Nil(t, r.Bridge, "showing decides nothing")
+				serverPage := later.get(t, q)
+				got := r.Main
+				for _, id := range settingsview.KeepIDs() {
+					got = strings.Replace(got, `<template `+settingsview.KeepAttr+`="`+id+`"></template>`, kept(t, serverPage, id), 1)
+				}
+				assert.Equal(t, ticketRE.ReplaceAllString(mainOf(t, serverPage), "TICKET"), ticketRE.ReplaceAllString(got, "TICKET"))
+				assert.Contains(t, got, `data-purpose="sensors"`, "the later version's new purpose")
+			})
+		}
+	}
+	t.Run("ChangeUnderTheLaterVersion", func(t *testing.T) {
+		page := settingsPage(t, old, "en")
+		st := state(t, "agreed", localestest.Base, now.Add(-72*time.Hour), "push")
+		r := takeover.AnswerSettings(old.cats, page, takeover.SettingsRequest{Action: "save", On: []string{"push", "sensors"}, History: []string{st}, Catalogues: string(texts)}, now, ids(firstID))
+		require.Empty(t, r.Error)
+		require.NotNil(t, r.Bridge)
+		assert.Equal(t, localestest.Later, r.Bridge.PolicyVersion, "decided under the version shown")
+		assert.True(t, r.Bridge.Purposes["sensors"])
+		assert.Equal(t, localestest.Later, r.Order.Version)
+	})
+	t.Run("NotNewer", func(t *testing.T) {
+		own, err := json.Marshal(old.cats)
+		require.NoError(t, err)
+		page := settingsPage(t, old, "en")
+		for name, raw := range map[string]string{"SameVersion": string(own), "NotCatalogues": `{"latest":"2099-01"}`} {
+			t.Run(name, func(t *testing.T) {
+				r := takeover.AnswerSettings(old.cats, page, takeover.SettingsRequest{Action: "show", Catalogues: raw}, now, ids())
+				assert.NotEmpty(t, r.Error)
+				assert.Empty(t, r.Main, "the page keeps what it shows")
+			})
+		}
+	})
+}

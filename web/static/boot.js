@@ -172,12 +172,32 @@
     var waiting = [];
     var engine = {
       // history is what the page shows, as the worker last said (a
-      // takeover.SettingsRequest's history): the worker keeps nothing.
+      // takeover.SettingsRequest's history), and catalogues the newer
+      // policy version's texts it shows, if any: the worker keeps nothing.
       history: [],
+      catalogues: "",
       ask: function (request, answer) {
         request.history = engine.history;
+        if (engine.catalogues) {
+          request.catalogues = engine.catalogues;
+        }
         waiting.push(answer);
         worker.postMessage({ request: request });
+      },
+      // newer shows the view of a newer policy version's texts, which the
+      // bundle's newer.js checked, and answers every later request with
+      // them; before is called right before the view is put in place.
+      newer: function (catalogues, before) {
+        waiting.push(function (r) {
+          if (r.error || !r.main) {
+            return;
+          }
+          engine.catalogues = catalogues;
+          engine.history = r.history;
+          before();
+          showSettings(r, true);
+        });
+        worker.postMessage({ request: { action: "show", on: [], history: engine.history, catalogues: catalogues } });
       },
       show: function (r) {
         if (r.history) {

@@ -279,6 +279,9 @@ func (s *Settings) part(p settingsview.Part) app.UI {
 	markup := s.static[p.Keep]
 	if p.Keep == "" {
 		var err error
+		// Rendering into memory fails only with a defect of the view,
+		// which the DOM tests catch; the part is then left out rather
+		// than the whole page lost.
 		if markup, err = settingsview.HTML(p.View); err != nil {
 			markup = ""
 		}

@@ -221,7 +221,7 @@ func (g *App) renderGate(w http.ResponseWriter, r *http.Request, status int, v c
 	// without any state loads it (boot.js, when the host hands a state
 	// over), with its view as #kc-state, from which the wasm renders the
 	// view of the host's state.
-	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == ""}
+	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == "", Styles: []string{"gate.css"}}
 	if v.RenderedFor != "" {
 		v.Strings = loc.Messages(components.GateMessages...)
 		v.Catalogues = g.catalogues

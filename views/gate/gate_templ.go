@@ -60,7 +60,7 @@ func Script(v consentview.GateView) consentview.GateScript {
 	s := consentview.GateScript{
 		V: consentview.BridgeVersion, Mode: v.Mode, Lang: v.Lang, PolicyVersion: v.PolicyVersion,
 		AcceptedVersion: v.AcceptedVersion, Required: v.Required.ID, Purposes: v.Purposes,
-		Asked: []string{}, Current: v.Current, Ticket: v.Ticket, ReceiptID: v.ReceiptID,
+		Asked: []string{}, Current: v.Current, Decisions: v.Decisions, Ticket: v.Ticket, ReceiptID: v.ReceiptID,
 	}
 	for _, p := range v.Optional {
 		s.Asked = append(s.Asked, p.ID)

@@ -221,7 +221,7 @@ func (g *App) renderGate(w http.ResponseWriter, r *http.Request, status int, v c
 	// without any state loads it (boot.js, when the host hands a state
 	// over), with its view as #kc-state, from which the wasm renders the
 	// view of the host's state.
-	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == ""}
+	page := views.Page{Lang: v.Lang, Title: loc.T(v.TitleID()), Surface: "gate", NoWasm: v.RenderedFor == "", Styles: []string{"gate.css"}}
 	if v.RenderedFor != "" {
 		v.Strings = loc.Messages(components.GateMessages...)
 		v.Catalogues = g.catalogues
@@ -238,67 +238,25 @@ func (g *App) renderGate(w http.ResponseWriter, r *http.Request, status int, v c
 // gateOutcome is the JSON answer to a decision posted by a script.
 type gateOutcome = components.Outcome[components.GateView]
 
-// gateDecision is the decision a gate form asks for, under the person's
-// history: on a re-ask (mode=reask, and the newest decision is under an
-// older version) only the purposes asked again change, whichever button
-// was pressed; otherwise Agree grants exactly the ticked purposes and
-// Disagree refuses every optional one. A re-ask does not ask 18+ again:
-// the person confirmed it when they first agreed.
+// gateDecision is the decision a gate form asks for under the person's
+// history: the gate's one rule (consentview.Catalogues.GateDecision), which
+// also resolves the kinds gate.js puts in the bridge message at the tap.
 func (g *App) gateDecision(form url.Values, history []Decision, l string, now time.Time) (consent.Decision, string) {
-	var ticked []consent.PurposeID
+	f := consentview.GateForm{
+		Action: form.Get("action"),
+		Reask:  form.Get("mode") == components.GateReask,
+		Adult:  form.Get("adult") == "1",
+	}
 	for _, id := range form["purpose"] {
-		if !slices.Contains(ticked, consent.PurposeID(id)) {
-			ticked = append(ticked, consent.PurposeID(id))
+		if !slices.Contains(f.Ticked, consent.PurposeID(id)) {
+			f.Ticked = append(f.Ticked, consent.PurposeID(id))
 		}
 	}
-	adult := form.Get("adult") == "1"
-	var prev *Decision
-	var prevCat *consent.Catalogue
-	if form.Get("mode") == components.GateReask && len(history) > 0 {
-		if c, ok := g.cats[history[0].PolicyVersion]; ok && history[0].PolicyVersion < g.latest.Version() {
-			prev, prevCat = &history[0], c
-		}
-	}
-	var d consent.Decision
-	var err error
-	switch action := form.Get("action"); {
-	case action == "decline" && prev != nil:
-		// Disagree refuses what is asked again and keeps every other
-		// answer, as the re-ask says. It turns nothing on, so it is a
-		// withdrawal when something stays on, a decline otherwise.
-		if d, err = consent.Reagree(prevCat, g.latest, prev.Decision, consent.SurfaceFirstLaunch, nil, l, now); err == nil {
-			d.Kind = refusalKind(d)
-		}
-	case action == "decline":
-		d, err = consent.Decline(g.latest, consent.SurfaceFirstLaunch, l, now)
-	case action == "agree" && prev != nil:
-		d, err = consent.Reagree(prevCat, g.latest, prev.Decision, consent.SurfaceFirstLaunch, ticked, l, now)
-	case action == "agree":
-		if !adult {
-			return d, "gate_error_adult"
-		}
-		d, err = consent.Agree(g.latest, consent.SurfaceFirstLaunch, ticked, l, now)
-		d.Confirmed = []string{consent.FactAge18} // adult=1, required above: the person confirmed policy §6's fact
-	default:
-		return d, "gate_error_action"
-	}
+	d, failure, err := g.views().GateDecision(f, history, l, now)
 	if err != nil {
 		g.log.Debug("gate decision refused", "err", errs.Code(err))
-		return d, "gate_error_purpose"
 	}
-	return d, ""
-}
-
-// refusalKind is the kind of a Disagree that leaves d's grants: declined
-// when no optional purpose stays on, withdrawn otherwise (a receipt of a
-// decline gives no optional purpose).
-func refusalKind(d consent.Decision) consent.Kind {
-	for _, c := range d.Choices {
-		if c.Granted && !c.Required {
-			return consent.KindWithdrawn
-		}
-	}
-	return consent.KindDeclined
+	return d, failure
 }
 
 func (g *App) handleGatePost(w http.ResponseWriter, r *http.Request) {

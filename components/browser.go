@@ -17,6 +17,10 @@ type browser interface {
 	focus(id string)
 	// activeID is the id of the focused element, "" when none has one.
 	activeID() string
+	// property reads the boolean DOM property name ("checked", "open") of
+	// the element with id, false when there is none; setProperty sets it.
+	property(id, name string) bool
+	setProperty(id, name string, v bool)
 	// saveFile offers data to the person as a download named name.
 	saveFile(name, mime string, data []byte)
 	// deviceReceipts reports whether this browser can sign and keep its

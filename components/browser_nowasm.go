@@ -20,6 +20,8 @@ type fakeBrowser struct {
 	orders []string
 	// history is what the device outbox answers a download with.
 	history []byte
+	// props are the DOM's boolean properties, by "id.name".
+	props map[string]bool
 }
 
 func (f *fakeBrowser) postForm(path string, form url.Values, done func(int, []byte, error)) {
@@ -32,6 +34,15 @@ func (f *fakeBrowser) formState(string) ([]string, bool, bool) {
 }
 func (f *fakeBrowser) focus(id string)  { f.focused = append(f.focused, id) }
 func (f *fakeBrowser) activeID() string { return "" }
+
+func (f *fakeBrowser) property(id, name string) bool { return f.props[id+"."+name] }
+
+func (f *fakeBrowser) setProperty(id, name string, v bool) {
+	if f.props == nil {
+		f.props = map[string]bool{}
+	}
+	f.props[id+"."+name] = v
+}
 
 func (f *fakeBrowser) saveFile(name, _ string, data []byte) {
 	f.saved = append(f.saved, name+":"+string(data))

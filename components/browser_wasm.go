@@ -101,6 +101,17 @@ func (jsBrowser) activeID() string {
 	return el.Get("id").String()
 }
 
+func (jsBrowser) property(id, name string) bool {
+	el := app.Window().GetElementByID(id)
+	return el.Truthy() && el.Get(name).Bool()
+}
+
+func (jsBrowser) setProperty(id, name string, v bool) {
+	if el := app.Window().GetElementByID(id); el.Truthy() {
+		el.Set(name, v)
+	}
+}
+
 func (jsBrowser) saveFile(name, mime string, data []byte) {
 	arr := js.Global().Get("Uint8Array").New(len(data))
 	js.CopyBytesToJS(arr, data)

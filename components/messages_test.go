@@ -23,7 +23,7 @@ func TestComponentsAreHandedEveryMessageTheyShow(t *testing.T) {
 		files    []string
 		prefixes []string
 	}{
-		{"Settings", []string{"settings.go", "outbox.go"}, SettingsMessages},
+		{"Settings", []string{"settings.go", "outbox.go", "../views/settingsview/settings.templ"}, SettingsMessages},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			n := 0

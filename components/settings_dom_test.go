@@ -23,10 +23,11 @@ import (
 )
 
 // The wasm takes over /settings/privacy by rendering it again with go-app
-// (components.Settings); the page must not change under the person's
-// finger when it does. For every state of the page, the component's <main>
-// is the server's (views.Settings), element for element, attribute for
-// attribute and word for word.
+// (components.Settings), from the server's own templ view of the state
+// (views/settingsview) inside go-app's <main>; the page must not change
+// under the person's finger when it does. For every state of the page, the
+// component's <main> is the server's (views.Settings), element for element,
+// attribute for attribute and word for word.
 func TestSettingsSameDOMAsServer(t *testing.T) {
 	const at = "2026-11-01T10:00:00Z"
 	for _, l := range []string{lang.ZhHans, lang.En} {

@@ -5,6 +5,7 @@ package components
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -73,11 +74,65 @@ func TestSettings(t *testing.T) {
 		page := render(t, s)
 		assert.True(t, ticked(attrs(t, page, "kc-p-push")), "the person's own grant")
 		assert.False(t, ticked(attrs(t, page, "kc-p-location")))
-		assert.Equal(t, "false", attrs(t, page, "kc-p-location")["checked"], "the property is set either way")
 		assert.Equal(t, "自2026年11月1日 18:00（北京时间）起允许", textOf(t, page, "kc-p-push-since"), "Beijing time for a Chinese reader")
 		assert.Contains(t, page, `datetime="2026-11-01T10:00:00Z"`)
 		assert.Contains(t, page, "您允许了2项可选服务中的1项：消息推送。")
 		assert.Contains(t, page, "依据隐私政策2022-10版")
+	})
+	// A part rendered anew is a new node: the markup's checked is the
+	// stored answer, so the component puts back the ticks the person made
+	// and has not saved, and the history's disclosure as it was.
+	t.Run("RestoreKeepsUnsavedFlips", func(t *testing.T) {
+		f := fake(t)
+		s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true}
+		s.resetSwitches()
+		s.Toggle("push", false)
+		s.Toggle("location", true)
+		page := render(t, s)
+		assert.True(t, ticked(attrs(t, page, "kc-p-push")), "the markup says what is stored")
+		s.restore()
+		assert.Equal(t, map[string]bool{"kc-p-push.checked": false, "kc-p-location.checked": true}, f.props)
+	})
+	t.Run("RestoreKeepsTheHistoryOpen", func(t *testing.T) {
+		for _, open := range []bool{false, true} {
+			t.Run(strconv.FormatBool(open), func(t *testing.T) {
+				f := fake(t)
+				f.props = map[string]bool{"kc-history-more.open": open}
+				s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true, busy: true}
+				body, _ := json.Marshal(map[string]any{"view": settingsView()})
+				s.Outcome(200, body, nil)
+				f.props = nil // the history rendered anew, closed
+				s.restore()
+				assert.Equal(t, open, f.props["kc-history-more.open"])
+			})
+		}
+	})
+	// The buttons are the view's markup; a press reaches the component by
+	// the button's id, and only its own buttons stop the form's post.
+	t.Run("Click", func(t *testing.T) {
+		for _, tc := range []struct {
+			id      string
+			handled bool
+			action  string
+		}{
+			{"kc-save", true, "save"},
+			{"kc-withdraw-all", true, "withdraw-all"},
+			{"kc-right-delete-open", false, ""},
+			{"", false, ""},
+		} {
+			t.Run(tc.id, func(t *testing.T) {
+				f := fake(t)
+				s := &Settings{view: settingsView(), strings: settingsView().Strings, loaded: true}
+				s.resetSwitches()
+				assert.Equal(t, tc.handled, s.Click(app.Context{}, tc.id))
+				if tc.action == "" {
+					assert.Empty(t, f.posted)
+					return
+				}
+				require.Len(t, f.posted, 1)
+				assert.Equal(t, tc.action, f.posted[0].Get("action"))
+			})
+		}
 	})
 	t.Run("Form", func(t *testing.T) {
 		f := fake(t)

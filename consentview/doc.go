@@ -14,6 +14,12 @@
 // (views/gate) on both sides, the settings' parts that depend on the state
 // by another (views/settingsview).
 //
+// It also holds the rules of a decision taken on them (GateDecision,
+// ChangeSettings), so that the bridge message a page sends at the tap and
+// the receipt the server records are decided by the same code: the gate's
+// page data names the kind each button's decision will have, and the
+// settings' change is decided again by the server's order endpoint.
+//
 // In the wasm build it has no TOML parser: consent reads TOML on the
 // server only (hygiene TestWasmCarriesNoServerCode).
 //

@@ -115,6 +115,9 @@ func (c *Catalogues) Gate(l string, page GatePage, history []Decision, open bool
 	default:
 		v.Mode = GateCurrent
 	}
+	if v.Mode == GateAsk || v.Mode == GateReask {
+		v.Decisions = c.gateDecisions(history, v.Mode == GateReask, l, now)
+	}
 	var acceptedCat *consent.Catalogue
 	if cur != nil {
 		acceptedCat = c.ByVersion[cur.PolicyVersion]
@@ -168,6 +171,7 @@ func (c *Catalogues) Gate(l string, page GatePage, history []Decision, open bool
 func (c *Catalogues) Done(l string, page GatePage, d Decision) GateView {
 	v := c.Gate(l, page, []Decision{d}, false, d.At)
 	v.Mode = GateDone
+	v.Decisions = nil
 	v.Bridge = Bridge(d)
 	v.Optional, v.Off = nil, nil
 	for _, p := range c.Latest.Purposes(consent.SurfaceFirstLaunch) {

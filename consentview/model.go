@@ -141,6 +141,11 @@ type GateView struct {
 	// Kept are the titles of the optional purposes a re-ask keeps on
 	// whatever the answer, so the screen can say so.
 	Kept []string `json:"kept,omitempty"`
+	// Decisions are, in the ask and re-ask modes, the kind of the
+	// decision each button makes (ActionAgree, ActionDecline → "agreed",
+	// "declined", "withdrawn"), resolved by the gate's one rule
+	// (Catalogues.GateDecision).
+	Decisions map[string]string `json:"decisions,omitempty"`
 	// Off are the optional purposes that stay off, on the done page.
 	Off []PurposeView `json:"off,omitempty"`
 	// AllOptional is every optional purpose of the version, for the result
@@ -171,11 +176,14 @@ type GateScript struct {
 	Required        string `json:"required"`
 	// Purposes is every purpose of the version; Asked the optional ones
 	// with a box on the page; Current the answers that stay on a re-ask.
-	Purposes  []string        `json:"purposes"`
-	Asked     []string        `json:"asked"`
-	Current   map[string]bool `json:"current,omitempty"`
-	Ticket    string          `json:"ticket,omitempty"`
-	ReceiptID string          `json:"receiptId,omitempty"`
+	Purposes []string        `json:"purposes"`
+	Asked    []string        `json:"asked"`
+	Current  map[string]bool `json:"current,omitempty"`
+	// Decisions is GateView.Decisions: the bridge message's decision for
+	// each button, which gate.js reads rather than decides.
+	Decisions map[string]string `json:"decisions"`
+	Ticket    string            `json:"ticket,omitempty"`
+	ReceiptID string            `json:"receiptId,omitempty"`
 }
 
 // SettingsView is the state of /settings/privacy.

@@ -233,3 +233,60 @@ func TestChangeSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestGateDecisionsResolvedOnThePage holds the kinds a gate page names for
+// its buttons (GateView.Decisions, which gate.js puts in the bridge message
+// at the tap) to the kinds of the decisions the gate's rule makes when the
+// button is pressed, whatever the person ticks: first launch, review, a
+// re-ask that keeps answers on and one that keeps none.
+func TestGateDecisionsResolvedOnThePage(t *testing.T) {
+	now := time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		cats  *consentview.Catalogues
+		state map[string]any // nil: no state
+		open  bool
+		mode  string
+		want  map[string]string
+	}{
+		{"FirstLaunch", loadBase(t), nil, false, consentview.GateAsk,
+			map[string]string{"agree": "agreed", "decline": "declined"}},
+		{"Review", loadBase(t), message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "push"), true, consentview.GateAsk,
+			map[string]string{"agree": "agreed", "decline": "declined"}},
+		{"ReaskKeepsAnswers", withLater(t), message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "location", "push"), false, consentview.GateReask,
+			map[string]string{"agree": "agreed", "decline": "withdrawn"}},
+		{"ReaskKeepsNothing", withLater(t), message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "location"), false, consentview.GateReask,
+			map[string]string{"agree": "agreed", "decline": "declined"}},
+		{"Standing", loadBase(t), message(localestest.Base, "agreed", "2026-11-29T04:27:33.512Z", "push"), false, consentview.GateCurrent, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var history []consentview.Decision
+			if tc.state != nil {
+				d, err := tc.cats.ParseHostState(state(t, tc.state), now)
+				require.NoError(t, err)
+				history = append(history, *d)
+			}
+			v := tc.cats.Gate(texts.En, page, history, tc.open, now)
+			require.Equal(t, tc.mode, v.Mode)
+			assert.Equal(t, tc.want, v.Decisions)
+			var asked []consent.PurposeID
+			for _, p := range v.Optional {
+				asked = append(asked, consent.PurposeID(p.ID))
+			}
+			// Every way of ticking the boxes shown: none, each alone, all.
+			tickings := [][]consent.PurposeID{nil, asked}
+			for _, id := range asked {
+				tickings = append(tickings, []consent.PurposeID{id})
+			}
+			for action, kind := range tc.want {
+				for _, ticked := range tickings {
+					f := consentview.GateForm{Action: action, Reask: v.Mode == consentview.GateReask, Ticked: ticked, Adult: true}
+					d, failure, err := tc.cats.GateDecision(f, history, texts.En, now.Add(time.Minute))
+					require.NoError(t, err)
+					require.Empty(t, failure)
+					assert.Equal(t, kind, string(d.Kind), "%s with %v ticked", action, ticked)
+				}
+			}
+		})
+	}
+}

@@ -33,6 +33,6 @@ func (docs *Documents) handleList(kind lists.Kind) http.HandlerFunc {
 			http.Error(w, "list unavailable", http.StatusInternalServerError)
 			return
 		}
-		docs.d.Render(w, r, views.Page{Lang: l, Title: page.Title, Surface: "lists"}, loc, views.List(page, loc))
+		docs.d.Render(w, r, views.Page{Lang: l, Title: page.Title, Surface: "lists", Styles: []string{"lists.css"}}, loc, views.List(page, loc))
 	}
 }

@@ -33,7 +33,7 @@ func (docs *Documents) handlePermission(w http.ResponseWriter, r *http.Request) 
 	if !ok || !listed {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
-		docs.d.Render(w, r, views.Page{Lang: l, Title: loc.T("permission_unknown_title"), Surface: "permission", NoWasm: true},
+		docs.d.Render(w, r, views.Page{Lang: l, Title: loc.T("permission_unknown_title"), Surface: "permission", NoWasm: true, Styles: []string{"lists.css"}},
 			loc, views.PermissionUnknown(lists.URL(lists.Collected, l, ""), loc))
 		return
 	}
@@ -77,7 +77,7 @@ func (docs *Documents) handlePermission(w http.ResponseWriter, r *http.Request) 
 	if perm.DataItem {
 		title = loc.T("permission_heading_data", map[string]any{"Name": name})
 	}
-	docs.d.Render(w, r, views.Page{Lang: l, Title: title, Surface: "permission", NoWasm: true}, loc, views.Permission(view, loc))
+	docs.d.Render(w, r, views.Page{Lang: l, Title: title, Surface: "permission", NoWasm: true, Styles: []string{"lists.css"}}, loc, views.Permission(view, loc))
 }
 
 // permissionState tells whether an optional purpose is granted in the

@@ -3,7 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/kaiconn/consent/bundle"
 	"github.com/kaiconn/consent/server"
 )
 
@@ -33,7 +38,8 @@ const engineProbe = `(() => {
     new PerformanceObserver(l => { for (const e of l.getEntries()) kc.tasks.push([e.startTime, e.duration]); })
       .observe({ type: "longtask", buffered: true });
   } catch (e) {}
-  document.addEventListener("pointerdown", e => { if (!kc.tap) kc.tap = e.timeStamp; }, true);
+  document.addEventListener("pointerdown", e => { if (!kc.press) kc.press = e.timeStamp; }, true);
+  document.addEventListener("pointerup", e => { if (!kc.tap) kc.tap = e.timeStamp; }, true);
   const wis = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = function (r, i) {
     kc.instStart = performance.now();
@@ -67,6 +73,7 @@ type engineRun struct {
 type engineProbeState struct {
 	Visible float64     `json:"visible"`
 	Wasm    float64     `json:"wasm"`
+	Press   float64     `json:"press"`
 	Tap     float64     `json:"tap"`
 	Bridge  float64     `json:"bridge"`
 	Tasks   [][]float64 `json:"tasks"`
@@ -75,16 +82,18 @@ type engineProbeState struct {
 
 // engineScenarios are the loads measured: the first launch (no state, no
 // wasm), the re-ask a host's state under an older policy calls for, and
-// the settings of a host's state, each from a page rendered without state.
+// the settings of a host's state, each a page of the bundle; and, for
+// reference, the floor of this browser and machine: an empty page whose
+// one button is visible as soon as the browser has a document to paint.
 var engineScenarios = []struct{ name, title string }{
+	{"floor", "reference: an empty page with one button"},
 	{"first", "gate, first launch (no state)"},
 	{"reask", "gate, host's state under the older policy → re-ask"},
 	{"settings", "settings, host's state"},
 }
 
 // BenchmarkStatelessPages measures the pages of the app's bundle (issue
-// 20, item 6): the server's renders without state, served from a second
-// origin, on a phone (360×740) with the CPU throttled 4×, in a fresh
+// 20, item 6), served from a second origin, on a phone (360×740) with the CPU throttled 4×, in a fresh
 // browser profile, no network throttling (the bundle is the app's own
 // files). It writes docs/measurements.md (between <!-- bench:engine:begin
 // --> and <!-- bench:engine:end -->) and never fails on a number:
@@ -107,12 +116,13 @@ func BenchmarkStatelessPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { closeAll() })
-	origin := statelessOrigin(b, srv)
+	assets, m := benchBundle(b, srv.URL(), cat, pol)
 	st := hostState(b, "agreed", "2022-10", time.Now().Add(-72*time.Hour), "location", "push")
 	urls := map[string]string{
-		"first":    origin + "/consent?lang=zh-Hans",
-		"reask":    origin + "/consent?lang=zh-Hans&state=" + st,
-		"settings": origin + "/settings/privacy?lang=zh-Hans&state=" + st,
+		"floor":    assets + floorPath,
+		"first":    assets + "/" + m.Pages["gate"]["zh-Hans"],
+		"reask":    assets + "/" + m.Pages["gate"]["zh-Hans"] + "?state=" + st,
+		"settings": assets + "/" + m.Pages["settings"]["zh-Hans"] + "?state=" + st,
 	}
 	var results map[string][]engineRun
 	for i := 0; i < b.N; i++ {
@@ -133,6 +143,32 @@ func BenchmarkStatelessPages(b *testing.B) {
 	if err := writeMeasurements("engine", table); err != nil {
 		b.Errorf("docs/measurements.md: %v", err)
 	}
+}
+
+// floorPath is the reference page benchBundle serves beside the bundle.
+const floorPath = "/floor.html"
+
+// benchBundle builds the app bundle of the later policy version for the
+// consent server at origin, through the Go API as make bundle does, and
+// serves it from a second origin, as the app's assets serve it; beside it,
+// at floorPath, an empty page with one button (the probe's Disagree).
+func benchBundle(b *testing.B, origin string, cat, pol fs.FS) (string, *bundle.Manifest) {
+	out := filepath.Join(b.TempDir(), "app-bundle")
+	m, err := bundle.Build(b.Context(), bundle.Options{Origin: origin, Out: out, WebDir: webDir, CatalogueFS: cat, PolicyFS: pol})
+	if err != nil {
+		b.Fatal(err)
+	}
+	files := http.FileServer(http.Dir(out))
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == floorPath {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<!doctype html><html lang="zh-Hans"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>·</title><button id="kc-disagree" type="button">不同意</button></html>`)
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	b.Cleanup(ts.Close)
+	return ts.URL, m
 }
 
 // measureEngine loads url once in a fresh profile at 4× CPU throttling.
@@ -169,6 +205,14 @@ func measureEngine(b *testing.B, scenario, url string) engineRun {
 	}
 	var run engineRun
 	switch scenario {
+	case "floor":
+		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("!!(window.__kc && __kc.visible)", chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+			b.Fatalf("%s: %v", url, err)
+		}
+		run = engineRun{Visible: probe().Visible}
 	case "settings":
 		x, y := switchPoint(b, url)
 		if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -296,15 +340,20 @@ func engineTable(b *testing.B, results map[string][]engineRun, runs int) string 
 		return ms(median(xs)) + " (" + ms(slices.Min(xs)) + "–" + ms(slices.Max(xs)) + ")"
 	}
 	var t strings.Builder
-	fmt.Fprintf(&t, "### The app's pages rendered without state, and the wasm that renders the host's state\n\n")
+	fmt.Fprintf(&t, "### The app's bundle: the gate and the settings, and the wasm that renders the host's state\n\n")
 	fmt.Fprintf(&t, "`make bench` (`BenchmarkStatelessPages`, package `e2e`), %s, on %s.\n", time.Now().Format("2006-01-02"), machine(b))
-	fmt.Fprintf(&t, "The server's pages rendered for a first launch (no state, no cookie), served from a second origin as the app's bundle serves them,\n")
-	fmt.Fprintf(&t, "`zh-Hans`, 360×740 (settings 360×2400, so that a switch is on screen from the start), mobile emulation, CPU throttled 4×, no network\n")
+	fmt.Fprintf(&t, "The app bundle (`bundle.Build`, as `make bundle` writes it) of the later of two policy versions, served from a second origin as the\n")
+	fmt.Fprintf(&t, "app's assets serve it; each page opened directly (manifest `pages`, `zh-Hans`; an entry's `index.html` adds one navigation).\n")
+	fmt.Fprintf(&t, "360×740 (settings 360×2400, so that a switch is on screen from the start), mobile emulation, CPU throttled 4×, no network\n")
 	fmt.Fprintf(&t, "throttling, a fresh browser profile per run, cache off, N = %d each, medians (min–max). The host's state is a decision under the\n", runs)
-	fmt.Fprintf(&t, "older of two policy versions. On the gate a probe taps *Disagree* at the first frame it is visible and gate.js has taken the form (and,\n")
-	fmt.Fprintf(&t, "with a state, the wasm has shown the re-ask); on the settings it taps a switch every 100 ms from the start until the wasm has shown the\n")
-	fmt.Fprintf(&t, "host's state. *Longest task* is the longest main-thread task (longtask entries, over 50 ms) before the tap, or on the settings until\n")
-	fmt.Fprintf(&t, "the wasm is done; *switch delay* the longest time from sending a tap on a switch to its click handlers running.\n\n")
+	fmt.Fprintf(&t, "older version. *Visible* is from the start of navigation to the first frame where the decision button (the gate's Disagree, the\n")
+	fmt.Fprintf(&t, "settings' Save) is on screen and on top; the first row is the floor of this browser and machine, an empty page with one button.\n")
+	fmt.Fprintf(&t, "On the gate a probe taps *Disagree* at the first frame it is visible and gate.js has taken the form (and, with a state, the wasm\n")
+	fmt.Fprintf(&t, "has shown the re-ask); *tap → bridge message* is from the tap's release (pointerup: a tap decides when the finger lifts, and the\n")
+	fmt.Fprintf(&t, "harness sends press and release as two DevTools commands) to the host's postMessage. On the settings the probe taps a switch\n")
+	fmt.Fprintf(&t, "every 100 ms from the start until the wasm has shown the host's state. *Longest task* is the longest main-thread task (longtask\n")
+	fmt.Fprintf(&t, "entries, over 50 ms) before the tap, or on the settings until the wasm is done; *switch delay* the longest time from sending a\n")
+	fmt.Fprintf(&t, "tap on a switch to its click handlers running.\n\n")
 	fmt.Fprintf(&t, "| median (min–max), ms | visible | host's state shown | tap → bridge message | longest task | switch delay |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, sc := range engineScenarios {
 		fmt.Fprintf(&t, "| %s | %s | %s | %s | %s | %s |\n", sc.title,
@@ -320,9 +369,9 @@ func engineTable(b *testing.B, results map[string][]engineRun, runs int) string 
 		}
 		return "**not met**"
 	}
-	first, reask, settings := engineMedians(results["first"]), engineMedians(results["reask"]), engineMedians(results["settings"])
-	fmt.Fprintf(&t, "\nGoals (issue 20, medians of this run): gate visible ≤ 300 ms: %s; tap → bridge message ≤ 50 ms: %s; no task over 200 ms before\n",
-		goal(first.Visible <= 300 && reask.Visible <= 300), goal(first.TapToBridge <= 50 && reask.TapToBridge <= 50))
+	floor, first, reask, settings := engineMedians(results["floor"]), engineMedians(results["first"]), engineMedians(results["reask"]), engineMedians(results["settings"])
+	fmt.Fprintf(&t, "\nGoals (issue 20, medians of this run): gate visible ≤ 300 ms: %s (over the empty page's floor: %s and %s ms); tap → bridge message ≤ 50 ms: %s; no task over 200 ms before\n",
+		goal(first.Visible <= 300 && reask.Visible <= 300), ms(first.Visible-floor.Visible), ms(reask.Visible-floor.Visible), goal(first.TapToBridge <= 50 && reask.TapToBridge <= 50))
 	fmt.Fprintf(&t, "the first decision: %s; a settings switch answers within 200 ms while the wasm starts: %s.\n",
 		goal(first.LongestTask <= 200 && reask.LongestTask <= 200), goal(settings.SwitchDelay <= 200))
 	return t.String()

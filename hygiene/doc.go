@@ -16,8 +16,12 @@
 // layout table of docs/development.md equal to the first sentence of each
 // doc, TestFiguresAreMeasured keeps every measured figure the docs
 // quote in the generated docs/measurements.md, TestLinks keeps every
-// relative link of the docs pointing at a file and heading that exist, and
-// TestConfigurationTable keeps the README's flags equal to the program's.
+// relative link of the docs pointing at a file and heading that exist,
+// TestConfigurationTable keeps the README's flags equal to the program's,
+// and TestSDKCallTable the SDK table of docs/bridge.md equal to what
+// cmd/policyversion prints. Every generated section of the docs but the
+// measurements (which the benchmarks write) is written and checked here,
+// by generatedSection, and nowhere else.
 //
 // It looks at the module from outside, through the go command.
 //

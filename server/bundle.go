@@ -250,12 +250,23 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		s.failOrder(w, http.StatusUnprocessableEntity, err)
 		return
 	}
-	// The order starts the device's chain (the outbox rechains it after
-	// a receipt still waiting there, and its rebuild puts it on the head
-	// the server shows its key): a withdrawal of what no previous receipt
-	// gave, a re-ask's Disagree that keeps the host's other answers, is
-	// stated as the update it is on a chain of its own.
-	d.Kind = consentreceipt.ConsistentKind(d, nil)
+	// The order is stated against the decision the page showed and
+	// decided from, the host's state: the device's bridge message was
+	// decided from it by the same rule, so a change that only turns
+	// purposes off is withdrawn in both, and what it turns off is
+	// withdrawn, not refused. The order shows no head (prevHash empty):
+	// the device outbox moves it onto its chain (after the receipt still
+	// waiting there, onto the head the server shows its key, or as the
+	// start of a chain it holds nothing of), and there the chain decides
+	// (consentreceipt.Check's rules, outbox.js rechain): where the chain
+	// holds the host's state, as when this device made it, nothing
+	// changes but prevHash; where it does not, a withdrawal that keeps
+	// what no previous receipt gave is stated as the update it is.
+	var previous *consent.Decision
+	if len(history) > 0 && consentreceipt.SameAudience(history[0].Surface, d.Surface) {
+		previous = &history[0].Decision
+	}
+	d.Kind = consentreceipt.ConsistentKind(d, previous)
 	sha, ok := s.policyHash(cat.Version(), l)
 	if !ok {
 		s.failOrder(w, http.StatusUnprocessableEntity, errs.New(errs.Unprocessable, "lang: policy %s has no text in %s", cat.Version(), l))
@@ -265,6 +276,7 @@ func (s *Server) postOrder(w http.ResponseWriter, r *http.Request) {
 		ReceiptID:    id,
 		PolicySHA256: sha,
 		Notice:       notice.For(cat, d.Surface, l),
+		Previous:     previous,
 	}, subject, "")
 	if err != nil {
 		s.failOrder(w, http.StatusUnprocessableEntity, err)

@@ -255,6 +255,8 @@ func TestBundleReceipts(t *testing.T) {
 					states[p.ID] = p.State
 				}
 				assert.True(t, receipt.InEffect(states["push"]), "an answer the re-ask did not ask stays: %v", states)
+				// A fresh device: its outbox starts the chain with it.
+				chainStart(t, &o)
 				signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
 				status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
 				assert.Equal(t, http.StatusCreated, status, ack)
@@ -311,6 +313,11 @@ func TestBundleReceipts(t *testing.T) {
 					states[p.ID] = p.State
 				}
 				assert.Equal(t, slices.Contains(tc.on, "location"), receipt.InEffect(states["location"]), "%v", states)
+				// Stated against the host's state, which gave push: a
+				// switch turned off is withdrawn (a fresh device's outbox
+				// starts its chain with it, which no receipt gave).
+				assert.Equal(t, !slices.Contains(tc.on, "push"), states["push"] == receipt.StateWithdrawn, "%v", states)
+				chainStart(t, &o)
 				signed := signOrder(t, s, &o, receipt.GenerateEd25519Signer(), nil, "")
 				status, ack := device.postReceipt(signed, "Origin", bundleOrigin)
 				assert.Equal(t, http.StatusCreated, status, ack)

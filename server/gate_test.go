@@ -948,3 +948,65 @@ func TestGateSensitiveNotice(t *testing.T) {
 		})
 	}
 }
+
+// TestGatePageNamesEachButtonsDecision: the gate's page data names the
+// decision each button makes (#kc-gate "decisions"), which gate.js puts in
+// the bridge message at the tap without a rule of its own, for every state
+// that asks; and the server, given that button, records that very kind and
+// answers with a message that says it, whatever is ticked.
+func TestGatePageNamesEachButtonsDecision(t *testing.T) {
+	base := testServer(t)
+	later := testServer(t, withLaterPolicy(t))
+	now := time.Now()
+	for _, tc := range []struct {
+		name   string
+		s      *Server
+		target string
+		cookie map[string]any // nil: none
+		mode   string
+		want   map[string]string
+		// post: the server records the page's kind for each button. A
+		// re-ask's withdrawal is left out: the cookie is written by the
+		// test, so no chain holds the grant it keeps, and the receipt says
+		// updated (TestBundleOrderSaysWhatTheDeviceSaid has a real one).
+		post bool
+	}{
+		{"FirstLaunch", base, "/consent?lang=en", nil, components.GateAsk,
+			map[string]string{"agree": "agreed", "decline": "declined"}, true},
+		{"Review", base, "/consent?lang=en&open=1", entry(consent.KindAgreed, localestest.Base, now.Add(-time.Hour), "push"), components.GateAsk,
+			map[string]string{"agree": "agreed", "decline": "declined"}, true},
+		{"ReaskKeepsAnswers", later, "/consent?lang=en", entry(consent.KindAgreed, localestest.Base, now.Add(-30*24*time.Hour), "push", "location"), components.GateReask,
+			map[string]string{"agree": "agreed", "decline": "withdrawn"}, false},
+		{"ReaskKeepsNothing", later, "/consent?lang=en", entry(consent.KindAgreed, localestest.Base, now.Add(-30*24*time.Hour), "location"), components.GateReask,
+			map[string]string{"agree": "agreed", "decline": "declined"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cookie := ""
+			if tc.cookie != nil {
+				cookie = cookieValue(t, tc.s, map[string]any{"v": 1, "h": []any{tc.cookie}})
+			}
+			v := gateState(t, bodyOf(t, do(t, tc.s, req{method: "GET", target: tc.target, cookie: cookie})))
+			require.Equal(t, tc.mode, v.Mode)
+			assert.Equal(t, tc.want, v.Decisions)
+			if !tc.post {
+				return
+			}
+			for action, kind := range tc.want {
+				for _, ticked := range [][]string{nil, v.Asked} {
+					t.Run(fmt.Sprintf("%s/%dTicked", action, len(ticked)), func(t *testing.T) {
+						page := gateState(t, bodyOf(t, do(t, tc.s, req{method: "GET", target: tc.target, cookie: cookie})))
+						form := url.Values{"lang": {"en"}, "mode": {tc.mode}, "action": {action}, "adult": {"1"}, "ticket": {page.Ticket}, "purpose": ticked}
+						res := do(t, tc.s, req{method: "POST", target: "/consent", form: form, cookie: cookie, header: map[string]string{"Accept": "application/json"}})
+						body := bodyOf(t, res)
+						require.Equal(t, http.StatusOK, res.StatusCode, body)
+						var out components.Outcome[components.GateView]
+						require.NoError(t, json.Unmarshal([]byte(body), &out))
+						require.NotNil(t, out.View.Bridge)
+						assert.Equal(t, kind, out.View.Bridge.Decision)
+						assert.Equal(t, consent.Kind(kind), decoded(t, tc.s, appCookie(res).Value)[0].Kind)
+					})
+				}
+			}
+		})
+	}
+}

@@ -24,8 +24,13 @@ import (
 
 func main() {
 	root := flag.String("root", ".", "the module's root directory")
+	calls := flag.Bool("sdk-calls", false, "only print the table of docs/bridge.md §6 for the newest version, which hygiene TestSDKCallTable holds that page to")
 	flag.Parse()
-	if err := run(*root, os.Stdout); err != nil {
+	do := run
+	if *calls {
+		do = printSDKCalls
+	}
+	if err := do(*root, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "policyversion:", err)
 		os.Exit(1)
 	}
@@ -33,10 +38,8 @@ func main() {
 
 // The files the command writes, relative to the module's root.
 const (
-	latestFile  = "locales/catalogue/latest.go"
-	bridgeDoc   = "docs/bridge.md"
-	hashesFile  = "testdata/policy/hashes.golden"
-	bridgeTable = "sdk-calls" // <!-- sdk-calls:begin --> … <!-- sdk-calls:end -->
+	latestFile = "locales/catalogue/latest.go"
+	hashesFile = "testdata/policy/hashes.golden"
 )
 
 func run(root string, out io.Writer) error {
@@ -50,16 +53,10 @@ func run(root string, out io.Writer) error {
 	if err := writeIfChanged(out, filepath.Join(root, latestFile), latestSource(newest.Version())); err != nil {
 		return err
 	}
-	doc := filepath.Join(root, bridgeDoc)
-	b, err := os.ReadFile(doc)
-	if err != nil {
-		return err
-	}
-	updated, err := replaceSection(b, bridgeTable, sdkCallTable(newest))
-	if err != nil {
-		return fmt.Errorf("%s: %w", bridgeDoc, err)
-	}
-	if err := writeIfChanged(out, doc, updated); err != nil {
+	// The SDK table of docs/bridge.md is a generated section of the docs,
+	// which hygiene writes and checks as it does every other one, from
+	// what -sdk-calls prints.
+	if err := goTest(root, out, "./hygiene", "^TestSDKCallTable$"); err != nil {
 		return err
 	}
 
@@ -145,6 +142,17 @@ const Latest = %q
 	return b
 }
 
+// printSDKCalls prints the table of docs/bridge.md §6 for the newest
+// version under root's locales/, each version held to its catalogue first.
+func printSDKCalls(root string, out io.Writer) error {
+	sh, err := loadShipped(root)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, sdkCallTable(sh.catalogues[len(sh.catalogues)-1]))
+	return err
+}
+
 // sdkCallTable is the table of docs/bridge.md §6: for each app purpose of
 // the catalogue with an SDK, the calls its native hint names.
 func sdkCallTable(c *consent.Catalogue) string {
@@ -221,27 +229,6 @@ func closing(s string, open int) int {
 
 // cell escapes what would end a Markdown table cell.
 func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-// replaceSection puts content between <!-- name:begin --> and
-// <!-- name:end -->, as the generated sections of docs/development.md are.
-func replaceSection(doc []byte, name, content string) ([]byte, error) {
-	begin, end := []byte("<!-- "+name+":begin -->"), []byte("<!-- "+name+":end -->")
-	b, e := bytes.Index(doc, begin), bytes.Index(doc, end)
-	if b < 0 || e < b {
-		return nil, fmt.Errorf("needs %s and %s around its generated section", begin, end)
-	}
-	return slices.Concat(doc[:b+len(begin)], []byte("\n"+content), doc[e:]), nil
-}
-
-// section returns what is between a section's markers.
-func section(doc []byte, name string) (string, error) {
-	begin, end := []byte("<!-- "+name+":begin -->"), []byte("<!-- "+name+":end -->")
-	b, e := bytes.Index(doc, begin), bytes.Index(doc, end)
-	if b < 0 || e < b {
-		return "", fmt.Errorf("needs %s and %s around its generated section", begin, end)
-	}
-	return strings.TrimPrefix(string(doc[b+len(begin):e]), "\n"), nil
-}
 
 func writeIfChanged(out io.Writer, path string, content []byte) error {
 	have, err := os.ReadFile(path)

@@ -4,8 +4,9 @@
 // again from the view model it computed for the host's ?state= (package
 // consentview), so no markup of the gate exists twice.
 //
-// It is the one templ package the wasm carries; it reads view models and
-// resolved strings only (lang/texts, not lang and its message files; the
+// It is one of the two templ packages the wasm carries (the other is the
+// settings', views/settingsview); it reads view models and resolved
+// strings only (lang/texts, not lang and its message files; the
 // wasm build holds it to that, hygiene TestWasmCarriesNoServerCode).
 //
 // Must not import: server, api, store, lists, policyview,

@@ -27,7 +27,7 @@
   try { data = JSON.parse(dataEl.textContent); } catch (e) { return; }
   // A page of the app bundle has no ticket; its receipt id is the one
   // bundle.js made (docs/bundle.md).
-  if (!data || !data.receiptId || !Array.isArray(data.purposes)) {
+  if (!data || !data.receiptId || !Array.isArray(data.purposes) || !data.decisions) {
     return;
   }
   var adult = document.getElementById("kc-adult");
@@ -62,37 +62,27 @@
 
   // message is the bridge message (version 2) of the decision: every
   // purpose of the version; the required one on; those asked as the person
-  // answered; on a re-ask, every other one as it was.
+  // answered; on a re-ask, every other one as it was. Its decision is the
+  // kind the server resolved for the button (data.decisions, by the gate's
+  // one rule, consentview.Catalogues.GateDecision): nothing is decided here.
   function message(action, at) {
     var asked = {};
     data.asked.forEach(function (id) { asked[id] = true; });
     var purposes = {};
-    var anyOn = false;
     data.purposes.forEach(function (id) {
-      var on;
       if (id === data.required) {
         purposes[id] = true;
-        return;
-      }
-      if (asked[id]) {
+      } else if (asked[id]) {
         var b = box(id);
-        on = action === "agree" && !!(b && b.checked);
+        purposes[id] = action === "agree" && !!(b && b.checked);
       } else {
-        on = !!(data.current && data.current[id]);
+        purposes[id] = !!(data.current && data.current[id]);
       }
-      purposes[id] = on;
-      anyOn = anyOn || on;
     });
-    var decision = "agreed";
-    if (action === "decline") {
-      // Disagree turns nothing on: on a re-ask that keeps other answers on,
-      // it withdraws what changed; otherwise it declines.
-      decision = anyOn ? "withdrawn" : "declined";
-    }
     return {
       v: data.v,
       type: "consent",
-      decision: decision,
+      decision: data.decisions[action],
       policyVersion: data.policyVersion,
       purposes: purposes,
       receiptId: data.receiptId,
@@ -153,7 +143,7 @@
 
   form.addEventListener("submit", function (e) {
     var action = (e.submitter && e.submitter.value) || pressed;
-    if (action !== "agree" && action !== "decline") {
+    if (!data.decisions.hasOwnProperty(action)) {
       return; // the server says what is missing
     }
     e.preventDefault();

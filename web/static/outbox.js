@@ -95,6 +95,12 @@
         var last = mine.find(function (e) { return e.hash === dev.head; }) || mine[mine.length - 1];
         receipt = rechain(wanted, last.hash, prevOf(last), required);
       }
+      if (!wanted.prevHash && !mine.length) {
+        // An order that shows no head (the app bundle's) is stated against
+        // the decision its page showed, the host's; this device holds no
+        // receipt of the subject, so the chain starts here, after none.
+        receipt = rechain(wanted, "", null, required);
+      }
       var e = { v: ENTRY_VERSION, seq: next.seq, state: "pending", attempts: 0, nextAttempt: new Date().toISOString(), ticket: order.ticket || "", required: required };
       await seal(e, receipt, k);
       next.head = e.hash;

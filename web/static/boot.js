@@ -129,20 +129,53 @@
     }
     var active = document.activeElement;
     var focused = active && active !== old && old.contains(active) ? active.id : "";
-    old.outerHTML = r.main;
+    var t = document.createElement("template");
+    t.innerHTML = r.main;
+    var next = t.content.firstElementChild;
+    if (!next) {
+      return;
+    }
+    // The page's <main> stays and takes the new one's attributes.
+    for (var a = old.attributes.length - 1; a >= 0; a--) {
+      if (!next.hasAttribute(old.attributes[a].name)) {
+        old.removeAttribute(old.attributes[a].name);
+      }
+    }
+    for (a = 0; a < next.attributes.length; a++) {
+      old.setAttribute(next.attributes[a].name, next.attributes[a].value);
+    }
     // The parts no choice changes (the links, the rights centre, the
     // contact, the third parties) come as placeholders
     // (<template data-kc-keep=id>, views/settingsview): the page's own
-    // elements take their places, as they are, so what the person opened
-    // there stays open.
-    var places = document.getElementById("main").querySelectorAll("template[data-kc-keep]");
-    for (var j = 0; j < places.length; j++) {
-      var part = old.querySelector("#" + places[j].getAttribute("data-kc-keep"));
-      if (part) {
-        places[j].replaceWith(part);
-      } else {
-        places[j].remove();
+    // elements stay where they are, untouched, so that what the person
+    // opened there stays open and the browser lays out again only what
+    // the view changed, which on a slow phone is the cost of the swap.
+    // Every other child gives way to the view's, in the view's order.
+    var kept = {};
+    for (var c = next.firstElementChild; c; c = c.nextElementSibling) {
+      if (c.tagName === "TEMPLATE" && c.hasAttribute("data-kc-keep")) {
+        kept[c.getAttribute("data-kc-keep")] = true;
       }
+    }
+    for (var n = old.firstChild, after; n; n = after) {
+      after = n.nextSibling;
+      if (!(n.nodeType === 1 && kept[n.id])) {
+        old.removeChild(n);
+      }
+    }
+    var anchor = null;
+    while (next.firstChild) {
+      var part = next.firstChild;
+      next.removeChild(part);
+      if (part.nodeType === 1 && part.tagName === "TEMPLATE" && part.hasAttribute("data-kc-keep")) {
+        var own = document.getElementById(part.getAttribute("data-kc-keep"));
+        if (own && own.parentNode === old) {
+          anchor = own;
+        }
+        continue;
+      }
+      old.insertBefore(part, anchor ? anchor.nextSibling : old.firstChild);
+      anchor = part;
     }
     flipped.forEach(function (id) {
       var box = document.getElementById(id);

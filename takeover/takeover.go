@@ -114,8 +114,8 @@ func RenderGate(v consentview.GateView, strs map[string]string) (Rendered, error
 
 // Settings returns the settings' view for the host's state raw, on a page
 // rendered without state whose state (#kc-state) is page, and whether the
-// page is to show it. RenderSettings renders it, as the go-app component
-// does.
+// page is to show it. The worker renders it with RenderSettings
+// (FirstSettings).
 func Settings(cats *consentview.Catalogues, page consentview.SettingsView, raw string, now time.Time) (consentview.SettingsView, bool) {
 	if !fresh(cats, page.RenderedFor, page.LatestVersion, raw) {
 		return consentview.SettingsView{}, false
@@ -126,8 +126,8 @@ func Settings(cats *consentview.Catalogues, page consentview.SettingsView, raw s
 	}
 	v := cats.Settings(page.Lang, consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}, []consentview.Decision{*d})
 	v.HostState, v.Ticket, v.Strings = raw, page.Ticket, page.Strings
-	// The catalogues stay with the view: a change made on the page is
-	// decided with them (components.Settings, on the app bundle).
+	// The catalogues stay with the view, as in the page's data: a change
+	// made on the page is decided with them (ChangeSettings).
 	v.Catalogues = page.Catalogues
 	return v, true
 }

@@ -56,7 +56,7 @@ func (g *App) handleSettings(w http.ResponseWriter, r *http.Request) {
 func (g *App) renderSettings(w http.ResponseWriter, r *http.Request, status int, v components.SettingsView) {
 	loc := g.d.Msgs.Localizer(v.Lang)
 	v.Strings = loc.Messages(components.SettingsMessages...) // the wasm carries no message files
-	page := views.Page{Lang: v.Lang, Title: loc.T("settings_title"), Surface: "settings", State: v}
+	page := views.Page{Lang: v.Lang, Title: loc.T("settings_title"), Surface: "settings", State: v, Styles: []string{"settings.css"}}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

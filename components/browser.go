@@ -34,9 +34,4 @@ type browser interface {
 	// deviceHistory asks outbox.js for the device's countersigned receipts
 	// (kaiconnOutbox.download), the file kaiconn-verify -chain checks.
 	deviceHistory(done func(history []byte, err error))
-	// stylesheet is the URL the server's page loads the stylesheet name
-	// from (content-hashed, views.Asset), so that the component's root,
-	// which replaces the server's, names the same file and the browser
-	// does not fetch it again.
-	stylesheet(name string) string
 }

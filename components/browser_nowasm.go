@@ -56,5 +56,3 @@ func (f *fakeBrowser) recordReceipt(order []byte, done func(string, error)) {
 }
 
 func (f *fakeBrowser) deviceHistory(done func([]byte, error)) { done(f.history, nil) }
-
-func (f *fakeBrowser) stylesheet(name string) string { return "/static/" + name }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"strings"
 	"syscall/js"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -192,22 +191,4 @@ func outboxCall(call func(o js.Value) js.Value, done func(js.Value, error)) {
 		return nil
 	})
 	call(o).Call("then", then, catch)
-}
-
-func (jsBrowser) stylesheet(name string) string {
-	base := strings.TrimSuffix(name, ".css")
-	links := app.Window().Get("document").Call("querySelectorAll", `link[rel="stylesheet"]`)
-	for i := 0; i < links.Length(); i++ {
-		href := links.Index(i).Call("getAttribute", "href").String()
-		// A page of the app bundle names it relative to itself
-		// (../static/…, docs/bundle.md).
-		rest := href
-		if at := strings.LastIndex(href, "/static/"); at > 0 {
-			rest = href[at:]
-		}
-		if rest == "/static/"+name || strings.HasPrefix(rest, "/static/"+base+".") && strings.HasSuffix(rest, ".css") {
-			return href
-		}
-	}
-	return "/static/" + name
 }

@@ -174,7 +174,6 @@ func (s *Settings) Render() app.UI {
 	})
 	return app.Div().ID(RootID).Class("kc-root").Body(
 		app.A().Class("kc-skip").Href("#main").Text(l.T("skip_to_content")),
-		app.Link().Rel("stylesheet").Href(web.stylesheet("settings.css")),
 		main.Body(parts...),
 	)
 }

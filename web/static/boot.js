@@ -77,14 +77,25 @@
     return;
   }
 
-  if (stale && surface === "gate") {
+  // engineWorker starts the wasm in a worker (engine.js) for a page whose
+  // data (#kc-state) it renders from; null, and the page left as it is,
+  // where a worker or the data is missing.
+  function engineWorker() {
     var stateEl = document.getElementById("kc-state");
     if (!window.Worker || !stateEl) {
       html.setAttribute("data-wasm", "off");
-      return;
+      return null;
     }
     html.setAttribute("data-wasm", "loading");
-    var worker = new Worker(data.engine || "/static/engine.js");
+    return { worker: new Worker(data.engine || "/static/engine.js"), page: stateEl.textContent };
+  }
+
+  if (stale && surface === "gate") {
+    var run = engineWorker();
+    if (!run) {
+      return;
+    }
+    var worker = run.worker;
     worker.onmessage = function (e) {
       worker.terminate();
       var r = e.data || {}, main = document.getElementById("main");
@@ -101,7 +112,7 @@
     worker.onerror = function () { html.setAttribute("data-wasm", "failed"); };
     worker.postMessage({
       exec: abs(execURL), wasm: abs(wasmURL),
-      input: { surface: "gate", page: stateEl.textContent, state: params.get("state"), open: params.get("open") === "1" }
+      input: { surface: "gate", page: run.page, state: params.get("state"), open: params.get("open") === "1" }
     });
     return;
   }
@@ -194,13 +205,11 @@
   // later one answers a change bundle.js asks about (ask), in the order
   // asked. html[data-wasm] is "ready" once the first answer is in place.
   function startSettings() {
-    var stateEl = document.getElementById("kc-state");
-    if (!window.Worker || !stateEl) {
-      html.setAttribute("data-wasm", "off");
+    var run = engineWorker();
+    if (!run) {
       return;
     }
-    html.setAttribute("data-wasm", "loading");
-    var worker = new Worker(data.engine || "/static/engine.js");
+    var worker = run.worker;
     var first = true;
     var waiting = [];
     var engine = {
@@ -270,7 +279,7 @@
     };
     worker.postMessage({
       exec: abs(execURL), wasm: abs(wasmURL),
-      input: { surface: "settings", page: stateEl.textContent, state: params.get("state") || "" }
+      input: { surface: "settings", page: run.page, state: params.get("state") || "" }
     });
   }
 

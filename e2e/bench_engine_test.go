@@ -226,11 +226,15 @@ func measureEngine(b *testing.B, scenario, url string) engineRun {
 		var done time.Time
 		var delays []float64
 		for ; time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			// A tap counts once the page has shown its switches: one sent
+			// before waits for the document to exist at all, which is the
+			// page's load (visible), not the wasm's start.
+			shown := s.Visible > 0
 			sent := float64(time.Now().UnixNano()) / 1e6
 			_ = chromedp.Do(ctx, chromedp.MouseClickXY(x, y))
 			n := len(s.Clicks)
 			s = probe()
-			if len(s.Clicks) > n {
+			if len(s.Clicks) > n && shown {
 				delays = append(delays, s.Clicks[len(s.Clicks)-1]-sent)
 			}
 			if s.Wasm > 0 && done.IsZero() {
@@ -353,7 +357,8 @@ func engineTable(b *testing.B, results map[string][]engineRun, runs int) string 
 	fmt.Fprintf(&t, "harness sends press and release as two DevTools commands) to the host's postMessage. On the settings the probe taps a switch\n")
 	fmt.Fprintf(&t, "every 100 ms from the start until the wasm has shown the host's state. *Longest task* is the longest main-thread task (longtask\n")
 	fmt.Fprintf(&t, "entries, over 50 ms) before the tap, or on the settings until the wasm is done; *switch delay* the longest time from sending a\n")
-	fmt.Fprintf(&t, "tap on a switch to its click handlers running.\n\n")
+	fmt.Fprintf(&t, "tap on a switch to its click handlers running, over the taps sent once the page showed its switches (before, a tap waits for the\n")
+	fmt.Fprintf(&t, "page's load, the *visible* column).\n\n")
 	fmt.Fprintf(&t, "| median (min–max), ms | visible | host's state shown | tap → bridge message | longest task | switch delay |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, sc := range engineScenarios {
 		fmt.Fprintf(&t, "| %s | %s | %s | %s | %s | %s |\n", sc.title,

@@ -19,9 +19,7 @@ func main() {
 	// The mark times the wasm's start (make bench): its runtime and
 	// packages are set up when main runs.
 	app.Window().Get("performance").Call("mark", "kc-wasm-main")
-	surface := takeover.Surface()
-	path := app.Window().URL().Path
-	if !components.Enhances(path) && !components.RouteSurface(surface, path) {
+	if !components.Enhances(app.Window().URL().Path) {
 		// Only the pages a component takes over are left to go-app; on
 		// any other, it would replace the page with its "not found".
 		components.Done()

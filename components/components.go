@@ -21,9 +21,10 @@ type route struct {
 // searched as one types by web/static/reader.js (issue 11: the wasm only
 // where it pays); the console has no script.
 var routes = []route{
-	// The app bundle keeps the page as settings/<lang>.html, under
-	// whatever path the app serves its assets from (docs/bundle.md).
-	{"settings", regexp.MustCompile(`^/settings/privacy$|/settings/(en|zh-Hans)\.html$`), func() app.Composer { return &Settings{} }},
+	// The app bundle's settings (settings/<lang>.html) are not among
+	// them: the wasm renders and decides them in a worker (boot.js,
+	// package takeover) and go-app never starts there.
+	{"settings", regexp.MustCompile(`^/settings/privacy$`), func() app.Composer { return &Settings{} }},
 }
 
 // Register tells go-app which component enhances which server-rendered page.
@@ -31,20 +32,6 @@ func Register() {
 	for _, r := range routes {
 		app.RouteWithRegexp(r.pattern.String(), r.new)
 	}
-}
-
-// RouteSurface routes path to the component that takes over the pages of
-// surface, and reports whether there is one: the app's bundle serves the
-// server's pages from its own files (settings/index.html), at paths no
-// server route has.
-func RouteSurface(surface, path string) bool {
-	for _, r := range routes {
-		if r.surface == surface {
-			app.Route(path, r.new)
-			return true
-		}
-	}
-	return false
 }
 
 // Done marks a page the wasm has finished with, without go-app (the gate):

@@ -28,9 +28,10 @@ func TestWhichPagesTheWasmEnhances(t *testing.T) {
 		{"/admin", "admin", false, false},
 		{"/privacy/cookies", "", false, false},
 		// The app bundle's pages (docs/bundle.md), at the root of the
-		// app's assets or under a path of its own.
-		{"/settings/en.html", "settings", true, true},
-		{"/assets/app-bundle/settings/zh-Hans.html", "settings", true, true},
+		// app's assets or under a path of its own: its settings load the
+		// wasm into a worker (boot.js), never into go-app.
+		{"/settings/en.html", "settings", false, true},
+		{"/assets/app-bundle/settings/zh-Hans.html", "settings", false, true},
 		{"/settings/index.html", "", false, false},
 		{"/consent/en.html", "gate", false, true},
 		{"/privacy/en.html", "privacy", false, false},

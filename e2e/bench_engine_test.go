@@ -38,7 +38,6 @@ const engineProbe = `(() => {
     new PerformanceObserver(l => { for (const e of l.getEntries()) kc.tasks.push([e.startTime, e.duration]); })
       .observe({ type: "longtask", buffered: true });
   } catch (e) {}
-  document.addEventListener("pointerdown", e => { if (!kc.press) kc.press = e.timeStamp; }, true);
   document.addEventListener("pointerup", e => { if (!kc.tap) kc.tap = e.timeStamp; }, true);
   const wis = WebAssembly.instantiateStreaming;
   WebAssembly.instantiateStreaming = function (r, i) {
@@ -73,7 +72,6 @@ type engineRun struct {
 type engineProbeState struct {
 	Visible float64     `json:"visible"`
 	Wasm    float64     `json:"wasm"`
-	Press   float64     `json:"press"`
 	Tap     float64     `json:"tap"`
 	Bridge  float64     `json:"bridge"`
 	Tasks   [][]float64 `json:"tasks"`

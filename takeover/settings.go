@@ -96,7 +96,7 @@ func ChangeSettings(cats *consentview.Catalogues, page consentview.SettingsView,
 	for _, id := range req.On {
 		on = append(on, consent.PurposeID(id))
 	}
-	links := consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}
+	links := settingsLinks(page)
 	current := ""
 	if len(req.History) > 0 {
 		current = req.History[0]
@@ -174,7 +174,7 @@ func showSettings(cats *consentview.Catalogues, page consentview.SettingsView, r
 	if len(raw) > 0 {
 		current = raw[0]
 	}
-	v := cats.Settings(page.Lang, consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}, history)
+	v := cats.Settings(page.Lang, settingsLinks(page), history)
 	if len(raw) == 0 {
 		// Still the first launch's view, as the server marks it.
 		v.RenderedFor = consentview.RenderedNone
@@ -184,6 +184,11 @@ func showSettings(cats *consentview.Catalogues, page consentview.SettingsView, r
 
 // NewReceiptID is the id of a receipt made on the device: a random UUID.
 func NewReceiptID() string { return uuid.NewString() }
+
+// settingsLinks are the page's links, which a computed view keeps.
+func settingsLinks(page consentview.SettingsView) consentview.SettingsPage {
+	return consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}
+}
 
 // settingsShown keeps in a computed view what the page's data carried that
 // no decision changes, and the host state the view is of.
@@ -248,7 +253,7 @@ func AnswerSettings(cats *consentview.Catalogues, page consentview.SettingsView,
 	}
 	r, err := RenderSettings(a.View, page.Strings)
 	if err != nil {
-		return SettingsReply{History: req.History, Error: err.Error()}
+		return fail(err)
 	}
 	return SettingsReply{Main: r.Main, History: a.History, Saved: a.View.Saved, Bridge: a.Bridge, Order: a.Order}
 }

@@ -124,7 +124,7 @@ func Settings(cats *consentview.Catalogues, page consentview.SettingsView, raw s
 	if err != nil {
 		return consentview.SettingsView{}, false
 	}
-	v := cats.Settings(page.Lang, consentview.SettingsPage{PrivacyURL: page.PrivacyURL, GateURL: page.GateURL}, []consentview.Decision{*d})
+	v := cats.Settings(page.Lang, settingsLinks(page), []consentview.Decision{*d})
 	v.HostState, v.Ticket, v.Strings = raw, page.Ticket, page.Strings
 	// The catalogues stay with the view, as in the page's data: a change
 	// made on the page is decided with them (ChangeSettings).
